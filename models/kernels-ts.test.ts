@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { tsKernels, tsKernels64 } from './kernels-ts.ts'
-import type { FloatArray, Kernels } from './kernels.ts'
+import { tsKernels, tsKernels64 } from './kernels-ts'
+import type { FloatArray, Kernels } from './kernels'
 
 /** Deterministic values in [−1, 1) without depending on rng.ts. */
 function fill<A extends FloatArray>(a: A, seed: number): A {

@@ -8,7 +8,7 @@
  * element is reused 4 times from registers. Measured (kernels-ts.bench in the test file) against
  * a 2×4 register-blocked NT variant, which was not faster in V8; see the report in git log.
  */
-import type { FloatArray, Kernels } from './kernels.ts'
+import type { FloatArray, Kernels } from './kernels'
 
 const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x))
 
