@@ -1,0 +1,37 @@
+/**
+ * One error class for bad input files. Its message reads `<file>: <problem>` or
+ * `<file>:<line>: <problem>` / `<file>: <problem> (at byte <offset>)`, which the CLI prints after
+ * `framewise: ` and the UI shows as is.
+ */
+export interface DataErrorWhere {
+  /** 1-based line number in a text file, when known. */
+  line?: number
+  /** Byte offset in a binary file, when known. */
+  offset?: number
+}
+
+export class DataError extends Error {
+  override name = 'DataError'
+  /** The file (path or name) the problem is in. */
+  readonly file: string
+  /** What is wrong, in words a user can act on. */
+  readonly problem: string
+  /** 1-based line number, when known. */
+  readonly line?: number
+  /** Byte offset, when known. */
+  readonly offset?: number
+
+  constructor(file: string, problem: string, where: DataErrorWhere = {}) {
+    const line = where.line !== undefined ? `:${where.line}` : ''
+    const byte = where.offset !== undefined && where.line === undefined ? ` (at byte ${where.offset})` : ''
+    super(`${file}${line}: ${problem}${byte}`)
+    this.file = file
+    this.problem = problem
+    this.line = where.line
+    this.offset = where.offset
+  }
+}
+
+export function isDataError(e: unknown): e is DataError {
+  return e instanceof DataError
+}
