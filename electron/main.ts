@@ -1,0 +1,85 @@
+/**
+ * The Electron main process: one hardened window, the menu, and the engine's service over IPC.
+ * `--project DIR` opens a project at start.
+ */
+import { app, BrowserWindow, Menu, session, shell } from 'electron'
+import path from 'node:path'
+import { fileURLToPath, pathToFileURL } from 'node:url'
+import { IPC_EVENT_CHANNEL } from '../engine/api'
+import { Service } from '../engine/service'
+import { registerIpc } from './ipc'
+
+const here = path.dirname(fileURLToPath(import.meta.url))
+const rendererIndex = path.join(here, '../renderer/index.html')
+const rendererUrl = pathToFileURL(rendererIndex).href
+
+let window: BrowserWindow | null = null
+const service = new Service((event, ...args) => window?.webContents.send(IPC_EVENT_CHANNEL, event, args))
+
+function projectArg(argv: string[]): string | undefined {
+  const i = argv.indexOf('--project')
+  return i >= 0 ? argv[i + 1] : argv.find((a) => a.startsWith('--project='))?.slice('--project='.length)
+}
+
+async function createWindow(): Promise<void> {
+  window = new BrowserWindow({
+    width: 1400,
+    height: 900,
+    title: 'Framewise',
+    show: false,
+    webPreferences: {
+      preload: path.join(here, '../preload/preload.cjs'),
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      webSecurity: true,
+      spellcheck: false,
+    },
+  })
+  window.once('ready-to-show', () => window?.show())
+  window.on('closed', () => (window = null))
+  await window.loadURL(rendererUrl)
+}
+
+app.enableSandbox()
+
+app.on('web-contents-created', (_, contents) => {
+  // No navigation away from the app and no new windows; links open in the user's browser.
+  contents.on('will-navigate', (event, url) => {
+    if (url !== rendererUrl) event.preventDefault()
+  })
+  contents.setWindowOpenHandler(({ url }) => {
+    if (url.startsWith('https://')) void shell.openExternal(url)
+    return { action: 'deny' }
+  })
+  contents.on('will-attach-webview', (event) => event.preventDefault())
+})
+
+app.whenReady().then(async () => {
+  session.defaultSession.setPermissionRequestHandler((_, __, callback) => callback(false))
+  session.defaultSession.setPermissionCheckHandler(() => false)
+  registerIpc(service, (url) => url.split(/[?#]/)[0] === rendererUrl)
+  Menu.setApplicationMenu(
+    Menu.buildFromTemplate([
+      ...(process.platform === 'darwin' ? [{ role: 'appMenu' as const }] : []),
+      { role: 'fileMenu' },
+      { role: 'editMenu' },
+      { role: 'viewMenu' },
+      { role: 'windowMenu' },
+    ]),
+  )
+  const project = projectArg(process.argv)
+  if (project) {
+    const opened = await service.call('openProject', { dir: project })
+    if (!opened.ok) console.error(`framewise: ${opened.error.message}`)
+  }
+  await createWindow()
+  app.on('activate', () => {
+    if (BrowserWindow.getAllWindows().length === 0) void createWindow()
+  })
+})
+
+app.on('window-all-closed', () => {
+  service.close()
+  if (process.platform !== 'darwin') app.quit()
+})

@@ -1,0 +1,23 @@
+/**
+ * The only bridge between the sandboxed renderer and the main process: one function per API
+ * request (never ipcRenderer itself) and an event subscription that returns its unsubscribe.
+ */
+import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron'
+import { IPC_EVENT_CHANNEL, ipcChannel, requestNames, type EventName, type Transport } from '../engine/api'
+
+const methods = Object.fromEntries(
+  requestNames.map((name) => [name, (params: unknown) => ipcRenderer.invoke(ipcChannel(name), params)]),
+)
+
+const transport = {
+  ...methods,
+  on(event: EventName, listener: (...args: unknown[]) => void) {
+    const handler = (_: IpcRendererEvent, name: string, args: unknown[]) => {
+      if (name === event) listener(...args)
+    }
+    ipcRenderer.on(IPC_EVENT_CHANNEL, handler)
+    return () => void ipcRenderer.removeListener(IPC_EVENT_CHANNEL, handler)
+  },
+} as unknown as Transport satisfies Transport
+
+contextBridge.exposeInMainWorld('framewise', transport)

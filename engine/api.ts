@@ -1,0 +1,220 @@
+/**
+ * THE contract between the renderer and the engine, served two ways (Electron IPC and the
+ * browser-mode WebSocket) by one implementation (service.ts).
+ *
+ * Every request is one method: a zod schema for its parameters (validated at the boundary, in
+ * service.ts) and a TypeScript type for its result. Long work (decoding, features, training,
+ * prediction) takes a client-chosen `jobId`: the engine emits `progress` events tagged with it
+ * until the request settles, and `cancelJob({ jobId })` aborts it (the request then fails with
+ * code 'cancelled'). The renderer imports this file with `import type` only.
+ */
+import { z } from 'zod'
+
+// ---------------------------------------------------------------------------------------------
+// Shared value types
+
+/** A labelled stretch of a media file, in seconds. */
+export const SegmentSchema = z
+  .object({
+    /** Start time in seconds (≥ 0). */
+    start: z.number().finite().nonnegative(),
+    /** End time in seconds (≥ start; start = end is a point label). */
+    end: z.number().finite().nonnegative(),
+    /** Class name; must be one of the project's classes. */
+    label: z.string().min(1).max(200),
+  })
+  .refine((s) => s.end >= s.start, { message: 'segment end is before its start' })
+export type Segment = z.infer<typeof SegmentSchema>
+
+const colour = z.string().regex(/^#[0-9a-fA-F]{6}$/, 'colour must look like #rrggbb')
+
+/** One label class of a project. */
+export const LabelClassSchema = z.object({
+  /** Unique name, as written into label files. */
+  name: z.string().trim().min(1).max(100),
+  /** Display colour, #rrggbb. */
+  color: colour,
+  /** Digit 1–9 that selects this class while labelling, or null. */
+  hotkey: z.number().int().min(1).max(9).nullable(),
+  /** 'background' marks unlabelled frames' class; 'ignore' frames never count in loss or metrics. */
+  role: z.enum(['class', 'background', 'ignore']).default('class'),
+})
+export type LabelClass = z.infer<typeof LabelClassSchema>
+
+/** What the renderer knows about one media file of the open project. */
+export interface MediaEntry {
+  /** Stable id inside the project (the path relative to the project folder, '/'-separated). */
+  id: string
+  /** Path relative to the project folder. */
+  path: string
+  /** 'audio' for WAV/FLAC/MP3/OGG, 'series' for CSV. */
+  kind: 'audio' | 'series'
+  /** Number of labelled segments. */
+  segmentCount: number
+}
+
+/** The open project as the renderer sees it. */
+export interface ProjectView {
+  /** Absolute path of the project folder. */
+  dir: string
+  /** Display name. */
+  name: string
+  classes: LabelClass[]
+  media: MediaEntry[]
+}
+
+/** Min/max waveform summary of a stretch of audio, one pair per bucket. */
+export interface Waveform {
+  /** Duration of the whole file in seconds. */
+  duration: number
+  sampleRate: number
+  /** Samples summarised by one bucket. */
+  samplesPerBucket: number
+  /** Per-bucket minima and maxima, in [-1, 1]. */
+  min: number[]
+  max: number[]
+}
+
+/** A directory listing for the browser-mode path picker. */
+export interface DirListing {
+  dir: string
+  parent: string | null
+  entries: { name: string; kind: 'dir' | 'file' }[]
+}
+
+/** The saved state of one media file's labels. */
+export interface LabelsView {
+  media: string
+  segments: Segment[]
+  /** Increases with every save; a save naming an older revision is refused (conflict). */
+  revision: number
+}
+
+// ---------------------------------------------------------------------------------------------
+// Requests
+
+const path = z.string().min(1).max(4096)
+const mediaId = z.string().min(1).max(4096)
+const jobId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'jobId must be 1–64 letters, digits, _ or -')
+
+export const requestSchemas = {
+  /** Create a project in an empty or new folder and open it. */
+  createProject: z.object({ dir: path, name: z.string().trim().min(1).max(200).optional() }).strict(),
+  /** Open an existing project folder. */
+  openProject: z.object({ dir: path }).strict(),
+  /** The open project, or null. */
+  getProject: z.object({}).strict(),
+  /** Add media files (absolute paths, or relative to the project) to the open project. */
+  addMedia: z.object({ paths: z.array(path).min(1).max(10_000) }).strict(),
+  /** Replace the project's label classes. */
+  setClasses: z
+    .object({ classes: z.array(LabelClassSchema).min(1).max(256) })
+    .strict()
+    .refine((r) => new Set(r.classes.map((c) => c.name)).size === r.classes.length, {
+      message: 'class names must be unique',
+    }),
+  /** Labels of one media file. */
+  getLabels: z.object({ media: mediaId }).strict(),
+  /** Save all labels of one media file (atomic). `baseRevision` guards against lost updates. */
+  saveLabels: z
+    .object({ media: mediaId, segments: z.array(SegmentSchema).max(1_000_000), baseRevision: z.number().int().nonnegative() })
+    .strict(),
+  /** Waveform min/max of a media file at about `buckets` buckets over its whole duration. */
+  getWaveform: z.object({ media: mediaId, buckets: z.number().int().min(1).max(1_000_000), jobId }).strict(),
+  /** Abort a running job; unknown or finished jobs are ignored. */
+  cancelJob: z.object({ jobId }).strict(),
+  /** List a directory (browser-mode path picker). */
+  listDir: z.object({ dir: path }).strict(),
+}
+
+export type RequestName = keyof typeof requestSchemas
+export type Params<M extends RequestName> = z.input<(typeof requestSchemas)[M]>
+
+/** Result type of each request. */
+export interface Results {
+  createProject: ProjectView
+  openProject: ProjectView
+  getProject: ProjectView | null
+  addMedia: ProjectView
+  setClasses: ProjectView
+  getLabels: LabelsView
+  saveLabels: LabelsView
+  getWaveform: Waveform
+  cancelJob: { cancelled: boolean }
+  listDir: DirListing
+}
+
+export const requestNames = Object.keys(requestSchemas) as RequestName[]
+
+// ---------------------------------------------------------------------------------------------
+// Events (engine → renderer), as tuple maps
+
+/** Progress of a long job. */
+export interface Progress {
+  jobId: string
+  /** 0..1, or null when unknown. */
+  fraction: number | null
+  /** What is being done, for the status line. */
+  message: string
+}
+
+export interface Events {
+  progress: [p: Progress]
+}
+export type EventName = keyof Events
+
+// ---------------------------------------------------------------------------------------------
+// Errors
+
+/** Machine-readable error kinds crossing the boundary. */
+export type ErrorCode =
+  | 'invalid-request' // the message or its parameters do not match the contract
+  | 'unknown-method'
+  | 'no-project' // a request needs an open project
+  | 'bad-input' // a file or value the user gave is unusable (the message names it)
+  | 'conflict' // a save based on an outdated revision
+  | 'cancelled'
+  | 'internal'
+
+export interface ApiErrorShape {
+  code: ErrorCode
+  message: string
+}
+
+export class ApiError extends Error implements ApiErrorShape {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+  ) {
+    super(message)
+    this.name = 'ApiError'
+  }
+}
+
+/** A settled request as it crosses a transport: never a thrown exception. */
+export type Envelope<T> = { ok: true; result: T } | { ok: false; error: ApiErrorShape }
+
+// ---------------------------------------------------------------------------------------------
+// The API object the renderer uses (window.framewise in Electron; the socket client otherwise)
+
+export type Api = {
+  [M in RequestName]: (params: Params<M>) => Promise<Results[M]>
+} & {
+  /** Subscribe to an event; returns the unsubscribe function. */
+  on<E extends EventName>(event: E, listener: (...args: Events[E]) => void): () => void
+}
+
+/**
+ * What a transport provides (Electron's preload exposes exactly this as window.framewise):
+ * one method per request, settling with an Envelope instead of throwing, because errors lose
+ * their fields when they cross contextBridge. The renderer's client turns it into `Api`.
+ */
+export type Transport = {
+  [M in RequestName]: (params: Params<M>) => Promise<Envelope<Results[M]>>
+} & {
+  on<E extends EventName>(event: E, listener: (...args: Events[E]) => void): () => void
+}
+
+/** IPC channel of a request, and of the event stream. */
+export const ipcChannel = (method: RequestName): string => `framewise:${method}`
+export const IPC_EVENT_CHANNEL = 'framewise:event'

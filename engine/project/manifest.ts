@@ -1,0 +1,90 @@
+/**
+ * framewise.json: the project manifest. One zod schema is the format's definition; the format
+ * version lets a newer Framewise refuse nothing it can read and an older one refuse, clearly,
+ * what it cannot (it never overwrites a manifest it did not fully understand).
+ */
+import { z } from 'zod'
+import { LabelClassSchema, SegmentSchema } from '../api'
+
+export const MANIFEST_FILE = 'framewise.json'
+export const LABELS_DIR = 'labels'
+/** The newest manifest format this build reads and writes. */
+export const FORMAT_VERSION = 1
+
+export const MediaRecordSchema = z.object({
+  /** Path of the media file relative to the project folder, '/'-separated. */
+  path: z.string().min(1),
+  /** 'audio' (WAV/FLAC/MP3/OGG) or 'series' (CSV). */
+  kind: z.enum(['audio', 'series']),
+  /** Label file relative to the project folder, e.g. labels/<stem>.labels.json. */
+  labels: z.string().min(1),
+})
+export type MediaRecord = z.infer<typeof MediaRecordSchema>
+
+export const ManifestSchema = z.object({
+  format: z.literal('framewise-project'),
+  version: z.number().int().min(1).max(FORMAT_VERSION),
+  name: z.string(),
+  classes: z.array(LabelClassSchema).min(1),
+  /**
+   * 'complete': every unlabelled frame belongs to the background class.
+   * 'partial': unlabelled frames are ignored by training and metrics.
+   */
+  labelling: z.enum(['complete', 'partial']).default('complete'),
+  /** Feature settings (a FeatureSpec); empty means the defaults. */
+  features: z.record(z.string(), z.unknown()).default({}),
+  media: z.array(MediaRecordSchema),
+})
+export type Manifest = z.infer<typeof ManifestSchema>
+
+/** A label file: `labels/<stem>.labels.json`. */
+export const LabelFileSchema = z.object({
+  format: z.literal('framewise-labels'),
+  version: z.literal(1),
+  /** The media file these labels belong to (relative to the project). */
+  media: z.string(),
+  /** Increases by one with every save. */
+  revision: z.number().int().nonnegative(),
+  segments: z.array(SegmentSchema),
+})
+export type LabelFile = z.infer<typeof LabelFileSchema>
+
+/**
+ * Defaults for a new project: one class to label with and a background class, because most
+ * users label events in a recording that is otherwise "nothing of interest".
+ */
+export function newManifest(name: string): Manifest {
+  return {
+    format: 'framewise-project',
+    version: FORMAT_VERSION,
+    name,
+    classes: [
+      { name: 'background', color: '#9e9e9e', hotkey: null, role: 'background' },
+      { name: 'event', color: '#e6550d', hotkey: 1, role: 'class' },
+    ],
+    labelling: 'complete',
+    features: {},
+    media: [],
+  }
+}
+
+/** Parse manifest text; throws a message naming the problem (the caller adds the file). */
+export function parseManifest(text: string): Manifest {
+  let raw: unknown
+  try {
+    raw = JSON.parse(text)
+  } catch (err) {
+    throw new Error(`not valid JSON (${(err as Error).message})`)
+  }
+  if (typeof raw === 'object' && raw !== null) {
+    const { format, version } = raw as { format?: unknown; version?: unknown }
+    if (format !== 'framewise-project') throw new Error('not a Framewise project manifest (no "format": "framewise-project")')
+    if (typeof version === 'number' && version > FORMAT_VERSION)
+      throw new Error(
+        `written by a newer Framewise (format version ${version}; this build reads up to ${FORMAT_VERSION}); update Framewise to open it`,
+      )
+  }
+  const parsed = ManifestSchema.safeParse(raw)
+  if (!parsed.success) throw new Error(`invalid manifest: ${z.prettifyError(parsed.error)}`)
+  return parsed.data
+}

@@ -1,0 +1,101 @@
+import { promises as fs } from 'node:fs'
+import http from 'node:http'
+import os from 'node:os'
+import path from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { WebSocket } from 'ws'
+import { startServer, type RunningServer } from './server'
+
+let server: RunningServer
+let rendererDir: string
+
+beforeAll(async () => {
+  rendererDir = await fs.mkdtemp(path.join(os.tmpdir(), 'fw-renderer-'))
+  await fs.writeFile(path.join(rendererDir, 'index.html'), '<!doctype html><title>t</title>')
+  server = await startServer({ rendererDir })
+})
+afterAll(async () => {
+  await server.close()
+  await fs.rm(rendererDir, { recursive: true, force: true })
+})
+
+const origin = () => `http://127.0.0.1:${server.port}`
+
+/** Resolves 'open' or the HTTP status the upgrade was refused with. */
+function connect(token: string, headers: Record<string, string> = {}): Promise<{ result: 'open' | number; ws: WebSocket }> {
+  return new Promise((resolve) => {
+    const ws = new WebSocket(`ws://127.0.0.1:${server.port}/api?token=${token}`, { headers: { Origin: origin(), ...headers } })
+    ws.on('open', () => resolve({ result: 'open', ws }))
+    ws.on('unexpected-response', (_, res) => resolve({ result: res.statusCode ?? 0, ws }))
+    ws.on('error', () => resolve({ result: -1, ws }))
+  })
+}
+
+function request(ws: WebSocket, message: unknown): Promise<Record<string, unknown>> {
+  return new Promise((resolve) => {
+    ws.once('message', (data) => resolve(JSON.parse(data.toString())))
+    ws.send(typeof message === 'string' ? message : JSON.stringify(message))
+  })
+}
+
+function get(pathname: string, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    http
+      .get({ host: '127.0.0.1', port: server.port, path: pathname, headers: { Host: host } }, (res) => {
+        res.resume()
+        resolve(res.statusCode ?? 0)
+      })
+      .on('error', reject)
+  })
+}
+
+describe('browser-mode server', () => {
+  it('listens on 127.0.0.1 only', () => {
+    expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/\?token=[0-9a-f]{64}$/)
+  })
+
+  it('accepts the right token from its own origin and answers requests', async () => {
+    const { result, ws } = await connect(server.token)
+    expect(result).toBe('open')
+    const reply = await request(ws, { id: 1, method: 'getProject', params: {} })
+    expect(reply).toEqual({ id: 1, ok: true, result: null })
+    ws.close()
+  })
+
+  it('refuses a missing or wrong token', async () => {
+    expect((await connect('')).result).toBe(403)
+    expect((await connect('0'.repeat(64))).result).toBe(403)
+    expect((await connect(server.token.slice(0, -1))).result).toBe(403)
+  })
+
+  it('refuses another Origin, and no Origin', async () => {
+    expect((await connect(server.token, { Origin: 'http://evil.example' })).result).toBe(403)
+    expect((await connect(server.token, { Origin: `http://127.0.0.1:${server.port + 1}` })).result).toBe(403)
+    expect((await connect(server.token, { Origin: '' })).result).toBe(403)
+  })
+
+  it('refuses a foreign Host header (DNS rebinding) on pages and on the socket', async () => {
+    expect(await get('/', `127.0.0.1:${server.port}`)).toBe(200)
+    expect(await get('/', `evil.example:${server.port}`)).toBe(403)
+    expect((await connect(server.token, { Host: `evil.example:${server.port}` })).result).toBe(403)
+  })
+
+  it('serves nothing outside the renderer folder', async () => {
+    expect(await get('/../../etc/passwd', `127.0.0.1:${server.port}`)).toBe(404)
+    expect(await get('/%2e%2e/%2e%2e/etc/passwd', `127.0.0.1:${server.port}`)).toBe(404)
+  })
+
+  it('answers malformed messages with errors and keeps serving', async () => {
+    const { ws } = await connect(server.token)
+    expect(await request(ws, 'not json')).toMatchObject({ id: null, ok: false, error: { code: 'invalid-request' } })
+    expect(await request(ws, { method: 'getProject' })).toMatchObject({ ok: false, error: { code: 'invalid-request' } })
+    expect(await request(ws, { id: 2, method: 'rm -rf', params: {} })).toMatchObject({ id: 2, ok: false, error: { code: 'unknown-method' } })
+    expect(await request(ws, { id: 3, method: 'openProject', params: { dir: 42 } })).toMatchObject({
+      id: 3,
+      ok: false,
+      error: { code: 'invalid-request' },
+    })
+    expect(await request(ws, { id: 4, method: 'getProject', params: {} })).toEqual({ id: 4, ok: true, result: null })
+    ws.close()
+  })
+})

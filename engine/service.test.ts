@@ -1,0 +1,91 @@
+import { promises as fs } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import type { Progress } from './api'
+import { Service } from './service'
+
+let dir: string
+let events: Progress[]
+let service: Service
+beforeEach(async () => {
+  dir = await fs.mkdtemp(path.join(os.tmpdir(), 'fw-service-'))
+  events = []
+  service = new Service((_, p) => events.push(p))
+})
+afterEach(async () => {
+  await fs.rm(dir, { recursive: true, force: true })
+})
+
+/** A 16-bit mono PCM WAV of `seconds` of a 440 Hz sine at `rate`. */
+function sineWav(seconds: number, rate = 8000): Buffer {
+  const n = Math.round(seconds * rate)
+  const b = Buffer.alloc(44 + 2 * n)
+  b.write('RIFF', 0)
+  b.writeUInt32LE(36 + 2 * n, 4)
+  b.write('WAVEfmt ', 8)
+  b.writeUInt32LE(16, 16)
+  b.writeUInt16LE(1, 20)
+  b.writeUInt16LE(1, 22)
+  b.writeUInt32LE(rate, 24)
+  b.writeUInt32LE(rate * 2, 28)
+  b.writeUInt16LE(2, 32)
+  b.writeUInt16LE(16, 34)
+  b.write('data', 36)
+  b.writeUInt32LE(2 * n, 40)
+  for (let i = 0; i < n; i++) b.writeInt16LE(Math.round(16000 * Math.sin((2 * Math.PI * 440 * i) / rate)), 44 + 2 * i)
+  return b
+}
+
+describe('Service.call validates at the boundary', () => {
+  it.each([
+    ['no params object', 'openProject', 'x'],
+    ['wrong type', 'openProject', { dir: 7 }],
+    ['extra field', 'openProject', { dir: '/tmp', sneaky: true }],
+    ['bad segment', 'saveLabels', { media: 'a.wav', baseRevision: 0, segments: [{ start: 2, end: 1, label: 'x' }] }],
+    ['NaN time', 'saveLabels', { media: 'a.wav', baseRevision: 0, segments: [{ start: Number.NaN, end: 1, label: 'x' }] }],
+    ['bad job id', 'cancelJob', { jobId: '../../etc' }],
+    ['duplicate class names', 'setClasses', { classes: [{ name: 'a', color: '#000000', hotkey: null }, { name: 'a', color: '#000000', hotkey: null }] }],
+  ])('refuses %s', async (_, method, params) => {
+    const r = await service.call(method, params)
+    expect(r).toMatchObject({ ok: false, error: { code: 'invalid-request' } })
+    if (!r.ok) expect(r.error.message).toContain(method)
+  })
+
+  it('refuses unknown and prototype method names', async () => {
+    for (const m of ['nope', '__proto__', 'constructor', 'toString', 42, null])
+      expect(await service.call(m, {})).toMatchObject({ ok: false, error: { code: 'unknown-method' } })
+  })
+
+  it('needs an open project for project requests', async () => {
+    expect(await service.call('getLabels', { media: 'a.wav' })).toMatchObject({ ok: false, error: { code: 'no-project' } })
+  })
+})
+
+describe('Service workflow', () => {
+  it('creates a project, adds a WAV, reports progress for its waveform, saves labels', async () => {
+    await fs.writeFile(path.join(dir, 'tone.wav'), sineWav(2))
+    expect(await service.call('createProject', { dir })).toMatchObject({ ok: true })
+    const added = await service.call('addMedia', { paths: [path.join(dir, 'tone.wav')] })
+    expect(added).toMatchObject({ ok: true, result: { media: [{ id: 'tone.wav', kind: 'audio', segmentCount: 0 }] } })
+    const wave = await service.call('getWaveform', { media: 'tone.wav', buckets: 100, jobId: 'w1' })
+    if (!wave.ok) throw new Error(wave.error.message)
+    const w = wave.result as { duration: number; min: number[]; max: number[]; samplesPerBucket: number }
+    expect(w.duration).toBeCloseTo(2, 6)
+    expect(w.samplesPerBucket).toBe(160)
+    expect(Math.max(...w.max)).toBeCloseTo(16000 / 32768, 3)
+    expect(Math.min(...w.min)).toBeCloseTo(-16000 / 32768, 3)
+    expect(events.filter((e) => e.jobId === 'w1').at(-1)?.fraction).toBe(1)
+    const saved = await service.call('saveLabels', { media: 'tone.wav', baseRevision: 0, segments: [{ start: 0.5, end: 1, label: 'event' }] })
+    expect(saved).toMatchObject({ ok: true, result: { revision: 1 } })
+  })
+
+  it('turns a corrupt WAV into a bad-input error naming the file', async () => {
+    await fs.writeFile(path.join(dir, 'bad.wav'), Buffer.from('RIFF\x10\x00\x00\x00WAVEjunk'))
+    await service.call('createProject', { dir })
+    await service.call('addMedia', { paths: ['bad.wav'] })
+    const r = await service.call('getWaveform', { media: 'bad.wav', buckets: 10, jobId: 'w2' })
+    expect(r).toMatchObject({ ok: false, error: { code: 'bad-input' } })
+    if (!r.ok) expect(r.error.message).toContain(path.join(dir, 'bad.wav'))
+  })
+})

@@ -1,0 +1,103 @@
+/**
+ * The single implementation of the API contract: a handler per request, behind one `call`
+ * that validates parameters (zod) and turns every failure into an ApiError envelope. Used by
+ * electron/ipc.ts, server.ts and the CLI alike, so both transports behave identically.
+ */
+import { promises as fs } from 'node:fs'
+import path from 'node:path'
+import { z } from 'zod'
+import {
+  ApiError,
+  requestSchemas,
+  type Envelope,
+  type Events,
+  type EventName,
+  type RequestName,
+  type Results,
+} from './api'
+import { DataError } from './errors'
+import { Jobs } from './jobs'
+import { Project } from './project/store'
+import { waveform } from './waveform'
+
+type Handlers = {
+  [M in RequestName]: (params: z.output<(typeof requestSchemas)[M]>) => Promise<Results[M]>
+}
+
+export type EventSink = <E extends EventName>(event: E, ...args: Events[E]) => void
+
+export class Service {
+  #project: Project | null = null
+  readonly jobs: Jobs
+
+  constructor(emit: EventSink) {
+    this.jobs = new Jobs((p) => emit('progress', p))
+  }
+
+  /** The open project, or a 'no-project' error. */
+  get project(): Project {
+    if (!this.#project) throw new ApiError('no-project', 'no project is open; create or open one first')
+    return this.#project
+  }
+
+  readonly handlers: Handlers = {
+    createProject: async ({ dir, name }) => {
+      this.#project = await Project.create(dir, name)
+      return this.#project.view()
+    },
+    openProject: async ({ dir }) => {
+      this.#project = await Project.open(dir)
+      return this.#project.view()
+    },
+    getProject: async () => (this.#project ? this.#project.view() : null),
+    addMedia: async ({ paths }) => {
+      await this.project.addMedia(paths)
+      return this.project.view()
+    },
+    setClasses: async ({ classes }) => {
+      await this.project.setClasses(classes)
+      return this.project.view()
+    },
+    getLabels: ({ media }) => this.project.readLabels(media),
+    saveLabels: ({ media, segments, baseRevision }) => this.project.writeLabels(media, segments, baseRevision),
+    getWaveform: ({ media, buckets, jobId }) => {
+      const file = this.project.mediaPath(media)
+      return this.jobs.run(jobId, (ctx) => waveform(file, buckets, ctx))
+    },
+    cancelJob: async ({ jobId }) => ({ cancelled: this.jobs.cancel(jobId) }),
+    listDir: async ({ dir }) => {
+      const abs = path.resolve(dir)
+      const dirents = await fs.readdir(abs, { withFileTypes: true }).catch((err: Error) => {
+        throw new ApiError('bad-input', `${abs}: ${err.message}`)
+      })
+      const entries = dirents
+        .filter((d) => !d.name.startsWith('.') && (d.isDirectory() || d.isFile()))
+        .map((d) => ({ name: d.name, kind: d.isDirectory() ? ('dir' as const) : ('file' as const) }))
+        .sort((a, b) => (a.kind === b.kind ? a.name.localeCompare(b.name) : a.kind === 'dir' ? -1 : 1))
+      const parent = path.dirname(abs)
+      return { dir: abs, parent: parent === abs ? null : parent, entries }
+    },
+  }
+
+  /** Validate and run one request; never throws. */
+  async call(method: unknown, params: unknown): Promise<Envelope<unknown>> {
+    try {
+      if (typeof method !== 'string' || !Object.hasOwn(requestSchemas, method))
+        throw new ApiError('unknown-method', `unknown method ${JSON.stringify(method)?.slice(0, 100)}`)
+      const name = method as RequestName
+      const parsed = requestSchemas[name].safeParse(params ?? {})
+      if (!parsed.success) throw new ApiError('invalid-request', `${name}: ${z.prettifyError(parsed.error)}`)
+      const handler = this.handlers[name] as (p: unknown) => Promise<unknown>
+      return { ok: true, result: await handler(parsed.data) }
+    } catch (err) {
+      if (err instanceof ApiError) return { ok: false, error: { code: err.code, message: err.message } }
+      if (err instanceof DataError) return { ok: false, error: { code: 'bad-input', message: err.message } }
+      return { ok: false, error: { code: 'internal', message: err instanceof Error ? err.message : String(err) } }
+    }
+  }
+
+  /** Cancel running jobs (on shutdown). */
+  close(): void {
+    this.jobs.cancelAll()
+  }
+}

@@ -1,0 +1,60 @@
+/** The open project as the UI sees it: manifest view, the selected media file, errors. */
+import type { LabelClass, MediaEntry, ProjectView } from '../../engine/api'
+import { api } from '../api/client'
+
+export class ProjectState {
+  /** The open project, or null. */
+  view = $state<ProjectView | null>(null)
+  /** Id of the media file being viewed. */
+  selectedId = $state<string | null>(null)
+  /** Last error to show, or null. */
+  error = $state<string | null>(null)
+
+  selected: MediaEntry | null = $derived(this.view?.media.find((m) => m.id === this.selectedId) ?? null)
+  classes: LabelClass[] = $derived(this.view?.classes ?? [])
+
+  async load(): Promise<void> {
+    await this.#attempt(async () => this.#show(await api.getProject({})))
+  }
+
+  async open(dir: string): Promise<void> {
+    await this.#attempt(async () => this.#show(await api.openProject({ dir })))
+  }
+
+  async create(dir: string): Promise<void> {
+    await this.#attempt(async () => this.#show(await api.createProject({ dir })))
+  }
+
+  async addMedia(paths: string[]): Promise<void> {
+    await this.#attempt(async () => {
+      const view = await api.addMedia({ paths })
+      this.#show(view)
+      const added = view.media.at(-1)
+      if (added && !this.selectedId) this.selectedId = added.id
+    })
+  }
+
+  async setClasses(classes: LabelClass[]): Promise<void> {
+    await this.#attempt(async () => this.#show(await api.setClasses({ classes })))
+  }
+
+  /** Update a media file's segment count after a save, without re-reading the project. */
+  setSegmentCount(id: string, count: number): void {
+    if (!this.view) return
+    this.view = { ...this.view, media: this.view.media.map((m) => (m.id === id ? { ...m, segmentCount: count } : m)) }
+  }
+
+  #show(view: ProjectView | null): void {
+    this.view = view
+    if (!view || !view.media.some((m) => m.id === this.selectedId)) this.selectedId = view?.media[0]?.id ?? null
+  }
+
+  async #attempt(work: () => Promise<void>): Promise<void> {
+    this.error = null
+    try {
+      await work()
+    } catch (err) {
+      this.error = (err as Error).message
+    }
+  }
+}
