@@ -1,0 +1,275 @@
+// N-API glue: unwraps JS arguments and calls the kernel table chosen for this CPU.
+//
+// Plain node_api.h (ABI-stable: the same binary loads in Node 20+ and in Electron's main process).
+// The module keeps no per-environment state, so it is safe in several worker_threads at once;
+// the only mutable state (packing buffers) is thread_local in kernels_isa.cc.
+#include <node_api.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kernels.h"
+
+namespace {
+
+// The kernel table for an ISA name, or null when this CPU lacks it. Every exported function
+// finds its table in the callback data, so `variant(isa)` can hand out the same functions bound
+// to another ISA (the tests check every variant on one machine).
+const fw::Table* supported(const char* isa) {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_cpu_init();
+  if (!strcmp(isa, "avx512") && __builtin_cpu_supports("avx512f") &&
+      __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq"))
+    return &fw::avx512::table;
+  if (!strcmp(isa, "avx2") && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+    return &fw::avx2::table;
+#endif
+  if (!strcmp(isa, "sse2")) return &fw::sse::table;
+  return nullptr;
+}
+
+// The widest ISA the CPU supports, capped by FRAMEWISE_KERNELS_ISA=avx2|sse2 if set.
+const fw::Table* pickTable() {
+  const char* order[] = {"avx512", "avx2", "sse2"};
+  const char* cap = getenv("FRAMEWISE_KERNELS_ISA");
+  bool allowed = !cap;
+  for (const char* isa : order) {
+    allowed = allowed || !strcmp(cap, isa);
+    if (allowed && supported(isa)) return supported(isa);
+  }
+  return &fw::sse::table;
+}
+
+// Argument unwrapping. Errors become JS exceptions; the kernel is then not called.
+struct Args {
+  napi_env env;
+  napi_value v[20];
+  size_t n = 20;
+  bool ok = true;
+
+  const fw::Table* t = nullptr;
+
+  Args(napi_env e, napi_callback_info info) : env(e) {
+    void* data = nullptr;
+    if (napi_get_cb_info(env, info, &n, v, nullptr, &data) != napi_ok) fail("bad call");
+    t = static_cast<const fw::Table*>(data);
+  }
+  void fail(const char* msg) {
+    if (ok) napi_throw_type_error(env, nullptr, msg);
+    ok = false;
+  }
+  int i32(size_t k) {
+    int32_t x = 0;
+    if (k >= n || napi_get_value_int32(env, v[k], &x) != napi_ok) fail("expected an integer");
+    return x;
+  }
+  bool flag(size_t k) {
+    bool b = false;
+    if (k >= n || napi_get_value_bool(env, v[k], &b) != napi_ok) fail("expected a boolean");
+    return b;
+  }
+  // A Float32Array plus an element offset; checks that `need` floats from the offset are inside.
+  float* f32(size_t k, int off, size_t need) {
+    napi_typedarray_type type;
+    size_t length = 0;
+    void* data = nullptr;
+    if (k >= n || napi_get_typedarray_info(env, v[k], &type, &length, &data, nullptr, nullptr) !=
+                      napi_ok ||
+        type != napi_float32_array) {
+      fail("expected a Float32Array");
+      return nullptr;
+    }
+    if (off < 0 || (size_t)off + need > length) {
+      fail("matrix extends past the end of its Float32Array");
+      return nullptr;
+    }
+    return static_cast<float*>(data) + off;
+  }
+};
+
+// Floats touched by a rows × cols matrix with row stride ld (0 when empty).
+size_t extent(int rows, int cols, int ld) {
+  return rows <= 0 || cols <= 0 ? 0 : (size_t)(rows - 1) * ld + cols;
+}
+
+// gemm(transA, transB, M, N, K, A, aOff, lda, B, bOff, ldb, beta, C, cOff, ldc)
+napi_value Gemm(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  const bool tA = a.flag(0), tB = a.flag(1);
+  const int M = a.i32(2), N = a.i32(3), K = a.i32(4);
+  const int lda = a.i32(7), ldb = a.i32(10), beta = a.i32(11), ldc = a.i32(14);
+  if (!a.ok) return nullptr;
+  if (M < 0 || N < 0 || K < 0) a.fail("negative dimension");
+  if (lda < (tA ? M : K) || ldb < (tB ? K : N) || ldc < N) a.fail("leading dimension too small");
+  const float* A = a.f32(5, a.i32(6), tA ? extent(K, M, lda) : extent(M, K, lda));
+  const float* B = a.f32(8, a.i32(9), tB ? extent(N, K, ldb) : extent(K, N, ldb));
+  float* C = a.f32(12, a.i32(13), extent(M, N, ldc));
+  if (!a.ok) return nullptr;
+  a.t->gemm(tA, tB, M, N, K, A, lda, B, ldb, beta != 0, C, ldc);
+  return nullptr;
+}
+
+// colSum(M, N, X, xOff, ldx, y, yOff)
+napi_value ColSum(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  const int M = a.i32(0), N = a.i32(1), ldx = a.i32(4);
+  if (!a.ok) return nullptr;
+  if (M < 0 || N < 0 || ldx < N) a.fail("bad colSum dimensions");
+  const float* X = a.f32(2, a.i32(3), extent(M, N, ldx));
+  float* y = a.f32(5, a.i32(6), N);
+  if (!a.ok) return nullptr;
+  a.t->colSum(M, N, X, ldx, y);
+  return nullptr;
+}
+
+// The step kernels: B rows of width H (state) or G·H (gates), contiguous from each offset.
+bool dims(Args& a, size_t kB, int* B, int* H) {
+  *B = a.i32(kB);
+  *H = a.i32(kB + 1);
+  if (a.ok && (*B < 0 || *H < 0)) a.fail("negative dimension");
+  return a.ok;
+}
+
+// lstmForwardStep(B, H, gates, gOff, bih, bhh, cPrev, cpOff, c, cOff, h, hOff)
+napi_value LstmForwardStep(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  int B, H;
+  if (!dims(a, 0, &B, &H)) return nullptr;
+  const size_t s = (size_t)B * H;
+  float* g = a.f32(2, a.i32(3), 4 * s);
+  const float* bih = a.f32(4, 0, 4 * (size_t)H);
+  const float* bhh = a.f32(5, 0, 4 * (size_t)H);
+  const float* cp = a.f32(6, a.i32(7), s);
+  float* c = a.f32(8, a.i32(9), s);
+  float* h = a.f32(10, a.i32(11), s);
+  if (a.ok) a.t->lstmForwardStep(B, H, g, bih, bhh, cp, c, h);
+  return nullptr;
+}
+
+// lstmBackwardStep(B, H, gates, gOff, cPrev, cpOff, c, cOff, dh, dhOff, dc, dcOff, dGates, dgOff)
+napi_value LstmBackwardStep(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  int B, H;
+  if (!dims(a, 0, &B, &H)) return nullptr;
+  const size_t s = (size_t)B * H;
+  const float* g = a.f32(2, a.i32(3), 4 * s);
+  const float* cp = a.f32(4, a.i32(5), s);
+  const float* c = a.f32(6, a.i32(7), s);
+  const float* dh = a.f32(8, a.i32(9), s);
+  float* dc = a.f32(10, a.i32(11), s);
+  float* dg = a.f32(12, a.i32(13), 4 * s);
+  if (a.ok) a.t->lstmBackwardStep(B, H, g, cp, c, dh, dc, dg);
+  return nullptr;
+}
+
+// gruForwardStep(B, H, gates, gOff, gh, ghOff, bih, bhh, hPrev, hpOff, hn, hnOff, h, hOff)
+napi_value GruForwardStep(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  int B, H;
+  if (!dims(a, 0, &B, &H)) return nullptr;
+  const size_t s = (size_t)B * H;
+  float* g = a.f32(2, a.i32(3), 3 * s);
+  const float* gh = a.f32(4, a.i32(5), 3 * s);
+  const float* bih = a.f32(6, 0, 3 * (size_t)H);
+  const float* bhh = a.f32(7, 0, 3 * (size_t)H);
+  const float* hp = a.f32(8, a.i32(9), s);
+  float* hn = a.f32(10, a.i32(11), s);
+  float* h = a.f32(12, a.i32(13), s);
+  if (a.ok) a.t->gruForwardStep(B, H, g, gh, bih, bhh, hp, hn, h);
+  return nullptr;
+}
+
+// gruBackwardStep(B, H, gates, gOff, hn, hnOff, hPrev, hpOff, dh, dhOff, dGx, dxOff, dGh, dhhOff,
+//                 dhPrev, dpOff)
+napi_value GruBackwardStep(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  int B, H;
+  if (!dims(a, 0, &B, &H)) return nullptr;
+  const size_t s = (size_t)B * H;
+  const float* g = a.f32(2, a.i32(3), 3 * s);
+  const float* hn = a.f32(4, a.i32(5), s);
+  const float* hp = a.f32(6, a.i32(7), s);
+  const float* dh = a.f32(8, a.i32(9), s);
+  float* dgx = a.f32(10, a.i32(11), 3 * s);
+  float* dgh = a.f32(12, a.i32(13), 3 * s);
+  float* dhp = a.f32(14, a.i32(15), s);
+  if (a.ok) a.t->gruBackwardStep(B, H, g, hn, hp, dh, dgx, dgh, dhp);
+  return nullptr;
+}
+
+// rnnForwardStep(relu, B, H, a, aOff, bih, bhh)
+napi_value RnnForwardStep(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  const bool relu = a.flag(0);
+  int B, H;
+  if (!dims(a, 1, &B, &H)) return nullptr;
+  float* x = a.f32(3, a.i32(4), (size_t)B * H);
+  const float* bih = a.f32(5, 0, H);
+  const float* bhh = a.f32(6, 0, H);
+  if (a.ok) a.t->rnnForwardStep(relu, B, H, x, bih, bhh);
+  return nullptr;
+}
+
+// rnnBackwardStep(relu, B, H, h, hOff, dh, dhOff)
+napi_value RnnBackwardStep(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  const bool relu = a.flag(0);
+  int B, H;
+  if (!dims(a, 1, &B, &H)) return nullptr;
+  const float* h = a.f32(3, a.i32(4), (size_t)B * H);
+  float* dh = a.f32(5, a.i32(6), (size_t)B * H);
+  if (a.ok) a.t->rnnBackwardStep(relu, B, H, h, dh);
+  return nullptr;
+}
+
+// Defines the kernels of `table` (and its name) on `obj`.
+void defineKernels(napi_env env, napi_value obj, const fw::Table* table) {
+  void* d = const_cast<fw::Table*>(table);
+  const napi_property_attributes e = napi_enumerable;
+  const napi_property_descriptor fns[] = {
+      {"gemm", nullptr, Gemm, nullptr, nullptr, nullptr, e, d},
+      {"colSum", nullptr, ColSum, nullptr, nullptr, nullptr, e, d},
+      {"lstmForwardStep", nullptr, LstmForwardStep, nullptr, nullptr, nullptr, e, d},
+      {"lstmBackwardStep", nullptr, LstmBackwardStep, nullptr, nullptr, nullptr, e, d},
+      {"gruForwardStep", nullptr, GruForwardStep, nullptr, nullptr, nullptr, e, d},
+      {"gruBackwardStep", nullptr, GruBackwardStep, nullptr, nullptr, nullptr, e, d},
+      {"rnnForwardStep", nullptr, RnnForwardStep, nullptr, nullptr, nullptr, e, d},
+      {"rnnBackwardStep", nullptr, RnnBackwardStep, nullptr, nullptr, nullptr, e, d},
+  };
+  napi_define_properties(env, obj, sizeof(fns) / sizeof(fns[0]), fns);
+  napi_value name;
+  napi_create_string_utf8(env, table->name, NAPI_AUTO_LENGTH, &name);
+  napi_set_named_property(env, obj, "name", name);
+}
+
+// variant('avx512' | 'avx2' | 'sse2') → the kernels for that ISA, or null if the CPU lacks it.
+napi_value Variant(napi_env env, napi_callback_info info) {
+  size_t n = 1;
+  napi_value arg, result;
+  char isa[16] = {0};
+  size_t len = 0;
+  napi_get_cb_info(env, info, &n, &arg, nullptr, nullptr);
+  if (n < 1 || napi_get_value_string_utf8(env, arg, isa, sizeof isa, &len) != napi_ok) {
+    napi_throw_type_error(env, nullptr, "expected an ISA name");
+    return nullptr;
+  }
+  const fw::Table* table = supported(isa);
+  if (!table) {
+    napi_get_null(env, &result);
+    return result;
+  }
+  napi_create_object(env, &result);
+  defineKernels(env, result, table);
+  return result;
+}
+
+napi_value Init(napi_env env, napi_value exports) {
+  defineKernels(env, exports, pickTable());
+  napi_value fn;
+  napi_create_function(env, "variant", NAPI_AUTO_LENGTH, Variant, nullptr, &fn);
+  napi_set_named_property(env, exports, "variant", fn);
+  return exports;
+}
+
+}  // namespace
+
+NAPI_MODULE_INIT() { return Init(env, exports); }

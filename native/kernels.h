@@ -1,0 +1,41 @@
+// Framewise fast kernels: the per-ISA entry points shared by binding.cc and kernels_isa.cc.
+//
+// kernels_isa.cc is compiled once per instruction set (AVX-512, AVX2+FMA, baseline SSE2) into its
+// own namespace; binding.cc picks one table at load time with __builtin_cpu_supports, so a single
+// binary runs on any x86-64 and uses the widest vectors the CPU has.
+#pragma once
+#include <stddef.h>
+
+namespace fw {
+
+// C = beta·C + op(A)·op(B); row-major, op(X) = Xᵀ when the flag is set (same contract as
+// models/kernels.ts). Pointers already include the element offsets.
+typedef void (*GemmFn)(bool transA, bool transB, int M, int N, int K, const float* A, int lda,
+                       const float* B, int ldb, bool beta, float* C, int ldc);
+
+// Pointwise kernels (contracts in models/kernels.ts); pointers already include offsets.
+struct Table {
+  const char* name;
+  GemmFn gemm;
+  void (*colSum)(int M, int N, const float* X, int ldx, float* y);
+  void (*lstmForwardStep)(int B, int H, float* gates, const float* bih, const float* bhh,
+                          const float* cPrev, float* c, float* h);
+  void (*lstmBackwardStep)(int B, int H, const float* gates, const float* cPrev, const float* c,
+                           const float* dh, float* dc, float* dGates);
+  void (*gruForwardStep)(int B, int H, float* gates, const float* gh, const float* bih,
+                         const float* bhh, const float* hPrev, float* hn, float* h);
+  void (*gruBackwardStep)(int B, int H, const float* gates, const float* hn, const float* hPrev,
+                          const float* dh, float* dGx, float* dGh, float* dhPrev);
+  void (*rnnForwardStep)(bool relu, int B, int H, float* a, const float* bih, const float* bhh);
+  void (*rnnBackwardStep)(bool relu, int B, int H, const float* h, float* dh);
+};
+
+#define FW_DECLARE_TABLE(ns) \
+  namespace ns {             \
+  extern const Table table;  \
+  }
+FW_DECLARE_TABLE(avx512)
+FW_DECLARE_TABLE(avx2)
+FW_DECLARE_TABLE(sse)
+
+}  // namespace fw

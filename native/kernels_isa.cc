@@ -1,0 +1,406 @@
+// The kernels, written once with GCC vector extensions and compiled per instruction set.
+//
+// build-kernels.js compiles this file three times with -DFW_ISA_AVX512 / -DFW_ISA_AVX2 / neither
+// (plus the matching -m flags); the vector width W follows the ISA, so the same source becomes
+// zmm, ymm or xmm code. -ffp-contract=fast turns a*b+c into FMA where the ISA has it. No
+// -ffast-math: the exp range reduction below relies on exact IEEE rounding.
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kernels.h"
+
+#if defined(FW_ISA_AVX512)
+#define FW_NS avx512
+#define FW_NAME "native-avx512"
+#define W 16
+#define MR 8  // 8 rows × 2 zmm = 16 accumulators of the 32 registers
+#elif defined(FW_ISA_AVX2)
+#define FW_NS avx2
+#define FW_NAME "native-avx2"
+#define W 8
+#define MR 6  // 6 × 2 ymm = 12 accumulators + 2 B loads + 1 broadcast ≤ 16 registers
+#else
+#define FW_NS sse
+#define FW_NAME "native-sse2"
+#define W 4
+#define MR 6
+#endif
+#define NR (2 * W)
+
+namespace fw {
+namespace FW_NS {
+
+typedef float vf __attribute__((vector_size(W * 4)));
+typedef int32_t vi __attribute__((vector_size(W * 4)));
+// Same vector with 4-byte alignment: loads/stores through it are unaligned moves.
+typedef float vfu __attribute__((vector_size(W * 4), aligned(4)));
+
+static inline vf load(const float* p) { return *reinterpret_cast<const vfu*>(p); }
+static inline void store(float* p, vf v) { *reinterpret_cast<vfu*>(p) = v; }
+
+// ---------------------------------------------------------------------------------------------
+// GEMM: BLIS-style blocking with a register-blocked MR × NR micro-kernel.
+//
+// C is vectorised along N (row-major rows are contiguous), A is broadcast one scalar at a time.
+// op(A) is packed into MR-row panels (Ap[k][0..MR)); op(B) into NR-column panels (Bp[k][0..NR)),
+// zero-padded so the micro-kernel never branches. KC = 128 keeps one B micro-panel (KC × NR floats
+// = 16 KB at AVX-512) in L1 while the A panels stream past it.
+// Small-M products (the recurrent step, M = batch) with non-transposed B skip the B packing: the
+// micro-kernel reads B rows in place, which saves K·N copies per call when there is little reuse.
+// ---------------------------------------------------------------------------------------------
+enum { KC = 128, MC = MR * 16, NC = 512 };
+
+struct Scratch {
+  float* a = nullptr;
+  float* b = nullptr;
+  Scratch() {
+    a = static_cast<float*>(aligned_alloc(64, sizeof(float) * (MC + MR) * KC));
+    b = static_cast<float*>(aligned_alloc(64, sizeof(float) * (NC + NR) * KC));
+  }
+  ~Scratch() {
+    free(a);
+    free(b);
+  }
+};
+// One set of packing buffers per OS thread: worker_threads call in concurrently.
+static thread_local Scratch scratch;
+
+// acc: add into C (else overwrite). bs: row stride of the B micro-panel (NR when packed).
+static inline void micro(int kc, const float* __restrict Ap, const float* __restrict Bp,
+                         ptrdiff_t bs, float* __restrict C, ptrdiff_t ldc, bool acc) {
+  vf c0[MR], c1[MR];
+#pragma GCC unroll 16
+  for (int i = 0; i < MR; i++) c0[i] = c1[i] = vf{};
+  for (int k = 0; k < kc; k++) {
+    const vf b0 = load(Bp + k * bs), b1 = load(Bp + k * bs + W);
+#pragma GCC unroll 16
+    for (int i = 0; i < MR; i++) {
+      const float a = Ap[k * MR + i];
+      c0[i] += a * b0;
+      c1[i] += a * b1;
+    }
+  }
+  if (acc) {
+#pragma GCC unroll 16
+    for (int i = 0; i < MR; i++) {
+      store(C + i * ldc, load(C + i * ldc) + c0[i]);
+      store(C + i * ldc + W, load(C + i * ldc + W) + c1[i]);
+    }
+  } else {
+#pragma GCC unroll 16
+    for (int i = 0; i < MR; i++) {
+      store(C + i * ldc, c0[i]);
+      store(C + i * ldc + W, c1[i]);
+    }
+  }
+}
+
+// Pack op(A)[i0:i0+mc, p0:p0+kc] into MR-row panels, zero-padding the last panel.
+static void packA(bool transA, const float* A, int lda, int i0, int mc, int p0, int kc, float* Ap) {
+  for (int ir = 0; ir < mc; ir += MR) {
+    const int mr = mc - ir < MR ? mc - ir : MR;
+    float* dst = Ap + ir * kc;
+    if (transA) {  // op(A)[i][k] = A[k][i]: MR consecutive floats per k
+      for (int k = 0; k < kc; k++) {
+        const float* src = A + (ptrdiff_t)(p0 + k) * lda + i0 + ir;
+        for (int i = 0; i < mr; i++) dst[k * MR + i] = src[i];
+        for (int i = mr; i < MR; i++) dst[k * MR + i] = 0.f;
+      }
+    } else {
+      for (int i = 0; i < mr; i++) {
+        const float* src = A + (ptrdiff_t)(i0 + ir + i) * lda + p0;
+        for (int k = 0; k < kc; k++) dst[k * MR + i] = src[k];
+      }
+      for (int i = mr; i < MR; i++)
+        for (int k = 0; k < kc; k++) dst[k * MR + i] = 0.f;
+    }
+  }
+}
+
+// Pack op(B)[p0:p0+kc, j0:j0+nc] into NR-column panels, zero-padding the last panel.
+static void packB(bool transB, const float* B, int ldb, int p0, int kc, int j0, int nc, float* Bp) {
+  for (int jr = 0; jr < nc; jr += NR) {
+    const int nr = nc - jr < NR ? nc - jr : NR;
+    float* dst = Bp + jr * kc;
+    if (!transB) {
+      for (int k = 0; k < kc; k++) {
+        const float* src = B + (ptrdiff_t)(p0 + k) * ldb + j0 + jr;
+        if (nr == NR) {
+          store(dst + k * NR, load(src));
+          store(dst + k * NR + W, load(src + W));
+        } else {
+          for (int j = 0; j < nr; j++) dst[k * NR + j] = src[j];
+          for (int j = nr; j < NR; j++) dst[k * NR + j] = 0.f;
+        }
+      }
+    } else {
+      // op(B)[k][j] = B[j][k]. k outer / j inner writes contiguously; the NR source rows stay
+      // in L1 while k walks along them (j outer scattered stores 4x slower on the recurrent step).
+      const float* src = B + (ptrdiff_t)(j0 + jr) * ldb + p0;
+      for (int k = 0; k < kc; k++) {
+        for (int j = 0; j < nr; j++) dst[k * NR + j] = src[(ptrdiff_t)j * ldb + k];
+        for (int j = nr; j < NR; j++) dst[k * NR + j] = 0.f;
+      }
+    }
+  }
+}
+
+static void gemm(bool transA, bool transB, int M, int N, int K, const float* A, int lda,
+                 const float* B, int ldb, bool beta, float* C, int ldc) {
+  if (M <= 0 || N <= 0) return;
+  if (K <= 0) {  // C = beta·C
+    if (!beta)
+      for (int i = 0; i < M; i++) memset(C + (ptrdiff_t)i * ldc, 0, sizeof(float) * N);
+    return;
+  }
+  Scratch& s = scratch;
+  const bool directB = !transB && M <= 4 * MR;
+  float tile[MR * NR];
+  for (int jc = 0; jc < N; jc += NC) {
+    const int nc = N - jc < NC ? N - jc : NC;
+    for (int pc = 0; pc < K; pc += KC) {
+      const int kc = K - pc < KC ? K - pc : KC;
+      const bool acc = beta || pc > 0;
+      if (!directB) {
+        packB(transB, B, ldb, pc, kc, jc, nc, s.b);
+      } else if (nc % NR) {  // only the ragged last panel needs padding
+        const int jr = nc - nc % NR;
+        packB(false, B, ldb, pc, kc, jc + jr, nc - jr, s.b + (ptrdiff_t)jr * kc);
+      }
+      for (int ic = 0; ic < M; ic += MC) {
+        const int mc = M - ic < MC ? M - ic : MC;
+        packA(transA, A, lda, ic, mc, pc, kc, s.a);
+        for (int jr = 0; jr < nc; jr += NR) {
+          const int nr = nc - jr < NR ? nc - jr : NR;
+          const bool inPlace = directB && nr == NR;
+          const float* bp = inPlace ? B + (ptrdiff_t)pc * ldb + jc + jr : s.b + (ptrdiff_t)jr * kc;
+          const ptrdiff_t bs = inPlace ? ldb : NR;
+          for (int ir = 0; ir < mc; ir += MR) {
+            const int mr = mc - ir < MR ? mc - ir : MR;
+            float* c = C + (ptrdiff_t)(ic + ir) * ldc + jc + jr;
+            if (mr == MR && nr == NR) {
+              micro(kc, s.a + ir * kc, bp, bs, c, ldc, acc);
+            } else {  // ragged edge: full tile into a temporary, then the valid part
+              micro(kc, s.a + ir * kc, bp, bs, tile, NR, false);
+              for (int i = 0; i < mr; i++)
+                for (int j = 0; j < nr; j++)
+                  c[i * ldc + j] = acc ? c[i * ldc + j] + tile[i * NR + j] : tile[i * NR + j];
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Vectorised exp / sigmoid / tanh.
+//
+// exp: Cephes expf (range reduction x = n·ln2 + r with a two-part ln2, degree-5 polynomial on
+// |r| ≤ ln2/2, 2^n built in the exponent bits); ~1 ulp, max relative error ≈ 1.2e-7 on
+// [−87, 0]. Only exp(−|x|) is ever needed below, so the result never overflows.
+// sigmoid(x) = 1/(1+e) for x ≥ 0, e/(1+e) for x < 0, with e = exp(−|x|): no cancellation,
+// accurate tiny values. tanh: Cephes tanhf odd polynomial for |x| < 0.625 (where (1−e)/(1+e)
+// would cancel), else (1 − e)/(1 + e) with e = exp(−2|x|); sign restored. Max relative error vs
+// the float64 Math.tanh/Math.exp reference, measured on [−30, 30]: tanh 1.3e-7, sigmoid 1.8e-7
+// (including the final float32 rounding; asserted ≤ 5e-7 in engine/kernels/native.test.ts).
+// ---------------------------------------------------------------------------------------------
+static inline vf splat(float a) { return vf{} + a; }
+static inline vf vabs(vf x) {
+  return reinterpret_cast<vf>(reinterpret_cast<vi>(x) & 0x7fffffff);
+}
+
+// exp(x) for x ≤ 0 (clamped below at −87, where the result is ~1.6e-38, still a normal float).
+static inline vf expNeg(vf x) {
+  x = x > -87.f ? x : splat(-87.f);
+  // n = round(x / ln2) via floor(x·log2e + 0.5); convert truncates toward zero, so fix negatives.
+  vf fx = x * 1.44269504088896341f + 0.5f;
+  vi n = __builtin_convertvector(fx, vi);
+  vf fn = __builtin_convertvector(n, vf);
+  n += (fn > fx);  // a true lane of a vector comparison is −1
+  fn = __builtin_convertvector(n, vf);
+  const vf r = x - fn * 0.693359375f - fn * -2.12194440e-4f;
+  const vf z = r * r;
+  vf y = splat(1.9875691500e-4f);
+  y = y * r + 1.3981999507e-3f;
+  y = y * r + 8.3334519073e-3f;
+  y = y * r + 4.1665795894e-2f;
+  y = y * r + 1.6666665459e-1f;
+  y = y * r + 5.0000001201e-1f;
+  y = y * z + r + 1.f;
+  return y * reinterpret_cast<vf>((n + 127) << 23);
+}
+
+static inline vf sigmoid(vf x) {
+  const vf e = expNeg(-vabs(x));
+  const vf d = 1.f / (1.f + e);
+  return x >= 0.f ? d : e * d;
+}
+
+static inline vf tanhv(vf x) {
+  const vf ax = vabs(x);
+  const vf e = expNeg(-2.f * ax);
+  vf big = (1.f - e) / (1.f + e);
+  const vf z = x * x;
+  vf p = splat(-5.70498872745e-3f);
+  p = p * z + 2.06390887954e-2f;
+  p = p * z - 5.37397155531e-2f;
+  p = p * z + 1.33314422036e-1f;
+  p = p * z - 3.33332819422e-1f;
+  const vf small = p * z * x + x;
+  const vi sign = reinterpret_cast<vi>(x) & (int32_t)0x80000000;
+  big = reinterpret_cast<vf>(reinterpret_cast<vi>(big) | sign);
+  return ax < 0.625f ? small : big;
+}
+
+// Loads/stores of n ≤ W floats: the vector path for full chunks, a bounce buffer for the ragged
+// tail of a row (H not a multiple of W), so each kernel body is written once.
+static inline vf ld(const float* p, int n) {
+  if (n == W) return load(p);
+  float t[W] = {};
+  memcpy(t, p, sizeof(float) * n);
+  return load(t);
+}
+static inline void st(float* p, vf v, int n) {
+  if (n == W) return store(p, v);
+  float t[W];
+  store(t, v);
+  memcpy(p, t, sizeof(float) * n);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Pointwise step kernels: the exact contracts (and the formulas) are in models/kernels.ts.
+// Each loops over the B rows and vectorises along the H columns of one gate block.
+// ---------------------------------------------------------------------------------------------
+static void colSum(int M, int N, const float* X, int ldx, float* y) {
+  // i outer keeps the TS reference's summation order per column (bit-identical results) and
+  // reads X once, row by row.
+  for (int i = 0; i < M; i++) {
+    const float* x = X + (ptrdiff_t)i * ldx;
+    for (int j = 0; j < N; j += W) {
+      const int n = N - j < W ? N - j : W;
+      st(y + j, ld(y + j, n) + ld(x + j, n), n);
+    }
+  }
+}
+
+static void lstmForwardStep(int B, int H, float* gates, const float* bih, const float* bhh,
+                            const float* cPrev, float* c, float* h) {
+  for (int b = 0; b < B; b++) {
+    float* g = gates + (ptrdiff_t)b * 4 * H;
+    const float* cp = cPrev + (ptrdiff_t)b * H;
+    float* cb = c + (ptrdiff_t)b * H;
+    float* hb = h + (ptrdiff_t)b * H;
+    for (int j = 0; j < H; j += W) {
+      const int n = H - j < W ? H - j : W;
+      const vf i = sigmoid(ld(g + j, n) + ld(bih + j, n) + ld(bhh + j, n));
+      const vf f = sigmoid(ld(g + H + j, n) + ld(bih + H + j, n) + ld(bhh + H + j, n));
+      const vf gg = tanhv(ld(g + 2 * H + j, n) + ld(bih + 2 * H + j, n) + ld(bhh + 2 * H + j, n));
+      const vf o = sigmoid(ld(g + 3 * H + j, n) + ld(bih + 3 * H + j, n) + ld(bhh + 3 * H + j, n));
+      st(g + j, i, n);
+      st(g + H + j, f, n);
+      st(g + 2 * H + j, gg, n);
+      st(g + 3 * H + j, o, n);
+      const vf ct = f * ld(cp + j, n) + i * gg;  // c_t = f ⊙ c_{t−1} + i ⊙ g
+      st(cb + j, ct, n);
+      st(hb + j, o * tanhv(ct), n);  // h_t = o ⊙ tanh(c_t)
+    }
+  }
+}
+
+static void lstmBackwardStep(int B, int H, const float* gates, const float* cPrev, const float* c,
+                             const float* dh, float* dc, float* dGates) {
+  for (int b = 0; b < B; b++) {
+    const float* g = gates + (ptrdiff_t)b * 4 * H;
+    float* dg = dGates + (ptrdiff_t)b * 4 * H;
+    const ptrdiff_t r = (ptrdiff_t)b * H;
+    for (int j = 0; j < H; j += W) {
+      const int n = H - j < W ? H - j : W;
+      const vf i = ld(g + j, n), f = ld(g + H + j, n), gg = ld(g + 2 * H + j, n),
+               o = ld(g + 3 * H + j, n);
+      const vf tc = tanhv(ld(c + r + j, n));
+      const vf dhj = ld(dh + r + j, n);
+      const vf dct = ld(dc + r + j, n) + dhj * o * (1.f - tc * tc);
+      st(dg + j, dct * gg * i * (1.f - i), n);
+      st(dg + H + j, dct * ld(cPrev + r + j, n) * f * (1.f - f), n);
+      st(dg + 2 * H + j, dct * i * (1.f - gg * gg), n);
+      st(dg + 3 * H + j, dhj * tc * o * (1.f - o), n);
+      st(dc + r + j, dct * f, n);
+    }
+  }
+}
+
+static void gruForwardStep(int B, int H, float* gates, const float* gh, const float* bih,
+                           const float* bhh, const float* hPrev, float* hn, float* h) {
+  for (int b = 0; b < B; b++) {
+    float* g = gates + (ptrdiff_t)b * 3 * H;
+    const float* q = gh + (ptrdiff_t)b * 3 * H;
+    const ptrdiff_t r0 = (ptrdiff_t)b * H;
+    for (int j = 0; j < H; j += W) {
+      const int n = H - j < W ? H - j : W;
+      const vf r = sigmoid(ld(g + j, n) + ld(bih + j, n) + ld(q + j, n) + ld(bhh + j, n));
+      const vf z = sigmoid(ld(g + H + j, n) + ld(bih + H + j, n) + ld(q + H + j, n) +
+                           ld(bhh + H + j, n));
+      const vf hnj = ld(q + 2 * H + j, n) + ld(bhh + 2 * H + j, n);
+      const vf nn = tanhv(ld(g + 2 * H + j, n) + ld(bih + 2 * H + j, n) + r * hnj);
+      st(g + j, r, n);
+      st(g + H + j, z, n);
+      st(g + 2 * H + j, nn, n);
+      st(hn + r0 + j, hnj, n);
+      st(h + r0 + j, (1.f - z) * nn + z * ld(hPrev + r0 + j, n), n);  // h_t = (1−z)⊙n + z⊙h_{t−1}
+    }
+  }
+}
+
+static void gruBackwardStep(int B, int H, const float* gates, const float* hn, const float* hPrev,
+                            const float* dh, float* dGx, float* dGh, float* dhPrev) {
+  for (int b = 0; b < B; b++) {
+    const float* g = gates + (ptrdiff_t)b * 3 * H;
+    float* dx = dGx + (ptrdiff_t)b * 3 * H;
+    float* dq = dGh + (ptrdiff_t)b * 3 * H;
+    const ptrdiff_t r0 = (ptrdiff_t)b * H;
+    for (int j = 0; j < H; j += W) {
+      const int n = H - j < W ? H - j : W;
+      const vf r = ld(g + j, n), z = ld(g + H + j, n), nn = ld(g + 2 * H + j, n);
+      const vf dhj = ld(dh + r0 + j, n);
+      const vf dn = dhj * (1.f - z) * (1.f - nn * nn);
+      const vf dr = dn * ld(hn + r0 + j, n) * r * (1.f - r);
+      const vf dz = dhj * (ld(hPrev + r0 + j, n) - nn) * z * (1.f - z);
+      st(dx + j, dr, n);
+      st(dx + H + j, dz, n);
+      st(dx + 2 * H + j, dn, n);
+      st(dq + j, dr, n);
+      st(dq + H + j, dz, n);
+      st(dq + 2 * H + j, dn * r, n);
+      st(dhPrev + r0 + j, ld(dhPrev + r0 + j, n) + dhj * z, n);
+    }
+  }
+}
+
+static void rnnForwardStep(bool relu, int B, int H, float* a, const float* bih, const float* bhh) {
+  for (int b = 0; b < B; b++) {
+    float* ab = a + (ptrdiff_t)b * H;
+    for (int j = 0; j < H; j += W) {
+      const int n = H - j < W ? H - j : W;
+      const vf x = ld(ab + j, n) + ld(bih + j, n) + ld(bhh + j, n);
+      st(ab + j, relu ? (x > 0.f ? x : vf{}) : tanhv(x), n);
+    }
+  }
+}
+
+static void rnnBackwardStep(bool relu, int B, int H, const float* h, float* dh) {
+  const int total = B * H;  // rows are contiguous: one flat loop
+  for (int k = 0; k < total; k += W) {
+    const int n = total - k < W ? total - k : W;
+    const vf hk = ld(h + k, n), d = ld(dh + k, n);
+    st(dh + k, relu ? (hk > 0.f ? d : vf{}) : d * (1.f - hk * hk), n);
+  }
+}
+
+extern const Table table = {FW_NAME,          gemm,           colSum,
+                            lstmForwardStep,  lstmBackwardStep, gruForwardStep,
+                            gruBackwardStep,  rnnForwardStep, rnnBackwardStep};
+
+}  // namespace FW_NS
+}  // namespace fw
