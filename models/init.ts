@@ -1,0 +1,67 @@
+/**
+ * Initialisation schemes, written into the flat parameter array in place:
+ * - input weights Wih and the output layer: Glorot/Xavier uniform per gate block,
+ *   U(−a, a), a = √(6 / (fan_in + fan_out));
+ * - recurrent weights Whh: an orthogonal H×H matrix per gate block (Saxe et al. 2014), or the
+ *   identity for the ReLU RNN (IRNN, Le et al. 2015), which keeps a ReLU recurrence from
+ *   exploding or dying at the start;
+ * - biases 0, except the LSTM forget gate: bias_ih_f = 1 so f ≈ σ(1) remembers by default
+ *   (Jozefowicz et al. 2015).
+ */
+import type { FloatArray } from './kernels'
+import { gatesOf, taggerViews, type TaggerConfig } from './params'
+import type { Rng } from './rng'
+
+/** Glorot uniform into rows [r0, r0 + rows) of a (·, cols) matrix. */
+export function glorotUniform(w: FloatArray, r0: number, rows: number, cols: number, rng: Rng): void {
+  const a = Math.sqrt(6 / (rows + cols))
+  for (let k = r0 * cols; k < (r0 + rows) * cols; k++) w[k] = rng.uniform(-a, a)
+}
+
+/**
+ * An orthogonal n×n matrix into rows [r0, r0 + n) of w (row stride n): modified Gram–Schmidt
+ * on a Gaussian matrix, in float64, which gives a Haar-distributed Q.
+ */
+export function orthogonal(w: FloatArray, r0: number, n: number, rng: Rng): void {
+  const q = new Float64Array(n * n)
+  for (let k = 0; k < n * n; k++) q[k] = rng.normal()
+  for (let i = 0; i < n; i++) {
+    for (let p = 0; p < i; p++) {
+      let dot = 0
+      for (let j = 0; j < n; j++) dot += q[i * n + j] * q[p * n + j]
+      for (let j = 0; j < n; j++) q[i * n + j] -= dot * q[p * n + j]
+    }
+    let norm = 0
+    for (let j = 0; j < n; j++) norm += q[i * n + j] ** 2
+    norm = Math.sqrt(norm)
+    for (let j = 0; j < n; j++) w[(r0 + i) * n + j] = q[i * n + j] /= norm
+  }
+}
+
+export function identity(w: FloatArray, r0: number, n: number): void {
+  for (let i = 0; i < n; i++) {
+    w.fill(0, (r0 + i) * n, (r0 + i + 1) * n)
+    w[(r0 + i) * n + i] = 1
+  }
+}
+
+/** Initialise all parameters of a tagger in its flat array. */
+export function initTagger(params: FloatArray, c: TaggerConfig, rng: Rng): void {
+  const p = taggerViews(params, c)
+  const [G, H] = [gatesOf(c.cell), c.hiddenSize]
+  for (const layer of p.cells) {
+    for (const { Wih, Whh, bih, bhh } of layer) {
+      const In = Wih.length / (G * H)
+      for (let g = 0; g < G; g++) {
+        glorotUniform(Wih, g * H, H, In, rng)
+        if (c.cell === 'rnn-relu') identity(Whh, g * H, H)
+        else orthogonal(Whh, g * H, H, rng)
+      }
+      bih.fill(0)
+      bhh.fill(0)
+      if (c.cell === 'lstm') bih.fill(1, H, 2 * H) // forget gate block (i, f, g, o)
+    }
+  }
+  glorotUniform(p.Wout, 0, c.numClasses, p.Wout.length / c.numClasses, rng)
+  p.bout.fill(0)
+}

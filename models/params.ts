@@ -1,0 +1,132 @@
+/**
+ * One flat array per model for parameters, one with the same layout for gradients (llm.c):
+ * save/load, averaging across workers and optimiser steps are single loops over it.
+ *
+ * Names, shapes and order are PyTorch's `state_dict` of `nn.LSTM/GRU/RNN(batch_first) + Linear`:
+ *   rnn.weight_ih_l{l}{sfx}  (G·H, In)   In = F for l = 0, else D·H
+ *   rnn.weight_hh_l{l}{sfx}  (G·H, H)
+ *   rnn.bias_ih_l{l}{sfx}    (G·H)
+ *   rnn.bias_hh_l{l}{sfx}    (G·H)       sfx = '' (forward) or '_reverse' (backward direction)
+ *   out.weight               (C, D·H)
+ *   out.bias                 (C)
+ * so a PyTorch state dict written tensor after tensor is this flat array, byte for byte.
+ */
+import type { FloatArray } from './kernels'
+
+export type CellType = 'lstm' | 'gru' | 'rnn-tanh' | 'rnn-relu'
+
+export interface TaggerConfig {
+  /** Recurrent cell. 'rnn-relu' is unbounded: use identity init (IRNN) and gradient clipping. */
+  cell: CellType
+  /** F: input features per frame. */
+  inputSize: number
+  /** H: hidden units per direction. */
+  hiddenSize: number
+  /** L: stacked recurrent layers, 1–4. */
+  numLayers: number
+  /** C: output classes. */
+  numClasses: number
+  /** Two directions (outputs concatenated forward | backward) or forward only. */
+  bidirectional: boolean
+  /** Dropout probability on the inputs of layers 2..L during training (0 = none). */
+  dropout: number
+}
+
+export interface ParamEntry {
+  /** PyTorch state_dict name. */
+  name: string
+  /** Row-major shape. */
+  shape: number[]
+  /** Offset in elements into the flat array. */
+  offset: number
+  /** Element count. */
+  length: number
+}
+
+export interface ParamLayout {
+  entries: ParamEntry[]
+  /** Total element count of the flat array. */
+  size: number
+}
+
+/** Views of one (layer, direction) of a flat params or grads array. */
+export interface CellParams<A extends FloatArray> {
+  Wih: A // (G·H, In)
+  Whh: A // (G·H, H)
+  bih: A // (G·H)
+  bhh: A // (G·H)
+}
+
+export interface TaggerParams<A extends FloatArray> {
+  /** cells[l][d]: layer l, direction d (0 forward, 1 backward). */
+  cells: CellParams<A>[][]
+  Wout: A // (C, D·H)
+  bout: A // (C)
+}
+
+export const gatesOf = (cell: CellType): number => (cell === 'lstm' ? 4 : cell === 'gru' ? 3 : 1)
+export const directionsOf = (c: TaggerConfig): number => (c.bidirectional ? 2 : 1)
+
+export function checkConfig(c: TaggerConfig): void {
+  const ok = (x: number, lo: number, hi = Infinity): boolean =>
+    Number.isInteger(x) && x >= lo && x <= hi
+  if (!['lstm', 'gru', 'rnn-tanh', 'rnn-relu'].includes(c.cell)) throw new Error(`cell ${c.cell}`)
+  if (!ok(c.inputSize, 1) || !ok(c.hiddenSize, 1) || !ok(c.numClasses, 1)) {
+    throw new RangeError('inputSize, hiddenSize and numClasses must be positive integers')
+  }
+  if (!ok(c.numLayers, 1, 4)) throw new RangeError(`numLayers ${c.numLayers} is outside 1..4`)
+  if (!(c.dropout >= 0 && c.dropout < 1)) throw new RangeError(`dropout ${c.dropout}`)
+}
+
+export function paramLayout(c: TaggerConfig): ParamLayout {
+  checkConfig(c)
+  const [G, H, D] = [gatesOf(c.cell), c.hiddenSize, directionsOf(c)]
+  const entries: ParamEntry[] = []
+  let offset = 0
+  const add = (name: string, shape: number[]): void => {
+    const length = shape.reduce((p, q) => p * q, 1)
+    entries.push({ name, shape, offset, length })
+    offset += length
+  }
+  for (let l = 0; l < c.numLayers; l++) {
+    const In = l === 0 ? c.inputSize : D * H
+    for (let d = 0; d < D; d++) {
+      const sfx = `_l${l}${d === 1 ? '_reverse' : ''}`
+      add(`rnn.weight_ih${sfx}`, [G * H, In])
+      add(`rnn.weight_hh${sfx}`, [G * H, H])
+      add(`rnn.bias_ih${sfx}`, [G * H])
+      add(`rnn.bias_hh${sfx}`, [G * H])
+    }
+  }
+  add('out.weight', [c.numClasses, D * H])
+  add('out.bias', [c.numClasses])
+  return { entries, size: offset }
+}
+
+/** Named views (no copies) of a flat array laid out by `layout`. */
+export function namedViews<A extends FloatArray>(flat: A, layout: ParamLayout): Map<string, A> {
+  if (flat.length < layout.size) throw new RangeError(`flat array ${flat.length} < ${layout.size}`)
+  const m = new Map<string, A>()
+  for (const e of layout.entries) m.set(e.name, flat.subarray(e.offset, e.offset + e.length) as A)
+  return m
+}
+
+/** Structured views for the cells and the output layer. */
+export function taggerViews<A extends FloatArray>(flat: A, c: TaggerConfig): TaggerParams<A> {
+  const v = namedViews(flat, paramLayout(c))
+  const get = (n: string): A => v.get(n)!
+  const cells: CellParams<A>[][] = []
+  for (let l = 0; l < c.numLayers; l++) {
+    cells.push([])
+    for (let d = 0; d < directionsOf(c); d++) {
+      const sfx = `_l${l}${d === 1 ? '_reverse' : ''}`
+      cells[l].push({
+        Wih: get(`rnn.weight_ih${sfx}`),
+        Whh: get(`rnn.weight_hh${sfx}`),
+        bih: get(`rnn.bias_ih${sfx}`),
+        bhh: get(`rnn.bias_hh${sfx}`),
+      })
+    }
+  }
+  return { cells, Wout: get('out.weight'), bout: get('out.bias') }
+}

@@ -1,0 +1,293 @@
+/**
+ * The tagger: L stacked recurrent layers (uni- or bidirectional), dropout between layers, and a
+ * per-frame linear output layer, over a padded time-major batch with per-sequence lengths.
+ *
+ *   y⁰ = x                                                     (T, B, F)
+ *   yˡ = [ fwdˡ(ŷˡ⁻¹) | rev(bwdˡ(rev(ŷˡ⁻¹))) ]                  (T, B, D·H)
+ *   ŷˡ = yˡ ⊙ maskˡ / (1 − p)  while training, l < L − 1, else yˡ
+ *   logits = y^{L−1} · Woutᵀ + bout                           (T, B, C)
+ * rev() reverses time within each sequence's own length, so the backward direction starts at the
+ * sequence's last valid frame (as PyTorch does with packed sequences). Frames t ≥ lengths[b]
+ * output 0 in every layer and are never part of any recurrence. Batches are sorted longest first.
+ *
+ * Truncated BPTT: `forward` accepts the forward-direction state (h, and c for LSTM) carried from
+ * the previous chunk; `carryState` reads it at any frame of the chunk (k1/k2 windows overlap).
+ * Gradients never cross a chunk boundary. The backward direction restarts from 0 in each chunk.
+ *
+ * Model state = flat params + flat grads (one layout) + this workspace, reused across steps.
+ */
+import { allocGru, gruBackward, gruForward, type GruWorkspace } from './gru'
+import type { FloatArray, Kernels } from './kernels'
+import { allocLstm, lstmBackward, lstmForward, type LstmWorkspace } from './lstm'
+import {
+  directionsOf,
+  paramLayout,
+  taggerViews,
+  type ParamLayout,
+  type TaggerConfig,
+  type TaggerParams,
+} from './params'
+import type { Rng } from './rng'
+import { allocRnn, rnnBackward, rnnForward, type RnnWorkspace } from './rnn'
+import { batchSizesOf, copyRows, reverseInto, type SeqDims } from './tensor'
+
+export type { TaggerConfig } from './params'
+
+export interface Tagger<A extends FloatArray> {
+  config: TaggerConfig
+  layout: ParamLayout
+  params: A // (P) flat, see params.ts
+  grads: A // (P) same layout
+  p: TaggerParams<A>
+  g: TaggerParams<A>
+}
+
+/** Params and grads allocated through the kernels (zeros; see init.ts for initialisation). */
+export function createTagger<A extends FloatArray>(config: TaggerConfig, k: Kernels<A>): Tagger<A> {
+  const layout = paramLayout(config)
+  const params = k.alloc(layout.size)
+  const grads = k.alloc(layout.size)
+  return { config, layout, params, grads, p: taggerViews(params, config), g: taggerViews(grads, config) }
+}
+
+type CellWorkspace<A extends FloatArray> =
+  | { kind: 'lstm'; ws: LstmWorkspace<A> }
+  | { kind: 'gru'; ws: GruWorkspace<A> }
+  | { kind: 'rnn'; ws: RnnWorkspace<A>; relu: boolean }
+
+interface LayerWorkspace<A extends FloatArray> {
+  In: number
+  dirs: CellWorkspace<A>[]
+  x: A | null // (T, B, In) dropped-out input (l > 0 with dropout), else null = previous y
+  mask: A | null // (T, B, In) dropout scale 0 or 1/(1 − p)
+  xRev: A | null // (T, B, In) time-reversed input of the backward direction
+  dxRev: A | null // (T, B, In)
+  y: A // (T, B, D·H) output
+  dy: A // (T, B, D·H) dL/dy
+}
+
+export interface TaggerWorkspace<A extends FloatArray> {
+  Tmax: number
+  Bmax: number
+  layers: LayerWorkspace<A>[]
+  logits: A // (T, B, C)
+  dlogits: A // (T, B, C)
+  batchSizes: Int32Array // (Tmax)
+  dropoutOn: boolean // whether the last forward applied dropout
+}
+
+/** Forward-direction recurrent state of every layer, for TBPTT carry. */
+export interface TaggerState<A extends FloatArray> {
+  h: A[] // L × (B, H)
+  c: A[] | null // L × (B, H), LSTM only
+}
+
+export function allocWorkspace<A extends FloatArray>(
+  cfg: TaggerConfig,
+  k: Kernels<A>,
+  Tmax: number,
+  Bmax: number,
+): TaggerWorkspace<A> {
+  const [H, D] = [cfg.hiddenSize, directionsOf(cfg)]
+  const n = Tmax * Bmax
+  const layers: LayerWorkspace<A>[] = []
+  for (let l = 0; l < cfg.numLayers; l++) {
+    const In = l === 0 ? cfg.inputSize : D * H
+    const dirs: CellWorkspace<A>[] = []
+    for (let d = 0; d < D; d++) {
+      if (cfg.cell === 'lstm') dirs.push({ kind: 'lstm', ws: allocLstm(k, Tmax, Bmax, H) })
+      else if (cfg.cell === 'gru') dirs.push({ kind: 'gru', ws: allocGru(k, Tmax, Bmax, H) })
+      else dirs.push({ kind: 'rnn', ws: allocRnn(k, Tmax, Bmax, H), relu: cfg.cell === 'rnn-relu' })
+    }
+    const drop = l > 0 && cfg.dropout > 0
+    layers.push({
+      In,
+      dirs,
+      x: drop ? k.alloc(n * In) : null,
+      mask: drop ? k.alloc(n * In) : null,
+      xRev: D === 2 ? k.alloc(n * In) : null,
+      dxRev: D === 2 && l > 0 ? k.alloc(n * In) : null,
+      y: k.alloc(n * D * H),
+      dy: k.alloc(n * D * H),
+    })
+  }
+  return {
+    Tmax,
+    Bmax,
+    layers,
+    logits: k.alloc(n * cfg.numClasses),
+    dlogits: k.alloc(n * cfg.numClasses),
+    batchSizes: new Int32Array(Tmax),
+    dropoutOn: false,
+  }
+}
+
+export function allocState<A extends FloatArray>(cfg: TaggerConfig, k: Kernels<A>, B: number): TaggerState<A> {
+  const mk = (): A[] => Array.from({ length: cfg.numLayers }, () => k.alloc(B * cfg.hiddenSize))
+  return { h: mk(), c: cfg.cell === 'lstm' ? mk() : null }
+}
+
+export interface ForwardOptions<A extends FloatArray> {
+  /** Apply dropout between layers (needs rng). */
+  training?: boolean
+  /** Source of dropout masks. */
+  rng?: Rng
+  /** Forward-direction initial state per layer (TBPTT carry); zeros when omitted. */
+  state?: TaggerState<A> | null
+}
+
+function dimsOf<A extends FloatArray>(ws: TaggerWorkspace<A>, T: number, B: number, In: number, H: number): SeqDims {
+  return { T, B, In, H, batchSizes: ws.batchSizes }
+}
+
+function layerInput<A extends FloatArray>(ws: TaggerWorkspace<A>, x: A, l: number): A {
+  if (l === 0) return x
+  return ws.dropoutOn && ws.layers[l].x ? ws.layers[l].x! : ws.layers[l - 1].y
+}
+
+function cellForward<A extends FloatArray>(c: CellWorkspace<A>, x: A, p: TaggerParams<A>['cells'][0][0], dims: SeqDims, k: Kernels<A>): void {
+  if (c.kind === 'lstm') lstmForward(c.ws, x, p, dims, k)
+  else if (c.kind === 'gru') gruForward(c.ws, x, p, dims, k)
+  else rnnForward(c.ws, x, p, c.relu, dims, k)
+}
+
+function cellBackward<A extends FloatArray>(dx: A | null, g: TaggerParams<A>['cells'][0][0], c: CellWorkspace<A>, x: A, p: TaggerParams<A>['cells'][0][0], dims: SeqDims, k: Kernels<A>): void {
+  if (c.kind === 'lstm') lstmBackward(dx, g, c.ws, x, p, dims, k)
+  else if (c.kind === 'gru') gruBackward(dx, g, c.ws, x, p, dims, k)
+  else rnnBackward(dx, g, c.ws, x, p, c.relu, dims, k)
+}
+
+/** Forward pass; leaves the logits (T, B, C) in ws.logits. */
+export function taggerForward<A extends FloatArray>(
+  ws: TaggerWorkspace<A>,
+  x: A, // (T, B, F)
+  lengths: Int32Array, // (B), longest first, each in 0..T
+  T: number,
+  m: Tagger<A>,
+  k: Kernels<A>,
+  opts: ForwardOptions<A> = {},
+): void {
+  const cfg = m.config
+  const B = lengths.length
+  const [H, D, C] = [cfg.hiddenSize, directionsOf(cfg), cfg.numClasses]
+  if (T > ws.Tmax || B > ws.Bmax) throw new RangeError(`batch (${T}, ${B}) exceeds workspace`)
+  ws.batchSizes.set(batchSizesOf(lengths, T))
+  ws.dropoutOn = !!opts.training && cfg.dropout > 0
+  if (ws.dropoutOn && !opts.rng) throw new Error('training with dropout needs an rng')
+  for (let l = 0; l < cfg.numLayers; l++) {
+    const L = ws.layers[l]
+    if (l > 0 && ws.dropoutOn) {
+      // ŷ = y ⊙ mask / (1 − p)
+      const keep = 1 / (1 - cfg.dropout)
+      const [y, xd, mask] = [ws.layers[l - 1].y, L.x!, L.mask!]
+      for (let q = 0; q < T * B * L.In; q++) {
+        mask[q] = opts.rng!.uniform() < cfg.dropout ? 0 : keep
+        xd[q] = y[q] * mask[q]
+      }
+    }
+    const input = layerInput(ws, x, l)
+    const dims = dimsOf(ws, T, B, L.In, H)
+    for (let d = 0; d < D; d++) {
+      const c = L.dirs[d]
+      c.ws.h0.fill(0)
+      if (c.kind === 'lstm') c.ws.c0.fill(0)
+      if (d === 0 && opts.state) {
+        c.ws.h0.set(opts.state.h[l].subarray(0, B * H))
+        if (c.kind === 'lstm') c.ws.c0.set(opts.state.c![l].subarray(0, B * H))
+      }
+      const xd = d === 0 ? input : L.xRev!
+      if (d === 1) reverseInto(xd, input, L.In, 0, lengths, T, B, L.In)
+      cellForward(c, xd, m.p.cells[l][d], dims, k)
+      // y[:, :, dH : (d+1)H] = h (time-reversed back for the backward direction)
+      copyRows(L.y, D * H, d * H, c.ws.h, H, 0, lengths, T, H, d === 1, false)
+    }
+  }
+  // logits (T·B, C) = y (T·B, D·H) · Woutᵀ + bout
+  const yTop = ws.layers[cfg.numLayers - 1].y
+  k.gemm(false, true, T * B, C, D * H, yTop, 0, D * H, m.p.Wout, 0, D * H, 0, ws.logits, 0, C)
+  for (let r = 0; r < T * B; r++) for (let j = 0; j < C; j++) ws.logits[r * C + j] += m.p.bout[j]
+}
+
+/**
+ * Backward pass from ws.dlogits (T, B, C) (e.g. written by crossEntropy), for the batch of the
+ * last forward. Accumulates into m.grads (zero them once per optimiser step).
+ */
+export function taggerBackward<A extends FloatArray>(
+  ws: TaggerWorkspace<A>,
+  x: A, // (T, B, F)
+  lengths: Int32Array, // (B)
+  T: number,
+  m: Tagger<A>,
+  k: Kernels<A>,
+): void {
+  const cfg = m.config
+  const B = lengths.length
+  const [H, D, C, Lc] = [cfg.hiddenSize, directionsOf(cfg), cfg.numClasses, cfg.numLayers]
+  const yTop = ws.layers[Lc - 1].y
+  // dWout (C, D·H) += dlogitsᵀ · y ; dbout += Σ dlogits ; dy = dlogits · Wout
+  k.gemm(true, false, C, D * H, T * B, ws.dlogits, 0, C, yTop, 0, D * H, 1, m.g.Wout, 0, D * H)
+  k.colSum(T * B, C, ws.dlogits, 0, C, m.g.bout, 0)
+  k.gemm(false, false, T * B, D * H, C, ws.dlogits, 0, C, m.p.Wout, 0, D * H, 0, ws.layers[Lc - 1].dy, 0, D * H)
+  for (let l = Lc - 1; l >= 0; l--) {
+    const L = ws.layers[l]
+    const input = layerInput(ws, x, l)
+    const dims = dimsOf(ws, T, B, L.In, H)
+    // dL/d(input of layer l) goes straight into dy of layer l − 1
+    const dx = l > 0 ? ws.layers[l - 1].dy : null
+    if (dx) dx.fill(0, 0, T * B * L.In)
+    for (let d = 0; d < D; d++) {
+      const c = L.dirs[d]
+      copyRows(c.ws.dh, H, 0, L.dy, D * H, d * H, lengths, T, H, d === 1, false)
+      if (d === 0) {
+        cellBackward(dx, m.g.cells[l][d], c, input, m.p.cells[l][d], dims, k)
+      } else {
+        if (L.dxRev) L.dxRev.fill(0, 0, T * B * L.In)
+        cellBackward(dx ? L.dxRev : null, m.g.cells[l][d], c, L.xRev!, m.p.cells[l][d], dims, k)
+        if (dx) copyRows(dx, L.In, 0, L.dxRev!, L.In, 0, lengths, T, L.In, true, true)
+      }
+    }
+    if (dx && ws.dropoutOn && L.mask) for (let q = 0; q < T * B * L.In; q++) dx[q] *= L.mask[q]
+  }
+}
+
+/**
+ * Reads the forward-direction state after frame `at − 1` of each sequence (at most its length;
+ * a sequence of length 0 keeps the state it started with) into `out`, for the next TBPTT window.
+ */
+export function carryState<A extends FloatArray>(
+  out: TaggerState<A>,
+  ws: TaggerWorkspace<A>,
+  lengths: Int32Array,
+  at: number,
+  m: Tagger<A>,
+): void {
+  const B = lengths.length
+  const H = m.config.hiddenSize
+  for (let l = 0; l < m.config.numLayers; l++) {
+    const c = ws.layers[l].dirs[0]
+    for (let b = 0; b < B; b++) {
+      const t = Math.min(at, lengths[b]) - 1
+      const src = t < 0 ? c.ws.h0 : c.ws.h
+      const o = t < 0 ? b * H : (t * B + b) * H
+      out.h[l].set(src.subarray(o, o + H), b * H)
+      if (c.kind === 'lstm') {
+        const cs = t < 0 ? c.ws.c0 : c.ws.c
+        out.c![l].set(cs.subarray(o, o + H), b * H)
+      }
+    }
+  }
+}
+
+/** The TBPTT plan for a sequence of length n: windows [start, end) whose loss covers [lossFrom, end). */
+export function tbpttWindows(n: number, k1: number, k2: number): { start: number; lossFrom: number; end: number; carryAt: number }[] {
+  if (!(k1 >= 1 && k2 >= k1)) throw new RangeError('TBPTT needs 1 ≤ k1 ≤ k2')
+  const out = []
+  for (let s = 0; s < n; s += k1) {
+    const end = Math.min(n, s + k1)
+    const start = Math.max(0, end - k2)
+    // the next window starts at max(0, nextEnd − k2): carry the state reached there
+    const nextEnd = Math.min(n, end + k1)
+    out.push({ start, lossFrom: s, end, carryAt: Math.max(0, nextEnd - k2) - start })
+  }
+  return out
+}

@@ -1,0 +1,123 @@
+/**
+ * Dims legend, used by every shape comment in models/:
+ *   T  time steps (frames) of a padded batch or chunk
+ *   B  sequences in the batch (rows), sorted by length, longest first
+ *   F  input features per frame
+ *   H  hidden units per direction;  D = 1 or 2 directions;  G = gates per cell (LSTM 4, GRU 3, RNN 1)
+ *   C  classes
+ *   L  stacked recurrent layers (1–4)
+ *
+ * Layout rule: activations are time-major, (T, B, W) row-major, so element (t, b, j) lives at
+ * (t·B + b)·W + j and each step's (B, W) block is contiguous for the recurrent product
+ * (PyTorch's default, ONNX layout = 0). The API's [batch, time, F] is transposed once at the edge.
+ */
+import type { FloatArray } from './kernels'
+
+/** Dims of one direction pass over a packed batch. */
+export interface SeqDims {
+  /** Time steps. */
+  T: number
+  /** Batch rows (sequences), sorted longest first. */
+  B: number
+  /** Input width. */
+  In: number
+  /** Hidden units. */
+  H: number
+  /** Active rows per step (T), non-increasing; see tensor.ts batchSizesOf. */
+  batchSizes: Int32Array
+}
+
+/**
+ * Active rows per step for lengths sorted longest first: batchSizes[t] = #{b : lengths[b] > t}.
+ * This is PyTorch's PackedSequence.batch_sizes; it lets step t touch only rows 0 .. batchSizes[t].
+ */
+export function batchSizesOf(lengths: Int32Array, T: number): Int32Array {
+  const B = lengths.length
+  const out = new Int32Array(T)
+  for (let b = 0; b < B; b++) {
+    const n = lengths[b]
+    if (n < 1 || n > T) throw new RangeError(`length ${n} of sequence ${b} is outside 1..${T}`)
+    if (b > 0 && n > lengths[b - 1]) {
+      throw new RangeError('lengths must be sorted longest first (use sortByLength)')
+    }
+    for (let t = 0; t < n; t++) out[t]++
+  }
+  return out
+}
+
+/** The permutation that orders sequences longest first (stable): batch row i ← sequence perm[i]. */
+export function sortByLength(lengths: ArrayLike<number>): Int32Array {
+  const idx = Array.from({ length: lengths.length }, (_, i) => i)
+  idx.sort((a, b) => lengths[b] - lengths[a] || a - b)
+  return Int32Array.from(idx)
+}
+
+/**
+ * Time reversal within each sequence's own length, for the backward direction:
+ * dst[s, b, :] = src[lengths[b] − 1 − s, b, srcCol : srcCol + W] for s < lengths[b], else 0.
+ * src rows have width ldSrc; dst is (T, B, W) contiguous. The map is its own inverse.
+ */
+export function reverseInto<A extends FloatArray>(
+  dst: A, // (T, B, W)
+  src: A, // (T, B, ldSrc)
+  ldSrc: number,
+  srcCol: number,
+  lengths: Int32Array,
+  T: number,
+  B: number,
+  W: number,
+): void {
+  for (let b = 0; b < B; b++) {
+    const n = lengths[b]
+    for (let s = 0; s < T; s++) {
+      const d = (s * B + b) * W
+      if (s >= n) {
+        dst.fill(0, d, d + W)
+        continue
+      }
+      const o = ((n - 1 - s) * B + b) * ldSrc + srcCol
+      for (let j = 0; j < W; j++) dst[d + j] = src[o + j]
+    }
+  }
+}
+
+/**
+ * Strided block copy or accumulate between time-major buffers, optionally reversing time within
+ * lengths: dst[t, b, dstCol + j] (=|+=) src[t', b, srcCol + j], t' = t or lengths[b] − 1 − t.
+ * Rows t ≥ lengths[b] are set to 0 when overwriting and left alone when accumulating.
+ */
+export function copyRows<A extends FloatArray>(
+  dst: A,
+  ldDst: number,
+  dstCol: number,
+  src: A,
+  ldSrc: number,
+  srcCol: number,
+  lengths: Int32Array,
+  T: number,
+  W: number,
+  reverse: boolean,
+  accumulate: boolean,
+): void {
+  const B = lengths.length
+  for (let b = 0; b < B; b++) {
+    const n = lengths[b]
+    for (let t = 0; t < T; t++) {
+      const d = (t * B + b) * ldDst + dstCol
+      if (t >= n) {
+        if (!accumulate) dst.fill(0, d, d + W)
+        continue
+      }
+      const o = ((reverse ? n - 1 - t : t) * B + b) * ldSrc + srcCol
+      if (accumulate) for (let j = 0; j < W; j++) dst[d + j] += src[o + j]
+      else for (let j = 0; j < W; j++) dst[d + j] = src[o + j]
+    }
+  }
+}
+
+/** max |a − b| over n elements. */
+export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>, n = a.length): number {
+  let m = 0
+  for (let i = 0; i < n; i++) m = Math.max(m, Math.abs(a[i] - b[i]))
+  return m
+}
