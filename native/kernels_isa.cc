@@ -254,20 +254,31 @@ static inline vf tanhv(vf x) {
   return ax < 0.625f ? small : big;
 }
 
-// Loads/stores of n ≤ W floats: the vector path for full chunks, a bounce buffer for the ragged
-// tail of a row (H not a multiple of W), so each kernel body is written once.
+// Loads/stores of a chunk of a row: full vectors (Full = true, the hot path, no branches) or the
+// ragged tail of n < W floats through a bounce buffer (H not a multiple of W). Each kernel body is
+// written once as a template over Full and instantiated for both.
+template <bool Full>
 static inline vf ld(const float* p, int n) {
-  if (n == W) return load(p);
+  if (Full) return load(p);
   float t[W] = {};
   memcpy(t, p, sizeof(float) * n);
   return load(t);
 }
+template <bool Full>
 static inline void st(float* p, vf v, int n) {
-  if (n == W) return store(p, v);
+  if (Full) return store(p, v);
   float t[W];
   store(t, v);
   memcpy(p, t, sizeof(float) * n);
 }
+
+// Calls body.template operator()<Full>(j, n) over [0, len) in chunks of W.
+#define FW_CHUNKS(len, body)                                  \
+  do {                                                        \
+    int j_ = 0;                                               \
+    for (; j_ + W <= (len); j_ += W) body.template operator()<true>(j_, W); \
+    if (j_ < (len)) body.template operator()<false>(j_, (len)-j_);          \
+  } while (0)
 
 // ---------------------------------------------------------------------------------------------
 // Pointwise step kernels: the exact contracts (and the formulas) are in models/kernels.ts.
@@ -278,10 +289,10 @@ static void colSum(int M, int N, const float* X, int ldx, float* y) {
   // reads X once, row by row.
   for (int i = 0; i < M; i++) {
     const float* x = X + (ptrdiff_t)i * ldx;
-    for (int j = 0; j < N; j += W) {
-      const int n = N - j < W ? N - j : W;
-      st(y + j, ld(y + j, n) + ld(x + j, n), n);
-    }
+    auto chunk = [&]<bool F>(int j, int n) {
+      st<F>(y + j, ld<F>(y + j, n) + ld<F>(x + j, n), n);
+    };
+    FW_CHUNKS(N, chunk);
   }
 }
 
@@ -292,20 +303,20 @@ static void lstmForwardStep(int B, int H, float* gates, const float* bih, const 
     const float* cp = cPrev + (ptrdiff_t)b * H;
     float* cb = c + (ptrdiff_t)b * H;
     float* hb = h + (ptrdiff_t)b * H;
-    for (int j = 0; j < H; j += W) {
-      const int n = H - j < W ? H - j : W;
-      const vf i = sigmoid(ld(g + j, n) + ld(bih + j, n) + ld(bhh + j, n));
-      const vf f = sigmoid(ld(g + H + j, n) + ld(bih + H + j, n) + ld(bhh + H + j, n));
-      const vf gg = tanhv(ld(g + 2 * H + j, n) + ld(bih + 2 * H + j, n) + ld(bhh + 2 * H + j, n));
-      const vf o = sigmoid(ld(g + 3 * H + j, n) + ld(bih + 3 * H + j, n) + ld(bhh + 3 * H + j, n));
-      st(g + j, i, n);
-      st(g + H + j, f, n);
-      st(g + 2 * H + j, gg, n);
-      st(g + 3 * H + j, o, n);
-      const vf ct = f * ld(cp + j, n) + i * gg;  // c_t = f ⊙ c_{t−1} + i ⊙ g
-      st(cb + j, ct, n);
-      st(hb + j, o * tanhv(ct), n);  // h_t = o ⊙ tanh(c_t)
-    }
+    auto chunk = [&]<bool F>(int j, int n) {
+      const vf i = sigmoid(ld<F>(g + j, n) + ld<F>(bih + j, n) + ld<F>(bhh + j, n));
+      const vf f = sigmoid(ld<F>(g + H + j, n) + ld<F>(bih + H + j, n) + ld<F>(bhh + H + j, n));
+      const vf gg = tanhv(ld<F>(g + 2 * H + j, n) + ld<F>(bih + 2 * H + j, n) + ld<F>(bhh + 2 * H + j, n));
+      const vf o = sigmoid(ld<F>(g + 3 * H + j, n) + ld<F>(bih + 3 * H + j, n) + ld<F>(bhh + 3 * H + j, n));
+      st<F>(g + j, i, n);
+      st<F>(g + H + j, f, n);
+      st<F>(g + 2 * H + j, gg, n);
+      st<F>(g + 3 * H + j, o, n);
+      const vf ct = f * ld<F>(cp + j, n) + i * gg;  // c_t = f ⊙ c_{t−1} + i ⊙ g
+      st<F>(cb + j, ct, n);
+      st<F>(hb + j, o * tanhv(ct), n);  // h_t = o ⊙ tanh(c_t)
+    };
+    FW_CHUNKS(H, chunk);
   }
 }
 
@@ -315,19 +326,19 @@ static void lstmBackwardStep(int B, int H, const float* gates, const float* cPre
     const float* g = gates + (ptrdiff_t)b * 4 * H;
     float* dg = dGates + (ptrdiff_t)b * 4 * H;
     const ptrdiff_t r = (ptrdiff_t)b * H;
-    for (int j = 0; j < H; j += W) {
-      const int n = H - j < W ? H - j : W;
-      const vf i = ld(g + j, n), f = ld(g + H + j, n), gg = ld(g + 2 * H + j, n),
-               o = ld(g + 3 * H + j, n);
-      const vf tc = tanhv(ld(c + r + j, n));
-      const vf dhj = ld(dh + r + j, n);
-      const vf dct = ld(dc + r + j, n) + dhj * o * (1.f - tc * tc);
-      st(dg + j, dct * gg * i * (1.f - i), n);
-      st(dg + H + j, dct * ld(cPrev + r + j, n) * f * (1.f - f), n);
-      st(dg + 2 * H + j, dct * i * (1.f - gg * gg), n);
-      st(dg + 3 * H + j, dhj * tc * o * (1.f - o), n);
-      st(dc + r + j, dct * f, n);
-    }
+    auto chunk = [&]<bool F>(int j, int n) {
+      const vf i = ld<F>(g + j, n), f = ld<F>(g + H + j, n), gg = ld<F>(g + 2 * H + j, n),
+               o = ld<F>(g + 3 * H + j, n);
+      const vf tc = tanhv(ld<F>(c + r + j, n));
+      const vf dhj = ld<F>(dh + r + j, n);
+      const vf dct = ld<F>(dc + r + j, n) + dhj * o * (1.f - tc * tc);
+      st<F>(dg + j, dct * gg * i * (1.f - i), n);
+      st<F>(dg + H + j, dct * ld<F>(cPrev + r + j, n) * f * (1.f - f), n);
+      st<F>(dg + 2 * H + j, dct * i * (1.f - gg * gg), n);
+      st<F>(dg + 3 * H + j, dhj * tc * o * (1.f - o), n);
+      st<F>(dc + r + j, dct * f, n);
+    };
+    FW_CHUNKS(H, chunk);
   }
 }
 
@@ -337,19 +348,19 @@ static void gruForwardStep(int B, int H, float* gates, const float* gh, const fl
     float* g = gates + (ptrdiff_t)b * 3 * H;
     const float* q = gh + (ptrdiff_t)b * 3 * H;
     const ptrdiff_t r0 = (ptrdiff_t)b * H;
-    for (int j = 0; j < H; j += W) {
-      const int n = H - j < W ? H - j : W;
-      const vf r = sigmoid(ld(g + j, n) + ld(bih + j, n) + ld(q + j, n) + ld(bhh + j, n));
-      const vf z = sigmoid(ld(g + H + j, n) + ld(bih + H + j, n) + ld(q + H + j, n) +
-                           ld(bhh + H + j, n));
-      const vf hnj = ld(q + 2 * H + j, n) + ld(bhh + 2 * H + j, n);
-      const vf nn = tanhv(ld(g + 2 * H + j, n) + ld(bih + 2 * H + j, n) + r * hnj);
-      st(g + j, r, n);
-      st(g + H + j, z, n);
-      st(g + 2 * H + j, nn, n);
-      st(hn + r0 + j, hnj, n);
-      st(h + r0 + j, (1.f - z) * nn + z * ld(hPrev + r0 + j, n), n);  // h_t = (1−z)⊙n + z⊙h_{t−1}
-    }
+    auto chunk = [&]<bool F>(int j, int n) {
+      const vf r = sigmoid(ld<F>(g + j, n) + ld<F>(bih + j, n) + ld<F>(q + j, n) + ld<F>(bhh + j, n));
+      const vf z = sigmoid(ld<F>(g + H + j, n) + ld<F>(bih + H + j, n) + ld<F>(q + H + j, n) +
+                           ld<F>(bhh + H + j, n));
+      const vf hnj = ld<F>(q + 2 * H + j, n) + ld<F>(bhh + 2 * H + j, n);
+      const vf nn = tanhv(ld<F>(g + 2 * H + j, n) + ld<F>(bih + 2 * H + j, n) + r * hnj);
+      st<F>(g + j, r, n);
+      st<F>(g + H + j, z, n);
+      st<F>(g + 2 * H + j, nn, n);
+      st<F>(hn + r0 + j, hnj, n);
+      st<F>(h + r0 + j, (1.f - z) * nn + z * ld<F>(hPrev + r0 + j, n), n);  // h_t = (1−z)⊙n + z⊙h_{t−1}
+    };
+    FW_CHUNKS(H, chunk);
   }
 }
 
@@ -360,42 +371,42 @@ static void gruBackwardStep(int B, int H, const float* gates, const float* hn, c
     float* dx = dGx + (ptrdiff_t)b * 3 * H;
     float* dq = dGh + (ptrdiff_t)b * 3 * H;
     const ptrdiff_t r0 = (ptrdiff_t)b * H;
-    for (int j = 0; j < H; j += W) {
-      const int n = H - j < W ? H - j : W;
-      const vf r = ld(g + j, n), z = ld(g + H + j, n), nn = ld(g + 2 * H + j, n);
-      const vf dhj = ld(dh + r0 + j, n);
+    auto chunk = [&]<bool F>(int j, int n) {
+      const vf r = ld<F>(g + j, n), z = ld<F>(g + H + j, n), nn = ld<F>(g + 2 * H + j, n);
+      const vf dhj = ld<F>(dh + r0 + j, n);
       const vf dn = dhj * (1.f - z) * (1.f - nn * nn);
-      const vf dr = dn * ld(hn + r0 + j, n) * r * (1.f - r);
-      const vf dz = dhj * (ld(hPrev + r0 + j, n) - nn) * z * (1.f - z);
-      st(dx + j, dr, n);
-      st(dx + H + j, dz, n);
-      st(dx + 2 * H + j, dn, n);
-      st(dq + j, dr, n);
-      st(dq + H + j, dz, n);
-      st(dq + 2 * H + j, dn * r, n);
-      st(dhPrev + r0 + j, ld(dhPrev + r0 + j, n) + dhj * z, n);
-    }
+      const vf dr = dn * ld<F>(hn + r0 + j, n) * r * (1.f - r);
+      const vf dz = dhj * (ld<F>(hPrev + r0 + j, n) - nn) * z * (1.f - z);
+      st<F>(dx + j, dr, n);
+      st<F>(dx + H + j, dz, n);
+      st<F>(dx + 2 * H + j, dn, n);
+      st<F>(dq + j, dr, n);
+      st<F>(dq + H + j, dz, n);
+      st<F>(dq + 2 * H + j, dn * r, n);
+      st<F>(dhPrev + r0 + j, ld<F>(dhPrev + r0 + j, n) + dhj * z, n);
+    };
+    FW_CHUNKS(H, chunk);
   }
 }
 
 static void rnnForwardStep(bool relu, int B, int H, float* a, const float* bih, const float* bhh) {
   for (int b = 0; b < B; b++) {
     float* ab = a + (ptrdiff_t)b * H;
-    for (int j = 0; j < H; j += W) {
-      const int n = H - j < W ? H - j : W;
-      const vf x = ld(ab + j, n) + ld(bih + j, n) + ld(bhh + j, n);
-      st(ab + j, relu ? (x > 0.f ? x : vf{}) : tanhv(x), n);
-    }
+    auto chunk = [&]<bool F>(int j, int n) {
+      const vf x = ld<F>(ab + j, n) + ld<F>(bih + j, n) + ld<F>(bhh + j, n);
+      st<F>(ab + j, relu ? (x > 0.f ? x : vf{}) : tanhv(x), n);
+    };
+    FW_CHUNKS(H, chunk);
   }
 }
 
 static void rnnBackwardStep(bool relu, int B, int H, const float* h, float* dh) {
   const int total = B * H;  // rows are contiguous: one flat loop
-  for (int k = 0; k < total; k += W) {
-    const int n = total - k < W ? total - k : W;
-    const vf hk = ld(h + k, n), d = ld(dh + k, n);
-    st(dh + k, relu ? (hk > 0.f ? d : vf{}) : d * (1.f - hk * hk), n);
-  }
+  auto chunk = [&]<bool F>(int k, int n) {
+    const vf hk = ld<F>(h + k, n), d = ld<F>(dh + k, n);
+    st<F>(dh + k, relu ? (hk > 0.f ? d : vf{}) : d * (1.f - hk * hk), n);
+  };
+  FW_CHUNKS(total, chunk);
 }
 
 extern const Table table = {FW_NAME,          gemm,           colSum,

@@ -52,7 +52,7 @@ const headers = findNodeHeaders()
 if (!headers) warn('node_api.h not found (set npm_config_nodedir to a Node source/headers dir)')
 
 mkdirSync(objDir, { recursive: true })
-const common = ['-std=c++17', '-O3', '-fPIC', '-fvisibility=hidden', '-ffp-contract=fast', '-Wall']
+const common = ['-std=c++2a', '-O3', '-fPIC', '-fvisibility=hidden', '-ffp-contract=fast', '-Wall']
 // One object per instruction set; binding.cc picks one at load time (see native/kernels.h).
 const variants = {
   avx512: ['-DFW_ISA_AVX512', '-mavx512f', '-mavx512vl', '-mavx512dq', '-mavx2', '-mfma'],
