@@ -1,0 +1,124 @@
+/**
+ * Optimisers over the flat parameter and gradient arrays (one loop each), following PyTorch's
+ * torch.optim update rules exactly (so fixtures from torch check them), in order of complexity:
+ *
+ * SGD with momentum μ, dampening 0, L2 weight decay λ:
+ *   g ← g + λθ;   v ← g (first step) else μv + g;   d = nesterov ? g + μv : v;   θ ← θ − η d
+ * Adam (Kingma & Ba), L2 weight decay λ folded into the gradient:
+ *   g ← g + λθ;   m ← β₁m + (1−β₁)g;   v ← β₂v + (1−β₂)g²
+ *   θ ← θ − η/(1−β₁ᵗ) · m / (√v / √(1−β₂ᵗ) + ε)
+ * AdamW (Loshchilov & Hutter): decoupled decay θ ← θ(1 − ηλ) first, then Adam with λ = 0.
+ *
+ * clipGradNorm: global L2 norm over all parameters, scaled by max/(‖g‖ + 1e-6) when above max.
+ */
+import type { FloatArray } from './kernels'
+
+export interface Optimizer {
+  /** Learning rate η; may be changed between steps (schedules). */
+  lr: number
+  /** Applies one update to params from grads (same flat layout). */
+  step(params: FloatArray, grads: FloatArray): void
+}
+
+export interface SgdOptions {
+  /** Learning rate η. */
+  lr: number
+  /** Momentum μ (0 = plain SGD). */
+  momentum?: number
+  /** Nesterov momentum. */
+  nesterov?: boolean
+  /** L2 weight decay λ. */
+  weightDecay?: number
+}
+
+export class Sgd implements Optimizer {
+  lr: number
+  private readonly v: Float64Array
+  private started = false
+
+  constructor(
+    n: number,
+    private readonly o: SgdOptions,
+  ) {
+    this.lr = o.lr
+    this.v = new Float64Array(o.momentum ? n : 0)
+  }
+
+  step(params: FloatArray, grads: FloatArray): void {
+    const { momentum: mu = 0, nesterov = false, weightDecay: wd = 0 } = this.o
+    const { lr, v } = this
+    const first = !this.started
+    this.started = true
+    for (let i = 0; i < params.length; i++) {
+      let g = grads[i] + wd * params[i]
+      if (mu !== 0) {
+        v[i] = first ? g : mu * v[i] + g
+        g = nesterov ? g + mu * v[i] : v[i]
+      }
+      params[i] -= lr * g
+    }
+  }
+}
+
+export interface AdamOptions {
+  /** Learning rate η. */
+  lr: number
+  /** β₁, default 0.9. */
+  beta1?: number
+  /** β₂, default 0.999. */
+  beta2?: number
+  /** ε, default 1e-8. */
+  eps?: number
+  /** Weight decay λ: L2 in the gradient for Adam, decoupled for AdamW. */
+  weightDecay?: number
+  /** Decoupled weight decay (AdamW). */
+  decoupled?: boolean
+}
+
+export class Adam implements Optimizer {
+  lr: number
+  /** Steps taken (t in the bias corrections). */
+  t = 0
+  private readonly m: Float64Array
+  private readonly v: Float64Array
+
+  constructor(
+    n: number,
+    private readonly o: AdamOptions,
+  ) {
+    this.lr = o.lr
+    this.m = new Float64Array(n)
+    this.v = new Float64Array(n)
+  }
+
+  step(params: FloatArray, grads: FloatArray): void {
+    const { beta1: b1 = 0.9, beta2: b2 = 0.999, eps = 1e-8, weightDecay: wd = 0, decoupled = false } = this.o
+    const { lr, m, v } = this
+    const t = ++this.t
+    const stepSize = lr / (1 - b1 ** t)
+    const sqrtBc2 = Math.sqrt(1 - b2 ** t)
+    const l2 = decoupled ? 0 : wd
+    const shrink = decoupled ? 1 - lr * wd : 1
+    for (let i = 0; i < params.length; i++) {
+      const p = params[i] * shrink
+      const g = grads[i] + l2 * p
+      m[i] = b1 * m[i] + (1 - b1) * g
+      v[i] = b2 * v[i] + (1 - b2) * g * g
+      params[i] = p - (stepSize * m[i]) / (Math.sqrt(v[i]) / sqrtBc2 + eps)
+    }
+  }
+}
+
+/** AdamW: Adam with decoupled weight decay (default λ = 0.01, PyTorch's default). */
+export const adamW = (n: number, o: Omit<AdamOptions, 'decoupled'>): Adam =>
+  new Adam(n, { weightDecay: 0.01, ...o, decoupled: true })
+
+/** Scales grads in place so their global L2 norm is at most maxNorm; returns the norm before. */
+export function clipGradNorm(grads: FloatArray, maxNorm: number): number {
+  let s = 0
+  for (let i = 0; i < grads.length; i++) s += grads[i] * grads[i]
+  const norm = Math.sqrt(s)
+  const coef = maxNorm / (norm + 1e-6)
+  if (coef < 1) for (let i = 0; i < grads.length; i++) grads[i] *= coef
+  return norm
+}
