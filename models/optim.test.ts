@@ -14,7 +14,14 @@ const fix = JSON.parse(
 ) as OptimFixture
 
 function make(name: string, n: number): Optimizer {
-  const o = fix.runs[name].options as Record<string, number & boolean & number[]>
+  const o = fix.runs[name].options as {
+    lr: number
+    momentum?: number
+    nesterov?: boolean
+    weight_decay?: number
+    betas?: number[]
+    eps?: number
+  }
   if (name.startsWith('sgd')) {
     return new Sgd(n, { lr: o.lr, momentum: o.momentum, nesterov: o.nesterov, weightDecay: o.weight_decay })
   }
