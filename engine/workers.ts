@@ -6,7 +6,9 @@
 import { Worker, type WorkerOptions } from 'node:worker_threads'
 
 /** Worker entry points: name → source file relative to engine/. */
-export const workerSources = {} as const satisfies Record<string, string>
+export const workerSources = {
+  'train-shard': 'train/parallel-worker.ts',
+} as const satisfies Record<string, string>
 
 export type WorkerName = keyof typeof workerSources
 

@@ -104,6 +104,17 @@ export function loadKernels(): Kernels {
   return (cached = native)
 }
 
+/** Which kernels to use: 'auto' = `loadKernels()`; 'native' fails if the addon is missing. */
+export type KernelsChoice = 'auto' | 'ts' | 'native'
+
+export function pickKernels(choice: KernelsChoice): Kernels {
+  if (choice === 'ts') return tsKernels
+  if (choice === 'auto') return loadKernels()
+  const k = loadNativeKernels()
+  if (k instanceof Error) throw k
+  return k
+}
+
 /** What `loadKernels` chose and why. */
 export function kernelsStatus(): KernelsStatus {
   loadKernels()

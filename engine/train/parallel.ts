@@ -1,0 +1,336 @@
+/**
+ * Data-parallel training steps: the batch is split across `threads` model replicas (the calling
+ * thread runs shard 0, worker threads the others), each computes forward + backward on its shard,
+ * and the shard gradients are summed in a fixed order into one flat array. The optimiser then
+ * steps once, in the calling thread, on the one parameter array every replica reads: replicas can
+ * never drift apart.
+ *
+ * Memory: params and per-shard grads live in SharedArrayBuffers (no copies per step); each shard
+ * has its own workspace sized for its part of the batch. Synchronisation is one Atomics counter
+ * per step (no postMessage on the hot path).
+ *
+ * Shards take batch columns b ≡ s (mod threads): batches are sorted longest first, so interleaving
+ * keeps every shard sorted and gives them near-equal work. The loss of each shard is normalised by
+ * the whole batch's Σ w_y, so the summed gradient is the gradient of the whole batch; 1 and N
+ * threads agree up to float32 summation order (dropout masks differ: each shard draws its own).
+ */
+import type { Worker } from 'node:worker_threads'
+import type { Kernels } from '../../models/kernels'
+import { crossEntropy, type LossOptions } from '../../models/loss'
+import { clipGradNorm, type Optimizer } from '../../models/optim'
+import { paramLayout, taggerViews } from '../../models/params'
+import { Rng } from '../../models/rng'
+import {
+  allocWorkspace,
+  taggerBackward,
+  taggerForward,
+  type Tagger,
+  type TaggerConfig,
+  type TaggerWorkspace,
+} from '../../models/tagger'
+import { startWorker } from '../workers'
+import { pickKernels, type KernelsChoice } from '../kernels/load'
+
+/** Slots of the Int32Array control block shared with the workers. */
+export const CTRL = {
+  /** Step generation: bumped by the caller to start a step; −1 asks workers to exit. */
+  gen: 0,
+  /** Workers that finished the current generation. */
+  done: 1,
+  /** Sequence length T of the current step. */
+  T: 2,
+  /** Set to 1 by a worker that failed (its message is in the error buffer). */
+  failed: 3,
+  size: 4,
+} as const
+
+/** What a shard worker gets as workerData. */
+export interface ShardInit {
+  config: TaggerConfig
+  kernels: KernelsChoice
+  shard: number
+  Tmax: number
+  /** Max rows of this shard. */
+  Bmax: number
+  params: SharedArrayBuffer
+  grads: SharedArrayBuffer
+  x: SharedArrayBuffer
+  labels: SharedArrayBuffer
+  lengths: SharedArrayBuffer
+  /** Float64 [lossSum, norm, dropout seed, rows of this shard in this step]. */
+  stats: SharedArrayBuffer
+  ctrl: SharedArrayBuffer
+  error: SharedArrayBuffer
+  loss: Omit<LossOptions, 'norm'>
+}
+
+export interface ParallelOptions {
+  /** Threads computing shards, the caller included (1 = no workers). */
+  threads: number
+  /** Longest sequence (T) and largest batch (B) a step may get. */
+  Tmax: number
+  Bmax: number
+  /** Which kernels the replicas use ('auto': native when built, else TS). */
+  kernels?: KernelsChoice
+  /** Class weights and ignore label for the loss. */
+  loss?: Omit<LossOptions, 'norm'>
+  /** Seed of the dropout masks (shard s of step n draws from seed + 7919·n + s). */
+  seed?: number
+}
+
+export interface StepResult {
+  /** Mean loss over the batch's valid frames (weighted). */
+  loss: number
+  /** Valid frames in the batch. */
+  count: number
+  /** Global gradient norm before clipping (NaN when not clipped). */
+  gradNorm: number
+}
+
+/** Shared buffers of one shard (shard 0's are used in the calling thread). */
+interface Shard {
+  B: number // rows of this shard in the current step
+  grads: Float32Array // (P)
+  x: Float32Array // (Tmax, Bs, F)
+  labels: Int32Array // (Tmax, Bs)
+  lengths: Int32Array // (Bs)
+  stats: Float64Array // [lossSum, norm, seed, B]
+  init: ShardInit
+}
+
+const sab = (bytes: number): SharedArrayBuffer => new SharedArrayBuffer(Math.max(8, bytes))
+
+export class DataParallelTrainer {
+  /** The model: params (shared with every replica) and the summed gradients of the last step. */
+  readonly model: Tagger<Float32Array>
+  readonly threads: number
+  private readonly shards: Shard[]
+  private readonly workers: Worker[] = []
+  private readonly ctrl: Int32Array
+  private readonly errorText: Uint8Array
+  private readonly ws: TaggerWorkspace<Float32Array>
+  private readonly shard0: Tagger<Float32Array>
+  private readonly k: Kernels
+  private gen = 0
+  private closed = false
+
+  private constructor(
+    readonly config: TaggerConfig,
+    private readonly opts: ParallelOptions,
+  ) {
+    const threads = Math.max(1, Math.min(opts.threads, opts.Bmax))
+    this.threads = threads
+    this.k = pickKernels(opts.kernels ?? 'auto')
+    const P = paramLayout(config).size
+    const params = new Float32Array(sab(4 * P))
+    const ctrlBuf = sab(4 * CTRL.size)
+    const errorBuf = sab(2048)
+    this.ctrl = new Int32Array(ctrlBuf)
+    this.errorText = new Uint8Array(errorBuf)
+    const F = config.inputSize
+    this.shards = []
+    for (let s = 0; s < threads; s++) {
+      const Bs = Math.ceil((opts.Bmax - s) / threads)
+      const init: ShardInit = {
+        config,
+        kernels: opts.kernels ?? 'auto',
+        shard: s,
+        Tmax: opts.Tmax,
+        Bmax: Bs,
+        params: params.buffer as SharedArrayBuffer,
+        grads: sab(4 * P),
+        x: sab(4 * opts.Tmax * Bs * F),
+        labels: sab(4 * opts.Tmax * Bs),
+        lengths: sab(4 * Bs),
+        stats: sab(8 * 4),
+        ctrl: ctrlBuf,
+        error: errorBuf,
+        loss: opts.loss ?? {},
+      }
+      this.shards.push({
+        B: 0,
+        grads: new Float32Array(init.grads),
+        x: new Float32Array(init.x),
+        labels: new Int32Array(init.labels),
+        lengths: new Int32Array(init.lengths),
+        stats: new Float64Array(init.stats),
+        init,
+      })
+    }
+    // The caller's replica computes shard 0; its grads array receives the sum of all shards.
+    const grads0 = this.shards[0].grads
+    this.shard0 = {
+      config,
+      layout: paramLayout(config),
+      params,
+      grads: grads0,
+      p: taggerViews(params, config),
+      g: taggerViews(grads0, config),
+    }
+    this.model = this.shard0
+    this.ws = allocWorkspace(config, this.k, opts.Tmax, this.shards[0].init.Bmax)
+  }
+
+  /** Starts the worker replicas; resolves when every one has loaded its kernels. */
+  static async create(config: TaggerConfig, opts: ParallelOptions): Promise<DataParallelTrainer> {
+    const t = new DataParallelTrainer(config, opts)
+    try {
+      await Promise.all(t.shards.slice(1).map((s) => t.spawn(s.init)))
+    } catch (e) {
+      await t.close()
+      throw e
+    }
+    return t
+  }
+
+  private spawn(init: ShardInit): Promise<void> {
+    const w = startWorker('train-shard', { workerData: init })
+    this.workers.push(w)
+    return new Promise((resolve, reject) => {
+      w.once('message', (m: unknown) =>
+        m === 'ready' ? resolve() : reject(new Error(`shard worker: ${String(m)}`)),
+      )
+      w.once('error', reject)
+      w.once('exit', (code) => reject(new Error(`shard worker exited (${code}) before ready`)))
+    })
+  }
+
+  /** Name of the kernels the replicas use. */
+  get kernelsName(): string {
+    return this.k.name
+  }
+
+  /**
+   * Forward + backward over the batch on all shards; leaves Σ gradients in model.grads.
+   * x (T, B, F), labels (T, B), lengths (B) sorted longest first (time-major, as models/).
+   */
+  gradients(x: Float32Array, labels: Int32Array, lengths: Int32Array, T: number): StepResult {
+    if (this.closed) throw new Error('trainer is closed')
+    const { threads, shards } = this
+    const B = lengths.length
+    const F = this.config.inputSize
+    if (T > this.opts.Tmax || B > this.opts.Bmax) throw new RangeError(`batch (${T}, ${B}) too big`)
+    // Global normaliser Σ w_y over valid frames: every shard divides by it.
+    const { classWeights: w, ignoreLabel = -1 } = this.opts.loss ?? {}
+    let norm = 0
+    let count = 0
+    for (let t = 0; t < T; t++)
+      for (let b = 0; b < B; b++) {
+        const y = labels[t * B + b]
+        if (t < lengths[b] && y !== ignoreLabel) {
+          norm += w ? w[y] : 1
+          count++
+        }
+      }
+    // Scatter batch columns b ≡ s (mod threads) into each shard's (T, Bs, ·) buffers.
+    for (let s = 0; s < threads; s++) {
+      const sh = shards[s]
+      const Bs = Math.ceil((B - s) / threads)
+      sh.B = Bs
+      for (let i = 0; i < Bs; i++) sh.lengths[i] = lengths[s + i * threads]
+      for (let t = 0; t < T; t++)
+        for (let i = 0; i < Bs; i++) {
+          const b = s + i * threads
+          sh.labels[t * Bs + i] = labels[t * B + b]
+          sh.x.set(x.subarray((t * B + b) * F, (t * B + b + 1) * F), (t * Bs + i) * F)
+        }
+      sh.stats[1] = norm
+      sh.stats[3] = Bs
+      sh.stats[2] = (this.opts.seed ?? 1) + 7919 * this.gen + s
+    }
+    // Start the workers, compute shard 0 here, then wait for the others.
+    Atomics.store(this.ctrl, CTRL.T, T)
+    Atomics.store(this.ctrl, CTRL.done, 0)
+    this.gen++
+    Atomics.store(this.ctrl, CTRL.gen, this.gen)
+    Atomics.notify(this.ctrl, CTRL.gen)
+    runShard(this.k, this.shard0, this.ws, shards[0], T, this.opts.loss ?? {}, this.config.dropout)
+    while (Atomics.load(this.ctrl, CTRL.done) < threads - 1) {
+      if (Atomics.load(this.ctrl, CTRL.failed)) throw new Error(this.workerError())
+      const seen = Atomics.load(this.ctrl, CTRL.done)
+      if (seen < threads - 1) Atomics.wait(this.ctrl, CTRL.done, seen, 1000)
+    }
+    if (Atomics.load(this.ctrl, CTRL.failed)) throw new Error(this.workerError())
+    // Σ gradients in shard order (fixed order: deterministic for a given thread count).
+    let lossSum = shards[0].stats[0]
+    const g = shards[0].grads
+    for (let s = 1; s < threads; s++) {
+      const gs = shards[s].grads
+      for (let i = 0; i < g.length; i++) g[i] += gs[i]
+      lossSum += shards[s].stats[0]
+    }
+    return { loss: norm > 0 ? lossSum / norm : 0, count, gradNorm: NaN }
+  }
+
+  /** One training step: gradients, global-norm clipping (if clip > 0), one optimiser update. */
+  step(
+    x: Float32Array,
+    labels: Int32Array,
+    lengths: Int32Array,
+    T: number,
+    optimizer: Optimizer,
+    clip = 0,
+  ): StepResult {
+    const r = this.gradients(x, labels, lengths, T)
+    if (clip > 0) r.gradNorm = clipGradNorm(this.model.grads, clip)
+    optimizer.step(this.model.params, this.model.grads)
+    return r
+  }
+
+  private workerError(): string {
+    const end = this.errorText.indexOf(0)
+    const text = new TextDecoder().decode(this.errorText.slice(0, end < 0 ? undefined : end))
+    return `shard worker failed: ${text}`
+  }
+
+  /** Stops the workers. */
+  async close(): Promise<void> {
+    if (this.closed) return
+    this.closed = true
+    Atomics.store(this.ctrl, CTRL.gen, -1)
+    Atomics.notify(this.ctrl, CTRL.gen)
+    await Promise.all(
+      this.workers.map(
+        (w) =>
+          new Promise<void>((resolve) => {
+            const timer = setTimeout(() => void w.terminate().then(() => resolve()), 2000)
+            w.once('exit', () => {
+              clearTimeout(timer)
+              resolve()
+            })
+          }),
+      ),
+    )
+  }
+}
+
+/**
+ * Forward + loss + backward of one shard into its own grads (zeroed first); stats[0] = Σ loss.
+ * Shared by the calling thread (shard 0) and the workers.
+ */
+export function runShard(
+  k: Kernels,
+  m: Tagger<Float32Array>,
+  ws: TaggerWorkspace<Float32Array>,
+  sh: Pick<Shard, 'B' | 'x' | 'labels' | 'lengths' | 'stats' | 'grads'>,
+  T: number,
+  loss: Omit<LossOptions, 'norm'>,
+  dropout: number,
+): void {
+  sh.grads.fill(0)
+  const B = sh.B
+  if (B === 0) {
+    sh.stats[0] = 0
+    return
+  }
+  const lengths = sh.lengths.subarray(0, B)
+  const C = m.config.numClasses
+  const training = dropout > 0
+  taggerForward(ws, sh.x, lengths, T, m, k, { training, rng: new Rng(sh.stats[2]) })
+  const r = crossEntropy(ws.dlogits, ws.logits, sh.labels, lengths, T, B, C, {
+    ...loss,
+    norm: sh.stats[1],
+  })
+  sh.stats[0] = r.sum
+  taggerBackward(ws, sh.x, lengths, T, m, k)
+}
