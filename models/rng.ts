@@ -61,7 +61,7 @@ export class Rng {
   }
 
   /** Fisher–Yates shuffle in place. */
-  shuffle<T>(xs: { length: number; [i: number]: T }): typeof xs {
+  shuffle<S extends { length: number; [i: number]: unknown }>(xs: S): S {
     for (let i = xs.length - 1; i > 0; i--) {
       const j = this.int(i + 1)
       const tmp = xs[i]

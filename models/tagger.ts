@@ -161,7 +161,7 @@ function cellBackward<A extends FloatArray>(dx: A | null, g: TaggerParams<A>['ce
 export function taggerForward<A extends FloatArray>(
   ws: TaggerWorkspace<A>,
   x: A, // (T, B, F)
-  lengths: Int32Array, // (B), longest first, each in 0..T
+  lengths: Int32Array, // (B), longest first, each in 0..T (0: a finished sequence in a TBPTT chunk)
   T: number,
   m: Tagger<A>,
   k: Kernels<A>,

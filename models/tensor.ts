@@ -36,7 +36,7 @@ export function batchSizesOf(lengths: Int32Array, T: number): Int32Array {
   const out = new Int32Array(T)
   for (let b = 0; b < B; b++) {
     const n = lengths[b]
-    if (n < 1 || n > T) throw new RangeError(`length ${n} of sequence ${b} is outside 1..${T}`)
+    if (!(n >= 0 && n <= T)) throw new RangeError(`length ${n} of sequence ${b} is outside 0..${T}`)
     if (b > 0 && n > lengths[b - 1]) {
       throw new RangeError('lengths must be sorted longest first (use sortByLength)')
     }

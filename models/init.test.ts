@@ -1,0 +1,120 @@
+import { readFileSync } from 'node:fs'
+import { describe, expect, it } from 'vitest'
+import { initTagger } from './init'
+import { tsKernels } from './kernels-ts'
+import { gatesOf, paramLayout, taggerViews, type CellType, type TaggerConfig } from './params'
+import { Rng } from './rng'
+import { batchSizesOf, copyRows, reverseInto, sortByLength } from './tensor'
+
+const cfg = (cell: CellType, extra: Partial<TaggerConfig> = {}): TaggerConfig => ({
+  cell, inputSize: 7, hiddenSize: 8, numLayers: 2, numClasses: 3, bidirectional: true, dropout: 0, ...extra,
+})
+
+describe('rng', () => {
+  it('is deterministic per seed and has the right moments', () => {
+    const a = new Rng(1)
+    const b = new Rng(1)
+    const c = new Rng(2)
+    const xs = Array.from({ length: 20000 }, () => a.normal())
+    expect(Array.from({ length: 5 }, () => b.normal())).toEqual(xs.slice(0, 5))
+    expect(c.normal()).not.toBe(xs[0])
+    const mean = xs.reduce((s, x) => s + x, 0) / xs.length
+    const varr = xs.reduce((s, x) => s + (x - mean) ** 2, 0) / xs.length
+    expect(Math.abs(mean)).toBeLessThan(0.03)
+    expect(Math.abs(varr - 1)).toBeLessThan(0.04)
+    const u = Array.from({ length: 20000 }, () => a.uniform())
+    expect(Math.min(...u)).toBeGreaterThanOrEqual(0)
+    expect(Math.max(...u)).toBeLessThan(1)
+    expect(Math.abs(u.reduce((s, x) => s + x, 0) / u.length - 0.5)).toBeLessThan(0.01)
+  })
+
+  it('shuffle is a permutation', () => {
+    const p = new Rng(3).shuffle(Array.from({ length: 50 }, (_, i) => i))
+    expect([...p].sort((x, y) => x - y)).toEqual(Array.from({ length: 50 }, (_, i) => i))
+    expect(p).not.toEqual(Array.from({ length: 50 }, (_, i) => i))
+  })
+})
+
+describe('params layout', () => {
+  it('is PyTorch state_dict order, so the config-A weight index has the same offsets', () => {
+    for (const cell of ['lstm', 'gru'] as const) {
+      const index = JSON.parse(
+        readFileSync(new URL(`./fixtures/tagger_A_${cell}.weights.json`, import.meta.url), 'utf8'),
+      ) as { tensors: { name: string; shape: number[]; offset: number }[] }
+      const layout = paramLayout(cfg(cell, { inputSize: 40, hiddenSize: 64, numLayers: 1, numClasses: 4 }))
+      expect(layout.entries.map((e) => [e.name, e.shape, e.offset])).toEqual(
+        index.tensors.map((t) => [t.name, t.shape, t.offset]),
+      )
+    }
+  })
+
+  it('views share memory with the flat array', () => {
+    const c = cfg('gru')
+    const flat = tsKernels.alloc(paramLayout(c).size)
+    const v = taggerViews(flat, c)
+    v.cells[1][1].bhh[2] = 5
+    v.bout[0] = 6
+    const e = paramLayout(c).entries
+    expect(flat[e.find((x) => x.name === 'rnn.bias_hh_l1_reverse')!.offset + 2]).toBe(5)
+    expect(flat[flat.length - 3]).toBe(6)
+  })
+
+  it('rejects bad configs', () => {
+    expect(() => paramLayout(cfg('lstm', { numLayers: 5 }))).toThrow()
+    expect(() => paramLayout(cfg('lstm', { dropout: 1 }))).toThrow()
+  })
+})
+
+describe('init', () => {
+  it('orthogonal recurrent blocks, Glorot bounds, LSTM forget bias 1', () => {
+    const c = cfg('lstm')
+    const flat = tsKernels.alloc(paramLayout(c).size)
+    initTagger(flat, c, new Rng(5))
+    const v = taggerViews(flat, c)
+    const H = c.hiddenSize
+    const { Wih, Whh, bih, bhh } = v.cells[0][0]
+    for (let g = 0; g < gatesOf(c.cell); g++) {
+      // Q Qᵀ = I for the (H, H) block of gate g
+      let maxErr = 0
+      for (let i = 0; i < H; i++) {
+        for (let j = 0; j < H; j++) {
+          let s = 0
+          for (let q = 0; q < H; q++) s += Whh[(g * H + i) * H + q] * Whh[(g * H + j) * H + q]
+          maxErr = Math.max(maxErr, Math.abs(s - (i === j ? 1 : 0)))
+        }
+      }
+      expect(maxErr).toBeLessThan(1e-5)
+    }
+    const a = Math.sqrt(6 / (H + c.inputSize))
+    expect(Math.max(...Wih.map(Math.abs))).toBeLessThanOrEqual(a)
+    expect(Math.max(...Wih.map(Math.abs))).toBeGreaterThan(0.8 * a)
+    expect(Array.from(bih.subarray(H, 2 * H))).toEqual(new Array(H).fill(1))
+    expect(Math.max(...bih.subarray(0, H).map(Math.abs), ...bhh.map(Math.abs))).toBe(0)
+  })
+
+  it('identity recurrent weights for the ReLU RNN (IRNN)', () => {
+    const c = cfg('rnn-relu')
+    const flat = tsKernels.alloc(paramLayout(c).size)
+    initTagger(flat, c, new Rng(5))
+    const { Whh } = taggerViews(flat, c).cells[1][1]
+    const H = c.hiddenSize
+    for (let i = 0; i < H; i++) for (let j = 0; j < H; j++) expect(Whh[i * H + j]).toBe(i === j ? 1 : 0)
+  })
+})
+
+describe('tensor helpers', () => {
+  it('batch sizes, sorting, in-length time reversal', () => {
+    expect(Array.from(batchSizesOf(Int32Array.of(4, 2, 2, 0), 5))).toEqual([3, 3, 1, 1, 0])
+    expect(() => batchSizesOf(Int32Array.of(2, 3), 3)).toThrow(/longest first/)
+    expect(Array.from(sortByLength([2, 5, 3, 5]))).toEqual([1, 3, 2, 0])
+    const [T, B, W] = [4, 2, 1]
+    const lengths = Int32Array.of(4, 2)
+    const src = Float32Array.from({ length: T * B * W }, (_, i) => i + 1) // (t, b) → 2t + b + 1
+    const dst = new Float32Array(T * B * W)
+    reverseInto(dst, src, W, 0, lengths, T, B, W)
+    expect(Array.from(dst)).toEqual([7, 4, 5, 2, 3, 0, 1, 0])
+    const back = new Float32Array(T * B * W)
+    copyRows(back, W, 0, dst, W, 0, lengths, T, W, true, false)
+    expect(Array.from(back)).toEqual([1, 2, 3, 4, 5, 0, 7, 0])
+  })
+})
