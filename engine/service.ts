@@ -62,7 +62,7 @@ export class Service {
     saveLabels: ({ media, segments, baseRevision }) => this.project.writeLabels(media, segments, baseRevision),
     getWaveform: ({ media, buckets, jobId }) => {
       const file = this.project.mediaPath(media)
-      return this.jobs.run(jobId, (ctx) => waveform(file, buckets, ctx))
+      return this.jobs.run(jobId, (ctx) => waveform(file, this.project.cacheDir('peaks'), buckets, ctx))
     },
     cancelJob: async ({ jobId }) => ({ cancelled: this.jobs.cancel(jobId) }),
     listDir: async ({ dir }) => {

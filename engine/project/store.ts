@@ -19,6 +19,8 @@ import {
 } from './manifest'
 
 const AUDIO_EXTENSIONS = new Set(['.wav', '.wave', '.flac', '.mp3', '.ogg', '.oga'])
+/** Derived data (rebuilt when missing), kept out of the user's own files. */
+const CACHE_DIR = '.framewise-cache'
 const SERIES_EXTENSIONS = new Set(['.csv', '.tsv'])
 
 /** 'audio' | 'series' for a supported media path, or null. */
@@ -98,6 +100,11 @@ export class Project {
   /** Absolute path of a media file of this project. */
   mediaPath(id: string): string {
     return path.resolve(this.dir, this.record(id).path)
+  }
+
+  /** A folder for derived data (peaks, features) inside the project: safe to delete. */
+  cacheDir(kind: 'peaks' | 'features'): string {
+    return path.join(this.dir, CACHE_DIR, kind)
   }
 
   /** Add media files; already-present files are skipped, unsupported or missing ones refused. */

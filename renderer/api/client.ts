@@ -35,7 +35,8 @@ export async function connectApi(): Promise<void> {
   }
   const t = transport as unknown as Record<string, (params: unknown) => Promise<{ ok: boolean; result?: unknown; error?: { code: ErrorCode; message: string } }>>
   api = new Proxy({} as Api, {
-    get: (_, name: string) => {
+    get: (_, name) => {
+      if (typeof name !== 'string' || name === 'then') return undefined
       if (name === 'on') return transport.on
       return async (params: unknown) => {
         const envelope = await t[name](params ?? {})

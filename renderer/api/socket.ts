@@ -49,8 +49,12 @@ export async function connectSocket(token: string): Promise<Transport> {
   }
 
   // One function per request name, created on first use (the renderer imports no engine code).
+  // 'then' must stay undefined, or awaiting the transport would treat it as a promise.
   return new Proxy({ on } as object, {
-    get: (target, name) =>
-      name in target ? (target as Record<string | symbol, unknown>)[name] : (params: unknown) => call(String(name), params),
+    get: (target, name) => {
+      if (name in target) return (target as Record<string | symbol, unknown>)[name]
+      if (typeof name !== 'string' || name === 'then') return undefined
+      return (params: unknown) => call(name, params)
+    },
   }) as Transport
 }

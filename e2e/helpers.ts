@@ -1,0 +1,69 @@
+/** Shared e2e fixtures: generated media and a browser-mode engine started from the built app. */
+import { spawn, type ChildProcess } from 'node:child_process'
+import { promises as fs } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+
+/** A 16-bit mono PCM WAV: `seconds` of a 440 Hz tone with a louder burst in the middle. */
+export function toneWav(seconds: number, rate = 16000): Buffer {
+  const n = Math.round(seconds * rate)
+  const b = Buffer.alloc(44 + 2 * n)
+  b.write('RIFF', 0)
+  b.writeUInt32LE(36 + 2 * n, 4)
+  b.write('WAVEfmt ', 8)
+  b.writeUInt32LE(16, 16)
+  b.writeUInt16LE(1, 20)
+  b.writeUInt16LE(1, 22)
+  b.writeUInt32LE(rate, 24)
+  b.writeUInt32LE(rate * 2, 28)
+  b.writeUInt16LE(2, 32)
+  b.writeUInt16LE(16, 34)
+  b.write('data', 36)
+  b.writeUInt32LE(2 * n, 40)
+  for (let i = 0; i < n; i++) {
+    const t = i / rate
+    const amp = Math.abs(t - seconds / 2) < seconds / 8 ? 20000 : 4000
+    b.writeInt16LE(Math.round(amp * Math.sin(2 * Math.PI * 440 * t)), 44 + 2 * i)
+  }
+  return b
+}
+
+export async function tempDir(prefix: string): Promise<string> {
+  return fs.mkdtemp(path.join(os.tmpdir(), prefix))
+}
+
+export interface Engine {
+  url: string
+  process: ChildProcess
+  stop(): Promise<void>
+}
+
+/** Start `framewise serve` (the built CLI, as `npm start` does in browser mode) and read its URL. */
+export async function startEngine(args: string[] = []): Promise<Engine> {
+  const child = spawn(process.execPath, ['bin/framewise.js', 'serve', '--port', '0', ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+  let output = ''
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`engine did not start:\n${output}`)), 20_000)
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString()
+      const match = output.match(/http:\/\/127\.0\.0\.1:\d+\/\?token=[0-9a-f]+/)
+      if (match) {
+        clearTimeout(timer)
+        resolve(match[0])
+      }
+    }
+    child.stdout!.on('data', onData)
+    child.stderr!.on('data', onData)
+    child.once('exit', (code) => reject(new Error(`engine exited with ${code}:\n${output}`)))
+  })
+  return {
+    url,
+    process: child,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve()
+        child.once('exit', () => resolve())
+        child.kill('SIGTERM')
+      }),
+  }
+}
