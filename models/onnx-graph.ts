@@ -1,0 +1,148 @@
+/**
+ * The tagger as a plain ONNX graph description (nodes + initializers), written to a file by
+ * engine/onnx/write.ts. Standard operators only, so any ONNX runtime runs it:
+ *
+ *   features (B, T, F)
+ *   → [Sub mean, Div std]                      global normalisation, when the model has one
+ *   → Transpose(1, 0, 2)                       (T, B, F): the recurrent ops are time-major
+ *   → per layer l: LSTM | GRU | RNN            Y (T, D, B, H), direction forward | bidirectional
+ *                  Transpose(0, 2, 1, 3)       (T, B, D, H)
+ *                  Reshape(0, 0, −1)           (T, B, D·H) = [forward | backward], as in training
+ *   → Transpose(1, 0, 2)                       (B, T, D·H)
+ *   → MatMul Woutᵀ, Add bout                   logits (B, T, C)
+ *   → Softmax(axis −1)                         probabilities (B, T, C)
+ *
+ * Gate order. Our weights keep PyTorch's packing; ONNX packs gates differently, and this is the
+ * one place that permutes them (blocks of H rows):
+ *   LSTM  PyTorch i, f, g, o  →  ONNX i, o, f, c   (blocks 0, 3, 1, 2)
+ *   GRU   PyTorch r, z, n     →  ONNX z, r, h      (blocks 1, 0, 2), linear_before_reset = 1
+ *   RNN   one gate, Tanh or Relu activation
+ * ONNX W = [W_fwd; W_bwd] (D, G·H, In), R (D, G·H, H), B (D, 2·G·H) = [Wb | Rb] per direction,
+ * which are PyTorch's bias_ih and bias_hh.
+ */
+import { directionsOf, gatesOf, taggerViews, type TaggerConfig } from './params'
+
+export const ONNX_OPSET = 17
+
+/** A tensor initializer: float32 data, or int64 given as numbers. */
+export interface OnnxInitializer {
+  name: string
+  dims: number[]
+  float?: Float32Array
+  int64?: number[]
+}
+
+export type OnnxAttribute = number | string | number[] | string[]
+
+export interface OnnxNode {
+  op: string
+  name: string
+  inputs: string[]
+  outputs: string[]
+  attributes?: Record<string, OnnxAttribute>
+}
+
+/** A float32 tensor input/output with symbolic ('batch', 'time') or fixed dims. */
+export interface OnnxValueInfo {
+  name: string
+  dims: (number | string)[]
+}
+
+export interface OnnxGraph {
+  name: string
+  inputs: OnnxValueInfo[]
+  outputs: OnnxValueInfo[]
+  nodes: OnnxNode[]
+  initializers: OnnxInitializer[]
+}
+
+/** Global feature normalisation baked into the graph: x̂ = (x − mean) / std, per feature. */
+export interface GraphNormalisation {
+  mean: Float32Array // (F)
+  std: Float32Array // (F)
+}
+
+/** PyTorch gate block order → ONNX gate block order, per cell. */
+const ONNX_GATE_BLOCKS: Record<TaggerConfig['cell'], number[]> = {
+  lstm: [0, 3, 1, 2],
+  gru: [1, 0, 2],
+  'rnn-tanh': [0],
+  'rnn-relu': [0],
+}
+
+/** Copy the gate blocks of `src` ((G·H) rows of `cols`) into `dst` at `offset`, in ONNX order. */
+function permuteGates(src: Float32Array, blocks: number[], H: number, cols: number, dst: Float32Array, offset: number): void {
+  blocks.forEach((from, to) => {
+    dst.set(src.subarray(from * H * cols, (from + 1) * H * cols), offset + to * H * cols)
+  })
+}
+
+/** The ONNX graph of a tagger with flat parameters `params` (layout of params.ts). */
+export function taggerGraph(config: TaggerConfig, params: Float32Array, norm?: GraphNormalisation): OnnxGraph {
+  const { inputSize: F, hiddenSize: H, numLayers: L, numClasses: C } = config
+  const [G, D] = [gatesOf(config.cell), directionsOf(config)]
+  const blocks = ONNX_GATE_BLOCKS[config.cell]
+  const p = taggerViews(params, config)
+  const nodes: OnnxNode[] = []
+  const initializers: OnnxInitializer[] = []
+
+  let x = 'features'
+  if (norm) {
+    if (norm.mean.length !== F || norm.std.length !== F) throw new RangeError('normalisation must have F entries')
+    initializers.push({ name: 'norm_mean', dims: [F], float: Float32Array.from(norm.mean) })
+    initializers.push({ name: 'norm_std', dims: [F], float: Float32Array.from(norm.std) })
+    nodes.push({ op: 'Sub', name: 'normalise_sub', inputs: [x, 'norm_mean'], outputs: ['centred'] })
+    nodes.push({ op: 'Div', name: 'normalise_div', inputs: ['centred', 'norm_std'], outputs: ['normalised'] })
+    x = 'normalised'
+  }
+  nodes.push({ op: 'Transpose', name: 'to_time_major', inputs: [x], outputs: ['x_tbf'], attributes: { perm: [1, 0, 2] } })
+  x = 'x_tbf'
+  initializers.push({ name: 'shape_tb_flat', dims: [3], int64: [0, 0, -1] })
+
+  for (let l = 0; l < L; l++) {
+    const In = l === 0 ? F : D * H
+    const W = new Float32Array(D * G * H * In)
+    const R = new Float32Array(D * G * H * H)
+    const B = new Float32Array(D * 2 * G * H)
+    for (let d = 0; d < D; d++) {
+      const cell = p.cells[l][d]
+      permuteGates(cell.Wih as Float32Array, blocks, H, In, W, d * G * H * In)
+      permuteGates(cell.Whh as Float32Array, blocks, H, H, R, d * G * H * H)
+      permuteGates(cell.bih as Float32Array, blocks, H, 1, B, d * 2 * G * H)
+      permuteGates(cell.bhh as Float32Array, blocks, H, 1, B, d * 2 * G * H + G * H)
+    }
+    initializers.push({ name: `W_l${l}`, dims: [D, G * H, In], float: W })
+    initializers.push({ name: `R_l${l}`, dims: [D, G * H, H], float: R })
+    initializers.push({ name: `B_l${l}`, dims: [D, 2 * G * H], float: B })
+    const attributes: Record<string, OnnxAttribute> = {
+      hidden_size: H,
+      direction: D === 2 ? 'bidirectional' : 'forward',
+    }
+    if (config.cell === 'gru') attributes.linear_before_reset = 1
+    if (config.cell === 'rnn-tanh') attributes.activations = D === 2 ? ['Tanh', 'Tanh'] : ['Tanh']
+    if (config.cell === 'rnn-relu') attributes.activations = D === 2 ? ['Relu', 'Relu'] : ['Relu']
+    const op = config.cell === 'lstm' ? 'LSTM' : config.cell === 'gru' ? 'GRU' : 'RNN'
+    nodes.push({ op, name: `${op.toLowerCase()}_l${l}`, inputs: [x, `W_l${l}`, `R_l${l}`, `B_l${l}`], outputs: [`Y_l${l}`], attributes })
+    nodes.push({ op: 'Transpose', name: `merge_dirs_l${l}`, inputs: [`Y_l${l}`], outputs: [`Y_tbdh_l${l}`], attributes: { perm: [0, 2, 1, 3] } })
+    nodes.push({ op: 'Reshape', name: `flatten_dirs_l${l}`, inputs: [`Y_tbdh_l${l}`, 'shape_tb_flat'], outputs: [`h_l${l}`] })
+    x = `h_l${l}`
+  }
+
+  // Output layer: logits = y · Woutᵀ + bout, with Woutᵀ stored as (D·H, C).
+  const WoutT = new Float32Array(D * H * C)
+  for (let c = 0; c < C; c++) for (let j = 0; j < D * H; j++) WoutT[j * C + c] = p.Wout[c * D * H + j]
+  initializers.push({ name: 'out_weight_t', dims: [D * H, C], float: WoutT })
+  initializers.push({ name: 'out_bias', dims: [C], float: Float32Array.from(p.bout) })
+  nodes.push({ op: 'Transpose', name: 'to_batch_major', inputs: [x], outputs: ['h_btk'], attributes: { perm: [1, 0, 2] } })
+  nodes.push({ op: 'MatMul', name: 'out_matmul', inputs: ['h_btk', 'out_weight_t'], outputs: ['out_mm'] })
+  nodes.push({ op: 'Add', name: 'out_add', inputs: ['out_mm', 'out_bias'], outputs: ['logits'] })
+  nodes.push({ op: 'Softmax', name: 'softmax', inputs: ['logits'], outputs: ['probabilities'], attributes: { axis: -1 } })
+
+  return {
+    name: 'framewise_tagger',
+    inputs: [{ name: 'features', dims: ['batch', 'time', F] }],
+    outputs: [{ name: 'probabilities', dims: ['batch', 'time', C] }],
+    nodes,
+    initializers,
+  }
+}
