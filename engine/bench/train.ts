@@ -157,7 +157,8 @@ function runOurs(config: ConfigName, cell: BenchCell, threads: number, seconds: 
   const argv = ['--import', 'tsx', fileURLToPath(import.meta.url), '--child']
   argv.push('--config', config, '--cell', cell, '--threads', String(threads))
   argv.push('--seconds', String(seconds))
-  return runJson(process.execPath, argv, { ...process.env }) as Promise<OursRun & { error?: string }>
+  const env = { ...process.env }
+  return runJson(process.execPath, argv, env) as Promise<OursRun & { error?: string }>
 }
 
 function runTorch(config: ConfigName, cell: BenchCell, threads: number, seconds: number) {
