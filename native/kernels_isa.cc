@@ -4,6 +4,7 @@
 // (plus the matching -m flags); the vector width W follows the ISA, so the same source becomes
 // zmm, ymm or xmm code. -ffp-contract=fast turns a*b+c into FMA where the ISA has it. No
 // -ffast-math: the exp range reduction below relies on exact IEEE rounding.
+#include <immintrin.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -118,6 +119,42 @@ static void packA(bool transA, const float* A, int lda, int i0, int mc, int p0, 
   }
 }
 
+// dst[r·ldd + c] = src[c·lds + r] for one TB × TB block, in registers. Packing a transposed B
+// (the recurrent product h·Whhᵀ) with scalar moves cost as much as the multiply itself at M = 16;
+// the shuffle network moves 8 floats per instruction.
+#if defined(__AVX__)
+enum { TB = 8 };
+static inline void transposeBlock(const float* src, ptrdiff_t lds, float* dst, ptrdiff_t ldd) {
+  __m256 r[8], t[8], u[8];
+  for (int i = 0; i < 8; i++) r[i] = _mm256_loadu_ps(src + i * lds);
+  for (int i = 0; i < 8; i += 2) {
+    t[i] = _mm256_unpacklo_ps(r[i], r[i + 1]);
+    t[i + 1] = _mm256_unpackhi_ps(r[i], r[i + 1]);
+  }
+  for (int i = 0; i < 8; i += 4) {
+    u[i] = _mm256_shuffle_ps(t[i], t[i + 2], _MM_SHUFFLE(1, 0, 1, 0));
+    u[i + 1] = _mm256_shuffle_ps(t[i], t[i + 2], _MM_SHUFFLE(3, 2, 3, 2));
+    u[i + 2] = _mm256_shuffle_ps(t[i + 1], t[i + 3], _MM_SHUFFLE(1, 0, 1, 0));
+    u[i + 3] = _mm256_shuffle_ps(t[i + 1], t[i + 3], _MM_SHUFFLE(3, 2, 3, 2));
+  }
+  for (int i = 0; i < 4; i++) {
+    _mm256_storeu_ps(dst + i * ldd, _mm256_permute2f128_ps(u[i], u[i + 4], 0x20));
+    _mm256_storeu_ps(dst + (i + 4) * ldd, _mm256_permute2f128_ps(u[i], u[i + 4], 0x31));
+  }
+}
+#else
+enum { TB = 4 };
+static inline void transposeBlock(const float* src, ptrdiff_t lds, float* dst, ptrdiff_t ldd) {
+  __m128 r0 = _mm_loadu_ps(src), r1 = _mm_loadu_ps(src + lds), r2 = _mm_loadu_ps(src + 2 * lds),
+         r3 = _mm_loadu_ps(src + 3 * lds);
+  _MM_TRANSPOSE4_PS(r0, r1, r2, r3);
+  _mm_storeu_ps(dst, r0);
+  _mm_storeu_ps(dst + ldd, r1);
+  _mm_storeu_ps(dst + 2 * ldd, r2);
+  _mm_storeu_ps(dst + 3 * ldd, r3);
+}
+#endif
+
 // Pack op(B)[p0:p0+kc, j0:j0+nc] into NR-column panels, zero-padding the last panel.
 static void packB(bool transB, const float* B, int ldb, int p0, int kc, int j0, int nc, float* Bp) {
   for (int jr = 0; jr < nc; jr += NR) {
@@ -138,7 +175,13 @@ static void packB(bool transB, const float* B, int ldb, int p0, int kc, int j0, 
       // op(B)[k][j] = B[j][k]. k outer / j inner writes contiguously; the NR source rows stay
       // in L1 while k walks along them (j outer scattered stores 4x slower on the recurrent step).
       const float* src = B + (ptrdiff_t)(j0 + jr) * ldb + p0;
-      for (int k = 0; k < kc; k++) {
+      int k0 = 0;
+      if (nr == NR) {  // whole TB × TB blocks through registers, the k tail below
+        for (; k0 + TB <= kc; k0 += TB)
+          for (int j = 0; j < NR; j += TB)
+            transposeBlock(src + (ptrdiff_t)j * ldb + k0, ldb, dst + k0 * NR + j, NR);
+      }
+      for (int k = k0; k < kc; k++) {
         for (int j = 0; j < nr; j++) dst[k * NR + j] = src[(ptrdiff_t)j * ldb + k];
         for (int j = nr; j < NR; j++) dst[k * NR + j] = 0.f;
       }
@@ -146,14 +189,9 @@ static void packB(bool transB, const float* B, int ldb, int p0, int kc, int j0, 
   }
 }
 
-static void gemm(bool transA, bool transB, int M, int N, int K, const float* A, int lda,
-                 const float* B, int ldb, bool beta, float* C, int ldc) {
-  if (M <= 0 || N <= 0) return;
-  if (K <= 0) {  // C = beta·C
-    if (!beta)
-      for (int i = 0; i < M; i++) memset(C + (ptrdiff_t)i * ldc, 0, sizeof(float) * N);
-    return;
-  }
+// transC: C is stored transposed, element (i, j) at C[j·ldc + i] (see gemm below).
+static void gemmImpl(bool transA, bool transB, int M, int N, int K, const float* A, int lda,
+                     const float* B, int ldb, bool beta, float* C, int ldc, bool transC) {
   Scratch& s = scratch;
   const bool directB = !transB && M <= 4 * MR;
   float tile[MR * NR];
@@ -178,6 +216,14 @@ static void gemm(bool transA, bool transB, int M, int N, int K, const float* A, 
           const ptrdiff_t bs = inPlace ? ldb : NR;
           for (int ir = 0; ir < mc; ir += MR) {
             const int mr = mc - ir < MR ? mc - ir : MR;
+            if (transC) {  // tile, then scatter into the transposed C
+              float* c = C + (ptrdiff_t)(jc + jr) * ldc + ic + ir;
+              micro(kc, s.a + ir * kc, bp, bs, tile, NR, false);
+              for (int j = 0; j < nr; j++)
+                for (int i = 0; i < mr; i++)
+                  c[j * ldc + i] = acc ? c[j * ldc + i] + tile[i * NR + j] : tile[i * NR + j];
+              continue;
+            }
             float* c = C + (ptrdiff_t)(ic + ir) * ldc + jc + jr;
             if (mr == MR && nr == NR) {
               micro(kc, s.a + ir * kc, bp, bs, c, ldc, acc);
@@ -407,6 +453,22 @@ static void rnnBackwardStep(bool relu, int B, int H, const float* h, float* dh) 
     st<F>(dh + k, relu ? (hk > 0.f ? d : vf{}) : d * (1.f - hk * hk), n);
   };
   FW_CHUNKS(total, chunk);
+}
+
+static void gemm(bool transA, bool transB, int M, int N, int K, const float* A, int lda,
+                 const float* B, int ldb, bool beta, float* C, int ldc) {
+  if (M <= 0 || N <= 0) return;
+  if (K <= 0) {  // C = beta·C
+    if (!beta)
+      for (int i = 0; i < M; i++) memset(C + (ptrdiff_t)i * ldc, 0, sizeof(float) * N);
+    return;
+  }
+  // Weight gradients dW (G·H × F) += dGatesᵀ·x have a narrow N (F = 6..40 < NR): most vector
+  // lanes of the last panel would idle. Computing Cᵀ = op(B)ᵀ·op(A)ᵀ instead vectorises along
+  // the wide G·H side; the rare C tile writes (once per KC of the long K = T·B) scatter.
+  if (transA && !transB && N < NR && M >= 2 * NR)
+    return gemmImpl(true, false, N, M, K, B, ldb, A, lda, beta, C, ldc, true);
+  gemmImpl(transA, transB, M, N, K, A, lda, B, ldb, beta, C, ldc, false);
 }
 
 extern const Table table = {FW_NAME,          gemm,           colSum,

@@ -131,6 +131,8 @@ describe.skipIf(!haveNative)('native kernels', () => {
           { tA: true, tB: false, M: 150, N: 45, K: 1300, beta: 1 },
           { tA: false, tB: true, M: 300, N: 257, K: 140, beta: 1 },
           { tA: true, tB: true, M: 131, N: 520, K: 129, beta: 0 },
+          { tA: true, tB: false, M: 150, N: 13, K: 700, beta: 1 }, // narrow dW: via Cᵀ
+          { tA: true, tB: false, M: 96, N: 6, K: 300, beta: 0 },
           { tA: false, tB: false, M: 16, N: 256, K: 64, beta: 1 }, // recurrent step, B in place
           { tA: false, tB: false, M: 9, N: 100, K: 33, beta: 1 }, // ragged last panel
           { tA: false, tB: true, M: 32, N: 384, K: 128, beta: 0 },
