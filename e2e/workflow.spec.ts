@@ -22,6 +22,8 @@ test.afterAll(async () => {
 
 test('label a WAV and find the label after a reload', async ({ page }, testInfo) => {
   const projectDir = path.join(root, 'project')
+  const pageErrors: string[] = []
+  page.on('pageerror', (err) => pageErrors.push(err.message))
   await page.goto(engine.url)
 
   await page.getByTestId('create-project-input').fill(projectDir)
@@ -63,6 +65,7 @@ test('label a WAV and find the label after a reload', async ({ page }, testInfo)
   await expect(page.getByTestId('segment-row')).toHaveCount(1)
   await expect(page.getByTestId('segment-row').first()).toContainText(saved.segments[0].start.toFixed(3))
   await page.screenshot({ path: testInfo.outputPath('after-reload.png') })
+  expect(pageErrors).toEqual([])
 })
 
 test('the page without the token gets no access', async ({ page }) => {
