@@ -35,7 +35,12 @@ export interface GruWorkspace<A extends FloatArray> {
   dh0: A // (B, H)     out: dL/dh0
 }
 
-export function allocGru<A extends FloatArray>(k: Kernels<A>, T: number, B: number, H: number): GruWorkspace<A> {
+export function allocGru<A extends FloatArray>(
+  k: Kernels<A>,
+  T: number,
+  B: number,
+  H: number,
+): GruWorkspace<A> {
   return {
     gates: k.alloc(T * B * 3 * H),
     gh: k.alloc(B * 3 * H),
@@ -62,12 +67,14 @@ export function gruForward<A extends FloatArray>(
   k.gemm(false, true, T * B, G, In, x, 0, In, p.Wih, 0, In, 0, ws.gates, 0, G)
   for (let t = 0; t < T; t++) {
     const Bt = batchSizes[t]
+    const ht = t * B * H // offset of step t in (T, B, H) buffers
+    const gt = t * B * G // offset of step t in (T, B, G·H) buffers
     const hPrev: A = t === 0 ? ws.h0 : ws.h
     const hpOff = t === 0 ? 0 : (t - 1) * B * H
     // gh (Bt, 3H) = h_{t−1} (Bt, H) · Whhᵀ
     k.gemm(false, true, Bt, G, H, hPrev, hpOff, H, p.Whh, 0, H, 0, ws.gh, 0, G)
     // r, z, n ; h_t = (1 − z) ⊙ n + z ⊙ h_{t−1}
-    k.gruForwardStep(Bt, H, ws.gates, t * B * G, ws.gh, 0, p.bih, p.bhh, hPrev, hpOff, ws.hn, t * B * H, ws.h, t * B * H)
+    k.gruForwardStep(Bt, H, ws.gates, gt, ws.gh, 0, p.bih, p.bhh, hPrev, hpOff, ws.hn, ht, ws.h, ht)
     if (Bt < B) ws.h.fill(0, (t * B + Bt) * H, (t + 1) * B * H) // padding frames output 0
   }
 }
@@ -90,18 +97,37 @@ export function gruBackward<A extends FloatArray>(
   ws.dh0.fill(0)
   for (let t = T - 1; t >= 0; t--) {
     const Bt = batchSizes[t]
+    const ht = t * B * H // offset of step t in (T, B, H) buffers
+    const gt = t * B * G // offset of step t in (T, B, G·H) buffers
     const hPrev: A = t === 0 ? ws.h0 : ws.h
     const hpOff = t === 0 ? 0 : (t - 1) * B * H
     const dhPrev: A = t === 0 ? ws.dh0 : ws.dh
     const dpOff = t === 0 ? 0 : (t - 1) * B * H
     // dGx_t, dGh_t ; dh_{t−1} += dh_t ⊙ z
-    k.gruBackwardStep(Bt, H, ws.gates, t * B * G, ws.hn, t * B * H, hPrev, hpOff, ws.dh, t * B * H, ws.dGx, t * B * G, ws.dGh, t * B * G, dhPrev, dpOff)
+    k.gruBackwardStep(
+      Bt,
+      H,
+      ws.gates,
+      gt,
+      ws.hn,
+      ht,
+      hPrev,
+      hpOff,
+      ws.dh,
+      ht,
+      ws.dGx,
+      gt,
+      ws.dGh,
+      gt,
+      dhPrev,
+      dpOff,
+    )
     if (Bt < B) {
       ws.dGx.fill(0, (t * B + Bt) * G, (t + 1) * B * G)
       ws.dGh.fill(0, (t * B + Bt) * G, (t + 1) * B * G)
     }
     // dh_{t−1} (Bt, H) += dGh_t (Bt, 3H) · Whh (3H, H)
-    k.gemm(false, false, Bt, H, G, ws.dGh, t * B * G, G, p.Whh, 0, H, 1, dhPrev, dpOff, H)
+    k.gemm(false, false, Bt, H, G, ws.dGh, gt, G, p.Whh, 0, H, 1, dhPrev, dpOff, H)
   }
   // dWih (3H, In) += dGxᵀ · x
   k.gemm(true, false, G, In, T * B, ws.dGx, 0, G, x, 0, In, 1, g.Wih, 0, In)

@@ -7,7 +7,14 @@ import { Rng } from './rng'
 import { batchSizesOf, copyRows, reverseInto, sortByLength } from './tensor'
 
 const cfg = (cell: CellType, extra: Partial<TaggerConfig> = {}): TaggerConfig => ({
-  cell, inputSize: 7, hiddenSize: 8, numLayers: 2, numClasses: 3, bidirectional: true, dropout: 0, ...extra,
+  cell,
+  inputSize: 7,
+  hiddenSize: 8,
+  numLayers: 2,
+  numClasses: 3,
+  bidirectional: true,
+  dropout: 0,
+  ...extra,
 })
 
 describe('rng', () => {
@@ -41,7 +48,9 @@ describe('params layout', () => {
       const index = JSON.parse(
         readFileSync(new URL(`./fixtures/tagger_A_${cell}.weights.json`, import.meta.url), 'utf8'),
       ) as { tensors: { name: string; shape: number[]; offset: number }[] }
-      const layout = paramLayout(cfg(cell, { inputSize: 40, hiddenSize: 64, numLayers: 1, numClasses: 4 }))
+      const layout = paramLayout(
+        cfg(cell, { inputSize: 40, hiddenSize: 64, numLayers: 1, numClasses: 4 }),
+      )
       expect(layout.entries.map((e) => [e.name, e.shape, e.offset])).toEqual(
         index.tensors.map((t) => [t.name, t.shape, t.offset]),
       )
@@ -98,7 +107,8 @@ describe('init', () => {
     initTagger(flat, c, new Rng(5))
     const { Whh } = taggerViews(flat, c).cells[1][1]
     const H = c.hiddenSize
-    for (let i = 0; i < H; i++) for (let j = 0; j < H; j++) expect(Whh[i * H + j]).toBe(i === j ? 1 : 0)
+    for (let i = 0; i < H; i++)
+      for (let j = 0; j < H; j++) expect(Whh[i * H + j]).toBe(i === j ? 1 : 0)
   })
 })
 

@@ -13,7 +13,13 @@ import { gatesOf, taggerViews, type TaggerConfig } from './params'
 import type { Rng } from './rng'
 
 /** Glorot uniform into rows [r0, r0 + rows) of a (·, cols) matrix. */
-export function glorotUniform(w: FloatArray, r0: number, rows: number, cols: number, rng: Rng): void {
+export function glorotUniform(
+  w: FloatArray,
+  r0: number,
+  rows: number,
+  cols: number,
+  rng: Rng,
+): void {
   const a = Math.sqrt(6 / (rows + cols))
   for (let k = r0 * cols; k < (r0 + rows) * cols; k++) w[k] = rng.uniform(-a, a)
 }

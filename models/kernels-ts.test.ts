@@ -15,8 +15,18 @@ function fill<A extends FloatArray>(a: A, seed: number): A {
 }
 
 function naiveGemm(
-  tA: boolean, tB: boolean, M: number, N: number, K: number,
-  a: Float64Array, lda: number, b: Float64Array, ldb: number, c: Float64Array, ldc: number, beta: number,
+  tA: boolean,
+  tB: boolean,
+  M: number,
+  N: number,
+  K: number,
+  a: Float64Array,
+  lda: number,
+  b: Float64Array,
+  ldb: number,
+  c: Float64Array,
+  ldc: number,
+  beta: number,
 ): void {
   for (let i = 0; i < M; i++) {
     for (let j = 0; j < N; j++) {
@@ -32,7 +42,12 @@ function naiveGemm(
 const sig = (x: number): number => 1 / (1 + Math.exp(-x))
 
 describe('tsKernels.gemm', () => {
-  for (const [tA, tB] of [[false, false], [false, true], [true, false], [true, true]] as const) {
+  for (const [tA, tB] of [
+    [false, false],
+    [false, true],
+    [true, false],
+    [true, true],
+  ] as const) {
     it(`matches the triple loop (transA=${tA}, transB=${tB}) with strides, offsets, beta 0/1`, () => {
       const [M, N, K] = [7, 9, 13]
       const lda = (tA ? M : K) + 3
@@ -80,7 +95,8 @@ describe('pointwise step kernels (float32 against scalar float64 formulas)', () 
     const near = (x: number, y: number): void => void (maxDiff = Math.max(maxDiff, Math.abs(x - y)))
     for (let b = 0; b < B; b++) {
       for (let j = 0; j < H; j++) {
-        const p = (q: number): number => pre[b * 4 * H + q * H + j] + bih[q * H + j] + bhh[q * H + j]
+        const p = (q: number): number =>
+          pre[b * 4 * H + q * H + j] + bih[q * H + j] + bhh[q * H + j]
         const [i, f, g, o] = [sig(p(0)), sig(p(1)), Math.tanh(p(2)), sig(p(3))]
         const ct = f * cPrev[b * H + j] + i * g
         near(c[b * H + j], ct)

@@ -44,10 +44,18 @@ function makeGemm<A extends FloatArray>(make: (n: number) => A): Kernels<A>['gem
       // B panel (N × w) along k: b itself (B stored N × K), or Bᵀ packed from B (K × N)
       if (!transB) transposeInto(packB, w, b, bOff + k0 * ldb, ldb, w, N)
       dot24(
-        M, N, w,
-        transA ? packA : a, transA ? 0 : aOff + k0, transA ? w : lda,
-        transB ? b : packB, transB ? bOff + k0 : 0, transB ? ldb : w,
-        c, cOff, ldc,
+        M,
+        N,
+        w,
+        transA ? packA : a,
+        transA ? 0 : aOff + k0,
+        transA ? w : lda,
+        transB ? b : packB,
+        transB ? bOff + k0 : 0,
+        transB ? ldb : w,
+        c,
+        cOff,
+        ldc,
       )
     }
   }
@@ -55,7 +63,13 @@ function makeGemm<A extends FloatArray>(make: (n: number) => A): Kernels<A>['gem
 
 /** dst[j·ldd + r] = src[sOff + r·lds + j] for r < rows, j < cols (dst is cols × rows). */
 function transposeInto(
-  dst: FloatArray, ldd: number, src: FloatArray, sOff: number, lds: number, rows: number, cols: number,
+  dst: FloatArray,
+  ldd: number,
+  src: FloatArray,
+  sOff: number,
+  lds: number,
+  rows: number,
+  cols: number,
 ): void {
   for (let r = 0; r < rows; r++) {
     const s = sOff + r * lds
@@ -65,33 +79,70 @@ function transposeInto(
 
 /** C (M×N) += A (M×K) · Bᵀ, B stored (N×K): 2 rows × 4 columns of C per pass over k. */
 function dot24(
-  M: number, N: number, K: number,
-  a: FloatArray, aOff: number, lda: number,
-  b: FloatArray, bOff: number, ldb: number,
-  c: FloatArray, cOff: number, ldc: number,
+  M: number,
+  N: number,
+  K: number,
+  a: FloatArray,
+  aOff: number,
+  lda: number,
+  b: FloatArray,
+  bOff: number,
+  ldb: number,
+  c: FloatArray,
+  cOff: number,
+  ldc: number,
 ): void {
   const M2 = M - (M % 2)
   const N4 = N - (N % 4)
   let i = 0
   for (; i < M2; i += 2) {
-    const a0 = aOff + i * lda, a1 = a0 + lda
-    const c0 = cOff + i * ldc, c1 = c0 + ldc
+    const a0 = aOff + i * lda,
+      a1 = a0 + lda
+    const c0 = cOff + i * ldc,
+      c1 = c0 + ldc
     let j = 0
     for (; j < N4; j += 4) {
-      const b0 = bOff + j * ldb, b1 = b0 + ldb, b2 = b1 + ldb, b3 = b2 + ldb
-      let s00 = 0, s01 = 0, s02 = 0, s03 = 0, s10 = 0, s11 = 0, s12 = 0, s13 = 0
+      const b0 = bOff + j * ldb,
+        b1 = b0 + ldb,
+        b2 = b1 + ldb,
+        b3 = b2 + ldb
+      let s00 = 0,
+        s01 = 0,
+        s02 = 0,
+        s03 = 0,
+        s10 = 0,
+        s11 = 0,
+        s12 = 0,
+        s13 = 0
       for (let k = 0; k < K; k++) {
-        const x0 = a[a0 + k], x1 = a[a1 + k]
-        const y0 = b[b0 + k], y1 = b[b1 + k], y2 = b[b2 + k], y3 = b[b3 + k]
-        s00 += x0 * y0; s01 += x0 * y1; s02 += x0 * y2; s03 += x0 * y3
-        s10 += x1 * y0; s11 += x1 * y1; s12 += x1 * y2; s13 += x1 * y3
+        const x0 = a[a0 + k],
+          x1 = a[a1 + k]
+        const y0 = b[b0 + k],
+          y1 = b[b1 + k],
+          y2 = b[b2 + k],
+          y3 = b[b3 + k]
+        s00 += x0 * y0
+        s01 += x0 * y1
+        s02 += x0 * y2
+        s03 += x0 * y3
+        s10 += x1 * y0
+        s11 += x1 * y1
+        s12 += x1 * y2
+        s13 += x1 * y3
       }
-      c[c0 + j] += s00; c[c0 + j + 1] += s01; c[c0 + j + 2] += s02; c[c0 + j + 3] += s03
-      c[c1 + j] += s10; c[c1 + j + 1] += s11; c[c1 + j + 2] += s12; c[c1 + j + 3] += s13
+      c[c0 + j] += s00
+      c[c0 + j + 1] += s01
+      c[c0 + j + 2] += s02
+      c[c0 + j + 3] += s03
+      c[c1 + j] += s10
+      c[c1 + j + 1] += s11
+      c[c1 + j + 2] += s12
+      c[c1 + j + 3] += s13
     }
     for (; j < N; j++) {
       const b0 = bOff + j * ldb
-      let s0 = 0, s1 = 0
+      let s0 = 0,
+        s1 = 0
       for (let k = 0; k < K; k++) {
         s0 += a[a0 + k] * b[b0 + k]
         s1 += a[a1 + k] * b[b0 + k]
@@ -101,7 +152,8 @@ function dot24(
     }
   }
   for (; i < M; i++) {
-    const a0 = aOff + i * lda, c0 = cOff + i * ldc
+    const a0 = aOff + i * lda,
+      c0 = cOff + i * ldc
     for (let j = 0; j < N; j++) {
       const b0 = bOff + j * ldb
       let s = 0
@@ -112,7 +164,13 @@ function dot24(
 }
 
 function colSum(
-  M: number, N: number, x: FloatArray, xOff: number, ldx: number, y: FloatArray, yOff: number,
+  M: number,
+  N: number,
+  x: FloatArray,
+  xOff: number,
+  ldx: number,
+  y: FloatArray,
+  yOff: number,
 ): void {
   for (let i = 0; i < M; i++) {
     const xi = xOff + i * ldx
@@ -121,12 +179,18 @@ function colSum(
 }
 
 function lstmForwardStep(
-  B: number, H: number,
-  gates: FloatArray, gOff: number,
-  bih: FloatArray, bhh: FloatArray,
-  cPrev: FloatArray, cpOff: number,
-  c: FloatArray, cOff: number,
-  h: FloatArray, hOff: number,
+  B: number,
+  H: number,
+  gates: FloatArray,
+  gOff: number,
+  bih: FloatArray,
+  bhh: FloatArray,
+  cPrev: FloatArray,
+  cpOff: number,
+  c: FloatArray,
+  cOff: number,
+  h: FloatArray,
+  hOff: number,
 ): void {
   for (let b = 0; b < B; b++) {
     const gr = gOff + b * 4 * H
@@ -149,13 +213,20 @@ function lstmForwardStep(
 }
 
 function lstmBackwardStep(
-  B: number, H: number,
-  gates: FloatArray, gOff: number,
-  cPrev: FloatArray, cpOff: number,
-  c: FloatArray, cOff: number,
-  dh: FloatArray, dhOff: number,
-  dc: FloatArray, dcOff: number,
-  dGates: FloatArray, dgOff: number,
+  B: number,
+  H: number,
+  gates: FloatArray,
+  gOff: number,
+  cPrev: FloatArray,
+  cpOff: number,
+  c: FloatArray,
+  cOff: number,
+  dh: FloatArray,
+  dhOff: number,
+  dc: FloatArray,
+  dcOff: number,
+  dGates: FloatArray,
+  dgOff: number,
 ): void {
   for (let b = 0; b < B; b++) {
     const gr = gOff + b * 4 * H
@@ -179,13 +250,20 @@ function lstmBackwardStep(
 }
 
 function gruForwardStep(
-  B: number, H: number,
-  gates: FloatArray, gOff: number,
-  gh: FloatArray, ghOff: number,
-  bih: FloatArray, bhh: FloatArray,
-  hPrev: FloatArray, hpOff: number,
-  hn: FloatArray, hnOff: number,
-  h: FloatArray, hOff: number,
+  B: number,
+  H: number,
+  gates: FloatArray,
+  gOff: number,
+  gh: FloatArray,
+  ghOff: number,
+  bih: FloatArray,
+  bhh: FloatArray,
+  hPrev: FloatArray,
+  hpOff: number,
+  hn: FloatArray,
+  hnOff: number,
+  h: FloatArray,
+  hOff: number,
 ): void {
   for (let b = 0; b < B; b++) {
     const gr = gOff + b * 3 * H
@@ -207,14 +285,22 @@ function gruForwardStep(
 }
 
 function gruBackwardStep(
-  B: number, H: number,
-  gates: FloatArray, gOff: number,
-  hn: FloatArray, hnOff: number,
-  hPrev: FloatArray, hpOff: number,
-  dh: FloatArray, dhOff: number,
-  dGx: FloatArray, dxOff: number,
-  dGh: FloatArray, dhhOff: number,
-  dhPrev: FloatArray, dpOff: number,
+  B: number,
+  H: number,
+  gates: FloatArray,
+  gOff: number,
+  hn: FloatArray,
+  hnOff: number,
+  hPrev: FloatArray,
+  hpOff: number,
+  dh: FloatArray,
+  dhOff: number,
+  dGx: FloatArray,
+  dxOff: number,
+  dGh: FloatArray,
+  dhhOff: number,
+  dhPrev: FloatArray,
+  dpOff: number,
 ): void {
   for (let b = 0; b < B; b++) {
     const gr = gOff + b * 3 * H
@@ -241,7 +327,13 @@ function gruBackwardStep(
 }
 
 function rnnForwardStep(
-  relu: boolean, B: number, H: number, a: FloatArray, aOff: number, bih: FloatArray, bhh: FloatArray,
+  relu: boolean,
+  B: number,
+  H: number,
+  a: FloatArray,
+  aOff: number,
+  bih: FloatArray,
+  bhh: FloatArray,
 ): void {
   for (let b = 0; b < B; b++) {
     const ar = aOff + b * H
@@ -254,7 +346,13 @@ function rnnForwardStep(
 }
 
 function rnnBackwardStep(
-  relu: boolean, B: number, H: number, h: FloatArray, hOff: number, dh: FloatArray, dhOff: number,
+  relu: boolean,
+  B: number,
+  H: number,
+  h: FloatArray,
+  hOff: number,
+  dh: FloatArray,
+  dhOff: number,
 ): void {
   const n = B * H
   if (relu) {

@@ -209,5 +209,13 @@ export interface Kernels<A extends FloatArray = Float32Array> {
    *   dh (B, H) at dhOff  in:  dL/dh_t (complete); out: dL/da_t = dh ⊙ act'(a_t), where
    *                       act' = 1 − h_t² (tanh) or [h_t > 0] (relu)
    */
-  rnnBackwardStep(relu: boolean, B: number, H: number, h: A, hOff: number, dh: A, dhOff: number): void
+  rnnBackwardStep(
+    relu: boolean,
+    B: number,
+    H: number,
+    h: A,
+    hOff: number,
+    dh: A,
+    dhOff: number,
+  ): void
 }

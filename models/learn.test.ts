@@ -32,9 +32,18 @@ function batch(rng: Rng) {
   return { x, labels, lengths }
 }
 
-function trainAndEvaluate(bidirectional: boolean, steps: number): { accuracy: number; lossEnd: number } {
+function trainAndEvaluate(
+  bidirectional: boolean,
+  steps: number,
+): { accuracy: number; lossEnd: number } {
   const cfg: TaggerConfig = {
-    cell: 'gru', inputSize: F, hiddenSize: 16, numLayers: 1, numClasses: 2, bidirectional, dropout: 0,
+    cell: 'gru',
+    inputSize: F,
+    hiddenSize: 16,
+    numLayers: 1,
+    numClasses: 2,
+    bidirectional,
+    dropout: 0,
   }
   const k = tsKernels
   const rng = new Rng(42)

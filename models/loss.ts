@@ -48,7 +48,8 @@ export function crossEntropy<A extends FloatArray>(
     for (let b = 0; b < B; b++) {
       const y = labels[t * B + b]
       if (t >= lengths[b] || y === ignore) continue
-      if (!(y >= 0 && y < C)) throw new RangeError(`label ${y} at (${t}, ${b}) is outside 0..${C - 1}`)
+      if (!(y >= 0 && y < C))
+        throw new RangeError(`label ${y} at (${t}, ${b}) is outside 0..${C - 1}`)
       weightSum += w ? w[y] : 1
       count++
     }

@@ -33,7 +33,12 @@ export interface LstmWorkspace<A extends FloatArray> {
   dh0: A // (B, H)     out: dL/dh0 (gradient check of the carry; TBPTT itself truncates it)
 }
 
-export function allocLstm<A extends FloatArray>(k: Kernels<A>, T: number, B: number, H: number): LstmWorkspace<A> {
+export function allocLstm<A extends FloatArray>(
+  k: Kernels<A>,
+  T: number,
+  B: number,
+  H: number,
+): LstmWorkspace<A> {
   return {
     gates: k.alloc(T * B * 4 * H),
     c: k.alloc(T * B * H),
@@ -60,14 +65,16 @@ export function lstmForward<A extends FloatArray>(
   k.gemm(false, true, T * B, G, In, x, 0, In, p.Wih, 0, In, 0, ws.gates, 0, G)
   for (let t = 0; t < T; t++) {
     const Bt = batchSizes[t]
+    const ht = t * B * H // offset of step t in (T, B, H) buffers
+    const gt = t * B * G // offset of step t in (T, B, G·H) buffers
     const hPrev: A = t === 0 ? ws.h0 : ws.h
     const hpOff = t === 0 ? 0 : (t - 1) * B * H
     const cPrev: A = t === 0 ? ws.c0 : ws.c
     const cpOff = t === 0 ? 0 : (t - 1) * B * H
     // gates_t (Bt, 4H) += h_{t−1} (Bt, H) · Whhᵀ
-    k.gemm(false, true, Bt, G, H, hPrev, hpOff, H, p.Whh, 0, H, 1, ws.gates, t * B * G, G)
+    k.gemm(false, true, Bt, G, H, hPrev, hpOff, H, p.Whh, 0, H, 1, ws.gates, gt, G)
     // i, f, g, o ; c_t = f ⊙ c_{t−1} + i ⊙ g ; h_t = o ⊙ tanh(c_t)
-    k.lstmForwardStep(Bt, H, ws.gates, t * B * G, p.bih, p.bhh, cPrev, cpOff, ws.c, t * B * H, ws.h, t * B * H)
+    k.lstmForwardStep(Bt, H, ws.gates, gt, p.bih, p.bhh, cPrev, cpOff, ws.c, ht, ws.h, ht)
     if (Bt < B) ws.h.fill(0, (t * B + Bt) * H, (t + 1) * B * H) // padding frames output 0
   }
 }
@@ -91,15 +98,32 @@ export function lstmBackward<A extends FloatArray>(
   ws.dh0.fill(0)
   for (let t = T - 1; t >= 0; t--) {
     const Bt = batchSizes[t]
+    const ht = t * B * H // offset of step t in (T, B, H) buffers
+    const gt = t * B * G // offset of step t in (T, B, G·H) buffers
     const cPrev: A = t === 0 ? ws.c0 : ws.c
     const cpOff = t === 0 ? 0 : (t - 1) * B * H
     // dGates_t, dc ← dc ⊙ f  (dh_t complete: from above + recurrent from t+1)
-    k.lstmBackwardStep(Bt, H, ws.gates, t * B * G, cPrev, cpOff, ws.c, t * B * H, ws.dh, t * B * H, ws.dc, 0, ws.dGates, t * B * G)
+    k.lstmBackwardStep(
+      Bt,
+      H,
+      ws.gates,
+      gt,
+      cPrev,
+      cpOff,
+      ws.c,
+      ht,
+      ws.dh,
+      ht,
+      ws.dc,
+      0,
+      ws.dGates,
+      gt,
+    )
     if (Bt < B) ws.dGates.fill(0, (t * B + Bt) * G, (t + 1) * B * G)
     // dh_{t−1} (Bt, H) += dGates_t (Bt, 4H) · Whh (4H, H)
     const dhPrev: A = t === 0 ? ws.dh0 : ws.dh
     const dpOff = t === 0 ? 0 : (t - 1) * B * H
-    k.gemm(false, false, Bt, H, G, ws.dGates, t * B * G, G, p.Whh, 0, H, 1, dhPrev, dpOff, H)
+    k.gemm(false, false, Bt, H, G, ws.dGates, gt, G, p.Whh, 0, H, 1, dhPrev, dpOff, H)
   }
   // dWih (4H, In) += dGatesᵀ (4H, T·B) · x (T·B, In)
   k.gemm(true, false, G, In, T * B, ws.dGates, 0, G, x, 0, In, 1, g.Wih, 0, In)

@@ -5,7 +5,10 @@ import { Adam, adamW, clipGradNorm, Sgd, type Optimizer } from './optim'
 interface OptimFixture {
   p0: number[]
   grads: number[][]
-  runs: Record<string, { options: Record<string, number | boolean | number[]>; trajectory: number[][] }>
+  runs: Record<
+    string,
+    { options: Record<string, number | boolean | number[]>; trajectory: number[][] }
+  >
   clip: { max_norm: number; grads: number[]; norm: number; clipped: number[] }
 }
 
@@ -23,7 +26,12 @@ function make(name: string, n: number): Optimizer {
     eps?: number
   }
   if (name.startsWith('sgd')) {
-    return new Sgd(n, { lr: o.lr, momentum: o.momentum, nesterov: o.nesterov, weightDecay: o.weight_decay })
+    return new Sgd(n, {
+      lr: o.lr,
+      momentum: o.momentum,
+      nesterov: o.nesterov,
+      weightDecay: o.weight_decay,
+    })
   }
   const [beta1, beta2] = o.betas ?? [0.9, 0.999]
   const opts = { lr: o.lr, beta1, beta2, eps: o.eps, weightDecay: o.weight_decay }
@@ -39,7 +47,9 @@ describe('optimisers against torch.optim trajectories (float64)', () => {
       let maxDiff = 0
       fix.grads.forEach((g, s) => {
         opt.step(params, Float64Array.from(g))
-        fix.runs[name].trajectory[s].forEach((want, i) => (maxDiff = Math.max(maxDiff, Math.abs(params[i] - want))))
+        fix.runs[name].trajectory[s].forEach(
+          (want, i) => (maxDiff = Math.max(maxDiff, Math.abs(params[i] - want))),
+        )
       })
       expect(maxDiff).toBeLessThan(1e-12)
       // and it moved: the trajectory is not the starting point

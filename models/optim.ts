@@ -92,7 +92,13 @@ export class Adam implements Optimizer {
   }
 
   step(params: FloatArray, grads: FloatArray): void {
-    const { beta1: b1 = 0.9, beta2: b2 = 0.999, eps = 1e-8, weightDecay: wd = 0, decoupled = false } = this.o
+    const {
+      beta1: b1 = 0.9,
+      beta2: b2 = 0.999,
+      eps = 1e-8,
+      weightDecay: wd = 0,
+      decoupled = false,
+    } = this.o
     const { lr, m, v } = this
     const t = ++this.t
     const stepSize = lr / (1 - b1 ** t)

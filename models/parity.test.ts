@@ -9,7 +9,14 @@ import type { FloatArray, Kernels } from './kernels'
 import { crossEntropy } from './loss'
 import type { CellType, TaggerConfig } from './params'
 import { allocWorkspace, createTagger, taggerBackward, taggerForward } from './tagger'
-import { checkTensor, float32FromBytes, formatCheck, loadWeights, timeMajor, type WeightsIndex } from './testing'
+import {
+  checkTensor,
+  float32FromBytes,
+  formatCheck,
+  loadWeights,
+  timeMajor,
+  type WeightsIndex,
+} from './testing'
 
 const dir = new URL('./fixtures/', import.meta.url)
 const readJson = (name: string) => JSON.parse(readFileSync(new URL(name, dir), 'utf8'))
@@ -17,12 +24,25 @@ const readJson = (name: string) => JSON.parse(readFileSync(new URL(name, dir), '
 describe('PyTorch parity, config A (F40 H64 C4, bidirectional, T = 50)', () => {
   for (const cell of ['lstm', 'gru'] as const) {
     it(`${cell}: logits match PyTorch to < 1e-5`, () => {
-      const index = readJson(`tagger_A_${cell}.weights.json`) as WeightsIndex & { F: number; H: number; L: number; C: number }
+      const index = readJson(`tagger_A_${cell}.weights.json`) as WeightsIndex & {
+        F: number
+        H: number
+        L: number
+        C: number
+      }
       const values = float32FromBytes(readFileSync(new URL(`tagger_A_${cell}.weights.bin`, dir)))
-      const fix = readJson(`fixture_A_${cell}_T50.json`) as { input: number[][]; logits: number[][] }
+      const fix = readJson(`fixture_A_${cell}_T50.json`) as {
+        input: number[][]
+        logits: number[][]
+      }
       const cfg: TaggerConfig = {
-        cell, inputSize: index.F, hiddenSize: index.H, numLayers: index.L, numClasses: index.C,
-        bidirectional: true, dropout: 0,
+        cell,
+        inputSize: index.F,
+        hiddenSize: index.H,
+        numLayers: index.L,
+        numClasses: index.C,
+        bidirectional: true,
+        dropout: 0,
       }
       const k = tsKernels
       const m = createTagger(cfg, k)
@@ -31,7 +51,11 @@ describe('PyTorch parity, config A (F40 H64 C4, bidirectional, T = 50)', () => {
       const ws = allocWorkspace(cfg, k, T, 1)
       const x = timeMajor(k.alloc(T * cfg.inputSize), [fix.input], T, cfg.inputSize)
       taggerForward(ws, x, Int32Array.of(T), T, m, k)
-      const c = checkTensor(`A-${cell} logits`, ws.logits.subarray(0, T * cfg.numClasses), fix.logits.flat())
+      const c = checkTensor(
+        `A-${cell} logits`,
+        ws.logits.subarray(0, T * cfg.numClasses),
+        fix.logits.flat(),
+      )
       console.log(formatCheck(c))
       expect(c.maxRef).toBeGreaterThan(0.05) // a real signal, not zeros against zeros
       expect(c.maxDiff).toBeLessThan(1e-5)
@@ -59,8 +83,13 @@ interface MaskedFixture {
 
 function runMasked<A extends FloatArray>(fix: MaskedFixture, k: Kernels<A>) {
   const cfg: TaggerConfig = {
-    cell: fix.cell, inputSize: fix.F, hiddenSize: fix.H, numLayers: fix.L, numClasses: fix.C,
-    bidirectional: true, dropout: 0,
+    cell: fix.cell,
+    inputSize: fix.F,
+    hiddenSize: fix.H,
+    numLayers: fix.L,
+    numClasses: fix.C,
+    bidirectional: true,
+    dropout: 0,
   }
   const { T, C } = fix
   const B = fix.lengths.length
@@ -75,13 +104,24 @@ function runMasked<A extends FloatArray>(fix: MaskedFixture, k: Kernels<A>) {
   for (let b = 0; b < B; b++) for (let t = 0; t < T; t++) labels[t * B + b] = fix.labels[b][t]
   const ws = allocWorkspace(cfg, k, T, B)
   taggerForward(ws, x, lengths, T, m, k)
-  const r = crossEntropy(ws.dlogits, ws.logits, labels, lengths, T, B, C, { classWeights: fix.class_weights })
+  const r = crossEntropy(ws.dlogits, ws.logits, labels, lengths, T, B, C, {
+    classWeights: fix.class_weights,
+  })
   taggerBackward(ws, x, lengths, T, m, k)
   // every named tensor: logits (batch-major → time-major), loss, each parameter's gradient
   const wantLogits = timeMajor(new Float64Array(T * B * C), fix.logits, T, C)
-  const checks = [checkTensor('logits', ws.logits.subarray(0, T * B * C), wantLogits), checkTensor('loss', [r.loss], [fix.loss])]
+  const checks = [
+    checkTensor('logits', ws.logits.subarray(0, T * B * C), wantLogits),
+    checkTensor('loss', [r.loss], [fix.loss]),
+  ]
   for (const e of m.layout.entries) {
-    checks.push(checkTensor(`grad ${e.name}`, m.grads.subarray(e.offset, e.offset + e.length), fix.grads[e.name]))
+    checks.push(
+      checkTensor(
+        `grad ${e.name}`,
+        m.grads.subarray(e.offset, e.offset + e.length),
+        fix.grads[e.name],
+      ),
+    )
   }
   return checks
 }

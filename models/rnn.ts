@@ -25,7 +25,12 @@ export interface RnnWorkspace<A extends FloatArray> {
   dh0: A // (B, H)    out: dL/dh0
 }
 
-export function allocRnn<A extends FloatArray>(k: Kernels<A>, T: number, B: number, H: number): RnnWorkspace<A> {
+export function allocRnn<A extends FloatArray>(
+  k: Kernels<A>,
+  T: number,
+  B: number,
+  H: number,
+): RnnWorkspace<A> {
   return { h: k.alloc(T * B * H), h0: k.alloc(B * H), dh: k.alloc(T * B * H), dh0: k.alloc(B * H) }
 }
 
@@ -42,11 +47,12 @@ export function rnnForward<A extends FloatArray>(
   k.gemm(false, true, T * B, H, In, x, 0, In, p.Wih, 0, In, 0, ws.h, 0, H)
   for (let t = 0; t < T; t++) {
     const Bt = batchSizes[t]
+    const ht = t * B * H // offset of step t in (T, B, H) buffers
     const hPrev: A = t === 0 ? ws.h0 : ws.h
     const hpOff = t === 0 ? 0 : (t - 1) * B * H
     // a_t (Bt, H) += h_{t−1} · Whhᵀ ; h_t = act(a_t + bih + bhh)
-    k.gemm(false, true, Bt, H, H, hPrev, hpOff, H, p.Whh, 0, H, 1, ws.h, t * B * H, H)
-    k.rnnForwardStep(relu, Bt, H, ws.h, t * B * H, p.bih, p.bhh)
+    k.gemm(false, true, Bt, H, H, hPrev, hpOff, H, p.Whh, 0, H, 1, ws.h, ht, H)
+    k.rnnForwardStep(relu, Bt, H, ws.h, ht, p.bih, p.bhh)
     if (Bt < B) ws.h.fill(0, (t * B + Bt) * H, (t + 1) * B * H) // padding frames output 0
   }
 }
@@ -66,13 +72,14 @@ export function rnnBackward<A extends FloatArray>(
   ws.dh0.fill(0)
   for (let t = T - 1; t >= 0; t--) {
     const Bt = batchSizes[t]
+    const ht = t * B * H // offset of step t in (T, B, H) buffers
     // da_t = dh_t ⊙ act'(a_t), in place
-    k.rnnBackwardStep(relu, Bt, H, ws.h, t * B * H, ws.dh, t * B * H)
+    k.rnnBackwardStep(relu, Bt, H, ws.h, ht, ws.dh, ht)
     if (Bt < B) ws.dh.fill(0, (t * B + Bt) * H, (t + 1) * B * H)
     // dh_{t−1} (Bt, H) += da_t (Bt, H) · Whh (H, H)
     const dhPrev: A = t === 0 ? ws.dh0 : ws.dh
     const dpOff = t === 0 ? 0 : (t - 1) * B * H
-    k.gemm(false, false, Bt, H, H, ws.dh, t * B * H, H, p.Whh, 0, H, 1, dhPrev, dpOff, H)
+    k.gemm(false, false, Bt, H, H, ws.dh, ht, H, p.Whh, 0, H, 1, dhPrev, dpOff, H)
   }
   const da = ws.dh // (T, B, H)
   k.gemm(true, false, H, In, T * B, da, 0, H, x, 0, In, 1, g.Wih, 0, In)

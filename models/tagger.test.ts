@@ -30,14 +30,17 @@ function problem(cfg: TaggerConfig, T: number, lengths: number[], seed: number) 
   const x = k.alloc(T * B * cfg.inputSize)
   for (let i = 0; i < x.length; i++) x[i] = rng.normal()
   const labels = new Int32Array(T * B)
-  for (let i = 0; i < labels.length; i++) labels[i] = rng.uniform() < 0.15 ? -1 : rng.int(cfg.numClasses)
+  for (let i = 0; i < labels.length; i++)
+    labels[i] = rng.uniform() < 0.15 ? -1 : rng.int(cfg.numClasses)
   const classWeights = Array.from({ length: cfg.numClasses }, () => rng.uniform(0.5, 2))
   const ws = allocWorkspace(cfg, k, T, B)
   const C = cfg.numClasses
   const run = (state: TaggerState<Float64Array> | null, withGrad: boolean): number => {
     // the same dropout masks on every evaluation
     taggerForward(ws, x, len, T, m, k, { training: true, rng: new Rng(seed + 1), state })
-    const r = crossEntropy(withGrad ? ws.dlogits : null, ws.logits, labels, len, T, B, C, { classWeights })
+    const r = crossEntropy(withGrad ? ws.dlogits : null, ws.logits, labels, len, T, B, C, {
+      classWeights,
+    })
     if (withGrad) {
       m.grads.fill(0)
       taggerBackward(ws, x, len, T, m, k)
@@ -57,13 +60,20 @@ describe('gradient check (float64, central differences, sampled per tensor)', ()
         const name = `${cell} ${bidirectional ? 'bi' : 'uni'} L${numLayers}`
         it(`${name}: masks, class weights, ignore label, dropout — rel err < 1e-4`, () => {
           const cfg: TaggerConfig = {
-            cell, inputSize: 3, hiddenSize: 4, numLayers, numClasses: 3, bidirectional,
+            cell,
+            inputSize: 3,
+            hiddenSize: 4,
+            numLayers,
+            numClasses: 3,
+            bidirectional,
             dropout: numLayers > 1 ? 0.3 : 0,
           }
           const { m, run } = problem(cfg, 7, [7, 5, 2], 100 + numLayers)
           run(null, true)
           const r = gradcheck(() => run(null, false), m.params, m.grads, m.layout, { perTensor: 5 })
-          results.push(`${name.padEnd(18)} maxRel=${r.maxRel.toExponential(2)} (${r.checked} params)`)
+          results.push(
+            `${name.padEnd(18)} maxRel=${r.maxRel.toExponential(2)} (${r.checked} params)`,
+          )
           expect(r.checked).toBeGreaterThan(20)
           expect(r.maxRel, JSON.stringify(r.worst)).toBeLessThan(1e-4)
         })
@@ -77,7 +87,11 @@ describe('truncated BPTT', () => {
   it('windows tile the sequence and carry points lie inside each window', () => {
     const w = tbpttWindows(23, 5, 8)
     expect(w.map((x) => [x.start, x.lossFrom, x.end])).toEqual([
-      [0, 0, 5], [2, 5, 10], [7, 10, 15], [12, 15, 20], [15, 20, 23],
+      [0, 0, 5],
+      [2, 5, 10],
+      [7, 10, 15],
+      [12, 15, 20],
+      [15, 20, 23],
     ])
     for (let i = 0; i + 1 < w.length; i++) expect(w[i].start + w[i].carryAt).toBe(w[i + 1].start)
     expect(() => tbpttWindows(10, 4, 3)).toThrow()
@@ -86,7 +100,13 @@ describe('truncated BPTT', () => {
   for (const cell of cells) {
     it(`${cell}: forward over k1/k2 windows with carried state equals the full forward`, () => {
       const cfg: TaggerConfig = {
-        cell, inputSize: 3, hiddenSize: 5, numLayers: 2, numClasses: 3, bidirectional: false, dropout: 0,
+        cell,
+        inputSize: 3,
+        hiddenSize: 5,
+        numLayers: 2,
+        numClasses: 3,
+        bidirectional: false,
+        dropout: 0,
       }
       const T = 23
       const full = problem(cfg, T, [23, 17], 5)
@@ -122,7 +142,13 @@ describe('truncated BPTT', () => {
 
     it(`${cell}: gradient check of a chunk started from a carried state`, () => {
       const cfg: TaggerConfig = {
-        cell, inputSize: 3, hiddenSize: 4, numLayers: 2, numClasses: 3, bidirectional: true, dropout: 0,
+        cell,
+        inputSize: 3,
+        hiddenSize: 4,
+        numLayers: 2,
+        numClasses: 3,
+        bidirectional: true,
+        dropout: 0,
       }
       const p = problem(cfg, 6, [6, 4, 3], 11)
       p.run(null, false)
@@ -130,7 +156,9 @@ describe('truncated BPTT', () => {
       carryState(state, p.ws, p.len, 4, p.m)
       for (const h of state.h) expect(Math.max(...h.map(Math.abs))).toBeGreaterThan(1e-3)
       p.run(state, true)
-      const r = gradcheck(() => p.run(state, false), p.m.params, p.m.grads, p.m.layout, { perTensor: 4 })
+      const r = gradcheck(() => p.run(state, false), p.m.params, p.m.grads, p.m.layout, {
+        perTensor: 4,
+      })
       expect(r.maxRel, JSON.stringify(r.worst)).toBeLessThan(1e-4)
     })
   }

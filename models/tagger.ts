@@ -47,7 +47,14 @@ export function createTagger<A extends FloatArray>(config: TaggerConfig, k: Kern
   const layout = paramLayout(config)
   const params = k.alloc(layout.size)
   const grads = k.alloc(layout.size)
-  return { config, layout, params, grads, p: taggerViews(params, config), g: taggerViews(grads, config) }
+  return {
+    config,
+    layout,
+    params,
+    grads,
+    p: taggerViews(params, config),
+    g: taggerViews(grads, config),
+  }
 }
 
 type CellWorkspace<A extends FloatArray> =
@@ -122,7 +129,11 @@ export function allocWorkspace<A extends FloatArray>(
   }
 }
 
-export function allocState<A extends FloatArray>(cfg: TaggerConfig, k: Kernels<A>, B: number): TaggerState<A> {
+export function allocState<A extends FloatArray>(
+  cfg: TaggerConfig,
+  k: Kernels<A>,
+  B: number,
+): TaggerState<A> {
   const mk = (): A[] => Array.from({ length: cfg.numLayers }, () => k.alloc(B * cfg.hiddenSize))
   return { h: mk(), c: cfg.cell === 'lstm' ? mk() : null }
 }
@@ -136,7 +147,13 @@ export interface ForwardOptions<A extends FloatArray> {
   state?: TaggerState<A> | null
 }
 
-function dimsOf<A extends FloatArray>(ws: TaggerWorkspace<A>, T: number, B: number, In: number, H: number): SeqDims {
+function dimsOf<A extends FloatArray>(
+  ws: TaggerWorkspace<A>,
+  T: number,
+  B: number,
+  In: number,
+  H: number,
+): SeqDims {
   return { T, B, In, H, batchSizes: ws.batchSizes }
 }
 
@@ -145,13 +162,27 @@ function layerInput<A extends FloatArray>(ws: TaggerWorkspace<A>, x: A, l: numbe
   return ws.dropoutOn && ws.layers[l].x ? ws.layers[l].x! : ws.layers[l - 1].y
 }
 
-function cellForward<A extends FloatArray>(c: CellWorkspace<A>, x: A, p: TaggerParams<A>['cells'][0][0], dims: SeqDims, k: Kernels<A>): void {
+function cellForward<A extends FloatArray>(
+  c: CellWorkspace<A>,
+  x: A,
+  p: TaggerParams<A>['cells'][0][0],
+  dims: SeqDims,
+  k: Kernels<A>,
+): void {
   if (c.kind === 'lstm') lstmForward(c.ws, x, p, dims, k)
   else if (c.kind === 'gru') gruForward(c.ws, x, p, dims, k)
   else rnnForward(c.ws, x, p, c.relu, dims, k)
 }
 
-function cellBackward<A extends FloatArray>(dx: A | null, g: TaggerParams<A>['cells'][0][0], c: CellWorkspace<A>, x: A, p: TaggerParams<A>['cells'][0][0], dims: SeqDims, k: Kernels<A>): void {
+function cellBackward<A extends FloatArray>(
+  dx: A | null,
+  g: TaggerParams<A>['cells'][0][0],
+  c: CellWorkspace<A>,
+  x: A,
+  p: TaggerParams<A>['cells'][0][0],
+  dims: SeqDims,
+  k: Kernels<A>,
+): void {
   if (c.kind === 'lstm') lstmBackward(dx, g, c.ws, x, p, dims, k)
   else if (c.kind === 'gru') gruBackward(dx, g, c.ws, x, p, dims, k)
   else rnnBackward(dx, g, c.ws, x, p, c.relu, dims, k)
@@ -227,7 +258,23 @@ export function taggerBackward<A extends FloatArray>(
   // dWout (C, D·H) += dlogitsᵀ · y ; dbout += Σ dlogits ; dy = dlogits · Wout
   k.gemm(true, false, C, D * H, T * B, ws.dlogits, 0, C, yTop, 0, D * H, 1, m.g.Wout, 0, D * H)
   k.colSum(T * B, C, ws.dlogits, 0, C, m.g.bout, 0)
-  k.gemm(false, false, T * B, D * H, C, ws.dlogits, 0, C, m.p.Wout, 0, D * H, 0, ws.layers[Lc - 1].dy, 0, D * H)
+  k.gemm(
+    false,
+    false,
+    T * B,
+    D * H,
+    C,
+    ws.dlogits,
+    0,
+    C,
+    m.p.Wout,
+    0,
+    D * H,
+    0,
+    ws.layers[Lc - 1].dy,
+    0,
+    D * H,
+  )
   for (let l = Lc - 1; l >= 0; l--) {
     const L = ws.layers[l]
     const input = layerInput(ws, x, l)
@@ -279,7 +326,11 @@ export function carryState<A extends FloatArray>(
 }
 
 /** The TBPTT plan for a sequence of length n: windows [start, end) whose loss covers [lossFrom, end). */
-export function tbpttWindows(n: number, k1: number, k2: number): { start: number; lossFrom: number; end: number; carryAt: number }[] {
+export function tbpttWindows(
+  n: number,
+  k1: number,
+  k2: number,
+): { start: number; lossFrom: number; end: number; carryAt: number }[] {
   if (!(k1 >= 1 && k2 >= k1)) throw new RangeError('TBPTT needs 1 ≤ k1 ≤ k2')
   const out = []
   for (let s = 0; s < n; s += k1) {

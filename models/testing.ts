@@ -42,7 +42,11 @@ export function gradcheck(
 ): GradcheckResult {
   const { eps = 1e-5, perTensor = 6, stencil = 2, seed = 7, floor = 1e-6 } = opts
   const rng = new Rng(seed)
-  const res: GradcheckResult = { maxRel: 0, worst: { name: '', index: -1, analytic: 0, numeric: 0 }, checked: 0 }
+  const res: GradcheckResult = {
+    maxRel: 0,
+    worst: { name: '', index: -1, analytic: 0, numeric: 0 },
+    checked: 0,
+  }
   const at = (i: number, v: number): number => {
     const keep = params[i]
     params[i] = v
@@ -51,16 +55,21 @@ export function gradcheck(
     return y
   }
   for (const e of layout.entries) {
-    const idx = e.length <= perTensor ? [...Array(e.length).keys()] : Array.from({ length: perTensor }, () => rng.int(e.length))
+    const idx =
+      e.length <= perTensor
+        ? [...Array(e.length).keys()]
+        : Array.from({ length: perTensor }, () => rng.int(e.length))
     for (const q of idx) {
       const i = e.offset + q
       const x = params[i]
       const numeric =
         stencil === 2
           ? (at(i, x + eps) - at(i, x - eps)) / (2 * eps)
-          : (-at(i, x + 2 * eps) + 8 * at(i, x + eps) - 8 * at(i, x - eps) + at(i, x - 2 * eps)) / (12 * eps)
+          : (-at(i, x + 2 * eps) + 8 * at(i, x + eps) - 8 * at(i, x - eps) + at(i, x - 2 * eps)) /
+            (12 * eps)
       const analytic = grad[i]
-      const rel = Math.abs(analytic - numeric) / Math.max(Math.abs(analytic), Math.abs(numeric), floor)
+      const rel =
+        Math.abs(analytic - numeric) / Math.max(Math.abs(analytic), Math.abs(numeric), floor)
       res.checked++
       if (rel >= res.maxRel) {
         res.maxRel = rel
@@ -80,8 +89,13 @@ export interface TensorCheck {
 }
 
 /** llm.c check_tensor: max |got − want| over a tensor, with a one-line report. */
-export function checkTensor(name: string, got: ArrayLike<number>, want: ArrayLike<number>): TensorCheck {
-  if (got.length !== want.length) throw new RangeError(`${name}: ${got.length} values vs ${want.length}`)
+export function checkTensor(
+  name: string,
+  got: ArrayLike<number>,
+  want: ArrayLike<number>,
+): TensorCheck {
+  if (got.length !== want.length)
+    throw new RangeError(`${name}: ${got.length} values vs ${want.length}`)
   let maxDiff = 0
   let maxRef = 0
   for (let i = 0; i < got.length; i++) {
@@ -113,7 +127,12 @@ export function float32FromBytes(bytes: Uint8Array): Float32Array {
  * Copies PyTorch tensors by name into a flat parameter array laid out by `layout`; every layout
  * entry must be present with the same shape.
  */
-export function loadWeights(params: FloatArray, layout: ParamLayout, index: WeightsIndex, values: Float32Array): void {
+export function loadWeights(
+  params: FloatArray,
+  layout: ParamLayout,
+  index: WeightsIndex,
+  values: Float32Array,
+): void {
   const byName = new Map(index.tensors.map((t) => [t.name, t]))
   for (const e of layout.entries) {
     const t = byName.get(e.name)
@@ -126,7 +145,12 @@ export function loadWeights(params: FloatArray, layout: ParamLayout, index: Weig
 }
 
 /** Time-major (T, B, W) from batch-major nested arrays [b][t][w] (JSON fixtures). */
-export function timeMajor<A extends FloatArray>(out: A, rows: number[][][], T: number, W: number): A {
+export function timeMajor<A extends FloatArray>(
+  out: A,
+  rows: number[][][],
+  T: number,
+  W: number,
+): A {
   const B = rows.length
   for (let b = 0; b < B; b++) {
     for (let t = 0; t < Math.min(T, rows[b].length); t++) {
