@@ -7,7 +7,7 @@
  * Adam lr 1e-3, global-norm clipping 5, 3 warm-up steps, then timed steps.
  *
  *   npm run bench:train [-- --quick] [--only A:lstm,C:gru] [--seconds 8] [--threads 1,2]
- *                       [--no-torch] [--repeat 2]
+ *                       [--no-torch] [--repeat 2] [--tsx] [--verbose]
  *
  * Prints one JSON object per config/cell (and a `detail` line per child run with --verbose).
  */
@@ -56,6 +56,7 @@ const { values: args } = parseArgs({
     'no-torch': { type: 'boolean', default: false },
     repeat: { type: 'string', default: '1' },
     verbose: { type: 'boolean', default: false },
+    tsx: { type: 'boolean', default: false },
   },
 })
 
@@ -153,8 +154,40 @@ function runJson(cmd: string, argv: string[], env: NodeJS.ProcessEnv): Promise<a
   })
 }
 
+/**
+ * Our child runs as the app ships it: bundled JS (esbuild, which tsx brings along) with the shard
+ * worker next to it, where engine/workers.ts looks for bundled workers. Running the TypeScript
+ * through tsx instead costs ~35 MB of RSS per thread for the compiler hooks (--tsx to measure).
+ */
+async function oursEntry(): Promise<string[]> {
+  const self = fileURLToPath(import.meta.url)
+  if (args.tsx) return ['--import', 'tsx', self]
+  try {
+    const esbuild = await import('esbuild')
+    const outdir = join(root, 'build', 'bench')
+    await esbuild.build({
+      entryPoints: {
+        'train-bench': self,
+        'train-shard-worker': join(root, 'engine', 'train', 'parallel-worker.ts'),
+      },
+      outdir,
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node20',
+      logLevel: 'error',
+    })
+    return [join(outdir, 'train-bench.js')]
+  } catch (e) {
+    console.error(`[bench:train] bundling failed, running through tsx: ${(e as Error).message}`)
+    return ['--import', 'tsx', self]
+  }
+}
+
+let entry: string[] = []
+
 function runOurs(config: ConfigName, cell: BenchCell, threads: number, seconds: number) {
-  const argv = ['--import', 'tsx', fileURLToPath(import.meta.url), '--child']
+  const argv = [...entry, '--child']
   argv.push('--config', config, '--cell', cell, '--threads', String(threads))
   argv.push('--seconds', String(seconds))
   const env = { ...process.env }
@@ -184,6 +217,7 @@ async function parent(): Promise<void> {
   const threadList = args.threads.split(',').map(Number)
   const repeat = Number(args.repeat)
   const only = args.only ? args.only.split(',') : null
+  entry = await oursEntry()
   const withTorch = await torchAvailable()
   if (!withTorch) console.error('[bench:train] PyTorch not available: reporting ours only')
   for (const [config, cell] of SUITE) {
