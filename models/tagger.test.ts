@@ -212,3 +212,50 @@ describe('padded batches and workspace reuse', () => {
     })
   }
 })
+
+describe('data parallel', () => {
+  it('gradients of two half-batches with the global loss norm sum to the full-batch gradient', () => {
+    const cfg: TaggerConfig = {
+      cell: 'gru',
+      inputSize: 3,
+      hiddenSize: 4,
+      numLayers: 2,
+      numClasses: 3,
+      bidirectional: true,
+      dropout: 0,
+    }
+    const T = 7
+    const full = problem(cfg, T, [7, 6, 4, 2], 41)
+    const classWeights = [0.5, 1, 2]
+    const F = cfg.inputSize
+    const C = cfg.numClasses
+    const gradOf = (rows: number[], norm?: number): { grads: Float64Array; weightSum: number } => {
+      const B = rows.length
+      const x = k.alloc(T * B * F)
+      const labels = new Int32Array(T * B)
+      for (let t = 0; t < T; t++) {
+        rows.forEach((r, b) => {
+          labels[t * B + b] = full.labels[t * 4 + r]
+          for (let f = 0; f < F; f++) x[(t * B + b) * F + f] = full.x[(t * 4 + r) * F + f]
+        })
+      }
+      const len = Int32Array.from(rows, (r) => full.len[r])
+      const ws = allocWorkspace(cfg, k, T, B)
+      taggerForward(ws, x, len, T, full.m, k)
+      const res = crossEntropy(ws.dlogits, ws.logits, labels, len, T, B, C, { classWeights, norm })
+      full.m.grads.fill(0)
+      taggerBackward(ws, x, len, T, full.m, k)
+      return { grads: full.m.grads.slice(), weightSum: res.weightSum }
+    }
+    const all = gradOf([0, 1, 2, 3])
+    const norm = gradOf([0, 1]).weightSum + gradOf([2, 3]).weightSum
+    expect(norm).toBeCloseTo(all.weightSum, 12)
+    const a = gradOf([0, 1], norm).grads
+    const b = gradOf([2, 3], norm).grads
+    let maxDiff = 0
+    for (let i = 0; i < a.length; i++)
+      maxDiff = Math.max(maxDiff, Math.abs(a[i] + b[i] - all.grads[i]))
+    expect(Math.max(...all.grads.map(Math.abs))).toBeGreaterThan(1e-3)
+    expect(maxDiff).toBeLessThan(1e-12)
+  })
+})
