@@ -1,0 +1,125 @@
+import { describe, expect, it } from 'vitest'
+import { Rng } from '../../models/rng'
+import { NonFiniteLossError, chunksOf, classWeightsOf, scoreConfusion, trainTagger, type Sequence, type TrainData } from './loop'
+import { parseTrainSettings } from './settings'
+
+/**
+ * A synthetic tagging task: 3 noisy features; class 1 frames have feature 0 raised, class 2
+ * frames have feature 1 raised; events last 5–20 frames on a background of class 0.
+ */
+function sequence(name: string, T: number, rng: Rng): Sequence {
+  const x = new Float32Array(T * 3)
+  const labels = new Int32Array(T)
+  let t = 0
+  while (t < T) {
+    const gap = 10 + rng.int(30)
+    t += gap
+    const len = 5 + rng.int(16)
+    const cls = 1 + rng.int(2)
+    for (let u = t; u < Math.min(T, t + len); u++) labels[u] = cls
+    t += len
+  }
+  for (let u = 0; u < T; u++) {
+    for (let f = 0; f < 3; f++) x[u * 3 + f] = 0.5 * rng.normal()
+    if (labels[u] === 1) x[u * 3] += 1.5
+    if (labels[u] === 2) x[u * 3 + 1] += 1.5
+  }
+  return { name, x, labels }
+}
+
+function dataset(seed: number): TrainData {
+  const rng = new Rng(seed)
+  return {
+    F: 3,
+    classes: ['background', 'a', 'b'],
+    train: Array.from({ length: 6 }, (_, i) => sequence(`train${i}`, 300, rng)),
+    val: Array.from({ length: 2 }, (_, i) => sequence(`val${i}`, 300, rng)),
+  }
+}
+
+const quick = (over: Record<string, unknown> = {}) =>
+  parseTrainSettings({ hidden: 12, layers: 1, epochs: 12, batch: 4, chunk: 100, lr: 0.02, threads: 1, patience: 0, ...over })
+
+describe('training loop', () => {
+  it('learns a simple tagging task to a high validation macro-F1', async () => {
+    const progress: number[] = []
+    const r = await trainTagger(dataset(1), quick(), { kernels: 'ts', onProgress: (p) => progress.push(p.epoch) })
+    const last = r.history.at(-1)!
+    expect(r.history).toHaveLength(12)
+    expect(last.trainLoss).toBeLessThan(r.history[0].trainLoss)
+    expect(Math.max(...r.history.map((h) => h.valMacroF1))).toBeGreaterThan(0.85)
+    expect(r.history[r.bestEpoch - 1].valMacroF1).toBe(Math.max(...r.history.map((h) => h.valMacroF1)))
+    expect(progress.at(-1)).toBe(12)
+  })
+
+  it('is reproducible: same seed and data give identical weights; another seed does not', async () => {
+    const s = quick({ epochs: 2, layers: 2, dropout: 0.3 })
+    const a = await trainTagger(dataset(2), s, { kernels: 'ts' })
+    const b = await trainTagger(dataset(2), s, { kernels: 'ts' })
+    const c = await trainTagger(dataset(2), { ...s, seed: 99 }, { kernels: 'ts' })
+    expect(Buffer.from(a.params.buffer).equals(Buffer.from(b.params.buffer))).toBe(true)
+    expect(Buffer.from(a.params.buffer).equals(Buffer.from(c.params.buffer))).toBe(false)
+  })
+
+  it('resumes from a checkpoint to the same weights as an uninterrupted run', async () => {
+    const s = quick({ epochs: 3, patience: 0 })
+    const full = await trainTagger(dataset(3), s, { kernels: 'ts' })
+    let checkpoint: Parameters<NonNullable<Parameters<typeof trainTagger>[2]['onEpoch']>>[1] | undefined
+    await trainTagger(dataset(3), { ...s, epochs: 2 }, { kernels: 'ts', onEpoch: (_, c) => void (checkpoint = c) })
+    const resumed = await trainTagger(dataset(3), s, { kernels: 'ts', resume: checkpoint })
+    expect(resumed.history.map((h) => h.epoch)).toEqual([1, 2, 3])
+    expect(Array.from(resumed.params)).toEqual(Array.from(full.params))
+  })
+
+  it('stops early when validation stops improving', async () => {
+    const r = await trainTagger(dataset(4), quick({ epochs: 40, patience: 2, lr: 0.05 }), { kernels: 'ts' })
+    expect(r.stoppedEarly).toBe(true)
+    expect(r.history.length).toBe(r.bestEpoch + 2)
+  })
+
+  it('reports a NaN loss with the step it happened at', async () => {
+    const data = dataset(5)
+    data.train[0].x[7] = Number.NaN
+    await expect(trainTagger(data, quick({ epochs: 1 }), { kernels: 'ts' })).rejects.toThrow(NonFiniteLossError)
+    await expect(trainTagger(data, quick({ epochs: 1 }), { kernels: 'ts' })).rejects.toThrow(/at epoch 1, step \d+/)
+  })
+
+  it('can be cancelled', async () => {
+    const controller = new AbortController()
+    const run = trainTagger(dataset(6), quick({ epochs: 50 }), {
+      kernels: 'ts',
+      signal: controller.signal,
+      onProgress: (p) => p.step === 2 && controller.abort(),
+    })
+    await expect(run).rejects.toThrow(/abort/i)
+  })
+})
+
+describe('training helpers', () => {
+  it('cuts sequences into chunks that cover every frame once', () => {
+    const seq = { name: 's', x: new Float32Array(250 * 2), labels: new Int32Array(250) }
+    expect(chunksOf([seq], 100).map((c) => [c.start, c.length])).toEqual([[0, 100], [100, 100], [200, 50]])
+  })
+
+  it('weights classes by inverse (square-root) frequency with mean 1', () => {
+    const seq = { name: 's', x: new Float32Array(0), labels: Int32Array.from([0, 0, 0, 0, 0, 0, 0, 0, 1, 1, -1]) }
+    const w = classWeightsOf([seq], 3, 'balanced')
+    expect(w[1] / w[0]).toBeCloseTo(4, 10)
+    expect((w[0] + w[1]) / 2).toBeCloseTo(1, 10)
+    expect(w[2]).toBe(1) // absent class
+    const s = classWeightsOf([seq], 2, 'sqrt-balanced')
+    expect(s[1] / s[0]).toBeCloseTo(2, 10)
+  })
+
+  it('scores a confusion matrix', () => {
+    // rows = truth, columns = prediction
+    const r = scoreConfusion([
+      [8, 2],
+      [1, 4],
+    ])
+    expect(r.accuracy).toBeCloseTo(12 / 15, 12)
+    const f0 = (2 * 8) / (2 * 8 + 2 + 1)
+    const f1 = (2 * 4) / (2 * 4 + 1 + 2)
+    expect(r.macroF1).toBeCloseTo((f0 + f1) / 2, 12)
+  })
+})

@@ -1,0 +1,325 @@
+/**
+ * The training loop over models/: epochs of shuffled minibatches of chunks, data-parallel steps
+ * (train/parallel.ts), validation on held-out files each epoch, early stopping on a chosen
+ * metric, the best parameters kept, NaN/Inf detected with the step it happened at, and an
+ * optional resume from a checkpoint. Deterministic: the same data, settings and seed give the
+ * same weights (for a given thread count).
+ */
+import type { KernelsChoice } from '../kernels/load'
+import { pickKernels } from '../kernels/load'
+import { initTagger } from '../../models/init'
+import { crossEntropy } from '../../models/loss'
+import { Adam, adamW, type Optimizer } from '../../models/optim'
+import { Rng } from '../../models/rng'
+import { allocWorkspace, createTagger, taggerForward, type TaggerConfig } from '../../models/tagger'
+import { DataParallelTrainer } from './parallel'
+import type { TrainSettings } from './settings'
+
+/** One labelled sequence (a file): features and frame labels, batch-major. */
+export interface Sequence {
+  /** File it came from (for messages and per-file scores). */
+  name: string
+  /** (T, F) features. */
+  x: Float32Array
+  /** (T) class index per frame, −1 for frames that must not count (ignore). */
+  labels: Int32Array
+}
+
+export interface TrainData {
+  /** Features per frame. */
+  F: number
+  /** Class names; label k is classes[k]. */
+  classes: string[]
+  train: Sequence[]
+  val: Sequence[]
+}
+
+/** Scores of one epoch. */
+export interface EpochRecord {
+  epoch: number
+  /** Mean training loss over the epoch's steps. */
+  trainLoss: number
+  /** Validation loss, accuracy and macro-F1 (NaN without validation files). */
+  valLoss: number
+  valAccuracy: number
+  valMacroF1: number
+  /** Wall-clock seconds of the epoch (training + validation). */
+  seconds: number
+  /** Training frames per second. */
+  framesPerSecond: number
+}
+
+export interface TrainProgress {
+  epoch: number
+  epochs: number
+  step: number
+  stepsPerEpoch: number
+  /** Mean loss of the epoch so far. */
+  loss: number
+  framesPerSecond: number
+  /** Estimated seconds until the last epoch ends. */
+  etaSeconds: number
+}
+
+/** What a checkpoint holds: enough to continue training exactly where it stopped. */
+export interface Checkpoint {
+  epoch: number
+  params: Float32Array
+  best: { params: Float32Array; epoch: number; score: number }
+  optimizer: { t: number; m: Float64Array; v: Float64Array }
+  history: EpochRecord[]
+}
+
+export interface TrainResult {
+  config: TaggerConfig
+  /** Parameters of the best epoch. */
+  params: Float32Array
+  bestEpoch: number
+  history: EpochRecord[]
+  stoppedEarly: boolean
+  /** Class weights used by the loss. */
+  classWeights: number[]
+}
+
+export interface TrainHooks {
+  onProgress?: (p: TrainProgress) => void
+  /** After each epoch, with a checkpoint to persist. */
+  onEpoch?: (record: EpochRecord, checkpoint: Checkpoint) => void | Promise<void>
+  signal?: AbortSignal
+  /** Continue from this checkpoint. */
+  resume?: Checkpoint
+  /** Kernels for the replicas ('auto': native when built). */
+  kernels?: KernelsChoice
+}
+
+/** Thrown when the loss or gradients stop being finite. */
+export class NonFiniteLossError extends Error {}
+
+/** Frames per validation window: bounds memory on hour-long files. */
+const VAL_WINDOW = 4000
+
+interface Chunk {
+  seq: Sequence
+  start: number
+  length: number
+}
+
+/** Cut each sequence into chunks of at most `chunk` frames (a short tail joins the previous chunk's count). */
+export function chunksOf(seqs: Sequence[], chunk: number): Chunk[] {
+  const out: Chunk[] = []
+  for (const seq of seqs) {
+    const T = seq.labels.length
+    for (let start = 0; start < T; start += chunk) out.push({ seq, start, length: Math.min(chunk, T - start) })
+  }
+  return out
+}
+
+/** Per-class loss weights from label frequencies: 'balanced' 1/f, 'sqrt-balanced' 1/√f, mean 1 over present classes. */
+export function classWeightsOf(seqs: Sequence[], C: number, mode: TrainSettings['classWeights']): number[] {
+  if (mode === 'none') return Array(C).fill(1)
+  const counts = new Array<number>(C).fill(0)
+  for (const s of seqs) for (const y of s.labels) if (y >= 0) counts[y]++
+  const raw = counts.map((n) => (n === 0 ? 0 : mode === 'balanced' ? 1 / n : 1 / Math.sqrt(n)))
+  const present = raw.filter((w) => w > 0)
+  const mean = present.reduce((a, b) => a + b, 0) / Math.max(1, present.length)
+  return raw.map((w) => (w > 0 ? w / mean : 1))
+}
+
+export function taggerConfigOf(settings: TrainSettings, F: number, C: number): TaggerConfig {
+  return {
+    cell: settings.cell,
+    inputSize: F,
+    hiddenSize: settings.hidden,
+    numLayers: settings.layers,
+    numClasses: C,
+    bidirectional: settings.bidirectional,
+    dropout: settings.layers > 1 ? settings.dropout : 0,
+  }
+}
+
+/** Confusion-matrix scores: accuracy and macro-F1 over the classes present in labels or predictions. */
+export function scoreConfusion(confusion: number[][]): { accuracy: number; macroF1: number } {
+  const C = confusion.length
+  let correct = 0
+  let total = 0
+  const f1s: number[] = []
+  for (let k = 0; k < C; k++) {
+    const tp = confusion[k][k]
+    let fn = 0
+    let fp = 0
+    for (let j = 0; j < C; j++) {
+      total += confusion[k][j]
+      if (j !== k) {
+        fn += confusion[k][j]
+        fp += confusion[j][k]
+      }
+    }
+    correct += tp
+    if (tp + fn + fp > 0) f1s.push((2 * tp) / (2 * tp + fn + fp))
+  }
+  return { accuracy: total ? correct / total : NaN, macroF1: f1s.length ? f1s.reduce((a, b) => a + b, 0) / f1s.length : NaN }
+}
+
+const scoreOf = (r: EpochRecord, metric: TrainSettings['metric']): number =>
+  metric === 'loss' ? -r.valLoss : metric === 'accuracy' ? r.valAccuracy : r.valMacroF1
+
+/** Train a tagger on `data` with `settings`. */
+export async function trainTagger(data: TrainData, settings: TrainSettings, hooks: TrainHooks = {}): Promise<TrainResult> {
+  const C = data.classes.length
+  const config = taggerConfigOf(settings, data.F, C)
+  const classWeights = classWeightsOf(data.train, C, settings.classWeights)
+  const chunks = chunksOf(data.train, settings.chunk)
+  if (chunks.length === 0) throw new Error('no training data: label some files first')
+  const Bmax = Math.min(settings.batch, chunks.length)
+  const trainer = await DataParallelTrainer.create(config, {
+    threads: settings.threads,
+    Tmax: settings.chunk,
+    Bmax,
+    kernels: hooks.kernels ?? 'auto',
+    loss: { classWeights, ignoreLabel: -1 },
+    seed: settings.seed,
+  })
+  try {
+    const params = trainer.model.params
+    const optimizer: Optimizer =
+      settings.weightDecay > 0
+        ? adamW(params.length, { lr: settings.lr, weightDecay: settings.weightDecay })
+        : new Adam(params.length, { lr: settings.lr })
+    const adamState = optimizer as unknown as { t: number; m: Float64Array; v: Float64Array }
+    let best = { params: new Float32Array(params.length), epoch: 0, score: -Infinity }
+    let history: EpochRecord[] = []
+    let firstEpoch = 1
+    if (hooks.resume) {
+      params.set(hooks.resume.params)
+      adamState.t = hooks.resume.optimizer.t
+      adamState.m.set(hooks.resume.optimizer.m)
+      adamState.v.set(hooks.resume.optimizer.v)
+      best = { ...hooks.resume.best, params: Float32Array.from(hooks.resume.best.params) }
+      history = [...hooks.resume.history]
+      firstEpoch = hooks.resume.epoch + 1
+    } else {
+      initTagger(params, config, new Rng(settings.seed))
+      best.params.set(params)
+    }
+
+    const F = data.F
+    const x = new Float32Array(settings.chunk * Bmax * F) // (T, B, F)
+    const labels = new Int32Array(settings.chunk * Bmax) // (T, B)
+    const stepsPerEpoch = Math.ceil(chunks.length / Bmax)
+    const startedAt = Date.now()
+    let stoppedEarly = false
+
+    for (let epoch = firstEpoch; epoch <= settings.epochs; epoch++) {
+      const epochStart = Date.now()
+      const order = new Rng(settings.seed * 1_000_003 + epoch).shuffle(chunks.map((_, i) => i))
+      let lossSum = 0
+      let frames = 0
+      for (let step = 0; step < stepsPerEpoch; step++) {
+        hooks.signal?.throwIfAborted()
+        const batch = order.slice(step * Bmax, (step + 1) * Bmax).map((i) => chunks[i])
+        batch.sort((a, b) => b.length - a.length) // models/ wants the longest first
+        const B = batch.length
+        const T = batch[0].length
+        const lengths = Int32Array.from(batch, (c) => c.length)
+        x.fill(0, 0, T * B * F)
+        labels.fill(-1, 0, T * B)
+        batch.forEach((c, b) => {
+          for (let t = 0; t < c.length; t++) {
+            x.set(c.seq.x.subarray((c.start + t) * F, (c.start + t + 1) * F), (t * B + b) * F)
+            labels[t * B + b] = c.seq.labels[c.start + t]
+          }
+        })
+        const r = trainer.step(x.subarray(0, T * B * F), labels.subarray(0, T * B), lengths, T, optimizer, settings.clip)
+        if (!Number.isFinite(r.loss) || (settings.clip > 0 && !Number.isFinite(r.gradNorm)))
+          throw new NonFiniteLossError(
+            `training diverged: the loss became ${r.loss} at epoch ${epoch}, step ${step + 1}; lower the learning rate or check the features`,
+          )
+        lossSum += r.loss
+        frames += lengths.reduce((a, b) => a + b, 0)
+        const elapsed = (Date.now() - epochStart) / 1000
+        const totalSteps = (settings.epochs - firstEpoch + 1) * stepsPerEpoch
+        const doneSteps = (epoch - firstEpoch) * stepsPerEpoch + step + 1
+        const perStep = (Date.now() - startedAt) / 1000 / doneSteps
+        hooks.onProgress?.({
+          epoch,
+          epochs: settings.epochs,
+          step: step + 1,
+          stepsPerEpoch,
+          loss: lossSum / (step + 1),
+          framesPerSecond: elapsed > 0 ? frames / elapsed : 0,
+          etaSeconds: perStep * (totalSteps - doneSteps),
+        })
+        await new Promise((resolve) => setImmediate(resolve)) // let cancel messages in
+      }
+      const trainSeconds = (Date.now() - epochStart) / 1000
+      const val = validate(data.val, config, params, classWeights, hooks.kernels ?? 'auto')
+      const record: EpochRecord = {
+        epoch,
+        trainLoss: lossSum / stepsPerEpoch,
+        valLoss: val.loss,
+        valAccuracy: val.accuracy,
+        valMacroF1: val.macroF1,
+        seconds: (Date.now() - epochStart) / 1000,
+        framesPerSecond: frames / Math.max(trainSeconds, 1e-9),
+      }
+      history.push(record)
+      // Without validation files the last epoch is the best one.
+      const score = data.val.length ? scoreOf(record, settings.metric) : epoch
+      if (score > best.score || !Number.isFinite(best.score)) best = { params: Float32Array.from(params), epoch, score }
+      await hooks.onEpoch?.(record, {
+        epoch,
+        params: Float32Array.from(params),
+        best,
+        optimizer: { t: adamState.t, m: Float64Array.from(adamState.m), v: Float64Array.from(adamState.v) },
+        history: [...history],
+      })
+      if (settings.patience > 0 && data.val.length && epoch - best.epoch >= settings.patience) {
+        stoppedEarly = epoch < settings.epochs
+        break
+      }
+    }
+    return { config, params: best.params, bestEpoch: best.epoch, history, stoppedEarly, classWeights }
+  } finally {
+    await trainer.close()
+  }
+}
+
+/** Loss, accuracy and macro-F1 of `params` on whole sequences (windows of VAL_WINDOW frames). */
+export function validate(
+  seqs: Sequence[],
+  config: TaggerConfig,
+  params: Float32Array,
+  classWeights: number[] | null,
+  kernels: KernelsChoice = 'auto',
+): { loss: number; accuracy: number; macroF1: number; confusion: number[][] } {
+  const C = config.numClasses
+  const confusion = Array.from({ length: C }, () => new Array<number>(C).fill(0))
+  if (seqs.length === 0) return { loss: NaN, accuracy: NaN, macroF1: NaN, confusion }
+  const k = pickKernels(kernels)
+  const m = createTagger(config, k)
+  m.params.set(params)
+  const Tmax = Math.min(VAL_WINDOW, Math.max(...seqs.map((s) => s.labels.length)))
+  const ws = allocWorkspace(config, k, Tmax, 1)
+  let sum = 0
+  let weight = 0
+  for (const seq of seqs) {
+    const T = seq.labels.length
+    for (let start = 0; start < T; start += VAL_WINDOW) {
+      const n = Math.min(VAL_WINDOW, T - start)
+      const lengths = Int32Array.of(n)
+      const labels = seq.labels.subarray(start, start + n)
+      taggerForward(ws, seq.x.subarray(start * config.inputSize, (start + n) * config.inputSize), lengths, n, m, k)
+      const r = crossEntropy(null, ws.logits, labels, lengths, n, 1, C, { classWeights, ignoreLabel: -1 })
+      sum += r.sum
+      weight += r.weightSum
+      for (let t = 0; t < n; t++) {
+        const y = labels[t]
+        if (y < 0) continue
+        let arg = 0
+        for (let j = 1; j < C; j++) if (ws.logits[t * C + j] > ws.logits[t * C + arg]) arg = j
+        confusion[y][arg]++
+      }
+    }
+  }
+  return { loss: weight > 0 ? sum / weight : NaN, ...scoreConfusion(confusion), confusion }
+}

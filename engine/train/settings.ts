@@ -1,0 +1,62 @@
+/**
+ * Training settings: one zod schema with the defaults most users never change, and why each
+ * default is what it is. The same schema validates the API, the CLI flags and run records.
+ */
+import { z } from 'zod'
+
+export const trainSettingsSchema = z.object({
+  /**
+   * Recurrent cell. GRU by default: as accurate as LSTM on frame tagging in our tests and in the
+   * literature, with 3 gate blocks instead of 4 (25% less compute), so it trains faster.
+   */
+  cell: z.enum(['lstm', 'gru', 'rnn-tanh', 'rnn-relu']).default('gru'),
+  /** Bidirectional by default: labelling is offline, and the future tells where an event ends. */
+  bidirectional: z.boolean().default(true),
+  /** Hidden units per direction. 64 fits small datasets (tens of minutes) without overfitting. */
+  hidden: z.number().int().min(1).max(1024).default(64),
+  /** Stacked recurrent layers (1–4). Two give a second level of temporal context. */
+  layers: z.number().int().min(1).max(4).default(2),
+  /** Dropout between recurrent layers; 0.2 regularises without slowing learning much. */
+  dropout: z.number().min(0).max(0.9).default(0.2),
+  /** Maximum epochs; early stopping usually ends training sooner. */
+  epochs: z.number().int().min(1).max(10_000).default(30),
+  /** Chunks per minibatch. 16 keeps steps frequent on small datasets. */
+  batch: z.number().int().min(1).max(1024).default(16),
+  /**
+   * Frames per training chunk (truncated BPTT length): 400 frames = 4 s at a 10 ms hop, longer
+   * than most events, so each chunk sees whole events with context on both sides.
+   */
+  chunk: z.number().int().min(8).max(100_000).default(400),
+  /** Adam learning rate; 2e-3 is a robust choice for small RNNs with gradient clipping. */
+  lr: z.number().positive().max(1).default(2e-3),
+  /** Decoupled weight decay (AdamW) when > 0. */
+  weightDecay: z.number().min(0).max(1).default(0),
+  /** Global gradient-norm clipping; 5 stops the rare exploding step (essential for ReLU RNNs). */
+  clip: z.number().min(0).default(5),
+  /**
+   * Class weights in the loss. 'sqrt-balanced' (default) weights each class by 1/√frequency
+   * (mean 1): rare events are not drowned by background, without the instability of full
+   * inverse-frequency weights. 'none' weighs all frames equally.
+   */
+  classWeights: z.enum(['none', 'sqrt-balanced', 'balanced']).default('sqrt-balanced'),
+  /** Seed for initialisation, the split, shuffling and dropout: same seed + data ⇒ same model. */
+  seed: z.number().int().min(0).max(2 ** 31 - 1).default(1),
+  /**
+   * Fraction of *files* held out for validation. Splitting by file (never by frame) measures
+   * how the model does on recordings it has not seen, which is what users need to know.
+   */
+  valFraction: z.number().min(0).max(0.9).default(0.2),
+  /** Stop after this many epochs without improvement of the validation metric (0: never). */
+  patience: z.number().int().min(0).default(6),
+  /** Validation metric that picks the best epoch: macro-F1 treats rare classes as equals. */
+  metric: z.enum(['macroF1', 'accuracy', 'loss']).default('macroF1'),
+  /** Worker threads computing each step (data parallel); 2 uses both cores of a laptop. */
+  threads: z.number().int().min(1).max(16).default(2),
+})
+
+export type TrainSettings = z.output<typeof trainSettingsSchema>
+export type TrainSettingsInput = z.input<typeof trainSettingsSchema>
+
+export function parseTrainSettings(input: unknown): TrainSettings {
+  return trainSettingsSchema.parse(input ?? {})
+}
