@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { Rng } from '../../models/rng'
-import { NonFiniteLossError, chunksOf, classWeightsOf, scoreConfusion, trainTagger, type Sequence, type TrainData } from './loop'
+import { NonFiniteLossError, chunksOf, type Checkpoint, classWeightsOf, scoreConfusion, trainTagger, type Sequence, type TrainData } from './loop'
 import { parseTrainSettings } from './settings'
 
 /**
@@ -64,7 +64,7 @@ describe('training loop', () => {
   it('resumes from a checkpoint to the same weights as an uninterrupted run', async () => {
     const s = quick({ epochs: 3, patience: 0 })
     const full = await trainTagger(dataset(3), s, { kernels: 'ts' })
-    let checkpoint: Parameters<NonNullable<Parameters<typeof trainTagger>[2]['onEpoch']>>[1] | undefined
+    let checkpoint: Checkpoint | undefined
     await trainTagger(dataset(3), { ...s, epochs: 2 }, { kernels: 'ts', onEpoch: (_, c) => void (checkpoint = c) })
     const resumed = await trainTagger(dataset(3), s, { kernels: 'ts', resume: checkpoint })
     expect(resumed.history.map((h) => h.epoch)).toEqual([1, 2, 3])
