@@ -30,25 +30,27 @@ export interface GruWorkspace<A extends FloatArray> {
   h: A // (T, B, H)    the direction's output
   h0: A // (B, H)      initial state
   dh: A // (T, B, H)   in: dL/dh_t from above; consumed by backward
-  dGx: A // (T, B, 3H)
+  dGx: A // (T, B, 3H)   the same buffer as gates (in place)
   dGh: A // (T, B, 3H)
   dh0: A // (B, H)     out: dL/dh0
 }
 
+/** dGx shares the gates buffer: backward step t turns gates_t into dGx_t in place. */
 export function allocGru<A extends FloatArray>(
   k: Kernels<A>,
   T: number,
   B: number,
   H: number,
 ): GruWorkspace<A> {
+  const gates = k.alloc(T * B * 3 * H)
   return {
-    gates: k.alloc(T * B * 3 * H),
+    gates,
     gh: k.alloc(B * 3 * H),
     hn: k.alloc(T * B * H),
     h: k.alloc(T * B * H),
     h0: k.alloc(B * H),
     dh: k.alloc(T * B * H),
-    dGx: k.alloc(T * B * 3 * H),
+    dGx: gates,
     dGh: k.alloc(T * B * 3 * H),
     dh0: k.alloc(B * H),
   }

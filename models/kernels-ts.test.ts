@@ -186,3 +186,32 @@ describe('pointwise step kernels (float32 against scalar float64 formulas)', () 
     }
   })
 })
+
+describe('in-place backward steps (dGates / dGx in the gates buffer, as the tagger calls them)', () => {
+  const [B, H] = [3, 5]
+  const k: Kernels = tsKernels
+  it('lstmBackwardStep and gruBackwardStep give the same results in place', () => {
+    const cPrev = fill(k.alloc(B * H), 51)
+    const c = fill(k.alloc(B * H), 52)
+    const dh = fill(k.alloc(B * H), 53)
+    const gates = fill(k.alloc(B * 4 * H), 54).map((v) => 0.5 + 0.4 * v) // activated, in (0, 1)
+    const [dc1, dc2] = [fill(k.alloc(B * H), 55), fill(k.alloc(B * H), 55)]
+    const dGates = k.alloc(B * 4 * H)
+    k.lstmBackwardStep(B, H, gates, 0, cPrev, 0, c, 0, dh, 0, dc1, 0, dGates, 0)
+    const inPlace = gates.slice()
+    k.lstmBackwardStep(B, H, inPlace, 0, cPrev, 0, c, 0, dh, 0, dc2, 0, inPlace, 0)
+    expect(Array.from(inPlace)).toEqual(Array.from(dGates))
+    expect(Array.from(dc2)).toEqual(Array.from(dc1))
+
+    const g3 = fill(k.alloc(B * 3 * H), 56).map((v) => 0.5 + 0.4 * v)
+    const hn = fill(k.alloc(B * H), 57)
+    const [dGx, dGh1, dGh2] = [k.alloc(B * 3 * H), k.alloc(B * 3 * H), k.alloc(B * 3 * H)]
+    const [dp1, dp2] = [k.alloc(B * H), k.alloc(B * H)]
+    k.gruBackwardStep(B, H, g3, 0, hn, 0, cPrev, 0, dh, 0, dGx, 0, dGh1, 0, dp1, 0)
+    const g3in = g3.slice()
+    k.gruBackwardStep(B, H, g3in, 0, hn, 0, cPrev, 0, dh, 0, g3in, 0, dGh2, 0, dp2, 0)
+    expect(Array.from(g3in)).toEqual(Array.from(dGx))
+    expect(Array.from(dGh2)).toEqual(Array.from(dGh1))
+    expect(Array.from(dp2)).toEqual(Array.from(dp1))
+  })
+})

@@ -110,7 +110,9 @@ export interface Kernels<A extends FloatArray = Float32Array> {
    *   dGates (B, 4H) at dgOff  overwrite: gradients w.r.t. the pre-activations:
    *                                 di = dcₜ ⊙ g ⊙ i(1−i)       df = dcₜ ⊙ c_{t−1} ⊙ f(1−f)
    *                                 dg = dcₜ ⊙ i ⊙ (1−g²)       do = dh ⊙ tanh(c_t) ⊙ o(1−o)
-   * dGates may not alias gates (the optimised path keeps both for the weight gradients).
+   * dGates may be exactly the gates region (same buffer and offset): every element's four gate
+   * values are read before its gradients are written. The tagger relies on this to keep one
+   * (T, B, 4H) buffer per direction instead of two. Any other overlap is not allowed.
    */
   lstmBackwardStep(
     B: number,
@@ -175,7 +177,8 @@ export interface Kernels<A extends FloatArray = Float32Array> {
    *                                 dGx = (dr, dz, dn)
    *   dGh    (B, 3H) at dhhOff overwrite: gradients w.r.t. gh (and bhh): (dr, dz, dn ⊙ r)
    *   dhPrev (B, H) at dpOff   accumulate: dhPrev += dh ⊙ z (the direct path to h_{t−1})
-   * dhPrev may not alias dh.
+   * dGx may be exactly the gates region (read-before-write per element, as for LSTM); the tagger
+   * relies on this. dGh and dhPrev may not alias anything else.
    */
   gruBackwardStep(
     B: number,

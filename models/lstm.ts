@@ -28,25 +28,27 @@ export interface LstmWorkspace<A extends FloatArray> {
   h0: A // (B, H)      initial state
   c0: A // (B, H)
   dh: A // (T, B, H)   in: dL/dh_t from above; consumed by backward
-  dGates: A // (T, B, 4H)  pre-activation gradients
+  dGates: A // (T, B, 4H)  pre-activation gradients; the same buffer as gates (in place)
   dc: A // (B, H)      dL/dc carried back through time
   dh0: A // (B, H)     out: dL/dh0 (gradient check of the carry; TBPTT itself truncates it)
 }
 
+/** dGates shares the gates buffer: backward step t turns gates_t into dGates_t in place. */
 export function allocLstm<A extends FloatArray>(
   k: Kernels<A>,
   T: number,
   B: number,
   H: number,
 ): LstmWorkspace<A> {
+  const gates = k.alloc(T * B * 4 * H)
   return {
-    gates: k.alloc(T * B * 4 * H),
+    gates,
     c: k.alloc(T * B * H),
     h: k.alloc(T * B * H),
     h0: k.alloc(B * H),
     c0: k.alloc(B * H),
     dh: k.alloc(T * B * H),
-    dGates: k.alloc(T * B * 4 * H),
+    dGates: gates,
     dc: k.alloc(B * H),
     dh0: k.alloc(B * H),
   }
