@@ -23,6 +23,7 @@ import {
   directionsOf,
   paramLayout,
   taggerViews,
+  type CellParams,
   type ParamLayout,
   type TaggerConfig,
   type TaggerParams,
@@ -147,16 +148,6 @@ export interface ForwardOptions<A extends FloatArray> {
   state?: TaggerState<A> | null
 }
 
-function dimsOf<A extends FloatArray>(
-  ws: TaggerWorkspace<A>,
-  T: number,
-  B: number,
-  In: number,
-  H: number,
-): SeqDims {
-  return { T, B, In, H, batchSizes: ws.batchSizes }
-}
-
 function layerInput<A extends FloatArray>(ws: TaggerWorkspace<A>, x: A, l: number): A {
   if (l === 0) return x
   return ws.dropoutOn && ws.layers[l].x ? ws.layers[l].x! : ws.layers[l - 1].y
@@ -165,7 +156,7 @@ function layerInput<A extends FloatArray>(ws: TaggerWorkspace<A>, x: A, l: numbe
 function cellForward<A extends FloatArray>(
   c: CellWorkspace<A>,
   x: A,
-  p: TaggerParams<A>['cells'][0][0],
+  p: CellParams<A>,
   dims: SeqDims,
   k: Kernels<A>,
 ): void {
@@ -176,10 +167,10 @@ function cellForward<A extends FloatArray>(
 
 function cellBackward<A extends FloatArray>(
   dx: A | null,
-  g: TaggerParams<A>['cells'][0][0],
+  g: CellParams<A>,
   c: CellWorkspace<A>,
   x: A,
-  p: TaggerParams<A>['cells'][0][0],
+  p: CellParams<A>,
   dims: SeqDims,
   k: Kernels<A>,
 ): void {
@@ -202,7 +193,7 @@ export function taggerForward<A extends FloatArray>(
   const B = lengths.length
   const [H, D, C] = [cfg.hiddenSize, directionsOf(cfg), cfg.numClasses]
   if (T > ws.Tmax || B > ws.Bmax) throw new RangeError(`batch (${T}, ${B}) exceeds workspace`)
-  ws.batchSizes.set(batchSizesOf(lengths, T))
+  batchSizesOf(lengths, T, ws.batchSizes)
   ws.dropoutOn = !!opts.training && cfg.dropout > 0
   if (ws.dropoutOn && !opts.rng) throw new Error('training with dropout needs an rng')
   for (let l = 0; l < cfg.numLayers; l++) {
@@ -217,7 +208,7 @@ export function taggerForward<A extends FloatArray>(
       }
     }
     const input = layerInput(ws, x, l)
-    const dims = dimsOf(ws, T, B, L.In, H)
+    const dims = { T, B, In: L.In, H, batchSizes: ws.batchSizes }
     for (let d = 0; d < D; d++) {
       const c = L.dirs[d]
       c.ws.h0.fill(0)
@@ -278,7 +269,7 @@ export function taggerBackward<A extends FloatArray>(
   for (let l = Lc - 1; l >= 0; l--) {
     const L = ws.layers[l]
     const input = layerInput(ws, x, l)
-    const dims = dimsOf(ws, T, B, L.In, H)
+    const dims = { T, B, In: L.In, H, batchSizes: ws.batchSizes }
     // dL/d(input of layer l) goes straight into dy of layer l − 1
     const dx = l > 0 ? ws.layers[l - 1].dy : null
     if (dx) dx.fill(0, 0, T * B * L.In)

@@ -31,9 +31,13 @@ export interface SeqDims {
  * Active rows per step for lengths sorted longest first: batchSizes[t] = #{b : lengths[b] > t}.
  * This is PyTorch's PackedSequence.batch_sizes; it lets step t touch only rows 0 .. batchSizes[t].
  */
-export function batchSizesOf(lengths: Int32Array, T: number): Int32Array {
+export function batchSizesOf(
+  lengths: Int32Array,
+  T: number,
+  out: Int32Array = new Int32Array(T), // (≥ T) written in place when given
+): Int32Array {
   const B = lengths.length
-  const out = new Int32Array(T)
+  out.fill(0, 0, T)
   for (let b = 0; b < B; b++) {
     const n = lengths[b]
     if (!(n >= 0 && n <= T)) throw new RangeError(`length ${n} of sequence ${b} is outside 0..${T}`)
