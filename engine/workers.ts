@@ -7,7 +7,9 @@ import { Worker, type WorkerOptions } from 'node:worker_threads'
 
 /** Worker entry points: name → source file relative to engine/. */
 export const workerSources = {
+  features: 'features/worker.ts',
   'train-shard': 'train/parallel-worker.ts',
+  train: 'train/worker.ts',
 } as const satisfies Record<string, string>
 
 export type WorkerName = keyof typeof workerSources

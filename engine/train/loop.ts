@@ -93,7 +93,9 @@ export interface TrainHooks {
 }
 
 /** Thrown when the loss or gradients stop being finite. */
-export class NonFiniteLossError extends Error {}
+export class NonFiniteLossError extends Error {
+  override name = 'NonFiniteLossError'
+}
 
 /** Frames per validation window: bounds memory on hour-long files. */
 const VAL_WINDOW = 4000

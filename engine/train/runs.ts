@@ -1,0 +1,165 @@
+/**
+ * Training runs recorded in the project, so models can be compared later:
+ *   runs/<id>/run.json        settings, feature spec, classes, data hash, files, per-epoch metrics,
+ *                             status and duration (rewritten atomically after every epoch)
+ *   runs/<id>/checkpoint.bin  the last epoch's state, enough to resume (atomic)
+ *   runs/<id>/model.onnx      the best epoch's model, with its card model.json (written at the end)
+ * A run killed at any moment leaves a readable run.json and the last complete checkpoint.
+ */
+import { createHash, randomBytes } from 'node:crypto'
+import { promises as fs } from 'node:fs'
+import path from 'node:path'
+import { z } from 'zod'
+import { DataError } from '../errors'
+import { writeFileAtomic, writeJsonAtomic } from '../files'
+import type { Checkpoint, EpochRecord, Sequence } from './loop'
+import { trainSettingsSchema } from './settings'
+
+export const RUNS_DIR = 'runs'
+
+const epochSchema = z.object({
+  epoch: z.number(),
+  trainLoss: z.number().nullable(),
+  valLoss: z.number().nullable(),
+  valAccuracy: z.number().nullable(),
+  valMacroF1: z.number().nullable(),
+  seconds: z.number(),
+  framesPerSecond: z.number(),
+})
+
+export const runRecordSchema = z.object({
+  id: z.string(),
+  status: z.enum(['running', 'done', 'cancelled', 'failed']),
+  startedAt: z.string(),
+  finishedAt: z.string().nullable(),
+  durationSeconds: z.number(),
+  settings: trainSettingsSchema,
+  /** The FeatureSpec the features were made with (with global mean/std when used). */
+  features: z.unknown(),
+  classes: z.array(z.string()),
+  /** sha256 over every training/validation file's features and labels: same hash, same data. */
+  dataHash: z.string(),
+  files: z.object({ train: z.array(z.string()), val: z.array(z.string()) }),
+  classWeights: z.array(z.number()),
+  /** Per-epoch metrics (NaN is stored as null). */
+  history: z.array(epochSchema),
+  bestEpoch: z.number().nullable(),
+  /** Model file relative to the run folder, once written. */
+  model: z.string().nullable(),
+  error: z.string().nullable(),
+})
+export type RunRecord = z.infer<typeof runRecordSchema>
+
+/** A sortable, unique run id: UTC time plus 4 random hex digits. */
+export function newRunId(now = new Date()): string {
+  return `${now.toISOString().replace(/[:.]/g, '-').replace('Z', '')}-${randomBytes(2).toString('hex')}`
+}
+
+/** sha256 over the data a run trains on, in order. */
+export function dataHash(seqs: Sequence[]): string {
+  const h = createHash('sha256')
+  for (const s of seqs) {
+    h.update(s.name)
+    h.update(new Uint8Array(s.x.buffer, s.x.byteOffset, s.x.byteLength))
+    h.update(new Uint8Array(s.labels.buffer, s.labels.byteOffset, s.labels.byteLength))
+  }
+  return h.digest('hex')
+}
+
+const nullNaN = (r: EpochRecord) =>
+  Object.fromEntries(Object.entries(r).map(([k, v]) => [k, Number.isFinite(v) ? v : null])) as z.infer<typeof epochSchema>
+
+export class RunStore {
+  constructor(readonly projectDir: string) {}
+
+  dir(id: string): string {
+    return path.join(this.projectDir, RUNS_DIR, id)
+  }
+
+  async write(record: RunRecord): Promise<void> {
+    await fs.mkdir(this.dir(record.id), { recursive: true })
+    await writeJsonAtomic(path.join(this.dir(record.id), 'run.json'), { ...record, history: record.history.map((h) => nullNaN(h as EpochRecord)) })
+  }
+
+  async read(id: string): Promise<RunRecord> {
+    const file = path.join(this.dir(id), 'run.json')
+    let raw: unknown
+    try {
+      raw = JSON.parse(await fs.readFile(file, 'utf8'))
+    } catch (err) {
+      throw new DataError(file, `cannot read the run record (${(err as Error).message})`)
+    }
+    const parsed = runRecordSchema.safeParse(raw)
+    if (!parsed.success) throw new DataError(file, `invalid run record: ${parsed.error.issues[0]?.message}`)
+    return parsed.data
+  }
+
+  /** All runs, oldest first; unreadable ones are skipped. */
+  async list(): Promise<RunRecord[]> {
+    const ids = await fs.readdir(path.join(this.projectDir, RUNS_DIR)).catch(() => [] as string[])
+    const runs = await Promise.all(ids.sort().map((id) => this.read(id).catch(() => null)))
+    return runs.filter((r): r is RunRecord => r !== null)
+  }
+
+  async writeCheckpoint(id: string, checkpoint: Checkpoint): Promise<void> {
+    await fs.mkdir(this.dir(id), { recursive: true })
+    await writeFileAtomic(path.join(this.dir(id), 'checkpoint.bin'), encodeCheckpoint(checkpoint))
+  }
+
+  async readCheckpoint(id: string): Promise<Checkpoint> {
+    const file = path.join(this.dir(id), 'checkpoint.bin')
+    return decodeCheckpoint(await fs.readFile(file), file)
+  }
+}
+
+/**
+ * Checkpoint file: 'FWCK', u32 JSON length, JSON {epoch, best{epoch,score}, t, history, P}, then
+ * float32 params (P), float32 best params (P), float64 Adam m (P), float64 Adam v (P); little-endian.
+ */
+export function encodeCheckpoint(c: Checkpoint): Uint8Array {
+  const P = c.params.length
+  const meta = Buffer.from(
+    JSON.stringify({ epoch: c.epoch, best: { epoch: c.best.epoch, score: c.best.score }, t: c.optimizer.t, history: c.history.map(nullNaN), P }),
+  )
+  const head = 8 + meta.length
+  const pad = (8 - (head % 8)) % 8 // keep the float64 blocks 8-byte aligned
+  const out = Buffer.alloc(head + pad + P * (4 + 4 + 8 + 8))
+  out.write('FWCK', 0, 'latin1')
+  out.writeUInt32LE(meta.length, 4)
+  meta.copy(out, 8)
+  let o = head + pad
+  for (const a of [c.params, c.best.params, c.optimizer.m, c.optimizer.v]) {
+    const bytes = new Uint8Array(a.buffer, a.byteOffset, a.byteLength)
+    out.set(bytes, o)
+    o += bytes.length
+  }
+  return out
+}
+
+export function decodeCheckpoint(buf: Buffer, file: string): Checkpoint {
+  if (buf.length < 8 || buf.toString('latin1', 0, 4) !== 'FWCK') throw new DataError(file, 'not a Framewise checkpoint')
+  const metaLength = buf.readUInt32LE(4)
+  if (8 + metaLength > buf.length) throw new DataError(file, 'truncated checkpoint header')
+  const meta = JSON.parse(buf.toString('utf8', 8, 8 + metaLength)) as {
+    epoch: number
+    best: { epoch: number; score: number }
+    t: number
+    history: EpochRecord[]
+    P: number
+  }
+  const head = 8 + metaLength
+  const start = head + ((8 - (head % 8)) % 8)
+  const P = meta.P
+  if (buf.length !== start + P * 24) throw new DataError(file, `truncated checkpoint (${buf.length} bytes, expected ${start + P * 24})`)
+  const bytes = new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength).slice(start)
+  const f32 = (i: number) => new Float32Array(bytes.buffer, i * P * 4, P)
+  const f64 = (i: number) => new Float64Array(bytes.buffer, 8 * P + i * P * 8, P)
+  const history = meta.history.map((h) => Object.fromEntries(Object.entries(h).map(([k, v]) => [k, v ?? Number.NaN])) as unknown as EpochRecord)
+  return {
+    epoch: meta.epoch,
+    params: f32(0),
+    best: { params: f32(1), epoch: meta.best.epoch, score: meta.best.score ?? -Infinity },
+    optimizer: { t: meta.t, m: f64(0), v: f64(1) },
+    history,
+  }
+}

@@ -1,0 +1,34 @@
+/**
+ * Worker-thread entry of a training job: runs the loop (whose steps block their thread) off the
+ * main process's event loop, posts progress and per-epoch checkpoints, and stops at the next
+ * step when asked to cancel.
+ */
+import { parentPort, workerData } from 'node:worker_threads'
+import { trainTagger, type Checkpoint, type TrainData } from './loop'
+import type { TrainSettings } from './settings'
+import type { KernelsChoice } from '../kernels/load'
+import type { FromTrainWorker, ToTrainWorker } from './job'
+
+const { data, settings, resume, kernels } = workerData as {
+  data: TrainData
+  settings: TrainSettings
+  resume?: Checkpoint
+  kernels?: KernelsChoice
+}
+const port = parentPort!
+const controller = new AbortController()
+port.on('message', (m: ToTrainWorker) => {
+  if (m.type === 'cancel') controller.abort()
+})
+const post = (m: FromTrainWorker) => port.postMessage(m)
+
+trainTagger(data, settings, {
+  signal: controller.signal,
+  resume,
+  kernels,
+  onProgress: (progress) => post({ type: 'progress', progress }),
+  onEpoch: (record, checkpoint) => post({ type: 'epoch', record, checkpoint }),
+}).then(
+  (result) => post({ type: 'done', result }),
+  (err: Error) => post({ type: 'error', name: controller.signal.aborted ? 'AbortError' : err.name, message: err.message }),
+)
