@@ -1,0 +1,334 @@
+/**
+ * What a Framewise model file says about itself, in two places that carry the same facts:
+ * - ONNX metadata_props (travel with the .onnx file to any runtime):
+ *     framewise.classes      JSON array of class names, output column order
+ *     framewise.features     the FeatureSpec (JSON) that turns a file into the model's input
+ *     framewise.postprocess  JSON PostProcess: median filter, min duration, gap merge, background
+ *     framewise.run          training-run id
+ *     framewise.output       'probabilities' | 'logits'
+ *   plus ModelProto.producer_name/version.
+ * - the model card `<stem>.json` next to `<stem>.onnx`: the same, plus the tagger configuration
+ *   and the validation metrics, for people and for the Models panel.
+ * `exportTagger` writes both, each atomically (model first, so a card never describes a missing
+ * or older model).
+ */
+import { readFile } from 'node:fs/promises'
+import path from 'node:path'
+import { z } from 'zod'
+import { taggerGraph, type GraphNormalisation } from '../../models/onnx-graph'
+import type { TaggerConfig } from '../../models/params'
+import { paramLayout } from '../../models/params'
+import { DataError } from '../errors'
+import { writeFileAtomic, writeJsonAtomic } from '../files'
+import { canonicalJson, featureNames, featureSpecSchema, type FeatureSpec } from '../features/spec'
+import pkg from '../../package.json'
+import { encodeModel } from './write'
+
+export const PRODUCER_NAME = 'framewise'
+export const PRODUCER_VERSION: string = pkg.version
+
+/**
+ * F for `spec`: its feature columns (Δ/ΔΔ included). A series spec with `channels: null` takes
+ * every numeric column of the file, so its count is known only with `seriesChannels` (else null).
+ */
+export function featureCount(spec: FeatureSpec, seriesChannels?: string[]): number | null {
+  if (spec.kind === 'series' && spec.channels === null && seriesChannels === undefined) return null
+  return featureNames(spec, seriesChannels).length
+}
+
+/** The metadata_props keys. */
+export const META_KEYS = {
+  classes: 'framewise.classes',
+  features: 'framewise.features',
+  postprocess: 'framewise.postprocess',
+  run: 'framewise.run',
+  output: 'framewise.output',
+} as const
+
+export const outputKindSchema = z.enum(['probabilities', 'logits'])
+/** What the model's output holds per frame: probabilities (rows sum to 1) or logits. */
+export type OutputKind = z.output<typeof outputKindSchema>
+
+export const postProcessSchema = z.object({
+  /** Majority (median) filter width over frame labels, in frames; odd, 1 = off. */
+  medianFilter: z
+    .number()
+    .int()
+    .min(1)
+    .refine((n) => n % 2 === 1, 'medianFilter must be odd')
+    .default(1),
+  /** Segments shorter than this (seconds) are dropped. */
+  minDuration: z.number().min(0).default(0),
+  /** Same-class segments separated by a gap up to this (seconds) are merged. */
+  mergeGap: z.number().min(0).default(0),
+  /** The class written as no segment; null: every class makes segments; absent: see backgroundIndex. */
+  background: z.string().nullable().optional(),
+})
+export type PostProcess = z.output<typeof postProcessSchema>
+export type PostProcessInput = z.input<typeof postProcessSchema>
+
+export const classesSchema = z
+  .array(z.string().min(1))
+  .min(1)
+  .refine((c) => new Set(c).size === c.length, 'class names must be unique')
+
+/** Everything a Framewise model carries in metadata_props. */
+export interface ModelMetadata {
+  /** Class names, in output column order. */
+  classes: string[]
+  /** The features the model takes. */
+  features: FeatureSpec
+  /** Frames → segments settings. */
+  postprocess: PostProcess
+  /** Training-run id, or null. */
+  runId: string | null
+  /** What the output holds. */
+  output: OutputKind
+}
+
+/** metadata_props entries for `meta`. */
+export function metadataProps(meta: ModelMetadata): Record<string, string> {
+  return {
+    [META_KEYS.classes]: JSON.stringify(meta.classes),
+    [META_KEYS.features]: canonicalJson(meta.features),
+    [META_KEYS.postprocess]: canonicalJson(meta.postprocess),
+    ...(meta.runId !== null ? { [META_KEYS.run]: meta.runId } : {}),
+    [META_KEYS.output]: meta.output,
+  }
+}
+
+function parseJsonField<S extends z.ZodType>(
+  file: string,
+  key: string,
+  text: string,
+  schema: S,
+): z.output<S> {
+  let raw: unknown
+  try {
+    raw = JSON.parse(text)
+  } catch (err) {
+    throw new DataError(file, `metadata ${key} is not valid JSON (${(err as Error).message})`)
+  }
+  const parsed = schema.safeParse(raw)
+  if (!parsed.success)
+    throw new DataError(file, `metadata ${key} is invalid: ${z.prettifyError(parsed.error)}`)
+  return parsed.data
+}
+
+/** The Framewise fields present in `props` (others are absent); throws DataError on bad values. */
+export function parseMetadataProps(
+  file: string,
+  props: Record<string, string>,
+): Partial<ModelMetadata> {
+  const out: Partial<ModelMetadata> = {}
+  if (props[META_KEYS.classes] !== undefined)
+    out.classes = parseJsonField(file, META_KEYS.classes, props[META_KEYS.classes], classesSchema)
+  if (props[META_KEYS.features] !== undefined)
+    out.features = parseJsonField(
+      file,
+      META_KEYS.features,
+      props[META_KEYS.features],
+      featureSpecSchema,
+    )
+  if (props[META_KEYS.postprocess] !== undefined)
+    out.postprocess = parseJsonField(
+      file,
+      META_KEYS.postprocess,
+      props[META_KEYS.postprocess],
+      postProcessSchema,
+    )
+  if (props[META_KEYS.run] !== undefined) out.runId = props[META_KEYS.run]
+  if (props[META_KEYS.output] !== undefined) {
+    const kind = outputKindSchema.safeParse(props[META_KEYS.output])
+    if (!kind.success)
+      throw new DataError(file, `metadata ${META_KEYS.output} must be 'probabilities' or 'logits'`)
+    out.output = kind.data
+  }
+  return out
+}
+
+/**
+ * The background class index: `postprocess.background` when given (null: none), else a class
+ * named 'background' (any case), else class 0 — the usual convention of frame taggers.
+ */
+export function backgroundIndex(classes: string[], postprocess: PostProcess): number | null {
+  if (postprocess.background === null) return null
+  if (postprocess.background !== undefined) {
+    const i = classes.indexOf(postprocess.background)
+    if (i < 0)
+      throw new RangeError(
+        `background class '${postprocess.background}' is not one of ${classes.join(', ')}`,
+      )
+    return i
+  }
+  const named = classes.findIndex((c) => c.toLowerCase() === 'background')
+  return named >= 0 ? named : 0
+}
+
+export const modelCardSchema = z.object({
+  format: z.literal('framewise-model-card'),
+  version: z.literal(1),
+  /** File name of the model this card describes, e.g. 'tagger.onnx'. */
+  model: z.string().min(1),
+  /** Size of the model file when the card was written (a stale card shows as a mismatch). */
+  modelBytes: z.number().int().nonnegative(),
+  producer: z.object({ name: z.string(), version: z.string() }),
+  /** ISO 8601 time of export. */
+  created: z.string(),
+  runId: z.string().nullable(),
+  /** The tagger's architecture (absent for external models). */
+  tagger: z
+    .object({
+      cell: z.string(),
+      inputSize: z.number().int(),
+      hiddenSize: z.number().int(),
+      numLayers: z.number().int(),
+      numClasses: z.number().int(),
+      bidirectional: z.boolean(),
+      parameters: z.number().int(),
+    })
+    .nullable(),
+  classes: classesSchema,
+  features: featureSpecSchema,
+  postprocess: postProcessSchema,
+  output: outputKindSchema,
+  /** Validation metrics of the exported checkpoint (name → number or nested record). */
+  metrics: z.record(z.string(), z.unknown()),
+})
+export type ModelCard = z.output<typeof modelCardSchema>
+
+/** `dir/stem.onnx` → `dir/stem.json`. */
+export function cardPathOf(modelPath: string): string {
+  const ext = path.extname(modelPath)
+  return (ext ? modelPath.slice(0, -ext.length) : modelPath) + '.json'
+}
+
+/** The card next to `modelPath`, or null when there is none; DataError when it is malformed. */
+export async function readModelCard(modelPath: string): Promise<ModelCard | null> {
+  const file = cardPathOf(modelPath)
+  let text: string
+  try {
+    text = await readFile(file, 'utf8')
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null
+    throw new DataError(file, `cannot read (${(err as Error).message})`)
+  }
+  let raw: unknown
+  try {
+    raw = JSON.parse(text)
+  } catch (err) {
+    throw new DataError(file, `not valid JSON (${(err as Error).message})`)
+  }
+  // A JSON file of another kind next to the model (e.g. data) is not an error: not our card.
+  if (
+    typeof raw !== 'object' ||
+    raw === null ||
+    (raw as { format?: unknown }).format !== 'framewise-model-card'
+  )
+    return null
+  const parsed = modelCardSchema.safeParse(raw)
+  if (!parsed.success)
+    throw new DataError(file, `invalid model card: ${z.prettifyError(parsed.error)}`)
+  return parsed.data
+}
+
+export interface ExportTaggerInput {
+  /** The tagger architecture. */
+  config: TaggerConfig
+  /** Flat parameters (layout of models/params.ts). */
+  params: Float32Array
+  /** The features the model was trained on; global normalisation goes into the graph. */
+  spec: FeatureSpec
+  /** Class names, output order. */
+  classes: string[]
+  /** Frames → segments settings to ship with the model. */
+  postprocess?: PostProcessInput
+  /** Validation metrics of this checkpoint, for the card. */
+  metrics?: Record<string, unknown>
+  /** Training-run id. */
+  runId?: string | null
+}
+
+export interface ExportResult {
+  /** The .onnx file written. */
+  modelPath: string
+  /** The model card written next to it. */
+  cardPath: string
+  /** Size of the .onnx file. */
+  bytes: number
+  card: ModelCard
+}
+
+/**
+ * Writes `modelPath` (ONNX, output `probabilities`) and its card `<stem>.json`, atomically.
+ * With a 'global' normalisation the graph normalises and the stored spec says 'none', so the
+ * features extracted from the stored spec are the graph's raw input.
+ */
+export async function exportTagger(
+  modelPath: string,
+  input: ExportTaggerInput,
+): Promise<ExportResult> {
+  const { config, params, classes } = input
+  if (classes.length !== config.numClasses)
+    throw new RangeError(
+      `${classes.length} class names for a model with ${config.numClasses} outputs`,
+    )
+  classesSchema.parse(classes)
+  const layoutSize = paramLayout(config).size
+  if (params.length !== layoutSize)
+    throw new RangeError(`params has ${params.length} values, the config needs ${layoutSize}`)
+  let spec = featureSpecSchema.parse(input.spec)
+  let norm: GraphNormalisation | undefined
+  if (spec.normalization.mode === 'global') {
+    const { mean, std } = spec.normalization
+    if (mean.length !== config.inputSize || std.length !== config.inputSize)
+      throw new RangeError(
+        `global normalisation has ${mean.length} means for ${config.inputSize} features`,
+      )
+    norm = { mean: Float32Array.from(mean), std: Float32Array.from(std) }
+    spec = { ...spec, normalization: { mode: 'none' } }
+  }
+  const F = featureCount(spec)
+  if (F !== null && F !== config.inputSize)
+    throw new RangeError(`the FeatureSpec gives ${F} features, the model takes ${config.inputSize}`)
+  const meta: ModelMetadata = {
+    classes: [...classes],
+    features: spec,
+    postprocess: postProcessSchema.parse(input.postprocess ?? {}),
+    runId: input.runId ?? null,
+    output: 'probabilities',
+  }
+  const bytes = encodeModel(
+    taggerGraph(config, params, norm),
+    metadataProps(meta),
+    PRODUCER_VERSION,
+  )
+  const card: ModelCard = {
+    format: 'framewise-model-card',
+    version: 1,
+    model: path.basename(modelPath),
+    modelBytes: bytes.length,
+    producer: { name: PRODUCER_NAME, version: PRODUCER_VERSION },
+    created: new Date().toISOString(),
+    runId: meta.runId,
+    tagger: {
+      cell: config.cell,
+      inputSize: config.inputSize,
+      hiddenSize: config.hiddenSize,
+      numLayers: config.numLayers,
+      numClasses: config.numClasses,
+      bidirectional: config.bidirectional,
+      parameters: layoutSize,
+    },
+    classes: meta.classes,
+    features: meta.features,
+    postprocess: meta.postprocess,
+    output: meta.output,
+    metrics: input.metrics ?? {},
+  }
+  const cardPath = cardPathOf(modelPath)
+  if (cardPath === modelPath) throw new RangeError('the model file must not end in .json')
+  await writeFileAtomic(modelPath, bytes)
+  await writeJsonAtomic(cardPath, card)
+  return { modelPath, cardPath, bytes: bytes.length, card }
+}
