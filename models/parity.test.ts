@@ -8,7 +8,14 @@ import { tsKernels, tsKernels64 } from './kernels-ts'
 import type { FloatArray, Kernels } from './kernels'
 import { crossEntropy } from './loss'
 import type { CellType, TaggerConfig } from './params'
-import { allocWorkspace, createTagger, taggerBackward, taggerForward } from './tagger'
+import {
+  allocState,
+  allocWorkspace,
+  createTagger,
+  taggerBackward,
+  taggerForward,
+  type TaggerState,
+} from './tagger'
 import {
   checkTensor,
   float32FromBytes,
@@ -79,6 +86,10 @@ interface MaskedFixture {
   logits: number[][][]
   loss: number
   grads: Record<string, number[]>
+  bidirectional: boolean
+  /** Initial forward state (L, B, H): the TBPTT carry. */
+  h0?: number[][][]
+  c0?: number[][][] | null
 }
 
 function runMasked<A extends FloatArray>(fix: MaskedFixture, k: Kernels<A>) {
@@ -88,7 +99,7 @@ function runMasked<A extends FloatArray>(fix: MaskedFixture, k: Kernels<A>) {
     hiddenSize: fix.H,
     numLayers: fix.L,
     numClasses: fix.C,
-    bidirectional: true,
+    bidirectional: fix.bidirectional,
     dropout: 0,
   }
   const { T, C } = fix
@@ -103,7 +114,15 @@ function runMasked<A extends FloatArray>(fix: MaskedFixture, k: Kernels<A>) {
   const labels = new Int32Array(T * B)
   for (let b = 0; b < B; b++) for (let t = 0; t < T; t++) labels[t * B + b] = fix.labels[b][t]
   const ws = allocWorkspace(cfg, k, T, B)
-  taggerForward(ws, x, lengths, T, m, k)
+  let state: TaggerState<A> | null = null
+  if (fix.h0) {
+    state = allocState(cfg, k, B)
+    for (let l = 0; l < fix.L; l++) {
+      state.h[l].set(fix.h0[l].flat().map(Math.fround))
+      if (fix.c0) state.c![l].set(fix.c0[l].flat().map(Math.fround))
+    }
+  }
+  taggerForward(ws, x, lengths, T, m, k, { state })
   const r = crossEntropy(ws.dlogits, ws.logits, labels, lengths, T, B, C, {
     classWeights: fix.class_weights,
   })
@@ -144,6 +163,25 @@ describe('PyTorch parity, 2-layer BiRNN taggers on packed variable-length batche
       const worst = Math.max(...checks.map((c) => c.maxDiff))
       console.log(`${cell} float32 worst maxdiff ${worst.toExponential(2)}`)
       for (const c of checks) expect(c.maxDiff, c.name).toBeLessThan(1e-5)
+    })
+  }
+})
+
+describe('PyTorch parity, TBPTT carry: unidirectional 2-layer taggers started from (h0, c0)', () => {
+  const all = readJson('fixture_state.json') as Record<string, MaskedFixture>
+  for (const cell of ['lstm', 'gru']) {
+    const fix = all[cell]
+    for (const n in fix.params) fix.params[n] = fix.params[n].map(Math.fround)
+    fix.input = fix.input.map((rows) => rows.map((r) => r.map(Math.fround)))
+    it(`${cell}: logits, loss and every gradient match (float64 < 1e-12, float32 < 1e-5)`, () => {
+      const c64 = runMasked(fix, tsKernels64)
+      const c32 = runMasked(fix, tsKernels)
+      expect(c64.length).toBe(2 + 4 * fix.L + 2)
+      for (const c of c64) expect(c.maxDiff, c.name).toBeLessThan(1e-12)
+      for (const c of c32) expect(c.maxDiff, c.name).toBeLessThan(1e-5)
+      const worst = (cs: typeof c64): string =>
+        Math.max(...cs.map((c) => c.maxDiff)).toExponential(2)
+      console.log(`${cell} from (h0, c0): worst maxdiff f64 ${worst(c64)}, f32 ${worst(c32)}`)
     })
   }
 })
