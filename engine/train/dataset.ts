@@ -1,0 +1,145 @@
+/**
+ * Dataset assembly: labelled files → per-file features + frame labels, split into training and
+ * validation *by file* (seeded), with global normalisation statistics computed on the training
+ * files only (so validation measures generalisation to unseen recordings honestly).
+ */
+import type { Segment } from '../api'
+import { DataError } from '../errors'
+import { extractFileFeatures, type FeatureMatrix } from '../features/extract'
+import { RunningStats, standardize } from '../features/normalize'
+import type { FeatureSpec } from '../features/spec'
+import { Rng } from '../../models/rng'
+import type { Sequence, TrainData } from './loop'
+
+/** Where a file's labels come from: segments in seconds, or one label per CSV row. */
+export type LabelSource = { kind: 'segments'; segments: Segment[] } | { kind: 'rows'; labels: (string | null)[] }
+
+export interface DataFile {
+  /** Display name (relative path). */
+  name: string
+  /** Absolute path of the media file. */
+  path: string
+  labels: LabelSource
+}
+
+/** How label names map to model classes. */
+export interface ClassMap {
+  /** Model classes in output order. */
+  names: string[]
+  /** Class of frames no segment covers, or null: such frames are ignored (partial labelling). */
+  background: string | null
+  /** Labels whose frames never count (not model classes). */
+  ignore: string[]
+}
+
+/**
+ * Frame labels by the frame-centre rule: frame t gets the label of the segment containing its
+ * centre time (start ≤ t < end; the segment starting last wins where segments overlap), else
+ * the background class, else −1 (ignored). Labels in `ignore` give −1.
+ */
+export function frameLabels(segments: Segment[], frameTimes: Float64Array, classes: ClassMap, file: string): Int32Array {
+  const index = new Map(classes.names.map((n, i) => [n, i]))
+  const fill = classes.background === null ? -1 : (index.get(classes.background) ?? -1)
+  const out = new Int32Array(frameTimes.length).fill(fill)
+  const sorted = [...segments].sort((a, b) => a.start - b.start)
+  for (const s of sorted) {
+    const ignored = classes.ignore.includes(s.label)
+    const k = ignored ? -1 : index.get(s.label)
+    if (k === undefined) throw new DataError(file, `unknown label class '${s.label}' (classes: ${classes.names.join(', ')})`)
+    // frameTimes ascend: binary search the first centre ≥ start
+    let lo = 0
+    let hi = frameTimes.length
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1
+      if (frameTimes[mid] < s.start) lo = mid + 1
+      else hi = mid
+    }
+    for (let t = lo; t < frameTimes.length && frameTimes[t] < s.end; t++) out[t] = k
+  }
+  return out
+}
+
+/** Per-row labels (CSV label column) → frame labels: each frame takes its centre row's label. */
+export function rowFrameLabels(rows: (string | null)[], frames: number, hop: number, frameLength: number, classes: ClassMap, file: string): Int32Array {
+  const index = new Map(classes.names.map((n, i) => [n, i]))
+  const fill = classes.background === null ? -1 : (index.get(classes.background) ?? -1)
+  const out = new Int32Array(frames)
+  for (let t = 0; t < frames; t++) {
+    const row = Math.min(rows.length - 1, t * hop + Math.floor((frameLength - 1) / 2))
+    const label = rows[row]
+    if (label === null || label === '') out[t] = fill
+    else if (classes.ignore.includes(label)) out[t] = -1
+    else {
+      const k = index.get(label)
+      if (k === undefined) throw new DataError(file, `unknown label class '${label}' in row ${row + 1}`)
+      out[t] = k
+    }
+  }
+  return out
+}
+
+/** Indices of the validation files: a seeded shuffle; at least one file on each side when possible. */
+export function splitByFile(n: number, valFraction: number, seed: number): { train: number[]; val: number[] } {
+  const order = new Rng(seed).shuffle(Array.from({ length: n }, (_, i) => i))
+  let nVal = Math.round(valFraction * n)
+  if (valFraction > 0 && n >= 2) nVal = Math.min(n - 1, Math.max(1, nVal))
+  else nVal = 0
+  const val = order.slice(0, nVal).sort((a, b) => a - b)
+  const train = order.slice(nVal).sort((a, b) => a - b)
+  return { train, val }
+}
+
+export interface AssembleOptions {
+  seed: number
+  valFraction: number
+  /** Cache folder for base features. */
+  cacheDir?: string
+  signal?: AbortSignal
+  onProgress?: (fraction: number, message: string) => void
+}
+
+export interface AssembledData {
+  data: TrainData
+  /** The spec the model must carry: with the training set's mean/std when normalisation is global. */
+  spec: FeatureSpec
+  files: { train: string[]; val: string[] }
+}
+
+export async function assembleDataset(files: DataFile[], spec: FeatureSpec, classes: ClassMap, opts: AssembleOptions): Promise<AssembledData> {
+  if (files.length === 0) throw new DataError('dataset', 'no labelled files to train on')
+  const global = spec.normalization.mode === 'global'
+  const extractSpec = (global ? { ...spec, normalization: { mode: 'none' } } : spec) as FeatureSpec
+  const sequences: Sequence[] = []
+  for (let i = 0; i < files.length; i++) {
+    const f = files[i]
+    opts.signal?.throwIfAborted()
+    const base = i / files.length
+    const m: FeatureMatrix = await extractFileFeatures(f.path, extractSpec, {
+      cacheDir: opts.cacheDir,
+      signal: opts.signal,
+      onProgress: (p) => opts.onProgress?.(base + p / files.length, `features of ${f.name}`),
+    })
+    const labels =
+      f.labels.kind === 'segments'
+        ? frameLabels(f.labels.segments, m.frameTimes, classes, f.name)
+        : rowFrameLabels(f.labels.labels, m.frames, spec.hopLength, spec.frameLength, classes, f.name)
+    sequences.push({ name: f.name, x: m.data, labels })
+  }
+  const F = sequences[0].x.length / Math.max(1, sequences[0].labels.length)
+  const split = splitByFile(files.length, opts.valFraction, opts.seed)
+  const train = split.train.map((i) => sequences[i])
+  const val = split.val.map((i) => sequences[i])
+  let finalSpec = spec
+  if (global) {
+    const stats = new RunningStats(F)
+    for (const s of train) stats.add(s.x, s.labels.length)
+    const { mean, std } = stats.result()
+    for (const s of sequences) s.x = standardize(s.x, F, mean, std)
+    finalSpec = { ...spec, normalization: { mode: 'global', mean, std } } as FeatureSpec
+  }
+  return {
+    data: { F, classes: classes.names, train, val },
+    spec: finalSpec,
+    files: { train: train.map((s) => s.name), val: val.map((s) => s.name) },
+  }
+}
