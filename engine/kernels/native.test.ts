@@ -257,6 +257,36 @@ describe.skipIf(!haveNative)('native kernels', () => {
         })
       }
 
+      it('backward steps may write dGates/dGx exactly over the gates (read before write)', () => {
+        const r = rng(77)
+        const [B, H] = [5, 37]
+        const s = B * H
+        // LSTM: in place vs a separate dGates buffer must agree bit for bit
+        const gates = randArray(4 * s + 8, r, 0.01, 0.99)
+        const [cp, c, dh] = [randArray(s, r), randArray(s, r), randArray(s, r)]
+        const dc0 = randArray(s, r)
+        const apart = new Float32Array(4 * s + 8)
+        const dcA = dc0.slice()
+        k.lstmBackwardStep(B, H, gates, 8, cp, 0, c, 0, dh, 0, dcA, 0, apart, 8)
+        const inPlace = gates.slice()
+        const dcB = dc0.slice()
+        k.lstmBackwardStep(B, H, inPlace, 8, cp, 0, c, 0, dh, 0, dcB, 0, inPlace, 8)
+        expect(maxAbsDiff(inPlace.subarray(8), apart.subarray(8))).toBe(0)
+        expect(maxAbsDiff(dcA, dcB)).toBe(0)
+        // GRU: dGx over gates
+        const g3 = randArray(3 * s, r, 0.01, 0.99)
+        const [hn, hp] = [randArray(s, r), randArray(s, r)]
+        const [dxA, dqA] = [new Float32Array(3 * s), new Float32Array(3 * s)]
+        const dpA = new Float32Array(s)
+        k.gruBackwardStep(B, H, g3, 0, hn, 0, hp, 0, dh, 0, dxA, 0, dqA, 0, dpA, 0)
+        const g3b = g3.slice()
+        const [dqB, dpB] = [new Float32Array(3 * s), new Float32Array(s)]
+        k.gruBackwardStep(B, H, g3b, 0, hn, 0, hp, 0, dh, 0, g3b, 0, dqB, 0, dpB, 0)
+        expect(maxAbsDiff(g3b, dxA)).toBe(0)
+        expect(maxAbsDiff(dqB, dqA)).toBe(0)
+        expect(maxAbsDiff(dpB, dpA)).toBe(0)
+      })
+
       it('rejects out-of-bounds regions and wrong array types instead of corrupting memory', () => {
         const a = new Float32Array(10)
         const big = () => k.gemm(false, false, 4, 4, 4, a, 0, 4, a, 0, 4, 0, a, 0, 4)
