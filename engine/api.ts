@@ -75,6 +75,47 @@ export interface Waveform {
   max: number[]
 }
 
+/** Waveform min/max of a window of an audio file, from the peaks pyramid level that fits. */
+export interface PeaksWindow {
+  /** Duration of the whole file in seconds. */
+  duration: number
+  sampleRate: number
+  /** Samples summarised by one bucket (a pyramid level: 256 · 4^k). */
+  bucketSize: number
+  /** Start time of the first bucket in seconds (at or before the requested start). */
+  start: number
+  /** bucketSize / sampleRate. */
+  secondsPerBucket: number
+  /** (buckets, 2): min then max of each bucket, in [-1, 1]. */
+  minMax: number[]
+}
+
+/** Channels of a CSV time series over a window, min/max-decimated above the requested points. */
+export interface SeriesWindow {
+  /** Time of the last row plus one interval, seconds. */
+  duration: number
+  /** Rows per second (1 / median interval). */
+  sampleRate: number
+  /** Rows in the whole file. */
+  rows: number
+  /** Channel names, in the order of `values`. */
+  channels: string[]
+  /** [min, max] of each channel over the whole file, for stable y axes. */
+  ranges: [number, number][]
+  /** Row times in seconds, increasing. */
+  times: number[]
+  /** One array per channel, aligned with `times`. */
+  values: number[][]
+}
+
+/** Where the page can stream a media file from (HTTP Range requests supported). */
+export interface MediaSource {
+  /** URL for an <audio> element: `/media?…` in browser mode (token in the query). */
+  url: string
+  /** MIME type from the extension. */
+  mime: string
+}
+
 /** A directory listing for the browser-mode path picker. */
 export interface DirListing {
   dir: string
@@ -121,6 +162,30 @@ export const requestSchemas = {
     .strict(),
   /** Waveform min/max of a media file at about `buckets` buckets over its whole duration. */
   getWaveform: z.object({ media: mediaId, buckets: z.number().int().min(1).max(1_000_000), jobId }).strict(),
+  /** Waveform peaks of an audio file over [start, end) seconds at about `pixels` buckets. */
+  getPeaks: z
+    .object({
+      media: mediaId,
+      start: z.number().finite().nonnegative(),
+      end: z.number().finite().nonnegative(),
+      pixels: z.number().int().min(1).max(65_536),
+      jobId,
+    })
+    .strict()
+    .refine((r) => r.end >= r.start, { message: 'end is before start' }),
+  /** Channels of a CSV series over [start, end) seconds, at most about `points` points each. */
+  getSeries: z
+    .object({
+      media: mediaId,
+      start: z.number().finite().nonnegative(),
+      end: z.number().finite().nonnegative(),
+      points: z.number().int().min(2).max(200_000),
+      jobId,
+    })
+    .strict()
+    .refine((r) => r.end >= r.start, { message: 'end is before start' }),
+  /** A URL the page can play an audio file of the project from. */
+  getMediaSource: z.object({ media: mediaId }).strict(),
   /** Abort a running job; unknown or finished jobs are ignored. */
   cancelJob: z.object({ jobId }).strict(),
   /** List a directory (browser-mode path picker). */
@@ -140,6 +205,9 @@ export interface Results {
   getLabels: LabelsView
   saveLabels: LabelsView
   getWaveform: Waveform
+  getPeaks: PeaksWindow
+  getSeries: SeriesWindow
+  getMediaSource: MediaSource
   cancelJob: { cancelled: boolean }
   listDir: DirListing
 }

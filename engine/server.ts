@@ -6,12 +6,13 @@
  * server (so a DNS-rebinding page on another name is refused). Everything else gets 403.
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto'
-import { promises as fs } from 'node:fs'
+import { createReadStream, promises as fs } from 'node:fs'
 import http from 'node:http'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { WebSocketServer, type WebSocket } from 'ws'
 import { Service } from './service'
+import { audioMime } from './views'
 
 export interface ServerOptions {
   /** TCP port; 0 picks a free one. */
@@ -56,10 +57,13 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const rendererDir = path.resolve(options.rendererDir ?? defaultRendererDir())
   const token = options.token ?? randomBytes(32).toString('hex')
   const clients = new Set<WebSocket>()
-  const service = new Service((event, ...args) => {
-    const message = JSON.stringify({ event, args })
-    for (const ws of clients) ws.send(message)
-  })
+  const service = new Service(
+    (event, ...args) => {
+      const message = JSON.stringify({ event, args })
+      for (const ws of clients) ws.send(message)
+    },
+    { mediaUrl: (id) => `/media?id=${encodeURIComponent(id)}&token=${token}` },
+  )
   if (options.project) {
     const opened = await service.call('openProject', { dir: options.project })
     if (!opened.ok) throw new Error(opened.error.message)
@@ -87,6 +91,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     if (!allowedHosts().includes(req.headers.host ?? '')) return deny(res, 'unknown Host')
     if (req.method !== 'GET' && req.method !== 'HEAD') return deny(res, 'method not allowed', 405)
     const url = new URL(req.url ?? '/', `http://${HOST}`)
+    if (url.pathname === '/media') return serveMedia(req, res, url)
     const rel = url.pathname === '/' ? 'index.html' : decodeURIComponent(url.pathname).replace(/^\/+/, '')
     const file = path.resolve(rendererDir, rel)
     if (!file.startsWith(rendererDir + path.sep)) return deny(res, 'outside the app', 404)
@@ -101,6 +106,44 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     })
     res.end(req.method === 'HEAD' ? undefined : body)
   })
+
+  /**
+   * Audio for the page's <audio> element: this run's token, and only a media file of the open
+   * project (resolved by the project store, never a path from the URL). Single byte ranges are
+   * honoured so the element can seek.
+   */
+  async function serveMedia(req: http.IncomingMessage, res: http.ServerResponse, url: URL): Promise<void> {
+    if (!sameToken(url.searchParams.get('token') ?? '', token)) return deny(res, 'token required')
+    let file: string
+    try {
+      file = service.project.mediaPath(url.searchParams.get('id') ?? '')
+    } catch {
+      return deny(res, 'not a media file of the open project', 404)
+    }
+    const mime = audioMime(file)
+    const size = mime ? await fs.stat(file).then((s) => (s.isFile() ? s.size : null), () => null) : null
+    if (!mime || size === null) return deny(res, 'not found', 404)
+    const headers: http.OutgoingHttpHeaders = {
+      'Content-Type': mime,
+      'Accept-Ranges': 'bytes',
+      'X-Content-Type-Options': 'nosniff',
+      'Cache-Control': 'no-store',
+    }
+    const range = parseRange(req.headers.range, size)
+    if (range === 'invalid') {
+      res.writeHead(416, { 'Content-Range': `bytes */${size}` })
+      return void res.end()
+    }
+    const [first, last] = range ?? [0, size - 1]
+    if (range) headers['Content-Range'] = `bytes ${first}-${last}/${size}`
+    headers['Content-Length'] = String(size === 0 ? 0 : last - first + 1)
+    res.writeHead(range ? 206 : 200, headers)
+    if (req.method === 'HEAD' || size === 0) return void res.end()
+    const stream = createReadStream(file, { start: first, end: last })
+    stream.on('error', () => res.destroy())
+    res.on('close', () => stream.destroy())
+    stream.pipe(res)
+  }
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: 256 * 1024 * 1024 })
   server.on('upgrade', (req, socket, head) => {
@@ -156,6 +199,24 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
 function deny(res: http.ServerResponse, why: string, status = 403): void {
   res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8' })
   res.end(why)
+}
+
+/** A single `bytes=a-b`, `a-` or `-n` range → [first, last]; null without a header. */
+export function parseRange(header: string | undefined, size: number): [number, number] | null | 'invalid' {
+  if (!header) return null
+  const m = /^bytes=(\d*)-(\d*)$/.exec(header.trim())
+  if (!m || (m[1] === '' && m[2] === '')) return 'invalid'
+  let first: number
+  let last: number
+  if (m[1] === '') {
+    first = Math.max(0, size - Number(m[2]))
+    last = size - 1
+  } else {
+    first = Number(m[1])
+    last = m[2] === '' ? size - 1 : Math.min(Number(m[2]), size - 1)
+  }
+  if (first > last || first >= size) return 'invalid'
+  return [first, last]
 }
 
 function sameToken(given: string, token: string): boolean {

@@ -17,7 +17,8 @@ import {
 } from './api'
 import { DataError } from './errors'
 import { Jobs } from './jobs'
-import { Project } from './project/store'
+import { mediaKind, Project } from './project/store'
+import { audioMime, peaksWindow, seriesWindow } from './views'
 import { waveform } from './waveform'
 
 type Handlers = {
@@ -26,11 +27,23 @@ type Handlers = {
 
 export type EventSink = <E extends EventName>(event: E, ...args: Events[E]) => void
 
+export interface ServiceOptions {
+  /**
+   * URL the page plays a project media file from; each transport serves it its own way
+   * (browser mode: server.ts's token-guarded `/media` route; Electron: a custom protocol, not
+   * registered yet). Without it, playback is unavailable.
+   */
+  mediaUrl?: (id: string) => string
+}
+
 export class Service {
   #project: Project | null = null
   readonly jobs: Jobs
 
-  constructor(emit: EventSink) {
+  constructor(
+    emit: EventSink,
+    private readonly options: ServiceOptions = {},
+  ) {
     this.jobs = new Jobs((p) => emit('progress', p))
   }
 
@@ -63,6 +76,23 @@ export class Service {
     getWaveform: ({ media, buckets, jobId }) => {
       const file = this.project.mediaPath(media)
       return this.jobs.run(jobId, (ctx) => waveform(file, this.project.cacheDir('peaks'), buckets, ctx))
+    },
+    getPeaks: ({ media, start, end, pixels, jobId }) => {
+      const file = this.project.mediaPath(media)
+      if (mediaKind(file) !== 'audio') throw new ApiError('bad-input', `${media}: not an audio file`)
+      return this.jobs.run(jobId, (ctx) => peaksWindow(file, this.project.cacheDir('peaks'), start, end, pixels, ctx))
+    },
+    getSeries: ({ media, start, end, points, jobId }) => {
+      const file = this.project.mediaPath(media)
+      if (mediaKind(file) !== 'series') throw new ApiError('bad-input', `${media}: not a CSV time series`)
+      return this.jobs.run(jobId, (ctx) => seriesWindow(file, start, end, points, ctx))
+    },
+    getMediaSource: async ({ media }) => {
+      const file = this.project.mediaPath(media)
+      const mime = audioMime(file)
+      if (!mime) throw new ApiError('bad-input', `${media}: not an audio file`)
+      if (!this.options.mediaUrl) throw new ApiError('bad-input', 'playback is not available in this mode')
+      return { url: this.options.mediaUrl(media), mime }
     },
     cancelJob: async ({ jobId }) => ({ cancelled: this.jobs.cancel(jobId) }),
     listDir: async ({ dir }) => {

@@ -1,0 +1,89 @@
+/** The browser-mode `/media` route: token, open project's media only, byte ranges. */
+import { promises as fs } from 'node:fs'
+import http from 'node:http'
+import os from 'node:os'
+import path from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { parseRange, startServer, type RunningServer } from './server'
+
+let server: RunningServer
+let root: string
+const audio = Buffer.from('RIFF' + 'x'.repeat(96))
+
+beforeAll(async () => {
+  root = await fs.mkdtemp(path.join(os.tmpdir(), 'fw-media-'))
+  await fs.mkdir(path.join(root, 'renderer'))
+  await fs.writeFile(path.join(root, 'renderer/index.html'), '<!doctype html><title>t</title>')
+  await fs.writeFile(path.join(root, 'a.wav'), audio)
+  await fs.writeFile(path.join(root, 'secret.wav'), audio)
+  server = await startServer({ rendererDir: path.join(root, 'renderer') })
+  const created = await server.service.call('createProject', { dir: path.join(root, 'project') })
+  expect(created.ok).toBe(true)
+  expect((await server.service.call('addMedia', { paths: [path.join(root, 'a.wav')] })).ok).toBe(true)
+})
+afterAll(async () => {
+  await server.close()
+  await fs.rm(root, { recursive: true, force: true })
+})
+
+function get(query: string, headers: Record<string, string> = {}): Promise<{ status: number; body: Buffer; headers: http.IncomingHttpHeaders }> {
+  return new Promise((resolve, reject) => {
+    http
+      .get({ host: '127.0.0.1', port: server.port, path: `/media?${query}`, headers: { Host: `127.0.0.1:${server.port}`, ...headers } }, (res) => {
+        const chunks: Buffer[] = []
+        res.on('data', (c: Buffer) => chunks.push(c))
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks), headers: res.headers }))
+      })
+      .on('error', reject)
+  })
+}
+
+describe('/media', () => {
+  it('serves project audio with the token, whole or by range', async () => {
+    const src = await server.service.call('getMediaSource', { media: '../a.wav' })
+    if (!src.ok) throw new Error(src.error.message)
+    const url = (src.result as { url: string }).url
+    const query = url.slice(url.indexOf('?') + 1)
+    const whole = await get(query)
+    expect(whole.status).toBe(200)
+    expect(whole.headers['content-type']).toBe('audio/wav')
+    expect(whole.body.equals(audio)).toBe(true)
+    const part = await get(query, { Range: 'bytes=4-9' })
+    expect(part.status).toBe(206)
+    expect(part.headers['content-range']).toBe(`bytes 4-9/${audio.length}`)
+    expect(part.body.toString()).toBe('xxxxxx')
+    expect((await get(query, { Range: 'bytes=500-' })).status).toBe(416)
+  })
+
+  it('refuses without the token, with a wrong one, and for files that are not project media', async () => {
+    const id = encodeURIComponent('../a.wav')
+    expect((await get(`id=${id}`)).status).toBe(403)
+    expect((await get(`id=${id}&token=${'0'.repeat(64)}`)).status).toBe(403)
+    for (const other of ['../secret.wav', path.join(root, 'secret.wav'), 'framewise.json', '../renderer/index.html'])
+      expect((await get(`id=${encodeURIComponent(other)}&token=${server.token}`)).status).toBe(404)
+    const foreignHost = await new Promise<number>((resolve) =>
+      http.get({ host: '127.0.0.1', port: server.port, path: `/media?id=${id}&token=${server.token}`, headers: { Host: 'evil.test' } }, (res) => {
+        res.resume()
+        resolve(res.statusCode ?? 0)
+      }),
+    )
+    expect(foreignHost).toBe(403)
+  })
+})
+
+describe('parseRange', () => {
+  it.each([
+    [undefined, null],
+    ['bytes=0-9', [0, 9]],
+    ['bytes=5-', [5, 99]],
+    ['bytes=-10', [90, 99]],
+    ['bytes=90-500', [90, 99]],
+    ['bytes=100-', 'invalid'],
+    ['bytes=9-3', 'invalid'],
+    ['bytes=0-1,4-5', 'invalid'],
+    ['items=0-1', 'invalid'],
+    ['bytes=-', 'invalid'],
+  ] as const)('%s → %j', (header, expected) => {
+    expect(parseRange(header, 100)).toEqual(expected)
+  })
+})

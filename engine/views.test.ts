@@ -1,0 +1,134 @@
+/** The view requests (getPeaks, getSeries, getMediaSource) through Service.call, as the renderer sends them. */
+import { promises as fs } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import type { PeaksWindow, SeriesWindow } from './api'
+import { Service } from './service'
+
+let dir: string
+let service: Service
+beforeEach(async () => {
+  dir = await fs.mkdtemp(path.join(os.tmpdir(), 'fw-views-'))
+  service = new Service(() => {}, { mediaUrl: (id) => `/media?id=${encodeURIComponent(id)}` })
+  await fs.writeFile(path.join(dir, 'tone.wav'), wav(4, 8000))
+  // 1000 rows at 100 Hz; channel a is a ramp 0..999, b has one spike at row 500.
+  const rows = ['time,a,b', ...Array.from({ length: 1000 }, (_, i) => `${i / 100},${i},${i === 500 ? 50 : 0}`)]
+  await fs.writeFile(path.join(dir, 'imu.csv'), rows.join('\n') + '\n')
+  await ok('createProject', { dir })
+  await ok('addMedia', { paths: ['tone.wav', 'imu.csv'] })
+})
+afterEach(async () => {
+  await fs.rm(dir, { recursive: true, force: true })
+})
+
+async function ok<T>(method: string, params: unknown): Promise<T> {
+  const r = await service.call(method, params)
+  if (!r.ok) throw new Error(r.error.message)
+  return r.result as T
+}
+
+/** 16-bit mono WAV: first half silent, second half full-scale ±0.5 square wave. */
+function wav(seconds: number, rate: number): Buffer {
+  const n = seconds * rate
+  const b = Buffer.alloc(44 + 2 * n)
+  b.write('RIFF', 0)
+  b.writeUInt32LE(36 + 2 * n, 4)
+  b.write('WAVEfmt ', 8)
+  b.writeUInt32LE(16, 16)
+  b.writeUInt16LE(1, 20)
+  b.writeUInt16LE(1, 22)
+  b.writeUInt32LE(rate, 24)
+  b.writeUInt32LE(rate * 2, 28)
+  b.writeUInt16LE(2, 32)
+  b.writeUInt16LE(16, 34)
+  b.write('data', 36)
+  b.writeUInt32LE(2 * n, 40)
+  for (let i = n / 2; i < n; i++) b.writeInt16LE(i % 2 ? 16384 : -16384, 44 + 2 * i)
+  return b
+}
+
+describe('getPeaks', () => {
+  it('returns the coarsest level that still gives a bucket per pixel, for the window only', async () => {
+    // 1 s at 8 kHz over 10 px: 800 samples/px → 256-sample buckets (1024 would be too coarse).
+    const w = await ok<PeaksWindow>('getPeaks', { media: 'tone.wav', start: 2.5, end: 3.5, pixels: 10, jobId: 'p1' })
+    expect(w.duration).toBe(4)
+    expect(w.bucketSize).toBe(256)
+    expect(w.start).toBeLessThanOrEqual(2.5)
+    expect(w.start).toBeGreaterThan(2.5 - 256 / 8000)
+    expect(w.minMax.length / 2).toBeGreaterThanOrEqual(Math.floor(8000 / 256))
+    expect(w.minMax.length / 2).toBeLessThanOrEqual(Math.ceil(8000 / 256) + 1)
+    expect(w.minMax[0]).toBe(-0.5)
+    expect(w.minMax[1]).toBe(0.5)
+  })
+
+  it('sees silence before the middle and clamps a window past the end', async () => {
+    const quiet = await ok<PeaksWindow>('getPeaks', { media: 'tone.wav', start: 0, end: 1, pixels: 100, jobId: 'p2' })
+    expect(Math.max(...quiet.minMax.map(Math.abs))).toBe(0)
+    const past = await ok<PeaksWindow>('getPeaks', { media: 'tone.wav', start: 10, end: 20, pixels: 100, jobId: 'p3' })
+    expect(past.minMax).toEqual([])
+    const whole = await ok<PeaksWindow>('getPeaks', { media: 'tone.wav', start: 0, end: 1e9, pixels: 4, jobId: 'p4' })
+    expect(whole.start).toBe(0)
+    expect(whole.minMax.length / 2).toBeGreaterThanOrEqual(4)
+  })
+
+  it('refuses a CSV, an unknown media id, a path outside the project and a reversed window', async () => {
+    const csv = await service.call('getPeaks', { media: 'imu.csv', start: 0, end: 1, pixels: 10, jobId: 'q1' })
+    expect(csv).toMatchObject({ ok: false, error: { code: 'bad-input' } })
+    const other = await service.call('getPeaks', { media: '../etc/passwd', start: 0, end: 1, pixels: 10, jobId: 'q2' })
+    expect(other).toMatchObject({ ok: false, error: { code: 'bad-input' } })
+    const reversed = await service.call('getPeaks', { media: 'tone.wav', start: 2, end: 1, pixels: 10, jobId: 'q3' })
+    expect(reversed).toMatchObject({ ok: false, error: { code: 'invalid-request' } })
+    const extra = await service.call('getPeaks', { media: 'tone.wav', start: 0, end: 1, pixels: 10, jobId: 'q4', path: '/x' })
+    expect(extra).toMatchObject({ ok: false, error: { code: 'invalid-request' } })
+  })
+})
+
+describe('getSeries', () => {
+  it('returns the rows of a window as they are when they fit', async () => {
+    const s = await ok<SeriesWindow>('getSeries', { media: 'imu.csv', start: 1, end: 2, points: 1000, jobId: 's1' })
+    expect(s.channels).toEqual(['a', 'b'])
+    expect(s.rows).toBe(1000)
+    expect(s.sampleRate).toBeCloseTo(100, 6)
+    expect(s.duration).toBeCloseTo(10, 6)
+    expect(s.ranges).toEqual([
+      [0, 999],
+      [0, 50],
+    ])
+    // Rows from the one before the window to the first at or after its end, so lines reach both edges.
+    expect(s.times[0]).toBeCloseTo(0.99, 9)
+    expect(s.times.at(-1)).toBeCloseTo(2, 9)
+    expect(s.values[0]).toEqual(s.times.map((t) => Math.round(t * 100)))
+  })
+
+  it('decimates to min/max pairs above the point budget without losing a spike', async () => {
+    const s = await ok<SeriesWindow>('getSeries', { media: 'imu.csv', start: 0, end: 10, points: 20, jobId: 's2' })
+    expect(s.times).toHaveLength(20)
+    for (let i = 1; i < s.times.length; i++) expect(s.times[i]).toBeGreaterThan(s.times[i - 1])
+    expect(Math.max(...s.values[1])).toBe(50)
+    expect(s.values[0][0]).toBe(0)
+    expect(Math.max(...s.values[0])).toBe(999)
+  })
+
+  it('refuses an audio file', async () => {
+    const r = await service.call('getSeries', { media: 'tone.wav', start: 0, end: 1, points: 10, jobId: 's3' })
+    expect(r).toMatchObject({ ok: false, error: { code: 'bad-input' } })
+  })
+})
+
+describe('getMediaSource', () => {
+  it('gives the transport URL and MIME type of project audio only', async () => {
+    expect(await ok('getMediaSource', { media: 'tone.wav' })).toEqual({ url: '/media?id=tone.wav', mime: 'audio/wav' })
+    expect(await service.call('getMediaSource', { media: 'imu.csv' })).toMatchObject({ ok: false, error: { code: 'bad-input' } })
+    expect(await service.call('getMediaSource', { media: 'nope.wav' })).toMatchObject({ ok: false, error: { code: 'bad-input' } })
+  })
+
+  it('says so where the transport cannot serve media', async () => {
+    const bare = new Service(() => {})
+    await bare.call('openProject', { dir })
+    expect(await bare.call('getMediaSource', { media: 'tone.wav' })).toMatchObject({
+      ok: false,
+      error: { code: 'bad-input', message: expect.stringContaining('playback') },
+    })
+  })
+})

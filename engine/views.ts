@@ -1,0 +1,161 @@
+/**
+ * What the renderer draws, for the visible window only: waveform min/max from the peaks pyramid
+ * (audio/peaks.ts) and min/max-decimated CSV channels (series/csv.ts). Parsed data is kept in a
+ * small in-memory cache per file, so scrolling and zooming ask only for a slice.
+ */
+import { stat } from 'node:fs/promises'
+import type { PeaksWindow, SeriesWindow } from './api'
+import { loadPeaks, pickLevel, queryPeaks, type Peaks } from './audio/peaks'
+import type { JobContext } from './jobs'
+import { readSeriesCsv, type SeriesData } from './series/csv'
+
+/**
+ * A few parsed files, keyed by path + size + mtime, most recent last. The promise is cached, so
+ * concurrent requests for one file decode it once (loadPeaks' temp file is per process).
+ */
+class FileCache<T> {
+  readonly #entries = new Map<string, Promise<T>>()
+  constructor(private readonly capacity: number) {}
+
+  async get(file: string, load: () => Promise<T>): Promise<T> {
+    const s = await stat(file)
+    const key = `${file}\0${s.size}\0${s.mtimeMs}`
+    let entry = this.#entries.get(key)
+    if (entry) this.#entries.delete(key)
+    else {
+      entry = load()
+      entry.catch(() => this.#entries.delete(key))
+    }
+    this.#entries.set(key, entry)
+    while (this.#entries.size > this.capacity) this.#entries.delete(this.#entries.keys().next().value!)
+    return entry
+  }
+}
+
+const peaksCache = new FileCache<Peaks>(8)
+const seriesCache = new FileCache<SeriesData>(4)
+
+/** Min/max peaks over [start, end) seconds at about `pixels` buckets. */
+export async function peaksWindow(
+  file: string,
+  cacheDir: string,
+  start: number,
+  end: number,
+  pixels: number,
+  ctx: JobContext,
+): Promise<PeaksWindow> {
+  const peaks = await peaksCache.get(file, () =>
+    loadPeaks(file, cacheDir, { signal: ctx.signal, onProgress: (f, m) => ctx.progress(f, m) }),
+  )
+  const duration = peaks.length / peaks.sampleRate
+  const lo = Math.max(0, Math.min(start, duration))
+  const hi = Math.max(lo, Math.min(end, duration))
+  const samplesPerPixel = ((hi - lo) * peaks.sampleRate) / pixels
+  const level = pickLevel(peaks, samplesPerPixel)
+  const w = queryPeaks(peaks, lo, hi, level.bucketSize)
+  ctx.progress(1, 'waveform ready')
+  return {
+    duration,
+    sampleRate: peaks.sampleRate,
+    bucketSize: w.bucketSize,
+    start: w.start,
+    secondsPerBucket: w.bucketSize / peaks.sampleRate,
+    minMax: Array.from(w.minMax, round4),
+  }
+}
+
+/** Peaks are drawn on screens a few hundred pixels tall: 4 decimals keep the JSON small. */
+const round4 = (x: number) => Math.round(x * 1e4) / 1e4
+
+/**
+ * Channels of a CSV over [start, end) seconds. Above `points` rows, each bucket of rows becomes
+ * its min and max (in time order), so peaks survive decimation as in the waveform.
+ */
+export async function seriesWindow(
+  file: string,
+  start: number,
+  end: number,
+  points: number,
+  ctx: JobContext,
+): Promise<SeriesWindow> {
+  // Without a time column rows are one second apart (the project has no series rate setting yet).
+  const data = await seriesCache.get(file, () =>
+    readSeriesCsv(file, { sampleRate: 1, signal: ctx.signal, onProgress: (f, m) => ctx.progress(f, m) }),
+  )
+  const T = data.times.length
+  const C = data.channels.length
+  const duration = T > 0 ? data.times[T - 1] + (data.sampleRate > 0 ? 1 / data.sampleRate : 0) : 0
+  const i0 = Math.max(0, lowerBound(data.times, start) - 1)
+  const i1 = Math.min(T, lowerBound(data.times, end) + 1)
+  const n = i1 - i0
+  const times: number[] = []
+  const values: number[][] = data.channels.map(() => [])
+  if (n <= points) {
+    for (let t = i0; t < i1; t++) {
+      times.push(data.times[t])
+      for (let c = 0; c < C; c++) values[c].push(data.values[t * C + c])
+    }
+  } else {
+    // Two points per bucket; every channel keeps its own min and max, placed at the bucket's
+    // first and middle row times so the x values stay shared and increasing.
+    const buckets = Math.max(1, Math.floor(points / 2))
+    for (let b = 0; b < buckets; b++) {
+      const a = i0 + Math.floor((b * n) / buckets)
+      const z = Math.max(a + 1, i0 + Math.floor(((b + 1) * n) / buckets))
+      times.push(data.times[a], data.times[(a + z) >> 1])
+      for (let c = 0; c < C; c++) {
+        let lo = Infinity
+        let hi = -Infinity
+        for (let t = a; t < z; t++) {
+          const v = data.values[t * C + c]
+          if (v < lo) lo = v
+          if (v > hi) hi = v
+        }
+        values[c].push(lo, hi)
+      }
+    }
+  }
+  let ranges = rangesOf.get(data)
+  if (!ranges) rangesOf.set(data, (ranges = data.channels.map((_, c) => channelRange(data.values, C, c))))
+  ctx.progress(1, 'series ready')
+  return { duration, sampleRate: data.sampleRate, rows: T, channels: data.channels, ranges, times, values }
+}
+
+const rangesOf = new WeakMap<SeriesData, [number, number][]>()
+
+/** First index with times[i] ≥ t. */
+function lowerBound(times: Float64Array, t: number): number {
+  let lo = 0
+  let hi = times.length
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1
+    if (times[mid] < t) lo = mid + 1
+    else hi = mid
+  }
+  return lo
+}
+
+function channelRange(values: Float32Array, C: number, c: number): [number, number] {
+  let lo = Infinity
+  let hi = -Infinity
+  for (let i = c; i < values.length; i += C) {
+    if (values[i] < lo) lo = values[i]
+    if (values[i] > hi) hi = values[i]
+  }
+  return Number.isFinite(lo) ? [lo, hi] : [0, 1]
+}
+
+const MIME: Record<string, string> = {
+  '.wav': 'audio/wav',
+  '.wave': 'audio/wav',
+  '.flac': 'audio/flac',
+  '.mp3': 'audio/mpeg',
+  '.ogg': 'audio/ogg',
+  '.oga': 'audio/ogg',
+}
+
+/** MIME type of an audio file from its extension, or null when it is not one we play. */
+export function audioMime(file: string): string | null {
+  const dot = file.lastIndexOf('.')
+  return dot < 0 ? null : (MIME[file.slice(dot).toLowerCase()] ?? null)
+}
