@@ -42,6 +42,8 @@ interface Entry {
   compute: (fr: Frame, s: Setup, f: AudioFeature, out: Float32Array, o: number) => void
   /** True when it needs the log-mel bands. */
   mel?: boolean
+  /** True when it needs the amplitude spectrum. */
+  amp?: boolean
 }
 
 const MEYDA_WINDOW: Record<AudioSpec['window'], MeydaWindowingFunction> = { hann: 'hanning', hamming: 'hamming', blackman: 'blackman', sine: 'sine' }
@@ -107,6 +109,7 @@ export const FEATURES: Record<AudioFeature['name'], Entry> = {
     },
   },
   spectralCentroid: {
+    amp: true,
     dims: () => 1,
     compute: (fr, s, _f, out, o) => {
       let num = 0
@@ -119,6 +122,7 @@ export const FEATURES: Record<AudioFeature['name'], Entry> = {
     },
   },
   spectralFlatness: {
+    amp: true,
     dims: () => 1,
     compute: (fr, s, _f, out, o) => {
       let logSum = 0
@@ -132,6 +136,7 @@ export const FEATURES: Record<AudioFeature['name'], Entry> = {
     },
   },
   spectralRolloff: {
+    amp: true,
     dims: () => 1,
     compute: (fr, s, f, out, o) => {
       const fraction = f.name === 'spectralRolloff' ? f.fraction : 0.99
@@ -144,6 +149,7 @@ export const FEATURES: Record<AudioFeature['name'], Entry> = {
     },
   },
   spectralFlux: {
+    amp: true,
     dims: () => 1,
     compute: (fr, _s, _f, out, o) => {
       let flux = 0
@@ -191,8 +197,23 @@ export function analysisWindow(spec: AudioSpec): Float64Array {
   return w
 }
 
+/** Which part of the whole signal `samples` holds (workers get only their slice). */
+export interface SignalSlice {
+  /** Index in the whole signal of samples[0]. */
+  origin: number
+  /** Length of the whole signal (zero padding starts there). */
+  length: number
+}
+
+/** The slice of samples frames t0 … t1−1 read (one more frame back for flux). */
+export function frameSpan(spec: AudioSpec, t0: number, t1: number, n: number): [number, number] {
+  const N = spec.frameLength
+  const first = Math.max(0, t0 - 1) * spec.hopLength - N / 2
+  return [Math.max(0, first), Math.min(n, (t1 - 1) * spec.hopLength + N / 2)]
+}
+
 /**
- * Base features of frames t0 … t1−1 of `samples` → (t1 − t0, audioBaseDims) row-major.
+ * Base features of frames t0 … t1−1 of the signal → (t1 − t0, audioBaseDims) row-major.
  * Results do not depend on how the frame range is split (flux looks back one frame itself).
  */
 export function computeAudioFrames(
@@ -201,6 +222,7 @@ export function computeAudioFrames(
   t0: number,
   t1: number,
   onRow?: (done: number) => void,
+  slice: SignalSlice = { origin: 0, length: samples.length },
 ): Float32Array {
   const N = spec.frameLength
   const K = N / 2 + 1
@@ -215,6 +237,7 @@ export function computeAudioFrames(
   }
   const needMel = spec.features.some((f) => FEATURES[f.name].mel)
   const needFlux = spec.features.some((f) => f.name === 'spectralFlux')
+  const needAmp = spec.features.some((f) => FEATURES[f.name].amp)
   const win = analysisWindow(spec)
   const fft = new FFT(N)
   const buf = new Float64Array(N)
@@ -227,7 +250,7 @@ export function computeAudioFrames(
     const start = t * hop - N / 2
     for (let i = 0; i < N; i++) {
       const j = start + i
-      const v = j >= 0 && j < samples.length ? samples[j] : 0
+      const v = j >= 0 && j < slice.length ? samples[j - slice.origin] : 0
       fr.x[i] = v
       buf[i] = v * win[i]
     }
@@ -235,10 +258,9 @@ export function computeAudioFrames(
     for (let k = 0; k < K; k++) {
       const re = spec2[2 * k]
       const im = spec2[2 * k + 1]
-      const p = re * re + im * im
-      fr.power[k] = p
-      fr.amp[k] = Math.sqrt(p)
+      fr.power[k] = re * re + im * im
     }
+    if (needAmp) for (let k = 0; k < K; k++) fr.amp[k] = Math.sqrt(fr.power[k])
   }
   if (needFlux && t0 > 0) {
     load(t0 - 1)

@@ -1,0 +1,86 @@
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { makeWav } from '../audio/testing'
+import { readSeriesCsv } from '../series/csv'
+import { audioBaseFeatures, extractFileFeatures, extractSeriesFeatures } from './extract'
+import { audioFrameCount, computeAudioFrames } from './frames'
+import { parseFeatureSpec, type AudioSpec, type SeriesSpec } from './spec'
+
+const dir = mkdtempSync(join(tmpdir(), 'fw-extract-'))
+const noise = (n: number, seed = 1) => {
+  let s = seed
+  return new Float32Array(n).map(() => ((s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31 - 0.5) * 0.5)
+}
+
+describe('audioBaseFeatures', () => {
+  it('two workers give exactly the rows of a single-thread pass, with progress', async () => {
+    const x = noise(16000 * 40) // 40 s → 4001 frames → worker path
+    const spec = parseFeatureSpec({ kind: 'audio', features: [{ name: 'mfcc', n: 13 }, { name: 'spectralFlux' }] }) as AudioSpec
+    const seen: number[] = []
+    const par = await audioBaseFeatures(x, spec, { workers: 2, onProgress: (f) => seen.push(f) })
+    const T = audioFrameCount(x.length, 160)
+    const ref = computeAudioFrames(x, spec, 0, T)
+    expect(par.length).toBe(ref.length)
+    let d = 0
+    for (let i = 0; i < ref.length; i++) d = Math.max(d, Math.abs(par[i] - ref[i]))
+    expect(d).toBe(0)
+    expect(seen.at(-1)).toBe(1)
+  })
+  it('stops on abort', async () => {
+    const c = new AbortController()
+    c.abort(new Error('cancelled'))
+    const spec = parseFeatureSpec({ kind: 'audio' }) as AudioSpec
+    await expect(audioBaseFeatures(noise(16000 * 40), spec, { signal: c.signal })).rejects.toThrow()
+  })
+})
+
+describe('extractFileFeatures', () => {
+  const wav = join(dir, 'a.wav')
+  writeFileSync(wav, makeWav({ bits: 16, rate: 44100, channels: [Array.from(noise(44100 * 2))] }))
+  it('resamples, adds Δ/ΔΔ, applies per-file CMVN and caches un-normalised features', async () => {
+    const cacheDir = join(dir, 'cache')
+    const spec = parseFeatureSpec({ kind: 'audio' })
+    const a = await extractFileFeatures(wav, spec, { cacheDir })
+    expect(a.frames).toBe(audioFrameCount(32000, 160))
+    expect(a.dims).toBe(39)
+    expect(a.names.slice(12, 15)).toEqual(['mfcc12', 'd_mfcc0', 'd_mfcc1'])
+    expect(a.frameTimes[100]).toBeCloseTo(1, 12)
+    // per-file CMVN: each column has mean 0 and std 1
+    for (const f of [0, 13, 38]) {
+      let m = 0
+      let v = 0
+      for (let t = 0; t < a.frames; t++) m += a.data[t * 39 + f] / a.frames
+      for (let t = 0; t < a.frames; t++) v += (a.data[t * 39 + f] - m) ** 2 / a.frames
+      expect(m).toBeCloseTo(0, 4)
+      expect(Math.sqrt(v)).toBeCloseTo(1, 3)
+    }
+    expect(readdirSync(cacheDir)).toHaveLength(1)
+    // Same extraction, different normalisation: served from the same cache entry.
+    const b = await extractFileFeatures(wav, parseFeatureSpec({ kind: 'audio', normalization: { mode: 'none' } }), { cacheDir })
+    expect(readdirSync(cacheDir)).toHaveLength(1)
+    expect(b.specHash).not.toBe(a.specHash)
+  })
+})
+
+describe('series features', () => {
+  const csv = join(dir, 's.csv')
+  writeFileSync(csv, 'time,a,b\n' + Array.from({ length: 10 }, (_, i) => `${i / 10},${i},${i * i}`).join('\n') + '\n')
+  it('passes rows through as-is, with Δ', async () => {
+    const s = await readSeriesCsv(csv)
+    const f = extractSeriesFeatures(s, parseFeatureSpec({ kind: 'series', deltas: 1, normalization: { mode: 'none' } }) as SeriesSpec)
+    expect(f.names).toEqual(['a', 'b', 'd_a', 'd_b'])
+    expect(f.frames).toBe(10)
+    expect(Array.from(f.data.subarray(5 * 4, 6 * 4))).toEqual([5, 25, 1, 10]) // Δb = (2·(49−9) + (36−16)) / 10
+  })
+  it('computes window statistics per frame', async () => {
+    const s = await readSeriesCsv(csv)
+    const spec = parseFeatureSpec({ kind: 'series', channels: ['a'], frameLength: 4, hopLength: 4, stats: ['mean', 'min', 'max', 'std'], normalization: { mode: 'none' } }) as SeriesSpec
+    const f = extractSeriesFeatures(s, spec)
+    expect(f.frames).toBe(3)
+    expect(Array.from(f.frameTimes)).toEqual([0, 0.4, 0.8])
+    // frame 1: rows 2..5 → a = 2,3,4,5
+    expect(Array.from(f.data.subarray(4, 8))).toEqual([3.5, 2, 5, Math.fround(Math.sqrt(1.25))])
+  })
+})

@@ -1,0 +1,173 @@
+/**
+ * File → (T, F) feature matrix: decode/read, base features (audio: in worker threads, chunk by
+ * chunk), Δ/ΔΔ, normalisation. Un-normalised audio features are cached per file + extraction
+ * hash, so changing only the normalisation (e.g. new global stats) does not recompute them.
+ */
+import { createHash } from 'node:crypto'
+import { availableParallelism } from 'node:os'
+import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises'
+import { basename, extname, join } from 'node:path'
+import { decodeAudio } from '../audio/decode'
+import { DataError } from '../errors'
+import { readSeriesCsv, type SeriesData } from '../series/csv'
+import { appendDeltas } from './deltas'
+import { audioBaseDims, audioFrameCount, computeAudioFrames, frameSpan } from './frames'
+import { normalize } from './normalize'
+import { seriesBaseFeatures } from './series'
+import { extractionHash, featureNames, specHash, type AudioSpec, type FeatureSpec, type SeriesSpec } from './spec'
+import { featurePool } from './pool'
+
+export interface FeatureMatrix {
+  /** (frames, dims) row-major. */
+  data: Float32Array
+  /** T. */
+  frames: number
+  /** F. */
+  dims: number
+  /** Column names (featureNames). */
+  names: string[]
+  /** (T) frame centre times, seconds. */
+  frameTimes: Float64Array
+  /** specHash of the spec used. */
+  specHash: string
+}
+
+export interface ExtractOptions {
+  /** Worker threads for audio; default min(2, cores). 0 computes on this thread. */
+  workers?: number
+  /** Directory for cached un-normalised features; none means no caching. */
+  cacheDir?: string
+  /** Cancels extraction. */
+  signal?: AbortSignal
+  /** Reports progress as a fraction 0..1 and a message. */
+  onProgress?: (fraction: number, message: string) => void
+}
+
+/** Below this many frames (≈ 30 s at 10 ms) worker start-up costs more than it saves. */
+const MIN_FRAMES_FOR_WORKERS = 3000
+/** Frames per worker job (≈ 20 s at 10 ms): small enough for smooth progress and balance. */
+const CHUNK_FRAMES = 2000
+
+/** Base audio features of a signal already at spec.sampleRate → (T, audioBaseDims). */
+export async function audioBaseFeatures(samples: Float32Array, spec: AudioSpec, options: ExtractOptions = {}): Promise<Float32Array> {
+  const T = audioFrameCount(samples.length, spec.hopLength)
+  const F = audioBaseDims(spec)
+  const workers = options.workers ?? Math.min(2, availableParallelism())
+  const report = options.onProgress
+  if (workers < 1 || T < MIN_FRAMES_FOR_WORKERS) {
+    options.signal?.throwIfAborted()
+    return computeAudioFrames(samples, spec, 0, T, (d) => report?.(d / T, 'features'))
+  }
+  const out = new Float32Array(T * F)
+  const jobs: Array<[number, number]> = []
+  for (let t = 0; t < T; t += CHUNK_FRAMES) jobs.push([t, Math.min(T, t + CHUNK_FRAMES)])
+  const done = new Float64Array(jobs.length)
+  const tick = () => report?.(done.reduce((a, b) => a + b, 0) / T, 'features')
+  const pool = featurePool(workers)
+  let next = 0
+  // Two jobs in flight per worker: each worker always has its next slice queued, and at most
+  // 2·workers slices (≈ 20 s of audio each) are copied at a time.
+  const lane = async () => {
+    while (next < jobs.length) {
+      options.signal?.throwIfAborted()
+      const id = next++
+      const [t0, t1] = jobs[id]
+      const [s0, s1] = frameSpan(spec, t0, t1, samples.length)
+      const data = await pool.run({ samples: samples.slice(s0, s1), slice: { origin: s0, length: samples.length }, spec, t0, t1 }, (d) => {
+        done[id] = d
+        tick()
+      })
+      out.set(data, t0 * F)
+      done[id] = t1 - t0
+      tick()
+    }
+  }
+  await Promise.all(Array.from({ length: 2 * workers }, lane))
+  options.signal?.throwIfAborted()
+  return out
+}
+
+/** Δ/ΔΔ and normalisation over base features → the final matrix. */
+export function finishFeatures(base: Float32Array, T: number, spec: FeatureSpec, frameTimes: Float64Array, channels: string[] = []): FeatureMatrix {
+  const names = featureNames(spec, channels)
+  const F = base.length / Math.max(1, T)
+  const data = normalize(appendDeltas(base, T, F, spec.deltas, spec.deltaWidth), names.length, spec.normalization)
+  return { data, frames: T, dims: names.length, names, frameTimes, specHash: specHash(spec) }
+}
+
+export async function extractAudioFeatures(samples: Float32Array, spec: AudioSpec, options: ExtractOptions = {}): Promise<FeatureMatrix> {
+  const base = await audioBaseFeatures(samples, spec, options)
+  const T = audioFrameCount(samples.length, spec.hopLength)
+  const times = Float64Array.from({ length: T }, (_, t) => (t * spec.hopLength) / spec.sampleRate)
+  return finishFeatures(base, T, spec, times)
+}
+
+export function extractSeriesFeatures(series: SeriesData, spec: SeriesSpec): FeatureMatrix {
+  const { base, frames, frameTimes, channels } = seriesBaseFeatures(series, spec)
+  return finishFeatures(base, frames, spec, frameTimes, channels)
+}
+
+/** True for files read as CSV time series (by extension). */
+export const isSeriesFile = (path: string) => ['.csv', '.tsv', '.txt'].includes(extname(path).toLowerCase())
+
+/** Features of one file for a spec, from the cache when valid. */
+export async function extractFileFeatures(path: string, spec: FeatureSpec, options: ExtractOptions = {}): Promise<FeatureMatrix> {
+  if (spec.kind === 'series') {
+    if (!isSeriesFile(path)) throw new DataError(path, 'a series FeatureSpec needs a CSV file')
+    const series = await readSeriesCsv(path, { channels: spec.channels ?? undefined, sampleRate: spec.sampleRate ?? undefined, labelColumn: null, signal: options.signal })
+    return extractSeriesFeatures(series, spec)
+  }
+  if (isSeriesFile(path)) throw new DataError(path, 'an audio FeatureSpec cannot read a CSV file')
+  const F = audioBaseDims(spec)
+  const cache = options.cacheDir ? await cachePath(path, spec, options.cacheDir) : undefined
+  let base = cache ? await readCache(cache, F) : undefined
+  let T: number
+  if (base) T = base.length / F
+  else {
+    const audio = await decodeAudio(path, {
+      sampleRate: spec.sampleRate,
+      channel: spec.channel,
+      signal: options.signal,
+      onProgress: (f, m) => options.onProgress?.(0.3 * f, m),
+    })
+    T = audioFrameCount(audio.samples.length, spec.hopLength)
+    base = await audioBaseFeatures(audio.samples, spec, { ...options, onProgress: (f, m) => options.onProgress?.(0.3 + 0.7 * f, m) })
+    if (cache) await writeCache(cache, base, T, F)
+  }
+  options.onProgress?.(1, 'features')
+  const times = Float64Array.from({ length: T }, (_, t) => (t * spec.hopLength) / spec.sampleRate)
+  return finishFeatures(base, T, spec, times)
+}
+
+async function cachePath(path: string, spec: FeatureSpec, dir: string): Promise<string> {
+  const s = await stat(path)
+  const key = createHash('sha256').update(`${path}\0${s.size}\0${s.mtimeMs}\0${extractionHash(spec)}`).digest('hex').slice(0, 16)
+  return join(dir, `${basename(path)}.${key}.feats`)
+}
+
+/** Cache file: 'FWFT', u32 version 1, u32 T, u32 F, float32 (T, F). */
+async function readCache(path: string, F: number): Promise<Float32Array | undefined> {
+  try {
+    const b = await readFile(path)
+    if (b.toString('latin1', 0, 4) !== 'FWFT' || b.readUInt32LE(4) !== 1 || b.readUInt32LE(12) !== F) return undefined
+    const T = b.readUInt32LE(8)
+    if (b.length !== 16 + T * F * 4) return undefined
+    const out = new Float32Array(T * F)
+    Buffer.from(out.buffer).set(b.subarray(16))
+    return out
+  } catch {
+    return undefined
+  }
+}
+
+async function writeCache(path: string, base: Float32Array, T: number, F: number): Promise<void> {
+  const h = Buffer.alloc(16)
+  h.write('FWFT', 0, 'latin1')
+  h.writeUInt32LE(1, 4)
+  h.writeUInt32LE(T, 8)
+  h.writeUInt32LE(F, 12)
+  await mkdir(join(path, '..'), { recursive: true })
+  const tmp = `${path}.${process.pid}.tmp`
+  await writeFile(tmp, Buffer.concat([h, Buffer.from(base.buffer, base.byteOffset, base.byteLength)]))
+  await rename(tmp, path)
+}
