@@ -1,0 +1,178 @@
+/**
+ * Training a project's labels into a model: the labelled files of one kind become a dataset,
+ * the training runs in its worker, every epoch is recorded (run.json + checkpoint, atomically),
+ * and the best epoch is exported as ONNX with its model card into the run folder.
+ */
+import path from 'node:path'
+import type { LabelClass } from '../api'
+import { DataError } from '../errors'
+import { parseFeatureSpec, type FeatureSpec } from '../features/spec'
+import type { JobContext } from '../jobs'
+import { exportTagger } from '../onnx/metadata'
+import type { Project } from '../project/store'
+import { assembleDataset, type ClassMap, type DataFile } from './dataset'
+import { runTrainingWorker } from './job'
+import type { EpochRecord, TrainProgress } from './loop'
+import { NonFiniteLossError } from './loop'
+import { RunStore, dataHash, newRunId, type RunRecord } from './runs'
+import { parseTrainSettings, type TrainSettings } from './settings'
+
+/** Model classes from project classes: every class but the 'ignore' ones, background included. */
+export function classMapOf(classes: readonly LabelClass[], labelling: 'complete' | 'partial'): ClassMap {
+  const background = classes.find((c) => c.role === 'background')?.name ?? null
+  return {
+    names: classes.filter((c) => c.role !== 'ignore').map((c) => c.name),
+    background: labelling === 'complete' ? background : null,
+    ignore: classes.filter((c) => c.role === 'ignore').map((c) => c.name),
+  }
+}
+
+/**
+ * Post-processing shipped with a trained model (users can change it when predicting):
+ * a median filter over ~50 ms removes single-frame flicker, and segments shorter than half the
+ * shortest labelled event (at most 100 ms) are dropped, as no such events were ever labelled.
+ */
+export function postprocessDefaults(files: DataFile[], classes: ClassMap, spec: FeatureSpec) {
+  const hopSeconds = spec.kind === 'audio' ? spec.hopLength / spec.sampleRate : null
+  const frames = hopSeconds ? Math.max(1, Math.round(0.05 / hopSeconds)) : 1
+  let shortest = Infinity
+  for (const f of files)
+    if (f.labels.kind === 'segments')
+      for (const s of f.labels.segments) if (s.label !== classes.background && s.end > s.start) shortest = Math.min(shortest, s.end - s.start)
+  return {
+    medianFilter: frames % 2 === 1 ? frames : frames + 1,
+    minDuration: Number.isFinite(shortest) ? Math.min(0.1, shortest / 2) : 0,
+    mergeGap: 0,
+    background: classes.background,
+  }
+}
+
+export interface TrainingUpdate {
+  runId: string
+  progress?: TrainProgress
+  epoch?: EpochRecord
+}
+
+export interface ProjectTrainOptions {
+  /** Training settings (defaults for what is missing). */
+  settings?: unknown
+  /** Feature spec override; defaults to the project's, then to the defaults for the media kind. */
+  features?: unknown
+  /** Resume this run from its checkpoint. */
+  resume?: string
+  onUpdate?: (u: TrainingUpdate) => void
+}
+
+/** Train on the project's labelled files; resolves to the finished run record. */
+export async function trainProject(project: Project, ctx: JobContext, opts: ProjectTrainOptions = {}): Promise<RunRecord> {
+  const store = new RunStore(project.dir)
+  const resumeRecord = opts.resume ? await store.read(opts.resume) : null
+  const settings: TrainSettings = resumeRecord ? resumeRecord.settings : parseTrainSettings(opts.settings ?? {})
+  const manifest = project.toJSON()
+  const labelled = (await Promise.all(project.media.map(async (m) => ({ m, labels: await project.readLabels(m.path) })))).filter(
+    (x) => x.labels.segments.length > 0,
+  )
+  if (labelled.length === 0) throw new DataError(project.dir, 'no labelled files: label at least one file before training')
+  const kinds = new Set(labelled.map((x) => x.m.kind))
+  if (kinds.size > 1) throw new DataError(project.dir, 'labelled files mix audio and CSV series; a model takes one kind')
+  const kind = labelled[0].m.kind
+  const specInput = resumeRecord?.features ?? opts.features ?? (Object.keys(manifest.features).length ? manifest.features : { kind })
+  let spec: FeatureSpec
+  try {
+    spec = parseFeatureSpec(specInput)
+  } catch (err) {
+    throw new DataError(project.dir, `invalid feature settings: ${(err as Error).message}`)
+  }
+  if (spec.kind !== kind) throw new DataError(project.dir, `the feature settings are for ${spec.kind}, the labelled files are ${kind}`)
+  const classes = classMapOf(project.classes, manifest.labelling)
+  const files: DataFile[] = labelled.map((x) => ({ name: x.m.path, path: project.mediaPath(x.m.path), labels: { kind: 'segments', segments: x.labels.segments } }))
+
+  ctx.progress(0, 'computing features')
+  const assembled = await assembleDataset(files, spec, classes, {
+    seed: settings.seed,
+    valFraction: settings.valFraction,
+    cacheDir: project.cacheDir('features'),
+    signal: ctx.signal,
+    onProgress: (f, message) => ctx.progress(0.1 * f, message),
+  })
+  const started = Date.now()
+  const runId = resumeRecord?.id ?? newRunId()
+  const record: RunRecord = resumeRecord
+    ? { ...resumeRecord, status: 'running', finishedAt: null, error: null }
+    : {
+        id: runId,
+        status: 'running',
+        startedAt: new Date().toISOString(),
+        finishedAt: null,
+        durationSeconds: 0,
+        settings,
+        features: assembled.spec,
+        classes: classes.names,
+        dataHash: dataHash([...assembled.data.train, ...assembled.data.val]),
+        files: assembled.files,
+        classWeights: [],
+        history: [],
+        bestEpoch: null,
+        model: null,
+        error: null,
+      }
+  const priorSeconds = record.durationSeconds
+  const elapsed = () => priorSeconds + (Date.now() - started) / 1000
+  if (resumeRecord && resumeRecord.dataHash !== dataHash([...assembled.data.train, ...assembled.data.val]))
+    throw new DataError(project.dir, `the labelled data changed since run ${runId} started; start a new run instead of resuming`)
+  await store.write(record)
+
+  try {
+    const result = await runTrainingWorker(assembled.data, settings, {
+      signal: ctx.signal,
+      resume: resumeRecord ? await store.readCheckpoint(runId) : undefined,
+      onProgress: (progress) => {
+        const done = (progress.epoch - 1 + progress.step / progress.stepsPerEpoch) / progress.epochs
+        ctx.progress(0.1 + 0.88 * done, `epoch ${progress.epoch}/${progress.epochs}, loss ${progress.loss.toFixed(4)}`)
+        opts.onUpdate?.({ runId, progress })
+      },
+      onEpoch: async (epoch, checkpoint) => {
+        record.history = checkpoint.history
+        record.bestEpoch = checkpoint.best.epoch
+        record.durationSeconds = elapsed()
+        await store.writeCheckpoint(runId, checkpoint)
+        await store.write(record)
+        opts.onUpdate?.({ runId, epoch })
+      },
+    })
+    ctx.progress(0.99, 'exporting the model')
+    const best = result.history[result.bestEpoch - 1]
+    const exported = await exportTagger(path.join(store.dir(runId), 'model.onnx'), {
+      config: result.config,
+      params: result.params,
+      spec: assembled.spec,
+      classes: classes.names,
+      postprocess: postprocessDefaults(files, classes, spec),
+      metrics: best ? { epoch: best.epoch, valLoss: best.valLoss, valAccuracy: best.valAccuracy, valMacroF1: best.valMacroF1 } : {},
+      runId,
+    })
+    Object.assign(record, {
+      status: 'done',
+      finishedAt: new Date().toISOString(),
+      durationSeconds: elapsed(),
+      history: result.history,
+      bestEpoch: result.bestEpoch,
+      classWeights: result.classWeights,
+      model: path.basename(exported.modelPath),
+    })
+    await store.write(record)
+    ctx.progress(1, 'training finished')
+    return record
+  } catch (err) {
+    const cancelled = ctx.signal.aborted
+    Object.assign(record, {
+      status: cancelled ? 'cancelled' : 'failed',
+      finishedAt: new Date().toISOString(),
+      durationSeconds: elapsed(),
+      error: cancelled ? null : (err as Error).message,
+    })
+    await store.write(record)
+    if (err instanceof NonFiniteLossError) throw new DataError(project.dir, err.message)
+    throw err
+  }
+}
