@@ -3,9 +3,14 @@
  * results are JSON on stdout, progress on stderr. Exit codes: 0 success; 1 bad input, with one
  * line `framewise: <file>: <problem>` on stderr; 2 usage errors.
  */
+import { readFile } from 'node:fs/promises'
 import { parseArgs, type ParseArgsConfig } from 'node:util'
 import { ApiError } from './api'
 import { DataError } from './errors'
+import { parseFeatureSpec, type FeatureSpec } from './features/spec'
+import { predictToFiles } from './infer/batch'
+import { PREDICT_FORMATS, type PredictFormat } from './infer/outputs'
+import { inspectModel } from './onnx/read'
 import { Project } from './project/store'
 import { startServer } from './server'
 
@@ -35,13 +40,91 @@ export function reportProgress(fraction: number | null, message: string): void {
 
 export const commands: Record<string, Command> = {
   info: {
-    usage: 'info <project-dir>',
-    summary: 'print a project (manifest, media, label counts) as JSON',
+    usage: 'info <project-dir | model.onnx>',
+    summary: 'print a project (manifest, media, label counts) or a model (inputs, outputs, metadata, card) as JSON',
     async run({ positionals }) {
-      if (positionals.length !== 1) throw new UsageError('info takes exactly one project folder')
+      if (positionals.length !== 1) throw new UsageError('info takes exactly one project folder or .onnx file')
+      if (positionals[0].toLowerCase().endsWith('.onnx')) return inspectModel(positionals[0])
       const project = await Project.open(positionals[0])
       const view = await project.view()
       return { ...project.toJSON(), dir: view.dir, media: view.media.map((m, i) => ({ ...project.media[i], segmentCount: m.segmentCount })) }
+    },
+  },
+  predict: {
+    usage: 'predict <model.onnx> <file|dir>... --out DIR [--format audacity|raven|textgrid|csv|json] [--probabilities] [--spec spec.json --classes a,b,c]',
+    summary:
+      'label files with a model: <stem>.<ext> of the non-background segments per input, <stem>.probs.csv with --probabilities; also --output logits|probabilities, --background NAME|none, --median N, --min-duration S, --merge-gap S, --threads N, --window N, --context N',
+    options: {
+      out: { type: 'string' },
+      format: { type: 'string', default: 'audacity' },
+      probabilities: { type: 'boolean', default: false },
+      spec: { type: 'string' },
+      classes: { type: 'string' },
+      output: { type: 'string' },
+      background: { type: 'string' },
+      median: { type: 'string' },
+      'min-duration': { type: 'string' },
+      'merge-gap': { type: 'string' },
+      threads: { type: 'string' },
+      window: { type: 'string' },
+      context: { type: 'string' },
+    },
+    async run({ positionals, values }) {
+      const [model, ...inputs] = positionals
+      if (!model || inputs.length === 0) throw new UsageError('predict takes a model and at least one file or folder')
+      if (typeof values.out !== 'string') throw new UsageError('--out DIR is required')
+      const format = values.format as PredictFormat
+      if (!PREDICT_FORMATS.includes(format)) throw new UsageError(`--format must be one of ${PREDICT_FORMATS.join(', ')}`)
+      const output = values.output as string | undefined
+      if (output !== undefined && output !== 'logits' && output !== 'probabilities')
+        throw new UsageError('--output must be logits or probabilities')
+      const number = (name: string, min: number, integer: boolean): number | undefined => {
+        const v = values[name]
+        if (v === undefined) return undefined
+        const n = Number(v)
+        if (!Number.isFinite(n) || n < min || (integer && !Number.isInteger(n)))
+          throw new UsageError(`--${name} must be ${integer ? 'an integer' : 'a number'} ≥ ${min}`)
+        return n
+      }
+      const median = number('median', 1, true)
+      if (median !== undefined && median % 2 === 0) throw new UsageError('--median must be odd')
+      let spec: FeatureSpec | undefined
+      if (typeof values.spec === 'string') {
+        const file = values.spec
+        const text = await readFile(file, 'utf8').catch((e: Error) => {
+          throw new DataError(file, `cannot read (${e.message})`)
+        })
+        try {
+          spec = parseFeatureSpec(JSON.parse(text))
+        } catch (e) {
+          throw new DataError(file, `not a valid FeatureSpec (${(e as Error).message.split('\n')[0]})`)
+        }
+      }
+      const classes = typeof values.classes === 'string' ? values.classes.split(',').map((c) => c.trim()) : undefined
+      const background = values.background as string | undefined
+      let last = ''
+      return predictToFiles(model, inputs, {
+        out: values.out,
+        format,
+        probabilities: values.probabilities === true,
+        spec,
+        classes,
+        output,
+        threads: number('threads', 1, true),
+        windowFrames: number('window', 1, true),
+        contextFrames: number('context', 0, true),
+        postprocess: {
+          ...(median !== undefined ? { medianFilter: median } : {}),
+          ...(values['min-duration'] !== undefined ? { minDuration: number('min-duration', 0, false) } : {}),
+          ...(values['merge-gap'] !== undefined ? { mergeGap: number('merge-gap', 0, false) } : {}),
+          ...(background !== undefined ? { background: background === 'none' ? null : background } : {}),
+        },
+        onProgress: (f, message) => {
+          const line = `${Math.floor(f * 10)} ${message}` // at most one line per 10 % per stage
+          if (line !== last) reportProgress(f, message)
+          last = line
+        },
+      })
     },
   },
   serve: {

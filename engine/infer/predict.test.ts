@@ -9,17 +9,16 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import * as ort from 'onnxruntime-node'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { OnnxGraph } from '../../models/onnx-graph'
 import { Rng } from '../../models/rng'
 import { makeWav, sine } from '../audio/testing'
 import { DataError } from '../errors'
 import { parseFeatureSpec } from '../features/spec'
-import { exportTagger, metadataProps, postProcessSchema } from '../onnx/metadata'
+import { exportTagger, postProcessSchema } from '../onnx/metadata'
 import { readModel, releaseSessions, type TaggerModel } from '../onnx/read'
 import { configA, randomParams, specF40 } from '../onnx/testing'
-import { encodeModel } from '../onnx/write'
 import { framesToSegments, smoothLabels } from './postprocess'
 import { predictFile, predictProbabilities, softmaxRows } from './predict'
+import { rmsModel } from './testing'
 
 const FIXTURES = path.join(import.meta.dirname, 'fixtures')
 const classes = ['bg', 'a', 'b', 'c']
@@ -122,37 +121,6 @@ describe('windowed inference with context = whole-file inference', () => {
 })
 
 describe('predictFile end to end', () => {
-  /** logits = [thr − rms, rms − thr] · 100: 'tone' wherever the frame RMS exceeds thr. */
-  function rmsModel(thr: number): Uint8Array {
-    const graph: OnnxGraph = {
-      name: 'rms_threshold',
-      inputs: [{ name: 'features', dims: ['batch', 'time', 1] }],
-      outputs: [{ name: 'logits', dims: ['batch', 'time', 2] }],
-      nodes: [
-        { op: 'MatMul', name: 'mm', inputs: ['features', 'w'], outputs: ['mm_out'] },
-        { op: 'Add', name: 'add', inputs: ['mm_out', 'b'], outputs: ['logits'] },
-      ],
-      initializers: [
-        { name: 'w', dims: [1, 2], float: Float32Array.of(-100, 100) },
-        { name: 'b', dims: [2], float: Float32Array.of(100 * thr, -100 * thr) },
-      ],
-    }
-    const spec = parseFeatureSpec({
-      kind: 'audio',
-      features: [{ name: 'rms' }],
-      deltas: 0,
-      normalization: { mode: 'none' },
-    })
-    const meta = {
-      classes: ['background', 'tone'],
-      features: spec,
-      postprocess: postProcessSchema.parse({ minDuration: 0.1 }),
-      runId: null,
-      output: 'logits' as const,
-    }
-    return encodeModel(graph, metadataProps(meta), 'test')
-  }
-
   it('finds the tone in silence | tone | silence | click at the right times', async () => {
     const rate = 16000
     const signal = new Float64Array(4 * rate)

@@ -1,0 +1,134 @@
+/**
+ * Predicting many files with one model and writing label files: what `framewise predict` runs.
+ * Folders expand to the files the model's FeatureSpec reads (audio or CSV), in name order.
+ */
+import { mkdir, readdir, stat } from 'node:fs/promises'
+import path from 'node:path'
+import { DataError } from '../errors'
+import { isSeriesFile } from '../features/extract'
+import { writeFileAtomic } from '../files'
+import { readModel, type ReadModelOptions } from '../onnx/read'
+import { FORMAT_SUFFIX, formatPrediction, probabilitiesCsv, type PredictFormat } from './outputs'
+import { predictFile, type WindowOptions } from './predict'
+
+const AUDIO_EXTENSIONS = ['.wav', '.flac', '.mp3', '.ogg']
+
+export interface PredictFilesOptions extends ReadModelOptions {
+  /** Folder for the outputs (created if missing). */
+  out: string
+  /** Label file format. */
+  format: PredictFormat
+  /** Also write `<stem>.probs.csv`. */
+  probabilities?: boolean
+  /** Window and context sizes in frames (see predict.ts). */
+  windowFrames?: WindowOptions['windowFrames']
+  contextFrames?: WindowOptions['contextFrames']
+  /** Cancels between files and windows. */
+  signal?: AbortSignal
+  /** Overall fraction 0..1 and a message naming the file. */
+  onProgress?: (fraction: number, message: string) => void
+}
+
+export interface PredictedFile {
+  input: string
+  frames: number
+  segments: number
+  /** Files written. */
+  outputs: string[]
+}
+
+/** `paths` with folders replaced by their files of the given kind (not recursive). */
+export async function expandInputs(paths: string[], kind: 'audio' | 'series'): Promise<string[]> {
+  const wanted = (f: string) =>
+    kind === 'series' ? isSeriesFile(f) : AUDIO_EXTENSIONS.includes(path.extname(f).toLowerCase())
+  const out: string[] = []
+  for (const p of paths) {
+    let s
+    try {
+      s = await stat(p)
+    } catch {
+      throw new DataError(p, 'no such file or folder')
+    }
+    if (!s.isDirectory()) {
+      out.push(p)
+      continue
+    }
+    const names = (await readdir(p, { withFileTypes: true }))
+      .filter((e) => e.isFile() && wanted(e.name) && !/\.(probs|labels)\.csv$/i.test(e.name))
+      .map((e) => e.name)
+      .sort()
+    if (names.length === 0)
+      throw new DataError(
+        p,
+        `contains no ${kind === 'audio' ? 'audio (.wav/.flac/.mp3/.ogg)' : 'CSV'} files`,
+      )
+    out.push(...names.map((n) => path.join(p, n)))
+  }
+  return out
+}
+
+/** Predicts every input and writes `<stem><suffix>` (and `<stem>.probs.csv`) into `options.out`. */
+export async function predictToFiles(
+  modelFile: string,
+  inputs: string[],
+  options: PredictFilesOptions,
+): Promise<{
+  model: string
+  classes: string[]
+  background: string | null
+  files: PredictedFile[]
+}> {
+  const model = await readModel(modelFile, options)
+  const files = await expandInputs(inputs, model.spec.kind)
+  const resolvedInputs = new Set(files.map((f) => path.resolve(f)))
+  const stems = new Map<string, string>()
+  for (const f of files) {
+    const stem = path.basename(f, path.extname(f))
+    const other = stems.get(stem)
+    if (other)
+      throw new DataError(
+        f,
+        `has the same name stem as ${other}; their outputs would overwrite each other`,
+      )
+    stems.set(stem, f)
+  }
+  await mkdir(options.out, { recursive: true })
+  const done: PredictedFile[] = []
+  for (const [i, file] of files.entries()) {
+    options.signal?.throwIfAborted()
+    const stem = path.basename(file, path.extname(file))
+    const p = await predictFile(model, file, {
+      signal: options.signal,
+      windowFrames: options.windowFrames,
+      contextFrames: options.contextFrames,
+      onStage: (f, stage) =>
+        options.onProgress?.((i + f) / files.length, `${path.basename(file)}: ${stage}`),
+    })
+    const outputs: [string, string][] = [
+      [
+        path.join(options.out, stem + FORMAT_SUFFIX[options.format]),
+        formatPrediction(p, options.format, model.spec.kind === 'series'),
+      ],
+    ]
+    if (options.probabilities)
+      outputs.push([path.join(options.out, `${stem}.probs.csv`), probabilitiesCsv(p)])
+    for (const [target, text] of outputs) {
+      if (resolvedInputs.has(path.resolve(target)))
+        throw new DataError(target, 'is one of the inputs; choose another --out folder')
+      await writeFileAtomic(target, text)
+    }
+    done.push({
+      input: file,
+      frames: p.frames,
+      segments: p.segments.length,
+      outputs: outputs.map(([t]) => t),
+    })
+  }
+  options.onProgress?.(1, 'done')
+  return {
+    model: modelFile,
+    classes: model.classes,
+    background: model.background === null ? null : model.classes[model.background],
+    files: done,
+  }
+}
