@@ -20,7 +20,7 @@
  */
 import type { FloatArray, Kernels } from './kernels'
 import type { CellParams } from './params'
-import type { SeqDims } from './tensor'
+import { reverseRows, type SeqDims } from './tensor'
 
 /** Cache and workspace of one GRU direction, allocated once for (Tmax, Bmax) and reused. */
 export interface GruWorkspace<A extends FloatArray> {
@@ -35,12 +35,18 @@ export interface GruWorkspace<A extends FloatArray> {
   dh0: A // (B, H)     out: dL/dh0
 }
 
-/** dGx shares the gates buffer: backward step t turns gates_t into dGx_t in place. */
+/**
+ * dGx shares the gates buffer: backward step t turns gates_t into dGx_t in place.
+ * `dh` and `dGh` may be passed in to share them between all (layer, direction) passes: they
+ * are only live during one pass's backward.
+ */
 export function allocGru<A extends FloatArray>(
   k: Kernels<A>,
   T: number,
   B: number,
   H: number,
+  dh: A = k.alloc(T * B * H),
+  dGh: A = k.alloc(T * B * 3 * H),
 ): GruWorkspace<A> {
   const gates = k.alloc(T * B * 3 * H)
   return {
@@ -49,9 +55,9 @@ export function allocGru<A extends FloatArray>(
     hn: k.alloc(T * B * H),
     h: k.alloc(T * B * H),
     h0: k.alloc(B * H),
-    dh: k.alloc(T * B * H),
+    dh,
     dGx: gates,
-    dGh: k.alloc(T * B * 3 * H),
+    dGh,
     dh0: k.alloc(B * H),
   }
 }
@@ -67,6 +73,7 @@ export function gruForward<A extends FloatArray>(
   const G = 3 * H
   // gates (T·B, 3H) = x (T·B, In) · Wihᵀ
   k.gemm(false, true, T * B, G, In, x, 0, In, p.Wih, 0, In, 0, ws.gates, 0, G)
+  if (dims.reverse) reverseRows(ws.gates, dims.reverse, T, G) // processing order
   for (let t = 0; t < T; t++) {
     const Bt = batchSizes[t]
     const ht = t * B * H // offset of step t in (T, B, H) buffers
@@ -131,13 +138,14 @@ export function gruBackward<A extends FloatArray>(
     // dh_{t−1} (Bt, H) += dGh_t (Bt, 3H) · Whh (3H, H)
     k.gemm(false, false, Bt, H, G, ws.dGh, gt, G, p.Whh, 0, H, 1, dhPrev, dpOff, H)
   }
-  // dWih (3H, In) += dGxᵀ · x
-  k.gemm(true, false, G, In, T * B, ws.dGx, 0, G, x, 0, In, 1, g.Wih, 0, In)
-  // dWhh (3H, H) += dGh_0ᵀ · h0 + dGh_{1..T−1}ᵀ · h_{0..T−2}
+  // dWhh (3H, H) += dGh_0ᵀ · h0 + dGh_{1..T−1}ᵀ · h_{0..T−2}   (processing order)
   k.gemm(true, false, G, H, B, ws.dGh, 0, G, ws.h0, 0, H, 1, g.Whh, 0, H)
   k.gemm(true, false, G, H, (T - 1) * B, ws.dGh, B * G, G, ws.h, 0, H, 1, g.Whh, 0, H)
   k.colSum(T * B, G, ws.dGx, 0, G, g.bih, 0)
   k.colSum(T * B, G, ws.dGh, 0, G, g.bhh, 0)
+  if (dims.reverse) reverseRows(ws.dGx, dims.reverse, T, G) // back to x's time order
+  // dWih (3H, In) += dGxᵀ · x
+  k.gemm(true, false, G, In, T * B, ws.dGx, 0, G, x, 0, In, 1, g.Wih, 0, In)
   // dx (T·B, In) += dGx · Wih
   if (dx) k.gemm(false, false, T * B, In, G, ws.dGx, 0, G, p.Wih, 0, In, 1, dx, 0, In)
 }

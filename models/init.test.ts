@@ -4,7 +4,7 @@ import { initTagger } from './init'
 import { tsKernels } from './kernels-ts'
 import { gatesOf, paramLayout, taggerViews, type CellType, type TaggerConfig } from './params'
 import { Rng } from './rng'
-import { batchSizesOf, copyRows, reverseInto, sortByLength } from './tensor'
+import { batchSizesOf, copyRows, reverseRows, sortByLength } from './tensor'
 
 const cfg = (cell: CellType, extra: Partial<TaggerConfig> = {}): TaggerConfig => ({
   cell,
@@ -120,11 +120,11 @@ describe('tensor helpers', () => {
     const [T, B, W] = [4, 2, 1]
     const lengths = Int32Array.of(4, 2)
     const src = Float32Array.from({ length: T * B * W }, (_, i) => i + 1) // (t, b) → 2t + b + 1
-    const dst = new Float32Array(T * B * W)
-    reverseInto(dst, src, W, 0, lengths, T, B, W)
-    expect(Array.from(dst)).toEqual([7, 4, 5, 2, 3, 0, 1, 0])
+    const dst = src.slice()
+    reverseRows(dst, lengths, T, W)
+    expect(Array.from(dst)).toEqual([7, 4, 5, 2, 3, 6, 1, 8]) // rows past a length stay
     const back = new Float32Array(T * B * W)
     copyRows(back, W, 0, dst, W, 0, lengths, T, W, true, false)
-    expect(Array.from(back)).toEqual([1, 2, 3, 4, 5, 0, 7, 0])
+    expect(Array.from(back)).toEqual([1, 2, 3, 4, 5, 0, 7, 0]) // padding rows zeroed
   })
 })

@@ -18,7 +18,7 @@
  */
 import type { FloatArray, Kernels } from './kernels'
 import type { CellParams } from './params'
-import type { SeqDims } from './tensor'
+import { reverseRows, type SeqDims } from './tensor'
 
 /** Cache and workspace of one LSTM direction, allocated once for (Tmax, Bmax) and reused. */
 export interface LstmWorkspace<A extends FloatArray> {
@@ -33,12 +33,16 @@ export interface LstmWorkspace<A extends FloatArray> {
   dh0: A // (B, H)     out: dL/dh0 (gradient check of the carry; TBPTT itself truncates it)
 }
 
-/** dGates shares the gates buffer: backward step t turns gates_t into dGates_t in place. */
+/**
+ * dGates shares the gates buffer: backward step t turns gates_t into dGates_t in place.
+ * `dh` may be passed in to share one backward buffer between all (layer, direction) passes.
+ */
 export function allocLstm<A extends FloatArray>(
   k: Kernels<A>,
   T: number,
   B: number,
   H: number,
+  dh: A = k.alloc(T * B * H),
 ): LstmWorkspace<A> {
   const gates = k.alloc(T * B * 4 * H)
   return {
@@ -47,7 +51,7 @@ export function allocLstm<A extends FloatArray>(
     h: k.alloc(T * B * H),
     h0: k.alloc(B * H),
     c0: k.alloc(B * H),
-    dh: k.alloc(T * B * H),
+    dh,
     dGates: gates,
     dc: k.alloc(B * H),
     dh0: k.alloc(B * H),
@@ -65,6 +69,7 @@ export function lstmForward<A extends FloatArray>(
   const G = 4 * H
   // gates (T·B, 4H) = x (T·B, In) · Wihᵀ
   k.gemm(false, true, T * B, G, In, x, 0, In, p.Wih, 0, In, 0, ws.gates, 0, G)
+  if (dims.reverse) reverseRows(ws.gates, dims.reverse, T, G) // processing order
   for (let t = 0; t < T; t++) {
     const Bt = batchSizes[t]
     const ht = t * B * H // offset of step t in (T, B, H) buffers
@@ -127,14 +132,15 @@ export function lstmBackward<A extends FloatArray>(
     const dpOff = t === 0 ? 0 : (t - 1) * B * H
     k.gemm(false, false, Bt, H, G, ws.dGates, gt, G, p.Whh, 0, H, 1, dhPrev, dpOff, H)
   }
-  // dWih (4H, In) += dGatesᵀ (4H, T·B) · x (T·B, In)
-  k.gemm(true, false, G, In, T * B, ws.dGates, 0, G, x, 0, In, 1, g.Wih, 0, In)
-  // dWhh (4H, H) += dGates_0ᵀ · h0 + dGates_{1..T−1}ᵀ · h_{0..T−2}
+  // dWhh (4H, H) += dGates_0ᵀ · h0 + dGates_{1..T−1}ᵀ · h_{0..T−2}   (processing order)
   k.gemm(true, false, G, H, B, ws.dGates, 0, G, ws.h0, 0, H, 1, g.Whh, 0, H)
   k.gemm(true, false, G, H, (T - 1) * B, ws.dGates, B * G, G, ws.h, 0, H, 1, g.Whh, 0, H)
   // dbih = dbhh += Σ_{t,b} dGates
   k.colSum(T * B, G, ws.dGates, 0, G, g.bih, 0)
   k.colSum(T * B, G, ws.dGates, 0, G, g.bhh, 0)
+  if (dims.reverse) reverseRows(ws.dGates, dims.reverse, T, G) // back to x's time order
+  // dWih (4H, In) += dGatesᵀ (4H, T·B) · x (T·B, In)
+  k.gemm(true, false, G, In, T * B, ws.dGates, 0, G, x, 0, In, 1, g.Wih, 0, In)
   // dx (T·B, In) += dGates (T·B, 4H) · Wih (4H, In)
   if (dx) k.gemm(false, false, T * B, In, G, ws.dGates, 0, G, p.Wih, 0, In, 1, dx, 0, In)
 }

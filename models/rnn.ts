@@ -15,7 +15,7 @@
  */
 import type { FloatArray, Kernels } from './kernels'
 import type { CellParams } from './params'
-import type { SeqDims } from './tensor'
+import { reverseRows, type SeqDims } from './tensor'
 
 /** Cache and workspace of one RNN direction, allocated once for (Tmax, Bmax) and reused. */
 export interface RnnWorkspace<A extends FloatArray> {
@@ -25,13 +25,18 @@ export interface RnnWorkspace<A extends FloatArray> {
   dh0: A // (B, H)    out: dL/dh0
 }
 
+/**
+ * `dh` may be passed in to share one backward buffer between all (layer, direction) passes:
+ * it is only live during one pass's backward.
+ */
 export function allocRnn<A extends FloatArray>(
   k: Kernels<A>,
   T: number,
   B: number,
   H: number,
+  dh: A = k.alloc(T * B * H),
 ): RnnWorkspace<A> {
-  return { h: k.alloc(T * B * H), h0: k.alloc(B * H), dh: k.alloc(T * B * H), dh0: k.alloc(B * H) }
+  return { h: k.alloc(T * B * H), h0: k.alloc(B * H), dh, dh0: k.alloc(B * H) }
 }
 
 export function rnnForward<A extends FloatArray>(
@@ -45,6 +50,7 @@ export function rnnForward<A extends FloatArray>(
   const { T, B, In, H, batchSizes } = dims
   // a (T·B, H) = x (T·B, In) · Wihᵀ
   k.gemm(false, true, T * B, H, In, x, 0, In, p.Wih, 0, In, 0, ws.h, 0, H)
+  if (dims.reverse) reverseRows(ws.h, dims.reverse, T, H) // processing order
   for (let t = 0; t < T; t++) {
     const Bt = batchSizes[t]
     const ht = t * B * H // offset of step t in (T, B, H) buffers
@@ -82,10 +88,13 @@ export function rnnBackward<A extends FloatArray>(
     k.gemm(false, false, Bt, H, H, ws.dh, ht, H, p.Whh, 0, H, 1, dhPrev, dpOff, H)
   }
   const da = ws.dh // (T, B, H)
-  k.gemm(true, false, H, In, T * B, da, 0, H, x, 0, In, 1, g.Wih, 0, In)
+  // dWhh (H, H) += da_0ᵀ · h0 + da_{1..T−1}ᵀ · h_{0..T−2}   (processing order)
   k.gemm(true, false, H, H, B, da, 0, H, ws.h0, 0, H, 1, g.Whh, 0, H)
   k.gemm(true, false, H, H, (T - 1) * B, da, B * H, H, ws.h, 0, H, 1, g.Whh, 0, H)
   k.colSum(T * B, H, da, 0, H, g.bih, 0)
   k.colSum(T * B, H, da, 0, H, g.bhh, 0)
+  if (dims.reverse) reverseRows(da, dims.reverse, T, H) // back to x's time order
+  // dWih (H, In) += daᵀ · x ; dx += da · Wih
+  k.gemm(true, false, H, In, T * B, da, 0, H, x, 0, In, 1, g.Wih, 0, In)
   if (dx) k.gemm(false, false, T * B, In, H, da, 0, H, p.Wih, 0, In, 1, dx, 0, In)
 }

@@ -15,6 +15,10 @@
  * Gradients never cross a chunk boundary. The backward direction restarts from 0 in each chunk.
  *
  * Model state = flat params + flat grads (one layout) + this workspace, reused across steps.
+ * Memory: the backward direction reads its input in place (only its gate projections are
+ * reversed, in place); backward-only buffers (dh, GRU dGh) are shared by all passes; gate
+ * gradients overwrite the gates. Config B (T500 B32 H128 L2, bi) needs 259 MB (LSTM) and
+ * 251 MB (GRU) of workspace, against PyTorch's 803 / 683 MB peak RSS for the same step.
  */
 import { allocGru, gruBackward, gruForward, type GruWorkspace } from './gru'
 import type { FloatArray, Kernels } from './kernels'
@@ -30,7 +34,7 @@ import {
 } from './params'
 import type { Rng } from './rng'
 import { allocRnn, rnnBackward, rnnForward, type RnnWorkspace } from './rnn'
-import { batchSizesOf, copyRows, reverseInto, type SeqDims } from './tensor'
+import { batchSizesOf, copyRows, type SeqDims } from './tensor'
 
 export type { TaggerConfig } from './params'
 
@@ -68,8 +72,6 @@ interface LayerWorkspace<A extends FloatArray> {
   dirs: CellWorkspace<A>[]
   x: A | null // (T, B, In) dropped-out input (l > 0 with dropout), else null = previous y
   mask: A | null // (T, B, In) dropout scale 0 or 1/(1 − p)
-  xRev: A | null // (T, B, In) time-reversed input of the backward direction
-  dxRev: A | null // (T, B, In)
   y: A // (T, B, D·H) output
   dy: A // (T, B, D·H) dL/dy
 }
@@ -99,13 +101,20 @@ export function allocWorkspace<A extends FloatArray>(
   const [H, D] = [cfg.hiddenSize, directionsOf(cfg)]
   const n = Tmax * Bmax
   const layers: LayerWorkspace<A>[] = []
+  // backward-only buffers live during one (layer, direction) pass at a time: one of each
+  const dh = k.alloc(n * H) // (T, B, H)
+  const dGh = cfg.cell === 'gru' ? k.alloc(n * 3 * H) : dh // (T, B, 3H)
   for (let l = 0; l < cfg.numLayers; l++) {
     const In = l === 0 ? cfg.inputSize : D * H
     const dirs: CellWorkspace<A>[] = []
     for (let d = 0; d < D; d++) {
-      if (cfg.cell === 'lstm') dirs.push({ kind: 'lstm', ws: allocLstm(k, Tmax, Bmax, H) })
-      else if (cfg.cell === 'gru') dirs.push({ kind: 'gru', ws: allocGru(k, Tmax, Bmax, H) })
-      else dirs.push({ kind: 'rnn', ws: allocRnn(k, Tmax, Bmax, H), relu: cfg.cell === 'rnn-relu' })
+      if (cfg.cell === 'lstm') dirs.push({ kind: 'lstm', ws: allocLstm(k, Tmax, Bmax, H, dh) })
+      else if (cfg.cell === 'gru') {
+        dirs.push({ kind: 'gru', ws: allocGru(k, Tmax, Bmax, H, dh, dGh) })
+      } else {
+        const relu = cfg.cell === 'rnn-relu'
+        dirs.push({ kind: 'rnn', ws: allocRnn(k, Tmax, Bmax, H, dh), relu })
+      }
     }
     const drop = l > 0 && cfg.dropout > 0
     layers.push({
@@ -113,8 +122,6 @@ export function allocWorkspace<A extends FloatArray>(
       dirs,
       x: drop ? k.alloc(n * In) : null,
       mask: drop ? k.alloc(n * In) : null,
-      xRev: D === 2 ? k.alloc(n * In) : null,
-      dxRev: D === 2 && l > 0 ? k.alloc(n * In) : null,
       y: k.alloc(n * D * H),
       dy: k.alloc(n * D * H),
     })
@@ -208,7 +215,7 @@ export function taggerForward<A extends FloatArray>(
       }
     }
     const input = layerInput(ws, x, l)
-    const dims = { T, B, In: L.In, H, batchSizes: ws.batchSizes }
+    const dims: SeqDims = { T, B, In: L.In, H, batchSizes: ws.batchSizes, reverse: null }
     for (let d = 0; d < D; d++) {
       const c = L.dirs[d]
       c.ws.h0.fill(0)
@@ -217,9 +224,8 @@ export function taggerForward<A extends FloatArray>(
         c.ws.h0.set(opts.state.h[l].subarray(0, B * H))
         if (c.kind === 'lstm') c.ws.c0.set(opts.state.c![l].subarray(0, B * H))
       }
-      const xd = d === 0 ? input : L.xRev!
-      if (d === 1) reverseInto(xd, input, L.In, 0, lengths, T, B, L.In)
-      cellForward(c, xd, m.p.cells[l][d], dims, k)
+      // the backward direction reads x in place; only its projections are time-reversed
+      cellForward(c, input, m.p.cells[l][d], { ...dims, reverse: d === 1 ? lengths : null }, k)
       // y[:, :, dH : (d+1)H] = h (time-reversed back for the backward direction)
       copyRows(L.y, D * H, d * H, c.ws.h, H, 0, lengths, T, H, d === 1, false)
     }
@@ -269,20 +275,15 @@ export function taggerBackward<A extends FloatArray>(
   for (let l = Lc - 1; l >= 0; l--) {
     const L = ws.layers[l]
     const input = layerInput(ws, x, l)
-    const dims = { T, B, In: L.In, H, batchSizes: ws.batchSizes }
+    const dims: SeqDims = { T, B, In: L.In, H, batchSizes: ws.batchSizes, reverse: null }
     // dL/d(input of layer l) goes straight into dy of layer l − 1
     const dx = l > 0 ? ws.layers[l - 1].dy : null
     if (dx) dx.fill(0, 0, T * B * L.In)
     for (let d = 0; d < D; d++) {
       const c = L.dirs[d]
       copyRows(c.ws.dh, H, 0, L.dy, D * H, d * H, lengths, T, H, d === 1, false)
-      if (d === 0) {
-        cellBackward(dx, m.g.cells[l][d], c, input, m.p.cells[l][d], dims, k)
-      } else {
-        if (L.dxRev) L.dxRev.fill(0, 0, T * B * L.In)
-        cellBackward(dx ? L.dxRev : null, m.g.cells[l][d], c, L.xRev!, m.p.cells[l][d], dims, k)
-        if (dx) copyRows(dx, L.In, 0, L.dxRev!, L.In, 0, lengths, T, L.In, true, true)
-      }
+      const dimsD = { ...dims, reverse: d === 1 ? lengths : null }
+      cellBackward(dx, m.g.cells[l][d], c, input, m.p.cells[l][d], dimsD, k)
     }
     if (dx && ws.dropoutOn && L.mask) for (let q = 0; q < T * B * L.In; q++) dx[q] *= L.mask[q]
   }

@@ -25,6 +25,13 @@ export interface SeqDims {
   H: number
   /** Active rows per step (T), non-increasing; see tensor.ts batchSizesOf. */
   batchSizes: Int32Array
+  /**
+   * null: the pass runs forward in time. Else the sequence lengths (B), and the pass runs
+   * backward in time: its step s for row b is frame lengths[b] − 1 − s of x. Only the input
+   * projections are reversed (in place, reverseRows); x and dx stay in true time order, while
+   * h and dh are in processing order.
+   */
+  reverse: Int32Array | null
 }
 
 /**
@@ -57,30 +64,21 @@ export function sortByLength(lengths: ArrayLike<number>): Int32Array {
 }
 
 /**
- * Time reversal within each sequence's own length, for the backward direction:
- * dst[s, b, :] = src[lengths[b] − 1 − s, b, srcCol : srcCol + W] for s < lengths[b], else 0.
- * src rows have width ldSrc; dst is (T, B, W) contiguous. The map is its own inverse.
+ * In-place time reversal within each sequence's length of a (T, B, W) buffer: rows (s, b) and
+ * (lengths[b] − 1 − s, b) swap; rows t ≥ lengths[b] stay. Its own inverse.
  */
-export function reverseInto<A extends FloatArray>(
-  dst: A, // (T, B, W)
-  src: A, // (T, B, ldSrc)
-  ldSrc: number,
-  srcCol: number,
-  lengths: Int32Array,
-  T: number,
-  B: number,
-  W: number,
-): void {
+export function reverseRows(buf: FloatArray, lengths: Int32Array, T: number, W: number): void {
+  const B = lengths.length
   for (let b = 0; b < B; b++) {
-    const n = lengths[b]
-    for (let s = 0; s < T; s++) {
-      const d = (s * B + b) * W
-      if (s >= n) {
-        dst.fill(0, d, d + W)
-        continue
+    const n = Math.min(lengths[b], T)
+    for (let s = 0; s < n >> 1; s++) {
+      const p = (s * B + b) * W
+      const q = ((n - 1 - s) * B + b) * W
+      for (let j = 0; j < W; j++) {
+        const v = buf[p + j]
+        buf[p + j] = buf[q + j]
+        buf[q + j] = v
       }
-      const o = ((n - 1 - s) * B + b) * ldSrc + srcCol
-      for (let j = 0; j < W; j++) dst[d + j] = src[o + j]
     }
   }
 }
