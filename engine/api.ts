@@ -190,6 +190,21 @@ export const requestSchemas = {
   cancelJob: z.object({ jobId }).strict(),
   /** List a directory (browser-mode path picker). */
   listDir: z.object({ dir: path }).strict(),
+  /**
+   * Train a model on the project's labelled files (a long job; `training` events carry the
+   * curves). `settings` and `features` are validated by the training service; omitted fields
+   * take the documented defaults. `resume` continues a run from its last checkpoint.
+   */
+  train: z
+    .object({
+      jobId,
+      settings: z.record(z.string(), z.unknown()).optional(),
+      features: z.record(z.string(), z.unknown()).optional(),
+      resume: z.string().regex(/^[\w-]{1,100}$/).optional(),
+    })
+    .strict(),
+  /** The project's training runs, oldest first. */
+  listRuns: z.object({}).strict(),
 }
 
 export type RequestName = keyof typeof requestSchemas
@@ -210,6 +225,8 @@ export interface Results {
   getMediaSource: MediaSource
   cancelJob: { cancelled: boolean }
   listDir: DirListing
+  train: RunView
+  listRuns: RunView[]
 }
 
 export const requestNames = Object.keys(requestSchemas) as RequestName[]
@@ -226,8 +243,68 @@ export interface Progress {
   message: string
 }
 
+/** Scores of one training epoch. */
+export interface EpochRecord {
+  epoch: number
+  /** Mean training loss over the epoch's steps. */
+  trainLoss: number
+  /** Validation loss, accuracy and macro-F1 (NaN, or null once stored, without validation files). */
+  valLoss: number
+  valAccuracy: number
+  valMacroF1: number
+  /** Wall-clock seconds of the epoch (training + validation). */
+  seconds: number
+  /** Training frames per second. */
+  framesPerSecond: number
+}
+
+/** Progress of a training job after each step. */
+export interface TrainProgress {
+  epoch: number
+  epochs: number
+  step: number
+  stepsPerEpoch: number
+  /** Mean loss of the epoch so far. */
+  loss: number
+  framesPerSecond: number
+  /** Estimated seconds until the last epoch ends. */
+  etaSeconds: number
+}
+
+/** A training run as recorded in the project (runs/<id>/run.json). */
+export interface RunView {
+  id: string
+  status: 'running' | 'done' | 'cancelled' | 'failed'
+  startedAt: string
+  finishedAt: string | null
+  durationSeconds: number
+  /** The training settings, defaults filled in. */
+  settings: Record<string, unknown>
+  /** The FeatureSpec used. */
+  features: unknown
+  classes: string[]
+  /** sha256 of the training data: equal hashes, equal data. */
+  dataHash: string
+  files: { train: string[]; val: string[] }
+  classWeights: number[]
+  history: { epoch: number; trainLoss: number | null; valLoss: number | null; valAccuracy: number | null; valMacroF1: number | null; seconds: number; framesPerSecond: number }[]
+  bestEpoch: number | null
+  /** Model file in the run folder, once exported. */
+  model: string | null
+  error: string | null
+}
+
+/** Live training state: a step's progress, or a finished epoch's scores. */
+export interface TrainingEvent {
+  jobId: string
+  runId: string
+  progress?: TrainProgress
+  epoch?: EpochRecord
+}
+
 export interface Events {
   progress: [p: Progress]
+  training: [t: TrainingEvent]
 }
 export type EventName = keyof Events
 

@@ -11,7 +11,7 @@ let service: Service
 beforeEach(async () => {
   dir = await fs.mkdtemp(path.join(os.tmpdir(), 'fw-service-'))
   events = []
-  service = new Service((_, p) => events.push(p))
+  service = new Service((event, ...args) => void (event === 'progress' && events.push(args[0] as Progress)))
 })
 afterEach(async () => {
   await fs.rm(dir, { recursive: true, force: true })

@@ -18,6 +18,8 @@ import {
 import { DataError } from './errors'
 import { Jobs } from './jobs'
 import { mediaKind, Project } from './project/store'
+import { trainProject } from './train/project'
+import { RunStore } from './train/runs'
 import { audioMime, peaksWindow, seriesWindow } from './views'
 import { waveform } from './waveform'
 
@@ -41,7 +43,7 @@ export class Service {
   readonly jobs: Jobs
 
   constructor(
-    emit: EventSink,
+    private readonly emit: EventSink,
     private readonly options: ServiceOptions = {},
   ) {
     this.jobs = new Jobs((p) => emit('progress', p))
@@ -95,6 +97,16 @@ export class Service {
       return { url: this.options.mediaUrl(media), mime }
     },
     cancelJob: async ({ jobId }) => ({ cancelled: this.jobs.cancel(jobId) }),
+    train: ({ jobId, settings, features, resume }) =>
+      this.jobs.run(jobId, (ctx) =>
+        trainProject(this.project, ctx, {
+          settings,
+          features,
+          resume,
+          onUpdate: (u) => this.emit('training', { jobId, ...u }),
+        }),
+      ),
+    listRuns: () => new RunStore(this.project.dir).list(),
     listDir: async ({ dir }) => {
       const abs = path.resolve(dir)
       const dirents = await fs.readdir(abs, { withFileTypes: true }).catch((err: Error) => {

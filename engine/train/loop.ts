@@ -5,6 +5,7 @@
  * optional resume from a checkpoint. Deterministic: the same data, settings and seed give the
  * same weights (for a given thread count).
  */
+import type { EpochRecord, TrainProgress } from '../api'
 import type { KernelsChoice } from '../kernels/load'
 import { pickKernels } from '../kernels/load'
 import { initTagger } from '../../models/init'
@@ -34,32 +35,7 @@ export interface TrainData {
   val: Sequence[]
 }
 
-/** Scores of one epoch. */
-export interface EpochRecord {
-  epoch: number
-  /** Mean training loss over the epoch's steps. */
-  trainLoss: number
-  /** Validation loss, accuracy and macro-F1 (NaN without validation files). */
-  valLoss: number
-  valAccuracy: number
-  valMacroF1: number
-  /** Wall-clock seconds of the epoch (training + validation). */
-  seconds: number
-  /** Training frames per second. */
-  framesPerSecond: number
-}
-
-export interface TrainProgress {
-  epoch: number
-  epochs: number
-  step: number
-  stepsPerEpoch: number
-  /** Mean loss of the epoch so far. */
-  loss: number
-  framesPerSecond: number
-  /** Estimated seconds until the last epoch ends. */
-  etaSeconds: number
-}
+export type { EpochRecord, TrainProgress } from '../api'
 
 /** What a checkpoint holds: enough to continue training exactly where it stopped. */
 export interface Checkpoint {

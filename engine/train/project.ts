@@ -4,7 +4,8 @@
  * and the best epoch is exported as ONNX with its model card into the run folder.
  */
 import path from 'node:path'
-import type { LabelClass } from '../api'
+import { z } from 'zod'
+import { ApiError, type LabelClass } from '../api'
 import { DataError } from '../errors'
 import { parseFeatureSpec, type FeatureSpec } from '../features/spec'
 import type { JobContext } from '../jobs'
@@ -67,7 +68,12 @@ export interface ProjectTrainOptions {
 export async function trainProject(project: Project, ctx: JobContext, opts: ProjectTrainOptions = {}): Promise<RunRecord> {
   const store = new RunStore(project.dir)
   const resumeRecord = opts.resume ? await store.read(opts.resume) : null
-  const settings: TrainSettings = resumeRecord ? resumeRecord.settings : parseTrainSettings(opts.settings ?? {})
+  let settings: TrainSettings
+  try {
+    settings = resumeRecord ? resumeRecord.settings : parseTrainSettings(opts.settings ?? {})
+  } catch (err) {
+    throw new ApiError('invalid-request', `training settings: ${err instanceof z.ZodError ? z.prettifyError(err) : (err as Error).message}`)
+  }
   const manifest = project.toJSON()
   const labelled = (await Promise.all(project.media.map(async (m) => ({ m, labels: await project.readLabels(m.path) })))).filter(
     (x) => x.labels.segments.length > 0,
@@ -81,7 +87,7 @@ export async function trainProject(project: Project, ctx: JobContext, opts: Proj
   try {
     spec = parseFeatureSpec(specInput)
   } catch (err) {
-    throw new DataError(project.dir, `invalid feature settings: ${(err as Error).message}`)
+    throw new ApiError('invalid-request', `feature settings: ${err instanceof z.ZodError ? z.prettifyError(err) : (err as Error).message}`)
   }
   if (spec.kind !== kind) throw new DataError(project.dir, `the feature settings are for ${spec.kind}, the labelled files are ${kind}`)
   const classes = classMapOf(project.classes, manifest.labelling)

@@ -10,6 +10,7 @@ import { createHash, randomBytes } from 'node:crypto'
 import { promises as fs } from 'node:fs'
 import path from 'node:path'
 import { z } from 'zod'
+import type { RunView } from '../api'
 import { DataError } from '../errors'
 import { writeFileAtomic, writeJsonAtomic } from '../files'
 import type { Checkpoint, EpochRecord, Sequence } from './loop'
@@ -49,6 +50,8 @@ export const runRecordSchema = z.object({
   error: z.string().nullable(),
 })
 export type RunRecord = z.infer<typeof runRecordSchema>
+// The API's RunView is this record as the renderer sees it.
+true satisfies RunRecord extends RunView ? true : never
 
 /** A sortable, unique run id: UTC time plus 4 random hex digits. */
 export function newRunId(now = new Date()): string {
