@@ -7,6 +7,7 @@ import type { Segment } from '../api'
 import { DataError } from '../errors'
 import { extractFileFeatures, type FeatureMatrix } from '../features/extract'
 import { RunningStats, standardize } from '../features/normalize'
+import { IGNORE, segmentsToFrames } from '../labels/segments'
 import type { FeatureSpec } from '../features/spec'
 import { Rng } from '../../models/rng'
 import type { Sequence, TrainData } from './loop'
@@ -33,29 +34,20 @@ export interface ClassMap {
 }
 
 /**
- * Frame labels by the frame-centre rule: frame t gets the label of the segment containing its
- * centre time (start ≤ t < end; the segment starting last wins where segments overlap), else
- * the background class, else −1 (ignored). Labels in `ignore` give −1.
+ * Frame labels by the frame-centre rule (labels/segments.ts): frame t gets the label of the
+ * segment containing its centre time (the segment starting last wins where segments overlap),
+ * else the background class, else −1 (ignored). Labels in `ignore` give −1.
  */
 export function frameLabels(segments: Segment[], frameTimes: Float64Array, classes: ClassMap, file: string): Int32Array {
-  const index = new Map(classes.names.map((n, i) => [n, i]))
-  const fill = classes.background === null ? -1 : (index.get(classes.background) ?? -1)
-  const out = new Int32Array(frameTimes.length).fill(fill)
-  const sorted = [...segments].sort((a, b) => a.start - b.start)
-  for (const s of sorted) {
-    const ignored = classes.ignore.includes(s.label)
-    const k = ignored ? -1 : index.get(s.label)
-    if (k === undefined) throw new DataError(file, `unknown label class '${s.label}' (classes: ${classes.names.join(', ')})`)
-    // frameTimes ascend: binary search the first centre ≥ start
-    let lo = 0
-    let hi = frameTimes.length
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1
-      if (frameTimes[mid] < s.start) lo = mid + 1
-      else hi = mid
-    }
-    for (let t = lo; t < frameTimes.length && frameTimes[t] < s.end; t++) out[t] = k
+  // Ignore-labels are mapped as extra classes, then to −1, so they still cover their frames.
+  const all = [...classes.names, ...classes.ignore]
+  let out: Int32Array
+  try {
+    out = segmentsToFrames(segments, frameTimes, all, classes.background === null ? { partial: true } : { background: classes.background })
+  } catch (err) {
+    throw new DataError(file, `${(err as Error).message.replace(/^label "(.*)" is not a class/, "unknown label class '$1'")}`)
   }
+  for (let t = 0; t < out.length; t++) if (out[t] >= classes.names.length) out[t] = IGNORE
   return out
 }
 
