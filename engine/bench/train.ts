@@ -7,7 +7,10 @@
  * Adam lr 1e-3, global-norm clipping 5, 3 warm-up steps, then timed steps.
  *
  *   npm run bench:train [-- --quick] [--only A:lstm,C:gru] [--seconds 8] [--threads 1,2]
- *                       [--no-torch] [--repeat 2] [--tsx] [--verbose]
+ *                       [--no-torch] [--repeat 2] [--tsx] [--verbose] [--rows 8]
+ *
+ * --rows N caps the rows a replica processes at once (DataParallelTrainer.maxRowsPerPass): less
+ * memory, narrower recurrent products.
  *
  * Prints one JSON object per config/cell (and a `detail` line per child run with --verbose).
  */
@@ -57,6 +60,7 @@ const { values: args } = parseArgs({
     repeat: { type: 'string', default: '1' },
     verbose: { type: 'boolean', default: false },
     tsx: { type: 'boolean', default: false },
+    rows: { type: 'string', default: '' },
   },
 })
 
@@ -71,6 +75,7 @@ interface OursRun {
   steps: number
   loss_first: number
   loss_last: number
+  passes: number
 }
 
 /** The child: trains one config for `seconds` and prints an OursRun line. */
@@ -89,7 +94,8 @@ async function child(): Promise<void> {
     bidirectional: true,
     dropout: 0,
   }
-  const trainer = await DataParallelTrainer.create(cfg, { threads, Tmax: T, Bmax: B })
+  const maxRowsPerPass = args.rows ? Number(args.rows) : undefined
+  const trainer = await DataParallelTrainer.create(cfg, { threads, Tmax: T, Bmax: B, maxRowsPerPass })
   initTagger(trainer.model.params, cfg, new Rng(1234))
   const opt = new Adam(trainer.model.params.length, { lr: 1e-3 })
   // A pool of 4 fixed random batches, time-major (T, B, F), all sequences full length.
@@ -130,6 +136,7 @@ async function child(): Promise<void> {
     steps,
     loss_first: lossFirst,
     loss_last: lossLast,
+    passes: trainer.passes,
   }
   console.log(JSON.stringify(run))
 }
@@ -190,6 +197,7 @@ function runOurs(config: ConfigName, cell: BenchCell, threads: number, seconds: 
   const argv = [...entry, '--child']
   argv.push('--config', config, '--cell', cell, '--threads', String(threads))
   argv.push('--seconds', String(seconds))
+  if (args.rows) argv.push('--rows', args.rows)
   const env = { ...process.env }
   return runJson(process.execPath, argv, env) as Promise<OursRun & { error?: string }>
 }

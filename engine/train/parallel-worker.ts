@@ -6,7 +6,7 @@ import { parentPort, workerData } from 'node:worker_threads'
 import { paramLayout, taggerViews } from '../../models/params'
 import { allocWorkspace, type Tagger } from '../../models/tagger'
 import { pickKernels } from '../kernels/load'
-import { CTRL, runShard, type ShardInit } from './parallel'
+import { CTRL, runShard, shardViews, type ShardInit } from './parallel'
 
 const init = workerData as ShardInit
 const ctrl = new Int32Array(init.ctrl)
@@ -22,7 +22,8 @@ function fail(e: unknown): void {
 try {
   const k = pickKernels(init.kernels)
   const params = new Float32Array(init.params)
-  const grads = new Float32Array(init.grads)
+  const sh = shardViews(init)
+  const grads = sh.grads
   const { config } = init
   const m: Tagger<Float32Array> = {
     config,
@@ -32,15 +33,7 @@ try {
     p: taggerViews(params, config),
     g: taggerViews(grads, config),
   }
-  const ws = allocWorkspace(config, k, init.Tmax, init.Bmax)
-  const sh = {
-    B: 0,
-    grads,
-    x: new Float32Array(init.x),
-    labels: new Int32Array(init.labels),
-    lengths: new Int32Array(init.lengths),
-    stats: new Float64Array(init.stats),
-  }
+  const ws = allocWorkspace(config, k, init.Tmax, init.rows)
   parentPort!.postMessage('ready')
   let seen = 0
   for (;;) {
@@ -50,9 +43,8 @@ try {
     if (gen === seen) continue
     seen = gen
     const T = Atomics.load(ctrl, CTRL.T)
-    sh.B = sh.stats[3]
     try {
-      runShard(k, m, ws, sh, T, init.loss, config.dropout)
+      runShard(k, m, ws, sh, init, T)
     } catch (e) {
       fail(e)
       continue

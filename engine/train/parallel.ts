@@ -13,6 +13,11 @@
  * keeps every shard sorted and gives them near-equal work. The loss of each shard is normalised by
  * the whole batch's Σ w_y, so the summed gradient is the gradient of the whole batch; 1 and N
  * threads agree up to float32 summation order (dropout masks differ: each shard draws its own).
+ *
+ * `maxRowsPerPass` bounds memory: a replica's workspace (the cached activations, ~all of the
+ * memory on big configs) is sized for that many rows, and a shard with more rows runs several
+ * passes, accumulating gradients (exact, like the shards themselves). Fewer rows per pass make
+ * the recurrent products narrower, so it trades speed for memory.
  */
 import type { Worker } from 'node:worker_threads'
 import type { Kernels } from '../../models/kernels'
@@ -50,14 +55,19 @@ export interface ShardInit {
   kernels: KernelsChoice
   shard: number
   Tmax: number
-  /** Max rows of this shard. */
-  Bmax: number
+  /** Rows per pass: the workspace size, and the stride of the per-pass blocks below. */
+  rows: number
+  /** Passes per step (blocks of x, labels, lengths). */
+  passes: number
   params: SharedArrayBuffer
   grads: SharedArrayBuffer
+  /** (passes, Tmax, rows, F): pass p's batch (T, B_p, F) at p·Tmax·rows·F. */
   x: SharedArrayBuffer
+  /** (passes, Tmax, rows) likewise. */
   labels: SharedArrayBuffer
+  /** (passes, rows). */
   lengths: SharedArrayBuffer
-  /** Float64 [lossSum, norm, dropout seed, rows of this shard in this step]. */
+  /** Float64 [lossSum, norm, dropout seed, unused, B_0 … B_{passes−1}] (rows of each pass). */
   stats: SharedArrayBuffer
   ctrl: SharedArrayBuffer
   error: SharedArrayBuffer
@@ -70,6 +80,8 @@ export interface ParallelOptions {
   /** Longest sequence (T) and largest batch (B) a step may get. */
   Tmax: number
   Bmax: number
+  /** Rows a replica processes at once (bounds workspace memory); default: its whole shard. */
+  maxRowsPerPass?: number
   /** Which kernels the replicas use ('auto': native when built, else TS). */
   kernels?: KernelsChoice
   /** Class weights and ignore label for the loss. */
@@ -88,14 +100,27 @@ export interface StepResult {
 }
 
 /** Shared buffers of one shard (shard 0's are used in the calling thread). */
-interface Shard {
-  B: number // rows of this shard in the current step
+interface ShardBuffers {
   grads: Float32Array // (P)
-  x: Float32Array // (Tmax, Bs, F)
-  labels: Int32Array // (Tmax, Bs)
-  lengths: Int32Array // (Bs)
-  stats: Float64Array // [lossSum, norm, seed, B]
+  x: Float32Array // (passes, Tmax, rows, F)
+  labels: Int32Array // (passes, Tmax, rows)
+  lengths: Int32Array // (passes, rows)
+  stats: Float64Array // [lossSum, norm, seed, −, B_0 …]
+}
+
+interface Shard extends ShardBuffers {
   init: ShardInit
+}
+
+/** Typed views of a shard's shared buffers (in the caller or in a worker). */
+export function shardViews(init: ShardInit): ShardBuffers {
+  return {
+    grads: new Float32Array(init.grads),
+    x: new Float32Array(init.x),
+    labels: new Int32Array(init.labels),
+    lengths: new Int32Array(init.lengths),
+    stats: new Float64Array(init.stats),
+  }
 }
 
 const sab = (bytes: number): SharedArrayBuffer => new SharedArrayBuffer(Math.max(8, bytes))
@@ -104,6 +129,8 @@ export class DataParallelTrainer {
   /** The model: params (shared with every replica) and the summed gradients of the last step. */
   readonly model: Tagger<Float32Array>
   readonly threads: number
+  /** Passes per shard and step (> 1 when maxRowsPerPass splits a shard). */
+  readonly passes: number
   private readonly shards: Shard[]
   private readonly workers: Worker[] = []
   private readonly ctrl: Int32Array
@@ -128,34 +155,30 @@ export class DataParallelTrainer {
     this.ctrl = new Int32Array(ctrlBuf)
     this.errorText = new Uint8Array(errorBuf)
     const F = config.inputSize
+    const perThread = Math.ceil(opts.Bmax / threads)
+    const rows = Math.max(1, Math.min(perThread, opts.maxRowsPerPass ?? perThread))
+    const passes = Math.ceil(perThread / rows)
+    this.passes = passes
     this.shards = []
     for (let s = 0; s < threads; s++) {
-      const Bs = Math.ceil((opts.Bmax - s) / threads)
       const init: ShardInit = {
         config,
         kernels: opts.kernels ?? 'auto',
         shard: s,
         Tmax: opts.Tmax,
-        Bmax: Bs,
+        rows,
+        passes,
         params: params.buffer as SharedArrayBuffer,
         grads: sab(4 * P),
-        x: sab(4 * opts.Tmax * Bs * F),
-        labels: sab(4 * opts.Tmax * Bs),
-        lengths: sab(4 * Bs),
-        stats: sab(8 * 4),
+        x: sab(4 * passes * opts.Tmax * rows * F),
+        labels: sab(4 * passes * opts.Tmax * rows),
+        lengths: sab(4 * passes * rows),
+        stats: sab(8 * (4 + passes)),
         ctrl: ctrlBuf,
         error: errorBuf,
         loss: opts.loss ?? {},
       }
-      this.shards.push({
-        B: 0,
-        grads: new Float32Array(init.grads),
-        x: new Float32Array(init.x),
-        labels: new Int32Array(init.labels),
-        lengths: new Int32Array(init.lengths),
-        stats: new Float64Array(init.stats),
-        init,
-      })
+      this.shards.push({ ...shardViews(init), init })
     }
     // The caller's replica computes shard 0; its grads array receives the sum of all shards.
     const grads0 = this.shards[0].grads
@@ -168,7 +191,7 @@ export class DataParallelTrainer {
       g: taggerViews(grads0, config),
     }
     this.model = this.shard0
-    this.ws = allocWorkspace(config, this.k, opts.Tmax, this.shards[0].init.Bmax)
+    this.ws = allocWorkspace(config, this.k, opts.Tmax, rows)
   }
 
   /** Starts the worker replicas; resolves when every one has loaded its kernels. */
@@ -222,21 +245,27 @@ export class DataParallelTrainer {
           count++
         }
       }
-    // Scatter batch columns b ≡ s (mod threads) into each shard's (T, Bs, ·) buffers.
-    for (let s = 0; s < threads; s++) {
-      const sh = shards[s]
-      const Bs = Math.ceil((B - s) / threads)
-      sh.B = Bs
-      for (let i = 0; i < Bs; i++) sh.lengths[i] = lengths[s + i * threads]
+    // Units u = s + threads·p (thread s, pass p) take batch columns b ≡ u (mod U): every unit
+    // stays sorted longest first and gets a near-equal share.
+    const U = threads * this.passes
+    for (let u = 0; u < U; u++) {
+      const sh = shards[u % threads]
+      const p = Math.floor(u / threads)
+      const rows = sh.init.rows
+      const Bu = u < B ? Math.ceil((B - u) / U) : 0
+      const x0 = p * this.opts.Tmax * rows
+      sh.stats[4 + p] = Bu
+      for (let i = 0; i < Bu; i++) sh.lengths[p * rows + i] = lengths[u + i * U]
       for (let t = 0; t < T; t++)
-        for (let i = 0; i < Bs; i++) {
-          const b = s + i * threads
-          sh.labels[t * Bs + i] = labels[t * B + b]
-          sh.x.set(x.subarray((t * B + b) * F, (t * B + b + 1) * F), (t * Bs + i) * F)
+        for (let i = 0; i < Bu; i++) {
+          const b = u + i * U
+          sh.labels[x0 + t * Bu + i] = labels[t * B + b]
+          sh.x.set(x.subarray((t * B + b) * F, (t * B + b + 1) * F), (x0 + t * Bu + i) * F)
         }
-      sh.stats[1] = norm
-      sh.stats[3] = Bs
-      sh.stats[2] = (this.opts.seed ?? 1) + 7919 * this.gen + s
+    }
+    for (let s = 0; s < threads; s++) {
+      shards[s].stats[1] = norm
+      shards[s].stats[2] = (this.opts.seed ?? 1) + 7919 * this.gen + s
     }
     // Start the workers, compute shard 0 here, then wait for the others.
     Atomics.store(this.ctrl, CTRL.T, T)
@@ -244,7 +273,7 @@ export class DataParallelTrainer {
     this.gen++
     Atomics.store(this.ctrl, CTRL.gen, this.gen)
     Atomics.notify(this.ctrl, CTRL.gen)
-    runShard(this.k, this.shard0, this.ws, shards[0], T, this.opts.loss ?? {}, this.config.dropout)
+    runShard(this.k, this.shard0, this.ws, shards[0], shards[0].init, T)
     while (Atomics.load(this.ctrl, CTRL.done) < threads - 1) {
       if (Atomics.load(this.ctrl, CTRL.failed)) throw new Error(this.workerError())
       const seen = Atomics.load(this.ctrl, CTRL.done)
@@ -305,32 +334,36 @@ export class DataParallelTrainer {
 }
 
 /**
- * Forward + loss + backward of one shard into its own grads (zeroed first); stats[0] = Σ loss.
- * Shared by the calling thread (shard 0) and the workers.
+ * Forward + loss + backward of one shard, pass by pass, into its own grads (zeroed first);
+ * stats[0] = Σ loss. Shared by the calling thread (shard 0) and the workers.
  */
 export function runShard(
   k: Kernels,
   m: Tagger<Float32Array>,
   ws: TaggerWorkspace<Float32Array>,
-  sh: Pick<Shard, 'B' | 'x' | 'labels' | 'lengths' | 'stats' | 'grads'>,
+  sh: ShardBuffers,
+  init: Pick<ShardInit, 'Tmax' | 'rows' | 'passes' | 'loss'>,
   T: number,
-  loss: Omit<LossOptions, 'norm'>,
-  dropout: number,
 ): void {
   sh.grads.fill(0)
-  const B = sh.B
-  if (B === 0) {
-    sh.stats[0] = 0
-    return
+  const { Tmax, rows, passes } = init
+  const { inputSize: F, numClasses: C, dropout } = m.config
+  let lossSum = 0
+  for (let p = 0; p < passes; p++) {
+    const B = sh.stats[4 + p]
+    if (B === 0) continue
+    const x0 = p * Tmax * rows
+    const x = sh.x.subarray(x0 * F, (x0 + T * B) * F)
+    const labels = sh.labels.subarray(x0, x0 + T * B)
+    const lengths = sh.lengths.subarray(p * rows, p * rows + B)
+    const rng = new Rng(sh.stats[2] * 131 + p)
+    taggerForward(ws, x, lengths, T, m, k, { training: dropout > 0, rng })
+    const r = crossEntropy(ws.dlogits, ws.logits, labels, lengths, T, B, C, {
+      ...init.loss,
+      norm: sh.stats[1],
+    })
+    lossSum += r.sum
+    taggerBackward(ws, x, lengths, T, m, k) // accumulates into m.grads
   }
-  const lengths = sh.lengths.subarray(0, B)
-  const C = m.config.numClasses
-  const training = dropout > 0
-  taggerForward(ws, sh.x, lengths, T, m, k, { training, rng: new Rng(sh.stats[2]) })
-  const r = crossEntropy(ws.dlogits, ws.logits, sh.labels, lengths, T, B, C, {
-    ...loss,
-    norm: sh.stats[1],
-  })
-  sh.stats[0] = r.sum
-  taggerBackward(ws, sh.x, lengths, T, m, k)
+  sh.stats[0] = lossSum
 }
