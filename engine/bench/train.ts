@@ -95,7 +95,8 @@ async function child(): Promise<void> {
     dropout: 0,
   }
   const maxRowsPerPass = args.rows ? Number(args.rows) : undefined
-  const trainer = await DataParallelTrainer.create(cfg, { threads, Tmax: T, Bmax: B, maxRowsPerPass })
+  const opts = { threads, Tmax: T, Bmax: B, maxRowsPerPass }
+  const trainer = await DataParallelTrainer.create(cfg, opts)
   initTagger(trainer.model.params, cfg, new Rng(1234))
   const opt = new Adam(trainer.model.params.length, { lr: 1e-3 })
   // A pool of 4 fixed random batches, time-major (T, B, F), all sequences full length.
