@@ -124,7 +124,7 @@ describe('tensor helpers', () => {
     reverseRows(dst, lengths, T, W)
     expect(Array.from(dst)).toEqual([7, 4, 5, 2, 3, 6, 1, 8]) // rows past a length stay
     const back = new Float32Array(T * B * W)
-    copyRows(back, W, 0, dst, W, 0, lengths, T, W, true, false)
+    copyRows(back, W, 0, dst, W, 0, lengths, T, W, true)
     expect(Array.from(back)).toEqual([1, 2, 3, 4, 5, 0, 7, 0]) // padding rows zeroed
   })
 })

@@ -14,7 +14,8 @@
  * place, onnx-graph.ts; here everything stays in PyTorch order, so fixtures load as they are.
  *
  * Cost: one gemm for all x_t·Wihᵀ before the loop; per step one gemm (recurrent) + one fused
- * pointwise kernel; after the loop one gemm for dWih, one for dWhh, one for dx.
+ * pointwise kernel; after the loop one gemm for dWih, two for dWhh (the h0 term, the rest),
+ * one for dx, and a colSum per bias.
  */
 import type { FloatArray, Kernels } from './kernels'
 import type { CellParams } from './params'

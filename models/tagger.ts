@@ -227,7 +227,7 @@ export function taggerForward<A extends FloatArray>(
       // the backward direction reads x in place; only its projections are time-reversed
       cellForward(c, input, m.p.cells[l][d], { ...dims, reverse: d === 1 ? lengths : null }, k)
       // y[:, :, dH : (d+1)H] = h (time-reversed back for the backward direction)
-      copyRows(L.y, D * H, d * H, c.ws.h, H, 0, lengths, T, H, d === 1, false)
+      copyRows(L.y, D * H, d * H, c.ws.h, H, 0, lengths, T, H, d === 1)
     }
   }
   // logits (T·B, C) = y (T·B, D·H) · Woutᵀ + bout
@@ -281,7 +281,7 @@ export function taggerBackward<A extends FloatArray>(
     if (dx) dx.fill(0, 0, T * B * L.In)
     for (let d = 0; d < D; d++) {
       const c = L.dirs[d]
-      copyRows(c.ws.dh, H, 0, L.dy, D * H, d * H, lengths, T, H, d === 1, false)
+      copyRows(c.ws.dh, H, 0, L.dy, D * H, d * H, lengths, T, H, d === 1)
       const dimsD = { ...dims, reverse: d === 1 ? lengths : null }
       cellBackward(dx, m.g.cells[l][d], c, input, m.p.cells[l][d], dimsD, k)
     }
