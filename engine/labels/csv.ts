@@ -63,3 +63,33 @@ export function rowLabelsToSegments(times: ArrayLike<number>, labels: readonly s
   }
   return out
 }
+
+/** True when a CSV's header has a per-row label column but no start/end columns. */
+export function isRowLabelCsv(text: string): boolean {
+  const head = (text.replace(/^\uFEFF/, '').split(/\r?\n/, 1)[0] ?? '').toLowerCase().split(/[,;\t|]/).map((h) => h.trim())
+  return head.includes('label') && !START.some((s) => head.includes(s))
+}
+
+/**
+ * Per-row labels of a CSV time series (a `label` column; a time column time/t/timestamp in
+ * seconds, else the row index): rows with empty labels are errors naming the line.
+ */
+export function readRowLabelCsv(text: string, file: string, labelColumn = 'label'): { times: Float64Array; labels: string[] } {
+  const rows = Papa.parse<string[]>(text.replace(/^\uFEFF/, ''), { skipEmptyLines: false, delimitersToGuess: [',', ';', '\t', '|'] }).data
+  const head = rows[0].map((h) => h.trim().toLowerCase())
+  const iL = head.indexOf(labelColumn.toLowerCase())
+  if (iL < 0) throw new DataError(file, `no "${labelColumn}" column`, { line: 1 })
+  const iT = ['time', 't', 'timestamp'].map((n) => head.indexOf(n)).find((i) => i >= 0) ?? -1
+  const times: number[] = []
+  const labels: string[] = []
+  for (let r = 1; r < rows.length; r++) {
+    const f = rows[r]
+    if (f.every((c) => c.trim() === '')) continue
+    if (f.length !== head.length) throw new DataError(file, `ragged row: ${f.length} fields where the header has ${head.length}`, { line: r + 1 })
+    const label = f[iL].trim()
+    if (label === '') throw new DataError(file, `empty cell in label column "${rows[0][iL].trim()}"`, { line: r + 1 })
+    labels.push(label)
+    times.push(iT >= 0 ? num(f[iT], file, r + 1, 'time') : labels.length - 1)
+  }
+  return { times: Float64Array.from(times), labels }
+}
