@@ -1,0 +1,161 @@
+/**
+ * Canvas drawing for the timeline rows: waveform peaks, label segments, ruler, minimap. Each
+ * function draws one frame from plain data; only what is visible is touched, so a 1-hour file
+ * with thousands of segments costs the same per frame as a short one.
+ */
+import type { PeaksWindow } from '../../engine/api'
+import type { Segment } from './segments'
+import { visibleRange } from './segments'
+import { formatTime, ticks, tickStep, timeToX, type Viewport } from './timescale'
+
+/** Size the canvas backing store to its CSS box × devicePixelRatio; returns a context in CSS px. */
+export function prepare(canvas: HTMLCanvasElement, width: number, height: number): CanvasRenderingContext2D {
+  const dpr = window.devicePixelRatio || 1
+  const w = Math.max(1, Math.round(width * dpr))
+  const h = Math.max(1, Math.round(height * dpr))
+  if (canvas.width !== w || canvas.height !== h) {
+    canvas.width = w
+    canvas.height = h
+  }
+  const ctx = canvas.getContext('2d')!
+  ctx.setTransform(dpr, 0, 0, dpr, 0, 0)
+  ctx.clearRect(0, 0, width, height)
+  return ctx
+}
+
+/**
+ * Min/max peaks as one vertical bar per pixel column (buckets finer than a pixel are merged;
+ * coarser ones span several columns).
+ */
+export function drawPeaks(ctx: CanvasRenderingContext2D, v: Viewport, height: number, peaks: PeaksWindow, colour: string): void {
+  const n = peaks.minMax.length / 2
+  if (n === 0) return
+  const mid = height / 2
+  const scale = height / 2 - 2
+  const pxPerBucket = peaks.secondsPerBucket / (v.span / v.width)
+  ctx.fillStyle = colour
+  const b0 = Math.max(0, Math.floor((v.start - peaks.start) / peaks.secondsPerBucket))
+  const b1 = Math.min(n, Math.ceil((v.start + v.span - peaks.start) / peaks.secondsPerBucket) + 1)
+  let col = -1
+  let lo = 0
+  let hi = 0
+  const flush = () => {
+    if (col >= 0 && col < v.width) ctx.fillRect(col, mid - hi * scale, 1, Math.max(1, (hi - lo) * scale))
+  }
+  for (let b = b0; b < b1; b++) {
+    const x0 = timeToX(v, peaks.start + b * peaks.secondsPerBucket)
+    const bLo = peaks.minMax[2 * b]
+    const bHi = peaks.minMax[2 * b + 1]
+    if (pxPerBucket >= 1) {
+      ctx.fillRect(x0, mid - bHi * scale, Math.max(1, pxPerBucket), Math.max(1, (bHi - bLo) * scale))
+      continue
+    }
+    const c = Math.floor(x0)
+    if (c !== col) {
+      flush()
+      col = c
+      lo = bLo
+      hi = bHi
+    } else {
+      if (bLo < lo) lo = bLo
+      if (bHi > hi) hi = bHi
+    }
+  }
+  flush()
+  ctx.fillStyle = 'rgba(0,0,0,0.12)'
+  ctx.fillRect(0, mid, v.width, 1)
+}
+
+/** Style of one class on the track. */
+export type Colours = (label: string) => string
+
+/**
+ * Segments as class-coloured blocks with their names; the selected one outlined. `mark` is a
+ * pending start set with '['.
+ */
+export function drawSegments(
+  ctx: CanvasRenderingContext2D,
+  v: Viewport,
+  height: number,
+  segments: readonly Segment[],
+  colours: Colours,
+  selected: number | null,
+): void {
+  const [i0, i1] = visibleRange(segments, v.start, v.start + v.span)
+  ctx.font = '12px system-ui, sans-serif'
+  ctx.textBaseline = 'middle'
+  for (let i = i0; i < i1; i++) {
+    const s = segments[i]
+    const x0 = Math.max(-2, timeToX(v, s.start))
+    const x1 = Math.min(v.width + 2, timeToX(v, s.end))
+    const w = Math.max(1, x1 - x0)
+    const colour = colours(s.label)
+    ctx.fillStyle = colour + (i === selected ? 'ee' : '99')
+    ctx.fillRect(x0, 4, w, height - 8)
+    ctx.fillStyle = colour
+    ctx.fillRect(x0, 4, Math.min(2, w), height - 8)
+    ctx.fillRect(x1 - Math.min(2, w), 4, Math.min(2, w), height - 8)
+    if (w > 24) {
+      ctx.save()
+      ctx.beginPath()
+      ctx.rect(x0 + 3, 0, w - 6, height)
+      ctx.clip()
+      ctx.fillStyle = i === selected ? '#fff' : '#1a1a2a'
+      ctx.fillText(s.label, Math.max(x0, 0) + 5, height / 2)
+      ctx.restore()
+    }
+    if (i === selected) {
+      ctx.strokeStyle = '#1a1a2a'
+      ctx.lineWidth = 2
+      ctx.strokeRect(x0 + 1, 3, w - 2, height - 6)
+    }
+  }
+}
+
+/** Time ruler: ticks with labels at a 1-2-5 step and minor ticks between. */
+export function drawRuler(ctx: CanvasRenderingContext2D, v: Viewport, height: number): void {
+  const step = tickStep(v, 90)
+  ctx.fillStyle = '#556'
+  ctx.font = '11px system-ui, sans-serif'
+  ctx.textBaseline = 'top'
+  for (const t of ticks(v, step / 5)) {
+    const x = Math.round(timeToX(v, t)) + 0.5
+    ctx.fillRect(x, height - 4, 1, 4)
+  }
+  for (const t of ticks(v, step)) {
+    const x = Math.round(timeToX(v, t))
+    ctx.fillRect(x, height - 10, 1, 10)
+    ctx.fillText(formatTime(t, step), x + 3, 3)
+  }
+  ctx.fillRect(0, height - 1, v.width, 1)
+}
+
+/**
+ * Overview of the whole file: its peaks (audio) or segment blocks, and the visible window as a
+ * frame. `whole` is the viewport of the whole file at the minimap's width.
+ */
+export function drawMinimap(
+  ctx: CanvasRenderingContext2D,
+  whole: Viewport,
+  height: number,
+  peaks: PeaksWindow | null,
+  segments: readonly Segment[],
+  colours: Colours,
+  visible: { start: number; span: number },
+): void {
+  if (peaks) drawPeaks(ctx, whole, height, peaks, '#9aa9c4')
+  const [i0, i1] = visibleRange(segments, 0, whole.span)
+  for (let i = i0; i < i1; i++) {
+    const s = segments[i]
+    ctx.fillStyle = colours(s.label)
+    const x0 = timeToX(whole, s.start)
+    ctx.fillRect(x0, height - 6, Math.max(1, timeToX(whole, s.end) - x0), 5)
+  }
+  const x0 = timeToX(whole, visible.start)
+  const w = Math.max(3, timeToX(whole, visible.start + visible.span) - x0)
+  ctx.fillStyle = 'rgba(74,111,165,0.15)'
+  ctx.fillRect(x0, 0, w, height)
+  ctx.strokeStyle = '#4a6fa5'
+  ctx.lineWidth = 1.5
+  ctx.strokeRect(x0 + 0.75, 0.75, w - 1.5, height - 1.5)
+}

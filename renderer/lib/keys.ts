@@ -1,0 +1,128 @@
+/**
+ * The hotkey table (one list: the dispatcher and the '?' overlay both read it) and a pure
+ * matcher from a keyboard event to an action.
+ */
+
+export type Action =
+  | 'play'
+  | 'play-selection'
+  | 'loop'
+  | 'mark-start'
+  | 'mark-end'
+  | 'class'
+  | 'next-segment'
+  | 'previous-segment'
+  | 'next-unlabelled'
+  | 'delete'
+  | 'deselect'
+  | 'undo'
+  | 'redo'
+  | 'zoom-in'
+  | 'zoom-out'
+  | 'zoom-fit'
+  | 'zoom-selection'
+  | 'step-back'
+  | 'step-forward'
+  | 'home'
+  | 'end'
+  | 'snap'
+  | 'help'
+
+export interface Binding {
+  action: Action
+  /** Keys as shown in the overlay. */
+  keys: string
+  /** What it does, for the overlay. */
+  help: string
+}
+
+export const BINDINGS: Binding[] = [
+  { action: 'play', keys: 'Space', help: 'Play / pause from the playhead' },
+  { action: 'play-selection', keys: 'P', help: 'Play the selected segment' },
+  { action: 'loop', keys: 'L', help: 'Loop playback on / off' },
+  { action: 'mark-start', keys: '[', help: 'Mark a start at the playhead' },
+  { action: 'mark-end', keys: ']', help: 'Label from the mark to the playhead' },
+  { action: 'class', keys: '1 – 9', help: 'Set the class of the selection (or of new segments)' },
+  { action: 'next-segment', keys: 'Tab', help: 'Select the next segment' },
+  { action: 'previous-segment', keys: 'Shift+Tab', help: 'Select the previous segment' },
+  { action: 'next-unlabelled', keys: 'N', help: 'Jump to the next unlabelled stretch' },
+  { action: 'delete', keys: 'Delete / Backspace', help: 'Delete the selected segment' },
+  { action: 'deselect', keys: 'Esc', help: 'Clear the selection and the mark' },
+  { action: 'undo', keys: 'Ctrl+Z', help: 'Undo' },
+  { action: 'redo', keys: 'Ctrl+Shift+Z / Ctrl+Y', help: 'Redo' },
+  { action: 'zoom-in', keys: '+  or  Ctrl+wheel', help: 'Zoom in' },
+  { action: 'zoom-out', keys: '−', help: 'Zoom out' },
+  { action: 'zoom-fit', keys: '0', help: 'Show the whole file' },
+  { action: 'zoom-selection', keys: 'Z', help: 'Zoom to the selection' },
+  { action: 'step-back', keys: '← (Shift: more)', help: 'Move the playhead back' },
+  { action: 'step-forward', keys: '→ (Shift: more)', help: 'Move the playhead forward' },
+  { action: 'home', keys: 'Home / End', help: 'Playhead to the start / end' },
+  { action: 'snap', keys: 'S', help: 'Snap to the frame grid on / off' },
+  { action: 'help', keys: '?', help: 'Show / hide this list' },
+]
+
+/** The parts of a KeyboardEvent the matcher reads. */
+export interface KeyLike {
+  key: string
+  ctrlKey: boolean
+  metaKey: boolean
+  shiftKey: boolean
+  altKey: boolean
+}
+
+/** The action for a key press, with the digit for 'class' and `big` for Shift+arrows. */
+export function matchKey(e: KeyLike): { action: Action; digit?: number; big?: boolean } | null {
+  const mod = e.ctrlKey || e.metaKey
+  const k = e.key.length === 1 ? e.key.toLowerCase() : e.key
+  if (mod && !e.altKey) {
+    if (k === 'z') return { action: e.shiftKey ? 'redo' : 'undo' }
+    if (k === 'y') return { action: 'redo' }
+    return null
+  }
+  if (e.altKey || e.metaKey || e.ctrlKey) return null
+  if (/^[1-9]$/.test(k)) return { action: 'class', digit: Number(k) }
+  switch (k) {
+    case ' ':
+      return { action: 'play' }
+    case 'p':
+      return { action: 'play-selection' }
+    case 'l':
+      return { action: 'loop' }
+    case '[':
+      return { action: 'mark-start' }
+    case ']':
+      return { action: 'mark-end' }
+    case 'Tab':
+      return { action: e.shiftKey ? 'previous-segment' : 'next-segment' }
+    case 'n':
+      return { action: 'next-unlabelled' }
+    case 'Delete':
+    case 'Backspace':
+      return { action: 'delete' }
+    case 'Escape':
+      return { action: 'deselect' }
+    case '+':
+    case '=':
+      return { action: 'zoom-in' }
+    case '-':
+    case '_':
+      return { action: 'zoom-out' }
+    case '0':
+      return { action: 'zoom-fit' }
+    case 'z':
+      return { action: 'zoom-selection' }
+    case 'ArrowLeft':
+      return { action: 'step-back', big: e.shiftKey }
+    case 'ArrowRight':
+      return { action: 'step-forward', big: e.shiftKey }
+    case 'Home':
+      return { action: 'home' }
+    case 'End':
+      return { action: 'end' }
+    case 's':
+      return { action: 'snap' }
+    case '?':
+      return { action: 'help' }
+  }
+  return null
+}

@@ -1,0 +1,107 @@
+/**
+ * What each hotkey does (lib/keys.ts maps keys to actions). The keyboard-only loop: play (Space),
+ * mark a start ([) and label to the playhead (]), set the class (1–9), jump on (Tab, N).
+ */
+import type { LabelClass } from '../../engine/api'
+import type { Action } from '../lib/keys'
+import * as ops from '../lib/segments'
+import type { EditState } from './edit.svelte'
+import type { LabelsState } from './labels.svelte'
+import type { PlayerState } from './player.svelte'
+import type { ViewState } from './view.svelte'
+
+export interface Studio {
+  labels: LabelsState
+  view: ViewState
+  player: PlayerState
+  edit: EditState
+  classes: LabelClass[]
+  toggleHelp: () => void
+}
+
+export function runAction(s: Studio, action: Action, digit?: number, big?: boolean): void {
+  const { labels, view, player, edit } = s
+  const sel = labels.selected !== null ? labels.segments[labels.selected] : null
+  const select = (i: number) => {
+    if (i < 0) return
+    labels.selected = i
+    view.cursor = labels.segments[i].start
+    view.reveal(labels.segments[i].end)
+    view.reveal(labels.segments[i].start)
+  }
+  switch (action) {
+    case 'play':
+      return player.toggle()
+    case 'play-selection':
+      if (sel) player.play(sel.start, sel.end)
+      else if (edit.mark !== null) player.play(Math.min(edit.mark, view.cursor), Math.max(edit.mark, view.cursor))
+      return
+    case 'loop':
+      player.loop = !player.loop
+      return
+    case 'mark-start':
+      edit.mark = view.snapTime(view.cursor)
+      return
+    case 'mark-end': {
+      const end = view.snapTime(view.cursor)
+      const start = edit.mark ?? (labels.segments[ops.previousSegment(labels.segments, end)]?.end ?? 0)
+      edit.mark = null
+      labels.create(start, end)
+      return
+    }
+    case 'class': {
+      const cls = s.classes.find((c) => c.hotkey === digit)
+      if (!cls) return
+      if (labels.selected !== null) labels.setClass(labels.selected, cls.name)
+      if (cls.role === 'class' || labels.selected === null) labels.currentClass = cls.name
+      return
+    }
+    case 'next-segment':
+      return select(ops.nextSegment(labels.segments, sel ? sel.start : view.cursor - 1e-6))
+    case 'previous-segment':
+      return select(ops.previousSegment(labels.segments, sel ? sel.start : view.cursor + 1e-6))
+    case 'next-unlabelled': {
+      const gap = ops.nextUnlabelled(labels.segments, view.cursor, view.duration)
+      if (!gap) return
+      labels.selected = null
+      edit.mark = gap[0]
+      view.cursor = gap[0]
+      view.reveal(gap[0])
+      return
+    }
+    case 'delete':
+      if (labels.selected !== null) labels.remove(labels.selected)
+      return
+    case 'deselect':
+      labels.selected = null
+      edit.mark = null
+      return
+    case 'undo':
+      return labels.undo()
+    case 'redo':
+      return labels.redo()
+    case 'zoom-in':
+      return view.zoom(2)
+    case 'zoom-out':
+      return view.zoom(0.5)
+    case 'zoom-fit':
+      return view.setWindow(0, view.duration)
+    case 'zoom-selection':
+      if (sel) view.setWindow(sel.start - (sel.end - sel.start) * 0.1, (sel.end - sel.start) * 1.2)
+      return
+    case 'step-back':
+    case 'step-forward': {
+      const step = view.span * (big ? 0.1 : 0.01) * (action === 'step-back' ? -1 : 1)
+      return view.seek(view.cursor + step)
+    }
+    case 'home':
+      return view.seek(0)
+    case 'end':
+      return view.seek(view.duration)
+    case 'snap':
+      view.snap = !view.snap
+      return
+    case 'help':
+      return s.toggleHelp()
+  }
+}

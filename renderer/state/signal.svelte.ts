@@ -1,0 +1,102 @@
+/**
+ * The signal under the visible window, fetched from the engine as the view moves: waveform
+ * peaks for audio, decimated channels for a CSV series. At most one request is in flight; when
+ * it lands, the view is checked again (it may have moved meanwhile).
+ */
+import type { PeaksWindow, SeriesWindow } from '../../engine/api'
+import { api, newJobId } from '../api/client'
+import { fetchWindow, needsFetch, type Held } from '../lib/fetchwindow'
+import type { ViewState } from './view.svelte'
+
+/** Overview resolution: enough for a minimap on a wide screen. */
+const OVERVIEW_PX = 2048
+
+export class SignalState {
+  media = $state<string | null>(null)
+  kind = $state<'audio' | 'series' | null>(null)
+  /** Whole-file peaks (audio) for the minimap. */
+  overview = $state.raw<PeaksWindow | null>(null)
+  /** Peaks around the visible window (audio). */
+  peaks = $state.raw<PeaksWindow | null>(null)
+  /** Channels around the visible window (series). */
+  series = $state.raw<SeriesWindow | null>(null)
+  /** Sample rate of the file (audio: Hz; series: rows/s). */
+  sampleRate = $state(0)
+  loading = $state(false)
+  error = $state<string | null>(null)
+
+  #held: Held | null = null
+  #busy = false
+
+  constructor(private readonly view: ViewState) {}
+
+  /** Open a media file: learn its duration, show all of it. */
+  async open(media: string | null, kind: 'audio' | 'series' | null): Promise<void> {
+    this.media = media
+    this.kind = kind
+    this.overview = this.peaks = null
+    this.series = null
+    this.#held = null
+    this.error = null
+    if (!media) return
+    this.loading = true
+    try {
+      if (kind === 'audio') {
+        const whole = await api.getPeaks({ media, start: 0, end: 1e9, pixels: OVERVIEW_PX, jobId: newJobId() })
+        if (this.media !== media) return
+        this.view.reset(whole.duration)
+        this.sampleRate = whole.sampleRate
+        this.overview = whole
+      } else {
+        const head = await api.getSeries({ media, start: 0, end: 0, points: 2, jobId: newJobId() })
+        if (this.media !== media) return
+        this.view.reset(head.duration)
+        this.sampleRate = head.sampleRate
+      }
+      this.loading = false
+      this.update()
+    } catch (err) {
+      if (this.media === media) {
+        this.error = (err as Error).message
+        this.loading = false
+      }
+    }
+  }
+
+  /** Fetch what the current view needs, unless it is here or on its way. */
+  update(): void {
+    const media = this.media
+    const v = this.view.viewport
+    const duration = this.view.duration
+    if (!media || this.loading || this.#busy || duration <= 0 || !needsFetch(this.#held, v, duration)) return
+    const w = fetchWindow(v, duration)
+    const spp = (w.end - w.start) / w.pixels
+    this.#busy = true
+    const done = () => {
+      this.#busy = false
+      if (this.media === media) queueMicrotask(() => this.update())
+    }
+    if (this.kind === 'audio') {
+      api
+        .getPeaks({ media, ...w, jobId: newJobId() })
+        .then((p) => {
+          if (this.media !== media) return
+          this.peaks = p
+          this.#held = { start: w.start, end: w.end, resolution: p.secondsPerBucket, finest: p.secondsPerBucket > spp }
+        })
+        .catch((err: Error) => (this.error = err.message))
+        .finally(done)
+    } else {
+      api
+        .getSeries({ media, start: w.start, end: w.end, points: Math.min(200_000, 2 * w.pixels), jobId: newJobId() })
+        .then((s) => {
+          if (this.media !== media) return
+          this.series = s
+          const decimated = s.times.length >= 2 * w.pixels
+          this.#held = { start: w.start, end: w.end, resolution: decimated ? spp : 1 / Math.max(s.sampleRate, 1e-9), finest: !decimated }
+        })
+        .catch((err: Error) => (this.error = err.message))
+        .finally(done)
+    }
+  }
+}
