@@ -130,7 +130,7 @@ async function child(): Promise<void> {
   const run: OursRun = {
     fps: (B * T * steps) / dt,
     threads: trainer.threads,
-    kernels: trainer.kernelsName,
+    kernels: [trainer.kernelsName, ...trainer.workerKernels].join('+'),
     peak_rss_mb: process.resourceUsage().maxRSS / 1024,
     cpu_s: cpuS,
     fps_per_cpu_s: (B * T * steps) / cpuS,

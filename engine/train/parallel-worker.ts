@@ -34,7 +34,7 @@ try {
     g: taggerViews(grads, config),
   }
   const ws = allocWorkspace(config, k, init.Tmax, init.rows)
-  parentPort!.postMessage('ready')
+  parentPort!.postMessage({ ready: k.name })
   let seen = 0
   for (;;) {
     Atomics.wait(ctrl, CTRL.gen, seen)

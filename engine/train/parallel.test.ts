@@ -56,6 +56,7 @@ describe('DataParallelTrainer', () => {
       })
       open.push(one, two, split)
       expect(two.threads).toBe(2)
+      expect(two.workerKernels).toEqual([two.kernelsName]) // the worker found the same addon
       expect(split.passes).toBe(2)
       initTagger(one.model.params, cfg, new Rng(3))
       two.model.params.set(one.model.params)

@@ -133,6 +133,8 @@ export class DataParallelTrainer {
   readonly passes: number
   private readonly shards: Shard[]
   private readonly workers: Worker[] = []
+  /** Kernels each worker replica loaded (normally all equal to `kernelsName`). */
+  readonly workerKernels: string[] = []
   private readonly ctrl: Int32Array
   private readonly errorText: Uint8Array
   private readonly ws: TaggerWorkspace<Float32Array>
@@ -210,9 +212,12 @@ export class DataParallelTrainer {
     const w = startWorker('train-shard', { workerData: init })
     this.workers.push(w)
     return new Promise((resolve, reject) => {
-      w.once('message', (m: unknown) =>
-        m === 'ready' ? resolve() : reject(new Error(`shard worker: ${String(m)}`)),
-      )
+      w.once('message', (m: { ready?: string } | string) => {
+        if (typeof m === 'object' && m.ready) {
+          this.workerKernels[init.shard - 1] = m.ready
+          resolve()
+        } else reject(new Error(`shard worker: ${String(m)}`))
+      })
       w.once('error', reject)
       w.once('exit', (code) => reject(new Error(`shard worker exited (${code}) before ready`)))
     })
