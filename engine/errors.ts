@@ -3,6 +3,9 @@
  * `<file>:<line>: <problem>` / `<file>: <problem> (at byte <offset>)`, which the CLI prints after
  * `framewise: ` and the UI shows as is.
  */
+import type { Stats } from 'node:fs'
+import { stat } from 'node:fs/promises'
+
 export interface DataErrorWhere {
   /** 1-based line number in a text file, when known. */
   line?: number
@@ -34,4 +37,30 @@ export class DataError extends Error {
 
 export function isDataError(e: unknown): e is DataError {
   return e instanceof DataError
+}
+
+const ERRNO: Record<string, string> = {
+  ENOENT: 'no such file',
+  EACCES: 'permission denied',
+  EPERM: 'permission denied',
+  EISDIR: 'is a folder, not a file',
+  ENOTDIR: 'a parent of this path is not a folder',
+  EMFILE: 'too many open files',
+}
+
+/** A Node file-system error as a DataError on that file (other errors pass through). */
+export function fileError(file: string, e: unknown): unknown {
+  const code = (e as NodeJS.ErrnoException)?.code
+  return code && ERRNO[code] ? new DataError(file, `cannot open: ${ERRNO[code]}`) : e
+}
+
+/** fs.stat that reports a missing or unreadable file as a DataError. */
+export async function statFile(file: string): Promise<Stats> {
+  try {
+    const s = await stat(file)
+    if (s.isDirectory()) throw Object.assign(new Error('EISDIR'), { code: 'EISDIR' })
+    return s
+  } catch (e) {
+    throw fileError(file, e)
+  }
 }

@@ -7,11 +7,11 @@
  * MP3: decoding puts the encoder delay + decoder delay (1105 samples with LAME) before the audio,
  * which would shift every label. See mp3Delay for how it is removed.
  */
-import { open, stat } from 'node:fs/promises'
+import { open } from 'node:fs/promises'
 import { createReadStream } from 'node:fs'
 import { extname } from 'node:path'
 import decodeAudioFile from 'audio-decode'
-import { DataError } from '../errors'
+import { DataError, statFile } from '../errors'
 import { MAX_DECODED_SAMPLES, readWav } from './wav'
 import { resample } from './resample'
 
@@ -68,7 +68,7 @@ export async function sniffAudioFormat(path: string): Promise<AudioFormat> {
 }
 
 export async function decodeAudio(path: string, options: DecodeOptions = {}): Promise<DecodedAudio> {
-  const size = (await stat(path)).size
+  const size = (await statFile(path)).size
   if (size === 0) throw new DataError(path, 'empty file')
   const format = await sniffAudioFormat(path)
   let mono: Float32Array

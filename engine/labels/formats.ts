@@ -2,9 +2,9 @@
  * Label formats in one list (Meyda-style registry): name, extensions, a sniffer, reader, writer.
  * `readLabels` picks by explicit format, then content sniffing, then extension.
  */
-import { readFile, stat, writeFile } from 'node:fs/promises'
+import { readFile, writeFile } from 'node:fs/promises'
 import { extname } from 'node:path'
-import { DataError } from '../errors'
+import { DataError, statFile } from '../errors'
 import { readAudacity, writeAudacity } from './audacity'
 import { readLabelCsv, writeLabelCsv } from './csv'
 import { readLabelJson, writeLabelJson } from './json'
@@ -60,7 +60,7 @@ export function detectFormat(path: string, text: string): LabelFormat {
 }
 
 export async function readLabels(path: string, options: ReadLabelOptions & { format?: string } = {}): Promise<Segment[]> {
-  const size = (await stat(path)).size
+  const size = (await statFile(path)).size
   if (size > MAX_LABEL_BYTES) throw new DataError(path, `too large for a label file: ${size} bytes (limit ${MAX_LABEL_BYTES})`)
   const text = decodeText(await readFile(path))
   const format = options.format ? formatByName(options.format) : detectFormat(path, text)

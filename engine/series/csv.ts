@@ -6,9 +6,9 @@
  * sample rate, and reports irregular sampling instead of hiding it.
  */
 import { createReadStream } from 'node:fs'
-import { open, stat } from 'node:fs/promises'
+import { open } from 'node:fs/promises'
 import Papa from 'papaparse'
-import { DataError } from '../errors'
+import { DataError, statFile } from '../errors'
 
 /** CSV files above this size are refused before parsing (1 GiB ≈ 50 M rows of 3 channels). */
 export const MAX_CSV_BYTES = 2 ** 30
@@ -76,7 +76,7 @@ export interface SeriesData {
 const isNumeric = (s: string) => s.trim() !== '' && Number.isFinite(Number(s))
 
 export async function readSeriesCsv(path: string, options: CsvOptions = {}): Promise<SeriesData> {
-  const size = (await stat(path)).size
+  const size = (await statFile(path)).size
   if (size === 0) throw new DataError(path, 'empty file')
   if (size > MAX_CSV_BYTES) throw new DataError(path, `too large: ${size} bytes exceed the ${MAX_CSV_BYTES}-byte CSV limit`)
   const delimiter = options.delimiter ?? (await detectDelimiter(path))
