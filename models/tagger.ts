@@ -72,8 +72,8 @@ interface LayerWorkspace<A extends FloatArray> {
   dirs: CellWorkspace<A>[]
   x: A | null // (T, B, In) dropped-out input (l > 0 with dropout), else null = previous y
   mask: A | null // (T, B, In) dropout scale 0 or 1/(1 − p)
-  y: A // (T, B, D·H) output
-  dy: A // (T, B, D·H) dL/dy
+  y: A // (T, B, D·H) output (unidirectional: the cell's h itself)
+  dy: A // (T, B, D·H) dL/dy (unidirectional: the cell's dh itself)
 }
 
 export interface TaggerWorkspace<A extends FloatArray> {
@@ -101,16 +101,20 @@ export function allocWorkspace<A extends FloatArray>(
   const [H, D] = [cfg.hiddenSize, directionsOf(cfg)]
   const n = Tmax * Bmax
   const layers: LayerWorkspace<A>[] = []
-  // backward-only buffers live during one (layer, direction) pass at a time: one of each
-  const dh = k.alloc(n * H) // (T, B, H)
-  const dGh = cfg.cell === 'gru' ? k.alloc(n * 3 * H) : dh // (T, B, 3H)
+  // Backward-only buffers live during one (layer, direction) pass at a time: one of each.
+  // A unidirectional layer's output is its cell's h and its dy is the cell's dh (no copies),
+  // so there each layer keeps its own dh.
+  const uni = D === 1
+  const sharedDh = uni ? null : k.alloc(n * H) // (T, B, H)
+  const dGh = cfg.cell === 'gru' ? k.alloc(n * 3 * H) : null // (T, B, 3H)
   for (let l = 0; l < cfg.numLayers; l++) {
     const In = l === 0 ? cfg.inputSize : D * H
+    const dh = sharedDh ?? k.alloc(n * H) // (T, B, H)
     const dirs: CellWorkspace<A>[] = []
     for (let d = 0; d < D; d++) {
       if (cfg.cell === 'lstm') dirs.push({ kind: 'lstm', ws: allocLstm(k, Tmax, Bmax, H, dh) })
       else if (cfg.cell === 'gru') {
-        dirs.push({ kind: 'gru', ws: allocGru(k, Tmax, Bmax, H, dh, dGh) })
+        dirs.push({ kind: 'gru', ws: allocGru(k, Tmax, Bmax, H, dh, dGh!) })
       } else {
         const relu = cfg.cell === 'rnn-relu'
         dirs.push({ kind: 'rnn', ws: allocRnn(k, Tmax, Bmax, H, dh), relu })
@@ -122,8 +126,8 @@ export function allocWorkspace<A extends FloatArray>(
       dirs,
       x: drop ? k.alloc(n * In) : null,
       mask: drop ? k.alloc(n * In) : null,
-      y: k.alloc(n * D * H),
-      dy: k.alloc(n * D * H),
+      y: uni ? dirs[0].ws.h : k.alloc(n * D * H),
+      dy: uni ? dh : k.alloc(n * D * H),
     })
   }
   return {
@@ -227,7 +231,7 @@ export function taggerForward<A extends FloatArray>(
       // the backward direction reads x in place; only its projections are time-reversed
       cellForward(c, input, m.p.cells[l][d], { ...dims, reverse: d === 1 ? lengths : null }, k)
       // y[:, :, dH : (d+1)H] = h (time-reversed back for the backward direction)
-      copyRows(L.y, D * H, d * H, c.ws.h, H, 0, lengths, T, H, d === 1)
+      if (L.y !== c.ws.h) copyRows(L.y, D * H, d * H, c.ws.h, H, 0, lengths, T, H, d === 1)
     }
   }
   // logits (T·B, C) = y (T·B, D·H) · Woutᵀ + bout
@@ -251,27 +255,13 @@ export function taggerBackward<A extends FloatArray>(
   const cfg = m.config
   const B = lengths.length
   const [H, D, C, Lc] = [cfg.hiddenSize, directionsOf(cfg), cfg.numClasses, cfg.numLayers]
-  const yTop = ws.layers[Lc - 1].y
+  const DH = D * H
+  const yTop: A = ws.layers[Lc - 1].y // (T, B, D·H)
+  const dyTop: A = ws.layers[Lc - 1].dy // (T, B, D·H)
   // dWout (C, D·H) += dlogitsᵀ · y ; dbout += Σ dlogits ; dy = dlogits · Wout
-  k.gemm(true, false, C, D * H, T * B, ws.dlogits, 0, C, yTop, 0, D * H, 1, m.g.Wout, 0, D * H)
+  k.gemm(true, false, C, DH, T * B, ws.dlogits, 0, C, yTop, 0, DH, 1, m.g.Wout, 0, DH)
   k.colSum(T * B, C, ws.dlogits, 0, C, m.g.bout, 0)
-  k.gemm(
-    false,
-    false,
-    T * B,
-    D * H,
-    C,
-    ws.dlogits,
-    0,
-    C,
-    m.p.Wout,
-    0,
-    D * H,
-    0,
-    ws.layers[Lc - 1].dy,
-    0,
-    D * H,
-  )
+  k.gemm(false, false, T * B, DH, C, ws.dlogits, 0, C, m.p.Wout, 0, DH, 0, dyTop, 0, DH)
   for (let l = Lc - 1; l >= 0; l--) {
     const L = ws.layers[l]
     const input = layerInput(ws, x, l)
@@ -281,7 +271,7 @@ export function taggerBackward<A extends FloatArray>(
     if (dx) dx.fill(0, 0, T * B * L.In)
     for (let d = 0; d < D; d++) {
       const c = L.dirs[d]
-      copyRows(c.ws.dh, H, 0, L.dy, D * H, d * H, lengths, T, H, d === 1)
+      if (c.ws.dh !== L.dy) copyRows(c.ws.dh, H, 0, L.dy, D * H, d * H, lengths, T, H, d === 1)
       const dimsD = { ...dims, reverse: d === 1 ? lengths : null }
       cellBackward(dx, m.g.cells[l][d], c, input, m.p.cells[l][d], dimsD, k)
     }
