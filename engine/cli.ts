@@ -12,6 +12,11 @@ import { predictToFiles } from './infer/batch'
 import { PREDICT_FORMATS, type PredictFormat } from './infer/outputs'
 import { inspectModel } from './onnx/read'
 import { Project } from './project/store'
+import { evaluateModel } from './evaluate'
+import type { JobContext } from './jobs'
+import { trainCommand } from './train/command'
+import { trainSettingsSchema } from './train/settings'
+import { z } from 'zod'
 import { startServer } from './server'
 
 /** Thrown for wrong arguments: exit code 2 with the command's usage. */
@@ -127,6 +132,76 @@ export const commands: Record<string, Command> = {
       })
     },
   },
+  train: {
+    usage:
+      'train <project-or-data-dir> --out model.onnx [--cell lstm|gru|rnn|rnn-relu] [--hidden N] [--layers N] [--unidirectional] [--epochs N] [--batch N] [--chunk N] [--lr X] [--seed N] [--features SPEC] [--val FRACTION]',
+    summary:
+      'train a tagger on a project or a data folder and export it as ONNX + model card; also --dropout X, --patience N, --threads N, --class-weights none|sqrt-balanced|balanced',
+    options: {
+      out: { type: 'string' },
+      cell: { type: 'string' },
+      hidden: { type: 'string' },
+      layers: { type: 'string' },
+      unidirectional: { type: 'boolean', default: false },
+      epochs: { type: 'string' },
+      batch: { type: 'string' },
+      chunk: { type: 'string' },
+      lr: { type: 'string' },
+      seed: { type: 'string' },
+      features: { type: 'string' },
+      val: { type: 'string' },
+      dropout: { type: 'string' },
+      patience: { type: 'string' },
+      threads: { type: 'string' },
+      'class-weights': { type: 'string' },
+    },
+    async run({ positionals, values }) {
+      if (positionals.length !== 1) throw new UsageError('train takes one project or data folder')
+      if (typeof values.out !== 'string') throw new UsageError('--out model.onnx is required')
+      const cell = values.cell === 'rnn' ? 'rnn-tanh' : values.cell
+      if (cell !== undefined && !['lstm', 'gru', 'rnn-tanh', 'rnn-relu'].includes(cell as string))
+        throw new UsageError(`--cell must be lstm, gru, rnn or rnn-relu, not ${String(cell)}`)
+      const settings = {
+        cell,
+        hidden: numberFlag(values, 'hidden', true),
+        layers: numberFlag(values, 'layers', true),
+        bidirectional: values.unidirectional ? false : undefined,
+        epochs: numberFlag(values, 'epochs', true),
+        batch: numberFlag(values, 'batch', true),
+        chunk: numberFlag(values, 'chunk', true),
+        lr: numberFlag(values, 'lr'),
+        seed: numberFlag(values, 'seed', true),
+        valFraction: numberFlag(values, 'val'),
+        dropout: numberFlag(values, 'dropout'),
+        patience: numberFlag(values, 'patience', true),
+        threads: numberFlag(values, 'threads', true),
+        classWeights: values['class-weights'],
+      }
+      const parsed = trainSettingsSchema.safeParse(Object.fromEntries(Object.entries(settings).filter(([, v]) => v !== undefined)))
+      if (!parsed.success) throw new UsageError(z.prettifyError(parsed.error))
+      return trainCommand({
+        dir: positionals[0],
+        out: values.out,
+        settings: parsed.data,
+        features: values.features as string | undefined,
+        ctx: cliJob(),
+      })
+    },
+  },
+  eval: {
+    usage: 'eval <model.onnx> <project-or-data-dir> [--collar 0.2]',
+    summary: 'score a model on labelled data: frame accuracy, per-class P/R/F1, macro-F1, event F1, confusion, per-file scores (worst first)',
+    options: { collar: { type: 'string' } },
+    async run({ positionals, values }) {
+      if (positionals.length !== 2) throw new UsageError('eval takes a model and a data folder')
+      const ctx = cliJob()
+      return evaluateModel(positionals[0], positionals[1], {
+        collar: numberFlag(values, 'collar'),
+        signal: ctx.signal,
+        onProgress: (f, m) => ctx.progress(f, m),
+      })
+    },
+  },
   serve: {
     usage: 'serve [--project DIR] [--port N]',
     summary: 'start browser mode on 127.0.0.1 and print its URL (Ctrl+C stops it)',
@@ -142,6 +217,32 @@ export const commands: Record<string, Command> = {
       await new Promise(() => {}) // runs until a signal stops it
     },
   },
+}
+
+/** A numeric flag, or undefined when absent; usage error when not a (whole) number. */
+function numberFlag(values: ParsedArgs['values'], name: string, integer = false): number | undefined {
+  const v = values[name]
+  if (v === undefined) return undefined
+  const x = Number(v)
+  if (typeof v !== 'string' || v.trim() === '' || !Number.isFinite(x) || (integer && !Number.isInteger(x)))
+    throw new UsageError(`--${name} must be ${integer ? 'a whole number' : 'a number'}, not ${String(v)}`)
+  return x
+}
+
+/** Progress on stderr and Ctrl+C as cancellation, for long commands. */
+function cliJob(): JobContext {
+  const controller = new AbortController()
+  process.once('SIGINT', () => controller.abort())
+  let last = 0
+  return {
+    signal: controller.signal,
+    progress: (fraction, message) => {
+      const now = Date.now()
+      if (fraction !== 1 && now - last < 250) return
+      last = now
+      reportProgress(fraction, message)
+    },
+  }
 }
 
 function help(): string {

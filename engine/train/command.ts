@@ -1,0 +1,140 @@
+/**
+ * `framewise train`: a project folder (framewise.json) or a plain data folder → an ONNX model
+ * with its card. Settings come from flags over the documented defaults (train/settings.ts).
+ */
+import { promises as fs } from 'node:fs'
+import path from 'node:path'
+import { DataError } from '../errors'
+import { parseFeatureSpec, PRESETS, type FeatureSpec } from '../features/spec'
+import type { JobContext } from '../jobs'
+import { cardPathOf, exportTagger } from '../onnx/metadata'
+import { MANIFEST_FILE } from '../project/manifest'
+import { Project } from '../project/store'
+import { assembleDataset } from './dataset'
+import { scanDataFolder } from './folder'
+import { runTrainingWorker } from './job'
+import { postprocessDefaults, trainProject } from './project'
+import { RunStore } from './runs'
+import { parseTrainSettings, type TrainSettingsInput } from './settings'
+
+export interface TrainCommandInput {
+  dir: string
+  out: string
+  settings: TrainSettingsInput
+  /** A FeatureSpec JSON file, or a preset name (mfcc, logmel, raw). */
+  features?: string
+  ctx: JobContext
+}
+
+/** Summary printed by the CLI. */
+export interface TrainSummary {
+  model: string
+  card: string
+  run: string | null
+  classes: string[]
+  files: { train: string[]; val: string[]; skipped: string[] }
+  bestEpoch: number
+  best: { valLoss: number | null; valAccuracy: number | null; valMacroF1: number | null }
+  epochs: number
+  seconds: number
+}
+
+async function readSpec(arg: string | undefined): Promise<unknown | undefined> {
+  if (arg === undefined) return undefined
+  if (arg in PRESETS) return PRESETS[arg as keyof typeof PRESETS]()
+  let text: string
+  try {
+    text = await fs.readFile(arg, 'utf8')
+  } catch (err) {
+    throw new DataError(arg, `cannot read the feature spec (${(err as Error).message})`)
+  }
+  try {
+    return JSON.parse(text)
+  } catch (err) {
+    throw new DataError(arg, `the feature spec is not valid JSON (${(err as Error).message})`)
+  }
+}
+
+const finite = (x: number | null | undefined) => (x !== null && x !== undefined && Number.isFinite(x) ? x : null)
+
+export async function trainCommand(input: TrainCommandInput): Promise<TrainSummary> {
+  const started = Date.now()
+  const out = path.resolve(input.out)
+  const specInput = await readSpec(input.features)
+  const isProject = await fs
+    .access(path.join(input.dir, MANIFEST_FILE))
+    .then(() => true)
+    .catch(() => false)
+
+  if (isProject) {
+    const project = await Project.open(input.dir)
+    const run = await trainProject(project, input.ctx, { settings: input.settings, features: specInput as Record<string, unknown> | undefined })
+    const from = path.join(new RunStore(project.dir).dir(run.id), run.model!)
+    await fs.copyFile(from, out)
+    await fs.copyFile(cardPathOf(from), cardPathOf(out))
+    const best = run.history[(run.bestEpoch ?? 1) - 1]
+    return {
+      model: out,
+      card: cardPathOf(out),
+      run: run.id,
+      classes: run.classes,
+      files: { ...run.files, skipped: [] },
+      bestEpoch: run.bestEpoch ?? 0,
+      best: { valLoss: finite(best?.valLoss), valAccuracy: finite(best?.valAccuracy), valMacroF1: finite(best?.valMacroF1) },
+      epochs: run.history.length,
+      seconds: (Date.now() - started) / 1000,
+    }
+  }
+
+  const settings = parseTrainSettings(input.settings)
+  const folder = await scanDataFolder(input.dir)
+  let spec: FeatureSpec
+  try {
+    spec = parseFeatureSpec(specInput ?? { kind: folder.kind, ...(folder.kind === 'series' ? { channels: folder.channels } : {}) })
+  } catch (err) {
+    throw new DataError(input.features ?? input.dir, `invalid feature spec: ${(err as Error).message}`)
+  }
+  if (spec.kind !== folder.kind) throw new DataError(input.features ?? input.dir, `a ${spec.kind} feature spec for ${folder.kind} files`)
+  if (spec.kind === 'series' && spec.channels === null) spec = { ...spec, channels: folder.channels }
+  input.ctx.progress(0, 'computing features')
+  const assembled = await assembleDataset(folder.files, spec, folder.classes, {
+    seed: settings.seed,
+    valFraction: settings.valFraction,
+    signal: input.ctx.signal,
+    onProgress: (f, m) => input.ctx.progress(0.1 * f, m),
+  })
+  const result = await runTrainingWorker(assembled.data, settings, {
+    signal: input.ctx.signal,
+    onProgress: (p) =>
+      input.ctx.progress(
+        0.1 + (0.88 * (p.epoch - 1 + p.step / p.stepsPerEpoch)) / p.epochs,
+        `epoch ${p.epoch}/${p.epochs} step ${p.step}/${p.stepsPerEpoch} loss ${p.loss.toFixed(4)} ${Math.round(p.framesPerSecond)} frames/s`,
+      ),
+    onEpoch: (r) =>
+      input.ctx.progress(
+        0.1 + (0.88 * r.epoch) / settings.epochs,
+        `epoch ${r.epoch}: train loss ${r.trainLoss.toFixed(4)}, val loss ${r.valLoss.toFixed(4)}, val macro-F1 ${r.valMacroF1.toFixed(3)}`,
+      ),
+  })
+  const best = result.history[result.bestEpoch - 1]
+  const exported = await exportTagger(out, {
+    config: result.config,
+    params: result.params,
+    spec: assembled.spec,
+    classes: folder.classes.names,
+    postprocess: postprocessDefaults(folder.files, folder.classes, spec),
+    metrics: { epoch: best.epoch, valLoss: best.valLoss, valAccuracy: best.valAccuracy, valMacroF1: best.valMacroF1 },
+  })
+  input.ctx.progress(1, `wrote ${exported.modelPath}`)
+  return {
+    model: exported.modelPath,
+    card: exported.cardPath,
+    run: null,
+    classes: folder.classes.names,
+    files: { ...assembled.files, skipped: folder.skipped },
+    bestEpoch: result.bestEpoch,
+    best: { valLoss: finite(best.valLoss), valAccuracy: finite(best.valAccuracy), valMacroF1: finite(best.valMacroF1) },
+    epochs: result.history.length,
+    seconds: (Date.now() - started) / 1000,
+  }
+}
