@@ -93,3 +93,9 @@ export function readRowLabelCsv(text: string, file: string, labelColumn = 'label
   }
   return { times: Float64Array.from(times), labels }
 }
+
+/** Per-row labels as CSV `time,label` (the form readRowLabelCsv reads). */
+export function writeRowLabelCsv(times: ArrayLike<number>, labels: readonly string[]): string {
+  if (times.length !== labels.length) throw new RangeError(`${times.length} times but ${labels.length} labels`)
+  return Papa.unparse({ fields: ['time', 'label'], data: labels.map((l, i) => [fmtTime(times[i]), l]) }, { newline: '\n' }) + '\n'
+}

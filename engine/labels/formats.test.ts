@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { DataError } from '../errors'
 import { readAudacity } from './audacity'
-import { readLabelCsv, rowLabelsToSegments } from './csv'
+import { readLabelCsv, readRowLabelCsv, rowLabelsToSegments, writeRowLabelCsv } from './csv'
 import { FORMATS, readLabels, writeLabels } from './formats'
 import { readRaven } from './raven'
 import type { Segment } from './segments'
@@ -165,6 +165,12 @@ describe('CSV labels', () => {
     expect(() => readLabelCsv('start,end,label\n0,1,a\n1,oops,b\n', 'l.csv')).toThrow('l.csv:3: end "oops" is not a number')
     expect(() => readLabelCsv('start,end,label\n0,1,\n', 'l.csv')).toThrow('l.csv:2: empty label')
     expect(() => readLabelCsv('from,to,what\n0,1,a\n', 'l.csv')).toThrow(/header needs start, end and label/)
+  })
+  it('per-row labels round-trip through time,label CSV; empty cells are errors', () => {
+    const times = [0, 0.02, 0.04]
+    const text = writeRowLabelCsv(times, ['rest', 'walk, fast', 'rest'])
+    expect(readRowLabelCsv(text, 'r.csv')).toEqual({ times: Float64Array.from(times), labels: ['rest', 'walk, fast', 'rest'] })
+    expect(() => readRowLabelCsv('t;x;label\r\n0;1;a\r\n1;2;\r\n', 'r.csv')).toThrow('r.csv:3: empty cell in label column "label"')
   })
   it('per-row labels become segments', () => {
     expect(rowLabelsToSegments([0, 0.1, 0.2, 0.3, 0.4], ['bg', 'a', 'a', 'bg', 'b'], 'bg')).toEqual([
