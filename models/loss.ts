@@ -65,13 +65,18 @@ export function crossEntropy<A extends FloatArray>(
       const r = (t * B + b) * C
       let m = -Infinity
       for (let j = 0; j < C; j++) m = Math.max(m, logits[r + j])
+      // e_j = exp(z_j − m) computed once: Σ e_j gives log Z, e_j / Σ e_j the softmax
       let s = 0
-      for (let j = 0; j < C; j++) s += Math.exp(logits[r + j] - m)
-      const logZ = m + Math.log(s)
-      const wy = w ? w[y] : 1
-      sum += wy * (logZ - logits[r + y])
       if (dlogits) {
-        for (let j = 0; j < C; j++) dlogits[r + j] = wy * scale * Math.exp(logits[r + j] - logZ)
+        for (let j = 0; j < C; j++) s += dlogits[r + j] = Math.exp(logits[r + j] - m)
+      } else {
+        for (let j = 0; j < C; j++) s += Math.exp(logits[r + j] - m)
+      }
+      const wy = w ? w[y] : 1
+      sum += wy * (m + Math.log(s) - logits[r + y])
+      if (dlogits) {
+        const k = (wy * scale) / s
+        for (let j = 0; j < C; j++) dlogits[r + j] *= k
         dlogits[r + y] -= wy * scale
       }
     }

@@ -237,7 +237,8 @@ export function taggerForward<A extends FloatArray>(
   // logits (T·B, C) = y (T·B, D·H) · Woutᵀ + bout
   const yTop = ws.layers[cfg.numLayers - 1].y
   k.gemm(false, true, T * B, C, D * H, yTop, 0, D * H, m.p.Wout, 0, D * H, 0, ws.logits, 0, C)
-  for (let r = 0; r < T * B; r++) for (let j = 0; j < C; j++) ws.logits[r * C + j] += m.p.bout[j]
+  const [logits, bout] = [ws.logits, m.p.bout]
+  for (let r = 0; r < T * B * C; r += C) for (let j = 0; j < C; j++) logits[r + j] += bout[j]
 }
 
 /**
