@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { resample } from './resample'
+import { resample, resampleInputSpan, resampleRange } from './resample'
 
 const tone = (n: number, f: number, rate: number) => {
   const x = new Float32Array(n)
@@ -57,5 +57,16 @@ describe('resample', () => {
   })
   it('rejects non-integer rates', () => {
     expect(() => resample(new Float32Array(4), 0, 16000)).toThrow(RangeError)
+  })
+})
+
+describe('resampleRange', () => {
+  it('computes any output range from just its input span, identical to the whole pass', () => {
+    const x = tone(44100, 1234, 44100)
+    const whole = resample(x, 44100, 16000)
+    const [i0, i1] = resampleInputSpan(x.length, 44100, 16000, 5000, 9000)
+    const part = resampleRange(x.slice(i0, i1), { origin: i0, length: x.length }, 44100, 16000, 5000, 9000)
+    expect(i1 - i0).toBeLessThanOrEqual(11025 + 2 * 89) // 4000 outputs · 44100/16000 + the kernel width
+    expect(Array.from(part)).toEqual(Array.from(whole.subarray(5000, 9000)))
   })
 })

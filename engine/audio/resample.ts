@@ -24,11 +24,30 @@ export interface ResampleOptions {
 /** Phase tables larger than this are not stored; taps are computed on the fly instead. */
 const MAX_TABLE = 1 << 20
 
-export function resample(x: Float32Array, from: number, to: number, options: ResampleOptions = {}): Float32Array {
+/** A slice of the input: x[k] is input sample `origin + k` of a signal `length` samples long. */
+export interface InputSlice {
+  /** Index in the whole input of x[0]. */
+  origin: number
+  /** Length of the whole input. */
+  length: number
+}
+
+/** Output length for n input samples: ⌈n · to / from⌉. */
+export const resampledLength = (n: number, from: number, to: number) => Math.ceil((n * to) / from)
+
+interface Plan {
+  L: number
+  M: number
+  Wc: number
+  K: number
+  table?: Float32Array
+  kernel: (u: number) => number
+}
+
+function plan(from: number, to: number, options: ResampleOptions): Plan {
   if (!(from > 0 && to > 0 && Number.isInteger(from) && Number.isInteger(to))) {
     throw new RangeError(`sample rates must be positive integers (got ${from} → ${to})`)
   }
-  if (from === to) return x.slice()
   const { zeros = 32, rolloff = 0.9, beta = 7.86 } = options
   const g = gcd(from, to)
   const L = to / g // phases
@@ -52,10 +71,32 @@ export function resample(x: Float32Array, from: number, to: number, options: Res
       for (let k = 0; k < K; k++) table[p * K + k] = kernel(p / L + Wc - 1 - k)
     }
   }
-  const outLength = Math.ceil((x.length * to) / from)
-  const y = new Float32Array(outLength)
-  const n = x.length
-  for (let o = 0; o < outLength; o++) {
+  return { L, M, Wc, K, table, kernel }
+}
+
+/** Input samples [i0, i1) that outputs o0 … o1−1 read (for handing a slice to a worker). */
+export function resampleInputSpan(n: number, from: number, to: number, o0: number, o1: number, options: ResampleOptions = {}): [number, number] {
+  const { L, M, Wc } = plan(from, to, { ...options, zeros: options.zeros ?? 32 })
+  const first = Math.floor((o0 * M) / L) - Wc + 1
+  const last = Math.floor(((o1 - 1) * M) / L) + Wc
+  return [Math.max(0, first), Math.min(n, last + 1)]
+}
+
+/** Outputs o0 … o1−1 of resampling the whole input, computed from a slice of it. */
+export function resampleRange(
+  x: Float32Array,
+  slice: InputSlice,
+  from: number,
+  to: number,
+  o0: number,
+  o1: number,
+  options: ResampleOptions = {},
+): Float32Array {
+  const { L, M, Wc, K, table, kernel } = plan(from, to, options)
+  const y = new Float32Array(o1 - o0)
+  const n = slice.length
+  const off = slice.origin
+  for (let o = o0; o < o1; o++) {
     // t = o·M/L = i + p/L, exact in integers.
     const num = o * M
     const i = Math.floor(num / L)
@@ -66,16 +107,23 @@ export function resample(x: Float32Array, from: number, to: number, options: Res
       const base = p * K
       const kLo = Math.max(0, -j0)
       const kHi = Math.min(K, n - j0)
-      for (let k = kLo; k < kHi; k++) s += x[j0 + k] * table[base + k]
+      const xo = j0 - off
+      for (let k = kLo; k < kHi; k++) s += x[xo + k] * table[base + k]
     } else {
       for (let k = 0; k < K; k++) {
         const j = j0 + k
-        if (j >= 0 && j < n) s += x[j] * kernel(i + p / L - j)
+        if (j >= 0 && j < n) s += x[j - off] * kernel(i + p / L - j)
       }
     }
-    y[o] = s
+    y[o - o0] = s
   }
   return y
+}
+
+/** The whole input resampled from `from` to `to` Hz. */
+export function resample(x: Float32Array, from: number, to: number, options: ResampleOptions = {}): Float32Array {
+  if (from === to) return x.slice()
+  return resampleRange(x, { origin: 0, length: x.length }, from, to, 0, resampledLength(x.length, from, to), options)
 }
 
 function gcd(a: number, b: number): number {

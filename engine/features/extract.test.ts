@@ -4,7 +4,8 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { makeWav } from '../audio/testing'
 import { readSeriesCsv } from '../series/csv'
-import { audioBaseFeatures, extractFileFeatures, extractSeriesFeatures } from './extract'
+import { resample } from '../audio/resample'
+import { audioBaseFeatures, extractFileFeatures, extractSeriesFeatures, resampleParallel } from './extract'
 import { audioFrameCount, computeAudioFrames } from './frames'
 import { parseFeatureSpec, type AudioSpec, type SeriesSpec } from './spec'
 
@@ -33,6 +34,18 @@ describe('audioBaseFeatures', () => {
     c.abort(new Error('cancelled'))
     const spec = parseFeatureSpec({ kind: 'audio' }) as AudioSpec
     await expect(audioBaseFeatures(noise(16000 * 40), spec, { signal: c.signal })).rejects.toThrow()
+  })
+})
+
+describe('resampleParallel', () => {
+  it('two workers give exactly the single-pass resampling of 70 s at 44.1 kHz', async () => {
+    const x = noise(44100 * 70, 3)
+    const par = await resampleParallel(x, 44100, 16000, { workers: 2 })
+    const ref = resample(x, 44100, 16000)
+    expect(par.length).toBe(1_120_000)
+    let same = true
+    for (let i = 0; i < ref.length && same; i++) same = par[i] === ref[i]
+    expect(same).toBe(true)
   })
 })
 

@@ -8,6 +8,7 @@ import { availableParallelism } from 'node:os'
 import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises'
 import { basename, extname, join } from 'node:path'
 import { decodeAudio } from '../audio/decode'
+import { resample, resampledLength, resampleInputSpan } from '../audio/resample'
 import { DataError } from '../errors'
 import { readSeriesCsv, type SeriesData } from '../series/csv'
 import { appendDeltas } from './deltas'
@@ -48,6 +49,35 @@ const MIN_FRAMES_FOR_WORKERS = 3000
 /** Frames per worker job (≈ 20 s at 10 ms): small enough for smooth progress and balance. */
 const CHUNK_FRAMES = 2000
 
+/** Output samples per resampling job (≈ 30 s at 16 kHz). */
+const RESAMPLE_CHUNK = 480_000
+
+/** Resamples on the worker pool in output chunks (inline when short or workers = 0). */
+export async function resampleParallel(x: Float32Array, from: number, to: number, options: ExtractOptions = {}): Promise<Float32Array> {
+  if (from === to) return x
+  const n = resampledLength(x.length, from, to)
+  const workers = options.workers ?? Math.min(2, availableParallelism())
+  if (workers < 1 || n < 2 * RESAMPLE_CHUNK) return resample(x, from, to)
+  const y = new Float32Array(n)
+  const pool = featurePool(workers)
+  let next = 0
+  let done = 0
+  const lane = async () => {
+    while (next < n) {
+      options.signal?.throwIfAborted()
+      const o0 = next
+      const o1 = Math.min(n, o0 + RESAMPLE_CHUNK)
+      next = o1
+      const [i0, i1] = resampleInputSpan(x.length, from, to, o0, o1)
+      y.set(await pool.run({ kind: 'resample', samples: x.slice(i0, i1), slice: { origin: i0, length: x.length }, from, to, o0, o1 }), o0)
+      done += o1 - o0
+      options.onProgress?.(done / n, `resampling ${from} → ${to} Hz`)
+    }
+  }
+  await Promise.all(Array.from({ length: 2 * workers }, lane))
+  return y
+}
+
 /** Base audio features of a signal already at spec.sampleRate → (T, audioBaseDims). */
 export async function audioBaseFeatures(samples: Float32Array, spec: AudioSpec, options: ExtractOptions = {}): Promise<Float32Array> {
   const T = audioFrameCount(samples.length, spec.hopLength)
@@ -73,7 +103,7 @@ export async function audioBaseFeatures(samples: Float32Array, spec: AudioSpec, 
       const id = next++
       const [t0, t1] = jobs[id]
       const [s0, s1] = frameSpan(spec, t0, t1, samples.length)
-      const data = await pool.run({ samples: samples.slice(s0, s1), slice: { origin: s0, length: samples.length }, spec, t0, t1 }, (d) => {
+      const data = await pool.run({ kind: 'frames', samples: samples.slice(s0, s1), slice: { origin: s0, length: samples.length }, spec, t0, t1 }, (d) => {
         done[id] = d
         tick()
       })
@@ -124,14 +154,10 @@ export async function extractFileFeatures(path: string, spec: FeatureSpec, optio
   let T: number
   if (base) T = base.length / F
   else {
-    const audio = await decodeAudio(path, {
-      sampleRate: spec.sampleRate,
-      channel: spec.channel,
-      signal: options.signal,
-      onProgress: (f, m) => options.onProgress?.(0.3 * f, m),
-    })
-    T = audioFrameCount(audio.samples.length, spec.hopLength)
-    base = await audioBaseFeatures(audio.samples, spec, { ...options, onProgress: (f, m) => options.onProgress?.(0.3 + 0.7 * f, m) })
+    const audio = await decodeAudio(path, { channel: spec.channel, signal: options.signal, onProgress: (f, m) => options.onProgress?.(0.2 * f, m) })
+    const samples = await resampleParallel(audio.samples, audio.sampleRate, spec.sampleRate, { ...options, onProgress: (f, m) => options.onProgress?.(0.2 + 0.3 * f, m) })
+    T = audioFrameCount(samples.length, spec.hopLength)
+    base = await audioBaseFeatures(samples, spec, { ...options, onProgress: (f, m) => options.onProgress?.(0.5 + 0.5 * f, m) })
     if (cache) await writeCache(cache, base, T, F)
   }
   options.onProgress?.(1, 'features')

@@ -5,12 +5,12 @@
  */
 import type { Worker } from 'node:worker_threads'
 import { startWorker } from '../workers'
-import type { FeatureJob, FeatureReply } from './worker'
+import type { FeatureReply, WorkerJob } from './worker'
 
 interface Pending {
   resolve: (data: Float32Array) => void
   reject: (e: Error) => void
-  onProgress?: (framesDone: number) => void
+  onProgress?: (done: number) => void
 }
 
 interface Slot {
@@ -50,12 +50,12 @@ export class FeaturePool {
   }
 
   /** Runs one job on the least busy worker; `job.samples` is transferred. */
-  run(job: Omit<FeatureJob, 'id'>, onProgress?: (framesDone: number) => void): Promise<Float32Array> {
+  run(job: WorkerJob, onProgress?: (done: number) => void): Promise<Float32Array> {
     const slot = this.slots.reduce((a, b) => (b.pending.size < a.pending.size ? b : a))
     const id = this.nextId++
     return new Promise((resolve, reject) => {
       slot.pending.set(id, { resolve, reject, onProgress })
-      slot.worker.postMessage({ ...job, id } satisfies FeatureJob, [job.samples.buffer as ArrayBuffer])
+      slot.worker.postMessage({ ...job, id } satisfies WorkerJob, [job.samples.buffer as ArrayBuffer])
     })
   }
 
