@@ -261,11 +261,15 @@ export class DataParallelTrainer {
       const x0 = p * this.opts.Tmax * rows
       sh.stats[4 + p] = Bu
       for (let i = 0; i < Bu; i++) sh.lengths[p * rows + i] = lengths[u + i * U]
+      // Plain loops: a subarray per row costs more than the copy itself for small F.
+      const xs = sh.x
       for (let t = 0; t < T; t++)
         for (let i = 0; i < Bu; i++) {
           const b = u + i * U
           sh.labels[x0 + t * Bu + i] = labels[t * B + b]
-          sh.x.set(x.subarray((t * B + b) * F, (t * B + b + 1) * F), (x0 + t * Bu + i) * F)
+          const src = (t * B + b) * F
+          const dst = (x0 + t * Bu + i) * F
+          for (let f = 0; f < F; f++) xs[dst + f] = x[src + f]
         }
     }
     for (let s = 0; s < threads; s++) {
