@@ -90,7 +90,7 @@ describe('DataParallelTrainer', () => {
     })
   }
 
-  it('step() clips and updates, and a shorter batch than Bmax works', async () => {
+  it('step() clips and updates, a shorter batch than Bmax works, TS kernels work', async () => {
     const cfg: TaggerConfig = {
       cell: 'gru',
       inputSize: 4,
@@ -100,8 +100,10 @@ describe('DataParallelTrainer', () => {
       bidirectional: true,
       dropout: 0,
     }
-    const t = await DataParallelTrainer.create(cfg, { threads: 2, Tmax: 10, Bmax: 6 })
+    // the pure-TS fallback, in the caller and in the worker
+    const t = await DataParallelTrainer.create(cfg, { threads: 2, Tmax: 10, Bmax: 6, kernels: 'ts' })
     open.push(t)
+    expect([t.kernelsName, ...t.workerKernels]).toEqual(['ts', 'ts'])
     initTagger(t.model.params, cfg, new Rng(1))
     const before = t.model.params.slice()
     const { x, labels, lengths } = batch(cfg, 8, 3, 5)
