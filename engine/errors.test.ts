@@ -5,15 +5,21 @@ import { DataError, isDataError, statFile } from './errors'
 
 describe('DataError', () => {
   it('reads <file>: <problem>, with a line or a byte offset when known', () => {
-    expect(new DataError('a.wav', 'not a RIFF/WAVE file').message).toBe('a.wav: not a RIFF/WAVE file')
+    expect(new DataError('a.wav', 'not a RIFF/WAVE file').message).toBe(
+      'a.wav: not a RIFF/WAVE file',
+    )
     const e = new DataError('b.csv', 'ragged row', { line: 7 })
     expect(e.message).toBe('b.csv:7: ragged row')
     expect([e.file, e.line, e.problem]).toEqual(['b.csv', 7, 'ragged row'])
-    expect(new DataError('c.wav', 'truncated', { offset: 44 }).message).toBe('c.wav: truncated (at byte 44)')
+    expect(new DataError('c.wav', 'truncated', { offset: 44 }).message).toBe(
+      'c.wav: truncated (at byte 44)',
+    )
     expect(isDataError(e)).toBe(true)
   })
   it('statFile turns missing files and folders into DataErrors', async () => {
-    await expect(statFile('/nonexistent/x.wav')).rejects.toThrow('/nonexistent/x.wav: cannot open: no such file')
+    await expect(statFile('/nonexistent/x.wav')).rejects.toThrow(
+      '/nonexistent/x.wav: cannot open: no such file',
+    )
     const d = mkdtempSync(`${tmpdir()}/fw-err-`)
     await expect(statFile(d)).rejects.toThrow(`${d}: cannot open: is a folder, not a file`)
   })

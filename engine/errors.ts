@@ -26,7 +26,8 @@ export class DataError extends Error {
 
   constructor(file: string, problem: string, where: DataErrorWhere = {}) {
     const line = where.line !== undefined ? `:${where.line}` : ''
-    const byte = where.offset !== undefined && where.line === undefined ? ` (at byte ${where.offset})` : ''
+    const byte =
+      where.offset !== undefined && where.line === undefined ? ` (at byte ${where.offset})` : ''
     super(`${file}${line}: ${problem}${byte}`)
     this.file = file
     this.problem = problem

@@ -44,8 +44,13 @@ export interface FrameMetrics {
 const f1 = (p: number, r: number) => (p + r > 0 ? (2 * p * r) / (p + r) : 0)
 const div = (a: number, b: number) => (b > 0 ? a / b : 0)
 
-export function frameMetrics(reference: ArrayLike<number>, predicted: ArrayLike<number>, classes: readonly string[]): FrameMetrics {
-  if (reference.length !== predicted.length) throw new RangeError(`${reference.length} reference frames but ${predicted.length} predicted`)
+export function frameMetrics(
+  reference: ArrayLike<number>,
+  predicted: ArrayLike<number>,
+  classes: readonly string[],
+): FrameMetrics {
+  if (reference.length !== predicted.length)
+    throw new RangeError(`${reference.length} reference frames but ${predicted.length} predicted`)
   const C = classes.length
   const confusion = Array.from({ length: C }, () => new Array<number>(C).fill(0))
   const refCount = new Array<number>(C).fill(0)
@@ -68,7 +73,14 @@ export function frameMetrics(reference: ArrayLike<number>, predicted: ArrayLike<
     const predictedC = confusion.reduce((s, row) => s + row[c], 0)
     const precision = div(tp, predictedC)
     const recall = div(tp, refCount[c])
-    return { label, precision, recall, f1: f1(precision, recall), support: refCount[c], predicted: predictedC }
+    return {
+      label,
+      precision,
+      recall,
+      f1: f1(precision, recall),
+      support: refCount[c],
+      predicted: predictedC,
+    }
   })
   const present = perClass.filter((c) => c.support > 0 || c.predicted > 0)
   return {
@@ -109,7 +121,11 @@ export interface EventMetrics {
   offset: boolean
 }
 
-export function eventMetrics(reference: readonly Segment[], predicted: readonly Segment[], options: EventOptions = {}): EventMetrics {
+export function eventMetrics(
+  reference: readonly Segment[],
+  predicted: readonly Segment[],
+  options: EventOptions = {},
+): EventMetrics {
   const collar = options.collar ?? 0.2
   const offset = options.offset ?? false
   const ratio = options.offsetRatio ?? 0.5
@@ -129,12 +145,28 @@ export function eventMetrics(reference: readonly Segment[], predicted: readonly 
   })
   const precision = div(TP, predicted.length)
   const recall = div(TP, reference.length)
-  return { precision, recall, f1: f1(precision, recall), tp: TP, fp: predicted.length - TP, fn: reference.length - TP, perClass, collar, offset }
+  return {
+    precision,
+    recall,
+    f1: f1(precision, recall),
+    tp: TP,
+    fp: predicted.length - TP,
+    fn: reference.length - TP,
+    perClass,
+    collar,
+    offset,
+  }
 }
 
 /** Size of a maximum matching in a bipartite graph (Kuhn's augmenting paths). */
-function maxMatching(nLeft: number, nRight: number, edge: (i: number, j: number) => boolean): number {
-  const adj = Array.from({ length: nLeft }, (_, i) => Array.from({ length: nRight }, (_, j) => j).filter((j) => edge(i, j)))
+function maxMatching(
+  nLeft: number,
+  nRight: number,
+  edge: (i: number, j: number) => boolean,
+): number {
+  const adj = Array.from({ length: nLeft }, (_, i) =>
+    Array.from({ length: nRight }, (_, j) => j).filter((j) => edge(i, j)),
+  )
   const matchRight = new Int32Array(nRight).fill(-1)
   const tryAssign = (i: number, seen: Uint8Array): boolean => {
     for (const j of adj[i]) {

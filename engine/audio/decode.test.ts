@@ -43,7 +43,8 @@ describe('decodeAudio: WAV', () => {
       expect(mix.channels).toBe(2)
       expect(mix.samples.length).toBe(1000)
       let err = 0
-      for (let i = 0; i < 1000; i++) err = Math.max(err, Math.abs(mix.samples[i] - (left[i] + right[i]) / 2))
+      for (let i = 0; i < 1000; i++)
+        err = Math.max(err, Math.abs(mix.samples[i] - (left[i] + right[i]) / 2))
       expect(err).toBeLessThanOrEqual(c.tol * 1.01 + 1e-7)
       const r = await decodeAudio(p, { channel: 1 })
       expect(r.samples[2]).toBeCloseTo(right[2], c.bits === 8 ? 2 : c.bits === 16 ? 4 : 5)
@@ -67,16 +68,34 @@ describe('decodeAudio: bad WAV files', () => {
     expect(e.message).toMatch(re)
     expect(e.message.startsWith(p)).toBe(true)
   }
-  it('refuses a non-RIFF file with a .wav name', () => expectDataError(put('x.wav', Buffer.from('hello world, not audio')), /not a valid WAV/))
-  it('refuses a header cut off before the data', () => expectDataError(put('cut.wav', good().subarray(0, 30)), /truncated/))
+  it('refuses a non-RIFF file with a .wav name', () =>
+    expectDataError(put('x.wav', Buffer.from('hello world, not audio')), /not a valid WAV/))
+  it('refuses a header cut off before the data', () =>
+    expectDataError(put('cut.wav', good().subarray(0, 30)), /truncated/))
   it('refuses a data chunk that claims more bytes than follow', () =>
-    expectDataError(put('lie.wav', makeWav({ bits: 16, rate: 8000, channels: [sine(100, 1, 8000)], dataSizeField: 10_000 })), /claims 10000 bytes but only 200 follow/))
-  it('refuses 0-length data', () => expectDataError(put('empty.wav', makeWav({ bits: 16, rate: 8000, channels: [[]] })), /data chunk is empty/))
+    expectDataError(
+      put(
+        'lie.wav',
+        makeWav({ bits: 16, rate: 8000, channels: [sine(100, 1, 8000)], dataSizeField: 10_000 }),
+      ),
+      /claims 10000 bytes but only 200 follow/,
+    ))
+  it('refuses 0-length data', () =>
+    expectDataError(
+      put('empty.wav', makeWav({ bits: 16, rate: 8000, channels: [[]] })),
+      /data chunk is empty/,
+    ))
   it('refuses an unsupported codec by name', () =>
-    expectDataError(put('adpcm.wav', makeWav({ code: 2, bits: 16, rate: 8000, channels: [sine(10, 1, 8000)] })), /unsupported WAV codec 0x0002 \(MS ADPCM\)/))
+    expectDataError(
+      put('adpcm.wav', makeWav({ code: 2, bits: 16, rate: 8000, channels: [sine(10, 1, 8000)] })),
+      /unsupported WAV codec 0x0002 \(MS ADPCM\)/,
+    ))
   it('refuses an empty file', () => expectDataError(put('zero.wav', Buffer.alloc(0)), /empty file/))
   it('refuses a several-GB WAV before allocating (sparse file)', async () => {
-    const p = put('huge.wav', makeWav({ bits: 16, rate: 8000, channels: [[0]], dataSizeField: 0xfffffff0 }))
+    const p = put(
+      'huge.wav',
+      makeWav({ bits: 16, rate: 8000, channels: [[0]], dataSizeField: 0xfffffff0 }),
+    )
     const fd = openSync(p, 'r+')
     ftruncateSync(fd, 0xfffffff0 + 100) // sparse: no GBs written
     closeSync(fd)
@@ -89,14 +108,28 @@ describe('decodeAudio: bad WAV files', () => {
     closeSync(fd)
     await expectDataError(p, /too large: 3221225472 bytes/)
   })
-  it('refuses a file with an unknown extension and magic', () => expectDataError(put('a.xyz', Buffer.from('0123456789abcdef')), /unsupported audio format/))
+  it('refuses a file with an unknown extension and magic', () =>
+    expectDataError(put('a.xyz', Buffer.from('0123456789abcdef')), /unsupported audio format/))
 })
 
 describe.skipIf(!hasSox)('decodeAudio: FLAC and OGG via audio-decode', () => {
   for (const ext of ['flac', 'ogg']) {
     it(`${ext}: decodes a 440 Hz tone at the right rate and length`, async () => {
       const p = join(dir, `tone.${ext}`)
-      execFileSync('sox', ['-n', '-r', '22050', '-c', '2', p, 'synth', '0.5', 'sine', '440', 'vol', '0.5'])
+      execFileSync('sox', [
+        '-n',
+        '-r',
+        '22050',
+        '-c',
+        '2',
+        p,
+        'synth',
+        '0.5',
+        'sine',
+        '440',
+        'vol',
+        '0.5',
+      ])
       const a = await decodeAudio(p)
       expect(a.format).toBe(ext)
       expect(a.sampleRate).toBe(22050)

@@ -62,12 +62,19 @@ export async function sniffAudioFormat(path: string): Promise<AudioFormat> {
   if (tag.startsWith('ID3') || (b[0] === 0xff && (b[1] & 0xe0) === 0xe0)) return 'mp3'
   const ext = extname(path).slice(1).toLowerCase()
   if (ext === 'wav' || ext === 'flac' || ext === 'mp3' || ext === 'ogg') {
-    throw new DataError(path, `not a valid ${ext.toUpperCase()} file (unexpected leading bytes)`, { offset: 0 })
+    throw new DataError(path, `not a valid ${ext.toUpperCase()} file (unexpected leading bytes)`, {
+      offset: 0,
+    })
   }
-  throw new DataError(path, 'unsupported audio format (WAV, FLAC, MP3 and OGG are supported)', { offset: 0 })
+  throw new DataError(path, 'unsupported audio format (WAV, FLAC, MP3 and OGG are supported)', {
+    offset: 0,
+  })
 }
 
-export async function decodeAudio(path: string, options: DecodeOptions = {}): Promise<DecodedAudio> {
+export async function decodeAudio(
+  path: string,
+  options: DecodeOptions = {},
+): Promise<DecodedAudio> {
   const size = (await statFile(path)).size
   if (size === 0) throw new DataError(path, 'empty file')
   const format = await sniffAudioFormat(path)
@@ -79,7 +86,10 @@ export async function decodeAudio(path: string, options: DecodeOptions = {}): Pr
     ;[mono, rate, channels] = [samples, info.sampleRate, info.channels]
   } else {
     if (size > MAX_COMPRESSED_BYTES) {
-      throw new DataError(path, `too large: ${size} bytes exceed the ${MAX_COMPRESSED_BYTES}-byte limit for compressed audio`)
+      throw new DataError(
+        path,
+        `too large: ${size} bytes exceed the ${MAX_COMPRESSED_BYTES}-byte limit for compressed audio`,
+      )
     }
     ;({ mono, rate, channels } = await decodeCompressed(path, format, size, options))
   }
@@ -88,7 +98,14 @@ export async function decodeAudio(path: string, options: DecodeOptions = {}): Pr
     options.onProgress?.(1, `resampling ${rate} → ${target} Hz`)
     mono = resample(mono, rate, target)
   }
-  return { samples: mono, sampleRate: target, sourceSampleRate: rate, channels, format, duration: mono.length / target }
+  return {
+    samples: mono,
+    sampleRate: target,
+    sourceSampleRate: rate,
+    channels,
+    format,
+    duration: mono.length / target,
+  }
 }
 
 async function decodeCompressed(
@@ -139,7 +156,8 @@ async function decodeCompressed(
         } else s = data[pick][i]
         out[n++] = s
       }
-      if (n > MAX_DECODED_SAMPLES) throw new DataError(path, `too long: more than ${MAX_DECODED_SAMPLES} samples`)
+      if (n > MAX_DECODED_SAMPLES)
+        throw new DataError(path, `too long: more than ${MAX_DECODED_SAMPLES} samples`)
       options.onProgress?.(Math.min(1, readBytes / size), `decoding ${format.toUpperCase()}`)
     }
   } catch (e) {
@@ -148,7 +166,8 @@ async function decodeCompressed(
   } finally {
     stream.destroy()
   }
-  if (n === 0 || !rate) throw new DataError(path, `no audio could be decoded from this ${format.toUpperCase()} file`)
+  if (n === 0 || !rate)
+    throw new DataError(path, `no audio could be decoded from this ${format.toUpperCase()} file`)
   return { mono: out.slice(0, n), rate, channels }
 }
 

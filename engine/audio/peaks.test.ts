@@ -38,7 +38,9 @@ describe('peaks', () => {
     expect(back.length).toBe(n)
     expect(back.sampleRate).toBe(1000)
     expect(back.levels[2].minMax).toEqual(peaks.levels[2].minMax)
-    expect(() => decodePeaks(encodePeaks(peaks).subarray(0, 100), 'p.peaks')).toThrow(/p.peaks: truncated peaks cache data/)
+    expect(() => decodePeaks(encodePeaks(peaks).subarray(0, 100), 'p.peaks')).toThrow(
+      /p.peaks: truncated peaks cache data/,
+    )
   })
   it('writes a cache file once and reads it back', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'fw-peaks-'))

@@ -88,7 +88,12 @@ export function pickLevel(peaks: Peaks, samplesPerPixel: number): PeakLevel {
 }
 
 /** Min/max pairs covering [start, end) seconds at the level with exactly `bucketSize`. */
-export function queryPeaks(peaks: Peaks, start: number, end: number, bucketSize: number): PeakWindow {
+export function queryPeaks(
+  peaks: Peaks,
+  start: number,
+  end: number,
+  bucketSize: number,
+): PeakWindow {
   const level = peaks.levels.find((l) => l.bucketSize === bucketSize)
   if (!level) throw new RangeError(`no peak level with ${bucketSize}-sample buckets`)
   const count = level.minMax.length / 2
@@ -124,18 +129,24 @@ export function encodePeaks(peaks: Peaks): Buffer {
 }
 
 export function decodePeaks(buf: Buffer, file: string): Peaks {
-  if (buf.length < 24 || buf.toString('latin1', 0, 4) !== 'FWPK') throw new DataError(file, 'not a peaks cache file', { offset: 0 })
-  if (buf.readUInt32LE(4) !== VERSION) throw new DataError(file, `peaks cache version ${buf.readUInt32LE(4)} is not ${VERSION}`, { offset: 4 })
+  if (buf.length < 24 || buf.toString('latin1', 0, 4) !== 'FWPK')
+    throw new DataError(file, 'not a peaks cache file', { offset: 0 })
+  if (buf.readUInt32LE(4) !== VERSION)
+    throw new DataError(file, `peaks cache version ${buf.readUInt32LE(4)} is not ${VERSION}`, {
+      offset: 4,
+    })
   const sampleRate = buf.readUInt32LE(8)
   const length = buf.readDoubleLE(12)
   const n = buf.readUInt32LE(20)
   let o = 24 + 8 * n
-  if (o > buf.length) throw new DataError(file, 'truncated peaks cache header', { offset: buf.length })
+  if (o > buf.length)
+    throw new DataError(file, 'truncated peaks cache header', { offset: buf.length })
   const levels: PeakLevel[] = []
   for (let i = 0; i < n; i++) {
     const bucketSize = buf.readUInt32LE(24 + 8 * i)
     const count = buf.readUInt32LE(28 + 8 * i)
-    if (o + count * 8 > buf.length) throw new DataError(file, 'truncated peaks cache data', { offset: buf.length })
+    if (o + count * 8 > buf.length)
+      throw new DataError(file, 'truncated peaks cache data', { offset: buf.length })
     const minMax = new Float32Array(count * 2)
     Buffer.from(minMax.buffer).set(buf.subarray(o, o + count * 8))
     levels.push({ bucketSize, minMax })
@@ -145,9 +156,16 @@ export function decodePeaks(buf: Buffer, file: string): Peaks {
 }
 
 /** Cache file name for an audio file: its name plus a hash of path, size and mtime. */
-export async function peaksCachePath(audioPath: string, cacheDir: string, channel: DecodeOptions['channel'] = 'mix'): Promise<string> {
+export async function peaksCachePath(
+  audioPath: string,
+  cacheDir: string,
+  channel: DecodeOptions['channel'] = 'mix',
+): Promise<string> {
   const s = await stat(audioPath)
-  const key = createHash('sha256').update(`${audioPath}\0${s.size}\0${s.mtimeMs}\0${channel}`).digest('hex').slice(0, 16)
+  const key = createHash('sha256')
+    .update(`${audioPath}\0${s.size}\0${s.mtimeMs}\0${channel}`)
+    .digest('hex')
+    .slice(0, 16)
   return join(cacheDir, `${basename(audioPath)}.${key}.peaks`)
 }
 
@@ -155,7 +173,11 @@ export async function peaksCachePath(audioPath: string, cacheDir: string, channe
  * Peaks for an audio file, from the cache in `cacheDir` when present and valid, else decoded,
  * built and written there (atomically: tmp + rename).
  */
-export async function loadPeaks(audioPath: string, cacheDir: string, options: DecodeOptions = {}): Promise<Peaks> {
+export async function loadPeaks(
+  audioPath: string,
+  cacheDir: string,
+  options: DecodeOptions = {},
+): Promise<Peaks> {
   const cache = await peaksCachePath(audioPath, cacheDir, options.channel)
   try {
     return decodePeaks(await readFile(cache), cache)

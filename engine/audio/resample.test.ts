@@ -43,7 +43,8 @@ describe('resample', () => {
   })
   it('keeps phase: output sample n is at time n / to (no delay)', () => {
     const y = resample(tone(48000, 440, 48000), 48000, 16000)
-    for (const n of [4000, 8000, 12001]) expect(y[n]).toBeCloseTo(Math.sin((2 * Math.PI * 440 * n) / 16000), 3)
+    for (const n of [4000, 8000, 12001])
+      expect(y[n]).toBeCloseTo(Math.sin((2 * Math.PI * 440 * n) / 16000), 3)
   })
   it('upsamples 16 → 44.1 kHz with a clean tone and no image above 8 kHz', () => {
     const y = resample(tone(16000, 2000, 16000), 16000, 44100)
@@ -65,7 +66,14 @@ describe('resampleRange', () => {
     const x = tone(44100, 1234, 44100)
     const whole = resample(x, 44100, 16000)
     const [i0, i1] = resampleInputSpan(x.length, 44100, 16000, 5000, 9000)
-    const part = resampleRange(x.slice(i0, i1), { origin: i0, length: x.length }, 44100, 16000, 5000, 9000)
+    const part = resampleRange(
+      x.slice(i0, i1),
+      { origin: i0, length: x.length },
+      44100,
+      16000,
+      5000,
+      9000,
+    )
     expect(i1 - i0).toBeLessThanOrEqual(11025 + 2 * 89) // 4000 outputs · 44100/16000 + the kernel width
     expect(Array.from(part)).toEqual(Array.from(whole.subarray(5000, 9000)))
   })

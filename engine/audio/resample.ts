@@ -75,7 +75,14 @@ function plan(from: number, to: number, options: ResampleOptions): Plan {
 }
 
 /** Input samples [i0, i1) that outputs o0 … o1−1 read (for handing a slice to a worker). */
-export function resampleInputSpan(n: number, from: number, to: number, o0: number, o1: number, options: ResampleOptions = {}): [number, number] {
+export function resampleInputSpan(
+  n: number,
+  from: number,
+  to: number,
+  o0: number,
+  o1: number,
+  options: ResampleOptions = {},
+): [number, number] {
   const { L, M, Wc } = plan(from, to, { ...options, zeros: options.zeros ?? 32 })
   const first = Math.floor((o0 * M) / L) - Wc + 1
   const last = Math.floor(((o1 - 1) * M) / L) + Wc
@@ -121,9 +128,22 @@ export function resampleRange(
 }
 
 /** The whole input resampled from `from` to `to` Hz. */
-export function resample(x: Float32Array, from: number, to: number, options: ResampleOptions = {}): Float32Array {
+export function resample(
+  x: Float32Array,
+  from: number,
+  to: number,
+  options: ResampleOptions = {},
+): Float32Array {
   if (from === to) return x.slice()
-  return resampleRange(x, { origin: 0, length: x.length }, from, to, 0, resampledLength(x.length, from, to), options)
+  return resampleRange(
+    x,
+    { origin: 0, length: x.length },
+    from,
+    to,
+    0,
+    resampledLength(x.length, from, to),
+    options,
+  )
 }
 
 function gcd(a: number, b: number): number {

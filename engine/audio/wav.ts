@@ -37,14 +37,21 @@ export interface WavReadOptions {
   onProgress?: (fraction: number, message: string) => void
 }
 
-const CODECS: Record<number, string> = { 2: 'MS ADPCM', 6: 'A-law', 7: 'µ-law', 17: 'IMA ADPCM', 85: 'MP3' }
+const CODECS: Record<number, string> = {
+  2: 'MS ADPCM',
+  6: 'A-law',
+  7: 'µ-law',
+  17: 'IMA ADPCM',
+  85: 'MP3',
+}
 const BLOCK_BYTES = 1 << 20
 
 /** Reads the header of an open WAV file and checks that its claims fit the file. */
 export async function readWavInfo(fh: FileHandle, file: string, size: number): Promise<WavInfo> {
   const head = await readAt(fh, 0, 12)
   const riff = head.toString('latin1', 0, 4)
-  if (riff === 'RF64') throw new DataError(file, 'RF64 (WAV over 4 GB) is not supported', { offset: 0 })
+  if (riff === 'RF64')
+    throw new DataError(file, 'RF64 (WAV over 4 GB) is not supported', { offset: 0 })
   if (head.length < 12 || riff !== 'RIFF' || head.toString('latin1', 8, 12) !== 'WAVE') {
     throw new DataError(file, 'not a RIFF/WAVE file', { offset: 0 })
   }
@@ -61,7 +68,8 @@ export async function readWavInfo(fh: FileHandle, file: string, size: number): P
       }
       fmt = await readAt(fh, pos, 8 + len)
     } else if (id === 'data') {
-      if (!fmt) throw new DataError(file, "no 'fmt ' chunk before the 'data' chunk", { offset: pos })
+      if (!fmt)
+        throw new DataError(file, "no 'fmt ' chunk before the 'data' chunk", { offset: pos })
       const info = parseFmt(fmt, file)
       if (len === 0) throw new DataError(file, 'no audio: the data chunk is empty', { offset: pos })
       if (body + len > size) {
@@ -73,9 +81,15 @@ export async function readWavInfo(fh: FileHandle, file: string, size: number): P
       }
       const blockAlign = info.channels * (info.bitsPerSample / 8)
       const frames = Math.floor(len / blockAlign)
-      if (frames === 0) throw new DataError(file, 'no audio: the data chunk holds less than one frame', { offset: pos })
+      if (frames === 0)
+        throw new DataError(file, 'no audio: the data chunk holds less than one frame', {
+          offset: pos,
+        })
       if (frames > MAX_DECODED_SAMPLES) {
-        throw new DataError(file, `too long: ${frames} samples exceed the limit of ${MAX_DECODED_SAMPLES}`)
+        throw new DataError(
+          file,
+          `too long: ${frames} samples exceed the limit of ${MAX_DECODED_SAMPLES}`,
+        )
       }
       return { ...info, dataOffset: body, dataBytes: frames * blockAlign, frames }
     }
@@ -86,10 +100,23 @@ export async function readWavInfo(fh: FileHandle, file: string, size: number): P
 }
 
 /** Lets wavefile parse the format chunk from a synthetic header with an empty data chunk. */
-function parseFmt(fmtChunk: Buffer, file: string): Omit<WavInfo, 'dataOffset' | 'dataBytes' | 'frames'> {
-  const hdr = Buffer.concat([Buffer.from('RIFF\0\0\0\0WAVE', 'latin1'), fmtChunk, Buffer.from('data\0\0\0\0', 'latin1')])
+function parseFmt(
+  fmtChunk: Buffer,
+  file: string,
+): Omit<WavInfo, 'dataOffset' | 'dataBytes' | 'frames'> {
+  const hdr = Buffer.concat([
+    Buffer.from('RIFF\0\0\0\0WAVE', 'latin1'),
+    fmtChunk,
+    Buffer.from('data\0\0\0\0', 'latin1'),
+  ])
   hdr.writeUInt32LE(hdr.length - 8, 4)
-  let fmt: { audioFormat: number; numChannels: number; sampleRate: number; bitsPerSample: number; subformat: number[] }
+  let fmt: {
+    audioFormat: number
+    numChannels: number
+    sampleRate: number
+    bitsPerSample: number
+    subformat: number[]
+  }
   try {
     fmt = new wavefile.WaveFile(hdr).fmt as typeof fmt
   } catch (e) {
@@ -100,17 +127,24 @@ function parseFmt(fmtChunk: Buffer, file: string): Omit<WavInfo, 'dataOffset' | 
   const encoding = code === 1 ? 'pcm' : code === 3 ? 'float' : undefined
   if (!encoding) {
     const name = CODECS[code] ? ` (${CODECS[code]})` : ''
-    throw new DataError(file, `unsupported WAV codec 0x${code.toString(16).padStart(4, '0')}${name}; PCM and IEEE float are supported`)
+    throw new DataError(
+      file,
+      `unsupported WAV codec 0x${code.toString(16).padStart(4, '0')}${name}; PCM and IEEE float are supported`,
+    )
   }
   const okBits = encoding === 'pcm' ? [8, 16, 24, 32] : [32, 64]
-  if (!okBits.includes(bits)) throw new DataError(file, `unsupported ${bits}-bit ${encoding} samples`)
+  if (!okBits.includes(bits))
+    throw new DataError(file, `unsupported ${bits}-bit ${encoding} samples`)
   if (fmt.numChannels < 1) throw new DataError(file, 'the header claims 0 channels')
   if (fmt.sampleRate < 1) throw new DataError(file, 'the header claims a sample rate of 0')
   return { encoding, bitsPerSample: bits, channels: fmt.numChannels, sampleRate: fmt.sampleRate }
 }
 
 /** Decodes a WAV file to Float32 mono (mixed or one channel) in one pass over the data chunk. */
-export async function readWav(path: string, options: WavReadOptions = {}): Promise<{ samples: Float32Array; info: WavInfo }> {
+export async function readWav(
+  path: string,
+  options: WavReadOptions = {},
+): Promise<{ samples: Float32Array; info: WavInfo }> {
   const fh = await open(path, 'r')
   try {
     const size = (await fh.stat()).size
@@ -129,13 +163,20 @@ export async function readWav(path: string, options: WavReadOptions = {}): Promi
     const scale = channel === 'mix' ? 1 / channels : 1
     const pcm16 = info.encoding === 'pcm' && info.bitsPerSample === 16
     const f32 = info.encoding === 'float' && info.bitsPerSample === 32
-    const view = pcm16 ? new Int16Array(buf.buffer, buf.byteOffset, buf.length / 2) : f32 ? new Float32Array(buf.buffer, buf.byteOffset, buf.length / 4) : undefined
+    const view = pcm16
+      ? new Int16Array(buf.buffer, buf.byteOffset, buf.length / 2)
+      : f32
+        ? new Float32Array(buf.buffer, buf.byteOffset, buf.length / 4)
+        : undefined
     const viewScale = pcm16 ? 1 / 32768 : 1
     for (let f0 = 0; f0 < frames; f0 += framesPerBlock) {
       options.signal?.throwIfAborted()
       const n = Math.min(framesPerBlock, frames - f0)
       const { bytesRead } = await fh.read(buf, 0, n * blockAlign, info.dataOffset + f0 * blockAlign)
-      if (bytesRead < n * blockAlign) throw new DataError(path, 'file shrank while reading', { offset: info.dataOffset + f0 * blockAlign + bytesRead })
+      if (bytesRead < n * blockAlign)
+        throw new DataError(path, 'file shrank while reading', {
+          offset: info.dataOffset + f0 * blockAlign + bytesRead,
+        })
       if (view) {
         // Fast path for 16-bit PCM and float32: a typed view over the block, no per-sample calls.
         const c0 = channel === 'mix' ? 0 : channel
@@ -153,7 +194,8 @@ export async function readWav(path: string, options: WavReadOptions = {}): Promi
           samples[f0 + i] = s * scale
         }
       } else {
-        for (let i = 0, o = channel * bytes; i < n; i++, o += blockAlign) samples[f0 + i] = read(buf, o)
+        for (let i = 0, o = channel * bytes; i < n; i++, o += blockAlign)
+          samples[f0 + i] = read(buf, o)
       }
       options.onProgress?.((f0 + n) / frames, 'decoding WAV')
     }
@@ -164,8 +206,11 @@ export async function readWav(path: string, options: WavReadOptions = {}): Promi
 }
 
 /** Sample reader for one encoding: bytes at offset → float in [-1, 1). */
-function readSample(info: Pick<WavInfo, 'encoding' | 'bitsPerSample'>): (b: Buffer, o: number) => number {
-  if (info.encoding === 'float') return info.bitsPerSample === 32 ? (b, o) => b.readFloatLE(o) : (b, o) => b.readDoubleLE(o)
+function readSample(
+  info: Pick<WavInfo, 'encoding' | 'bitsPerSample'>,
+): (b: Buffer, o: number) => number {
+  if (info.encoding === 'float')
+    return info.bitsPerSample === 32 ? (b, o) => b.readFloatLE(o) : (b, o) => b.readDoubleLE(o)
   switch (info.bitsPerSample) {
     case 8:
       return (b, o) => (b[o] - 128) / 128

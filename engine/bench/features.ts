@@ -17,7 +17,11 @@ for (let i = 0; i < x.length; i++) {
   const t = i / sr
   x[i] = 0.3 * Math.sin(2 * Math.PI * (200 + 100 * Math.sin(t)) * t) + 0.05 * (seed / 2 ** 31 - 0.5)
 }
-const spec = parseFeatureSpec({ kind: 'audio', features: [{ name: 'mfcc', n: 13 }], deltas: 2 }) as AudioSpec
+const spec = parseFeatureSpec({
+  kind: 'audio',
+  features: [{ name: 'mfcc', n: 13 }],
+  deltas: 2,
+}) as AudioSpec
 
 const time = async (workers: number) => {
   const t0 = performance.now()

@@ -34,7 +34,10 @@ export async function loadFeatureSpec(path: string): Promise<FeatureSpec> {
   try {
     text = await readFile(path, 'utf8')
   } catch (e) {
-    throw new DataError(path, `cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`)
+    throw new DataError(
+      path,
+      `cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
+    )
   }
   let json: unknown
   try {
@@ -47,23 +50,38 @@ export async function loadFeatureSpec(path: string): Promise<FeatureSpec> {
   } catch (e) {
     const issues = (e as { issues?: Array<{ path: PropertyKey[]; message: string }> }).issues
     const first = issues?.[0]
-    throw new DataError(path, first ? `invalid FeatureSpec: ${first.path.join('.') || 'top level'}: ${first.message}` : (e as Error).message)
+    throw new DataError(
+      path,
+      first
+        ? `invalid FeatureSpec: ${first.path.join('.') || 'top level'}: ${first.message}`
+        : (e as Error).message,
+    )
   }
 }
 
 /** The spec a command uses: --spec file, else the preset, else the file kind's default. */
-export async function resolveSpec(file: string, specPath?: string, preset?: PresetName): Promise<FeatureSpec> {
+export async function resolveSpec(
+  file: string,
+  specPath?: string,
+  preset?: PresetName,
+): Promise<FeatureSpec> {
   if (specPath) return loadFeatureSpec(specPath)
   const spec = PRESETS[preset ?? (isSeriesFile(file) ? 'raw' : 'mfcc')]()
   if ((spec.kind === 'series') !== isSeriesFile(file)) {
-    throw new DataError(file, `preset "${preset}" is for ${spec.kind === 'series' ? 'CSV time series' : 'audio'} files`)
+    throw new DataError(
+      file,
+      `preset "${preset}" is for ${spec.kind === 'series' ? 'CSV time series' : 'audio'} files`,
+    )
   }
   return spec
 }
 
 export async function featuresCommand(o: FeaturesCommandOptions): Promise<unknown> {
   const spec = await resolveSpec(o.file, o.specPath, o.preset)
-  const m = await extractFileFeatures(o.file, spec, { cacheDir: o.cacheDir, onProgress: o.onProgress })
+  const m = await extractFileFeatures(o.file, spec, {
+    cacheDir: o.cacheDir,
+    onProgress: o.onProgress,
+  })
   const summary = {
     file: o.file,
     kind: spec.kind,
@@ -95,7 +113,13 @@ function columnStats(m: FeatureMatrix) {
     }
     const mean = sum / Math.max(1, m.frames)
     const r = (x: number) => +x.toPrecision(6)
-    return { name, mean: r(mean), std: r(Math.sqrt(Math.max(0, sq / Math.max(1, m.frames) - mean * mean))), min: r(lo), max: r(hi) }
+    return {
+      name,
+      mean: r(mean),
+      std: r(Math.sqrt(Math.max(0, sq / Math.max(1, m.frames) - mean * mean))),
+      min: r(lo),
+      max: r(hi),
+    }
   })
 }
 

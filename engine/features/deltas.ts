@@ -22,7 +22,13 @@ export function delta(x: Float32Array, T: number, F: number, N: number): Float32
 }
 
 /** [c, Δc] or [c, Δc, ΔΔc] concatenated per row → (T, F · (1 + order)). */
-export function appendDeltas(x: Float32Array, T: number, F: number, order: 0 | 1 | 2, N: number): Float32Array {
+export function appendDeltas(
+  x: Float32Array,
+  T: number,
+  F: number,
+  order: 0 | 1 | 2,
+  N: number,
+): Float32Array {
   if (order === 0) return x
   const d = delta(x, T, F, N)
   const dd = order === 2 ? delta(d, T, F, N) : undefined

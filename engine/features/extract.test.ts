@@ -5,20 +5,30 @@ import { describe, expect, it } from 'vitest'
 import { makeWav } from '../audio/testing'
 import { readSeriesCsv } from '../series/csv'
 import { resample } from '../audio/resample'
-import { audioBaseFeatures, extractFileFeatures, extractSeriesFeatures, resampleParallel } from './extract'
+import {
+  audioBaseFeatures,
+  extractFileFeatures,
+  extractSeriesFeatures,
+  resampleParallel,
+} from './extract'
 import { audioFrameCount, computeAudioFrames } from './frames'
 import { parseFeatureSpec, type AudioSpec, type SeriesSpec } from './spec'
 
 const dir = mkdtempSync(join(tmpdir(), 'fw-extract-'))
 const noise = (n: number, seed = 1) => {
   let s = seed
-  return new Float32Array(n).map(() => ((s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31 - 0.5) * 0.5)
+  return new Float32Array(n).map(
+    () => ((s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31 - 0.5) * 0.5,
+  )
 }
 
 describe('audioBaseFeatures', () => {
   it('two workers give exactly the rows of a single-thread pass, with progress', async () => {
     const x = noise(16000 * 40) // 40 s → 4001 frames → worker path
-    const spec = parseFeatureSpec({ kind: 'audio', features: [{ name: 'mfcc', n: 13 }, { name: 'spectralFlux' }] }) as AudioSpec
+    const spec = parseFeatureSpec({
+      kind: 'audio',
+      features: [{ name: 'mfcc', n: 13 }, { name: 'spectralFlux' }],
+    }) as AudioSpec
     const seen: number[] = []
     const par = await audioBaseFeatures(x, spec, { workers: 2, onProgress: (f) => seen.push(f) })
     const T = audioFrameCount(x.length, 160)
@@ -71,7 +81,11 @@ describe('extractFileFeatures', () => {
     }
     expect(readdirSync(cacheDir)).toHaveLength(1)
     // Same extraction, different normalisation: served from the same cache entry.
-    const b = await extractFileFeatures(wav, parseFeatureSpec({ kind: 'audio', normalization: { mode: 'none' } }), { cacheDir })
+    const b = await extractFileFeatures(
+      wav,
+      parseFeatureSpec({ kind: 'audio', normalization: { mode: 'none' } }),
+      { cacheDir },
+    )
     expect(readdirSync(cacheDir)).toHaveLength(1)
     expect(b.specHash).not.toBe(a.specHash)
   })
@@ -79,17 +93,36 @@ describe('extractFileFeatures', () => {
 
 describe('series features', () => {
   const csv = join(dir, 's.csv')
-  writeFileSync(csv, 'time,a,b\n' + Array.from({ length: 10 }, (_, i) => `${i / 10},${i},${i * i}`).join('\n') + '\n')
+  writeFileSync(
+    csv,
+    'time,a,b\n' +
+      Array.from({ length: 10 }, (_, i) => `${i / 10},${i},${i * i}`).join('\n') +
+      '\n',
+  )
   it('passes rows through as-is, with Δ', async () => {
     const s = await readSeriesCsv(csv)
-    const f = extractSeriesFeatures(s, parseFeatureSpec({ kind: 'series', deltas: 1, normalization: { mode: 'none' } }) as SeriesSpec)
+    const f = extractSeriesFeatures(
+      s,
+      parseFeatureSpec({
+        kind: 'series',
+        deltas: 1,
+        normalization: { mode: 'none' },
+      }) as SeriesSpec,
+    )
     expect(f.names).toEqual(['a', 'b', 'd_a', 'd_b'])
     expect(f.frames).toBe(10)
     expect(Array.from(f.data.subarray(5 * 4, 6 * 4))).toEqual([5, 25, 1, 10]) // Δb = (2·(49−9) + (36−16)) / 10
   })
   it('computes window statistics per frame', async () => {
     const s = await readSeriesCsv(csv)
-    const spec = parseFeatureSpec({ kind: 'series', channels: ['a'], frameLength: 4, hopLength: 4, stats: ['mean', 'min', 'max', 'std'], normalization: { mode: 'none' } }) as SeriesSpec
+    const spec = parseFeatureSpec({
+      kind: 'series',
+      channels: ['a'],
+      frameLength: 4,
+      hopLength: 4,
+      stats: ['mean', 'min', 'max', 'std'],
+      normalization: { mode: 'none' },
+    }) as SeriesSpec
     const f = extractSeriesFeatures(s, spec)
     expect(f.frames).toBe(3)
     expect(Array.from(f.frameTimes)).toEqual([0, 0.4, 0.8])

@@ -15,7 +15,14 @@ import { appendDeltas } from './deltas'
 import { audioBaseDims, audioFrameCount, computeAudioFrames, frameSpan } from './frames'
 import { normalize } from './normalize'
 import { seriesBaseFeatures } from './series'
-import { extractionHash, featureNames, specHash, type AudioSpec, type FeatureSpec, type SeriesSpec } from './spec'
+import {
+  extractionHash,
+  featureNames,
+  specHash,
+  type AudioSpec,
+  type FeatureSpec,
+  type SeriesSpec,
+} from './spec'
 import { featurePool } from './pool'
 
 export interface FeatureMatrix {
@@ -53,7 +60,12 @@ const CHUNK_FRAMES = 2000
 const RESAMPLE_CHUNK = 480_000
 
 /** Resamples on the worker pool in output chunks (inline when short or workers = 0). */
-export async function resampleParallel(x: Float32Array, from: number, to: number, options: ExtractOptions = {}): Promise<Float32Array> {
+export async function resampleParallel(
+  x: Float32Array,
+  from: number,
+  to: number,
+  options: ExtractOptions = {},
+): Promise<Float32Array> {
   if (from === to) return x
   const n = resampledLength(x.length, from, to)
   const workers = options.workers ?? Math.min(2, availableParallelism())
@@ -69,7 +81,18 @@ export async function resampleParallel(x: Float32Array, from: number, to: number
       const o1 = Math.min(n, o0 + RESAMPLE_CHUNK)
       next = o1
       const [i0, i1] = resampleInputSpan(x.length, from, to, o0, o1)
-      y.set(await pool.run({ kind: 'resample', samples: x.slice(i0, i1), slice: { origin: i0, length: x.length }, from, to, o0, o1 }), o0)
+      y.set(
+        await pool.run({
+          kind: 'resample',
+          samples: x.slice(i0, i1),
+          slice: { origin: i0, length: x.length },
+          from,
+          to,
+          o0,
+          o1,
+        }),
+        o0,
+      )
       done += o1 - o0
       options.onProgress?.(done / n, `resampling ${from} → ${to} Hz`)
     }
@@ -79,7 +102,11 @@ export async function resampleParallel(x: Float32Array, from: number, to: number
 }
 
 /** Base audio features of a signal already at spec.sampleRate → (T, audioBaseDims). */
-export async function audioBaseFeatures(samples: Float32Array, spec: AudioSpec, options: ExtractOptions = {}): Promise<Float32Array> {
+export async function audioBaseFeatures(
+  samples: Float32Array,
+  spec: AudioSpec,
+  options: ExtractOptions = {},
+): Promise<Float32Array> {
   const T = audioFrameCount(samples.length, spec.hopLength)
   const F = audioBaseDims(spec)
   const workers = options.workers ?? Math.min(2, availableParallelism())
@@ -103,10 +130,20 @@ export async function audioBaseFeatures(samples: Float32Array, spec: AudioSpec, 
       const id = next++
       const [t0, t1] = jobs[id]
       const [s0, s1] = frameSpan(spec, t0, t1, samples.length)
-      const data = await pool.run({ kind: 'frames', samples: samples.slice(s0, s1), slice: { origin: s0, length: samples.length }, spec, t0, t1 }, (d) => {
-        done[id] = d
-        tick()
-      })
+      const data = await pool.run(
+        {
+          kind: 'frames',
+          samples: samples.slice(s0, s1),
+          slice: { origin: s0, length: samples.length },
+          spec,
+          t0,
+          t1,
+        },
+        (d) => {
+          done[id] = d
+          tick()
+        },
+      )
       out.set(data, t0 * F)
       done[id] = t1 - t0
       tick()
@@ -118,14 +155,28 @@ export async function audioBaseFeatures(samples: Float32Array, spec: AudioSpec, 
 }
 
 /** Δ/ΔΔ and normalisation over base features → the final matrix. */
-export function finishFeatures(base: Float32Array, T: number, spec: FeatureSpec, frameTimes: Float64Array, channels: string[] = []): FeatureMatrix {
+export function finishFeatures(
+  base: Float32Array,
+  T: number,
+  spec: FeatureSpec,
+  frameTimes: Float64Array,
+  channels: string[] = [],
+): FeatureMatrix {
   const names = featureNames(spec, channels)
   const F = base.length / Math.max(1, T)
-  const data = normalize(appendDeltas(base, T, F, spec.deltas, spec.deltaWidth), names.length, spec.normalization)
+  const data = normalize(
+    appendDeltas(base, T, F, spec.deltas, spec.deltaWidth),
+    names.length,
+    spec.normalization,
+  )
   return { data, frames: T, dims: names.length, names, frameTimes, specHash: specHash(spec) }
 }
 
-export async function extractAudioFeatures(samples: Float32Array, spec: AudioSpec, options: ExtractOptions = {}): Promise<FeatureMatrix> {
+export async function extractAudioFeatures(
+  samples: Float32Array,
+  spec: AudioSpec,
+  options: ExtractOptions = {},
+): Promise<FeatureMatrix> {
   const base = await audioBaseFeatures(samples, spec, options)
   const T = audioFrameCount(samples.length, spec.hopLength)
   const times = Float64Array.from({ length: T }, (_, t) => (t * spec.hopLength) / spec.sampleRate)
@@ -138,13 +189,23 @@ export function extractSeriesFeatures(series: SeriesData, spec: SeriesSpec): Fea
 }
 
 /** True for files read as CSV time series (by extension). */
-export const isSeriesFile = (path: string) => ['.csv', '.tsv', '.txt'].includes(extname(path).toLowerCase())
+export const isSeriesFile = (path: string) =>
+  ['.csv', '.tsv', '.txt'].includes(extname(path).toLowerCase())
 
 /** Features of one file for a spec, from the cache when valid. */
-export async function extractFileFeatures(path: string, spec: FeatureSpec, options: ExtractOptions = {}): Promise<FeatureMatrix> {
+export async function extractFileFeatures(
+  path: string,
+  spec: FeatureSpec,
+  options: ExtractOptions = {},
+): Promise<FeatureMatrix> {
   if (spec.kind === 'series') {
     if (!isSeriesFile(path)) throw new DataError(path, 'a series FeatureSpec needs a CSV file')
-    const series = await readSeriesCsv(path, { channels: spec.channels ?? undefined, sampleRate: spec.sampleRate ?? undefined, labelColumn: null, signal: options.signal })
+    const series = await readSeriesCsv(path, {
+      channels: spec.channels ?? undefined,
+      sampleRate: spec.sampleRate ?? undefined,
+      labelColumn: null,
+      signal: options.signal,
+    })
     return extractSeriesFeatures(series, spec)
   }
   if (isSeriesFile(path)) throw new DataError(path, 'an audio FeatureSpec cannot read a CSV file')
@@ -154,10 +215,20 @@ export async function extractFileFeatures(path: string, spec: FeatureSpec, optio
   let T: number
   if (base) T = base.length / F
   else {
-    const audio = await decodeAudio(path, { channel: spec.channel, signal: options.signal, onProgress: (f, m) => options.onProgress?.(0.2 * f, m) })
-    const samples = await resampleParallel(audio.samples, audio.sampleRate, spec.sampleRate, { ...options, onProgress: (f, m) => options.onProgress?.(0.2 + 0.3 * f, m) })
+    const audio = await decodeAudio(path, {
+      channel: spec.channel,
+      signal: options.signal,
+      onProgress: (f, m) => options.onProgress?.(0.2 * f, m),
+    })
+    const samples = await resampleParallel(audio.samples, audio.sampleRate, spec.sampleRate, {
+      ...options,
+      onProgress: (f, m) => options.onProgress?.(0.2 + 0.3 * f, m),
+    })
     T = audioFrameCount(samples.length, spec.hopLength)
-    base = await audioBaseFeatures(samples, spec, { ...options, onProgress: (f, m) => options.onProgress?.(0.5 + 0.5 * f, m) })
+    base = await audioBaseFeatures(samples, spec, {
+      ...options,
+      onProgress: (f, m) => options.onProgress?.(0.5 + 0.5 * f, m),
+    })
     if (cache) await writeCache(cache, base, T, F)
   }
   options.onProgress?.(1, 'features')
@@ -167,7 +238,10 @@ export async function extractFileFeatures(path: string, spec: FeatureSpec, optio
 
 async function cachePath(path: string, spec: FeatureSpec, dir: string): Promise<string> {
   const s = await stat(path)
-  const key = createHash('sha256').update(`${path}\0${s.size}\0${s.mtimeMs}\0${extractionHash(spec)}`).digest('hex').slice(0, 16)
+  const key = createHash('sha256')
+    .update(`${path}\0${s.size}\0${s.mtimeMs}\0${extractionHash(spec)}`)
+    .digest('hex')
+    .slice(0, 16)
   return join(dir, `${basename(path)}.${key}.feats`)
 }
 
@@ -175,7 +249,12 @@ async function cachePath(path: string, spec: FeatureSpec, dir: string): Promise<
 async function readCache(path: string, F: number): Promise<Float32Array | undefined> {
   try {
     const b = await readFile(path)
-    if (b.toString('latin1', 0, 4) !== 'FWFT' || b.readUInt32LE(4) !== 1 || b.readUInt32LE(12) !== F) return undefined
+    if (
+      b.toString('latin1', 0, 4) !== 'FWFT' ||
+      b.readUInt32LE(4) !== 1 ||
+      b.readUInt32LE(12) !== F
+    )
+      return undefined
     const T = b.readUInt32LE(8)
     if (b.length !== 16 + T * F * 4) return undefined
     const out = new Float32Array(T * F)
@@ -194,6 +273,9 @@ async function writeCache(path: string, base: Float32Array, T: number, F: number
   h.writeUInt32LE(F, 12)
   await mkdir(join(path, '..'), { recursive: true })
   const tmp = `${path}.${process.pid}.tmp`
-  await writeFile(tmp, Buffer.concat([h, Buffer.from(base.buffer, base.byteOffset, base.byteLength)]))
+  await writeFile(
+    tmp,
+    Buffer.concat([h, Buffer.from(base.buffer, base.byteOffset, base.byteLength)]),
+  )
   await rename(tmp, path)
 }

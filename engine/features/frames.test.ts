@@ -40,7 +40,11 @@ describe('audio features against the numpy/scipy reference (fixtures/make_mfcc.p
     const spec = audio({ features: [{ name: 'mfcc', n: 13 }] })
     const base = computeAudioFrames(x, spec, 0, T)
     const all = appendDeltas(base, T, 13, 2, 2)
-    const want = fixture.mfcc.flatMap((row, t) => [...row, ...fixture.delta[t], ...fixture.deltaDelta[t]])
+    const want = fixture.mfcc.flatMap((row, t) => [
+      ...row,
+      ...fixture.delta[t],
+      ...fixture.deltaDelta[t],
+    ])
     const d = maxDiff(all, want)
     console.log(`mfcc+Δ+ΔΔ max |diff| = ${d.toExponential(2)}`)
     expect(d).toBeLessThan(2e-5)
@@ -55,16 +59,26 @@ describe('audio features against Meyda', () => {
   const N = 512
   const frameAt = (c: number) => x.slice(c - N / 2, c + N / 2)
   const spec = audio({
-    features: ['spectralCentroid', 'spectralFlatness', 'rms', 'zcr', 'loudness', 'chroma'].map((name) => ({ name })),
+    features: ['spectralCentroid', 'spectralFlatness', 'rms', 'zcr', 'loudness', 'chroma'].map(
+      (name) => ({ name }),
+    ),
   })
   const t = 10 // frame 10 is centred on sample 1600, fully inside the signal
   const ours = computeAudioFrames(x, spec, t, t + 1)
   Meyda.bufferSize = N
   Meyda.sampleRate = SR
   Meyda.windowingFunction = 'hanning'
-  const m = Meyda.extract(['spectralCentroid', 'spectralFlatness', 'loudness', 'chroma'], frameAt(1600))!
+  const m = Meyda.extract(
+    ['spectralCentroid', 'spectralFlatness', 'loudness', 'chroma'],
+    frameAt(1600),
+  )!
   it('uses the same windows as Meyda (up to Meyda’s float32 rounding)', () => {
-    const names = { hann: 'hanning', hamming: 'hamming', blackman: 'blackman', sine: 'sine' } as const
+    const names = {
+      hann: 'hanning',
+      hamming: 'hamming',
+      blackman: 'blackman',
+      sine: 'sine',
+    } as const
     for (const [ours, theirs] of Object.entries(names)) {
       const w = analysisWindow(audio({ window: ours }))
       expect(maxDiff(w, Meyda.windowing(new Float32Array(N).fill(1), theirs))).toBeLessThan(1e-7)
@@ -90,14 +104,21 @@ describe('audio features against Meyda', () => {
   })
   it('chroma of a 440 Hz tone peaks at A', () => {
     const tone = new Float32Array(4096).map((_, i) => Math.sin((2 * Math.PI * 440 * i) / SR))
-    const c = computeAudioFrames(tone, audio({ frameLength: 2048, features: [{ name: 'chroma' }] }), 5, 6)
+    const c = computeAudioFrames(
+      tone,
+      audio({ frameLength: 2048, features: [{ name: 'chroma' }] }),
+      5,
+      6,
+    )
     expect(c.indexOf(Math.max(...c))).toBe(9)
   })
 })
 
 describe('computeAudioFrames', () => {
   it('gives the same rows whichever way the frame range is split (incl. flux)', () => {
-    const spec = audio({ features: [{ name: 'mfcc', n: 13 }, { name: 'spectralFlux' }, { name: 'rms' }] })
+    const spec = audio({
+      features: [{ name: 'mfcc', n: 13 }, { name: 'spectralFlux' }, { name: 'rms' }],
+    })
     const T = audioFrameCount(x.length, 160)
     const whole = computeAudioFrames(x, spec, 0, T)
     const F = audioBaseDims(spec)
@@ -108,7 +129,12 @@ describe('computeAudioFrames', () => {
   })
   it('rolloff of a pure 1 kHz tone is ≈ 1 kHz', () => {
     const tone = new Float32Array(8000).map((_, i) => Math.sin((2 * Math.PI * 1000 * i) / SR))
-    const r = computeAudioFrames(tone, audio({ features: [{ name: 'spectralRolloff', fraction: 0.85 }] }), 20, 21)
+    const r = computeAudioFrames(
+      tone,
+      audio({ features: [{ name: 'spectralRolloff', fraction: 0.85 }] }),
+      20,
+      21,
+    )
     expect(Math.abs(r[0] - 1000)).toBeLessThanOrEqual(SR / 512)
   })
 })

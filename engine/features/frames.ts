@@ -46,7 +46,12 @@ interface Entry {
   amp?: boolean
 }
 
-const MEYDA_WINDOW: Record<AudioSpec['window'], MeydaWindowingFunction> = { hann: 'hanning', hamming: 'hamming', blackman: 'blackman', sine: 'sine' }
+const MEYDA_WINDOW: Record<AudioSpec['window'], MeydaWindowingFunction> = {
+  hann: 'hanning',
+  hamming: 'hamming',
+  blackman: 'blackman',
+  sine: 'sine',
+}
 
 function meyda(fr: Frame, s: Setup, feature: 'chroma' | 'loudness'): unknown {
   if (Meyda.bufferSize !== s.N || Meyda.sampleRate !== s.sampleRate) {
@@ -232,7 +237,13 @@ export function computeAudioFrames(
     spec,
     N,
     sampleRate: spec.sampleRate,
-    bank: melFilterbank(spec.mel.bands, N, spec.sampleRate, spec.mel.fMin, spec.mel.fMax ?? spec.sampleRate / 2),
+    bank: melFilterbank(
+      spec.mel.bands,
+      N,
+      spec.sampleRate,
+      spec.mel.fMin,
+      spec.mel.fMax ?? spec.sampleRate / 2,
+    ),
     dct: new Map(),
   }
   const needMel = spec.features.some((f) => FEATURES[f.name].mel)
@@ -242,7 +253,13 @@ export function computeAudioFrames(
   const fft = new FFT(N)
   const buf = new Float64Array(N)
   const spec2 = new Float64Array(2 * N)
-  const fr: Frame = { x: new Float64Array(N), amp: new Float64Array(K), power: new Float64Array(K), prevAmp: new Float64Array(K), logmel: new Float64Array(spec.mel.bands) }
+  const fr: Frame = {
+    x: new Float64Array(N),
+    amp: new Float64Array(K),
+    power: new Float64Array(K),
+    prevAmp: new Float64Array(K),
+    logmel: new Float64Array(spec.mel.bands),
+  }
   const { first, weights, bands } = setup.bank
   const out = new Float32Array((t1 - t0) * dims)
 

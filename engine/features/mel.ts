@@ -25,11 +25,19 @@ export interface MelBank {
   weights: Float32Array[]
 }
 
-export function melFilterbank(bands: number, frameLength: number, sampleRate: number, fMin: number, fMax: number): MelBank {
+export function melFilterbank(
+  bands: number,
+  frameLength: number,
+  sampleRate: number,
+  fMin: number,
+  fMax: number,
+): MelBank {
   const bins = frameLength / 2 + 1
   const m0 = hzToMel(fMin)
   const m1 = hzToMel(fMax)
-  const edges = Array.from({ length: bands + 2 }, (_, j) => melToHz(m0 + ((m1 - m0) * j) / (bands + 1)))
+  const edges = Array.from({ length: bands + 2 }, (_, j) =>
+    melToHz(m0 + ((m1 - m0) * j) / (bands + 1)),
+  )
   const first = new Int32Array(bands)
   const weights: Float32Array[] = []
   for (let b = 0; b < bands; b++) {

@@ -52,15 +52,24 @@ export class RunningStats {
 
   /** Population mean and std (floored at STD_FLOOR). */
   result(): { mean: number[]; std: number[] } {
-    const std = Array.from(this.m2, (m) => Math.max(STD_FLOOR, Math.sqrt(m / Math.max(1, this.count))))
+    const std = Array.from(this.m2, (m) =>
+      Math.max(STD_FLOOR, Math.sqrt(m / Math.max(1, this.count))),
+    )
     return { mean: Array.from(this.mean), std }
   }
 }
 
 /** x ← (x − mean) / std in place, per dimension. */
-export function standardize(x: Float32Array, F: number, mean: ArrayLike<number>, std: ArrayLike<number>): Float32Array {
-  if (mean.length !== F || std.length !== F) throw new RangeError(`normalisation has ${mean.length} dims, features have ${F}`)
-  for (let i = 0; i < x.length; i += F) for (let f = 0; f < F; f++) x[i + f] = (x[i + f] - mean[f]) / std[f]
+export function standardize(
+  x: Float32Array,
+  F: number,
+  mean: ArrayLike<number>,
+  std: ArrayLike<number>,
+): Float32Array {
+  if (mean.length !== F || std.length !== F)
+    throw new RangeError(`normalisation has ${mean.length} dims, features have ${F}`)
+  for (let i = 0; i < x.length; i += F)
+    for (let f = 0; f < F; f++) x[i + f] = (x[i + f] - mean[f]) / std[f]
   return x
 }
 

@@ -45,7 +45,10 @@ export class FeaturePool {
       if (i >= 0) this.slots[i] = this.spawn()
     }
     worker.on('error', fail)
-    worker.on('exit', (code) => code !== 0 && fail(new Error(`feature worker exited with code ${code}`)))
+    worker.on(
+      'exit',
+      (code) => code !== 0 && fail(new Error(`feature worker exited with code ${code}`)),
+    )
     return slot
   }
 
@@ -55,7 +58,9 @@ export class FeaturePool {
     const id = this.nextId++
     return new Promise((resolve, reject) => {
       slot.pending.set(id, { resolve, reject, onProgress })
-      slot.worker.postMessage({ ...job, id } satisfies WorkerJob, [job.samples.buffer as ArrayBuffer])
+      slot.worker.postMessage({ ...job, id } satisfies WorkerJob, [
+        job.samples.buffer as ArrayBuffer,
+      ])
     })
   }
 

@@ -26,7 +26,9 @@ export function seriesBaseFeatures(
   for (let t = 0; t < T; t++) frameTimes[t] = series.times[t * hop]
   if (N === 1) {
     const base = new Float32Array(T * pick.length)
-    for (let t = 0; t < T; t++) for (let c = 0; c < pick.length; c++) base[t * pick.length + c] = series.values[t * hop * C + pick[c]]
+    for (let t = 0; t < T; t++)
+      for (let c = 0; c < pick.length; c++)
+        base[t * pick.length + c] = series.values[t * hop * C + pick[c]]
     return { base, frames: T, frameTimes, channels }
   }
   const S = spec.stats.length

@@ -5,7 +5,14 @@ import { featureNames, parseFeatureSpec, PRESETS, specHash } from './spec'
 describe('FeatureSpec', () => {
   it('fills the documented defaults', () => {
     const s = parseFeatureSpec({ kind: 'audio' })
-    expect(s).toMatchObject({ sampleRate: 16000, frameLength: 512, hopLength: 160, window: 'hann', deltas: 2, normalization: { mode: 'per-file' } })
+    expect(s).toMatchObject({
+      sampleRate: 16000,
+      frameLength: 512,
+      hopLength: 160,
+      window: 'hann',
+      deltas: 2,
+      normalization: { mode: 'per-file' },
+    })
     expect(featureNames(s)).toHaveLength(39)
   })
   it('hash is stable across key order and defaults, and changes with any setting', () => {
@@ -21,7 +28,11 @@ describe('FeatureSpec', () => {
     expect(() => parseFeatureSpec({ kind: 'image' })).toThrow()
   })
   it('names series window statistics', () => {
-    expect(featureNames(parseFeatureSpec({ kind: 'series', frameLength: 5, stats: ['mean', 'std'] }), ['x'])).toEqual(['x_mean', 'x_std'])
+    expect(
+      featureNames(parseFeatureSpec({ kind: 'series', frameLength: 5, stats: ['mean', 'std'] }), [
+        'x',
+      ]),
+    ).toEqual(['x_mean', 'x_std'])
   })
 })
 
@@ -37,7 +48,9 @@ describe('normalisation', () => {
   })
   it('global mode uses stored stats; per-file standardises each file', () => {
     const x = new Float32Array([1, 2, 3, 4])
-    expect(Array.from(normalize(x.slice(), 1, { mode: 'global', mean: [2], std: [2] }))).toEqual([-0.5, 0, 0.5, 1])
+    expect(Array.from(normalize(x.slice(), 1, { mode: 'global', mean: [2], std: [2] }))).toEqual([
+      -0.5, 0, 0.5, 1,
+    ])
     const y = normalize(x.slice(), 1, { mode: 'per-file' })
     expect(y[0]).toBeCloseTo(-1.5 / Math.sqrt(1.25), 6)
   })

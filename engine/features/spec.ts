@@ -56,7 +56,11 @@ export const normalizationSchema = z.discriminatedUnion('mode', [
   /** Each file standardised by its own per-dimension mean and std (CMVN). */
   z.object({ mode: z.literal('per-file') }),
   /** Standardised by the training set's mean and std, stored here and shipped with the model. */
-  z.object({ mode: z.literal('global'), mean: z.array(z.number()), std: z.array(z.number().positive()) }),
+  z.object({
+    mode: z.literal('global'),
+    mean: z.array(z.number()),
+    std: z.array(z.number().positive()),
+  }),
 ])
 
 const deltaFields = (byDefault: 0 | 1 | 2) => ({
@@ -76,13 +80,19 @@ export const audioSpecSchema = z.object({
   frameLength: z
     .number()
     .int()
-    .refine((n) => n >= 16 && n <= 65536 && (n & (n - 1)) === 0, 'frameLength must be a power of two, 16…65536')
+    .refine(
+      (n) => n >= 16 && n <= 65536 && (n & (n - 1)) === 0,
+      'frameLength must be a power of two, 16…65536',
+    )
     .default(512),
   /** Hop between frame centres in samples. */
   hopLength: z.number().int().min(1).default(160),
   window: windowSchema.default('hann'),
   /** Feature blocks, concatenated in this order. */
-  features: z.array(audioFeatureSchema).min(1).default([{ name: 'mfcc', n: 13 }]),
+  features: z
+    .array(audioFeatureSchema)
+    .min(1)
+    .default([{ name: 'mfcc', n: 13 }]),
   /** Mel filterbank used by mfcc and logmel (HTK mel scale, triangular, unnormalised). */
   mel: z
     .object({
@@ -133,7 +143,8 @@ export function parseFeatureSpec(input: unknown): FeatureSpec {
 /** Ready-made specs: `mfcc` (the default), `logmel` (40 log-mel bands), `raw` (series as-is). */
 export const PRESETS = {
   mfcc: (): FeatureSpec => parseFeatureSpec({ kind: 'audio' }),
-  logmel: (): FeatureSpec => parseFeatureSpec({ kind: 'audio', features: [{ name: 'logmel' }], deltas: 0 }),
+  logmel: (): FeatureSpec =>
+    parseFeatureSpec({ kind: 'audio', features: [{ name: 'logmel' }], deltas: 0 }),
   raw: (): FeatureSpec => parseFeatureSpec({ kind: 'series' }),
 }
 
@@ -153,7 +164,10 @@ export function canonicalJson(value: unknown): string {
 
 /** Stable hash (16 hex digits of SHA-256) of the spec with defaults filled. */
 export function specHash(spec: FeatureSpecInput | FeatureSpec): string {
-  return createHash('sha256').update(canonicalJson(parseFeatureSpec(spec))).digest('hex').slice(0, 16)
+  return createHash('sha256')
+    .update(canonicalJson(parseFeatureSpec(spec)))
+    .digest('hex')
+    .slice(0, 16)
 }
 
 /** Hash of everything but the normalisation: the key for cached un-normalised features. */

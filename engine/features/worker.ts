@@ -54,7 +54,14 @@ port.on('message', (job: WorkerJob & { id: number }) => {
   try {
     const data =
       job.kind === 'frames'
-        ? computeAudioFrames(job.samples, job.spec, job.t0, job.t1, (done) => port.postMessage({ id: job.id, progress: done }), job.slice)
+        ? computeAudioFrames(
+            job.samples,
+            job.spec,
+            job.t0,
+            job.t1,
+            (done) => port.postMessage({ id: job.id, progress: done }),
+            job.slice,
+          )
         : resampleRange(job.samples, job.slice, job.from, job.to, job.o0, job.o1)
     port.postMessage({ id: job.id, data } satisfies FeatureReply, [data.buffer as ArrayBuffer])
   } catch (e) {

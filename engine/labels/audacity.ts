@@ -39,7 +39,9 @@ export function writeAudacity(segments: readonly Segment[]): string {
   return segments
     .map((s) => {
       const row = `${s.start.toFixed(6)}\t${s.end.toFixed(6)}\t${s.label}\n`
-      return s.lowFreq !== undefined && s.highFreq !== undefined ? `${row}\\\t${s.lowFreq.toFixed(6)}\t${s.highFreq.toFixed(6)}\n` : row
+      return s.lowFreq !== undefined && s.highFreq !== undefined
+        ? `${row}\\\t${s.lowFreq.toFixed(6)}\t${s.highFreq.toFixed(6)}\n`
+        : row
     })
     .join('')
 }

@@ -13,7 +13,11 @@ describe('convertCommand', () => {
   it('converts Audacity to TextGrid and back, warning about what a tier cannot hold', async () => {
     const src = join(dir, 'a.txt')
     writeFileSync(src, '0\t1\tx\n0.5\t2\ty\n3\t3\tp\n')
-    const r = (await convertCommand({ input: src, to: 'textgrid', out: join(dir, 'a.TextGrid') })) as { segments: number; warnings: string[] }
+    const r = (await convertCommand({
+      input: src,
+      to: 'textgrid',
+      out: join(dir, 'a.TextGrid'),
+    })) as { segments: number; warnings: string[] }
     expect(r.segments).toBe(3)
     expect(r.warnings).toHaveLength(2)
     expect(readFileSync(join(dir, 'a.TextGrid'), 'utf8')).toContain('name = "labels"')
@@ -37,7 +41,10 @@ describe('scoreCommand', () => {
     mkdirSync(pred)
     mkdirSync(ref)
     // file 1: reference a [0, 1); prediction a [0.1, 1) → 10 of 100 a-frames missed, event matched
-    writeFileSync(join(ref, 'one.TextGrid'), `"ooTextFile"\n"TextGrid"\n0 1 <exists> 1\n"IntervalTier" "w" 0 1 1\n0 1 "a"\n`)
+    writeFileSync(
+      join(ref, 'one.TextGrid'),
+      `"ooTextFile"\n"TextGrid"\n0 1 <exists> 1\n"IntervalTier" "w" 0 1 1\n0 1 "a"\n`,
+    )
     writeFileSync(join(pred, 'one.txt'), '0.1\t1\ta\n')
     // file 2: reference b [0, 0.5); prediction none → one missed event
     writeFileSync(join(ref, 'two.csv'), 'start,end,label\n0,0.5,b\n')
@@ -73,7 +80,12 @@ describe('scoreCommand', () => {
     mkdirSync(ref)
     writeFileSync(join(ref, 's.csv'), 'time,x,label\n0,1,rest\n1,1,walk\n2,1,walk\n3,1,rest\n')
     writeFileSync(join(pred, 's.csv'), 'time,label\n0,rest\n1,walk\n2,rest\n3,rest\n')
-    const r = (await scoreCommand({ predDir: pred, refDir: ref, background: 'rest', collar: 0.5 })) as { frame: { accuracy: number }; event: { tp: number } }
+    const r = (await scoreCommand({
+      predDir: pred,
+      refDir: ref,
+      background: 'rest',
+      collar: 0.5,
+    })) as { frame: { accuracy: number }; event: { tp: number } }
     expect(r.frame.accuracy).toBe(0.75)
     expect(r.event.tp).toBe(1)
   })
@@ -84,6 +96,8 @@ describe('scoreCommand', () => {
     mkdirSync(ref)
     writeFileSync(join(ref, 'z.csv'), 'time,label\n0,a\n1,\n')
     writeFileSync(join(pred, 'z.csv'), 'time,label\n0,a\n1,a\n')
-    await expect(scoreCommand({ predDir: pred, refDir: ref })).rejects.toThrow(`${join(ref, 'z.csv')}:3: empty cell in label column "label"`)
+    await expect(scoreCommand({ predDir: pred, refDir: ref })).rejects.toThrow(
+      `${join(ref, 'z.csv')}:3: empty cell in label column "label"`,
+    )
   })
 })

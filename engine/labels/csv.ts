@@ -14,7 +14,10 @@ const END = ['end', 'stop', 'offset', 'end_time', 'end time (s)']
 const LABEL = ['label', 'class', 'annotation', 'name']
 
 export function readLabelCsv(text: string, file: string): Segment[] {
-  const parsed = Papa.parse<string[]>(text.replace(/^\uFEFF/, ''), { skipEmptyLines: false, delimitersToGuess: [',', ';', '\t', '|'] })
+  const parsed = Papa.parse<string[]>(text.replace(/^\uFEFF/, ''), {
+    skipEmptyLines: false,
+    delimitersToGuess: [',', ';', '\t', '|'],
+  })
   const rows = parsed.data
   let firstRow = rows.findIndex((r) => r.some((c) => c.trim() !== ''))
   if (firstRow < 0) return []
@@ -23,7 +26,12 @@ export function readLabelCsv(text: string, file: string): Segment[] {
   if (!Number.isFinite(Number(head[0])) || head[0] === '') {
     const find = (names: string[]) => head.findIndex((h) => names.includes(h))
     ;[iS, iE, iL] = [find(START), find(END), find(LABEL)]
-    if (iS < 0 || iE < 0 || iL < 0) throw new DataError(file, `header needs start, end and label columns (found ${rows[firstRow].join(', ')})`, { line: firstRow + 1 })
+    if (iS < 0 || iE < 0 || iL < 0)
+      throw new DataError(
+        file,
+        `header needs start, end and label columns (found ${rows[firstRow].join(', ')})`,
+        { line: firstRow + 1 },
+      )
     firstRow++
   }
   const out: Segment[] = []
@@ -31,7 +39,8 @@ export function readLabelCsv(text: string, file: string): Segment[] {
     const f = rows[r]
     const line = r + 1
     if (f.every((c) => c.trim() === '')) continue
-    if (f.length < Math.max(iS, iE, iL) + 1) throw new DataError(file, `ragged row: ${f.length} fields`, { line })
+    if (f.length < Math.max(iS, iE, iL) + 1)
+      throw new DataError(file, `ragged row: ${f.length} fields`, { line })
     const label = f[iL].trim()
     if (label === '') throw new DataError(file, 'empty label', { line })
     const start = num(f[iS], file, line, 'start')
@@ -43,7 +52,15 @@ export function readLabelCsv(text: string, file: string): Segment[] {
 }
 
 export function writeLabelCsv(segments: readonly Segment[]): string {
-  return Papa.unparse({ fields: ['start', 'end', 'label'], data: segments.map((s) => [fmtTime(s.start), fmtTime(s.end), s.label]) }, { newline: '\n' }) + '\n'
+  return (
+    Papa.unparse(
+      {
+        fields: ['start', 'end', 'label'],
+        data: segments.map((s) => [fmtTime(s.start), fmtTime(s.end), s.label]),
+      },
+      { newline: '\n' },
+    ) + '\n'
+  )
 }
 
 /**
@@ -51,14 +68,19 @@ export function writeLabelCsv(segments: readonly Segment[]): string {
  * next run's first row time (the last run ends one median interval after its last row).
  * Rows labelled `background` produce no segment.
  */
-export function rowLabelsToSegments(times: ArrayLike<number>, labels: readonly string[], background?: string): Segment[] {
+export function rowLabelsToSegments(
+  times: ArrayLike<number>,
+  labels: readonly string[],
+  background?: string,
+): Segment[] {
   const n = labels.length
   const step = n > 1 ? (times[n - 1] - times[0]) / (n - 1) : 0
   const out: Segment[] = []
   for (let i = 0; i < n; ) {
     let j = i + 1
     while (j < n && labels[j] === labels[i]) j++
-    if (labels[i] !== background) out.push({ start: times[i], end: j < n ? times[j] : times[n - 1] + step, label: labels[i] })
+    if (labels[i] !== background)
+      out.push({ start: times[i], end: j < n ? times[j] : times[n - 1] + step, label: labels[i] })
     i = j
   }
   return out
@@ -66,7 +88,10 @@ export function rowLabelsToSegments(times: ArrayLike<number>, labels: readonly s
 
 /** True when a CSV's header has a per-row label column but no start/end columns. */
 export function isRowLabelCsv(text: string): boolean {
-  const head = (text.replace(/^\uFEFF/, '').split(/\r?\n/, 1)[0] ?? '').toLowerCase().split(/[,;\t|]/).map((h) => h.trim())
+  const head = (text.replace(/^\uFEFF/, '').split(/\r?\n/, 1)[0] ?? '')
+    .toLowerCase()
+    .split(/[,;\t|]/)
+    .map((h) => h.trim())
   return head.includes('label') && !START.some((s) => head.includes(s))
 }
 
@@ -74,8 +99,15 @@ export function isRowLabelCsv(text: string): boolean {
  * Per-row labels of a CSV time series (a `label` column; a time column time/t/timestamp in
  * seconds, else the row index): rows with empty labels are errors naming the line.
  */
-export function readRowLabelCsv(text: string, file: string, labelColumn = 'label'): { times: Float64Array; labels: string[] } {
-  const rows = Papa.parse<string[]>(text.replace(/^\uFEFF/, ''), { skipEmptyLines: false, delimitersToGuess: [',', ';', '\t', '|'] }).data
+export function readRowLabelCsv(
+  text: string,
+  file: string,
+  labelColumn = 'label',
+): { times: Float64Array; labels: string[] } {
+  const rows = Papa.parse<string[]>(text.replace(/^\uFEFF/, ''), {
+    skipEmptyLines: false,
+    delimitersToGuess: [',', ';', '\t', '|'],
+  }).data
   const head = rows[0].map((h) => h.trim().toLowerCase())
   const iL = head.indexOf(labelColumn.toLowerCase())
   if (iL < 0) throw new DataError(file, `no "${labelColumn}" column`, { line: 1 })
@@ -85,9 +117,17 @@ export function readRowLabelCsv(text: string, file: string, labelColumn = 'label
   for (let r = 1; r < rows.length; r++) {
     const f = rows[r]
     if (f.every((c) => c.trim() === '')) continue
-    if (f.length !== head.length) throw new DataError(file, `ragged row: ${f.length} fields where the header has ${head.length}`, { line: r + 1 })
+    if (f.length !== head.length)
+      throw new DataError(
+        file,
+        `ragged row: ${f.length} fields where the header has ${head.length}`,
+        { line: r + 1 },
+      )
     const label = f[iL].trim()
-    if (label === '') throw new DataError(file, `empty cell in label column "${rows[0][iL].trim()}"`, { line: r + 1 })
+    if (label === '')
+      throw new DataError(file, `empty cell in label column "${rows[0][iL].trim()}"`, {
+        line: r + 1,
+      })
     labels.push(label)
     times.push(iT >= 0 ? num(f[iT], file, r + 1, 'time') : labels.length - 1)
   }
@@ -96,6 +136,12 @@ export function readRowLabelCsv(text: string, file: string, labelColumn = 'label
 
 /** Per-row labels as CSV `time,label` (the form readRowLabelCsv reads). */
 export function writeRowLabelCsv(times: ArrayLike<number>, labels: readonly string[]): string {
-  if (times.length !== labels.length) throw new RangeError(`${times.length} times but ${labels.length} labels`)
-  return Papa.unparse({ fields: ['time', 'label'], data: labels.map((l, i) => [fmtTime(times[i]), l]) }, { newline: '\n' }) + '\n'
+  if (times.length !== labels.length)
+    throw new RangeError(`${times.length} times but ${labels.length} labels`)
+  return (
+    Papa.unparse(
+      { fields: ['time', 'label'], data: labels.map((l, i) => [fmtTime(times[i]), l]) },
+      { newline: '\n' },
+    ) + '\n'
+  )
 }

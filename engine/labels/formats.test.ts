@@ -59,23 +59,30 @@ describe('Audacity quirks', () => {
     ])
   })
   it('names the line of a bad time or an empty label', () => {
-    expect(() => readAudacity('1\t2\ta\nx\t3\tb\n', 'a.txt')).toThrow('a.txt:2: start time "x" is not a number')
+    expect(() => readAudacity('1\t2\ta\nx\t3\tb\n', 'a.txt')).toThrow(
+      'a.txt:2: start time "x" is not a number',
+    )
     expect(() => readAudacity('1\t2\t\n', 'a.txt')).toThrow('a.txt:1: empty label')
     expect(() => readAudacity('2\t1\ta\n', 'a.txt')).toThrow(DataError)
   })
 })
 
 describe('Raven quirks', () => {
-  const head = 'Selection\tView\tChannel\tBegin Time (s)\tEnd Time (s)\tLow Freq (Hz)\tHigh Freq (Hz)\tSpecies\n'
+  const head =
+    'Selection\tView\tChannel\tBegin Time (s)\tEnd Time (s)\tLow Freq (Hz)\tHigh Freq (Hz)\tSpecies\n'
   it('de-duplicates views of one selection and finds the label column', () => {
-    const t = head + '1\tWaveform 1\t1\t0.5\t1.5\t0\t0\tAMRO\n1\tSpectrogram 1\t1\t0.5\t1.5\t1000\t4000\tAMRO\n2\tSpectrogram 1\t1\t2\t3\t500\t900\tBLJA\n'
+    const t =
+      head +
+      '1\tWaveform 1\t1\t0.5\t1.5\t0\t0\tAMRO\n1\tSpectrogram 1\t1\t0.5\t1.5\t1000\t4000\tAMRO\n2\tSpectrogram 1\t1\t2\t3\t500\t900\tBLJA\n'
     expect(readRaven(t, 'r.txt')).toEqual([
       { start: 0.5, end: 1.5, label: 'AMRO' },
       { start: 2, end: 3, label: 'BLJA', lowFreq: 500, highFreq: 900 },
     ])
   })
   it('errors on an empty label with its line, and on a missing label column', () => {
-    expect(() => readRaven(head + '1\tSpectrogram 1\t1\t0\t1\t0\t0\t\n', 'r.txt')).toThrow('r.txt:2: empty label in column "Species"')
+    expect(() => readRaven(head + '1\tSpectrogram 1\t1\t0\t1\t0\t0\t\n', 'r.txt')).toThrow(
+      'r.txt:2: empty label in column "Species"',
+    )
     expect(() => readRaven(head, 'r.txt', 'Notes')).toThrow(/no label column "Notes"/)
   })
 })
@@ -140,51 +147,78 @@ item []:
       { start: 1, end: 2.5, label: 'say "hi"' },
       { start: 2.5, end: 3, label: 'bye' },
     ])
-    expect(readTextGrid(long, 'g.TextGrid', 'events')).toEqual([{ start: 1.5, end: 1.5, label: 'ping' }])
+    expect(readTextGrid(long, 'g.TextGrid', 'events')).toEqual([
+      { start: 1.5, end: 1.5, label: 'ping' },
+    ])
     expect(readTextGridTiers(long, 'g').map((t) => t.name)).toEqual(['events', 'words'])
-    expect(() => readTextGrid(long, 'g.TextGrid', 'phones')).toThrow('g.TextGrid: no tier named "phones" (tiers: "events", "words")')
+    expect(() => readTextGrid(long, 'g.TextGrid', 'phones')).toThrow(
+      'g.TextGrid: no tier named "phones" (tiers: "events", "words")',
+    )
   })
   it('short form, CRLF, and UTF-16 with BOM as Praat writes it', async () => {
-    expect(readTextGrid(short.replace(/\n/g, '\r\n'), 's')).toEqual([{ start: 0, end: 1.25, label: 'a' }])
-    const utf16 = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(long.replace('bye', 'tschüß'), 'utf16le')])
+    expect(readTextGrid(short.replace(/\n/g, '\r\n'), 's')).toEqual([
+      { start: 0, end: 1.25, label: 'a' },
+    ])
+    const utf16 = Buffer.concat([
+      Buffer.from([0xff, 0xfe]),
+      Buffer.from(long.replace('bye', 'tschüß'), 'utf16le'),
+    ])
     const back = await readLabels(put('u.TextGrid', utf16))
     expect(back[1].label).toBe('tschüß')
   })
   it('a truncated file names what was expected', () => {
-    expect(() => readTextGrid(short.slice(0, short.indexOf('1.25')), 's.TextGrid')).toThrow(/s.TextGrid:\d+: truncated TextGrid: expected interval xmax/)
+    expect(() => readTextGrid(short.slice(0, short.indexOf('1.25')), 's.TextGrid')).toThrow(
+      /s.TextGrid:\d+: truncated TextGrid: expected interval xmax/,
+    )
   })
 })
 
 describe('CSV labels', () => {
   it('reads with or without a header, any column order, semicolons, BOM', () => {
     expect(readLabelCsv('0,1,a\n1,2,b\n', 'l.csv')).toHaveLength(2)
-    expect(readLabelCsv('\uFEFFlabel;onset;offset\r\nx;1;2\r\n', 'l.csv')).toEqual([{ start: 1, end: 2, label: 'x' }])
+    expect(readLabelCsv('\uFEFFlabel;onset;offset\r\nx;1;2\r\n', 'l.csv')).toEqual([
+      { start: 1, end: 2, label: 'x' },
+    ])
     expect(readLabelCsv('start,end,label\n0,1,"a, b"\n', 'l.csv')[0].label).toBe('a, b')
   })
   it('errors name the line', () => {
-    expect(() => readLabelCsv('start,end,label\n0,1,a\n1,oops,b\n', 'l.csv')).toThrow('l.csv:3: end "oops" is not a number')
+    expect(() => readLabelCsv('start,end,label\n0,1,a\n1,oops,b\n', 'l.csv')).toThrow(
+      'l.csv:3: end "oops" is not a number',
+    )
     expect(() => readLabelCsv('start,end,label\n0,1,\n', 'l.csv')).toThrow('l.csv:2: empty label')
-    expect(() => readLabelCsv('from,to,what\n0,1,a\n', 'l.csv')).toThrow(/header needs start, end and label/)
+    expect(() => readLabelCsv('from,to,what\n0,1,a\n', 'l.csv')).toThrow(
+      /header needs start, end and label/,
+    )
   })
   it('per-row labels round-trip through time,label CSV; empty cells are errors', () => {
     const times = [0, 0.02, 0.04]
     const text = writeRowLabelCsv(times, ['rest', 'walk, fast', 'rest'])
-    expect(readRowLabelCsv(text, 'r.csv')).toEqual({ times: Float64Array.from(times), labels: ['rest', 'walk, fast', 'rest'] })
-    expect(() => readRowLabelCsv('t;x;label\r\n0;1;a\r\n1;2;\r\n', 'r.csv')).toThrow('r.csv:3: empty cell in label column "label"')
+    expect(readRowLabelCsv(text, 'r.csv')).toEqual({
+      times: Float64Array.from(times),
+      labels: ['rest', 'walk, fast', 'rest'],
+    })
+    expect(() => readRowLabelCsv('t;x;label\r\n0;1;a\r\n1;2;\r\n', 'r.csv')).toThrow(
+      'r.csv:3: empty cell in label column "label"',
+    )
   })
   it('per-row labels become segments', () => {
-    expect(rowLabelsToSegments([0, 0.1, 0.2, 0.3, 0.4], ['bg', 'a', 'a', 'bg', 'b'], 'bg')).toEqual([
-      { start: 0.1, end: 0.3, label: 'a' },
-      { start: 0.4, end: 0.5, label: 'b' },
-    ])
+    expect(rowLabelsToSegments([0, 0.1, 0.2, 0.3, 0.4], ['bg', 'a', 'a', 'bg', 'b'], 'bg')).toEqual(
+      [
+        { start: 0.1, end: 0.3, label: 'a' },
+        { start: 0.4, end: 0.5, label: 'b' },
+      ],
+    )
   })
 })
 
 describe('readLabels', () => {
   it('sniffs content over extension and refuses unknown formats', async () => {
-    const raven = 'Selection\tView\tChannel\tBegin Time (s)\tEnd Time (s)\tAnnotation\n1\tSpectrogram 1\t1\t0\t1\tx\n'
+    const raven =
+      'Selection\tView\tChannel\tBegin Time (s)\tEnd Time (s)\tAnnotation\n1\tSpectrogram 1\t1\t0\t1\tx\n'
     expect(await readLabels(put('sel.txt', raven))).toEqual([{ start: 0, end: 1, label: 'x' }])
     await expect(readLabels(put('a.xyz', 'hello'))).rejects.toThrow(/unknown label format ".xyz"/)
-    await expect(readLabels(put('bad.json', '{"segments":[{"start":0,"end":1,"label":""}]}'))).rejects.toThrow(/segments.0.label/)
+    await expect(
+      readLabels(put('bad.json', '{"segments":[{"start":0,"end":1,"label":""}]}')),
+    ).rejects.toThrow(/segments.0.label/)
   })
 })

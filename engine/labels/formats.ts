@@ -35,11 +35,41 @@ export interface LabelFormat {
 }
 
 export const FORMATS: LabelFormat[] = [
-  { name: 'raven', extensions: ['.selections.txt', '.txt'], sniff: isRaven, read: (t, f, o) => readRaven(t, f, o.labelColumn), write: writeRaven },
-  { name: 'textgrid', extensions: ['.TextGrid', '.textgrid'], sniff: (t) => /^\s*(File type = )?"ooTextFile"/.test(t), read: (t, f, o) => readTextGrid(t, f, o.tier), write: (s) => writeTextGrid(s) },
-  { name: 'json', extensions: ['.json'], sniff: (t) => /^\s*[[{]/.test(t), read: readLabelJson, write: writeLabelJson },
-  { name: 'audacity', extensions: ['.txt', '.labels'], sniff: (t) => /^\s*[-\d.eE+]+\t[-\d.eE+]+\t/.test(t), read: readAudacity, write: writeAudacity },
-  { name: 'csv', extensions: ['.csv'], sniff: () => false, read: readLabelCsv, write: writeLabelCsv },
+  {
+    name: 'raven',
+    extensions: ['.selections.txt', '.txt'],
+    sniff: isRaven,
+    read: (t, f, o) => readRaven(t, f, o.labelColumn),
+    write: writeRaven,
+  },
+  {
+    name: 'textgrid',
+    extensions: ['.TextGrid', '.textgrid'],
+    sniff: (t) => /^\s*(File type = )?"ooTextFile"/.test(t),
+    read: (t, f, o) => readTextGrid(t, f, o.tier),
+    write: (s) => writeTextGrid(s),
+  },
+  {
+    name: 'json',
+    extensions: ['.json'],
+    sniff: (t) => /^\s*[[{]/.test(t),
+    read: readLabelJson,
+    write: writeLabelJson,
+  },
+  {
+    name: 'audacity',
+    extensions: ['.txt', '.labels'],
+    sniff: (t) => /^\s*[-\d.eE+]+\t[-\d.eE+]+\t/.test(t),
+    read: readAudacity,
+    write: writeAudacity,
+  },
+  {
+    name: 'csv',
+    extensions: ['.csv'],
+    sniff: () => false,
+    read: readLabelCsv,
+    write: writeLabelCsv,
+  },
 ]
 
 export type LabelFormatName = LabelFormat['name']
@@ -54,21 +84,38 @@ export function detectFormat(path: string, text: string): LabelFormat {
   const sniffed = FORMATS.find((f) => f.sniff(text))
   if (sniffed) return sniffed
   const lower = path.toLowerCase()
-  const byExt = FORMATS.find((f) => f.extensions.some((e) => lower.endsWith(e.toLowerCase())) && f.name !== 'raven')
+  const byExt = FORMATS.find(
+    (f) => f.extensions.some((e) => lower.endsWith(e.toLowerCase())) && f.name !== 'raven',
+  )
   if (byExt) return byExt
   throw new DataError(path, `unknown label format "${extname(path)}" (${formatNames.join(', ')})`)
 }
 
-export async function readLabels(path: string, options: ReadLabelOptions & { format?: string } = {}): Promise<Segment[]> {
+export async function readLabels(
+  path: string,
+  options: ReadLabelOptions & { format?: string } = {},
+): Promise<Segment[]> {
   const size = (await statFile(path)).size
-  if (size > MAX_LABEL_BYTES) throw new DataError(path, `too large for a label file: ${size} bytes (limit ${MAX_LABEL_BYTES})`)
+  if (size > MAX_LABEL_BYTES)
+    throw new DataError(
+      path,
+      `too large for a label file: ${size} bytes (limit ${MAX_LABEL_BYTES})`,
+    )
   const text = decodeText(await readFile(path))
   const format = options.format ? formatByName(options.format) : detectFormat(path, text)
-  if (!format) throw new DataError(path, `unknown label format "${options.format}" (${formatNames.join(', ')})`)
+  if (!format)
+    throw new DataError(
+      path,
+      `unknown label format "${options.format}" (${formatNames.join(', ')})`,
+    )
   return format.read(text, path, options)
 }
 
-export async function writeLabels(path: string, segments: readonly Segment[], format: string): Promise<void> {
+export async function writeLabels(
+  path: string,
+  segments: readonly Segment[],
+  format: string,
+): Promise<void> {
   const f = formatByName(format)
   if (!f) throw new RangeError(`unknown label format "${format}" (${formatNames.join(', ')})`)
   await writeFile(path, f.write(segments))

@@ -26,7 +26,8 @@ export function readLabelJson(text: string, file: string): Segment[] {
   }
   const segs = Array.isArray(r.data) ? r.data : r.data.segments
   segs.forEach((s, i) => {
-    if (s.end < s.start) throw new DataError(file, `segments.${i}: end ${s.end} before start ${s.start}`)
+    if (s.end < s.start)
+      throw new DataError(file, `segments.${i}: end ${s.end} before start ${s.start}`)
   })
   return segs
 }

@@ -45,19 +45,28 @@ async function stems(dir: string): Promise<Map<string, string>> {
   try {
     names = await readdir(dir)
   } catch (e) {
-    throw new DataError(dir, `cannot read folder (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`)
+    throw new DataError(
+      dir,
+      `cannot read folder (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
+    )
   }
   const out = new Map<string, string>()
   for (const n of names.sort()) {
     const s = labelStem(n)
     if (s === undefined) continue
-    if (out.has(s)) throw new DataError(join(dir, n), `two label files with stem "${s}" (${basename(out.get(s)!)})`)
+    if (out.has(s))
+      throw new DataError(
+        join(dir, n),
+        `two label files with stem "${s}" (${basename(out.get(s)!)})`,
+      )
     out.set(s, join(dir, n))
   }
   return out
 }
 
-type Labelled = { kind: 'segments'; segments: Segment[] } | { kind: 'rows'; times: Float64Array; labels: string[] }
+type Labelled =
+  | { kind: 'segments'; segments: Segment[] }
+  | { kind: 'rows'; times: Float64Array; labels: string[] }
 
 async function load(path: string): Promise<Labelled> {
   if (path.toLowerCase().endsWith('.csv')) {
@@ -73,10 +82,22 @@ export async function scoreCommand(o: ScoreOptions): Promise<unknown> {
   const background = o.background ?? 'background'
   const [pred, ref] = await Promise.all([stems(o.predDir), stems(o.refDir)])
   const paired = [...ref.keys()].filter((s) => pred.has(s))
-  if (paired.length === 0) throw new DataError(o.predDir, `no prediction shares a file stem with ${o.refDir}`)
-  const pairs = await Promise.all(paired.map(async (stem) => ({ stem, pred: await load(pred.get(stem)!), ref: await load(ref.get(stem)!) })))
+  if (paired.length === 0)
+    throw new DataError(o.predDir, `no prediction shares a file stem with ${o.refDir}`)
+  const pairs = await Promise.all(
+    paired.map(async (stem) => ({
+      stem,
+      pred: await load(pred.get(stem)!),
+      ref: await load(ref.get(stem)!),
+    })),
+  )
   const labelsOf = (l: Labelled) => (l.kind === 'rows' ? l.labels : l.segments.map((s) => s.label))
-  const classes = [background, ...[...new Set(pairs.flatMap((p) => [...labelsOf(p.pred), ...labelsOf(p.ref)]))].filter((c) => c !== background).sort()]
+  const classes = [
+    background,
+    ...[...new Set(pairs.flatMap((p) => [...labelsOf(p.pred), ...labelsOf(p.ref)]))]
+      .filter((c) => c !== background)
+      .sort(),
+  ]
   const index = new Map(classes.map((c, i) => [c, i]))
   const refFrames: number[] = []
   const predFrames: number[] = []
@@ -88,8 +109,16 @@ export async function scoreCommand(o: ScoreOptions): Promise<unknown> {
     let rs: Segment[]
     let ps: Segment[]
     if (p.kind === 'rows' || r.kind === 'rows') {
-      if (p.kind !== 'rows' || r.kind !== 'rows') throw new DataError(pred.get(stem)!, `per-row labels can only be scored against per-row labels (${ref.get(stem)})`)
-      if (p.labels.length !== r.labels.length) throw new DataError(pred.get(stem)!, `${p.labels.length} rows but the reference has ${r.labels.length}`)
+      if (p.kind !== 'rows' || r.kind !== 'rows')
+        throw new DataError(
+          pred.get(stem)!,
+          `per-row labels can only be scored against per-row labels (${ref.get(stem)})`,
+        )
+      if (p.labels.length !== r.labels.length)
+        throw new DataError(
+          pred.get(stem)!,
+          `${p.labels.length} rows but the reference has ${r.labels.length}`,
+        )
       rf = Int32Array.from(r.labels, (l) => index.get(l)!)
       pf = Int32Array.from(p.labels, (l) => index.get(l)!)
       rs = rowLabelsToSegments(r.times, r.labels, background)
@@ -118,11 +147,30 @@ export async function scoreCommand(o: ScoreOptions): Promise<unknown> {
   const event = eventMetrics(refEvents, predEvents, { collar: o.collar, offset: o.offset })
   return {
     pairs: paired.length,
-    unpaired: { predictions: [...pred.keys()].filter((s) => !ref.has(s)), references: [...ref.keys()].filter((s) => !pred.has(s)) },
+    unpaired: {
+      predictions: [...pred.keys()].filter((s) => !ref.has(s)),
+      references: [...ref.keys()].filter((s) => !pred.has(s)),
+    },
     classes,
     hop,
-    frame: { accuracy: frame.accuracy, macroF1: frame.macroF1, frames: frame.frames, perClass: frame.perClass, confusion: frame.confusion },
-    event: { collar: event.collar, offset: event.offset, f1: event.f1, precision: event.precision, recall: event.recall, tp: event.tp, fp: event.fp, fn: event.fn, perClass: event.perClass },
+    frame: {
+      accuracy: frame.accuracy,
+      macroF1: frame.macroF1,
+      frames: frame.frames,
+      perClass: frame.perClass,
+      confusion: frame.confusion,
+    },
+    event: {
+      collar: event.collar,
+      offset: event.offset,
+      f1: event.f1,
+      precision: event.precision,
+      recall: event.recall,
+      tp: event.tp,
+      fp: event.fp,
+      fn: event.fn,
+      perClass: event.perClass,
+    },
     files,
   }
 }

@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest'
-import { frameCentres, framesToSegments, IGNORE, modeFilter, overlaps, segmentProblems, segmentsToFrames, type Segment } from './segments'
+import {
+  frameCentres,
+  framesToSegments,
+  IGNORE,
+  modeFilter,
+  overlaps,
+  segmentProblems,
+  segmentsToFrames,
+  type Segment,
+} from './segments'
 
 const classes = ['bg', 'a', 'b']
 // 10 frames, hop 0.1 s, centres 0.0 … 0.9
@@ -7,13 +16,28 @@ const times = frameCentres(10, 0.1)
 
 describe('segmentsToFrames (frame-centre rule)', () => {
   it('labels frames whose centre lies in [start, end), background elsewhere', () => {
-    const f = segmentsToFrames([{ start: 0.15, end: 0.45, label: 'a' }], times, classes, { background: 'bg' })
+    const f = segmentsToFrames([{ start: 0.15, end: 0.45, label: 'a' }], times, classes, {
+      background: 'bg',
+    })
     // centres 0.2, 0.3, 0.4 are inside; 0.1 and 0.5 are not (end is exclusive)
     expect(Array.from(f)).toEqual([0, 0, 1, 1, 1, 0, 0, 0, 0, 0])
   })
   it('partial labelling leaves unlabelled frames IGNORE', () => {
-    const f = segmentsToFrames([{ start: 0.5, end: 0.7, label: 'b' }], times, classes, { partial: true })
-    expect(Array.from(f)).toEqual([IGNORE, IGNORE, IGNORE, IGNORE, IGNORE, 2, 2, IGNORE, IGNORE, IGNORE])
+    const f = segmentsToFrames([{ start: 0.5, end: 0.7, label: 'b' }], times, classes, {
+      partial: true,
+    })
+    expect(Array.from(f)).toEqual([
+      IGNORE,
+      IGNORE,
+      IGNORE,
+      IGNORE,
+      IGNORE,
+      2,
+      2,
+      IGNORE,
+      IGNORE,
+      IGNORE,
+    ])
   })
   it('overlaps: the segment starting last wins; point labels mark the nearest frame', () => {
     const segs: Segment[] = [
@@ -25,9 +49,18 @@ describe('segmentsToFrames (frame-centre rule)', () => {
     expect(Array.from(f)).toEqual([1, 1, 1, 2, 2, 1, 1, 1, 0, 2])
   })
   it('refuses unknown labels and a missing background', () => {
-    expect(() => segmentsToFrames([{ start: 0, end: 1, label: 'zzz' }], times, classes, { background: 'bg' })).toThrow(/"zzz" is not a class/)
+    expect(() =>
+      segmentsToFrames([{ start: 0, end: 1, label: 'zzz' }], times, classes, { background: 'bg' }),
+    ).toThrow(/"zzz" is not a class/)
     expect(() => segmentsToFrames([], times, classes, {})).toThrow(/background/)
-    expect(Array.from(segmentsToFrames([{ start: 0, end: 1, label: 'zzz' }], times, classes, { background: 'bg', unknown: 'ignore' }))).toEqual(new Array(10).fill(0))
+    expect(
+      Array.from(
+        segmentsToFrames([{ start: 0, end: 1, label: 'zzz' }], times, classes, {
+          background: 'bg',
+          unknown: 'ignore',
+        }),
+      ),
+    ).toEqual(new Array(10).fill(0))
   })
 })
 
@@ -41,13 +74,20 @@ describe('framesToSegments', () => {
   })
   it('round-trips segments on the frame grid', () => {
     const segs = [{ start: 0.25, end: 0.65, label: 'a' }]
-    const back = framesToSegments(segmentsToFrames(segs, times, classes, { background: 'bg' }), times, classes, { background: 0 })
+    const back = framesToSegments(
+      segmentsToFrames(segs, times, classes, { background: 'bg' }),
+      times,
+      classes,
+      { background: 0 },
+    )
     expect(back).toHaveLength(1)
     expect(back[0].start).toBeCloseTo(0.25, 9)
     expect(back[0].end).toBeCloseTo(0.65, 9)
   })
   it('median (majority) filter removes single-frame blips', () => {
-    expect(Array.from(modeFilter([1, 1, 2, 1, 1, 0, 0, 1, 0, 0], 3))).toEqual([1, 1, 1, 1, 1, 0, 0, 0, 0, 0])
+    expect(Array.from(modeFilter([1, 1, 2, 1, 1, 0, 0, 1, 0, 0], 3))).toEqual([
+      1, 1, 1, 1, 1, 0, 0, 0, 0, 0,
+    ])
     expect(() => modeFilter([1], 2)).toThrow(/odd/)
   })
   it('merges same-label segments across short gaps, then drops short ones', () => {
@@ -56,7 +96,11 @@ describe('framesToSegments', () => {
     const merged = framesToSegments(labels, times, classes, { background: 0, mergeGap: 0.1 })
     expect(merged.map((s) => s.label)).toEqual(['a', 'b'])
     expect(merged[0].end).toBeCloseTo(0.45, 9)
-    const long = framesToSegments(labels, times, classes, { background: 0, mergeGap: 0.1, minDuration: 0.2 })
+    const long = framesToSegments(labels, times, classes, {
+      background: 0,
+      mergeGap: 0.1,
+      minDuration: 0.2,
+    })
     expect(long.map((s) => s.label)).toEqual(['a'])
   })
   it('IGNORE frames end segments and produce none', () => {
@@ -66,11 +110,23 @@ describe('framesToSegments', () => {
 
 describe('validation', () => {
   it('reports bad segments and overlaps', () => {
-    expect(segmentProblems([{ start: 2, end: 1, label: 'a' }, { start: NaN, end: 1, label: 'a' }, { start: 0, end: 1, label: ' ' }])).toEqual([
+    expect(
+      segmentProblems([
+        { start: 2, end: 1, label: 'a' },
+        { start: NaN, end: 1, label: 'a' },
+        { start: 0, end: 1, label: ' ' },
+      ]),
+    ).toEqual([
       'segment 1: end 1 before start 2',
       'segment 2: non-finite time',
       'segment 3: empty label',
     ])
-    expect(overlaps([{ start: 0, end: 2, label: 'a' }, { start: 1, end: 3, label: 'b' }, { start: 3, end: 4, label: 'c' }])).toHaveLength(1)
+    expect(
+      overlaps([
+        { start: 0, end: 2, label: 'a' },
+        { start: 1, end: 3, label: 'b' },
+        { start: 3, end: 4, label: 'c' },
+      ]),
+    ).toHaveLength(1)
   })
 })

@@ -32,14 +32,18 @@ export const IGNORE = -1
 
 /** Sorted by start, then end, then label (stable, new array). */
 export function sortSegments(segments: readonly Segment[]): Segment[] {
-  return [...segments].sort((a, b) => a.start - b.start || a.end - b.end || (a.label < b.label ? -1 : a.label > b.label ? 1 : 0))
+  return [...segments].sort(
+    (a, b) =>
+      a.start - b.start || a.end - b.end || (a.label < b.label ? -1 : a.label > b.label ? 1 : 0),
+  )
 }
 
 /** Problems in a segment list (empty when valid): non-finite or negative times, end < start, empty labels. */
 export function segmentProblems(segments: readonly Segment[]): string[] {
   const out: string[] = []
   segments.forEach((s, i) => {
-    if (!Number.isFinite(s.start) || !Number.isFinite(s.end)) out.push(`segment ${i + 1}: non-finite time`)
+    if (!Number.isFinite(s.start) || !Number.isFinite(s.end))
+      out.push(`segment ${i + 1}: non-finite time`)
     else if (s.start < 0) out.push(`segment ${i + 1}: negative start ${s.start}`)
     else if (s.end < s.start) out.push(`segment ${i + 1}: end ${s.end} before start ${s.start}`)
     if (s.label.trim() === '') out.push(`segment ${i + 1}: empty label`)
@@ -82,7 +86,9 @@ export function segmentsToFrames(
   let fill = IGNORE
   if (!options.partial) {
     if (options.background === undefined || !index.has(options.background)) {
-      throw new RangeError(`background class ${JSON.stringify(options.background)} is not among the classes (or use partial labelling)`)
+      throw new RangeError(
+        `background class ${JSON.stringify(options.background)} is not among the classes (or use partial labelling)`,
+      )
     }
     fill = index.get(options.background)!
   }
@@ -123,7 +129,8 @@ export function framesToSegments(
   options: ToSegmentsOptions = {},
 ): Segment[] {
   const T = frameLabels.length
-  if (frameTimes.length !== T) throw new RangeError(`${T} labels but ${frameTimes.length} frame times`)
+  if (frameTimes.length !== T)
+    throw new RangeError(`${T} labels but ${frameTimes.length} frame times`)
   const labels = modeFilter(frameLabels, options.medianFilter ?? 1)
   const edge = (t: number) => {
     // boundary between frame t−1 and t
@@ -138,7 +145,8 @@ export function framesToSegments(
     while (u < T && labels[u] === labels[t]) u++
     const c = labels[t]
     if (c !== IGNORE && c !== options.background) {
-      if (c < 0 || c >= classes.length) throw new RangeError(`frame ${t}: class index ${c} out of range`)
+      if (c < 0 || c >= classes.length)
+        throw new RangeError(`frame ${t}: class index ${c} out of range`)
       segs.push({ start: edge(t), end: edge(u), label: classes[c] })
     }
     t = u

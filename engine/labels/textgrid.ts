@@ -86,21 +86,32 @@ export function readTextGridTiers(text: string, file: string): TextGridTier[] {
   const t = tokenize(text, file)
   let p = 0
   const next = (what: string): Token => {
-    if (p >= t.length) throw new DataError(file, `truncated TextGrid: expected ${what}`, { line: t[t.length - 1]?.line })
+    if (p >= t.length)
+      throw new DataError(file, `truncated TextGrid: expected ${what}`, {
+        line: t[t.length - 1]?.line,
+      })
     return t[p++]
   }
   const number = (what: string) => {
     const k = next(what)
-    if (k.str || typeof k.v !== 'number') throw new DataError(file, `expected ${what}, found ${JSON.stringify(k.v)}`, { line: k.line })
+    if (k.str || typeof k.v !== 'number')
+      throw new DataError(file, `expected ${what}, found ${JSON.stringify(k.v)}`, { line: k.line })
     return k.v
   }
   const string = (what: string) => {
     const k = next(what)
-    if (!k.str) throw new DataError(file, `expected ${what} (a quoted string), found ${JSON.stringify(k.v)}`, { line: k.line })
+    if (!k.str)
+      throw new DataError(
+        file,
+        `expected ${what} (a quoted string), found ${JSON.stringify(k.v)}`,
+        { line: k.line },
+      )
     return k.v as string
   }
   if (string('"ooTextFile"') !== 'ooTextFile' || string('"TextGrid"') !== 'TextGrid') {
-    throw new DataError(file, 'not a Praat TextGrid (no "ooTextFile" "TextGrid" header)', { line: 1 })
+    throw new DataError(file, 'not a Praat TextGrid (no "ooTextFile" "TextGrid" header)', {
+      line: 1,
+    })
   }
   number('xmin')
   number('xmax')
@@ -121,7 +132,8 @@ export function readTextGridTiers(text: string, file: string): TextGridTier[] {
         const start = number('interval xmin')
         const end = number('interval xmax')
         const label = string('interval text').trim()
-        if (end < start) throw new DataError(file, `interval ends (${end}) before it starts (${start})`, { line })
+        if (end < start)
+          throw new DataError(file, `interval ends (${end}) before it starts (${start})`, { line })
         if (label !== '') segments.push({ start, end, label })
       }
     } else if (cls === 'TextTier') {
@@ -139,10 +151,18 @@ export function readTextGridTiers(text: string, file: string): TextGridTier[] {
 /** Segments of the tier called `tier`, else of the first interval tier. */
 export function readTextGrid(text: string, file: string, tier?: string): Segment[] {
   const tiers = readTextGridTiers(text, file)
-  const pick = tier !== undefined ? tiers.find((t) => t.name === tier) : tiers.find((t) => t.kind === 'interval')
+  const pick =
+    tier !== undefined
+      ? tiers.find((t) => t.name === tier)
+      : tiers.find((t) => t.kind === 'interval')
   if (!pick) {
     const names = tiers.map((t) => `"${t.name}"`).join(', ') || 'none'
-    throw new DataError(file, tier !== undefined ? `no tier named "${tier}" (tiers: ${names})` : `no interval tier (tiers: ${names})`)
+    throw new DataError(
+      file,
+      tier !== undefined
+        ? `no tier named "${tier}" (tiers: ${names})`
+        : `no interval tier (tiers: ${names})`,
+    )
   }
   return pick.segments
 }
@@ -154,8 +174,14 @@ const q = (s: string) => `"${s.replace(/"/g, '""')}"`
  * Praat requires the tier to tile [xmin, xmax]. Overlapping segments cannot be expressed in one
  * tier: a segment is cut where the next starts. Point labels (start = end) are left out.
  */
-export function writeTextGrid(segments: readonly Segment[], tierName = 'labels', duration?: number): string {
-  const sorted = segments.filter((s) => s.end > s.start).sort((a, b) => a.start - b.start || a.end - b.end)
+export function writeTextGrid(
+  segments: readonly Segment[],
+  tierName = 'labels',
+  duration?: number,
+): string {
+  const sorted = segments
+    .filter((s) => s.end > s.start)
+    .sort((a, b) => a.start - b.start || a.end - b.end)
   const xmax = Math.max(duration ?? 0, ...sorted.map((s) => s.end), 0)
   const iv: Array<[number, number, string]> = []
   let at = 0
@@ -169,7 +195,12 @@ export function writeTextGrid(segments: readonly Segment[], tierName = 'labels',
     at = end
   }
   if (at < xmax || iv.length === 0) iv.push([at, xmax, ''])
-  const body = iv.map(([a, b, text], j) => `        intervals [${j + 1}]:\n            xmin = ${a}\n            xmax = ${b}\n            text = ${q(text)}\n`).join('')
+  const body = iv
+    .map(
+      ([a, b, text], j) =>
+        `        intervals [${j + 1}]:\n            xmin = ${a}\n            xmax = ${b}\n            text = ${q(text)}\n`,
+    )
+    .join('')
   return (
     `File type = "ooTextFile"\nObject class = "TextGrid"\n\nxmin = 0\nxmax = ${xmax}\ntiers? <exists>\nsize = 1\nitem []:\n` +
     `    item [1]:\n        class = "IntervalTier"\n        name = ${q(tierName)}\n        xmin = 0\n        xmax = ${xmax}\n` +

@@ -38,7 +38,11 @@ describe('readSeriesCsv', () => {
     expect(b.channels).toEqual(['x', 'y'])
   })
   it('reads ISO dates as seconds from the first row', async () => {
-    const s = await readSeriesCsv(put('timestamp,x\n2024-05-01T10:00:00Z,1\n2024-05-01T10:00:00.250Z,2\n2024-05-01T10:00:00.500Z,3\n'))
+    const s = await readSeriesCsv(
+      put(
+        'timestamp,x\n2024-05-01T10:00:00Z,1\n2024-05-01T10:00:00.250Z,2\n2024-05-01T10:00:00.500Z,3\n',
+      ),
+    )
     expect(Array.from(s.times)).toEqual([0, 0.25, 0.5])
     expect(s.startDate).toBe('2024-05-01T10:00:00.000Z')
     expect(s.sampleRate).toBe(4)
@@ -57,22 +61,30 @@ describe('readSeriesCsv', () => {
     expect(s.sampling.medianInterval).toBeCloseTo(0.1, 9)
   })
   it('keeps chosen channels and fills empty labels when asked', async () => {
-    const s = await readSeriesCsv(put('t,a,b,state\n0,1,2,x\n1,3,4,\n'), { channels: ['b'], labelColumn: 'state', emptyLabel: 'bg' })
+    const s = await readSeriesCsv(put('t,a,b,state\n0,1,2,x\n1,3,4,\n'), {
+      channels: ['b'],
+      labelColumn: 'state',
+      emptyLabel: 'bg',
+    })
     expect(Array.from(s.values)).toEqual([2, 4])
     expect(s.labels).toEqual(['x', 'bg'])
   })
 })
 
 describe('readSeriesCsv: bad input', () => {
-  it('text in a numeric column, with its line', () => fails('t,x\n0,1\n1,abc\n', /:3: column "x" holds "abc", not a number/))
+  it('text in a numeric column, with its line', () =>
+    fails('t,x\n0,1\n1,abc\n', /:3: column "x" holds "abc", not a number/))
   it('NaN and Inf', async () => {
     await fails('t,x\n0,NaN\n', /:2: column "x" holds "NaN"/)
     await fails('t,x\n0,1\n1,Infinity\n', /:3: column "x" holds Infinity \(not finite\)/)
   })
-  it('ragged rows', () => fails('t,x,y\n0,1,2\n1,3\n', /:3: ragged row: 2 fields where the header has 3/))
-  it('empty label cells', () => fails('t,x,label\n0,1,a\n1,2,\n', /:3: empty cell in label column "label"/))
+  it('ragged rows', () =>
+    fails('t,x,y\n0,1,2\n1,3\n', /:3: ragged row: 2 fields where the header has 3/))
+  it('empty label cells', () =>
+    fails('t,x,label\n0,1,a\n1,2,\n', /:3: empty cell in label column "label"/))
   it('time going backwards', () => fails('t,x\n0,1\n2,1\n1,1\n', /:4: time 1 does not increase/))
-  it('no time column and no rate', () => fails('a,b\n1,2\n', /no time column \(time\/t\/timestamp\) and no sample rate/))
+  it('no time column and no rate', () =>
+    fails('a,b\n1,2\n', /no time column \(time\/t\/timestamp\) and no sample rate/))
   it('empty file and header only', async () => {
     await fails('', /empty file/)
     await fails('t,x\n', /a header but no data rows/)

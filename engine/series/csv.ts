@@ -78,7 +78,8 @@ const isNumeric = (s: string) => s.trim() !== '' && Number.isFinite(Number(s))
 export async function readSeriesCsv(path: string, options: CsvOptions = {}): Promise<SeriesData> {
   const size = (await statFile(path)).size
   if (size === 0) throw new DataError(path, 'empty file')
-  if (size > MAX_CSV_BYTES) throw new DataError(path, `too large: ${size} bytes exceed the ${MAX_CSV_BYTES}-byte CSV limit`)
+  if (size > MAX_CSV_BYTES)
+    throw new DataError(path, `too large: ${size} bytes exceed the ${MAX_CSV_BYTES}-byte CSV limit`)
   const delimiter = options.delimiter ?? (await detectDelimiter(path))
   const parser = Papa.parse(Papa.NODE_STREAM_INPUT, { delimiter, skipEmptyLines: false })
   const input = createReadStream(path, { encoding: 'utf8', highWaterMark: 1 << 18 })
@@ -100,7 +101,11 @@ export async function readSeriesCsv(path: string, options: CsvOptions = {}): Pro
   const addRow = (cells: string[], lineNo: number) => {
     const L = layout!
     if (cells.length !== L.width) {
-      throw new DataError(path, `ragged row: ${cells.length} fields where the header has ${L.width}`, { line: lineNo })
+      throw new DataError(
+        path,
+        `ragged row: ${cells.length} fields where the header has ${L.width}`,
+        { line: lineNo },
+      )
     }
     if (rows === times.length) {
       const cap = Math.max(1024, rows * 2)
@@ -116,8 +121,17 @@ export async function readSeriesCsv(path: string, options: CsvOptions = {}): Pro
       const cell = cells[L.channelIndex[c]]
       const x = Number(cell)
       if (cell.trim() === '' || !Number.isFinite(x)) {
-        const what = cell.trim() === '' ? 'an empty cell' : Number.isNaN(x) ? `"${cell}"` : `${cell} (not finite)`
-        throw new DataError(path, `column "${L.names[L.channelIndex[c]]}" holds ${what}, not a number`, { line: lineNo })
+        const what =
+          cell.trim() === ''
+            ? 'an empty cell'
+            : Number.isNaN(x)
+              ? `"${cell}"`
+              : `${cell} (not finite)`
+        throw new DataError(
+          path,
+          `column "${L.names[L.channelIndex[c]]}" holds ${what}, not a number`,
+          { line: lineNo },
+        )
       }
       values[rows * C + c] = x
     }
@@ -127,19 +141,29 @@ export async function readSeriesCsv(path: string, options: CsvOptions = {}): Pro
       if (isNumeric(cell)) t = Number(cell)
       else {
         const d = /^\d{4}-\d\d-\d\d/.test(cell) ? Date.parse(cell) : NaN
-        if (Number.isNaN(d)) throw new DataError(path, `time "${cell}" is neither seconds nor an ISO 8601 date`, { line: lineNo })
+        if (Number.isNaN(d))
+          throw new DataError(path, `time "${cell}" is neither seconds nor an ISO 8601 date`, {
+            line: lineNo,
+          })
         t0Date ??= d
         t = (d - t0Date) / 1000
       }
       if (rows > 0 && !(t > times[rows - 1])) {
-        throw new DataError(path, `time ${cell} does not increase (previous row: ${times[rows - 1]})`, { line: lineNo })
+        throw new DataError(
+          path,
+          `time ${cell} does not increase (previous row: ${times[rows - 1]})`,
+          { line: lineNo },
+        )
       }
       times[rows] = t
     } else times[rows] = rows / options.sampleRate!
     if (L.labelIndex >= 0) {
       const label = cells[L.labelIndex].trim()
       if (label === '') {
-        if (options.emptyLabel === undefined) throw new DataError(path, `empty cell in label column "${L.names[L.labelIndex]}"`, { line: lineNo })
+        if (options.emptyLabel === undefined)
+          throw new DataError(path, `empty cell in label column "${L.names[L.labelIndex]}"`, {
+            line: lineNo,
+          })
         labels.push(options.emptyLabel)
       } else labels.push(label)
     }
@@ -176,12 +200,21 @@ export async function readSeriesCsv(path: string, options: CsvOptions = {}): Pro
   }
   if (rows === 0) throw new DataError(path, 'a header but no data rows')
   times = times.slice(0, rows)
-  const sampling = samplingReport(times, layout.timeIndex >= 0 ? 'column' : 'rate', options.irregularTolerance ?? 0.01)
+  const sampling = samplingReport(
+    times,
+    layout.timeIndex >= 0 ? 'column' : 'rate',
+    options.irregularTolerance ?? 0.01,
+  )
   return {
     channels: layout.channelIndex.map((i) => layout!.names[i]),
     values: values.slice(0, rows * layout.channelIndex.length),
     times,
-    sampleRate: layout.timeIndex >= 0 ? (sampling.medianInterval > 0 ? 1 / sampling.medianInterval : 0) : options.sampleRate!,
+    sampleRate:
+      layout.timeIndex >= 0
+        ? sampling.medianInterval > 0
+          ? 1 / sampling.medianInterval
+          : 0
+        : options.sampleRate!,
     startDate: t0Date !== undefined ? new Date(t0Date).toISOString() : undefined,
     labels: layout.labelIndex >= 0 ? labels : undefined,
     labelColumn: layout.labelIndex >= 0 ? layout.names[layout.labelIndex] : undefined,
@@ -198,32 +231,50 @@ interface Layout {
   channelIndex: number[]
 }
 
-function makeLayout(path: string, first: string[], second: string[] | undefined, o: CsvOptions): Layout {
+function makeLayout(
+  path: string,
+  first: string[],
+  second: string[] | undefined,
+  o: CsvOptions,
+): Layout {
   const header =
     o.header ??
-    (first.some((c) => !isNumeric(c)) && (!second || first.some((c, j) => !isNumeric(c) && second[j] !== undefined && isNumeric(second[j]))))
+    (first.some((c) => !isNumeric(c)) &&
+      (!second ||
+        first.some((c, j) => !isNumeric(c) && second[j] !== undefined && isNumeric(second[j]))))
   const names = header ? first.map((c) => c.trim()) : first.map((_, j) => `c${j}`)
   const find = (name: string) => names.findIndex((n) => n.toLowerCase() === name.toLowerCase())
   let timeIndex = -1
   if (o.timeColumn) {
     timeIndex = find(o.timeColumn)
-    if (timeIndex < 0) throw new DataError(path, `no time column "${o.timeColumn}" (columns: ${names.join(', ')})`, { line: 1 })
+    if (timeIndex < 0)
+      throw new DataError(path, `no time column "${o.timeColumn}" (columns: ${names.join(', ')})`, {
+        line: 1,
+      })
   } else if (o.timeColumn === undefined && header) {
     for (const t of TIME_COLUMNS) if (timeIndex < 0) timeIndex = find(t)
   }
   if (timeIndex < 0 && !(o.sampleRate && o.sampleRate > 0)) {
-    throw new DataError(path, `no time column (${TIME_COLUMNS.join('/')}) and no sample rate given`, { line: 1 })
+    throw new DataError(
+      path,
+      `no time column (${TIME_COLUMNS.join('/')}) and no sample rate given`,
+      { line: 1 },
+    )
   }
   let labelIndex = -1
   if (o.labelColumn !== null) {
     labelIndex = find(o.labelColumn ?? 'label')
-    if (labelIndex < 0 && o.labelColumn) throw new DataError(path, `no label column "${o.labelColumn}"`, { line: 1 })
+    if (labelIndex < 0 && o.labelColumn)
+      throw new DataError(path, `no label column "${o.labelColumn}"`, { line: 1 })
   }
   let channelIndex: number[]
   if (o.channels) {
     channelIndex = o.channels.map((c) => {
       const i = find(c)
-      if (i < 0) throw new DataError(path, `no channel column "${c}" (columns: ${names.join(', ')})`, { line: 1 })
+      if (i < 0)
+        throw new DataError(path, `no channel column "${c}" (columns: ${names.join(', ')})`, {
+          line: 1,
+        })
       return i
     })
   } else channelIndex = names.map((_, i) => i).filter((i) => i !== timeIndex && i !== labelIndex)
@@ -231,16 +282,35 @@ function makeLayout(path: string, first: string[], second: string[] | undefined,
   return { header, width: first.length, names, timeIndex, labelIndex, channelIndex }
 }
 
-function samplingReport(times: Float64Array, source: 'column' | 'rate', tolerance: number): SamplingReport {
+function samplingReport(
+  times: Float64Array,
+  source: 'column' | 'rate',
+  tolerance: number,
+): SamplingReport {
   const n = times.length - 1
-  if (n < 1) return { source, medianInterval: 0, minInterval: 0, maxInterval: 0, irregularIntervals: 0, regular: true }
+  if (n < 1)
+    return {
+      source,
+      medianInterval: 0,
+      minInterval: 0,
+      maxInterval: 0,
+      irregularIntervals: 0,
+      regular: true,
+    }
   const d = new Float64Array(n)
   for (let i = 0; i < n; i++) d[i] = times[i + 1] - times[i]
   const sorted = d.slice().sort()
   const median = sorted[n >> 1]
   let irregular = 0
   for (let i = 0; i < n; i++) if (Math.abs(d[i] - median) > tolerance * median) irregular++
-  return { source, medianInterval: median, minInterval: sorted[0], maxInterval: sorted[n - 1], irregularIntervals: irregular, regular: irregular === 0 }
+  return {
+    source,
+    medianInterval: median,
+    minInterval: sorted[0],
+    maxInterval: sorted[n - 1],
+    irregularIntervals: irregular,
+    regular: irregular === 0,
+  }
 }
 
 /**
