@@ -136,6 +136,8 @@ export interface LabelsView {
 
 const path = z.string().min(1).max(4096)
 const mediaId = z.string().min(1).max(4096)
+/** `run:<runId>` (a trained model) or `file:<name>` (an imported one). */
+const modelId = z.string().regex(/^(run|file):[\w.-]{1,200}$/, 'model ids look like run:<id> or file:<name>')
 const jobId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'jobId must be 1–64 letters, digits, _ or -')
 
 export const requestSchemas = {
@@ -205,6 +207,26 @@ export const requestSchemas = {
     .strict(),
   /** The project's training runs, oldest first. */
   listRuns: z.object({}).strict(),
+  /** Trained and imported models of the project. */
+  listModels: z.object({}).strict(),
+  /**
+   * Import an ONNX model trained elsewhere; `features` and `classes` are needed when the file
+   * carries none. It is checked (input/output shapes vs features and classes) before copying.
+   */
+  importModel: z
+    .object({
+      path,
+      features: z.record(z.string(), z.unknown()).optional(),
+      classes: z.array(z.string().min(1).max(200)).min(1).max(1000).optional(),
+      output: z.enum(['probabilities', 'logits']).optional(),
+    })
+    .strict(),
+  /** Copy a model (and its card) to a .onnx path the user chose. */
+  exportModel: z.object({ model: modelId, path }).strict(),
+  /** Run a model on one media file (a job); the prediction is saved with the project. */
+  predict: z.object({ jobId, model: modelId, media: mediaId }).strict(),
+  /** The saved prediction of a media file, or null. */
+  getPrediction: z.object({ media: mediaId }).strict(),
 }
 
 export type RequestName = keyof typeof requestSchemas
@@ -227,6 +249,11 @@ export interface Results {
   listDir: DirListing
   train: RunView
   listRuns: RunView[]
+  listModels: ModelView[]
+  importModel: ModelView
+  exportModel: { model: string; card: string }
+  predict: PredictionView
+  getPrediction: PredictionView | null
 }
 
 export const requestNames = Object.keys(requestSchemas) as RequestName[]
@@ -292,6 +319,43 @@ export interface RunView {
   /** Model file in the run folder, once exported. */
   model: string | null
   error: string | null
+}
+
+/** A model of the project, trained here or imported. */
+export interface ModelView {
+  /** `run:<runId>` or `file:<name>`. */
+  id: string
+  source: 'trained' | 'imported'
+  name: string
+  /** Absolute path of the .onnx file. */
+  file: string
+  /** ISO 8601 time it was exported or imported. */
+  created: string
+  classes: string[]
+  /** Its FeatureSpec, or null when unknown. */
+  features: unknown
+  /** Architecture of Framewise-trained taggers, null for external models. */
+  tagger: { cell: string; hiddenSize: number; numLayers: number; bidirectional: boolean; parameters: number } | null
+  /** Validation metrics from its card. */
+  metrics: Record<string, unknown>
+}
+
+/** A model's prediction for one media file: per-frame classes and confidences, and segments. */
+export interface PredictionView {
+  media: string
+  model: string
+  created: string
+  classes: string[]
+  /** Time of frame 0's centre, seconds. */
+  start: number
+  /** Seconds between frames. */
+  hop: number
+  /** Class index per frame (after the model's median filter). */
+  labels: number[]
+  /** Highest class probability per frame, 0..1. */
+  confidence: number[]
+  /** Segments of the non-background classes after post-processing. */
+  segments: Segment[]
 }
 
 /** Live training state: a step's progress, or a finished epoch's scores. */

@@ -18,6 +18,7 @@ import {
 import { DataError } from './errors'
 import { Jobs } from './jobs'
 import { mediaKind, Project } from './project/store'
+import { exportModel, importModel, listModels, predictMedia, readPrediction } from './project/models'
 import { trainProject } from './train/project'
 import { RunStore } from './train/runs'
 import { audioMime, peaksWindow, seriesWindow } from './views'
@@ -107,6 +108,11 @@ export class Service {
         }),
       ),
     listRuns: () => new RunStore(this.project.dir).list(),
+    listModels: () => listModels(this.project),
+    importModel: ({ path: source, features, classes, output }) => importModel(this.project, source, { features, classes, output }),
+    exportModel: ({ model, path: dest }) => exportModel(this.project, model, dest),
+    predict: ({ jobId, model, media }) => this.jobs.run(jobId, (ctx) => predictMedia(this.project, model, media, ctx)),
+    getPrediction: ({ media }) => readPrediction(this.project, media),
     listDir: async ({ dir }) => {
       const abs = path.resolve(dir)
       const dirents = await fs.readdir(abs, { withFileTypes: true }).catch((err: Error) => {

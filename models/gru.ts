@@ -28,6 +28,7 @@ export interface GruWorkspace<A extends FloatArray> {
   gh: A // (B, 3H)     h_{t−1}·Whhᵀ for the current step
   hn: A // (T, B, H)   gh_n + bhh_n
   h: A // (T, B, H)    the direction's output
+  row: A // (G·H)   scratch row for the in-place time reversal
   h0: A // (B, H)      initial state
   dh: A // (T, B, H)   in: dL/dh_t from above; consumed by backward
   dGx: A // (T, B, 3H)   the same buffer as gates (in place)
@@ -41,7 +42,7 @@ export interface GruWorkspace<A extends FloatArray> {
  * are only live during one pass's backward.
  */
 export function allocGru<A extends FloatArray>(
-  k: Kernels<A>,
+  k: Pick<Kernels<A>, 'alloc'>,
   T: number,
   B: number,
   H: number,
@@ -54,6 +55,7 @@ export function allocGru<A extends FloatArray>(
     gh: k.alloc(B * 3 * H),
     hn: k.alloc(T * B * H),
     h: k.alloc(T * B * H),
+    row: k.alloc(3 * H),
     h0: k.alloc(B * H),
     dh,
     dGx: gates,
@@ -73,7 +75,7 @@ export function gruForward<A extends FloatArray>(
   const G = 3 * H
   // gates (T·B, 3H) = x (T·B, In) · Wihᵀ
   k.gemm(false, true, T * B, G, In, x, 0, In, p.Wih, 0, In, 0, ws.gates, 0, G)
-  if (dims.reverse) reverseRows(ws.gates, dims.reverse, T, G) // processing order
+  if (dims.reverse) reverseRows(ws.gates, dims.reverse, T, G, ws.row) // processing order
   for (let t = 0; t < T; t++) {
     const Bt = batchSizes[t]
     const ht = t * B * H // offset of step t in (T, B, H) buffers
@@ -143,7 +145,7 @@ export function gruBackward<A extends FloatArray>(
   k.gemm(true, false, G, H, (T - 1) * B, ws.dGh, B * G, G, ws.h, 0, H, 1, g.Whh, 0, H)
   k.colSum(T * B, G, ws.dGx, 0, G, g.bih, 0)
   k.colSum(T * B, G, ws.dGh, 0, G, g.bhh, 0)
-  if (dims.reverse) reverseRows(ws.dGx, dims.reverse, T, G) // back to x's time order
+  if (dims.reverse) reverseRows(ws.dGx, dims.reverse, T, G, ws.row) // back to x's time order
   // dWih (3H, In) += dGxᵀ · x
   k.gemm(true, false, G, In, T * B, ws.dGx, 0, G, x, 0, In, 1, g.Wih, 0, In)
   // dx (T·B, In) += dGx · Wih

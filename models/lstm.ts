@@ -26,6 +26,7 @@ export interface LstmWorkspace<A extends FloatArray> {
   gates: A // (T, B, 4H)  after forward: activated i, f, g, o
   c: A // (T, B, H)
   h: A // (T, B, H)    the direction's output
+  row: A // (G·H)   scratch row for the in-place time reversal
   h0: A // (B, H)      initial state
   c0: A // (B, H)
   dh: A // (T, B, H)   in: dL/dh_t from above; consumed by backward
@@ -39,7 +40,7 @@ export interface LstmWorkspace<A extends FloatArray> {
  * `dh` may be passed in to share one backward buffer between all (layer, direction) passes.
  */
 export function allocLstm<A extends FloatArray>(
-  k: Kernels<A>,
+  k: Pick<Kernels<A>, 'alloc'>,
   T: number,
   B: number,
   H: number,
@@ -50,6 +51,7 @@ export function allocLstm<A extends FloatArray>(
     gates,
     c: k.alloc(T * B * H),
     h: k.alloc(T * B * H),
+    row: k.alloc(4 * H),
     h0: k.alloc(B * H),
     c0: k.alloc(B * H),
     dh,
@@ -70,7 +72,7 @@ export function lstmForward<A extends FloatArray>(
   const G = 4 * H
   // gates (T·B, 4H) = x (T·B, In) · Wihᵀ
   k.gemm(false, true, T * B, G, In, x, 0, In, p.Wih, 0, In, 0, ws.gates, 0, G)
-  if (dims.reverse) reverseRows(ws.gates, dims.reverse, T, G) // processing order
+  if (dims.reverse) reverseRows(ws.gates, dims.reverse, T, G, ws.row) // processing order
   for (let t = 0; t < T; t++) {
     const Bt = batchSizes[t]
     const ht = t * B * H // offset of step t in (T, B, H) buffers
@@ -139,7 +141,7 @@ export function lstmBackward<A extends FloatArray>(
   // dbih = dbhh += Σ_{t,b} dGates
   k.colSum(T * B, G, ws.dGates, 0, G, g.bih, 0)
   k.colSum(T * B, G, ws.dGates, 0, G, g.bhh, 0)
-  if (dims.reverse) reverseRows(ws.dGates, dims.reverse, T, G) // back to x's time order
+  if (dims.reverse) reverseRows(ws.dGates, dims.reverse, T, G, ws.row) // back to x's time order
   // dWih (4H, In) += dGatesᵀ (4H, T·B) · x (T·B, In)
   k.gemm(true, false, G, In, T * B, ws.dGates, 0, G, x, 0, In, 1, g.Wih, 0, In)
   // dx (T·B, In) += dGates (T·B, 4H) · Wih (4H, In)

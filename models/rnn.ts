@@ -20,6 +20,7 @@ import { reverseRows, type SeqDims } from './tensor'
 /** Cache and workspace of one RNN direction, allocated once for (Tmax, Bmax) and reused. */
 export interface RnnWorkspace<A extends FloatArray> {
   h: A // (T, B, H)   the direction's output
+  row: A // (H)      scratch row for the in-place time reversal
   h0: A // (B, H)     initial state
   dh: A // (T, B, H)  in: dL/dh_t from above; backward leaves dL/da_t here
   dh0: A // (B, H)    out: dL/dh0
@@ -30,13 +31,13 @@ export interface RnnWorkspace<A extends FloatArray> {
  * it is only live during one pass's backward.
  */
 export function allocRnn<A extends FloatArray>(
-  k: Kernels<A>,
+  k: Pick<Kernels<A>, 'alloc'>,
   T: number,
   B: number,
   H: number,
   dh: A = k.alloc(T * B * H),
 ): RnnWorkspace<A> {
-  return { h: k.alloc(T * B * H), h0: k.alloc(B * H), dh, dh0: k.alloc(B * H) }
+  return { h: k.alloc(T * B * H), row: k.alloc(H), h0: k.alloc(B * H), dh, dh0: k.alloc(B * H) }
 }
 
 export function rnnForward<A extends FloatArray>(
@@ -50,7 +51,7 @@ export function rnnForward<A extends FloatArray>(
   const { T, B, In, H, batchSizes } = dims
   // a (T·B, H) = x (T·B, In) · Wihᵀ
   k.gemm(false, true, T * B, H, In, x, 0, In, p.Wih, 0, In, 0, ws.h, 0, H)
-  if (dims.reverse) reverseRows(ws.h, dims.reverse, T, H) // processing order
+  if (dims.reverse) reverseRows(ws.h, dims.reverse, T, H, ws.row) // processing order
   for (let t = 0; t < T; t++) {
     const Bt = batchSizes[t]
     const ht = t * B * H // offset of step t in (T, B, H) buffers
@@ -93,7 +94,7 @@ export function rnnBackward<A extends FloatArray>(
   k.gemm(true, false, H, H, (T - 1) * B, da, B * H, H, ws.h, 0, H, 1, g.Whh, 0, H)
   k.colSum(T * B, H, da, 0, H, g.bih, 0)
   k.colSum(T * B, H, da, 0, H, g.bhh, 0)
-  if (dims.reverse) reverseRows(da, dims.reverse, T, H) // back to x's time order
+  if (dims.reverse) reverseRows(da, dims.reverse, T, H, ws.row) // back to x's time order
   // dWih (H, In) += daᵀ · x ; dx += da · Wih
   k.gemm(true, false, H, In, T * B, da, 0, H, x, 0, In, 1, g.Wih, 0, In)
   if (dx) k.gemm(false, false, T * B, In, H, da, 0, H, p.Wih, 0, In, 1, dx, 0, In)

@@ -92,9 +92,33 @@ export interface TaggerState<A extends FloatArray> {
   c: A[] | null // L × (B, H), LSTM only
 }
 
+/**
+ * The workspace for batches up to (Tmax, Bmax). Every buffer is carved from one `k.alloc`, so
+ * rows move between buffers with copyWithin (memmove, no garbage); views start 64-byte aligned.
+ */
 export function allocWorkspace<A extends FloatArray>(
   cfg: TaggerConfig,
   k: Kernels<A>,
+  Tmax: number,
+  Bmax: number,
+): TaggerWorkspace<A> {
+  const pad = (n: number): number => Math.ceil(n / 16) * 16
+  let total = 0
+  const empty = k.alloc(16).subarray(0, 0) as A
+  buildWorkspace(cfg, { alloc: (n) => ((total += pad(n)), empty) }, Tmax, Bmax)
+  const arena = k.alloc(total)
+  let off = 0
+  const carve = (n: number): A => {
+    const view = arena.subarray(off, off + n) as A
+    off += pad(n)
+    return view
+  }
+  return buildWorkspace(cfg, { alloc: carve }, Tmax, Bmax)
+}
+
+function buildWorkspace<A extends FloatArray>(
+  cfg: TaggerConfig,
+  k: Pick<Kernels<A>, 'alloc'>,
   Tmax: number,
   Bmax: number,
 ): TaggerWorkspace<A> {

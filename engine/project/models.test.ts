@@ -1,0 +1,74 @@
+import { promises as fs } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { JobContext } from '../jobs'
+import { trainProject } from '../train/project'
+import { AUDIO_CLASSES, syntheticAudio } from '../train/synthetic'
+import { exportModel, importModel, listModels, predictMedia, readPrediction } from './models'
+import { Project } from './store'
+
+let dir: string
+let project: Project
+const ctx = (): JobContext => ({ signal: new AbortController().signal, progress: () => {} })
+const external = path.resolve('engine/infer/fixtures/tagger_A_lstm.onnx') // PyTorch-exported, F=40, C=4, logits
+
+beforeAll(async () => {
+  dir = await fs.mkdtemp(path.join(os.tmpdir(), 'fw-models-'))
+  project = await Project.create(dir)
+  await project.setClasses([
+    { name: 'background', color: '#999999', hotkey: null, role: 'background' },
+    ...AUDIO_CLASSES.map((name, i) => ({ name, color: '#ff0000', hotkey: i + 1, role: 'class' as const })),
+  ])
+  for (let i = 0; i < 3; i++) {
+    const a = syntheticAudio(700 + i, 6)
+    await fs.writeFile(path.join(dir, `r${i}.wav`), a.wav)
+    await project.addMedia([`r${i}.wav`])
+    if (i < 2) await project.writeLabels(`r${i}.wav`, a.segments, 0)
+  }
+  await trainProject(project, ctx(), { settings: { hidden: 8, layers: 1, epochs: 2, chunk: 100, threads: 1 } })
+})
+afterAll(async () => {
+  await fs.rm(dir, { recursive: true, force: true })
+})
+
+describe('project models', () => {
+  it('lists the trained model with its card', async () => {
+    const models = await listModels(project)
+    expect(models).toHaveLength(1)
+    expect(models[0]).toMatchObject({ source: 'trained', classes: ['background', ...AUDIO_CLASSES] })
+    expect(models[0].tagger).toMatchObject({ cell: 'gru', hiddenSize: 8, bidirectional: true })
+  })
+
+  it('predicts an unlabelled file and keeps the prediction', async () => {
+    const [model] = await listModels(project)
+    const p = await predictMedia(project, model.id, 'r2.wav', ctx())
+    expect(p.labels).toHaveLength(Math.floor((6 * 16000) / 160) + 1)
+    expect(p.hop).toBeCloseTo(0.01, 9)
+    expect(p.confidence.every((c) => c >= 1 / 4 - 1e-6 && c <= 1)).toBe(true)
+    expect(await readPrediction(project, 'r2.wav')).toEqual(p)
+    expect(await readPrediction(project, 'r1.wav')).toBeNull()
+  })
+
+  it('imports an external model once its features and classes fit, and refuses a mismatch before copying', async () => {
+    const logmel40 = { kind: 'audio', features: [{ name: 'logmel' }], deltas: 0 }
+    await expect(importModel(project, external, { features: logmel40, classes: ['a', 'b', 'c'] })).rejects.toThrow(/4 classes.*3 class names/)
+    await expect(importModel(project, external, { features: { kind: 'audio' }, classes: ['a', 'b', 'c', 'd'] })).rejects.toThrow(/40 features.*39/)
+    expect((await listModels(project)).filter((m) => m.source === 'imported')).toHaveLength(0)
+    const imported = await importModel(project, external, { features: logmel40, classes: ['a', 'b', 'c', 'd'] })
+    expect(imported).toMatchObject({ id: 'file:tagger_A_lstm.onnx', source: 'imported', classes: ['a', 'b', 'c', 'd'] })
+    const p = await predictMedia(project, imported.id, 'r0.wav', ctx())
+    expect(p.classes).toEqual(['a', 'b', 'c', 'd'])
+    expect(Math.max(...p.confidence)).toBeLessThanOrEqual(1) // logits were turned into probabilities
+  })
+
+  it('exports a model with its card', async () => {
+    const [model] = await listModels(project)
+    const dest = path.join(dir, 'exported.onnx')
+    const r = await exportModel(project, model.id, dest)
+    expect((await fs.stat(r.model)).size).toBeGreaterThan(1000)
+    expect(JSON.parse(await fs.readFile(r.card, 'utf8')).format).toBe('framewise-model-card')
+    await expect(exportModel(project, model.id, path.join(dir, 'x.txt'))).rejects.toThrow(/must end in .onnx/)
+    await expect(exportModel(project, 'run:../../etc', dest)).rejects.toThrow(/bad model id/)
+  })
+})

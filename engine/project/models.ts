@@ -1,0 +1,172 @@
+/**
+ * A project's models: the ones its training runs exported (runs/<id>/model.onnx) and the ones
+ * imported from elsewhere (models/<name>.onnx, each with a model card that carries the
+ * FeatureSpec and class names the user gave). Predictions made with them are kept per media
+ * file in predictions/<stem>.json, so the sidebar can show what was predicted.
+ */
+import { promises as fs } from 'node:fs'
+import path from 'node:path'
+import type { ModelView, PredictionView } from '../api'
+import { ApiError } from '../api'
+import { DataError } from '../errors'
+import { writeJsonAtomic } from '../files'
+import { featureSpecSchema } from '../features/spec'
+import type { JobContext } from '../jobs'
+import { predictFile } from '../infer/predict'
+import { cardPathOf, postProcessSchema, readModelCard, type ModelCard, type OutputKind } from '../onnx/metadata'
+import { readModel } from '../onnx/read'
+import { RunStore } from '../train/runs'
+import type { Project } from './store'
+
+export const MODELS_DIR = 'models'
+export const PREDICTIONS_DIR = 'predictions'
+
+/** Model ids: `run:<runId>` for trained models, `file:<name>` for imported ones. */
+export function modelPath(project: Project, id: string): string {
+  const [kind, name] = [id.slice(0, id.indexOf(':')), id.slice(id.indexOf(':') + 1)]
+  if (!/^[\w.-]+$/.test(name) || name.startsWith('.')) throw new ApiError('invalid-request', `bad model id ${JSON.stringify(id)}`)
+  if (kind === 'run') return path.join(new RunStore(project.dir).dir(name), 'model.onnx')
+  if (kind === 'file') return path.join(project.dir, MODELS_DIR, name)
+  throw new ApiError('invalid-request', `bad model id ${JSON.stringify(id)}`)
+}
+
+function viewOf(id: string, source: ModelView['source'], file: string, card: ModelCard | null, created: string): ModelView {
+  return {
+    id,
+    source,
+    name: source === 'trained' ? `run ${id.slice(4)}` : path.basename(file),
+    file,
+    created: card?.created ?? created,
+    classes: card?.classes ?? [],
+    features: card?.features ?? null,
+    tagger: card?.tagger ?? null,
+    metrics: card?.metrics ?? {},
+  }
+}
+
+export async function listModels(project: Project): Promise<ModelView[]> {
+  const out: ModelView[] = []
+  for (const run of await new RunStore(project.dir).list()) {
+    if (run.status !== 'done' || !run.model) continue
+    const file = modelPath(project, `run:${run.id}`)
+    out.push(viewOf(`run:${run.id}`, 'trained', file, await readModelCard(file).catch(() => null), run.finishedAt ?? run.startedAt))
+  }
+  const imported = await fs.readdir(path.join(project.dir, MODELS_DIR)).catch(() => [] as string[])
+  for (const name of imported.filter((n) => n.endsWith('.onnx')).sort()) {
+    const file = path.join(project.dir, MODELS_DIR, name)
+    const stat = await fs.stat(file)
+    out.push(viewOf(`file:${name}`, 'imported', file, await readModelCard(file).catch(() => null), stat.mtime.toISOString()))
+  }
+  return out
+}
+
+export interface ImportOptions {
+  /** FeatureSpec for models that carry none. */
+  features?: unknown
+  /** Class names for models that carry none. */
+  classes?: string[]
+  /** What the output holds, when the model does not say. */
+  output?: OutputKind
+}
+
+/**
+ * Import an ONNX model: it is opened and checked as a tagger with the given or carried spec and
+ * classes (a mismatch is an error before anything is copied), then copied with a card.
+ */
+export async function importModel(project: Project, source: string, opts: ImportOptions = {}): Promise<ModelView> {
+  let spec
+  if (opts.features !== undefined) {
+    const parsed = featureSpecSchema.safeParse(opts.features)
+    if (!parsed.success) throw new ApiError('invalid-request', `feature spec: ${parsed.error.issues[0]?.message}`)
+    spec = parsed.data
+  }
+  const model = await readModel(source, { spec, classes: opts.classes, output: opts.output })
+  const dir = path.join(project.dir, MODELS_DIR)
+  await fs.mkdir(dir, { recursive: true })
+  const stem = path.basename(source, path.extname(source)).replace(/[^\w.-]/g, '_') || 'model'
+  let name = `${stem}.onnx`
+  for (let n = 2; await fs.stat(path.join(dir, name)).then(() => true, () => false); n++) name = `${stem}-${n}.onnx`
+  const target = path.join(dir, name)
+  const bytes = await fs.readFile(source)
+  await fs.writeFile(target + '.tmp', bytes)
+  await fs.rename(target + '.tmp', target)
+  const card: ModelCard = {
+    format: 'framewise-model-card',
+    version: 1,
+    model: name,
+    modelBytes: bytes.length,
+    producer: model.info.producer,
+    created: new Date().toISOString(),
+    runId: null,
+    tagger: null,
+    classes: model.classes,
+    features: model.spec,
+    postprocess: postProcessSchema.parse(model.postprocess),
+    output: model.output,
+    metrics: {},
+  }
+  await writeJsonAtomic(cardPathOf(target), card)
+  return viewOf(`file:${name}`, 'imported', target, card, card.created)
+}
+
+/** Copy a model and its card to `dest` (a .onnx path chosen by the user). */
+export async function exportModel(project: Project, id: string, dest: string): Promise<{ model: string; card: string }> {
+  const from = modelPath(project, id)
+  if (!dest.toLowerCase().endsWith('.onnx')) throw new ApiError('invalid-request', `${dest}: the file name must end in .onnx`)
+  await fs.copyFile(from, dest).catch((err: Error) => {
+    throw new DataError(dest, `cannot write the model (${err.message})`)
+  })
+  const card = cardPathOf(from)
+  if (await fs.stat(card).then(() => true, () => false)) await fs.copyFile(card, cardPathOf(dest))
+  return { model: dest, card: cardPathOf(dest) }
+}
+
+/** Run a model on one media file of the project; the prediction is saved with the project. */
+export async function predictMedia(project: Project, modelId: string, media: string, ctx: JobContext): Promise<PredictionView> {
+  const file = modelPath(project, modelId)
+  const model = await readModel(file)
+  const p = await predictFile(model, project.mediaPath(media), {
+    signal: ctx.signal,
+    cacheDir: project.cacheDir('features'),
+    onStage: (f, stage) => ctx.progress(f, stage),
+  })
+  const C = p.classes.length
+  const confidence = new Array<number>(p.frames)
+  for (let t = 0; t < p.frames; t++) {
+    let m = 0
+    for (let c = 0; c < C; c++) m = Math.max(m, p.probabilities[t * C + c])
+    confidence[t] = Math.round(m * 1000) / 1000
+  }
+  const view: PredictionView = {
+    media,
+    model: modelId,
+    created: new Date().toISOString(),
+    classes: p.classes,
+    start: p.frameTimes[0] ?? 0,
+    hop: p.hop,
+    labels: Array.from(p.labels),
+    confidence,
+    segments: p.segments,
+  }
+  await fs.mkdir(path.join(project.dir, PREDICTIONS_DIR), { recursive: true })
+  await writeJsonAtomic(predictionPath(project, media), view)
+  return view
+}
+
+function predictionPath(project: Project, media: string): string {
+  const record = project.media.find((m) => m.path === media)
+  if (!record) throw new ApiError('bad-input', `${media}: not a media file of this project`)
+  return path.join(project.dir, PREDICTIONS_DIR, path.basename(record.labels).replace(/\.labels\.json$/, '.prediction.json'))
+}
+
+/** The saved prediction of a media file, or null. */
+export async function readPrediction(project: Project, media: string): Promise<PredictionView | null> {
+  const file = predictionPath(project, media)
+  const text = await fs.readFile(file, 'utf8').catch(() => null)
+  if (text === null) return null
+  try {
+    return JSON.parse(text) as PredictionView
+  } catch {
+    throw new DataError(file, 'the saved prediction is not valid JSON; predict again')
+  }
+}
