@@ -105,6 +105,10 @@ static void packA(bool transA, const float* A, int lda, int i0, int mc, int p0, 
     if (transA) {  // op(A)[i][k] = A[k][i]: MR consecutive floats per k
       for (int k = 0; k < kc; k++) {
         const float* src = A + (ptrdiff_t)(p0 + k) * lda + i0 + ir;
+        if (mr == MR) {  // constant-size copy: one or two vector moves, not MR scalar ones
+          memcpy(dst + k * MR, src, sizeof(float) * MR);
+          continue;
+        }
         for (int i = 0; i < mr; i++) dst[k * MR + i] = src[i];
         for (int i = mr; i < MR; i++) dst[k * MR + i] = 0.f;
       }
