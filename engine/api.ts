@@ -227,6 +227,8 @@ export const requestSchemas = {
   predict: z.object({ jobId, model: modelId, media: mediaId }).strict(),
   /** The saved prediction of a media file, or null. */
   getPrediction: z.object({ media: mediaId }).strict(),
+  /** Score a model on the project's labelled files (a job): frame and event metrics, per file. */
+  evaluate: z.object({ jobId, model: modelId, collar: z.number().min(0).max(10).optional() }).strict(),
 }
 
 export type RequestName = keyof typeof requestSchemas
@@ -254,6 +256,7 @@ export interface Results {
   exportModel: { model: string; card: string }
   predict: PredictionView
   getPrediction: PredictionView | null
+  evaluate: EvaluationView
 }
 
 export const requestNames = Object.keys(requestSchemas) as RequestName[]
@@ -356,6 +359,27 @@ export interface PredictionView {
   confidence: number[]
   /** Segments of the non-background classes after post-processing. */
   segments: Segment[]
+}
+
+/** Precision, recall and F1 of one class. */
+export interface ClassScoresView {
+  label: string
+  precision: number
+  recall: number
+  f1: number
+  /** Reference frames or events of the class. */
+  support: number
+}
+
+/** A model scored on labelled files. */
+export interface EvaluationView {
+  model: string
+  classes: string[]
+  files: number
+  frame: { accuracy: number; macroF1: number; perClass: ClassScoresView[]; confusion: number[][]; frames: number }
+  event: { precision: number; recall: number; f1: number; tp: number; fp: number; fn: number; perClass: ClassScoresView[]; collar: number }
+  /** Per file, worst macro-F1 first. */
+  perFile: { file: string; frames: number; accuracy: number; macroF1: number; eventF1: number }[]
 }
 
 /** Live training state: a step's progress, or a finished epoch's scores. */

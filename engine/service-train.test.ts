@@ -2,7 +2,7 @@ import { promises as fs } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import type { RunView, TrainingEvent } from './api'
+import type { EvaluationView, RunView, TrainingEvent } from './api'
 import { Service } from './service'
 import { syntheticAudio } from './train/synthetic'
 
@@ -43,6 +43,13 @@ describe('training through the API', () => {
     expect(events.every((e) => e.jobId === 't1' && e.runId === run.id)).toBe(true)
     const runs = await service.call('listRuns', {})
     expect(runs).toMatchObject({ ok: true, result: [{ id: run.id, status: 'done' }] })
+    const scored = await service.call('evaluate', { jobId: 'e1', model: `run:${run.id}` })
+    if (!scored.ok) throw new Error(scored.error.message)
+    const ev = scored.result as EvaluationView
+    expect(ev.files).toBe(2)
+    expect(ev.perFile.map((f) => f.file).sort()).toEqual(['r0.wav', 'r1.wav'])
+    expect(ev.frame.frames).toBe(2 * (Math.floor((5 * 16000) / 160) + 1))
+    expect(ev.frame.confusion.flat().reduce((a, b) => a + b, 0)).toBe(ev.frame.frames)
   })
 
   it('refuses bad settings with a clear error and records nothing', async () => {

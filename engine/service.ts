@@ -18,7 +18,8 @@ import {
 import { DataError } from './errors'
 import { Jobs } from './jobs'
 import { mediaKind, Project } from './project/store'
-import { exportModel, importModel, listModels, predictMedia, readPrediction } from './project/models'
+import { evaluateModel } from './evaluate'
+import { exportModel, importModel, listModels, modelPath, predictMedia, readPrediction } from './project/models'
 import { trainProject } from './train/project'
 import { RunStore } from './train/runs'
 import { audioMime, peaksWindow, seriesWindow } from './views'
@@ -113,6 +114,14 @@ export class Service {
     exportModel: ({ model, path: dest }) => exportModel(this.project, model, dest),
     predict: ({ jobId, model, media }) => this.jobs.run(jobId, (ctx) => predictMedia(this.project, model, media, ctx)),
     getPrediction: ({ media }) => readPrediction(this.project, media),
+    evaluate: ({ jobId, model, collar }) =>
+      this.jobs.run(jobId, (ctx) =>
+        evaluateModel(modelPath(this.project, model), this.project.dir, {
+          collar,
+          signal: ctx.signal,
+          onProgress: (f, m) => ctx.progress(f, m),
+        }),
+      ),
     listDir: async ({ dir }) => {
       const abs = path.resolve(dir)
       const dirents = await fs.readdir(abs, { withFileTypes: true }).catch((err: Error) => {
