@@ -51,6 +51,8 @@ export interface MediaEntry {
   kind: 'audio' | 'series'
   /** Number of labelled segments. */
   segmentCount: number
+  /** Why its label file cannot be read (damaged: restore a version), when it cannot. */
+  problem?: string
 }
 
 /** The open project as the renderer sees it. */
@@ -131,6 +133,38 @@ export interface LabelsView {
   revision: number
 }
 
+/** One stored earlier version of a label file (.framewise-history/). */
+export interface LabelVersion {
+  /** Pass to restoreLabelVersion. */
+  id: string
+  revision: number
+  /** ISO 8601 time it was stored. */
+  savedAt: string
+  bytes: number
+}
+
+/** The stored versions of one media file's labels, newest first. */
+export interface LabelVersions {
+  media: string
+  /** Absolute path of the label file. */
+  file: string
+  /** Why the current file cannot be read (damaged), or null when it is fine or not yet written. */
+  problem: string | null
+  versions: LabelVersion[]
+}
+
+/** A project file changed on disk by another program while the project is open. */
+export interface ExternalChange {
+  /** 'manifest': framewise.json (reloadProject or keepProject); 'labels': getLabels or save with force. */
+  kind: 'manifest' | 'labels'
+  /** The media file whose labels changed, for 'labels'. */
+  media: string | null
+  /** Absolute path of the changed file. */
+  file: string
+  /** The file was deleted. */
+  deleted: boolean
+}
+
 // ---------------------------------------------------------------------------------------------
 // Requests
 
@@ -160,8 +194,22 @@ export const requestSchemas = {
   getLabels: z.object({ media: mediaId }).strict(),
   /** Save all labels of one media file (atomic). `baseRevision` guards against lost updates. */
   saveLabels: z
-    .object({ media: mediaId, segments: z.array(SegmentSchema).max(1_000_000), baseRevision: z.number().int().nonnegative() })
+    .object({
+      media: mediaId,
+      segments: z.array(SegmentSchema).max(1_000_000),
+      baseRevision: z.number().int().nonnegative(),
+      /** Keep this version over one changed on disk by another program (that one goes to the history). */
+      force: z.boolean().optional(),
+    })
     .strict(),
+  /** Stored earlier versions of a media file's labels (recovery of a damaged file). */
+  listLabelVersions: z.object({ media: mediaId }).strict(),
+  /** Make a stored version the current labels (saved as a new revision). */
+  restoreLabelVersion: z.object({ media: mediaId, version: z.string().regex(/^\d{9}-\d{13}\.json$/) }).strict(),
+  /** Re-read framewise.json after an external change ("reload"). */
+  reloadProject: z.object({}).strict(),
+  /** Write the open project's manifest over an externally changed framewise.json ("keep"). */
+  keepProject: z.object({}).strict(),
   /** Waveform min/max of a media file at about `buckets` buckets over its whole duration. */
   getWaveform: z.object({ media: mediaId, buckets: z.number().int().min(1).max(1_000_000), jobId }).strict(),
   /** Waveform peaks of an audio file over [start, end) seconds at about `pixels` buckets. */
@@ -243,6 +291,10 @@ export interface Results {
   setClasses: ProjectView
   getLabels: LabelsView
   saveLabels: LabelsView
+  listLabelVersions: LabelVersions
+  restoreLabelVersion: LabelsView
+  reloadProject: ProjectView
+  keepProject: ProjectView
   getWaveform: Waveform
   getPeaks: PeaksWindow
   getSeries: SeriesWindow
@@ -393,6 +445,7 @@ export interface TrainingEvent {
 export interface Events {
   progress: [p: Progress]
   training: [t: TrainingEvent]
+  externalChange: [c: ExternalChange]
 }
 export type EventName = keyof Events
 
@@ -405,7 +458,9 @@ export type ErrorCode =
   | 'unknown-method'
   | 'no-project' // a request needs an open project
   | 'bad-input' // a file or value the user gave is unusable (the message names it)
-  | 'conflict' // a save based on an outdated revision
+  | 'conflict' // a save based on an outdated revision, or over a file changed by another program
+  | 'corrupt' // a project file is damaged; earlier versions may be restored (listLabelVersions)
+  | 'locked' // the project is open in another Framewise process
   | 'cancelled'
   | 'internal'
 

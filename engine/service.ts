@@ -9,6 +9,7 @@ import { z } from 'zod'
 import {
   ApiError,
   requestSchemas,
+  type ProjectView,
   type Envelope,
   type Events,
   type EventName,
@@ -17,6 +18,8 @@ import {
 } from './api'
 import { DataError } from './errors'
 import { Jobs } from './jobs'
+import { PickedPaths } from './paths'
+import { ProjectLock } from './project/lock'
 import { mediaKind, Project } from './project/store'
 import { evaluateModel } from './evaluate'
 import { exportModel, importModel, listModels, modelPath, predictMedia, readPrediction } from './project/models'
@@ -42,6 +45,11 @@ export interface ServiceOptions {
 
 export class Service {
   #project: Project | null = null
+  /** This process's lock on the open project, and the watcher reporting external changes. */
+  #lock: ProjectLock | null = null
+  #unwatch: (() => void) | null = null
+  /** Files the user named in addMedia this session: reachable even outside the project. */
+  readonly #picked = new PickedPaths()
   readonly jobs: Jobs
 
   constructor(
@@ -58,14 +66,8 @@ export class Service {
   }
 
   readonly handlers: Handlers = {
-    createProject: async ({ dir, name }) => {
-      this.#project = await Project.create(dir, name)
-      return this.#project.view()
-    },
-    openProject: async ({ dir }) => {
-      this.#project = await Project.open(dir)
-      return this.#project.view()
-    },
+    createProject: ({ dir, name }) => this.#open(() => Project.create(dir, name)),
+    openProject: ({ dir }) => this.#open(() => Project.open(dir)),
     getProject: async () => (this.#project ? this.#project.view() : null),
     addMedia: async ({ paths }) => {
       await this.project.addMedia(paths)
@@ -76,7 +78,17 @@ export class Service {
       return this.project.view()
     },
     getLabels: ({ media }) => this.project.readLabels(media),
-    saveLabels: ({ media, segments, baseRevision }) => this.project.writeLabels(media, segments, baseRevision),
+    saveLabels: ({ media, segments, baseRevision, force }) => this.project.writeLabels(media, segments, baseRevision, force),
+    listLabelVersions: ({ media }) => this.project.labelVersions(media),
+    restoreLabelVersion: ({ media, version }) => this.project.restoreLabels(media, version),
+    reloadProject: async () => {
+      await this.project.reload()
+      return this.project.view()
+    },
+    keepProject: async () => {
+      await this.project.keepManifest()
+      return this.project.view()
+    },
     getWaveform: ({ media, buckets, jobId }) => {
       const file = this.project.mediaPath(media)
       return this.jobs.run(jobId, (ctx) => waveform(file, this.project.cacheDir('peaks'), buckets, ctx))
@@ -153,8 +165,34 @@ export class Service {
     }
   }
 
-  /** Cancel running jobs (on shutdown). */
-  close(): void {
+  /**
+   * Open a project for this process: load it, take its lock (a second Framewise process on the
+   * same project is refused, code 'locked'), confine it to its folder and the picked files, and
+   * watch it for external changes. The previously open project is let go.
+   */
+  async #open(load: () => Promise<Project>): Promise<ProjectView> {
+    const project = await load()
+    const lock = this.#project?.dir === project.dir && this.#lock ? this.#lock : await ProjectLock.acquire(project.dir)
+    await this.#letGo(lock)
+    this.#lock = lock
+    project.confine(this.#picked)
+    this.#unwatch = project.watch((change) => this.emit('externalChange', change))
+    this.#project = project
+    return project.view()
+  }
+
+  /** Stop watching the open project and release its lock (unless it is `keep`). */
+  async #letGo(keep: ProjectLock | null = null): Promise<void> {
+    this.#unwatch?.()
+    this.#unwatch = null
+    if (this.#lock && this.#lock !== keep) await this.#lock.release()
+    this.#lock = null
+    this.#project = null
+  }
+
+  /** Cancel running jobs and let the project go (on shutdown). */
+  async close(): Promise<void> {
     this.jobs.cancelAll()
+    await this.#letGo()
   }
 }

@@ -34,6 +34,8 @@ export const ManifestSchema = z.object({
   /** Feature settings (a FeatureSpec); empty means the defaults. */
   features: z.record(z.string(), z.unknown()).default({}),
   media: z.array(MediaRecordSchema),
+  /** Versions of each label file kept in .framewise-history/ (default 10). */
+  keepVersions: z.number().int().min(1).max(1000).optional(),
 })
 export type Manifest = z.infer<typeof ManifestSchema>
 

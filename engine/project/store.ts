@@ -1,12 +1,27 @@
 /**
  * A project on disk: open/create, media list, label classes, one label file per media file.
  * Every write is atomic (files.ts); writes to one file are serialised; a manifest that could
- * not be read is never written.
+ * not be read is never written. Each label file's last versions are kept (history.ts).
+ *
+ * External changes: the store remembers the sha256 of each file as it last handed it out or
+ * wrote it; a save over a file that changed on disk since then is refused ('conflict') unless
+ * the caller says to keep its own version (`force`), and even then the disk version goes into
+ * the history first. `watch()` reports such changes as they happen.
  */
-import { promises as fs } from 'node:fs'
+import { mkdirSync, watch as fsWatch, promises as fs, type FSWatcher } from 'node:fs'
 import path from 'node:path'
-import { ApiError, type LabelClass, type LabelsView, type ProjectView, type Segment } from '../api'
+import {
+  ApiError,
+  type ExternalChange,
+  type LabelClass,
+  type LabelsView,
+  type LabelVersions,
+  type ProjectView,
+  type Segment,
+} from '../api'
 import { toPosix, writeJsonAtomic } from '../files'
+import { confinedPath, type PickedPaths } from '../paths'
+import { DEFAULT_KEEP_VERSIONS, History, sha256 } from './history'
 import {
   LABELS_DIR,
   LabelFileSchema,
@@ -34,12 +49,24 @@ export function mediaKind(file: string): MediaRecord['kind'] | null {
 export class Project {
   /** Tail of the write queue per file, so concurrent saves land in order. */
   readonly #writes = new Map<string, Promise<unknown>>()
+  /** sha256 of each file (absolute path) as last read out or written by this store. */
+  readonly #seen = new Map<string, string>()
+  /** When set, media outside the project folder must have been picked by the user (paths.ts). */
+  #picked: PickedPaths | null = null
 
   private constructor(
     /** Absolute project folder. */
     readonly dir: string,
     private manifest: Manifest,
-  ) {}
+    manifestText: string,
+  ) {
+    this.#seen.set(path.join(dir, MANIFEST_FILE), sha256(manifestText))
+  }
+
+  /** Stored versions of label files and the manifest. */
+  get history(): History {
+    return new History(this.dir, this.manifest.keepVersions ?? DEFAULT_KEEP_VERSIONS)
+  }
 
   /** Create a project in `dir` (created if missing; must not already hold a project). */
   static async create(dir: string, name?: string): Promise<Project> {
@@ -48,7 +75,8 @@ export class Project {
     const manifestPath = path.join(abs, MANIFEST_FILE)
     if (await exists(manifestPath))
       throw new ApiError('bad-input', `${manifestPath}: a project already exists here; open it instead`)
-    const project = new Project(abs, newManifest(name ?? path.basename(abs)))
+    const manifest = newManifest(name ?? path.basename(abs))
+    const project = new Project(abs, manifest, manifestText(manifest))
     await project.saveManifest()
     return project
   }
@@ -65,11 +93,86 @@ export class Project {
       const why = code === 'ENOENT' ? 'no Framewise project here (framewise.json is missing)' : (err as Error).message
       throw new ApiError('bad-input', `${manifestPath}: ${why}`)
     }
-    try {
-      return new Project(abs, parseManifest(text))
-    } catch (err) {
-      throw new ApiError('bad-input', `${manifestPath}: ${(err as Error).message}`)
+    return new Project(abs, parseManifestFile(manifestPath, text), text)
+  }
+
+  /**
+   * Confine media reads to the project folder plus the files in `picked`; files named in
+   * addMedia are added to `picked` (the user chose them). The app does this; the CLI, run on a
+   * project the user named, does not.
+   */
+  confine(picked: PickedPaths): void {
+    this.#picked = picked
+  }
+
+  /** Re-read framewise.json after an external change (the user chose "reload"). */
+  async reload(): Promise<void> {
+    const file = path.join(this.dir, MANIFEST_FILE)
+    await this.serialise(file, async () => {
+      const text = await fs.readFile(file, 'utf8').catch((err: Error) => {
+        throw new ApiError('bad-input', `${file}: ${err.message}`)
+      })
+      this.manifest = parseManifestFile(file, text)
+      this.#seen.set(file, sha256(text))
+    })
+  }
+
+  /** Write this store's manifest over an externally changed one (the user chose "keep"). */
+  keepManifest(): Promise<void> {
+    return this.replaceManifest(structuredClone(this.manifest), true)
+  }
+
+  /**
+   * Report changes made to framewise.json or a label file by another program while the
+   * project is open. Returns the function that stops watching.
+   */
+  watch(listener: (change: ExternalChange) => void): () => void {
+    const watchers: FSWatcher[] = []
+    const timers = new Map<string, NodeJS.Timeout>()
+    const check = (file: string) => {
+      clearTimeout(timers.get(file))
+      timers.set(
+        file,
+        setTimeout(() => {
+          timers.delete(file)
+          void this.externalChange(file).then((c) => c && listener(c), () => {})
+        }, 50),
+      )
     }
+    const watchDir = (dir: string) => {
+      try {
+        const w = fsWatch(dir, (_, name) => name && !name.startsWith('.') && check(path.join(dir, name.toString())))
+        w.on('error', () => w.close())
+        watchers.push(w)
+      } catch {
+        // a folder that cannot be watched still gets the check before every write
+      }
+    }
+    watchDir(this.dir)
+    // The labels folder appears with the first save; make it now so it can be watched.
+    const labelsDir = path.join(this.dir, LABELS_DIR)
+    try {
+      mkdirSync(labelsDir, { recursive: true })
+    } catch {
+      // unwritable project: nothing will be saved there either
+    }
+    watchDir(labelsDir)
+    return () => {
+      for (const w of watchers) w.close()
+      for (const t of timers.values()) clearTimeout(t)
+    }
+  }
+
+  /** The change to `file` since this store last saw it, or null (unchanged, or not ours). */
+  private async externalChange(file: string): Promise<ExternalChange | null> {
+    const manifestFile = path.join(this.dir, MANIFEST_FILE)
+    const record = this.manifest.media.find((m) => path.join(this.dir, m.labels) === file)
+    if (file !== manifestFile && !record) return null
+    const seen = this.#seen.get(file)
+    const text = await fs.readFile(file).catch(() => null)
+    if (text === null ? seen === undefined : sha256(text) === seen) return null
+    if (seen === undefined && record) return null // labels the page has not loaded yet
+    return { kind: record ? 'labels' : 'manifest', media: record?.path ?? null, file, deleted: text === null }
   }
 
   get classes(): readonly LabelClass[] {
@@ -87,19 +190,32 @@ export class Project {
 
   async view(): Promise<ProjectView> {
     const media = await Promise.all(
-      this.manifest.media.map(async (m) => ({
-        id: m.path,
-        path: m.path,
-        kind: m.kind,
-        segmentCount: (await this.readLabelFile(m)).segments.length,
-      })),
+      this.manifest.media.map(async (m) => {
+        // One damaged label file must not keep the whole project from opening.
+        const labels = await this.readLabelFile(m).then(
+          (f) => ({ segmentCount: f.segments.length }),
+          (err: Error) => ({ segmentCount: 0, problem: err.message }),
+        )
+        return { id: m.path, path: m.path, kind: m.kind, ...labels }
+      }),
     )
     return { dir: this.dir, name: this.manifest.name, classes: structuredClone(this.manifest.classes), media }
   }
 
-  /** Absolute path of a media file of this project. */
+  /**
+   * Absolute path of a media file of this project; once confined, refused when `..` or a
+   * symlink leads outside the project folder to a file the user did not pick.
+   */
   mediaPath(id: string): string {
-    return path.resolve(this.dir, this.record(id).path)
+    const rel = this.record(id).path
+    if (!this.#picked) return path.resolve(this.dir, rel)
+    const abs = confinedPath(this.dir, rel, this.#picked)
+    if (!abs)
+      throw new ApiError(
+        'bad-input',
+        `${path.resolve(this.dir, rel)}: outside the project folder and not picked by you in this session; add it again (Add file) to allow it`,
+      )
+    return abs
   }
 
   /** A folder for derived data (peaks, features) inside the project: safe to delete. */
@@ -117,6 +233,7 @@ export class Project {
       if (!kind) throw new ApiError('bad-input', `${abs}: unsupported file type (Framewise opens WAV, FLAC, MP3, OGG and CSV)`)
       const stat = await fs.stat(abs).catch(() => null)
       if (!stat?.isFile()) throw new ApiError('bad-input', `${abs}: no such file`)
+      this.#picked?.add(abs)
       const rel = toPosix(path.relative(this.dir, abs))
       if (next.media.some((m) => m.path === rel)) continue
       const labels = uniqueLabelFile(path.basename(abs, path.extname(abs)), taken)
@@ -137,34 +254,82 @@ export class Project {
     await this.replaceManifest({ ...structuredClone(this.manifest), classes: structuredClone(classes) })
   }
 
+  /** The labels of one media file as on disk now (the page's "reload"). */
   async readLabels(id: string): Promise<LabelsView> {
-    const file = await this.readLabelFile(this.record(id))
-    return { media: id, segments: file.segments, revision: file.revision }
+    const record = this.record(id)
+    const { labels, text } = await this.readLabelText(record)
+    if (text !== null) this.#seen.set(this.labelPath(record), sha256(text))
+    else this.#seen.delete(this.labelPath(record))
+    return { media: id, segments: labels.segments, revision: labels.revision }
   }
 
   /**
    * Save all segments of one media file. `baseRevision` must be the revision the caller last
-   * read or saved, so an edit made elsewhere in the meantime is never silently overwritten.
+   * read or saved, and the file must not have been changed by another program since this store
+   * last read or wrote it, so no edit made elsewhere is silently overwritten. `force` (the
+   * user chose to keep their version) skips both checks; the version on disk is kept in the
+   * history either way. Acknowledged means durable: the file is fsynced and renamed in place.
    */
-  async writeLabels(id: string, segments: Segment[], baseRevision: number): Promise<LabelsView> {
+  async writeLabels(id: string, segments: Segment[], baseRevision: number, force = false): Promise<LabelsView> {
     const record = this.record(id)
     const names = new Set(this.manifest.classes.map((c) => c.name))
     const unknown = segments.find((s) => !names.has(s.label))
     if (unknown) throw new ApiError('bad-input', `${record.path}: unknown label class '${unknown.label}'`)
-    const file = path.join(this.dir, record.labels)
+    const file = this.labelPath(record)
     return this.serialise(file, async () => {
-      const current = await this.readLabelFile(record)
-      if (current.revision !== baseRevision)
+      let current: { labels: LabelFile; text: string | null }
+      try {
+        current = await this.readLabelText(record)
+      } catch (err) {
+        if (!force) throw err
+        // Damaged on disk and the user keeps their version: continue after the newest stored one.
+        const newest = (await this.history.list(record.labels))[0]
+        const text = await fs.readFile(file, 'utf8').catch(() => null)
+        current = { labels: emptyLabels(record, newest?.revision ?? 0), text }
+      }
+      const { labels, text } = current
+      const seen = this.#seen.get(file)
+      if (!force && labels.revision !== baseRevision)
+        throw new ApiError('conflict', `${file}: labels changed since revision ${baseRevision} (now ${labels.revision}); reload them`)
+      if (!force && seen !== undefined && (text === null || sha256(text) !== seen))
         throw new ApiError(
           'conflict',
-          `${file}: labels changed since revision ${baseRevision} (now ${current.revision}); reload them`,
+          `${file}: changed on disk by another program since Framewise last read it; reload it, or keep your version (save with force)`,
         )
+      // Whatever is on disk now is kept (a no-op when it is the newest stored version already).
+      if (text !== null) await this.history.save(record.labels, text, labels.revision)
       const sorted = [...segments].sort((a, b) => a.start - b.start || a.end - b.end)
-      const next: LabelFile = { format: 'framewise-labels', version: 1, media: record.path, revision: current.revision + 1, segments: sorted }
+      const next: LabelFile = { format: 'framewise-labels', version: 1, media: record.path, revision: labels.revision + 1, segments: sorted }
+      const nextText = JSON.stringify(next, null, 2) + '\n'
       await fs.mkdir(path.dirname(file), { recursive: true })
+      this.#seen.set(file, sha256(nextText)) // before the rename, so the watcher sees our own write as ours
       await writeJsonAtomic(file, next)
+      await this.history.save(record.labels, nextText, next.revision)
       return { media: id, segments: sorted, revision: next.revision }
     })
+  }
+
+  /** The stored versions of a media file's labels, and whether the file itself is readable. */
+  async labelVersions(id: string): Promise<LabelVersions> {
+    const record = this.record(id)
+    const problem = await this.readLabelText(record).then(
+      () => null,
+      (err: Error) => err.message,
+    )
+    return { media: id, file: this.labelPath(record), problem, versions: await this.history.list(record.labels) }
+  }
+
+  /** Make a stored version the current labels (a new revision; the current file is kept too). */
+  async restoreLabels(id: string, version: string): Promise<LabelsView> {
+    const record = this.record(id)
+    const text = await this.history.read(record.labels, version)
+    if (text === null) throw new ApiError('bad-input', `${this.labelPath(record)}: no stored version ${version}`)
+    const parsed = parseLabelText(path.join(this.history.folder(record.labels), version), text)
+    const base = await this.readLabelText(record).then(
+      (c) => c.labels.revision,
+      () => 0,
+    )
+    return this.writeLabels(id, parsed.segments, base, true)
   }
 
   private record(id: string): MediaRecord {
@@ -173,30 +338,57 @@ export class Project {
     return record
   }
 
+  /** The label file of a record; never outside the project (a manifest can be hostile). */
+  private labelPath(record: MediaRecord): string {
+    const file = confinedPath(this.dir, record.labels)
+    if (!file || !record.labels.endsWith('.json'))
+      throw new ApiError('bad-input', `${path.join(this.dir, MANIFEST_FILE)}: label file ${record.labels} is outside the project folder or not .json`)
+    return file
+  }
+
   private async readLabelFile(record: MediaRecord): Promise<LabelFile> {
-    const file = path.join(this.dir, record.labels)
+    return (await this.readLabelText(record)).labels
+  }
+
+  /** The parsed label file and its text (null when it does not exist yet). */
+  private async readLabelText(record: MediaRecord): Promise<{ labels: LabelFile; text: string | null }> {
+    const file = this.labelPath(record)
     let text: string
     try {
       text = await fs.readFile(file, 'utf8')
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT')
-        return { format: 'framewise-labels', version: 1, media: record.path, revision: 0, segments: [] }
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { labels: emptyLabels(record, 0), text: null }
       throw new ApiError('bad-input', `${file}: ${(err as Error).message}`)
     }
-    let raw: unknown
     try {
-      raw = JSON.parse(text)
+      return { labels: parseLabelText(file, text), text }
     } catch (err) {
-      throw new ApiError('bad-input', `${file}: not valid JSON (${(err as Error).message})`)
+      const count = (await this.history.list(record.labels)).length
+      const recovery = count
+        ? `; ${count} earlier version${count === 1 ? ' is' : 's are'} kept: restore one (Label history)`
+        : '; no earlier versions are kept'
+      throw new ApiError('corrupt', `${(err as Error).message}${recovery}`)
     }
-    const parsed = LabelFileSchema.safeParse(raw)
-    if (!parsed.success) throw new ApiError('bad-input', `${file}: invalid label file: ${parsed.error.issues[0]?.message}`)
-    return parsed.data
   }
 
-  private async replaceManifest(next: Manifest): Promise<void> {
+  /**
+   * Write `next` as the manifest. Refused ('conflict') when framewise.json changed on disk since
+   * this store read or wrote it, unless `force`; the disk version is kept in the history.
+   */
+  private async replaceManifest(next: Manifest, force = false): Promise<void> {
     const file = path.join(this.dir, MANIFEST_FILE)
     await this.serialise(file, async () => {
+      const disk = await fs.readFile(file, 'utf8').catch(() => null)
+      if (disk !== null && sha256(disk) !== this.#seen.get(file)) {
+        if (!force)
+          throw new ApiError(
+            'conflict',
+            `${file}: changed on disk by another program since Framewise opened it; reload the project or keep this version`,
+          )
+        await this.history.save(MANIFEST_FILE, disk, 0)
+      }
+      const text = manifestText(next)
+      this.#seen.set(file, sha256(text))
       await writeJsonAtomic(file, next)
       this.manifest = next
     })
@@ -211,6 +403,36 @@ export class Project {
     this.#writes.set(file, run.catch(() => {}))
     return run
   }
+}
+
+/** The text writeJsonAtomic writes for a manifest (so its hash is known before the write). */
+function manifestText(m: Manifest): string {
+  return JSON.stringify(m, null, 2) + '\n'
+}
+
+function parseManifestFile(file: string, text: string): Manifest {
+  try {
+    return parseManifest(text)
+  } catch (err) {
+    throw new ApiError('bad-input', `${file}: ${(err as Error).message}`)
+  }
+}
+
+function emptyLabels(record: MediaRecord, revision: number): LabelFile {
+  return { format: 'framewise-labels', version: 1, media: record.path, revision, segments: [] }
+}
+
+/** Parse a label file's text; errors name the file. */
+export function parseLabelText(file: string, text: string): LabelFile {
+  let raw: unknown
+  try {
+    raw = JSON.parse(text)
+  } catch (err) {
+    throw new ApiError('bad-input', `${file}: not valid JSON (${(err as Error).message})`)
+  }
+  const parsed = LabelFileSchema.safeParse(raw)
+  if (!parsed.success) throw new ApiError('bad-input', `${file}: invalid label file: ${parsed.error.issues[0]?.message}`)
+  return parsed.data
 }
 
 function uniqueLabelFile(stem: string, taken: Set<string>): string {
