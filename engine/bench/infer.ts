@@ -1,0 +1,231 @@
+/**
+ * `npm run bench:infer`: inference speed.
+ * 1. frames/s of onnxruntime-node on our exported taggers vs the engine's own forward
+ *    (models/tagger.ts with loadKernels()) for configs A (F40 H64 L1 C4) and B (F40 H128 L2 C8),
+ *    bidirectional LSTM/GRU, batch 1, T = 6000, x ~ N(0, 1); onnxruntime at 1 and 2 intra-op
+ *    threads (our forward is single-threaded; its figure repeats with `ours_threads: 1`). For A
+ *    the PyTorch-exported fixture runs too (`pytorch_ort_fps`), the reference's own model.
+ * 2. the real-time factor of the whole pipeline (decode + features + model + post-processing)
+ *    on 1 hour of 16 kHz audio (a WAV written to /tmp once) with config A at a 10 ms hop and 40
+ *    log-mel features: rtf = audio seconds / wall seconds.
+ *
+ *   npm run bench:infer [-- --seconds 2] [--threads 1,2] [--only A:lstm,B:gru] [--no-pipeline]
+ *                       [--audio-seconds 3600]
+ *
+ * One JSON line per row. Targets (issue 5): ORT ≥ 300k frames/s on A; pipeline ≥ 1000× real time.
+ */
+import { existsSync, statSync } from 'node:fs'
+import { open } from 'node:fs/promises'
+import path from 'node:path'
+import { parseArgs } from 'node:util'
+import * as ort from 'onnxruntime-node'
+import { taggerGraph } from '../../models/onnx-graph'
+import { Rng } from '../../models/rng'
+import { allocWorkspace, createTagger, taggerForward, type TaggerConfig } from '../../models/tagger'
+import { predictFile } from '../infer/predict'
+import { loadKernels } from '../kernels/load'
+import { exportTagger } from '../onnx/metadata'
+import { readModel, releaseSessions } from '../onnx/read'
+import { randomParams, specF40 } from '../onnx/testing'
+import { encodeModel } from '../onnx/write'
+
+const { values: args } = parseArgs({
+  options: {
+    seconds: { type: 'string', default: '2' },
+    threads: { type: 'string', default: '1,2' },
+    only: { type: 'string', default: '' },
+    'no-pipeline': { type: 'boolean', default: false },
+    'audio-seconds': { type: 'string', default: '3600' },
+  },
+})
+
+const CONFIGS = {
+  A: { F: 40, H: 64, L: 1, C: 4 },
+  B: { F: 40, H: 128, L: 2, C: 8 },
+} as const
+type ConfigName = keyof typeof CONFIGS
+const T = 6000
+const seconds = Number(args.seconds)
+const threadCounts = args.threads.split(',').map(Number)
+const only = args.only ? args.only.split(',') : null
+const fixtureDir = path.join(import.meta.dirname, '..', 'infer', 'fixtures')
+
+const configOf = (name: ConfigName, cell: 'lstm' | 'gru'): TaggerConfig => {
+  const { F, H, L, C } = CONFIGS[name]
+  return {
+    cell,
+    inputSize: F,
+    hiddenSize: H,
+    numLayers: L,
+    numClasses: C,
+    bidirectional: true,
+    dropout: 0,
+  }
+}
+
+/** Frames/s of `run` (one call = T frames): one warm-up, then calls for ≥ `seconds`. */
+async function throughput(run: () => unknown): Promise<number> {
+  await run()
+  let n = 0
+  const t0 = performance.now()
+  while (performance.now() - t0 < seconds * 1000) {
+    await run()
+    n++
+  }
+  return (n * T) / ((performance.now() - t0) / 1000)
+}
+
+async function ortFps(
+  model: Uint8Array | string,
+  input: string,
+  x: Float32Array,
+  F: number,
+  threads: number,
+): Promise<number> {
+  const session = await ort.InferenceSession.create(model as Uint8Array, {
+    intraOpNumThreads: threads,
+    interOpNumThreads: 1,
+    executionMode: 'sequential',
+    graphOptimizationLevel: 'all',
+  })
+  const feeds = { [input]: new ort.Tensor('float32', x, [1, T, F]) }
+  const fps = await throughput(() => session.run(feeds))
+  await session.release()
+  return fps
+}
+
+function oursFps(config: TaggerConfig, params: Float32Array, x: Float32Array): Promise<number> {
+  const k = loadKernels()
+  const m = createTagger(config, k)
+  m.params.set(params)
+  const ws = allocWorkspace(config, k, T, 1)
+  const lengths = Int32Array.of(T)
+  return throughput(() => taggerForward(ws, x, lengths, T, m, k))
+}
+
+const round = (v: number) => Math.round(v)
+
+async function modelRows(): Promise<void> {
+  const kernels = loadKernels().name
+  for (const name of ['A', 'B'] as ConfigName[])
+    for (const cell of ['lstm', 'gru'] as const) {
+      if (only && !only.includes(`${name}:${cell}`)) continue
+      const config = configOf(name, cell)
+      const params = randomParams(config, 1)
+      const rng = new Rng(2)
+      const x = Float32Array.from({ length: T * config.inputSize }, () => rng.normal()) // (1, T, F)
+      const bytes = encodeModel(taggerGraph(config, params), {}, 'bench')
+      const ours = await oursFps(config, params, x)
+      for (const threads of threadCounts) {
+        const row: Record<string, unknown> = {
+          bench: 'infer',
+          config: name,
+          cell,
+          T,
+          batch: 1,
+          threads,
+        }
+        row.ort_fps = round(await ortFps(bytes, 'features', x, config.inputSize, threads))
+        if (name === 'A')
+          row.pytorch_ort_fps = round(
+            await ortFps(path.join(fixtureDir, `tagger_A_${cell}.onnx`), 'x', x, 40, threads),
+          )
+        row.ours_fps = round(ours)
+        row.ours_threads = 1
+        row.ours_kernels = kernels
+        row.ort_over_ours = Number(((row.ort_fps as number) / ours).toFixed(2))
+        console.log(JSON.stringify(row))
+      }
+    }
+}
+
+/** A 16 kHz mono 16-bit WAV: tone bursts over noise, so the features are not constant. */
+async function writeWav(file: string, secs: number): Promise<void> {
+  const rate = 16000
+  const frames = secs * rate
+  if (existsSync(file) && statSync(file).size === 44 + 2 * frames) return
+  const fh = await open(file, 'w')
+  const h = Buffer.alloc(44)
+  h.write('RIFF', 0, 'latin1')
+  h.writeUInt32LE(36 + 2 * frames, 4)
+  h.write('WAVEfmt ', 8, 'latin1')
+  h.writeUInt32LE(16, 16)
+  h.writeUInt16LE(1, 20)
+  h.writeUInt16LE(1, 22)
+  h.writeUInt32LE(rate, 24)
+  h.writeUInt32LE(rate * 2, 28)
+  h.writeUInt16LE(2, 32)
+  h.writeUInt16LE(16, 34)
+  h.write('data', 36, 'latin1')
+  h.writeUInt32LE(2 * frames, 40)
+  await fh.write(h, 0, 44, 0)
+  const rng = new Rng(3)
+  const block = rate * 10
+  const buf = Buffer.alloc(block * 2)
+  const pcm = new Int16Array(buf.buffer, buf.byteOffset, block)
+  for (let f0 = 0; f0 < frames; f0 += block) {
+    for (let i = 0; i < block; i++) {
+      const t = (f0 + i) / rate
+      const on = Math.floor(t * 2) % 5 === 0 ? 1 : 0 // 0.5 s burst every 2.5 s
+      pcm[i] = Math.round(
+        3000 * rng.normal() * 0.1 +
+          on * 8000 * Math.sin(2 * Math.PI * (500 + 100 * (Math.floor(t) % 7)) * t),
+      )
+    }
+    const n = Math.min(block, frames - f0) * 2
+    await fh.write(buf, 0, n, 44 + f0 * 2)
+  }
+  await fh.close()
+}
+
+async function pipelineRows(): Promise<void> {
+  const secs = Number(args['audio-seconds'])
+  const wav = `/tmp/framewise-bench-infer-${secs}s-16k.wav`
+  await writeWav(wav, secs)
+  const modelFile = '/tmp/framewise-bench-infer-A-lstm.onnx'
+  const config = configOf('A', 'lstm')
+  await exportTagger(modelFile, {
+    config,
+    params: randomParams(config, 1),
+    spec: specF40(),
+    classes: ['bg', 'a', 'b', 'c'],
+    postprocess: { medianFilter: 5, minDuration: 0.05 },
+  })
+  for (const threads of threadCounts) {
+    const model = await readModel(modelFile, { threads })
+    const marks: Record<string, number> = {}
+    const t0 = performance.now()
+    const p = await predictFile(model, wav, {
+      onStage: (_, stage) => {
+        marks[stage] = performance.now()
+      },
+    })
+    const t1 = performance.now()
+    const total = (t1 - t0) / 1000
+    console.log(
+      JSON.stringify({
+        bench: 'pipeline',
+        config: 'A',
+        cell: 'lstm',
+        audio_s: secs,
+        sample_rate: 16000,
+        hop_ms: 10,
+        features: 'logmel40',
+        frames: p.frames,
+        segments: p.segments.length,
+        ort_threads: threads,
+        features_s: Number(((marks.features - t0) / 1000).toFixed(3)),
+        model_s: Number(((marks.model - marks.features) / 1000).toFixed(3)),
+        post_s: Number(((t1 - marks.model) / 1000).toFixed(3)),
+        total_s: Number(total.toFixed(3)),
+        rtf: round(secs / total),
+      }),
+    )
+  }
+  await releaseSessions()
+}
+
+await modelRows()
+if (!args['no-pipeline']) await pipelineRows()
+// The feature pool's worker MessagePorts stay referenced (engine/features/pool.ts), so end here.
+process.exit(0)
