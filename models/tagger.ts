@@ -34,7 +34,7 @@ import {
 } from './params'
 import type { Rng } from './rng'
 import { allocRnn, rnnBackward, rnnForward, type RnnWorkspace } from './rnn'
-import { batchSizesOf, copyRows, type SeqDims } from './tensor'
+import { batchSizesOf, copyRows, reverseRows, type SeqDims } from './tensor'
 
 export type { TaggerConfig } from './params'
 
@@ -72,8 +72,8 @@ interface LayerWorkspace<A extends FloatArray> {
   dirs: CellWorkspace<A>[]
   x: A | null // (T, B, In) dropped-out input (l > 0 with dropout), else null = previous y
   mask: A | null // (T, B, In) dropout scale 0 or 1/(1 − p)
-  y: A // (T, B, D·H) output (unidirectional: the cell's h itself)
-  dy: A // (T, B, D·H) dL/dy (unidirectional: the cell's dh itself)
+  y: A // (T, B, D·H) output (unidirectional: the cell's h itself; empty for a bi top layer)
+  dy: A // (T, B, D·H) dL/dy (unidirectional: the cell's dh itself; empty for a bi top layer)
 }
 
 export interface TaggerWorkspace<A extends FloatArray> {
@@ -82,6 +82,7 @@ export interface TaggerWorkspace<A extends FloatArray> {
   layers: LayerWorkspace<A>[]
   logits: A // (T, B, C)
   dlogits: A // (T, B, C)
+  logitsRev: A // (T, B, C) backward direction's share of logits / dlogits, in its time order
   batchSizes: Int32Array // (Tmax)
   dropoutOn: boolean // whether the last forward applied dropout
 }
@@ -150,8 +151,9 @@ function buildWorkspace<A extends FloatArray>(
       dirs,
       x: drop ? k.alloc(n * In) : null,
       mask: drop ? k.alloc(n * In) : null,
-      y: uni ? dirs[0].ws.h : k.alloc(n * D * H),
-      dy: uni ? dh : k.alloc(n * D * H),
+      // the top bidirectional layer feeds the output layer per direction (no y, dy: see below)
+      y: uni ? dirs[0].ws.h : k.alloc(l < cfg.numLayers - 1 ? n * D * H : 0),
+      dy: uni ? dh : k.alloc(l < cfg.numLayers - 1 ? n * D * H : 0),
     })
   }
   return {
@@ -160,6 +162,7 @@ function buildWorkspace<A extends FloatArray>(
     layers,
     logits: k.alloc(n * cfg.numClasses),
     dlogits: k.alloc(n * cfg.numClasses),
+    logitsRev: k.alloc(uni ? 0 : n * cfg.numClasses),
     batchSizes: new Int32Array(Tmax),
     dropoutOn: false,
   }
@@ -255,13 +258,27 @@ export function taggerForward<A extends FloatArray>(
       // the backward direction reads x in place; only its projections are time-reversed
       cellForward(c, input, m.p.cells[l][d], { ...dims, reverse: d === 1 ? lengths : null }, k)
       // y[:, :, dH : (d+1)H] = h (time-reversed back for the backward direction)
-      if (L.y !== c.ws.h) copyRows(L.y, D * H, d * H, c.ws.h, H, 0, lengths, T, H, d === 1)
+      if (L.y.length > 0 && L.y !== c.ws.h) {
+        copyRows(L.y, D * H, d * H, c.ws.h, H, 0, lengths, T, H, d === 1)
+      }
     }
   }
-  // logits (T·B, C) = y (T·B, D·H) · Woutᵀ + bout
-  const yTop = ws.layers[cfg.numLayers - 1].y
-  k.gemm(false, true, T * B, C, D * H, yTop, 0, D * H, m.p.Wout, 0, D * H, 0, ws.logits, 0, C)
-  const [logits, bout] = [ws.logits, m.p.bout]
+  const top = ws.layers[cfg.numLayers - 1]
+  const logits: A = ws.logits // (T, B, C)
+  if (D === 1) {
+    // logits (T·B, C) = y (T·B, H) · Woutᵀ + bout
+    k.gemm(false, true, T * B, C, H, top.y, 0, H, m.p.Wout, 0, H, 0, logits, 0, C)
+  } else {
+    // logits = h_fwd · Wout[:, :H]ᵀ + rev(h_bwd · Wout[:, H:]ᵀ) + bout: the top layer's outputs
+    // are never concatenated, only the C-wide backward share is time-reversed
+    const hf: A = top.dirs[0].ws.h // (T, B, H)
+    const hb: A = top.dirs[1].ws.h // (T, B, H)
+    k.gemm(false, true, T * B, C, H, hf, 0, H, m.p.Wout, 0, D * H, 0, logits, 0, C)
+    k.gemm(false, true, T * B, C, H, hb, 0, H, m.p.Wout, H, D * H, 0, ws.logitsRev, 0, C)
+    reverseRows(ws.logitsRev, lengths, T, C)
+    for (let r = 0; r < T * B * C; r++) logits[r] += ws.logitsRev[r]
+  }
+  const bout = m.p.bout
   for (let r = 0; r < T * B * C; r += C) for (let j = 0; j < C; j++) logits[r + j] += bout[j]
 }
 
@@ -281,12 +298,21 @@ export function taggerBackward<A extends FloatArray>(
   const B = lengths.length
   const [H, D, C, Lc] = [cfg.hiddenSize, directionsOf(cfg), cfg.numClasses, cfg.numLayers]
   const DH = D * H
-  const yTop: A = ws.layers[Lc - 1].y // (T, B, D·H)
-  const dyTop: A = ws.layers[Lc - 1].dy // (T, B, D·H)
-  // dWout (C, D·H) += dlogitsᵀ · y ; dbout += Σ dlogits ; dy = dlogits · Wout
-  k.gemm(true, false, C, DH, T * B, ws.dlogits, 0, C, yTop, 0, DH, 1, m.g.Wout, 0, DH)
-  k.colSum(T * B, C, ws.dlogits, 0, C, m.g.bout, 0)
-  k.gemm(false, false, T * B, DH, C, ws.dlogits, 0, C, m.p.Wout, 0, DH, 0, dyTop, 0, DH)
+  const top = ws.layers[Lc - 1]
+  const dlogits: A = ws.dlogits // (T, B, C)
+  k.colSum(T * B, C, dlogits, 0, C, m.g.bout, 0) // dbout += Σ dlogits
+  if (D === 1) {
+    // dWout (C, H) += dlogitsᵀ · y ; dy = dlogits · Wout
+    k.gemm(true, false, C, H, T * B, dlogits, 0, C, top.y, 0, H, 1, m.g.Wout, 0, H)
+    k.gemm(false, false, T * B, H, C, dlogits, 0, C, m.p.Wout, 0, H, 0, top.dy, 0, H)
+  } else {
+    // dWout[:, :H] += dlogitsᵀ · h_fwd ; dWout[:, H:] += rev(dlogits)ᵀ · h_bwd
+    const hf: A = top.dirs[0].ws.h // (T, B, H)
+    const hb: A = top.dirs[1].ws.h // (T, B, H)
+    copyRows(ws.logitsRev, C, 0, dlogits, C, 0, lengths, T, C, true)
+    k.gemm(true, false, C, H, T * B, dlogits, 0, C, hf, 0, H, 1, m.g.Wout, 0, DH)
+    k.gemm(true, false, C, H, T * B, ws.logitsRev, 0, C, hb, 0, H, 1, m.g.Wout, H, DH)
+  }
   for (let l = Lc - 1; l >= 0; l--) {
     const L = ws.layers[l]
     const input = layerInput(ws, x, l)
@@ -296,7 +322,13 @@ export function taggerBackward<A extends FloatArray>(
     if (dx) dx.fill(0, 0, T * B * L.In)
     for (let d = 0; d < D; d++) {
       const c = L.dirs[d]
-      if (c.ws.dh !== L.dy) copyRows(c.ws.dh, H, 0, L.dy, D * H, d * H, lengths, T, H, d === 1)
+      if (L.dy.length === 0) {
+        // bi top layer: dh = dlogits · Wout[:, dH : (d+1)H], in the direction's time order
+        const dl: A = d === 0 ? dlogits : ws.logitsRev
+        k.gemm(false, false, T * B, H, C, dl, 0, C, m.p.Wout, d * H, DH, 0, c.ws.dh, 0, H)
+      } else if (c.ws.dh !== L.dy) {
+        copyRows(c.ws.dh, H, 0, L.dy, D * H, d * H, lengths, T, H, d === 1)
+      }
       const dimsD = { ...dims, reverse: d === 1 ? lengths : null }
       cellBackward(dx, m.g.cells[l][d], c, input, m.p.cells[l][d], dimsD, k)
     }
