@@ -6,6 +6,7 @@
  *   yˡ = [ fwdˡ(ŷˡ⁻¹) | rev(bwdˡ(rev(ŷˡ⁻¹))) ]                  (T, B, D·H)
  *   ŷˡ = yˡ ⊙ maskˡ / (1 − p)  while training, l < L − 1, else yˡ
  *   logits = y^{L−1} · Woutᵀ + bout                           (T, B, C)
+ *          = h_fwd · Wout[:, :H]ᵀ + rev(h_bwd · Wout[:, H:]ᵀ) + bout   (as computed when D = 2)
  * rev() reverses time within each sequence's own length, so the backward direction starts at the
  * sequence's last valid frame (as PyTorch does with packed sequences). Frames t ≥ lengths[b]
  * output 0 in every layer and are never part of any recurrence. Batches are sorted longest first.
@@ -15,10 +16,12 @@
  * Gradients never cross a chunk boundary. The backward direction restarts from 0 in each chunk.
  *
  * Model state = flat params + flat grads (one layout) + this workspace, reused across steps.
- * Memory: the backward direction reads its input in place (only its gate projections are
- * reversed, in place); backward-only buffers (dh, GRU dGh) are shared by all passes; gate
- * gradients overwrite the gates. Config B (T500 B32 H128 L2, bi) needs 259 MB (LSTM) and
- * 251 MB (GRU) of workspace, against PyTorch's 803 / 683 MB peak RSS for the same step.
+ * Memory and copies: the backward direction reads its input in place (only its gate projections
+ * are reversed, in place); backward-only buffers (dh, GRU dGh) are shared by all passes; gate
+ * gradients overwrite the gates; a unidirectional layer's output is its cell's h; the top
+ * bidirectional layer feeds the output layer per direction, never concatenated; everything is
+ * carved from one allocation so remaining row copies are copyWithin. Config B (T500 B32 H128
+ * L2, bi) needs 228 MB (LSTM) / 221 MB (GRU) of workspace; PyTorch peaks at 803 / 683 MB RSS.
  */
 import { allocGru, gruBackward, gruForward, type GruWorkspace } from './gru'
 import type { FloatArray, Kernels } from './kernels'
