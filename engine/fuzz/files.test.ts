@@ -1,0 +1,230 @@
+/**
+ * Hostile and broken input files, fed through the engine's readers: valid WAV, FLAC, CSV, every
+ * label format, framewise.json, label files and ONNX models are mutated (bit flips, truncation,
+ * huge length fields, inserted garbage, wrong JSON types) with a seeded RNG. Every case must end
+ * within a time bound with a valid result or a DataError/ApiError whose message names the file,
+ * and memory must stay bounded. `FW_FUZZ_SCALE` multiplies the case counts (default 1) and
+ * `FW_SEED` changes the seed; the number of cases run is printed.
+ */
+import { promises as fs } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { ApiError, type Segment } from '../api'
+import { decodeAudio } from '../audio/decode'
+import { makeWav, sine } from '../audio/testing'
+import { DataError } from '../errors'
+import { FORMATS, readLabels } from '../labels/formats'
+import { exportTagger } from '../onnx/metadata'
+import { inspectModel, readModel, releaseSessions } from '../onnx/read'
+import { configA, randomParams, specF40 } from '../onnx/testing'
+import { MANIFEST_FILE } from '../project/manifest'
+import { Project } from '../project/store'
+import { readSeriesCsv } from '../series/csv'
+import { rng } from './rng'
+
+const here = path.dirname(fileURLToPath(import.meta.url))
+const SCALE = Number(process.env.FW_FUZZ_SCALE ?? 1)
+const SEED = Number(process.env.FW_SEED ?? 1)
+/** One case may take this long (a busy 2-core machine; a hang shows up as a failure, not a stall). */
+const CASE_MS = 5_000
+/** Memory a case may leave allocated or use at its peak (the inputs are a few kB). */
+const MEMORY_BYTES = 768 * 2 ** 20
+
+type Rng = ReturnType<typeof rng>
+type Mutation = (b: Buffer, r: Rng) => Buffer
+
+const bitFlips: Mutation = (b, r) => {
+  const out = Buffer.from(b)
+  for (let i = r.int(1, 8); i > 0 && out.length; i--) out[r.int(0, out.length - 1)]! ^= 1 << r.int(0, 7)
+  return out
+}
+const truncate: Mutation = (b, r) => b.subarray(0, r.int(0, Math.max(0, b.length - 1)))
+/** A 32-bit field somewhere near the start (headers, chunk sizes, varints) set to a huge value. */
+const hugeLength: Mutation = (b, r) => {
+  const out = Buffer.from(b)
+  if (out.length < 4) return out
+  const at = r.next() < 0.7 ? r.int(0, Math.min(out.length, 64) - 4) : r.int(0, out.length - 4)
+  out.writeUInt32LE(r.pick([0xffffffff, 0x7fffffff, 0x80000000, 0x40000000, 0xffff, 0]), at)
+  return out
+}
+/** Protobuf-style: a 5-byte varint claiming ~4 GB inserted somewhere. */
+const hugeVarint: Mutation = (b, r) => {
+  const at = r.int(0, b.length)
+  return Buffer.concat([b.subarray(0, at), Buffer.from([0x0a, 0xff, 0xff, 0xff, 0xff, 0x0f]), b.subarray(at)])
+}
+const garbage: Mutation = (b, r) => {
+  const at = r.int(0, b.length)
+  const junk = Buffer.from(Array.from({ length: r.int(1, 64) }, () => r.int(0, 255)))
+  return Buffer.concat([b.subarray(0, at), junk, b.subarray(r.next() < 0.5 ? at : Math.min(b.length, at + junk.length))])
+}
+const duplicate: Mutation = (b, r) => {
+  const from = r.int(0, b.length)
+  const to = r.int(from, Math.min(b.length, from + 256))
+  return Buffer.concat([b.subarray(0, to), b.subarray(from, to), b.subarray(to)])
+}
+/** Text formats: a token replaced by a value of another type or an extreme number. */
+const wrongTypes: Mutation = (b, r) => {
+  const text = b.toString('utf8')
+  const tokens = [...text.matchAll(/-?\d+(\.\d+)?(e[-+]?\d+)?|"[^"\n]*"|true|false|null|\[|\{/g)]
+  if (!tokens.length) return b
+  const t = r.pick(tokens)
+  const repl = r.pick(['"x"', '1e309', '-1', 'NaN', 'null', '{}', '[]', '1e21', '99999999999999999999', '"\u0000"', 'true', '-0', '"__proto__"'])
+  return Buffer.from(text.slice(0, t.index) + repl + text.slice(t.index! + t[0].length))
+}
+/** Text formats: one line repeated many times, or a very long line. */
+const longLines: Mutation = (b, r) => {
+  const lines = b.toString('utf8').split('\n')
+  const i = r.int(0, lines.length - 1)
+  if (r.next() < 0.5) lines.splice(i, 0, ...Array(r.int(10, 2000)).fill(lines[i]))
+  else lines[i] = lines[i] + ','.repeat(r.int(100, 20_000))
+  return Buffer.from(lines.join('\n'))
+}
+
+const BINARY: Mutation[] = [bitFlips, truncate, hugeLength, hugeVarint, garbage, duplicate]
+const TEXT: Mutation[] = [bitFlips, truncate, garbage, duplicate, wrongTypes, wrongTypes, longLines]
+
+let dir: string
+let cases = 0
+let valid = 0
+const counts: Record<string, number> = {}
+beforeAll(async () => {
+  dir = await fs.mkdtemp(path.join(os.tmpdir(), 'fw-fuzz-'))
+})
+afterAll(async () => {
+  await releaseSessions()
+  await fs.rm(dir, { recursive: true, force: true })
+  console.log(`fuzz: ${cases} hostile-input cases (${valid} still valid), seed ${SEED}: ${JSON.stringify(counts)}`)
+})
+
+/**
+ * Runs `n` mutated variants of `seed` through `read`; each must settle in time with a value or
+ * an error naming the file.
+ */
+async function fuzz(kind: string, seedBytes: Buffer, ext: string, n: number, mutations: Mutation[], read: (file: string) => Promise<unknown>): Promise<void> {
+  const r = rng(SEED * 1000 + kind.length * 31 + n)
+  // The unmutated file must be readable, or the fuzz tests nothing.
+  const base = path.join(dir, `${kind}-valid${ext}`)
+  await fs.writeFile(base, seedBytes)
+  await read(base)
+  for (let i = 0; i < Math.round(n * SCALE); i++) {
+    let bytes = seedBytes
+    for (let k = r.int(1, 3); k > 0; k--) bytes = r.pick(mutations)(bytes, r)
+    const file = path.join(dir, `${kind}-${i}${ext}`)
+    await fs.writeFile(file, bytes)
+    const started = performance.now()
+    let timer: NodeJS.Timeout | undefined
+    const outcome = await Promise.race([
+      read(file).then(
+        () => 'valid',
+        (err: unknown) => err,
+      ),
+      new Promise((resolve) => (timer = setTimeout(() => resolve('timeout'), CASE_MS))),
+    ])
+    clearTimeout(timer)
+    const ms = performance.now() - started
+    const where = `${kind} case ${i} (${file}, ${bytes.length} bytes)`
+    expect(outcome, `${where}: no result within ${CASE_MS} ms`).not.toBe('timeout')
+    if (outcome === 'valid') valid++
+    else {
+      expect(outcome instanceof DataError || outcome instanceof ApiError, `${where}: threw ${String(outcome)}`).toBe(true)
+      expect((outcome as Error).message, `${where}: error does not name the file`).toContain(path.basename(file))
+    }
+    const mem = process.memoryUsage()
+    expect(mem.heapUsed + mem.arrayBuffers, `${where}: memory after ${ms.toFixed(0)} ms`).toBeLessThan(MEMORY_BYTES)
+    await fs.rm(file, { force: true })
+    cases++
+    counts[kind] = (counts[kind] ?? 0) + 1
+  }
+}
+
+const segments: Segment[] = [
+  { start: 0.5, end: 1.25, label: 'song' },
+  { start: 2, end: 2, label: 'call' },
+  { start: 3.125, end: 4.5, label: 'song with spaces' },
+]
+
+describe('hostile input files end in a clear error or a valid result', { timeout: 60_000 }, () => {
+  it('WAV (PCM 16, float 32, stereo)', async () => {
+    const tone = sine(800, 440, 8000)
+    for (const [i, spec] of [
+      { bits: 16, rate: 8000, channels: [tone] },
+      { bits: 32, rate: 8000, code: 3, channels: [tone] },
+      { bits: 24, rate: 8000, channels: [tone, tone] },
+    ].entries())
+      await fuzz(`wav${i}`, makeWav(spec), '.wav', 50, BINARY, (f) => decodeAudio(f))
+  })
+
+  it('FLAC', async () => {
+    const flac = await fs.readFile(path.join(here, 'fixtures/tone.flac'))
+    await fuzz('flac', flac, '.flac', 80, BINARY, (f) => decodeAudio(f))
+  })
+
+  it('CSV time series', async () => {
+    const rows = ['time,ax,ay,label', ...Array.from({ length: 60 }, (_, i) => `${(i / 50).toFixed(2)},${Math.sin(i)},${i % 7},${i < 30 ? 'rest' : 'walk'}`)]
+    await fuzz('csv', Buffer.from(rows.join('\n') + '\n'), '.csv', 120, TEXT, (f) => readSeriesCsv(f))
+    await fuzz('csv-nolabel', Buffer.from(rows.map((l) => l.split(',').slice(0, 3).join(';')).join('\n')), '.csv', 40, TEXT, (f) => readSeriesCsv(f))
+  })
+
+  it('every label format', async () => {
+    for (const format of FORMATS) {
+      const text = Buffer.from(format.write(segments))
+      await fuzz(`labels-${format.name}`, text, format.extensions[0]!, 40, TEXT, (f) => readLabels(f, { format: format.name }))
+      // And through format detection, as an import would.
+      await fuzz(`labels-${format.name}-sniffed`, text, format.extensions[0]!, 10, TEXT, (f) => readLabels(f))
+    }
+  })
+
+  it('framewise.json and label files (Project.open, view, readLabels)', async () => {
+    const projectDir = path.join(dir, 'project')
+    await fs.mkdir(projectDir)
+    await fs.writeFile(path.join(projectDir, 'a.wav'), 'RIFF')
+    const p = await Project.create(projectDir)
+    await p.addMedia(['a.wav'])
+    await p.writeLabels('a.wav', [{ start: 0, end: 1, label: 'event' }], 0)
+    const manifest = await fs.readFile(path.join(projectDir, MANIFEST_FILE))
+    const labelFile = path.join(projectDir, 'labels/a.labels.json')
+    const labels = await fs.readFile(labelFile)
+    // Each case is a project folder of its own, so the error must name its framewise.json.
+    await fuzz('manifest', manifest, '', 100, TEXT, async (f) => {
+      const caseDir = `${f}.d`
+      await fs.mkdir(caseDir, { recursive: true })
+      await fs.rename(f, path.join(caseDir, MANIFEST_FILE)).catch(() => fs.copyFile(f, path.join(caseDir, MANIFEST_FILE)))
+      await fs.writeFile(f, '') // the harness removes it
+      try {
+        const opened = await Project.open(caseDir)
+        await opened.view()
+      } catch (err) {
+        if (err instanceof ApiError) throw new ApiError(err.code, `${f}: ${err.message}`) // name the case file the harness knows
+        throw err
+      } finally {
+        await fs.rm(caseDir, { recursive: true, force: true })
+      }
+    })
+    await fuzz('label-file', labels, '.json', 100, TEXT, async (f) => {
+      await fs.copyFile(f, labelFile)
+      try {
+        await p.readLabels('a.wav')
+      } catch (err) {
+        if (err instanceof ApiError && err.message.startsWith(labelFile)) throw new ApiError(err.code, `${f}: ${err.message}`)
+        throw err
+      }
+    })
+  })
+
+  it('ONNX models (inspectModel, readModel)', async () => {
+    // A small tagger of our own export, so the metadata (spec, classes) is fuzzed too.
+    const config = { ...configA('gru'), hiddenSize: 4, numClasses: 3 }
+    const exported = path.join(dir, 'export', 'small.onnx')
+    await fs.mkdir(path.dirname(exported))
+    await exportTagger(exported, { config, params: randomParams(config, 3), spec: specF40(), classes: ['a', 'b', 'c'] })
+    const onnx = await fs.readFile(exported)
+    let n = 0
+    await fuzz('onnx', onnx, '.onnx', 80, BINARY, async (f) => {
+      if (++n % 20 === 0) await releaseSessions()
+      await inspectModel(f)
+      await readModel(f)
+    })
+  })
+})
