@@ -67,3 +67,17 @@ export async function startEngine(args: string[] = []): Promise<Engine> {
       }),
   }
 }
+
+/**
+ * A multichannel CSV sensor log: `time` plus three channels at `rate` rows/s; `ax` carries a
+ * burst in the middle third, so there is something to label.
+ */
+export function sensorCsv(seconds: number, rate = 50): string {
+  const rows = ['time,ax,ay,az']
+  for (let i = 0; i < seconds * rate; i++) {
+    const t = i / rate
+    const burst = Math.abs(t - seconds / 2) < seconds / 6 ? 3 : 0.3
+    rows.push(`${t.toFixed(4)},${(burst * Math.sin(2 * Math.PI * 2 * t)).toFixed(4)},${Math.cos(2 * Math.PI * 0.2 * t).toFixed(4)},${(9.81 + 0.1 * Math.sin(7 * t)).toFixed(4)}`)
+  }
+  return rows.join('\n') + '\n'
+}

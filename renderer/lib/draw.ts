@@ -47,7 +47,9 @@ export function drawPeaks(ctx: CanvasRenderingContext2D, v: Viewport, height: nu
     const bLo = peaks.minMax[2 * b]
     const bHi = peaks.minMax[2 * b + 1]
     if (pxPerBucket >= 1) {
-      ctx.fillRect(x0, mid - bHi * scale, Math.max(1, pxPerBucket), Math.max(1, (bHi - bLo) * scale))
+      // Whole pixels, so neighbouring bars meet without antialiased seams.
+      const a = Math.round(x0)
+      ctx.fillRect(a, mid - bHi * scale, Math.max(1, Math.round(x0 + pxPerBucket) - a), Math.max(1, (bHi - bLo) * scale))
       continue
     }
     const c = Math.floor(x0)

@@ -52,8 +52,9 @@ export function runAction(s: Studio, action: Action, digit?: number, big?: boole
     case 'class': {
       const cls = s.classes.find((c) => c.hotkey === digit)
       if (!cls) return
+      // With a selection the key relabels it; without, it picks the class of the next segment.
       if (labels.selected !== null) labels.setClass(labels.selected, cls.name)
-      if (cls.role === 'class' || labels.selected === null) labels.currentClass = cls.name
+      else labels.currentClass = cls.name
       return
     }
     case 'next-segment':

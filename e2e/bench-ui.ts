@@ -1,0 +1,146 @@
+/**
+ * UI benchmark (not a test): a project with a 1-hour WAV and 5,000 segments, opened in browser
+ * mode in Chromium; reports how long the file takes to open (cold: peaks built; warm: cached)
+ * and requestAnimationFrame deltas while zooming and scrolling (one wheel event per frame),
+ * as one JSON line. Run after a build: `npm run bench:ui`.
+ */
+import { chromium } from '@playwright/test'
+import { promises as fs } from 'node:fs'
+import path from 'node:path'
+import { startEngine, tempDir } from './helpers'
+
+const SECONDS = 3600
+const RATE = 16000
+const SEGMENTS = 5000
+
+/** A 1-hour 16-bit mono WAV: noise bursts over a quiet tone, so the waveform has shape everywhere. */
+async function writeLongWav(file: string): Promise<void> {
+  const n = SECONDS * RATE
+  const b = Buffer.alloc(44 + 2 * n)
+  b.write('RIFF', 0)
+  b.writeUInt32LE(36 + 2 * n, 4)
+  b.write('WAVEfmt ', 8)
+  b.writeUInt32LE(16, 16)
+  b.writeUInt16LE(1, 20)
+  b.writeUInt16LE(1, 22)
+  b.writeUInt32LE(RATE, 24)
+  b.writeUInt32LE(RATE * 2, 28)
+  b.writeUInt16LE(2, 32)
+  b.writeUInt16LE(16, 34)
+  b.write('data', 36)
+  b.writeUInt32LE(2 * n, 40)
+  let seed = 1
+  for (let i = 0; i < n; i++) {
+    seed = (seed * 1103515245 + 12345) & 0x7fffffff
+    const loud = Math.floor(i / (RATE * 0.7)) % 3 === 0
+    const v = (loud ? 12000 : 1500) * ((seed / 0x7fffffff) * 2 - 1) + 2000 * Math.sin(i * 0.05)
+    b.writeInt16LE(Math.max(-32768, Math.min(32767, Math.round(v))), 44 + 2 * i)
+  }
+  await fs.writeFile(file, b)
+}
+
+function quantiles(xs: number[]) {
+  const s = [...xs].sort((a, b) => a - b)
+  const q = (p: number) => s[Math.min(s.length - 1, Math.floor(p * s.length))]
+  return { frames: s.length, median: +q(0.5).toFixed(2), p95: +q(0.95).toFixed(2), max: +s[s.length - 1].toFixed(2) }
+}
+
+async function main() {
+  const root = await tempDir('fw-bench-ui-')
+  const project = path.join(root, 'project')
+  await fs.mkdir(path.join(project, 'labels'), { recursive: true })
+  await writeLongWav(path.join(root, 'hour.wav'))
+  const segments = Array.from({ length: SEGMENTS }, (_, i) => {
+    const start = (i * SECONDS) / SEGMENTS
+    return { start: +start.toFixed(3), end: +(start + 0.4 * (SECONDS / SEGMENTS)).toFixed(3), label: i % 3 ? 'event' : 'call' }
+  })
+  await fs.writeFile(
+    path.join(project, 'framewise.json'),
+    JSON.stringify({
+      format: 'framewise-project',
+      version: 1,
+      name: 'bench',
+      classes: [
+        { name: 'background', color: '#9e9e9e', hotkey: null, role: 'background' },
+        { name: 'event', color: '#e6550d', hotkey: 1, role: 'class' },
+        { name: 'call', color: '#31a354', hotkey: 2, role: 'class' },
+      ],
+      labelling: 'complete',
+      features: {},
+      media: [{ path: '../hour.wav', kind: 'audio', labels: 'labels/hour.labels.json' }],
+    }),
+  )
+  await fs.writeFile(
+    path.join(project, 'labels/hour.labels.json'),
+    JSON.stringify({ format: 'framewise-labels', version: 1, media: '../hour.wav', revision: 1, segments }),
+  )
+
+  const engine = await startEngine(['--project', project])
+  const browser = await chromium.launch({
+    executablePath: process.env.FRAMEWISE_CHROMIUM ?? '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--no-first-run'],
+  })
+  try {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } })
+    const open = async () => {
+      const t0 = Date.now()
+      await page.goto(engine.url)
+      await page.getByTestId('waveform-surface').waitFor()
+      await page.getByText(`${SEGMENTS} segments`).waitFor()
+      return Date.now() - t0
+    }
+    const openColdMs = await open()
+    const openWarmMs = await open()
+
+    // One synthetic wheel event per animation frame on the timeline, recording frame deltas.
+    // Plain JS text: tsx would wrap named functions in a helper the page does not have.
+    const run = (kind: 'zoom-in' | 'scroll' | 'zoom-out', frames: number): Promise<number[]> =>
+      page.evaluate(`new Promise((resolve) => {
+        const el = document.querySelector('[data-testid=timeline]')
+        const r = el.getBoundingClientRect()
+        const deltas = []
+        let last = performance.now()
+        let n = 0
+        function step(now) {
+          if (n > 0) deltas.push(now - last)
+          last = now
+          if (n++ >= ${frames}) return resolve(deltas)
+          el.dispatchEvent(new WheelEvent('wheel', {
+            deltaY: ${kind === 'zoom-in' ? -40 : kind === 'zoom-out' ? 40 : 30},
+            ctrlKey: ${kind !== 'scroll'},
+            clientX: r.left + r.width * 0.37,
+            clientY: r.top + 60,
+            bubbles: true,
+            cancelable: true,
+          }))
+          requestAnimationFrame(step)
+        }
+        requestAnimationFrame(step)
+      })`)
+    const zoomIn = await run('zoom-in', 150)
+    await page.screenshot({ path: path.join('test-results', 'bench-ui-zoomed.png') })
+    const scroll = await run('scroll', 300)
+    const zoomOut = await run('zoom-out', 150)
+    await page.screenshot({ path: path.join('test-results', 'bench-ui.png') })
+    const all = [...zoomIn, ...scroll, ...zoomOut]
+    console.log(
+      JSON.stringify({
+        bench: 'ui',
+        file: { seconds: SECONDS, sampleRate: RATE, segments: SEGMENTS },
+        openColdMs,
+        openWarmMs,
+        frameMs: { all: quantiles(all), zoomIn: quantiles(zoomIn), scroll: quantiles(scroll), zoomOut: quantiles(zoomOut) },
+        over20ms: all.filter((d) => d > 20).length,
+      }),
+    )
+  } finally {
+    await browser.close()
+    await engine.stop()
+    await fs.rm(root, { recursive: true, force: true })
+  }
+}
+
+main().catch((err) => {
+  console.error(err)
+  process.exit(1)
+})

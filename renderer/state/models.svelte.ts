@@ -1,0 +1,117 @@
+/**
+ * Models of the project (trained and imported), running one on the current file or on all files,
+ * the current file's prediction, and an evaluation of a model on the labelled files.
+ */
+import type { EvaluationView, ModelView, PredictionView } from '../../engine/api'
+import { api, newJobId } from '../api/client'
+
+export class ModelsState {
+  models = $state.raw<ModelView[]>([])
+  /** Model used for prediction and evaluation. */
+  selectedId = $state<string | null>(null)
+  /** Prediction of the media file being viewed, or null. */
+  prediction = $state.raw<PredictionView | null>(null)
+  evaluation = $state.raw<EvaluationView | null>(null)
+  /** Running job (prediction or evaluation), for progress and cancel. */
+  jobId = $state<string | null>(null)
+  fraction = $state(0)
+  status = $state('')
+  error = $state<string | null>(null)
+
+  selected: ModelView | null = $derived(this.models.find((m) => m.id === this.selectedId) ?? null)
+
+  #offProgress: (() => void) | null = null
+
+  async refresh(): Promise<void> {
+    try {
+      this.models = await api.listModels({})
+      if (!this.models.some((m) => m.id === this.selectedId)) this.selectedId = this.models.at(-1)?.id ?? null
+    } catch (err) {
+      this.error = (err as Error).message
+    }
+  }
+
+  async loadPrediction(media: string | null): Promise<void> {
+    this.prediction = null
+    if (!media) return
+    try {
+      const p = await api.getPrediction({ media })
+      if (p && p.media === media) this.prediction = p
+    } catch (err) {
+      this.error = (err as Error).message
+    }
+  }
+
+  /** Predict `media` files one after another with the selected model. */
+  async predict(media: string[], current: string | null): Promise<void> {
+    const model = this.selectedId
+    if (!model || this.jobId) return
+    for (let i = 0; i < media.length; i++) {
+      const ok = await this.#job(`predicting ${media[i]} (${i + 1}/${media.length})`, async (jobId) => {
+        const p = await api.predict({ jobId, model, media: media[i] })
+        if (p.media === current) this.prediction = p
+      })
+      if (!ok) break
+    }
+  }
+
+  async evaluate(): Promise<void> {
+    const model = this.selectedId
+    if (!model || this.jobId) return
+    await this.#job('evaluating', async (jobId) => {
+      this.evaluation = await api.evaluate({ jobId, model })
+    })
+  }
+
+  async importModel(path: string, features: Record<string, unknown> | undefined, classes: string[] | undefined): Promise<boolean> {
+    this.error = null
+    try {
+      const m = await api.importModel({ path, features, classes })
+      await this.refresh()
+      this.selectedId = m.id
+      return true
+    } catch (err) {
+      this.error = (err as Error).message
+      return false
+    }
+  }
+
+  async exportModel(path: string): Promise<string | null> {
+    if (!this.selectedId) return null
+    this.error = null
+    try {
+      return (await api.exportModel({ model: this.selectedId, path })).model
+    } catch (err) {
+      this.error = (err as Error).message
+      return null
+    }
+  }
+
+  async cancel(): Promise<void> {
+    if (this.jobId) await api.cancelJob({ jobId: this.jobId })
+  }
+
+  async #job(status: string, work: (jobId: string) => Promise<void>): Promise<boolean> {
+    const jobId = newJobId()
+    this.jobId = jobId
+    this.error = null
+    this.status = status
+    this.fraction = 0
+    this.#offProgress = api.on('progress', (p) => {
+      if (p.jobId === jobId && p.fraction !== null) this.fraction = p.fraction
+    })
+    try {
+      await work(jobId)
+      this.status = ''
+      return true
+    } catch (err) {
+      const message = (err as Error).message
+      this.status = /cancelled/.test(message) ? 'cancelled' : ''
+      if (!/cancelled/.test(message)) this.error = message
+      return false
+    } finally {
+      this.#offProgress?.()
+      this.jobId = null
+    }
+  }
+}
