@@ -1,0 +1,50 @@
+/**
+ * The exported files pass the ONNX project's own checker (`onnx.checker.check_model` with
+ * full_check, which also runs shape inference), via Debian's python3-onnx. Skipped, with the
+ * reason, where that is not installed.
+ */
+import { spawnSync } from 'node:child_process'
+import { promises as fs } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { taggerGraph } from '../../models/onnx-graph'
+import type { CellType } from '../../models/params'
+import { tsKernels } from '../../models/kernels-ts'
+import { createTagger } from '../../models/tagger'
+import { encodeModel } from './write'
+
+const PYTHON = '/usr/bin/python3'
+const hasOnnx = spawnSync(PYTHON, ['-c', 'import onnx'], { encoding: 'utf8' }).status === 0
+if (!hasOnnx) console.log('[onnx checker] skipped: Debian python3-onnx is not installed (apt-get install python3-onnx)')
+
+const CHECK = `
+import sys, onnx
+m = onnx.load(sys.argv[1])
+onnx.checker.check_model(m, full_check=True)
+inferred = onnx.shape_inference.infer_shapes(m, strict_mode=True)
+out = inferred.graph.output[0].type.tensor_type.shape.dim
+print(m.opset_import[0].version, [d.dim_param or d.dim_value for d in out])
+`
+
+describe.skipIf(!hasOnnx)('onnx.checker', () => {
+  const cases: [CellType, boolean, number][] = [
+    ['lstm', true, 2],
+    ['gru', true, 1],
+    ['rnn-tanh', false, 1],
+    ['rnn-relu', true, 3],
+  ]
+  it.each(cases)('accepts the %s tagger (bidirectional %s, %i layers)', async (cell, bidirectional, numLayers) => {
+    const config = { cell, inputSize: 7, hiddenSize: 5, numLayers, numClasses: 3, bidirectional, dropout: 0 }
+    const m = createTagger(config, tsKernels)
+    const norm = { mean: new Float32Array(7).fill(0.5), std: new Float32Array(7).fill(2) }
+    const bytes = encodeModel(taggerGraph(config, m.params, norm), { 'framewise.classes': '["a","b","c"]' }, 'test')
+    const file = path.join(await fs.mkdtemp(path.join(os.tmpdir(), 'fw-checker-')), 'm.onnx')
+    await fs.writeFile(file, bytes)
+    const r = spawnSync(PYTHON, ['-c', CHECK, file], { encoding: 'utf8' })
+    expect(r.stderr).toBe('')
+    expect(r.status).toBe(0)
+    expect(r.stdout.trim()).toBe("17 ['batch', 'time', 3]")
+    await fs.rm(path.dirname(file), { recursive: true, force: true })
+  })
+})
