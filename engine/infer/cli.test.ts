@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { main } from '../cli'
+import { readLabels } from '../labels/formats'
 import { releaseSessions } from '../onnx/read'
 import { rmsModel, toneWav } from './testing'
 
@@ -101,6 +102,10 @@ describe('framewise predict', () => {
     expect(tg).toMatch(/intervals: size = 3/)
     expect(tg).toMatch(/text = "tone"/)
     expect(tg).toMatch(/xmax = 3\.005\n/)
+    // Written by engine/labels, so it reads back as labels (what `framewise train` would read).
+    const back = await readLabels(path.join(out, 'one.TextGrid'))
+    expect(back.map((s) => s.label)).toEqual(['tone'])
+    expect(Math.abs(back[0].start - 1)).toBeLessThan(0.025)
     const r = await cli([
       'predict',
       model,

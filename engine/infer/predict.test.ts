@@ -16,7 +16,7 @@ import { parseFeatureSpec } from '../features/spec'
 import { exportTagger, postProcessSchema } from '../onnx/metadata'
 import { readModel, releaseSessions, type TaggerModel } from '../onnx/read'
 import { configA, randomParams, specF40 } from '../onnx/testing'
-import { framesToSegments, smoothLabels } from './postprocess'
+import { labelsToSegments, smoothLabels } from './postprocess'
 import { predictFile, predictProbabilities, softmaxRows } from './predict'
 import { rmsModel } from './testing'
 
@@ -194,24 +194,20 @@ describe('post-processing', () => {
     }
   })
 
-  it('runs → segments with half-hop edges, gap merge across background only, min duration', () => {
+  it('segments of the non-background classes with midpoint edges, min duration, gap merge', () => {
     const L = (s: string) => Int32Array.from(s, (ch) => Number(ch))
     const times = Float64Array.from({ length: 20 }, (_, t) => t * 0.1)
     const post = (o: object) => postProcessSchema.parse(o)
     const cls = ['bg', 'x', 'y']
-    //                         0123456789...
     const round = (segs: { start: number; end: number; label: string }[]) =>
       segs.map((s) => [s.label, +s.start.toFixed(6), +s.end.toFixed(6)])
-    expect(
-      round(framesToSegments(L('01100000000000000220'), times, 0.1, cls, 0, post({}))),
-    ).toEqual([
+    expect(round(labelsToSegments(L('01100000000000000220'), times, cls, 0, post({})))).toEqual([
       ['x', 0.05, 0.25],
       ['y', 1.65, 1.85],
     ])
-    const merged = framesToSegments(
+    const merged = labelsToSegments(
       L('11011021100000000000'),
       times,
-      0.1,
       cls,
       0,
       post({ mergeGap: 0.15 }),
@@ -222,10 +218,13 @@ describe('post-processing', () => {
       ['x', 0.65, 0.85],
     ])
     expect(
-      framesToSegments(L('01000111100000000000'), times, 0.1, cls, 0, post({ minDuration: 0.3 })),
+      labelsToSegments(L('01000111100000000000'), times, cls, 0, post({ minDuration: 0.3 })),
     ).toHaveLength(1)
-    expect(
-      round(framesToSegments(L('00000000000000000000'), times, 0.1, cls, null, post({}))),
-    ).toEqual([['bg', 0, 1.95]])
+    expect(round(labelsToSegments(L('00000000000000000000'), times, cls, null, post({})))).toEqual([
+      ['bg', 0, 1.95],
+    ])
+    expect(round(labelsToSegments(L('22222222222222222222'), times, cls, 1, post({})))).toEqual([
+      ['y', 0, 1.95],
+    ])
   })
 })

@@ -10,11 +10,11 @@
  * between windows.
  */
 import * as ort from 'onnxruntime-node'
-import type { Segment } from '../api'
 import { DataError } from '../errors'
 import { extractFileFeatures, type FeatureMatrix } from '../features/extract'
+import type { Segment } from '../labels/segments'
 import type { TaggerModel } from '../onnx/read'
-import { framesToSegments, smoothLabels } from './postprocess'
+import { labelsToSegments, smoothLabels } from './postprocess'
 
 export interface WindowOptions {
   /** Frames per window whose outputs are kept; default 3000 (30 s at 10 ms). */
@@ -150,18 +150,16 @@ export async function modelFeatures(
   return fm
 }
 
-/** The frames → segments step of a prediction: median filter, runs, min duration, gap merge. */
+/** The frames → segments step of a prediction: argmax, median filter, runs, gap merge, min duration. */
 export function probabilitiesToSegments(
   model: TaggerModel,
   probs: Float32Array,
   frameTimes: Float64Array,
-  hop: number,
 ): { labels: Int32Array; segments: Segment[] } {
   const labels = smoothLabels(probs, model.numClasses, model.postprocess.medianFilter)
-  const segments = framesToSegments(
+  const segments = labelsToSegments(
     labels,
     frameTimes,
-    hop,
     model.classes,
     model.background,
     model.postprocess,
@@ -185,7 +183,7 @@ export async function predictFile(
   })
   const fallback = model.spec.kind === 'audio' ? model.spec.hopLength / model.spec.sampleRate : 1
   const hop = frameHop(fm.frameTimes, fallback)
-  const { labels, segments } = probabilitiesToSegments(model, probabilities, fm.frameTimes, hop)
+  const { labels, segments } = probabilitiesToSegments(model, probabilities, fm.frameTimes)
   options.onStage?.(1, 'segments')
   return {
     file,

@@ -142,6 +142,8 @@ async function cachedSession(
       interOpNumThreads: 1,
       executionMode: 'sequential',
       graphOptimizationLevel: 'all',
+      // Shape-merge warnings of foreign models would clutter the CLI's stderr; errors still throw.
+      logSeverityLevel: 3,
     })
     sessions.set(key, session)
     session.catch(() => sessions.delete(key))
