@@ -118,6 +118,19 @@ export interface MediaSource {
   mime: string
 }
 
+/** Label file formats of the data pipeline (engine/labels/formats.ts). */
+export const LABEL_FORMATS = ['audacity', 'raven', 'textgrid', 'csv', 'json'] as const
+export type LabelFormatName = (typeof LABEL_FORMATS)[number]
+
+/** Labels read from a file, not yet applied (the renderer applies them as one undoable edit). */
+export interface ImportedLabels {
+  /** Absolute path read. */
+  file: string
+  segments: Segment[]
+  /** Labels that are not classes of the project yet, in order of first use. */
+  unknownClasses: string[]
+}
+
 /** A directory listing for the browser-mode path picker. */
 export interface DirListing {
   dir: string
@@ -236,6 +249,12 @@ export const requestSchemas = {
     .refine((r) => r.end >= r.start, { message: 'end is before start' }),
   /** A URL the page can play an audio file of the project from. */
   getMediaSource: z.object({ media: mediaId }).strict(),
+  /** Read a label file (absolute, or relative to the project) for one media file; saves nothing. */
+  importLabels: z.object({ media: mediaId, path, format: z.enum(LABEL_FORMATS).optional() }).strict(),
+  /** Write the saved labels of a media file to `path` (format from its extension unless given). */
+  exportLabels: z
+    .object({ media: mediaId, path, format: z.enum(LABEL_FORMATS).optional(), overwrite: z.boolean().optional() })
+    .strict(),
   /** Abort a running job; unknown or finished jobs are ignored. */
   cancelJob: z.object({ jobId }).strict(),
   /** List a directory (browser-mode path picker). */
@@ -299,6 +318,8 @@ export interface Results {
   getPeaks: PeaksWindow
   getSeries: SeriesWindow
   getMediaSource: MediaSource
+  importLabels: ImportedLabels
+  exportLabels: { file: string; format: LabelFormatName; count: number }
   cancelJob: { cancelled: boolean }
   listDir: DirListing
   train: RunView

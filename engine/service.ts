@@ -25,6 +25,7 @@ import { evaluateModel } from './evaluate'
 import { exportModel, importModel, listModels, modelPath, predictMedia, readPrediction } from './project/models'
 import { trainProject } from './train/project'
 import { RunStore } from './train/runs'
+import { exportFormat, exportLabelFile, importLabelFile } from './labelio'
 import { audioMime, peaksWindow, seriesWindow } from './views'
 import { waveform } from './waveform'
 
@@ -109,6 +110,21 @@ export class Service {
       if (!mime) throw new ApiError('bad-input', `${media}: not an audio file`)
       if (!this.options.mediaUrl) throw new ApiError('bad-input', 'playback is not available in this mode')
       return { url: this.options.mediaUrl(media), mime }
+    },
+    importLabels: async ({ media, path: file, format }) => {
+      this.project.mediaPath(media)
+      const abs = path.resolve(this.project.dir, file)
+      const segments = await importLabelFile(abs, format)
+      const known = new Set(this.project.classes.map((c) => c.name))
+      const unknownClasses = [...new Set(segments.map((s) => s.label).filter((l) => !known.has(l)))]
+      return { file: abs, segments, unknownClasses }
+    },
+    exportLabels: async ({ media, path: file, format, overwrite }) => {
+      const abs = path.resolve(this.project.dir, file)
+      const { segments } = await this.project.readLabels(media)
+      const chosen = exportFormat(abs, format)
+      await exportLabelFile(abs, segments, chosen, overwrite ?? false)
+      return { file: abs, format: chosen, count: segments.length }
     },
     cancelJob: async ({ jobId }) => ({ cancelled: this.jobs.cancel(jobId) }),
     train: ({ jobId, settings, features, resume }) =>

@@ -132,3 +132,47 @@ describe('getMediaSource', () => {
     })
   })
 })
+
+describe('importLabels / exportLabels', () => {
+  const segments = [
+    { start: 0.5, end: 1.25, label: 'event' },
+    { start: 2, end: 3, label: 'event' },
+  ]
+
+  it('exports the saved labels in the format of the extension and reads them back', async () => {
+    await ok('saveLabels', { media: 'tone.wav', baseRevision: 0, segments })
+    for (const [name, format] of [
+      ['out.txt', 'audacity'],
+      ['out.selections.txt', 'raven'],
+      ['out.TextGrid', 'textgrid'],
+      ['out.csv', 'csv'],
+      ['out.json', 'json'],
+    ]) {
+      const written = await ok<{ file: string; format: string; count: number }>('exportLabels', { media: 'tone.wav', path: name })
+      expect(written).toEqual({ file: path.join(dir, name), format, count: 2 })
+      const read = await ok<{ segments: unknown[]; unknownClasses: string[] }>('importLabels', { media: 'tone.wav', path: name })
+      expect(read.segments).toEqual(segments)
+      expect(read.unknownClasses).toEqual([])
+    }
+  })
+
+  it('keeps an existing file unless told to overwrite, and needs a format it can tell', async () => {
+    await fs.writeFile(path.join(dir, 'taken.txt'), 'mine')
+    expect(await service.call('exportLabels', { media: 'tone.wav', path: 'taken.txt' })).toMatchObject({ ok: false, error: { code: 'conflict' } })
+    expect(await fs.readFile(path.join(dir, 'taken.txt'), 'utf8')).toBe('mine')
+    expect(await service.call('exportLabels', { media: 'tone.wav', path: 'taken.txt', overwrite: true })).toMatchObject({ ok: true })
+    expect(await service.call('exportLabels', { media: 'tone.wav', path: 'x.labels-out' })).toMatchObject({ ok: false, error: { code: 'bad-input' } })
+    expect(await service.call('exportLabels', { media: 'tone.wav', path: 'x.dat', format: 'json' })).toMatchObject({ ok: true })
+    expect(await service.call('exportLabels', { media: 'tone.wav', path: 'x.dat', format: 'exe' })).toMatchObject({ ok: false, error: { code: 'invalid-request' } })
+    expect(await service.call('exportLabels', { media: 'nope.wav', path: 'y.txt' })).toMatchObject({ ok: false, error: { code: 'bad-input' } })
+  })
+
+  it('reports classes the project does not have, and names the file of an unreadable one', async () => {
+    await fs.writeFile(path.join(dir, 'aud.txt'), '0.1\t0.2\tbird\n0.3\t0.5\tevent\n0.6\t0.7\tfrog\n')
+    const read = await ok<{ segments: { label: string }[]; unknownClasses: string[] }>('importLabels', { media: 'tone.wav', path: path.join(dir, 'aud.txt') })
+    expect(read.segments.map((s) => s.label)).toEqual(['bird', 'event', 'frog'])
+    expect(read.unknownClasses).toEqual(['bird', 'frog'])
+    const missing = await service.call('importLabels', { media: 'tone.wav', path: 'missing.txt' })
+    expect(missing).toMatchObject({ ok: false, error: { code: 'bad-input', message: expect.stringContaining('missing.txt') } })
+  })
+})

@@ -1,0 +1,45 @@
+/**
+ * Label import/export for the UI, over the data pipeline's formats (labels/formats.ts): read a
+ * file into plain segments for the renderer to apply as one undoable edit, and write the saved
+ * labels of a media file in a chosen format.
+ */
+import { stat } from 'node:fs/promises'
+import path from 'node:path'
+import { ApiError, type LabelFormatName, type Segment } from './api'
+import { FORMATS, formatByName, readLabels, writeLabels } from './labels/formats'
+
+/** Segments of a label file (format sniffed unless given), reduced to start/end/label, sorted. */
+export async function importLabelFile(file: string, format?: LabelFormatName): Promise<Segment[]> {
+  const read = await readLabels(file, format ? { format } : {})
+  return read
+    .map((s) => ({ start: s.start, end: s.end, label: s.label }))
+    .sort((a, b) => a.start - b.start || a.end - b.end)
+}
+
+/** The format named, else the one whose extension `file` has. */
+export function exportFormat(file: string, format?: LabelFormatName): LabelFormatName {
+  if (format) return format
+  const lower = file.toLowerCase()
+  // Longest extension first, so '.selections.txt' is Raven and plain '.txt' Audacity.
+  const byExt = FORMATS.flatMap((f) => f.extensions.map((e) => ({ f, e: e.toLowerCase() })))
+    .filter(({ f, e }) => lower.endsWith(e) && !(f.name === 'raven' && e === '.txt'))
+    .sort((a, b) => b.e.length - a.e.length)[0]
+  if (!byExt) throw new ApiError('bad-input', `${file}: name a format (the extension does not say which)`)
+  return byExt.f.name
+}
+
+/** Write `segments` to `file`; an existing file is kept unless `overwrite`. */
+export async function exportLabelFile(
+  file: string,
+  segments: readonly Segment[],
+  format: LabelFormatName,
+  overwrite: boolean,
+): Promise<void> {
+  if (!formatByName(format)) throw new ApiError('bad-input', `unknown label format ${format}`)
+  const existing = await stat(file).catch(() => null)
+  if (existing && !overwrite) throw new ApiError('conflict', `${file}: already exists; choose another name or overwrite it`)
+  if (existing?.isDirectory()) throw new ApiError('bad-input', `${file}: is a folder`)
+  const dir = await stat(path.dirname(file)).catch(() => null)
+  if (!dir?.isDirectory()) throw new ApiError('bad-input', `${path.dirname(file)}: no such folder`)
+  await writeLabels(file, segments, format)
+}
