@@ -75,6 +75,7 @@ interface LayerWorkspace<A extends FloatArray> {
   dirs: CellWorkspace<A>[]
   x: A | null // (T, B, In) dropped-out input (l > 0 with dropout), else null = previous y
   mask: A | null // (T, B, In) dropout scale 0 or 1/(1 − p)
+  xRev: A | null // (T, B, F) layer 0 of a bidirectional tagger: x time-reversed within lengths
   y: A // (T, B, D·H) output (unidirectional: the cell's h itself; empty for a bi top layer)
   dy: A // (T, B, D·H) dL/dy (unidirectional: the cell's dh itself; empty for a bi top layer)
 }
@@ -154,6 +155,9 @@ function buildWorkspace<A extends FloatArray>(
       dirs,
       x: drop ? k.alloc(n * In) : null,
       mask: drop ? k.alloc(n * In) : null,
+      // layer 0 reverses its F-wide input for the backward direction, cheaper than reversing
+      // its G·H-wide projections and their gradients (and no dx is needed there)
+      xRev: l === 0 && D === 2 ? k.alloc(n * In) : null,
       // the top bidirectional layer feeds the output layer per direction (no y, dy: see below)
       y: uni ? dirs[0].ws.h : k.alloc(l < cfg.numLayers - 1 ? n * D * H : 0),
       dy: uni ? dh : k.alloc(l < cfg.numLayers - 1 ? n * D * H : 0),
@@ -258,8 +262,11 @@ export function taggerForward<A extends FloatArray>(
         c.ws.h0.set(opts.state.h[l].subarray(0, B * H))
         if (c.kind === 'lstm') c.ws.c0.set(opts.state.c![l].subarray(0, B * H))
       }
-      // the backward direction reads x in place; only its projections are time-reversed
-      cellForward(c, input, m.p.cells[l][d], { ...dims, reverse: d === 1 ? lengths : null }, k)
+      // the backward direction reads x in place and reverses its projections, except in layer
+      // 0, which reads a reversed copy of x
+      if (d === 1 && L.xRev) copyRows(L.xRev, L.In, 0, x, L.In, 0, lengths, T, L.In, true)
+      const [xd, reverse] = d === 1 && L.xRev ? [L.xRev, null] : [input, d === 1 ? lengths : null]
+      cellForward(c, xd, m.p.cells[l][d], { ...dims, reverse }, k)
       // y[:, :, dH : (d+1)H] = h (time-reversed back for the backward direction)
       if (L.y.length > 0 && L.y !== c.ws.h) {
         copyRows(L.y, D * H, d * H, c.ws.h, H, 0, lengths, T, H, d === 1)
@@ -332,8 +339,8 @@ export function taggerBackward<A extends FloatArray>(
       } else if (c.ws.dh !== L.dy) {
         copyRows(c.ws.dh, H, 0, L.dy, D * H, d * H, lengths, T, H, d === 1)
       }
-      const dimsD = { ...dims, reverse: d === 1 ? lengths : null }
-      cellBackward(dx, m.g.cells[l][d], c, input, m.p.cells[l][d], dimsD, k)
+      const [xd, reverse] = d === 1 && L.xRev ? [L.xRev, null] : [input, d === 1 ? lengths : null]
+      cellBackward(dx, m.g.cells[l][d], c, xd, m.p.cells[l][d], { ...dims, reverse }, k)
     }
     if (dx && ws.dropoutOn && L.mask) for (let q = 0; q < T * B * L.In; q++) dx[q] *= L.mask[q]
   }
