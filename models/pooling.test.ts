@@ -1,0 +1,164 @@
+/**
+ * Pooling heads: float64 gradient checks (params and the pooled states, variable lengths, an
+ * empty sequence, class weights, an ignored clip) and PyTorch parity (fixture_pooling.json).
+ */
+import { readFileSync } from 'node:fs'
+import { describe, expect, it } from 'vitest'
+import type { FloatArray, Kernels } from './kernels'
+import { tsKernels, tsKernels64 } from './kernels-ts'
+import type { ParamLayout } from './params'
+import {
+  allocPooling,
+  clipCrossEntropy,
+  poolingBackward,
+  poolingForward,
+  poolingLayout,
+  poolingViews,
+  type PoolingConfig,
+  type PoolingHead,
+  type PoolingKind,
+} from './pooling'
+import { Rng } from './rng'
+import { checkTensor, formatCheck, gradcheck } from './testing'
+
+/** A head whose params sit in front of an input tensor `s` in one flat array (for gradcheck). */
+function headWithInput<A extends FloatArray>(
+  config: PoolingConfig,
+  k: Kernels<A>,
+  inputLength: number,
+): { m: PoolingHead<A>; s: A; ds: A; all: A; allGrads: A; layout: ParamLayout } {
+  const layout = poolingLayout(config)
+  const P = layout.size
+  const all = k.alloc(P + inputLength)
+  const allGrads = k.alloc(P + inputLength)
+  const params = all.subarray(0, P) as A
+  const grads = allGrads.subarray(0, P) as A
+  const m: PoolingHead<A> = {
+    config,
+    layout,
+    params,
+    grads,
+    p: poolingViews(params, config),
+    g: poolingViews(grads, config),
+  }
+  const withInput: ParamLayout = {
+    entries: [...layout.entries, { name: 's', shape: [inputLength], offset: P, length: inputLength }],
+    size: P + inputLength,
+  }
+  return {
+    m,
+    s: all.subarray(P) as A,
+    ds: allGrads.subarray(P) as A,
+    all,
+    allGrads,
+    layout: withInput,
+  }
+}
+
+describe('pooling gradient check (float64, params and states)', () => {
+  const kinds: PoolingKind[] = ['mean', 'max', 'attention']
+  for (const kind of kinds) {
+    it(`${kind}: variable lengths, an empty sequence, class weights, ignored clip — rel < 1e-4`, () => {
+      const k = tsKernels64
+      const rng = new Rng(31)
+      const [T, D, C] = [8, 5, 4]
+      const lengths = Int32Array.from([8, 5, 0, 2, 1])
+      const B = lengths.length
+      const cfg: PoolingConfig = { kind, inputSize: D, attentionSize: 3, numClasses: C }
+      const { m, s, ds, all, allGrads, layout } = headWithInput(cfg, k, T * B * D)
+      for (let i = 0; i < m.params.length; i++) m.params[i] = rng.normal(0, 0.7)
+      for (let t = 0; t < T; t++)
+        for (let b = 0; b < B; b++)
+          for (let j = 0; j < D; j++) if (t < lengths[b]) s[(t * B + b) * D + j] = rng.normal()
+      const labels = Int32Array.from([1, 3, -1, 0, 2])
+      const classWeights = [0.5, 1.5, 1, 2]
+      const ws = allocPooling(cfg, k, T, B)
+      const run = (withGrad: boolean): number => {
+        poolingForward(ws, s, lengths, T, m, k)
+        const r = clipCrossEntropy(ws, labels, C, { classWeights })
+        if (withGrad) {
+          allGrads.fill(0)
+          poolingBackward(ds, ws, s, lengths, T, m, k)
+        }
+        return r.loss
+      }
+      run(true)
+      const r = gradcheck(() => run(false), all, allGrads, layout, { perTensor: 12 })
+      console.log(`pooling ${kind.padEnd(9)} maxRel=${r.maxRel.toExponential(2)} (${r.checked})`)
+      expect(r.maxRel).toBeLessThan(1e-4)
+      // attention weights: a distribution over each non-empty sequence, 0 on padding
+      if (kind === 'attention') {
+        for (let b = 0; b < B; b++) {
+          let sum = 0
+          for (let t = 0; t < T; t++) {
+            if (t >= lengths[b]) expect(ws.w[t * B + b]).toBe(0)
+            sum += ws.w[t * B + b]
+          }
+          expect(sum).toBeCloseTo(lengths[b] > 0 ? 1 : 0, 12)
+        }
+      }
+    })
+  }
+})
+
+interface PoolingCase {
+  s: number[][][]
+  labels: number[]
+  class_weights: number[]
+  params: Record<string, number[]>
+  logits: number[][]
+  w: number[][]
+  loss: number
+  grads: Record<string, number[]>
+  ds: number[][][]
+}
+interface PoolingFixture {
+  T: number
+  D: number
+  A: number
+  C: number
+  lengths: number[]
+  cases: Record<PoolingKind, PoolingCase>
+}
+
+const fixture = JSON.parse(
+  readFileSync(new URL('./fixtures/fixture_pooling.json', import.meta.url), 'utf8'),
+) as PoolingFixture
+
+function parity<A extends FloatArray>(k: Kernels<A>, kind: PoolingKind): number {
+  const { T, D, A: Aw, C } = fixture
+  const fx = fixture.cases[kind]
+  const lengths = Int32Array.from(fixture.lengths)
+  const B = lengths.length
+  const cfg: PoolingConfig = { kind, inputSize: D, attentionSize: Aw, numClasses: C }
+  const { m, s, ds } = headWithInput(cfg, k, T * B * D)
+  // 9-digit decimals name float32 values: Math.fround recovers the exact values PyTorch used
+  for (const e of m.layout.entries) m.params.set(fx.params[e.name].map(Math.fround), e.offset)
+  s.set(fx.s.flat(2).map(Math.fround))
+  const ws = allocPooling(cfg, k, T, B)
+  poolingForward(ws, s, lengths, T, m, k)
+  const r = clipCrossEntropy(ws, Int32Array.from(fx.labels), C, {
+    classWeights: fx.class_weights.map(Math.fround),
+  })
+  poolingBackward(ds, ws, s, lengths, T, m, k)
+  const checks = [
+    checkTensor('logits', ws.logits.subarray(0, B * C), fx.logits.flat()),
+    checkTensor('loss', [r.loss], [fx.loss]),
+    checkTensor('ds', ds, fx.ds.flat(2)),
+    ...m.layout.entries.map((e) =>
+      checkTensor(`d ${e.name}`, m.grads.subarray(e.offset, e.offset + e.length), fx.grads[e.name]),
+    ),
+  ]
+  if (kind === 'attention') checks.push(checkTensor('w', ws.w.subarray(0, T * B), fx.w.flat()))
+  for (const c of checks) console.log(`${kind} ${k.name} ${formatCheck(c)}`)
+  return Math.max(...checks.map((c) => c.maxDiff))
+}
+
+describe('pooling PyTorch parity (fixture_pooling.json)', () => {
+  for (const kind of ['mean', 'max', 'attention'] as const) {
+    it(`${kind}: logits, weights, loss and every gradient — float64 < 1e-12, float32 < 1e-5`, () => {
+      expect(parity(tsKernels64, kind)).toBeLessThan(1e-12)
+      expect(parity(tsKernels, kind)).toBeLessThan(1e-5)
+    })
+  }
+})
