@@ -49,7 +49,7 @@ async function main() {
   const root = await tempDir('fw-bench-ui-')
   const project = path.join(root, 'project')
   await fs.mkdir(path.join(project, 'labels'), { recursive: true })
-  await writeLongWav(path.join(root, 'hour.wav'))
+  await writeLongWav(path.join(project, 'hour.wav'))
   const segments = Array.from({ length: SEGMENTS }, (_, i) => {
     const start = (i * SECONDS) / SEGMENTS
     return { start: +start.toFixed(3), end: +(start + 0.4 * (SECONDS / SEGMENTS)).toFixed(3), label: i % 3 ? 'event' : 'call' }
@@ -67,12 +67,12 @@ async function main() {
       ],
       labelling: 'complete',
       features: {},
-      media: [{ path: '../hour.wav', kind: 'audio', labels: 'labels/hour.labels.json' }],
+      media: [{ path: 'hour.wav', kind: 'audio', labels: 'labels/hour.labels.json' }],
     }),
   )
   await fs.writeFile(
     path.join(project, 'labels/hour.labels.json'),
-    JSON.stringify({ format: 'framewise-labels', version: 1, media: '../hour.wav', revision: 1, segments }),
+    JSON.stringify({ format: 'framewise-labels', version: 1, media: 'hour.wav', revision: 1, segments }),
   )
 
   const engine = await startEngine(['--project', project])

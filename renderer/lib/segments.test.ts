@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import {
+  flatten,
+  merge,
   hitTest,
   moveTo,
   nextSegment,
@@ -86,5 +88,32 @@ describe('segments', () => {
     expect(nextUnlabelled(segs, 6, 10)).toEqual([9, 10])
     expect(nextUnlabelled(segs, 9.5, 10)).toEqual([0, 1]) // wraps
     expect(nextUnlabelled([{ start: 0, end: 10, label: 'a' }], 0, 10)).toBeNull()
+  })
+})
+
+describe('flatten and merge (imports)', () => {
+  it('resolves overlaps with the later start winning and keeps the rest', () => {
+    const overlapping = [
+      { start: 2, end: 6, label: 'b' },
+      { start: 0, end: 3, label: 'a' },
+      { start: 4, end: 5, label: 'c' },
+      { start: 7, end: 7, label: 'p' },
+    ]
+    expect(flatten(overlapping).map((s) => [s.start, s.end, s.label])).toEqual([
+      [0, 2, 'a'],
+      [2, 4, 'b'],
+      [4, 5, 'c'],
+      [5, 6, 'b'],
+      [7, 7, 'p'],
+    ])
+  })
+
+  it('paints imported segments over the existing ones', () => {
+    expect(merge(segs, [{ start: 1.5, end: 3.5, label: 'z' }]).map((s) => [s.start, s.end, s.label])).toEqual([
+      [1, 1.5, 'a'],
+      [1.5, 3.5, 'z'],
+      [3.5, 5, 'b'],
+      [8, 9, 'a'],
+    ])
   })
 })

@@ -143,3 +143,24 @@ export function nextUnlabelled(segments: readonly Segment[], t: number, duration
   if (duration - cursor >= minGap) gaps.push([cursor, duration])
   return gaps.find(([a]) => a > t + 1e-9) ?? gaps[0] ?? null
 }
+
+/**
+ * Sorted and without overlaps (imported files may overlap): where two overlap, the later-starting
+ * one wins and the earlier is cut back (or split around it). Point labels are kept.
+ */
+export function flatten(segments: readonly Segment[]): Segment[] {
+  let out: Segment[] = []
+  for (const s of [...segments].sort(byStart)) {
+    const last = out.at(-1)
+    if (!last || last.end <= s.start || s.end === s.start) out.push(s)
+    else out = paint(out, s.start, s.end, s.label).segments
+  }
+  return out
+}
+
+/** `incoming` painted over `base`, one by one (import "add to the labels"). */
+export function merge(base: readonly Segment[], incoming: readonly Segment[]): Segment[] {
+  let out = [...base]
+  for (const s of flatten(incoming)) out = paint(out, s.start, s.end, s.label).segments
+  return out
+}
