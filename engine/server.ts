@@ -188,7 +188,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     token,
     service,
     close: async () => {
-      service.close()
+      await service.close() // releases the project lock
       for (const ws of clients) ws.terminate()
       wss.close()
       await new Promise<void>((resolve) => server.close(() => resolve()))
