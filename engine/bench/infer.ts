@@ -15,6 +15,7 @@
  * One JSON line per row. Targets (issue 5): ORT ≥ 300k frames/s on A; pipeline ≥ 1000× real time.
  */
 import { existsSync, statSync } from 'node:fs'
+import { loadavg } from 'node:os'
 import { open } from 'node:fs/promises'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
@@ -63,16 +64,27 @@ const configOf = (name: ConfigName, cell: 'lstm' | 'gru'): TaggerConfig => {
   }
 }
 
+/** Wall-clock and CPU-time rates of a timed window. */
+interface Rate {
+  /** Frames per wall second. */
+  fps: number
+  /** Frames per CPU second of this process: robust to other load for single-threaded work. */
+  fpsCpu: number
+}
+
 /** Frames/s of `run` (one call = T frames): one warm-up, then calls for ≥ `seconds`. */
-async function throughput(run: () => unknown): Promise<number> {
+async function throughput(run: () => unknown): Promise<Rate> {
   await run()
   let n = 0
+  const c0 = process.cpuUsage()
   const t0 = performance.now()
   while (performance.now() - t0 < seconds * 1000) {
     await run()
     n++
   }
-  return (n * T) / ((performance.now() - t0) / 1000)
+  const wall = (performance.now() - t0) / 1000
+  const cpu = process.cpuUsage(c0)
+  return { fps: (n * T) / wall, fpsCpu: (n * T) / ((cpu.user + cpu.system) / 1e6) }
 }
 
 async function ortFps(
@@ -81,7 +93,7 @@ async function ortFps(
   x: Float32Array,
   F: number,
   threads: number,
-): Promise<number> {
+): Promise<Rate> {
   const session = await ort.InferenceSession.create(model as Uint8Array, {
     intraOpNumThreads: threads,
     interOpNumThreads: 1,
@@ -89,12 +101,12 @@ async function ortFps(
     graphOptimizationLevel: 'all',
   })
   const feeds = { [input]: new ort.Tensor('float32', x, [1, T, F]) }
-  const fps = await throughput(() => session.run(feeds))
+  const rate = await throughput(() => session.run(feeds))
   await session.release()
-  return fps
+  return rate
 }
 
-function oursFps(config: TaggerConfig, params: Float32Array, x: Float32Array): Promise<number> {
+function oursFps(config: TaggerConfig, params: Float32Array, x: Float32Array): Promise<Rate> {
   const k = loadKernels()
   const m = createTagger(config, k)
   m.params.set(params)
@@ -125,15 +137,22 @@ async function modelRows(): Promise<void> {
           batch: 1,
           threads,
         }
-        row.ort_fps = round(await ortFps(bytes, 'features', x, config.inputSize, threads))
-        if (name === 'A')
-          row.pytorch_ort_fps = round(
-            await ortFps(path.join(fixtureDir, `tagger_A_${cell}.onnx`), 'x', x, 40, threads),
-          )
-        row.ours_fps = round(ours)
+        const ort1 = await ortFps(bytes, 'features', x, config.inputSize, threads)
+        row.ort_fps = round(ort1.fps)
+        // Per CPU second (all threads of the process): what an idle core would give at 1 thread.
+        row.ort_fps_per_cpu_s = round(ort1.fpsCpu)
+        if (name === 'A') {
+          const fixture = path.join(fixtureDir, `tagger_A_${cell}.onnx`)
+          const pt = await ortFps(fixture, 'x', x, 40, threads)
+          row.pytorch_ort_fps = round(pt.fps)
+          row.pytorch_ort_fps_per_cpu_s = round(pt.fpsCpu)
+        }
+        row.ours_fps = round(ours.fps)
+        row.ours_fps_per_cpu_s = round(ours.fpsCpu)
         row.ours_threads = 1
         row.ours_kernels = kernels
-        row.ort_over_ours = Number(((row.ort_fps as number) / ours).toFixed(2))
+        row.ort_over_ours = Number((ort1.fps / ours.fps).toFixed(2))
+        row.load_avg_1m = Number(loadavg()[0].toFixed(1))
         console.log(JSON.stringify(row))
       }
     }
@@ -194,6 +213,7 @@ async function pipelineRows(): Promise<void> {
   for (const threads of threadCounts) {
     const model = await readModel(modelFile, { threads })
     const marks: Record<string, number> = {}
+    const c0 = process.cpuUsage()
     const t0 = performance.now()
     const p = await predictFile(model, wav, {
       onStage: (_, stage) => {
@@ -201,6 +221,7 @@ async function pipelineRows(): Promise<void> {
       },
     })
     const t1 = performance.now()
+    const cpu = process.cpuUsage(c0)
     const total = (t1 - t0) / 1000
     console.log(
       JSON.stringify({
@@ -219,6 +240,9 @@ async function pipelineRows(): Promise<void> {
         post_s: Number(((t1 - marks.model) / 1000).toFixed(3)),
         total_s: Number(total.toFixed(3)),
         rtf: round(secs / total),
+        // CPU seconds of the whole process (feature workers included) and the machine's load.
+        cpu_s: Number(((cpu.user + cpu.system) / 1e6).toFixed(3)),
+        load_avg_1m: Number(loadavg()[0].toFixed(1)),
       }),
     )
   }

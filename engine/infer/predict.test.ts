@@ -92,7 +92,10 @@ describe('windowed inference with context = whole-file inference', () => {
     await exportTagger(file, { config, params: randomParams(config, 11), spec: specF40(), classes })
     const m = await readModel(file)
     const whole = await wholeRun(m, x, T, 40)
-    const stitched = await predictProbabilities(m, x, T, 40)
+    const stitched = await predictProbabilities(m, x, T, 40, {
+      windowFrames: 3000,
+      contextFrames: 500,
+    })
     expect(maxDiff(stitched, whole)).toBeLessThan(1e-4)
   })
 
