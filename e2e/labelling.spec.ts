@@ -250,5 +250,16 @@ test('CSV: three channels stacked and overlaid, label, resize, undo/redo, reload
   await expect(plot.locator('.plot')).toHaveCount(3)
   expect(await cells(rows)).toEqual(saved.map((s) => [s.label, s.start.toFixed(3), s.end.toFixed(3)]))
   await page.screenshot({ path: testInfo.outputPath('csv-3-after-reload.png') })
+
+  // Another program rewrites the label file: the page says so and loads it on request.
+  const file = path.join(projectDir, 'labels/imu.labels.json')
+  const onDisk = JSON.parse(await fs.readFile(file, 'utf8'))
+  onDisk.segments = [{ start: 1, end: 2, label: 'event' }, { start: 3, end: 4, label: 'event' }]
+  await fs.writeFile(file, JSON.stringify(onDisk))
+  await expect(page.getByTestId('labels-conflict')).toBeVisible()
+  await page.screenshot({ path: testInfo.outputPath('csv-4-external-change.png') })
+  await page.getByTestId('conflict-reload').click()
+  await expect(rows).toHaveCount(2)
+  await expect(page.getByTestId('labels-conflict')).toBeHidden()
   expect(pageErrors).toEqual([])
 })

@@ -3,7 +3,7 @@
  * function draws one frame from plain data; only what is visible is touched, so a 1-hour file
  * with thousands of segments costs the same per frame as a short one.
  */
-import type { PeaksWindow } from '../../engine/api'
+import type { PeaksWindow, SeriesWindow } from '../../engine/api'
 import type { Segment } from './segments'
 import { visibleRange } from './segments'
 import { formatTime, ticks, tickStep, timeToX, type Viewport } from './timescale'
@@ -144,8 +144,19 @@ export function drawMinimap(
   segments: readonly Segment[],
   colours: Colours,
   visible: { start: number; span: number },
+  series: SeriesWindow | null = null,
 ): void {
   if (peaks) drawPeaks(ctx, whole, height, peaks, '#9aa9c4')
+  if (series && series.values.length) {
+    // The first channel as a line over its whole-file range.
+    const [lo, hi] = series.ranges[0]
+    const y = (v: number) => height - 7 - ((v - lo) / (hi - lo || 1)) * (height - 10)
+    ctx.strokeStyle = '#9aa9c4'
+    ctx.lineWidth = 1
+    ctx.beginPath()
+    series.times.forEach((t, i) => (i ? ctx.lineTo : ctx.moveTo).call(ctx, timeToX(whole, t), y(series.values[0][i])))
+    ctx.stroke()
+  }
   const [i0, i1] = visibleRange(segments, 0, whole.span)
   for (let i = i0; i < i1; i++) {
     const s = segments[i]

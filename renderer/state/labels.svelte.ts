@@ -4,7 +4,7 @@
  * ≤ 300 ms, showing whether everything is saved.
  */
 import type { Segment } from '../../engine/api'
-import { api } from '../api/client'
+import { api, RequestError } from '../api/client'
 import * as ops from '../lib/segments'
 
 const AUTOSAVE_DELAY_MS = 300
@@ -40,6 +40,11 @@ export class LabelsState {
   /** Names of the edits undo / redo would revert / repeat, or null. */
   undoName = $state<string | null>(null)
   redoName = $state<string | null>(null)
+  /**
+   * The label file was changed on disk by another program (or a save was refused for that):
+   * the user chooses to reload it or keep this version. Nothing is saved until then.
+   */
+  conflict = $state<string | null>(null)
 
   #undo: Command[] = []
   #redo: Command[] = []
@@ -47,7 +52,30 @@ export class LabelsState {
   #timer: ReturnType<typeof setTimeout> | null = null
   #saving: Promise<void> = Promise.resolve()
 
-  constructor(private readonly onSaved: (media: string, count: number) => void = () => {}) {}
+  constructor(private readonly onSaved: (media: string, count: number) => void = () => {}) {
+    api.on('externalChange', (change) => {
+      if (change.kind === 'labels' && change.media === this.media)
+        this.conflict = `${change.file} was ${change.deleted ? 'deleted' : 'changed'} by another program.`
+    })
+  }
+
+  /** Drop this version and load the one on disk. */
+  async reloadFromDisk(): Promise<void> {
+    if (this.#timer) clearTimeout(this.#timer)
+    this.#timer = null
+    await this.#saving
+    this.conflict = null
+    const media = this.media
+    this.media = null
+    await this.load(media)
+  }
+
+  /** Keep this version: save it over the one on disk (which goes to the file's history). */
+  async keepMine(): Promise<void> {
+    this.conflict = null
+    this.#saving = this.#saving.then(() => this.#save(true))
+    await this.#saving
+  }
 
   /** Load the labels of `media` (saving pending edits of the previous file first). */
   async load(media: string | null): Promise<void> {
@@ -142,18 +170,19 @@ export class LabelsState {
     }, AUTOSAVE_DELAY_MS)
   }
 
-  async #save(): Promise<void> {
+  async #save(force = false): Promise<void> {
     const media = this.media
-    if (!media) return
+    if (!media || (this.conflict && !force)) return
     this.status = 'saving'
     try {
-      const saved = await api.saveLabels({ media, segments: this.segments, baseRevision: this.#revision })
+      const saved = await api.saveLabels({ media, segments: this.segments, baseRevision: this.#revision, force })
       this.#revision = saved.revision
       this.onSaved(media, saved.segments.length)
       if (this.#timer === null) this.status = 'saved'
     } catch (err) {
       this.status = 'error'
-      this.error = (err as Error).message
+      if (err instanceof RequestError && err.code === 'conflict') this.conflict = err.message
+      else this.error = (err as Error).message
     }
   }
 }

@@ -18,6 +18,8 @@ export class SignalState {
   overview = $state.raw<PeaksWindow | null>(null)
   /** Peaks around the visible window (audio). */
   peaks = $state.raw<PeaksWindow | null>(null)
+  /** The whole series at overview resolution, for the minimap. */
+  seriesOverview = $state.raw<SeriesWindow | null>(null)
   /** Channels around the visible window (series). */
   series = $state.raw<SeriesWindow | null>(null)
   /** Sample rate of the file (audio: Hz; series: rows/s). */
@@ -36,6 +38,7 @@ export class SignalState {
     this.kind = kind
     this.overview = this.peaks = null
     this.series = null
+    this.seriesOverview = null
     this.#held = null
     this.error = null
     if (!media) return
@@ -48,10 +51,11 @@ export class SignalState {
         this.sampleRate = whole.sampleRate
         this.overview = whole
       } else {
-        const head = await api.getSeries({ media, start: 0, end: 0, points: 2, jobId: newJobId() })
+        const whole = await api.getSeries({ media, start: 0, end: 1e12, points: OVERVIEW_PX, jobId: newJobId() })
         if (this.media !== media) return
-        this.view.reset(head.duration)
-        this.sampleRate = head.sampleRate
+        this.view.reset(whole.duration)
+        this.sampleRate = whole.sampleRate
+        this.seriesOverview = whole
       }
       this.loading = false
       this.update()
