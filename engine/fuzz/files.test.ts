@@ -22,6 +22,7 @@ import { configA, randomParams, specF40 } from '../onnx/testing'
 import { MANIFEST_FILE } from '../project/manifest'
 import { Project } from '../project/store'
 import { readSeriesCsv } from '../series/csv'
+import { decodeCheckpoint, encodeCheckpoint } from '../train/runs'
 import { rng } from './rng'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
@@ -211,6 +212,18 @@ describe('hostile input files end in a clear error or a valid result', { timeout
         throw err
       }
     })
+  })
+
+  it('training checkpoints (RunStore.readCheckpoint)', async () => {
+    const P = 64
+    const checkpoint = {
+      epoch: 3,
+      params: new Float32Array(P).fill(0.5),
+      best: { params: new Float32Array(P).fill(0.25), epoch: 2, score: 0.75 },
+      optimizer: { t: 30, m: new Float64Array(P), v: new Float64Array(P) },
+      history: [{ epoch: 1, trainLoss: 1, valLoss: 1, valAccuracy: 0.5, valMacroF1: 0.5, seconds: 1, framesPerSecond: 100 }],
+    }
+    await fuzz('checkpoint', Buffer.from(encodeCheckpoint(checkpoint)), '.bin', 100, BINARY, async (f) => decodeCheckpoint(await fs.readFile(f), f))
   })
 
   it('ONNX models (inspectModel, readModel)', async () => {

@@ -143,13 +143,15 @@ export function decodeCheckpoint(buf: Buffer, file: string): Checkpoint {
   if (buf.length < 8 || buf.toString('latin1', 0, 4) !== 'FWCK') throw new DataError(file, 'not a Framewise checkpoint')
   const metaLength = buf.readUInt32LE(4)
   if (8 + metaLength > buf.length) throw new DataError(file, 'truncated checkpoint header')
-  const meta = JSON.parse(buf.toString('utf8', 8, 8 + metaLength)) as {
-    epoch: number
-    best: { epoch: number; score: number }
-    t: number
-    history: EpochRecord[]
-    P: number
+  // Checked, not trusted: a damaged header must be a DataError naming the file (found by engine/fuzz/files.test.ts).
+  let meta: { epoch: number; best: { epoch: number; score: number }; t: number; history: EpochRecord[]; P: number }
+  try {
+    meta = JSON.parse(buf.toString('utf8', 8, 8 + metaLength))
+  } catch (err) {
+    throw new DataError(file, `damaged checkpoint header (${(err as Error).message})`)
   }
+  if (typeof meta !== 'object' || meta === null || !Number.isSafeInteger(meta.P) || meta.P < 0 || !Array.isArray(meta.history) || typeof meta.best !== 'object' || meta.best === null)
+    throw new DataError(file, 'damaged checkpoint header (missing or invalid fields)')
   const head = 8 + metaLength
   const start = head + ((8 - (head % 8)) % 8)
   const P = meta.P

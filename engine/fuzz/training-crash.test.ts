@@ -1,0 +1,111 @@
+/**
+ * A training killed with SIGKILL leaves its run readable and its last checkpoint usable (it
+ * resumes to the end), and a model export killed mid-write leaves a loadable model. Both run in
+ * child processes (train-entry.ts) through the existing service and exportTagger.
+ */
+import { spawn, type ChildProcess } from 'node:child_process'
+import { promises as fs } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { cardPathOf, readModelCard } from '../onnx/metadata'
+import { inspectModel, releaseSessions } from '../onnx/read'
+import { Project } from '../project/store'
+import { RunStore } from '../train/runs'
+import { syntheticAudio } from '../train/synthetic'
+import { rng } from './rng'
+
+const entry = path.join(path.dirname(fileURLToPath(import.meta.url)), 'train-entry.ts')
+let dir: string
+beforeAll(async () => {
+  dir = await fs.mkdtemp(path.join(os.tmpdir(), 'fw-train-crash-'))
+})
+afterAll(async () => {
+  await releaseSessions()
+  await fs.rm(dir, { recursive: true, force: true })
+})
+
+/** Starts the entry; `lines` collects its stdout lines. */
+function child(args: string[]): { proc: ChildProcess; lines: string[]; exited: Promise<number | null> } {
+  const proc = spawn(process.execPath, ['--import', 'tsx', entry, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+  const lines: string[] = []
+  let out = ''
+  proc.stdout!.on('data', (d) => {
+    out += d
+    const parts = out.split('\n')
+    out = parts.pop()!
+    lines.push(...parts)
+  })
+  let err = ''
+  proc.stderr!.on('data', (d) => (err += d))
+  const exited = new Promise<number | null>((resolve) => proc.on('exit', (code) => (code ? console.error(err) : 0, resolve(code))))
+  return { proc, lines, exited }
+}
+
+async function until(cond: () => boolean, ms: number): Promise<void> {
+  for (const end = Date.now() + ms; !cond(); ) {
+    if (Date.now() > end) throw new Error('timed out waiting')
+    await new Promise((r) => setTimeout(r, 20))
+  }
+}
+
+describe('killed training and export', () => {
+  it('a training killed after an epoch leaves a readable run and a checkpoint it resumes from', { timeout: 180_000 }, async () => {
+    const project = path.join(dir, 'project')
+    await fs.mkdir(project)
+    const p = await Project.create(project)
+    await p.setClasses([
+      { name: 'background', color: '#999999', hotkey: null, role: 'background' },
+      { name: 'tone', color: '#ff0000', hotkey: 1, role: 'class' },
+      { name: 'chirp', color: '#00ff00', hotkey: 2, role: 'class' },
+      { name: 'noise', color: '#0000ff', hotkey: 3, role: 'class' },
+    ])
+    for (let i = 0; i < 2; i++) {
+      const a = syntheticAudio(700 + i, 4)
+      await fs.writeFile(path.join(project, `r${i}.wav`), a.wav)
+      await p.addMedia([`r${i}.wav`])
+      await p.writeLabels(`r${i}.wav`, a.segments, 0)
+    }
+    const first = child(['train', project])
+    await until(() => first.lines.length >= 2, 150_000)
+    // Kill at a seeded moment within the next epoch (possibly mid-checkpoint write).
+    await new Promise((r) => setTimeout(r, rng(5).int(0, 150)))
+    first.proc.kill('SIGKILL')
+    await first.exited
+    const { runId } = JSON.parse(first.lines[0]!) as { runId: string }
+    const store = new RunStore(project)
+    const run = await store.read(runId)
+    expect(run.status).toBe('running') // it never got to record its end
+    const checkpoint = await store.readCheckpoint(runId)
+    expect(checkpoint.epoch).toBeGreaterThanOrEqual(2)
+    expect(checkpoint.params.every(Number.isFinite)).toBe(true)
+    // Resuming picks up from that checkpoint and finishes the run.
+    const second = child(['train', project, runId])
+    expect(await second.exited).toBe(0)
+    const done = JSON.parse(second.lines.at(-1)!).done
+    expect(done).toMatchObject({ ok: true, result: { id: runId, status: 'done' } })
+    const epochs = second.lines.slice(0, -1).map((l) => JSON.parse(l).epoch as number)
+    expect(epochs[0]).toBe(checkpoint.epoch + 1)
+    expect((await store.read(runId)).history.map((h) => h.epoch)).toEqual([1, 2, 3, 4, 5, 6])
+    console.log(`training crash: killed after epoch ${checkpoint.epoch}, resumed epochs ${epochs.join(',')}`)
+  })
+
+  it('an export killed mid-write leaves a loadable model and card', { timeout: 60_000 }, async () => {
+    const r = rng(11)
+    const file = path.join(dir, 'exports', 'model.onnx')
+    await fs.mkdir(path.dirname(file))
+    for (let round = 0; round < 2; round++) {
+      const c = child(['export', file])
+      const target = r.int(2, 12)
+      await until(() => c.lines.length >= target, 50_000)
+      c.proc.kill('SIGKILL')
+      await c.exited
+      const info = await inspectModel(file)
+      expect(info.framewise?.classes).toEqual(['a', 'b', 'c'])
+      expect((await readModelCard(file))?.classes).toEqual(['a', 'b', 'c'])
+      await releaseSessions()
+    }
+    expect(cardPathOf(file)).toBe(path.join(dir, 'exports', 'model.json'))
+  })
+})
