@@ -99,6 +99,7 @@ async function ortFps(
     interOpNumThreads: 1,
     executionMode: 'sequential',
     graphOptimizationLevel: 'all',
+    extra: { session: { intra_op: { allow_spinning: '0' } } }, // as engine/onnx/read.ts
   })
   const feeds = { [input]: new ort.Tensor('float32', x, [1, T, F]) }
   const rate = await throughput(() => session.run(feeds))

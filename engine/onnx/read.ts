@@ -142,6 +142,9 @@ async function cachedSession(
       interOpNumThreads: 1,
       executionMode: 'sequential',
       graphOptimizationLevel: 'all',
+      // Spinning pool threads take cores from feature workers and other jobs: on the shared
+      // 2-core bench machine 2 spinning threads ran at half the speed of 1 (55k vs 110k frames/s).
+      extra: { session: { intra_op: { allow_spinning: '0' } } },
       // Shape-merge warnings of foreign models would clutter the CLI's stderr; errors still throw.
       logSeverityLevel: 3,
     })
