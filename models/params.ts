@@ -30,6 +30,11 @@ export interface TaggerConfig {
   bidirectional: boolean
   /** Dropout probability on the inputs of layers 2..L during training (0 = none). */
   dropout: number
+  /**
+   * Residual connections between stacked layers, yˡ = cellsˡ(ŷˡ⁻¹) + yˡ⁻¹ for l ≥ 1 (widths are
+   * D·H on both sides); no parameters, so the layout is unchanged. Absent = false.
+   */
+  residual?: boolean
 }
 
 export interface ParamEntry {

@@ -88,6 +88,59 @@ describe('gradient check (float64, central differences, sampled per tensor)', ()
   it('prints the table', () => console.log(results.join('\n')))
 })
 
+describe('residual connections: gradient check (float64, masks, dropout on the branch)', () => {
+  const results: string[] = []
+  for (const cell of cells) {
+    for (const bidirectional of [false, true]) {
+      for (const numLayers of [2, 3]) {
+        const name = `${cell} ${bidirectional ? 'bi' : 'uni'} L${numLayers} residual`
+        it(`${name}: rel err < 1e-4`, () => {
+          const cfg: TaggerConfig = {
+            cell,
+            inputSize: 3,
+            hiddenSize: 4,
+            numLayers,
+            numClasses: 3,
+            bidirectional,
+            dropout: 0.3,
+            residual: true,
+          }
+          const { m, run } = problem(cfg, 7, [7, 5, 2], 200 + numLayers)
+          run(null, true)
+          const r = gradcheck(() => run(null, false), m.params, m.grads, m.layout, { perTensor: 4 })
+          results.push(
+            `${name.padEnd(27)} maxRel=${r.maxRel.toExponential(2)} (${r.checked} params)`,
+          )
+          expect(r.checked).toBeGreaterThan(20)
+          expect(r.maxRel, JSON.stringify(r.worst)).toBeLessThan(1e-4)
+        })
+      }
+    }
+  }
+  it('prints the table', () => console.log(results.join('\n')))
+
+  it('changes the logits of a stack, not of one layer (no skip into layer 0)', () => {
+    for (const numLayers of [1, 2]) {
+      const base: TaggerConfig = {
+        cell: 'gru',
+        inputSize: 3,
+        hiddenSize: 4,
+        numLayers,
+        numClasses: 3,
+        bidirectional: true,
+        dropout: 0,
+      }
+      const plain = problem(base, 6, [6, 3], 9)
+      const res = problem({ ...base, residual: true }, 6, [6, 3], 9)
+      plain.run(null, false)
+      res.run(null, false)
+      const diff = Math.max(...plain.ws.logits.map((v, i) => Math.abs(v - res.ws.logits[i])))
+      if (numLayers === 1) expect(diff).toBe(0)
+      else expect(diff).toBeGreaterThan(1e-3)
+    }
+  })
+})
+
 describe('truncated BPTT', () => {
   it('windows tile the sequence and carry points lie inside each window', () => {
     const w = tbpttWindows(23, 5, 8)
@@ -198,8 +251,9 @@ describe('padded batches and workspace reuse', () => {
         hiddenSize: 4,
         numLayers: 2,
         numClasses: 3,
-        bidirectional: true,
+        bidirectional: cell !== 'gru', // GRU: the unidirectional residual buffers
         dropout: 0.2,
+        residual: cell === 'lstm' || cell === 'gru',
       }
       const big = problem(cfg, 9, [9, 9, 8, 7], 31)
       big.run(null, true) // fills every buffer of big.ws with values of another batch

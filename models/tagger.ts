@@ -3,10 +3,14 @@
  * per-frame linear output layer, over a padded time-major batch with per-sequence lengths.
  *
  *   y⁰ = x                                                     (T, B, F)
- *   yˡ = [ fwdˡ(ŷˡ⁻¹) | rev(bwdˡ(rev(ŷˡ⁻¹))) ]                  (T, B, D·H)
+ *   yˡ = [ fwdˡ(ŷˡ⁻¹) | rev(bwdˡ(rev(ŷˡ⁻¹))) ]  (+ yˡ⁻¹ if residual, l ≥ 1)   (T, B, D·H)
  *   ŷˡ = yˡ ⊙ maskˡ / (1 − p)  while training, l < L − 1, else yˡ
  *   logits = y^{L−1} · Woutᵀ + bout                           (T, B, C)
  *          = h_fwd · Wout[:, :H]ᵀ + rev(h_bwd · Wout[:, H:]ᵀ) + bout   (as computed when D = 2)
+ * Residual layers add the *undropped* yˡ⁻¹: dropout regularises the branch each layer learns, and
+ * the identity path carries the signal (and its gradient, dyˡ⁻¹ += dyˡ) through the stack without
+ * noise; at inference dropout is off and both readings are the same graph (one Add per layer).
+ * The recurrent state stays the cell's own h: the skip is between layers, never inside a cell.
  * rev() reverses time within each sequence's own length, so the backward direction starts at the
  * sequence's last valid frame (as PyTorch does with packed sequences). Frames t ≥ lengths[b]
  * output 0 in every layer and are never part of any recurrence. Batches are sorted longest first.
@@ -18,7 +22,7 @@
  * Model state = flat params + flat grads (one layout) + this workspace, reused across steps.
  * Memory and copies: the backward direction reads its input in place (only its gate projections
  * are reversed, in place); backward-only buffers (dh, GRU dGh) are shared by all passes; gate
- * gradients overwrite the gates; a unidirectional layer's output is its cell's h; the top
+ * gradients overwrite the gates; a plain unidirectional layer's output is its cell's h; the top
  * bidirectional layer feeds the output layer per direction, never concatenated; everything is
  * carved from one allocation so remaining row copies are copyWithin. Config B (T500 B32 H128
  * L2, bi) needs 228 MB (LSTM) / 221 MB (GRU) of workspace; PyTorch peaks at 803 / 683 MB RSS.
@@ -76,8 +80,9 @@ interface LayerWorkspace<A extends FloatArray> {
   x: A | null // (T, B, In) dropped-out input (l > 0 with dropout), else null = previous y
   mask: A | null // (T, B, In) dropout scale 0 or 1/(1 − p)
   xRev: A | null // (T, B, F) layer 0 of a bidirectional tagger: x time-reversed within lengths
-  y: A // (T, B, D·H) output (unidirectional: the cell's h itself; empty for a bi top layer)
-  dy: A // (T, B, D·H) dL/dy (unidirectional: the cell's dh itself; empty for a bi top layer)
+  y: A // (T, B, D·H) output (unidirectional plain: the cell's h itself; empty for a bi top layer)
+  dy: A // (T, B, D·H) dL/dy (unidirectional plain: the cell's dh itself; empty for a bi top layer)
+  residual: boolean // yˡ = cells(ŷˡ⁻¹) + yˡ⁻¹
 }
 
 export interface TaggerWorkspace<A extends FloatArray> {
@@ -138,6 +143,10 @@ function buildWorkspace<A extends FloatArray>(
   const dGh = cfg.cell === 'gru' ? k.alloc(n * 3 * H) : null // (T, B, 3H)
   for (let l = 0; l < cfg.numLayers; l++) {
     const In = l === 0 ? cfg.inputSize : D * H
+    const residual = !!cfg.residual && l > 0
+    // a unidirectional residual layer's y = h + yˡ⁻¹ cannot overwrite h (backward reads h), and
+    // the cell overwrites its dh in backward while dyˡ⁻¹ += dyˡ still needs dy: own y, dy
+    const own = !uni || residual
     const dh = sharedDh ?? k.alloc(n * H) // (T, B, H)
     const dirs: CellWorkspace<A>[] = []
     for (let d = 0; d < D; d++) {
@@ -159,8 +168,9 @@ function buildWorkspace<A extends FloatArray>(
       // its G·H-wide projections and their gradients (and no dx is needed there)
       xRev: l === 0 && D === 2 ? k.alloc(n * In) : null,
       // the top bidirectional layer feeds the output layer per direction (no y, dy: see below)
-      y: uni ? dirs[0].ws.h : k.alloc(l < cfg.numLayers - 1 ? n * D * H : 0),
-      dy: uni ? dh : k.alloc(l < cfg.numLayers - 1 ? n * D * H : 0),
+      y: own ? k.alloc(uni || l < cfg.numLayers - 1 ? n * D * H : 0) : dirs[0].ws.h,
+      dy: own ? k.alloc(uni || l < cfg.numLayers - 1 ? n * D * H : 0) : dh,
+      residual,
     })
   }
   return {
@@ -272,6 +282,11 @@ export function taggerForward<A extends FloatArray>(
         copyRows(L.y, D * H, d * H, c.ws.h, H, 0, lengths, T, H, d === 1)
       }
     }
+    if (L.residual && L.y.length > 0) {
+      // yˡ += yˡ⁻¹ (undropped; padding rows stay 0 + 0)
+      const [y, prev] = [L.y, ws.layers[l - 1].y]
+      for (let q = 0; q < T * B * D * H; q++) y[q] += prev[q]
+    }
   }
   const top = ws.layers[cfg.numLayers - 1]
   const logits: A = ws.logits // (T, B, C)
@@ -287,6 +302,11 @@ export function taggerForward<A extends FloatArray>(
     k.gemm(false, true, T * B, C, H, hb, 0, H, m.p.Wout, H, D * H, 0, ws.logitsRev, 0, C)
     reverseRows(ws.logitsRev, lengths, T, C)
     for (let r = 0; r < T * B * C; r++) logits[r] += ws.logitsRev[r]
+    if (top.residual) {
+      // the top layer's skip goes straight to the output layer: logits += y^{L−2} · Woutᵀ
+      const prev: A = ws.layers[cfg.numLayers - 2].y // (T, B, D·H)
+      k.gemm(false, true, T * B, C, D * H, prev, 0, D * H, m.p.Wout, 0, D * H, 1, logits, 0, C)
+    }
   }
   const bout = m.p.bout
   for (let r = 0; r < T * B * C; r += C) for (let j = 0; j < C; j++) logits[r + j] += bout[j]
@@ -322,6 +342,11 @@ export function taggerBackward<A extends FloatArray>(
     copyRows(ws.logitsRev, C, 0, dlogits, C, 0, lengths, T, C, true)
     k.gemm(true, false, C, H, T * B, dlogits, 0, C, hf, 0, H, 1, m.g.Wout, 0, DH)
     k.gemm(true, false, C, H, T * B, ws.logitsRev, 0, C, hb, 0, H, 1, m.g.Wout, H, DH)
+    if (top.residual) {
+      // dWout += dlogitsᵀ · y^{L−2} (its dy^{L−2} share is added after the top layer's backward)
+      const prev: A = ws.layers[Lc - 2].y // (T, B, D·H)
+      k.gemm(true, false, C, DH, T * B, dlogits, 0, C, prev, 0, DH, 1, m.g.Wout, 0, DH)
+    }
   }
   for (let l = Lc - 1; l >= 0; l--) {
     const L = ws.layers[l]
@@ -343,6 +368,11 @@ export function taggerBackward<A extends FloatArray>(
       cellBackward(dx, m.g.cells[l][d], c, xd, m.p.cells[l][d], { ...dims, reverse }, k)
     }
     if (dx && ws.dropoutOn && L.mask) for (let q = 0; q < T * B * L.In; q++) dx[q] *= L.mask[q]
+    if (dx && L.residual) {
+      // dyˡ⁻¹ += dyˡ through the skip (after the mask: the skip carries the undropped yˡ⁻¹)
+      if (L.dy.length > 0) for (let q = 0; q < T * B * DH; q++) dx[q] += L.dy[q]
+      else k.gemm(false, false, T * B, DH, C, dlogits, 0, C, m.p.Wout, 0, DH, 1, dx, 0, DH)
+    }
   }
 }
 
