@@ -8,6 +8,7 @@
  *   → per layer l: LSTM | GRU | RNN            Y (T, D, B, H), direction forward | bidirectional
  *                  Transpose(0, 2, 1, 3)       (T, B, D, H)
  *                  Reshape(0, 0, −1)           (T, B, D·H) = [forward | backward], as in training
+ *                  [Add h_l{l−1}]              residual (l ≥ 1): yˡ = cellsˡ(yˡ⁻¹) + yˡ⁻¹
  *   → Transpose(1, 0, 2)                       (B, T, D·H)
  *   → MatMul Woutᵀ, Add bout                   logits (B, T, C)
  *   → Softmax(axis −1)                         probabilities (B, T, C)
@@ -125,7 +126,11 @@ export function taggerGraph(config: TaggerConfig, params: Float32Array, norm?: G
     nodes.push({ op, name: `${op.toLowerCase()}_l${l}`, inputs: [x, `W_l${l}`, `R_l${l}`, `B_l${l}`], outputs: [`Y_l${l}`], attributes })
     nodes.push({ op: 'Transpose', name: `merge_dirs_l${l}`, inputs: [`Y_l${l}`], outputs: [`Y_tbdh_l${l}`], attributes: { perm: [0, 2, 1, 3] } })
     nodes.push({ op: 'Reshape', name: `flatten_dirs_l${l}`, inputs: [`Y_tbdh_l${l}`, 'shape_tb_flat'], outputs: [`h_l${l}`] })
-    x = `h_l${l}`
+    if (config.residual && l > 0) {
+      // dropout is off at inference, so the skip adds yˡ⁻¹ as training's undropped path does
+      nodes.push({ op: 'Add', name: `residual_l${l}`, inputs: [`h_l${l}`, x], outputs: [`y_l${l}`] })
+      x = `y_l${l}`
+    } else x = `h_l${l}`
   }
 
   // Output layer: logits = y · Woutᵀ + bout, with Woutᵀ stored as (D·H, C).

@@ -60,6 +60,7 @@ async function parity(config: TaggerConfig, withNorm: boolean): Promise<number> 
 }
 
 const cells: CellType[] = ['lstm', 'gru', 'rnn-tanh', 'rnn-relu']
+const diffs: string[] = []
 
 describe('ONNX export runs in onnxruntime with the engine’s results', () => {
   for (const cell of cells)
@@ -70,6 +71,19 @@ describe('ONNX export runs in onnxruntime with the engine’s results', () => {
           const diff = await parity(config, numLayers === 2)
           expect(diff).toBeLessThan(1e-5)
         })
+
+  for (const cell of cells)
+    for (const bidirectional of [true, false])
+      for (const numLayers of [2, 3])
+        it(`${cell} ${bidirectional ? 'bi' : 'uni'} ${numLayers} layers, residual (one Add per layer ≥ 1)`, async () => {
+          const config: TaggerConfig = { cell, inputSize: 5, hiddenSize: 6, numLayers, numClasses: 4, bidirectional, dropout: 0.2, residual: true }
+          const adds = taggerGraph(config, new Float32Array(createTagger(config, tsKernels).params)).nodes.filter((n) => n.name.startsWith('residual_'))
+          expect(adds.map((n) => n.op)).toEqual(Array(numLayers - 1).fill('Add'))
+          const diff = await parity(config, numLayers === 3)
+          diffs.push(`${cell} ${bidirectional ? 'bi' : 'uni'} L${numLayers} residual: ${diff.toExponential(2)}`)
+          expect(diff).toBeLessThan(1e-5)
+        })
+  it('prints the residual parity diffs', () => console.log(diffs.join('\n')))
 
   it('declares dynamic batch and time, opset 17 and the metadata', async () => {
     const config: TaggerConfig = { cell: 'gru', inputSize: 3, hiddenSize: 4, numLayers: 1, numClasses: 2, bidirectional: true, dropout: 0 }
