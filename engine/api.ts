@@ -118,6 +118,24 @@ export interface MediaSource {
   mime: string
 }
 
+/** A log-mel spectrogram of a window of an audio file, as an 8-bit image. */
+export interface SpectrogramImage {
+  /** The window, seconds. */
+  start: number
+  end: number
+  /** Image width: one analysis frame per column, centred on it. */
+  columns: number
+  /** Image height: mel bands from fMin to fMax. */
+  bands: number
+  fMin: number
+  fMax: number
+  /** dB of the loudest cell (value 255); 0 is topDb − rangeDb or quieter. */
+  topDb: number
+  rangeDb: number
+  /** (bands, columns) bytes, band 0 lowest, base64. */
+  pixels: string
+}
+
 /** Label file formats of the data pipeline (engine/labels/formats.ts). */
 export const LABEL_FORMATS = ['audacity', 'raven', 'textgrid', 'csv', 'json'] as const
 export type LabelFormatName = (typeof LABEL_FORMATS)[number]
@@ -247,6 +265,18 @@ export const requestSchemas = {
     })
     .strict()
     .refine((r) => r.end >= r.start, { message: 'end is before start' }),
+  /** Log-mel spectrogram image of an audio file over [start, end] seconds. */
+  getSpectrogram: z
+    .object({
+      media: mediaId,
+      start: z.number().finite().nonnegative(),
+      end: z.number().finite().nonnegative(),
+      columns: z.number().int().min(1).max(4096),
+      bands: z.number().int().min(8).max(256),
+      jobId,
+    })
+    .strict()
+    .refine((r) => r.end > r.start, { message: 'end must be after start' }),
   /** A URL the page can play an audio file of the project from. */
   getMediaSource: z.object({ media: mediaId }).strict(),
   /** Read a label file (absolute, or relative to the project) for one media file; saves nothing. */
@@ -317,6 +347,7 @@ export interface Results {
   getWaveform: Waveform
   getPeaks: PeaksWindow
   getSeries: SeriesWindow
+  getSpectrogram: SpectrogramImage
   getMediaSource: MediaSource
   importLabels: ImportedLabels
   exportLabels: { file: string; format: LabelFormatName; count: number }

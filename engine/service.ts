@@ -26,6 +26,7 @@ import { exportModel, importModel, listModels, modelPath, predictMedia, readPred
 import { trainProject } from './train/project'
 import { RunStore } from './train/runs'
 import { exportFormat, exportLabelFile, importLabelFile } from './labelio'
+import { spectrogramWindow } from './spectrogram'
 import { audioMime, peaksWindow, seriesWindow } from './views'
 import { waveform } from './waveform'
 
@@ -103,6 +104,11 @@ export class Service {
       const file = this.project.mediaPath(media)
       if (mediaKind(file) !== 'series') throw new ApiError('bad-input', `${media}: not a CSV time series`)
       return this.jobs.run(jobId, (ctx) => seriesWindow(file, start, end, points, ctx))
+    },
+    getSpectrogram: ({ media, start, end, columns, bands, jobId }) => {
+      const file = this.project.mediaPath(media)
+      if (mediaKind(file) !== 'audio') throw new ApiError('bad-input', `${media}: not an audio file`)
+      return this.jobs.run(jobId, (ctx) => spectrogramWindow(file, start, end, columns, bands, ctx))
     },
     getMediaSource: async ({ media }) => {
       const file = this.project.mediaPath(media)

@@ -176,3 +176,54 @@ describe('importLabels / exportLabels', () => {
     expect(missing).toMatchObject({ ok: false, error: { code: 'bad-input', message: expect.stringContaining('missing.txt') } })
   })
 })
+
+describe('getSpectrogram', () => {
+  type Image = { columns: number; bands: number; fMin: number; fMax: number; pixels: string }
+  const brightest = (img: Image, c: number) => {
+    const px = Buffer.from(img.pixels, 'base64')
+    let best = 0
+    for (let b = 1; b < img.bands; b++) if (px[b * img.columns + c] > px[best * img.columns + c]) best = b
+    return best
+  }
+
+  it('puts a 1 kHz sine in the mel band centred nearest 1 kHz, and silence at 0', async () => {
+    const rate = 8000
+    const n = 2 * rate
+    const b = Buffer.alloc(44 + 2 * n)
+    b.write('RIFF', 0)
+    b.writeUInt32LE(36 + 2 * n, 4)
+    b.write('WAVEfmt ', 8)
+    b.writeUInt32LE(16, 16)
+    b.writeUInt16LE(1, 20)
+    b.writeUInt16LE(1, 22)
+    b.writeUInt32LE(rate, 24)
+    b.writeUInt32LE(rate * 2, 28)
+    b.writeUInt16LE(2, 32)
+    b.writeUInt16LE(16, 34)
+    b.write('data', 36)
+    b.writeUInt32LE(2 * n, 40)
+    // Silence for 1 s, then a 1 kHz sine.
+    for (let i = rate; i < n; i++) b.writeInt16LE(Math.round(12000 * Math.sin((2 * Math.PI * 1000 * i) / rate)), 44 + 2 * i)
+    await fs.writeFile(path.join(dir, 'sine.wav'), b)
+    await ok('addMedia', { paths: ['sine.wav'] })
+    const img = await ok<Image>('getSpectrogram', { media: 'sine.wav', start: 0, end: 2, columns: 40, bands: 40, jobId: 'g1' })
+    expect(Buffer.from(img.pixels, 'base64')).toHaveLength(40 * 40)
+    const mel = (f: number) => 2595 * Math.log10(1 + f / 700)
+    const centre = (band: number) => 700 * (10 ** ((mel(img.fMin) + ((mel(img.fMax) - mel(img.fMin)) * (band + 1)) / (img.bands + 1)) / 2595) - 1)
+    const expected = [...Array(img.bands).keys()].reduce((a, k) => (Math.abs(centre(k) - 1000) < Math.abs(centre(a) - 1000) ? k : a), 0)
+    for (const c of [25, 30, 35]) expect(Math.abs(brightest(img, c) - expected)).toBeLessThanOrEqual(1)
+    const px = Buffer.from(img.pixels, 'base64')
+    for (let band = 0; band < img.bands; band++) expect(px[band * img.columns + 5]).toBe(0)
+  })
+
+  it('refuses a CSV and an empty window', async () => {
+    expect(await service.call('getSpectrogram', { media: 'imu.csv', start: 0, end: 1, columns: 10, bands: 16, jobId: 'g2' })).toMatchObject({
+      ok: false,
+      error: { code: 'bad-input' },
+    })
+    expect(await service.call('getSpectrogram', { media: 'tone.wav', start: 1, end: 1, columns: 10, bands: 16, jobId: 'g3' })).toMatchObject({
+      ok: false,
+      error: { code: 'invalid-request' },
+    })
+  })
+})
