@@ -1,7 +1,8 @@
 /**
  * A lazily started, reused pool of `features` worker threads. Starting a worker costs ≈ 0.5 s in
  * tests (tsx compiles the sources) and tens of ms in the app, so one pool serves every file of a
- * session; its threads are unref'd and never keep the process alive.
+ * session. A worker is ref'd only while it has jobs, so an idle pool never keeps the process alive
+ * and a waiting caller always gets its reply.
  */
 import type { Worker } from 'node:worker_threads'
 import { startWorker } from '../workers'
@@ -28,13 +29,13 @@ export class FeaturePool {
 
   private spawn(): Slot {
     const worker = startWorker('features')
-    worker.unref()
     const slot: Slot = { worker, pending: new Map() }
     worker.on('message', (m: FeatureReply) => {
       const p = slot.pending.get(m.id)
       if (!p) return
       if ('progress' in m) return p.onProgress?.(m.progress)
       slot.pending.delete(m.id)
+      if (slot.pending.size === 0) worker.unref()
       if ('error' in m) p.reject(new Error(m.error))
       else p.resolve(m.data)
     })
@@ -57,6 +58,7 @@ export class FeaturePool {
     const slot = this.slots.reduce((a, b) => (b.pending.size < a.pending.size ? b : a))
     const id = this.nextId++
     return new Promise((resolve, reject) => {
+      if (slot.pending.size === 0) slot.worker.ref() // keep the process alive until the reply
       slot.pending.set(id, { resolve, reject, onProgress })
       slot.worker.postMessage({ ...job, id } satisfies WorkerJob, [
         job.samples.buffer as ArrayBuffer,
