@@ -268,11 +268,21 @@ describe('residual stacked RNN layers (test-only composition)', () => {
       for (let l = L - 1; l >= 0; l--) {
         const below = l > 0 ? cells[l - 1].dh : null // dyˡ⁻¹, accumulated into
         if (below) {
-          if (skip) below.set(cells[l].dh.subarray(0, T * B * H)) // identity path first
+          if (skip)
+            below.set(cells[l].dh.subarray(0, T * B * H)) // identity path first
           else below.fill(0)
         }
         const input = l === 0 ? x : ys[l - 1]
-        rnnBackward(below ?? dx, cell(grads, l), cells[l], input, cell(params, l), false, dims(l), k)
+        rnnBackward(
+          below ?? dx,
+          cell(grads, l),
+          cells[l],
+          input,
+          cell(params, l),
+          false,
+          dims(l),
+          k,
+        )
       }
       return r.loss
     }

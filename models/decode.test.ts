@@ -131,7 +131,14 @@ describe('Viterbi against brute force (random models, C = 3, T = 6)', () => {
 describe('transition estimates and label feedback', () => {
   it('add-α counts by hand; an ignored frame breaks the chain', () => {
     // first: 0→0, 0→1, 1→1; second: 1→0, then the −1 breaks the chain (0→−1, −1→0 skipped), 0→0
-    const tr = estimateTransitions([[0, 0, 1, 1], [1, 0, -1, 0, 0]], 2, 1)
+    const tr = estimateTransitions(
+      [
+        [0, 0, 1, 1],
+        [1, 0, -1, 0, 0],
+      ],
+      2,
+      1,
+    )
     // counts n(0→0) = 1 + 1 = 2, n(0→1) = 1, n(1→1) = 1, n(1→0) = 1; starts: 0 once, 1 once
     const p = (v: number) => Math.exp(v)
     expect(p(tr.logTrans[0])).toBeCloseTo((2 + 1) / (3 + 2), 12)

@@ -17,7 +17,7 @@
  * Pooling, s (B, T, D) → logits (B, C) and, for attention, weights w (B, T):
  *   attention  e = Tanh(s·Wᵀ + b)·v → Reshape (B, T) ; w = Softmax(Where(mask, e, −1e9))
  *              c = ReduceSum(s ⊙ w[..., None], axis 1)
- *   mean       c = ReduceSum(s ⊙ mask[..., None], 1) / ReduceSum(mask, 1)   (ReduceMean without mask)
+ *   mean       c = ReduceSum(s ⊙ mask[..., None], 1) / ReduceSum(mask, 1)  (no mask: ReduceMean)
  *   max        c = ReduceMax(Where(mask[..., None], s, −1e9), 1)
  *   logits = c·Woutᵀ + bout
  * `mask` is an optional float (B, T) graph input, 1 on valid frames and 0 on padding; without it
@@ -84,7 +84,10 @@ function boolMask(
   tag: string,
 ): string {
   const m = b.node('Cast', `${tag}_bool`, [mask], { to: BOOL })
-  return b.node('Reshape', `${tag}_bool_r`, [m, b.init(`${tag}_shape`, [shape.length], shape, true)])
+  return b.node('Reshape', `${tag}_bool_r`, [
+    m,
+    b.init(`${tag}_shape`, [shape.length], shape, true),
+  ])
 }
 
 /**

@@ -42,7 +42,10 @@ function headWithInput<A extends FloatArray>(
     g: poolingViews(grads, config),
   }
   const withInput: ParamLayout = {
-    entries: [...layout.entries, { name: 's', shape: [inputLength], offset: P, length: inputLength }],
+    entries: [
+      ...layout.entries,
+      { name: 's', shape: [inputLength], offset: P, length: inputLength },
+    ],
     size: P + inputLength,
   }
   return {

@@ -21,7 +21,7 @@
  *   attention   ds_j += w_j dc ;  dw_j = dcᵀ s_j
  *               de_j = w_j (dw_j − Σ_i w_i dw_i)              softmax Jacobian
  *               dv += Σ_j de_j u_j ;  du_j = de_j v
- *               da_j = du_j ⊙ (1 − u_j²) ;  dW += Σ_j da_j s_jᵀ ;  db += Σ_j da_j ;  ds_j += Wᵀ da_j
+ *               da_j = du_j ⊙ (1 − u_j²) ; dW += Σ_j da_j s_jᵀ ; db += Σ_j da_j ; ds_j += Wᵀ da_j
  *
  * Shapes (legend in tensor.ts; D = width of a state, e.g. D·H of a bidirectional stack, and
  * A = attention size): s (T, B, D), W (A, D), b (A), v (A), Wout (C, D), bout (C); u (T, B, A),
