@@ -156,6 +156,13 @@ test('audio: add three WAVs at once, label with mouse and keys, edit, undo/redo,
   await page.screenshot({ path: testInfo.outputPath('audio-4-zoomed.png') })
   await page.keyboard.press('0')
 
+  // The spectrogram under the waveform, computed by the engine for the visible window.
+  await page.getByTestId('spectrogram-toggle').check()
+  await expect(page.getByTestId('spectrogram')).toBeVisible()
+  await expect(page.getByText('8.0 kHz')).toBeVisible()
+  await page.screenshot({ path: testInfo.outputPath('audio-4b-spectrogram.png') })
+  await page.getByTestId('spectrogram-toggle').uncheck()
+
   saved = await savedLabels(page, path.join(projectDir, 'labels/a.labels.json'))
   expect(saved).toHaveLength(3)
   expect(saved[0].end).toBeCloseTo(2.5, 1)
