@@ -2,7 +2,7 @@
  * The Electron main process: one hardened window, the menu, and the engine's service over IPC.
  * `--project DIR` opens a project at start.
  */
-import { app, BrowserWindow, Menu, session, shell } from 'electron'
+import { app, BrowserWindow, Menu, session } from 'electron'
 import path from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { IPC_EVENT_CHANNEL } from '../engine/api'
@@ -34,6 +34,8 @@ async function createWindow(): Promise<void> {
       nodeIntegration: false,
       webSecurity: true,
       spellcheck: false,
+      // Middle-click would open links in a new window outside the navigation handlers.
+      disableBlinkFeatures: 'Auxclick',
     },
   })
   window.once('ready-to-show', () => window?.show())
@@ -44,14 +46,15 @@ async function createWindow(): Promise<void> {
 app.enableSandbox()
 
 app.on('web-contents-created', (_, contents) => {
-  // No navigation away from the app and no new windows; links open in the user's browser.
+  // No navigation away from the app, no new windows, and no handing URLs to the OS (the app
+  // has no external links, so shell.openExternal is never needed).
   contents.on('will-navigate', (event, url) => {
     if (url !== rendererUrl) event.preventDefault()
   })
-  contents.setWindowOpenHandler(({ url }) => {
-    if (url.startsWith('https://')) void shell.openExternal(url)
-    return { action: 'deny' }
+  contents.on('will-redirect', (event, url) => {
+    if (url !== rendererUrl) event.preventDefault()
   })
+  contents.setWindowOpenHandler(() => ({ action: 'deny' }))
   contents.on('will-attach-webview', (event) => event.preventDefault())
 })
 
@@ -80,6 +83,8 @@ app.whenReady().then(async () => {
 })
 
 app.on('window-all-closed', () => {
-  service.close()
-  if (process.platform !== 'darwin') app.quit()
+  // Closing the service releases the project lock, so the next Framewise may open it.
+  void service.close().finally(() => {
+    if (process.platform !== 'darwin') app.quit()
+  })
 })
