@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs'
+import { closeSync, ftruncateSync, mkdtempSync, openSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
@@ -212,6 +212,13 @@ describe('CSV labels', () => {
 })
 
 describe('readLabels', () => {
+  it('refuses a label file of several GB before reading it (sparse file)', async () => {
+    const p = put('huge.txt', '0\t1\ta\n')
+    const fd = openSync(p, 'r+')
+    ftruncateSync(fd, 3 * 2 ** 30)
+    closeSync(fd)
+    await expect(readLabels(p)).rejects.toThrow(/too large for a label file: 3221225472 bytes/)
+  })
   it('sniffs content over extension and refuses unknown formats', async () => {
     const raven =
       'Selection\tView\tChannel\tBegin Time (s)\tEnd Time (s)\tAnnotation\n1\tSpectrogram 1\t1\t0\t1\tx\n'
