@@ -59,7 +59,7 @@ export interface SeriesData {
   channels: string[]
   /** (T, C) row-major channel values. */
   values: Float32Array
-  /** (T) row times in seconds from the first row. */
+  /** (T) row times, s: the time column as is; ISO dates from the first row; else row / rate. */
   times: Float64Array
   /** Rows per second: 1 / median interval (or the given rate). */
   sampleRate: number
