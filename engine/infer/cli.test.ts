@@ -83,7 +83,7 @@ describe('framewise predict', () => {
     expect(r.stderr).toMatch(/100% done/)
   })
 
-  it('TextGrid and JSON formats; --background none also writes background segments', async () => {
+  it('TextGrid, JSON and Raven formats; --background none also writes background segments', async () => {
     const out = path.join(dir, 'out2')
     expect(
       (
@@ -122,6 +122,12 @@ describe('framewise predict', () => {
       segments: { label: string }[]
     }
     expect(json.segments.map((s) => s.label)).toEqual(['background', 'tone', 'background'])
+    const raven = ['predict', model, path.join(data, 'two.wav'), '--out', out, '--format', 'raven']
+    expect((await cli(raven)).code).toBe(0)
+    const sel = await readLabels(path.join(out, 'two.selections.txt'))
+    expect(sel.map((s) => s.label)).toEqual(['tone'])
+    expect(Math.abs(sel[0].start - 0.5)).toBeLessThan(0.025)
+    expect(Math.abs(sel[0].end - 0.8)).toBeLessThan(0.025)
   })
 
   it('CSV time series with --format csv: one time,label row per frame', async () => {
