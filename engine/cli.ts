@@ -46,17 +46,24 @@ export function reportProgress(fraction: number | null, message: string): void {
 export const commands: Record<string, Command> = {
   info: {
     usage: 'info <project-dir | model.onnx>',
-    summary: 'print a project (manifest, media, label counts) or a model (inputs, outputs, metadata, card) as JSON',
+    summary:
+      'print a project (manifest, media, label counts) or a model (inputs, outputs, metadata, card) as JSON',
     async run({ positionals }) {
-      if (positionals.length !== 1) throw new UsageError('info takes exactly one project folder or .onnx file')
+      if (positionals.length !== 1)
+        throw new UsageError('info takes exactly one project folder or .onnx file')
       if (positionals[0].toLowerCase().endsWith('.onnx')) return inspectModel(positionals[0])
       const project = await Project.open(positionals[0])
       const view = await project.view()
-      return { ...project.toJSON(), dir: view.dir, media: view.media.map((m, i) => ({ ...project.media[i], segmentCount: m.segmentCount })) }
+      return {
+        ...project.toJSON(),
+        dir: view.dir,
+        media: view.media.map((m, i) => ({ ...project.media[i], segmentCount: m.segmentCount })),
+      }
     },
   },
   predict: {
-    usage: 'predict <model.onnx> <file|dir>... --out DIR [--format audacity|raven|textgrid|csv|json] [--probabilities] [--spec spec.json --classes a,b,c]',
+    usage:
+      'predict <model.onnx> <file|dir>... --out DIR [--format audacity|raven|textgrid|csv|json] [--probabilities] [--spec spec.json --classes a,b,c]',
     summary:
       'label files with a model: <stem>.<ext> of the non-background segments per input, <stem>.probs.csv with --probabilities; also --output logits|probabilities, --background NAME|none, --median N, --min-duration S, --merge-gap S, --threads N, --window N, --context N',
     options: {
@@ -76,10 +83,12 @@ export const commands: Record<string, Command> = {
     },
     async run({ positionals, values }) {
       const [model, ...inputs] = positionals
-      if (!model || inputs.length === 0) throw new UsageError('predict takes a model and at least one file or folder')
+      if (!model || inputs.length === 0)
+        throw new UsageError('predict takes a model and at least one file or folder')
       if (typeof values.out !== 'string') throw new UsageError('--out DIR is required')
       const format = values.format as PredictFormat
-      if (!PREDICT_FORMATS.includes(format)) throw new UsageError(`--format must be one of ${PREDICT_FORMATS.join(', ')}`)
+      if (!PREDICT_FORMATS.includes(format))
+        throw new UsageError(`--format must be one of ${PREDICT_FORMATS.join(', ')}`)
       const output = values.output as string | undefined
       if (output !== undefined && output !== 'logits' && output !== 'probabilities')
         throw new UsageError('--output must be logits or probabilities')
@@ -102,10 +111,16 @@ export const commands: Record<string, Command> = {
         try {
           spec = parseFeatureSpec(JSON.parse(text))
         } catch (e) {
-          throw new DataError(file, `not a valid FeatureSpec (${(e as Error).message.split('\n')[0]})`)
+          throw new DataError(
+            file,
+            `not a valid FeatureSpec (${(e as Error).message.split('\n')[0]})`,
+          )
         }
       }
-      const classes = typeof values.classes === 'string' ? values.classes.split(',').map((c) => c.trim()) : undefined
+      const classes =
+        typeof values.classes === 'string'
+          ? values.classes.split(',').map((c) => c.trim())
+          : undefined
       const background = values.background as string | undefined
       let last = ''
       return predictToFiles(model, inputs, {
@@ -120,9 +135,13 @@ export const commands: Record<string, Command> = {
         contextFrames: number('context', 0, true),
         postprocess: {
           ...(median !== undefined ? { medianFilter: median } : {}),
-          ...(values['min-duration'] !== undefined ? { minDuration: number('min-duration', 0, false) } : {}),
+          ...(values['min-duration'] !== undefined
+            ? { minDuration: number('min-duration', 0, false) }
+            : {}),
           ...(values['merge-gap'] !== undefined ? { mergeGap: number('merge-gap', 0, false) } : {}),
-          ...(background !== undefined ? { background: background === 'none' ? null : background } : {}),
+          ...(background !== undefined
+            ? { background: background === 'none' ? null : background }
+            : {}),
         },
         onProgress: (f, message) => {
           const line = `${Math.floor(f * 10)} ${message}` // at most one line per 10 % per stage
@@ -134,7 +153,7 @@ export const commands: Record<string, Command> = {
   },
   train: {
     usage:
-      'train <project-or-data-dir> --out model.onnx [--cell lstm|gru|rnn|rnn-relu] [--hidden N] [--layers N] [--unidirectional] [--epochs N] [--batch N] [--chunk N] [--lr X] [--seed N] [--features SPEC] [--val FRACTION]',
+      'train <project-or-data-dir> --out model.onnx [--cell lstm|gru|rnn|rnn-relu] [--hidden N] [--layers N] [--unidirectional] [--residual] [--epochs N] [--batch N] [--chunk N] [--lr X] [--seed N] [--features SPEC] [--val FRACTION]',
     summary:
       'train a tagger on a project or a data folder and export it as ONNX + model card; also --dropout X, --patience N, --threads N, --class-weights none|sqrt-balanced|balanced',
     options: {
@@ -143,6 +162,7 @@ export const commands: Record<string, Command> = {
       hidden: { type: 'string' },
       layers: { type: 'string' },
       unidirectional: { type: 'boolean', default: false },
+      residual: { type: 'boolean', default: false },
       epochs: { type: 'string' },
       batch: { type: 'string' },
       chunk: { type: 'string' },
@@ -166,6 +186,7 @@ export const commands: Record<string, Command> = {
         hidden: numberFlag(values, 'hidden', true),
         layers: numberFlag(values, 'layers', true),
         bidirectional: values.unidirectional ? false : undefined,
+        residual: values.residual ? true : undefined,
         epochs: numberFlag(values, 'epochs', true),
         batch: numberFlag(values, 'batch', true),
         chunk: numberFlag(values, 'chunk', true),

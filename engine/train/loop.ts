@@ -112,6 +112,7 @@ export function taggerConfigOf(settings: TrainSettings, F: number, C: number): T
     numClasses: C,
     bidirectional: settings.bidirectional,
     dropout: settings.layers > 1 ? settings.dropout : 0,
+    residual: settings.residual,
   }
 }
 

@@ -18,6 +18,11 @@ export const trainSettingsSchema = z.object({
   layers: z.number().int().min(1).max(4).default(2),
   /** Dropout between recurrent layers; 0.2 regularises without slowing learning much. */
   dropout: z.number().min(0).max(0.9).default(0.2),
+  /**
+   * Residual connections between stacked layers (yˡ = RNN(yˡ⁻¹) + yˡ⁻¹). Off by default: at the
+   * default 2 layers they change little (docs/sequence-models.md); they help deeper (3–4) stacks train.
+   */
+  residual: z.boolean().default(false),
   /** Maximum epochs; early stopping usually ends training sooner. */
   epochs: z.number().int().min(1).max(10_000).default(30),
   /** Chunks per minibatch. 16 keeps steps frequent on small datasets. */
