@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { DataError } from '../errors'
-import { decodeAudio } from './decode'
+import { decodeAudio, oggCodec } from './decode'
 import { makeWav, sine } from './testing'
 
 const dir = mkdtempSync(join(tmpdir(), 'fw-decode-'))
@@ -141,6 +141,20 @@ describe.skipIf(!hasSox)('decodeAudio: FLAC and OGG via audio-decode', () => {
       expect(peak).toBeLessThan(0.55)
     })
   }
+  it('routes Ogg Opus to the Opus decoder and Ogg Vorbis to Vorbis', async () => {
+    expect(await oggCodec(join(dir, 'tone.ogg'))).toBe('oga')
+    const fake = join(dir, 'fake.opus.ogg')
+    writeFileSync(
+      fake,
+      Buffer.concat([
+        Buffer.from('OggS', 'latin1'),
+        Buffer.alloc(24),
+        Buffer.from('OpusHead', 'latin1'),
+      ]),
+    )
+    expect(await oggCodec(fake)).toBe('opus')
+    await expect(decodeAudio(fake)).rejects.toBeInstanceOf(DataError)
+  })
   it('reports a corrupt FLAC body as a DataError', async () => {
     const p = join(dir, 'bad.flac')
     writeFileSync(p, Buffer.concat([Buffer.from('fLaC', 'latin1'), Buffer.alloc(200, 7)]))

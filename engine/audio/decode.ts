@@ -1,6 +1,6 @@
 /**
  * Any supported audio file → Float32 mono at a chosen rate. WAV streams through wav.ts (one mono
- * copy, any size up to MAX_DECODED_SAMPLES); FLAC, MP3 and OGG stream through audio-decode's
+ * copy, any size up to MAX_DECODED_SAMPLES); FLAC, MP3 and OGG (Vorbis or Opus) stream through audio-decode's
  * chunked decoder and are mixed down chunk by chunk, so the decoder's multi-channel output is
  * never held whole. Resampling (resample.ts) briefly holds the source-rate copy and the result.
  *
@@ -114,7 +114,7 @@ async function decodeCompressed(
   size: number,
   options: DecodeOptions,
 ): Promise<{ mono: Float32Array; rate: number; channels: number }> {
-  const codec = format === 'ogg' ? 'oga' : format
+  const codec = format === 'ogg' ? await oggCodec(path) : format
   const skip = format === 'mp3' ? await mp3Delay(path) : 0
   let out = new Float32Array(1 << 16)
   let n = 0
@@ -169,6 +169,18 @@ async function decodeCompressed(
   if (n === 0 || !rate)
     throw new DataError(path, `no audio could be decoded from this ${format.toUpperCase()} file`)
   return { mono: out.slice(0, n), rate, channels }
+}
+
+/** Ogg carries Vorbis or Opus; the first page's codec header says which. */
+export async function oggCodec(path: string): Promise<'oga' | 'opus'> {
+  const fh = await open(path, 'r')
+  try {
+    const b = Buffer.alloc(64)
+    const { bytesRead } = await fh.read(b, 0, 64, 0)
+    return b.subarray(0, bytesRead).includes('OpusHead', 0, 'latin1') ? 'opus' : 'oga'
+  } finally {
+    await fh.close()
+  }
 }
 
 /** mpg123's decoder delay (529) plus the usual encoder delay of LAME and most MDCT encoders (576). */
