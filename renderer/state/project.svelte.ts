@@ -7,6 +7,8 @@ export class ProjectState {
   view = $state<ProjectView | null>(null)
   /** Id of the media file being viewed. */
   selectedId = $state<string | null>(null)
+  /** Durations (seconds) of files opened this session, for the file list. */
+  durations = $state<Record<string, number>>({})
   /** Last error to show, or null. */
   error = $state<string | null>(null)
 
