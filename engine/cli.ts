@@ -4,6 +4,7 @@
  * line `framewise: <file>: <problem>` on stderr; 2 usage errors.
  */
 import { readFile } from 'node:fs/promises'
+import { availableParallelism } from 'node:os'
 import { parseArgs, type ParseArgsConfig } from 'node:util'
 import { ApiError } from './api'
 import { DataError } from './errors'
@@ -130,7 +131,8 @@ export const commands: Record<string, Command> = {
         spec,
         classes,
         output,
-        threads: number('threads', 1, true),
+        // The model runs after the features, when the feature workers are idle: both cores.
+        threads: number('threads', 1, true) ?? Math.min(2, availableParallelism()),
         windowFrames: number('window', 1, true),
         contextFrames: number('context', 0, true),
         postprocess: {
