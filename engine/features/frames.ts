@@ -265,11 +265,21 @@ export function computeAudioFrames(
 
   const load = (t: number) => {
     const start = t * hop - N / 2
-    for (let i = 0; i < N; i++) {
-      const j = start + i
-      const v = j >= 0 && j < slice.length ? samples[j - slice.origin] : 0
-      fr.x[i] = v
-      buf[i] = v * win[i]
+    if (start >= 0 && start + N <= slice.length) {
+      // interior frame: no zero padding, no per-sample bounds test
+      const base = start - slice.origin
+      for (let i = 0; i < N; i++) {
+        const v = samples[base + i]
+        fr.x[i] = v
+        buf[i] = v * win[i]
+      }
+    } else {
+      for (let i = 0; i < N; i++) {
+        const j = start + i
+        const v = j >= 0 && j < slice.length ? samples[j - slice.origin] : 0
+        fr.x[i] = v
+        buf[i] = v * win[i]
+      }
     }
     fft.realTransform(spec2, buf)
     for (let k = 0; k < K; k++) {
