@@ -58,6 +58,7 @@ describe('self-attention gradient check (float64, params and input)', () => {
     [2, 1, false],
     [4, 2, true],
     [1, 0, true],
+    [2, 3, false], // 2r + 1 = T: stored dense (gemm path), the window still masks |i − j| > 3
     [2, 20, false], // window wider than the batch: stored dense, same as no window
   ]
   for (const [nh, window, residual] of cases) {

@@ -21,9 +21,12 @@
  *   dW_in += d[Q|K|V]ᵀ x ;  db_in += Σ d[Q|K|V] ;  dx += d[Q|K|V] W_in
  *
  * Shapes (legend in tensor.ts; E = model width, the recurrent stack's D·H): x, y (T, B, E);
- * QKV (T, B, 3E); P (B, nh, T, Wn) with Wn = T (full) or 2r + 1 (window: column m holds key
- * j = i − r + m), so a windowed layer on a long file stores O(T·r), not O(T²).
- * The projections (O(T·E²)) are Kernels gemm calls; the scores (O(T·Wn·E)) are plain loops.
+ * QKV (T, B, 3E); P (B, nh, T, Wn): dense, Wn = Tmax (column j holds key j), or banded when
+ * 2r + 1 < Tmax, Wn = 2r + 1 (column m holds key j = i − r + m), so a windowed layer on a long
+ * file stores O(T·r), not O(T²).
+ * The projections (O(T·E²)) are Kernels gemm calls, and so are the dense scores and their
+ * gradients (per sequence and head, row stride B·3E: S = Q Kᵀ, O = P V, dP = dO Vᵀ, dV = Pᵀ dO,
+ * dQ = dS K, dK = dSᵀ Q); the banded window's O(T·r·E) scores are plain loops.
  *
  * PyTorch ↔ here: nn.MultiheadAttention(E, nh) with batch_first=False takes (T, B, E) as we do;
  * in_proj_weight = [Wq; Wk; Wv], in_proj_bias, out_proj.weight = Wo, out_proj.bias = bo;
@@ -130,7 +133,7 @@ export interface AttentionWorkspace<A extends FloatArray> {
   da: A // (T, B, E) dy with padding rows zeroed
   do: A // (T, B, E)
   dqkv: A // (T, B, 3E)
-  dP: A // (Wn) scratch row
+  dP: A // (Tmax, Tmax) dense scratch: dP, then dS in place; banded: one (Wn) row
 }
 
 /** P is banded (2r + 1 columns around the diagonal) when the window is narrower than Tmax. */
@@ -160,7 +163,7 @@ export function allocAttention<A extends FloatArray>(
     da: k.alloc(n),
     do: k.alloc(n),
     dqkv: k.alloc(3 * n),
-    dP: k.alloc(Wn),
+    dP: k.alloc(banded ? Wn : Tmax * Tmax),
   }
 }
 
@@ -173,6 +176,17 @@ function keyRange(
 ): [lo: number, hi: number, base: number] {
   if (r === null) return [0, n, 0]
   return [Math.max(0, i - r), Math.min(n, i + r + 1), banded ? i - r : 0]
+}
+
+/** P[row + j] = softmax_j(scale · P[row + j]) over j ∈ [lo, hi); 0 for the other j < n. */
+function softmaxRow(P: FloatArray, row: number, lo: number, hi: number, n: number, scale: number) {
+  let mx = -Infinity
+  for (let j = lo; j < hi; j++) mx = Math.max(mx, (P[row + j] *= scale))
+  let sum = 0
+  for (let j = lo; j < hi; j++) sum += P[row + j] = Math.exp(P[row + j] - mx)
+  for (let j = lo; j < hi; j++) P[row + j] /= sum
+  P.fill(0, row, row + lo)
+  P.fill(0, row + hi, row + n)
 }
 
 export function attentionForward<A extends FloatArray>(
@@ -199,6 +213,18 @@ export function attentionForward<A extends FloatArray>(
     const n = lengths[b]
     if (!(n >= 0 && n <= T)) throw new RangeError(`length ${n} of sequence ${b}`)
     for (let h = 0; h < nh; h++) {
+      const [qOff, kOff, vOff] = [b * E3 + h * dk, b * E3 + E + h * dk, b * E3 + 2 * E + h * dk]
+      if (!ws.banded) {
+        // dense: S (n, n) = Q_bh · K_bhᵀ into P's (b, h) block, row softmax, O_bh = P · V_bh
+        const pb = (b * nh + h) * ws.Tmax * Wn
+        k.gemm(false, true, n, n, dk, qkv, qOff, B * E3, qkv, kOff, B * E3, 0, P, pb, Wn)
+        for (let i = 0; i < n; i++) {
+          const [lo, hi] = keyRange(r, false, i, n)
+          softmaxRow(P, pb + i * Wn, lo, hi, n, scale)
+        }
+        k.gemm(false, false, n, dk, n, P, pb, Wn, qkv, vOff, B * E3, 0, o, b * E + h * dk, B * E)
+        continue
+      }
       for (let i = 0; i < n; i++) {
         const [lo, hi, base] = keyRange(r, ws.banded, i, n)
         const pr = ((b * nh + h) * ws.Tmax + i) * Wn - base // P row, indexed by key j
@@ -274,6 +300,26 @@ export function attentionBackward<A extends FloatArray>(
   for (let b = 0; b < B; b++) {
     const n = lengths[b]
     for (let h = 0; h < nh; h++) {
+      const [qOff, kOff, vOff] = [b * E3 + h * dk, b * E3 + E + h * dk, b * E3 + 2 * E + h * dk]
+      const oOff = b * E + h * dk
+      if (!ws.banded) {
+        // dense: dP (n, n) = dO_bh · V_bhᵀ ; dV_bh += P_bhᵀ · dO_bh
+        const pb = (b * nh + h) * ws.Tmax * Wn
+        k.gemm(false, true, n, n, dk, dO, oOff, B * E, qkv, vOff, B * E3, 0, dP, 0, Wn)
+        k.gemm(true, false, n, dk, n, P, pb, Wn, dO, oOff, B * E, 1, dqkv, vOff, B * E3)
+        // dS = P ⊙ (dP − rowsum(P ⊙ dP)) / √dk, in place over dP (P = 0 outside the window)
+        for (let i = 0; i < n; i++) {
+          let dot = 0
+          for (let j = 0; j < n; j++) dot += P[pb + i * Wn + j] * dP[i * Wn + j]
+          for (let j = 0; j < n; j++) {
+            dP[i * Wn + j] = P[pb + i * Wn + j] * (dP[i * Wn + j] - dot) * scale
+          }
+        }
+        // dQ_bh += dS · K_bh ; dK_bh += dSᵀ · Q_bh
+        k.gemm(false, false, n, dk, n, dP, 0, Wn, qkv, kOff, B * E3, 1, dqkv, qOff, B * E3)
+        k.gemm(true, false, n, dk, n, dP, 0, Wn, qkv, qOff, B * E3, 1, dqkv, kOff, B * E3)
+        continue
+      }
       for (let i = 0; i < n; i++) {
         const [lo, hi, base] = keyRange(r, ws.banded, i, n)
         const pr = ((b * nh + h) * ws.Tmax + i) * Wn - base
