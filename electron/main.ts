@@ -16,10 +16,22 @@ const rendererUrl = pathToFileURL(rendererIndex).href
 let window: BrowserWindow | null = null
 const service = new Service((event, ...args) => window?.webContents.send(IPC_EVENT_CHANNEL, event, args))
 
+/** `--project DIR`, or a framewise.json the OS opened us with (file association). */
 function projectArg(argv: string[]): string | undefined {
   const i = argv.indexOf('--project')
-  return i >= 0 ? argv[i + 1] : argv.find((a) => a.startsWith('--project='))?.slice('--project='.length)
+  if (i >= 0) return argv[i + 1]
+  const manifest = argv.slice(1).find((a) => path.basename(a) === 'framewise.json')
+  return manifest ? path.dirname(manifest) : argv.find((a) => a.startsWith('--project='))?.slice('--project='.length)
 }
+
+/** Files handed to us by macOS before the app was ready (file association). */
+let openedFile: string | undefined
+app.on('open-file', (event, file) => {
+  event.preventDefault()
+  if (path.basename(file) !== 'framewise.json') return
+  if (!app.isReady()) openedFile = file
+  else void service.call('openProject', { dir: path.dirname(file) })
+})
 
 async function createWindow(): Promise<void> {
   window = new BrowserWindow({
@@ -71,7 +83,7 @@ app.whenReady().then(async () => {
       { role: 'windowMenu' },
     ]),
   )
-  const project = projectArg(process.argv)
+  const project = openedFile ? path.dirname(openedFile) : projectArg(process.argv)
   if (project) {
     const opened = await service.call('openProject', { dir: project })
     if (!opened.ok) console.error(`framewise: ${opened.error.message}`)
