@@ -1,0 +1,258 @@
+/**
+ * `npm run bench:longrange`: the vanishing-gradient story measured on the copying task
+ * (Hochreiter & Schmidhuber 1997; Arjovsky et al. 2016), framed as frame tagging.
+ *
+ *   frames 0..K−1      one of S symbols (one-hot), K = --copy (1)   labels −1 (ignored)
+ *   frames K..lag−2    blank                                 labels −1
+ *   frame  lag−1       delimiter ("recall now")              label  −1
+ *   frames lag..lag+K−1 blank                                label  symbol[t − lag]
+ * so every target sits exactly `lag` frames after its cue, and only those K frames carry loss:
+ * chance is 1/S accuracy and loss ln S. Unidirectional models: the forward recurrence is the
+ * long-range path being measured (a backward direction never sees the cue from a recall frame).
+ *
+ * Rows (each one JSON line, then a markdown table on stdout; progress on stderr):
+ *   longrange   lag 50/100/200 × RNN tanh (orthogonal Whh) / ReLU (identity Whh, IRNN) / LSTM /
+ *               GRU × clip off / global-norm 1, and both RNNs with PyTorch's default U(±1/√H) Whh
+ *   delay       the temporal skip experiment: h_t = f(W·[x_{t−d+1..t}] + U·h_{t−d}), run as d
+ *               interleaved chains over windows of d frames (a data reshape, no model change)
+ *   residual    4-layer stacks, plain vs residual, on lag 50
+ * Each row trains from the same seed with Adam (lr 2e-3, the engine default) until its time budget
+ * or step cap, then scores a held-out set of 256 sequences. Times are wall clock on a shared
+ * machine: step counts, hence results near the budget, are noisy; read trends, not digits.
+ *
+ *   npm run bench:longrange [-- --seconds 20] [--steps 4000] [--only longrange,delay,residual]
+ *                          [--lags 50,100,200] [--copy 1] [--quick]
+ */
+import { parseArgs } from 'node:util'
+import { initTagger } from '../../models/init'
+import type { Kernels } from '../../models/kernels'
+import { crossEntropy, frameAccuracy } from '../../models/loss'
+import { Adam, clipGradNorm } from '../../models/optim'
+import { Rng } from '../../models/rng'
+import {
+  allocWorkspace,
+  createTagger,
+  taggerBackward,
+  taggerForward,
+  type TaggerConfig,
+} from '../../models/tagger'
+import { loadKernels } from '../kernels/load'
+
+const { values: args } = parseArgs({
+  options: {
+    seconds: { type: 'string', default: '20' },
+    steps: { type: 'string', default: '4000' },
+    only: { type: 'string', default: 'longrange,delay,residual' },
+    quick: { type: 'boolean', default: false },
+    copy: { type: 'string', default: '1' },
+    /** Lags of the longrange rows. */
+    lags: { type: 'string', default: '50,100,200' },
+  },
+})
+
+const S = 4 // symbols
+const K = Number(args.copy) // symbols to copy
+const F = S + 2 // one-hot: symbols, blank, delimiter
+const [BLANK, DELIM] = [S, S + 1]
+const H = 32
+const B = 32
+const TEST = 256
+const LR = 2e-3
+
+interface Row {
+  group: 'longrange' | 'delay' | 'residual'
+  cell: TaggerConfig['cell']
+  lag: number
+  clip: number // 0 = off
+  layers: number
+  residual: boolean
+  delay: number // 1 = ordinary recurrence over h_{t−1}
+  /** Whh init: init.ts's (orthogonal; identity for ReLU) or PyTorch's default U(±1/√H). */
+  init: 'ours' | 'uniform'
+}
+
+/** A batch of copying sequences, time-major: x (T, n, F), labels (T, n). */
+function copyBatch(rng: Rng, lag: number, n: number): { x: Float32Array; labels: Int32Array } {
+  const T = lag + K
+  const x = new Float32Array(T * n * F)
+  const labels = new Int32Array(T * n).fill(-1)
+  for (let b = 0; b < n; b++) {
+    for (let t = 0; t < T; t++) x[(t * n + b) * F + BLANK] = 1
+    for (let j = 0; j < K; j++) {
+      const s = rng.int(S)
+      x[(j * n + b) * F + BLANK] = 0
+      x[(j * n + b) * F + s] = 1
+      labels[(lag + j) * n + b] = s
+    }
+    x[((lag - 1) * n + b) * F + BLANK] = 0
+    x[((lag - 1) * n + b) * F + DELIM] = 1
+  }
+  return { x, labels }
+}
+
+/**
+ * Frame t of sequence b → step ⌊t/d⌋ of chain (b, t mod d), whose input is the window
+ * x_{t−d+1..t} (zeros before 0): (T, n, F) → (⌈T/d⌉, n·d, d·F). With d = 1 it is the identity.
+ */
+function delayed(
+  x: Float32Array,
+  labels: Int32Array,
+  T: number,
+  n: number,
+  d: number,
+): { x: Float32Array; labels: Int32Array; T: number; n: number } {
+  if (d === 1) return { x, labels, T, n }
+  const [Td, nd, Fd] = [Math.ceil(T / d), n * d, d * F]
+  const xd = new Float32Array(Td * nd * Fd) // (T/d, n·d, d·F)
+  const ld = new Int32Array(Td * nd).fill(-1) // (T/d, n·d)
+  for (let t = 0; t < T; t++) {
+    const [s, r] = [Math.floor(t / d), t % d]
+    for (let b = 0; b < n; b++) {
+      const row = s * nd + b * d + r
+      ld[row] = labels[t * n + b]
+      for (let w = 0; w < d; w++) {
+        const src = t - d + 1 + w
+        if (src >= 0) xd.set(x.subarray((src * n + b) * F, (src * n + b + 1) * F), row * Fd + w * F)
+      }
+    }
+  }
+  return { x: xd, labels: ld, T: Td, n: nd }
+}
+
+interface Result {
+  steps: number
+  seconds: number
+  trainLoss: number // mean of the last 50 steps
+  testLoss: number
+  testAcc: number // over the K recall frames
+  solvedAt: number | null // first step whose moving-average (50) train accuracy ≥ 0.99
+  diverged: boolean
+}
+
+function runRow(row: Row, k: Kernels, budgetS: number, maxSteps: number): Result {
+  const d = row.delay
+  const cfg: TaggerConfig = {
+    cell: row.cell,
+    inputSize: d * F,
+    hiddenSize: H,
+    numLayers: row.layers,
+    numClasses: S,
+    bidirectional: false,
+    dropout: 0,
+    residual: row.residual,
+  }
+  const T = Math.ceil((row.lag + K) / d)
+  const m = createTagger(cfg, k)
+  initTagger(m.params, cfg, new Rng(1))
+  if (row.init === 'uniform') {
+    // PyTorch's nn.RNN default: spectral radius ≈ 1/√3 for tanh, so gradients vanish as 0.58^lag
+    const u = new Rng(4)
+    for (const layer of m.p.cells)
+      for (const c of layer)
+        for (let i = 0; i < c.Whh.length; i++) c.Whh[i] = u.uniform(-1, 1) / Math.sqrt(H)
+  }
+  const ws = allocWorkspace(cfg, k, T, B * d)
+  const opt = new Adam(m.params.length, { lr: LR })
+  const data = new Rng(2)
+  const lengths = new Int32Array(B * d).fill(T)
+  const losses: number[] = []
+  const accs: number[] = []
+  let solvedAt: number | null = null
+  let diverged = false
+  const t0 = performance.now()
+  let step = 0
+  while (step < maxSteps && performance.now() - t0 < budgetS * 1000) {
+    const raw = copyBatch(data, row.lag, B)
+    const bt = delayed(raw.x, raw.labels, row.lag + K, B, d)
+    taggerForward(ws, bt.x, lengths, T, m, k, { training: true })
+    const r = crossEntropy(ws.dlogits, ws.logits, bt.labels, lengths, T, bt.n, S)
+    if (!Number.isFinite(r.loss)) {
+      diverged = true
+      break
+    }
+    m.grads.fill(0)
+    taggerBackward(ws, bt.x, lengths, T, m, k)
+    if (row.clip > 0) clipGradNorm(m.grads, row.clip)
+    opt.step(m.params, m.grads)
+    losses.push(r.loss)
+    accs.push(frameAccuracy(ws.logits, bt.labels, lengths, T, bt.n, S))
+    step++
+    if (solvedAt === null && accs.length >= 50 && mean(accs.slice(-50)) >= 0.99) solvedAt = step
+  }
+  const seconds = (performance.now() - t0) / 1000
+  // held-out sequences, scored in minibatches of B
+  const test = new Rng(3)
+  let [lossSum, accSum] = [0, 0]
+  for (let i = 0; i < TEST / B; i++) {
+    const raw = copyBatch(test, row.lag, B)
+    const bt = delayed(raw.x, raw.labels, row.lag + K, B, d)
+    taggerForward(ws, bt.x, lengths, T, m, k)
+    lossSum += crossEntropy(null, ws.logits, bt.labels, lengths, T, bt.n, S).loss
+    accSum += frameAccuracy(ws.logits, bt.labels, lengths, T, bt.n, S)
+  }
+  return {
+    steps: step,
+    seconds,
+    trainLoss: mean(losses.slice(-50)),
+    testLoss: diverged ? NaN : lossSum / (TEST / B),
+    testAcc: diverged ? NaN : accSum / (TEST / B),
+    solvedAt,
+    diverged,
+  }
+}
+
+const mean = (a: number[]): number => a.reduce((p, q) => p + q, 0) / Math.max(1, a.length)
+
+function rows(groups: Set<string>, quick: boolean): Row[] {
+  const out: Row[] = []
+  const lags = quick ? [50] : args.lags!.split(',').map(Number)
+  const cells: TaggerConfig['cell'][] = ['rnn-tanh', 'rnn-relu', 'lstm', 'gru']
+  const base = { layers: 1, residual: false, delay: 1, init: 'ours' as const }
+  if (groups.has('longrange'))
+    for (const lag of lags) {
+      for (const cell of cells)
+        for (const clip of [0, 1]) out.push({ group: 'longrange', cell, lag, clip, ...base })
+      for (const cell of ['rnn-tanh', 'rnn-relu'] as const)
+        out.push({ group: 'longrange', cell, lag, clip: 1, ...base, init: 'uniform' })
+    }
+  if (groups.has('delay'))
+    for (const cell of ['rnn-tanh', 'lstm', 'gru'] as const)
+      out.push({ group: 'delay', cell, lag: quick ? 50 : 200, clip: 1, ...base, delay: 4 })
+  if (groups.has('residual'))
+    for (const cell of ['rnn-tanh', 'lstm', 'gru'] as const)
+      for (const residual of [false, true])
+        out.push({ group: 'residual', cell, lag: 50, clip: 1, ...base, layers: 4, residual })
+  return out
+}
+
+const fmt = (v: number, digits = 3): string => (Number.isFinite(v) ? v.toFixed(digits) : 'NaN')
+
+function main(): void {
+  const k = loadKernels()
+  const budget = Number(args.seconds) * (args.quick ? 0.2 : 1)
+  const maxSteps = Number(args.steps)
+  const todo = rows(new Set(args.only!.split(',')), !!args.quick)
+  process.stderr.write(
+    `bench:longrange: ${todo.length} rows × ≤ ${budget} s, kernels ${k.name}, H ${H}, B ${B}, ` +
+      `S ${S}, K ${K}; chance: acc ${fmt(1 / S)}, loss ${fmt(Math.log(S))}\n`,
+  )
+  const table: string[] = [
+    '| group | cell | Whh init | lag | layers | residual | delay | clip | steps | s | train loss | test loss | test acc | solved at |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+  ]
+  for (const row of todo) {
+    const r = runRow(row, k, budget, maxSteps)
+    const init =
+      row.init === 'uniform' ? 'U(±1/√H)' : row.cell === 'rnn-relu' ? 'identity' : 'orthogonal'
+    console.log(JSON.stringify({ ...row, init, copy: K, kernels: k.name, ...r }))
+    table.push(
+      `| ${row.group} | ${row.cell} | ${init} | ${row.lag} | ${row.layers} | ${row.residual ? 'yes' : 'no'} | ` +
+        `${row.delay} | ${row.clip || 'off'} | ${r.steps} | ${r.seconds.toFixed(0)} | ${fmt(r.trainLoss)} | ` +
+        `${fmt(r.testLoss)} | ${fmt(r.testAcc)} | ${r.diverged ? 'diverged' : (r.solvedAt ?? '—')} |`,
+    )
+    process.stderr.write(table[table.length - 1] + '\n')
+  }
+  console.log('\n' + table.join('\n'))
+}
+
+main()
