@@ -28,14 +28,16 @@ print(m.opset_import[0].version, [d.dim_param or d.dim_value for d in out])
 `
 
 describe.skipIf(!hasOnnx)('onnx.checker', () => {
-  const cases: [CellType, boolean, number][] = [
-    ['lstm', true, 2],
-    ['gru', true, 1],
-    ['rnn-tanh', false, 1],
-    ['rnn-relu', true, 3],
+  const cases: [CellType, boolean, number, boolean][] = [
+    ['lstm', true, 2, false],
+    ['gru', true, 1, false],
+    ['rnn-tanh', false, 1, false],
+    ['rnn-relu', true, 3, false],
+    ['gru', false, 3, true],
+    ['lstm', true, 2, true],
   ]
-  it.each(cases)('accepts the %s tagger (bidirectional %s, %i layers)', async (cell, bidirectional, numLayers) => {
-    const config = { cell, inputSize: 7, hiddenSize: 5, numLayers, numClasses: 3, bidirectional, dropout: 0 }
+  it.each(cases)('accepts the %s tagger (bidirectional %s, %i layers, residual %s)', async (cell, bidirectional, numLayers, residual) => {
+    const config = { cell, inputSize: 7, hiddenSize: 5, numLayers, numClasses: 3, bidirectional, dropout: 0, residual }
     const m = createTagger(config, tsKernels)
     const norm = { mean: new Float32Array(7).fill(0.5), std: new Float32Array(7).fill(2) }
     const bytes = encodeModel(taggerGraph(config, m.params, norm), { 'framewise.classes': '["a","b","c"]' }, 'test')
