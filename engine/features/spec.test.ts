@@ -26,6 +26,12 @@ describe('FeatureSpec', () => {
     expect(() => parseFeatureSpec({ kind: 'audio', frameLength: 500 })).toThrow(/power of two/)
     expect(() => parseFeatureSpec({ kind: 'audio', features: [{ name: 'bogus' }] })).toThrow()
     expect(() => parseFeatureSpec({ kind: 'image' })).toThrow()
+    expect(() => parseFeatureSpec({ kind: 'audio', features: [{ name: 'mfcc', n: 50 }] })).toThrow(
+      /mfcc n = 50 exceeds mel.bands = 40/,
+    )
+    expect(() => parseFeatureSpec({ kind: 'audio', mel: { fMax: 9000 } })).toThrow(
+      /mel range 0–9000 Hz/,
+    )
   })
   it('names series window statistics', () => {
     expect(

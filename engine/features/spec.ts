@@ -70,43 +70,63 @@ const deltaFields = (byDefault: 0 | 1 | 2) => ({
   deltaWidth: z.number().int().min(1).max(10).default(2),
 })
 
-export const audioSpecSchema = z.object({
-  kind: z.literal('audio'),
-  /** Hz; every file is resampled to it. */
-  sampleRate: z.number().int().min(1000).max(384000).default(16000),
-  /** 'mix' averages the channels; a number picks one (0-based). */
-  channel: z.union([z.literal('mix'), z.number().int().min(0)]).default('mix'),
-  /** FFT frame length in samples; a power of two. */
-  frameLength: z
-    .number()
-    .int()
-    .refine(
-      (n) => n >= 16 && n <= 65536 && (n & (n - 1)) === 0,
-      'frameLength must be a power of two, 16…65536',
-    )
-    .default(512),
-  /** Hop between frame centres in samples. */
-  hopLength: z.number().int().min(1).default(160),
-  window: windowSchema.default('hann'),
-  /** Feature blocks, concatenated in this order. */
-  features: z
-    .array(audioFeatureSchema)
-    .min(1)
-    .default([{ name: 'mfcc', n: 13 }]),
-  /** Mel filterbank used by mfcc and logmel (HTK mel scale, triangular, unnormalised). */
-  mel: z
-    .object({
-      /** Number of triangular filters. */
-      bands: z.number().int().min(1).max(256).default(40),
-      /** Lowest edge, Hz. */
-      fMin: z.number().min(0).default(0),
-      /** Highest edge, Hz; null means sampleRate / 2. */
-      fMax: z.number().positive().nullable().default(null),
-    })
-    .default({ bands: 40, fMin: 0, fMax: null }),
-  ...deltaFields(2),
-  normalization: normalizationSchema.default({ mode: 'per-file' }),
-})
+export const audioSpecSchema = z
+  .object({
+    kind: z.literal('audio'),
+    /** Hz; every file is resampled to it. */
+    sampleRate: z.number().int().min(1000).max(384000).default(16000),
+    /** 'mix' averages the channels; a number picks one (0-based). */
+    channel: z.union([z.literal('mix'), z.number().int().min(0)]).default('mix'),
+    /** FFT frame length in samples; a power of two. */
+    frameLength: z
+      .number()
+      .int()
+      .refine(
+        (n) => n >= 16 && n <= 65536 && (n & (n - 1)) === 0,
+        'frameLength must be a power of two, 16…65536',
+      )
+      .default(512),
+    /** Hop between frame centres in samples. */
+    hopLength: z.number().int().min(1).default(160),
+    window: windowSchema.default('hann'),
+    /** Feature blocks, concatenated in this order. */
+    features: z
+      .array(audioFeatureSchema)
+      .min(1)
+      .default([{ name: 'mfcc', n: 13 }]),
+    /** Mel filterbank used by mfcc and logmel (HTK mel scale, triangular, unnormalised). */
+    mel: z
+      .object({
+        /** Number of triangular filters. */
+        bands: z.number().int().min(1).max(256).default(40),
+        /** Lowest edge, Hz. */
+        fMin: z.number().min(0).default(0),
+        /** Highest edge, Hz; null means sampleRate / 2. */
+        fMax: z.number().positive().nullable().default(null),
+      })
+      .default({ bands: 40, fMin: 0, fMax: null }),
+    ...deltaFields(2),
+    normalization: normalizationSchema.default({ mode: 'per-file' }),
+  })
+  .superRefine((s, ctx) => {
+    const fMax = s.mel.fMax ?? s.sampleRate / 2
+    if (fMax > s.sampleRate / 2 || s.mel.fMin >= fMax) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['mel'],
+        message: `mel range ${s.mel.fMin}–${fMax} Hz must lie within 0–${s.sampleRate / 2} Hz`,
+      })
+    }
+    for (const f of s.features) {
+      if (f.name === 'mfcc' && f.n > s.mel.bands) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['features'],
+          message: `mfcc n = ${f.n} exceeds mel.bands = ${s.mel.bands}`,
+        })
+      }
+    }
+  })
 
 export const seriesStatSchema = z.enum(['mean', 'std', 'min', 'max'])
 
