@@ -21,11 +21,12 @@ export const RANGE_DB = 80
 const MAX_KEPT_SAMPLES = 64 * 2 ** 20
 
 /** Reads `n` mono samples starting at sample `at` (zeros outside the file). */
-type Reader = { sampleRate: number; length: number; read(at: number, n: number): Promise<Float32Array>; close(): Promise<void> }
+export type Reader = { sampleRate: number; length: number; read(at: number, n: number): Promise<Float32Array>; close(): Promise<void> }
 
 let kept: { file: string; samples: Float32Array; sampleRate: number } | null = null
 
-async function openReader(file: string, ctx: JobContext): Promise<Reader> {
+/** Random access to the samples of an audio file (mono mix); close it after use. */
+export async function openReader(file: string, ctx: JobContext): Promise<Reader> {
   if (/\.wave?$/i.test(file)) {
     const fh = await open(file, 'r')
     try {

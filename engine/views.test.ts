@@ -62,6 +62,23 @@ describe('getPeaks', () => {
     expect(w.minMax[1]).toBe(0.5)
   })
 
+  it('reads the samples themselves when zoomed in past the finest pyramid level', async () => {
+    // 10 ms at 8 kHz over 200 px: 0.4 samples per pixel → one sample per bucket.
+    const w = await ok<PeaksWindow>('getPeaks', { media: 'tone.wav', start: 3, end: 3.01, pixels: 200, jobId: 'r1' })
+    expect(w.bucketSize).toBe(1)
+    expect(w.start).toBe(3)
+    expect(w.minMax.length / 2).toBe(80)
+    for (let k = 0; k < 80; k++) {
+      const v = (3 * 8000 + k) % 2 ? 0.5 : -0.5
+      expect([w.minMax[2 * k], w.minMax[2 * k + 1]]).toEqual([v, v])
+    }
+    // 0.1 s over 100 px: 8 samples per pixel → buckets of 8 (finer than the pyramid's 256).
+    const coarse = await ok<PeaksWindow>('getPeaks', { media: 'tone.wav', start: 1.95, end: 2.05, pixels: 100, jobId: 'r2' })
+    expect(coarse.bucketSize).toBe(8)
+    expect(coarse.minMax.slice(0, 2)).toEqual([0, 0])
+    expect(coarse.minMax.slice(-2)).toEqual([-0.5, 0.5])
+  })
+
   it('sees silence before the middle and clamps a window past the end', async () => {
     const quiet = await ok<PeaksWindow>('getPeaks', { media: 'tone.wav', start: 0, end: 1, pixels: 100, jobId: 'p2' })
     expect(Math.max(...quiet.minMax.map(Math.abs))).toBe(0)

@@ -8,6 +8,10 @@ import type { PeaksWindow, SeriesWindow } from './api'
 import { loadPeaks, pickLevel, queryPeaks, type Peaks } from './audio/peaks'
 import type { JobContext } from './jobs'
 import { readSeriesCsv, type SeriesData } from './series/csv'
+import { openReader } from './spectrogram'
+
+/** Below the pyramid's finest level, windows up to this many samples are read raw. */
+const MAX_RAW_SAMPLES = 1 << 20
 
 /**
  * A few parsed files, keyed by path + size + mtime, most recent last. The promise is cached, so
@@ -51,6 +55,9 @@ export async function peaksWindow(
   const lo = Math.max(0, Math.min(start, duration))
   const hi = Math.max(lo, Math.min(end, duration))
   const samplesPerPixel = ((hi - lo) * peaks.sampleRate) / pixels
+  const finest = peaks.levels[0].bucketSize
+  if (samplesPerPixel < finest && (hi - lo) * peaks.sampleRate <= MAX_RAW_SAMPLES && hi > lo)
+    return rawWindow(file, peaks, lo, hi, samplesPerPixel, ctx)
   const level = pickLevel(peaks, samplesPerPixel)
   const w = queryPeaks(peaks, lo, hi, level.bucketSize)
   ctx.progress(1, 'waveform ready')
@@ -61,6 +68,37 @@ export async function peaksWindow(
     start: w.start,
     secondsPerBucket: w.bucketSize / peaks.sampleRate,
     minMax: Array.from(w.minMax, round4),
+  }
+}
+
+/**
+ * Zoomed in past the pyramid (labelling at a 10 ms grid needs it): min/max over buckets of
+ * ⌊samples per pixel⌋ samples (1 = the samples themselves) read straight from the file.
+ */
+async function rawWindow(file: string, peaks: Peaks, lo: number, hi: number, spp: number, ctx: JobContext): Promise<PeaksWindow> {
+  const sr = peaks.sampleRate
+  const bucket = Math.max(1, Math.floor(spp + 1e-9))
+  const a = Math.floor((lo * sr) / bucket) * bucket
+  const b = Math.min(peaks.length, Math.ceil(hi * sr))
+  const reader = await openReader(file, ctx)
+  try {
+    const x = await reader.read(a, b - a)
+    const n = Math.ceil(x.length / bucket)
+    const minMax: number[] = new Array(2 * n)
+    for (let k = 0; k < n; k++) {
+      let mn = Infinity
+      let mx = -Infinity
+      for (let i = k * bucket; i < Math.min(x.length, (k + 1) * bucket); i++) {
+        if (x[i] < mn) mn = x[i]
+        if (x[i] > mx) mx = x[i]
+      }
+      minMax[2 * k] = round4(mn)
+      minMax[2 * k + 1] = round4(mx)
+    }
+    ctx.progress(1, 'waveform ready')
+    return { duration: peaks.length / sr, sampleRate: sr, bucketSize: bucket, start: a / sr, secondsPerBucket: bucket / sr, minMax }
+  } finally {
+    await reader.close()
   }
 }
 

@@ -33,6 +33,7 @@ export function drawPeaks(ctx: CanvasRenderingContext2D, v: Viewport, height: nu
   const mid = height / 2
   const scale = height / 2 - 2
   const pxPerBucket = peaks.secondsPerBucket / (v.span / v.width)
+  if (peaks.bucketSize === 1) return drawSamples(ctx, v, mid, scale, peaks, colour)
   ctx.fillStyle = colour
   const b0 = Math.max(0, Math.floor((v.start - peaks.start) / peaks.secondsPerBucket))
   const b1 = Math.min(n, Math.ceil((v.start + v.span - peaks.start) / peaks.secondsPerBucket) + 1)
@@ -64,6 +65,27 @@ export function drawPeaks(ctx: CanvasRenderingContext2D, v: Viewport, height: nu
     }
   }
   flush()
+  ctx.fillStyle = 'rgba(0,0,0,0.12)'
+  ctx.fillRect(0, mid, v.width, 1)
+}
+
+/** The samples themselves, as a line with a dot per sample once they are far enough apart. */
+function drawSamples(ctx: CanvasRenderingContext2D, v: Viewport, mid: number, scale: number, peaks: PeaksWindow, colour: string): void {
+  const n = peaks.minMax.length / 2
+  const dt = peaks.secondsPerBucket
+  const b0 = Math.max(0, Math.floor((v.start - peaks.start) / dt) - 1)
+  const b1 = Math.min(n, Math.ceil((v.start + v.span - peaks.start) / dt) + 2)
+  const x = (b: number) => timeToX(v, peaks.start + b * dt)
+  const y = (b: number) => mid - peaks.minMax[2 * b] * scale
+  ctx.strokeStyle = colour
+  ctx.lineWidth = 1.25
+  ctx.beginPath()
+  for (let b = b0; b < b1; b++) (b === b0 ? ctx.moveTo : ctx.lineTo).call(ctx, x(b), y(b))
+  ctx.stroke()
+  if (x(1) - x(0) >= 6) {
+    ctx.fillStyle = colour
+    for (let b = b0; b < b1; b++) ctx.fillRect(x(b) - 1.5, y(b) - 1.5, 3, 3)
+  }
   ctx.fillStyle = 'rgba(0,0,0,0.12)'
   ctx.fillRect(0, mid, v.width, 1)
 }
