@@ -70,6 +70,20 @@ describe('segments', () => {
     expect(resize(segs, 1, 'end', 6, 10)[1]).toEqual({ start: 3, end: 6, label: 'b' })
     expect(resize(segs, 1, 'end', 2, 10)[1].end).toBeCloseTo(3.001, 9)
     expect(resize(segs, 2, 'end', 12, 10)[2].end).toBe(10)
+    // A shared boundary moves both segments' edges.
+    const touching = [
+      { start: 0, end: 2, label: 'a' },
+      { start: 2, end: 4, label: 'b' },
+    ]
+    expect(resize(touching, 0, 'end', 3, 10)).toEqual([
+      { start: 0, end: 3, label: 'a' },
+      { start: 3, end: 4, label: 'b' },
+    ])
+    expect(resize(touching, 1, 'start', 1, 10)).toEqual([
+      { start: 0, end: 1, label: 'a' },
+      { start: 1, end: 4, label: 'b' },
+    ])
+    expect(resize(touching, 0, 'end', 9, 10)[1].start).toBeCloseTo(3.999, 9)
     expect(moveTo(segs, 1, 5.5, 10)[1]).toEqual({ start: 5.5, end: 7.5, label: 'b' })
     expect(moveTo(segs, 1, 7, 10)[1]).toEqual({ start: 6, end: 8, label: 'b' })
     expect(moveTo(segs, 0, -3, 10)[0]).toEqual({ start: 0, end: 1, label: 'a' })

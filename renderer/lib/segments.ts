@@ -95,16 +95,29 @@ export function relabel(segments: readonly Segment[], index: number, label: stri
   return segments.map((s, i) => (i === index ? { ...s, label } : s))
 }
 
-/** Move edge `part` of segment `index` to `t`, kept between its neighbours and MIN_LENGTH long. */
+/**
+ * Move edge `part` of segment `index` to `t`, kept MIN_LENGTH long. It stops at a neighbour with
+ * a gap between them; a neighbour it touches moves its own edge along (a shared boundary moves).
+ */
 export function resize(segments: readonly Segment[], index: number, part: 'start' | 'end', t: number, duration: number): Segment[] {
   const s = segments[index]
-  const lo = index > 0 ? segments[index - 1].end : 0
-  const hi = index < segments.length - 1 ? segments[index + 1].start : duration
-  const next =
-    part === 'start'
-      ? { ...s, start: Math.min(Math.max(t, lo), s.end - MIN_LENGTH) }
-      : { ...s, end: Math.max(Math.min(t, hi), s.start + MIN_LENGTH) }
-  return segments.map((x, i) => (i === index ? next : x))
+  const prev = index > 0 ? segments[index - 1] : null
+  const next = index < segments.length - 1 ? segments[index + 1] : null
+  const out = [...segments]
+  if (part === 'start') {
+    const shared = prev !== null && prev.end === s.start
+    const lo = !prev ? 0 : shared ? prev.start + MIN_LENGTH : prev.end
+    const a = Math.min(Math.max(t, lo), s.end - MIN_LENGTH)
+    out[index] = { ...s, start: a }
+    if (shared) out[index - 1] = { ...prev, end: a }
+  } else {
+    const shared = next !== null && next.start === s.end
+    const hi = !next ? duration : shared ? next.end - MIN_LENGTH : next.start
+    const b = Math.max(Math.min(t, hi), s.start + MIN_LENGTH)
+    out[index] = { ...s, end: b }
+    if (shared) out[index + 1] = { ...next, start: b }
+  }
+  return out
 }
 
 /** Shift segment `index` so it starts at `start`, kept between its neighbours. */
