@@ -126,6 +126,7 @@ describe('exportTagger', () => {
     expect(card!.metrics).toEqual({ macroF1: 0.93 })
     expect(card!.modelBytes).toBe(res.bytes)
     expect(card!.tagger?.parameters).toBe(params.length)
+    expect(card!.tagger?.residual).toBe(false)
     expect(card!.postprocess).toMatchObject({ medianFilter: 5, minDuration: 0.2, mergeGap: 0 })
   })
 

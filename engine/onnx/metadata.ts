@@ -185,6 +185,8 @@ export const modelCardSchema = z.object({
       numLayers: z.number().int(),
       numClasses: z.number().int(),
       bidirectional: z.boolean(),
+      /** Skip connections between stacked layers (absent in cards written before it existed). */
+      residual: z.boolean().optional(),
       parameters: z.number().int(),
     })
     .nullable(),
@@ -318,6 +320,7 @@ export async function exportTagger(
       numLayers: config.numLayers,
       numClasses: config.numClasses,
       bidirectional: config.bidirectional,
+      residual: config.residual ?? false,
       parameters: layoutSize,
     },
     classes: meta.classes,
