@@ -1,12 +1,13 @@
 /**
  * Pooling heads: float64 gradient checks (params and the pooled states, variable lengths, an
- * empty sequence, class weights, an ignored clip) and PyTorch parity (fixture_pooling.json).
+ * empty sequence, class weights, an ignored clip), PyTorch parity (fixture_pooling.json), and
+ * the clip classifier glued from the tagger's public API (states → pooling → clip loss).
  */
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import type { FloatArray, Kernels } from './kernels'
 import { tsKernels, tsKernels64 } from './kernels-ts'
-import type { ParamLayout } from './params'
+import { taggerViews, type ParamEntry, type ParamLayout, type TaggerConfig } from './params'
 import {
   allocPooling,
   clipCrossEntropy,
@@ -19,6 +20,7 @@ import {
   type PoolingKind,
 } from './pooling'
 import { Rng } from './rng'
+import { allocWorkspace, createTagger, taggerBackward, taggerForward, type Tagger } from './tagger'
 import { checkTensor, formatCheck, gradcheck } from './testing'
 
 /** A head whose params sit in front of an input tensor `s` in one flat array (for gradcheck). */
@@ -164,4 +166,74 @@ describe('pooling PyTorch parity (fixture_pooling.json)', () => {
       expect(parity(tsKernels, kind)).toBeLessThan(1e-5)
     })
   }
+})
+
+describe('clip classifier composition: tagger states → pooling (public APIs only)', () => {
+  it('BiGRU (output layer as a K-wide projection) → attention pooling: gradient rel < 1e-4', () => {
+    const k = tsKernels64
+    const rng = new Rng(12)
+    const [T, F, K, C] = [6, 3, 4, 3]
+    const lengths = Int32Array.from([6, 4, 1])
+    const B = lengths.length
+    const cfg: TaggerConfig = {
+      cell: 'gru',
+      inputSize: F,
+      hiddenSize: 3,
+      numLayers: 1,
+      numClasses: K,
+      bidirectional: true,
+      dropout: 0,
+    }
+    const pc: PoolingConfig = { kind: 'attention', inputSize: K, attentionSize: 3, numClasses: C }
+    // one flat array: tagger params | pooling params, one layout, so one gradcheck covers both
+    const tl = createTagger(cfg, k).layout
+    const pl = poolingLayout(pc)
+    const shift = (e: ParamEntry): ParamEntry => ({ ...e, offset: e.offset + tl.size })
+    const layout: ParamLayout = {
+      entries: [...tl.entries, ...pl.entries.map(shift)],
+      size: tl.size + pl.size,
+    }
+    const params = new Float64Array(layout.size)
+    const grads = new Float64Array(layout.size)
+    const tagger: Tagger<Float64Array> = {
+      config: cfg,
+      layout: tl,
+      params: params.subarray(0, tl.size),
+      grads: grads.subarray(0, tl.size),
+      p: taggerViews(params.subarray(0, tl.size), cfg),
+      g: taggerViews(grads.subarray(0, tl.size), cfg),
+    }
+    const head: PoolingHead<Float64Array> = {
+      config: pc,
+      layout: pl,
+      params: params.subarray(tl.size),
+      grads: grads.subarray(tl.size),
+      p: poolingViews(params.subarray(tl.size), pc),
+      g: poolingViews(grads.subarray(tl.size), pc),
+    }
+    for (let i = 0; i < params.length; i++) params[i] = rng.normal(0, 0.6)
+    const x = k.alloc(T * B * F)
+    for (let t = 0; t < T; t++)
+      for (let b = 0; b < B; b++)
+        for (let f = 0; f < F; f++) if (t < lengths[b]) x[(t * B + b) * F + f] = rng.normal()
+    const labels = Int32Array.from([2, 0, 1])
+    const tws = allocWorkspace(cfg, k, T, B)
+    const pws = allocPooling(pc, k, T, B)
+    const run = (withGrad: boolean): number => {
+      taggerForward(tws, x, lengths, T, tagger, k)
+      poolingForward(pws, tws.logits, lengths, T, head, k) // s = the tagger's (T, B, K) output
+      const r = clipCrossEntropy(pws, labels, C)
+      if (withGrad) {
+        grads.fill(0)
+        tws.dlogits.fill(0, 0, T * B * K) // ds accumulates into the tagger's dlogits
+        poolingBackward(tws.dlogits, pws, tws.logits, lengths, T, head, k)
+        taggerBackward(tws, x, lengths, T, tagger, k)
+      }
+      return r.loss
+    }
+    run(true)
+    const r = gradcheck(() => run(false), params, grads, layout, { perTensor: 6 })
+    console.log(`tagger → attention pooling maxRel=${r.maxRel.toExponential(2)} (${r.checked})`)
+    expect(r.maxRel).toBeLessThan(1e-4)
+  })
 })
