@@ -268,5 +268,18 @@ test('CSV: three channels stacked and overlaid, label, resize, undo/redo, reload
   await page.getByTestId('conflict-reload').click()
   await expect(rows).toHaveCount(2)
   await expect(page.getByTestId('labels-conflict')).toBeHidden()
+
+  // A damaged label file: the page offers the stored earlier versions and restores one.
+  await fs.writeFile(file, '{"format": "framewise-labels", "segm')
+  await page.getByTestId('conflict-reload').click()
+  const recovery = page.getByTestId('recovery')
+  await expect(recovery).toBeVisible()
+  await page.screenshot({ path: testInfo.outputPath('csv-5-recovery.png') })
+  // Newest first: the last version saved from the page (8 s → 20 s).
+  await recovery.getByRole('listitem').first().getByRole('button', { name: 'Restore' }).click()
+  await expect(recovery).toBeHidden()
+  await expect(rows).toHaveCount(1)
+  expect(await cells(rows)).toEqual(saved.map((s) => [s.label, s.start.toFixed(3), s.end.toFixed(3)]))
+  expect(JSON.parse(await fs.readFile(file, 'utf8')).segments).toEqual(saved)
   expect(pageErrors).toEqual([])
 })

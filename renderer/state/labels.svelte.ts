@@ -37,6 +37,8 @@ export class LabelsState {
   currentClass = $state<string | null>(null)
   status = $state<SaveStatus>('saved')
   error = $state<string | null>(null)
+  /** The label file on disk is damaged (restore an earlier version). */
+  damaged = $state(false)
   /** Names of the edits undo / redo would revert / repeat, or null. */
   undoName = $state<string | null>(null)
   redoName = $state<string | null>(null)
@@ -84,6 +86,7 @@ export class LabelsState {
     this.segments = []
     this.selected = null
     this.error = null
+    this.damaged = false
     this.#undo = []
     this.#redo = []
     this.#syncHistory()
@@ -96,6 +99,7 @@ export class LabelsState {
       this.status = 'saved'
     } catch (err) {
       this.error = (err as Error).message
+      this.damaged = err instanceof RequestError && err.code === 'corrupt'
     }
   }
 

@@ -9,11 +9,31 @@ export class ProjectState {
   selectedId = $state<string | null>(null)
   /** Durations (seconds) of files opened this session, for the file list. */
   durations = $state<Record<string, number>>({})
+  /** framewise.json was changed by another program: what to say, until the user chooses. */
+  external = $state<string | null>(null)
   /** Last error to show, or null. */
   error = $state<string | null>(null)
 
   selected: MediaEntry | null = $derived(this.view?.media.find((m) => m.id === this.selectedId) ?? null)
   classes: LabelClass[] = $derived(this.view?.classes ?? [])
+
+  constructor() {
+    api.on('externalChange', (change) => {
+      if (change.kind === 'manifest') this.external = `${change.file} was ${change.deleted ? 'deleted' : 'changed'} by another program.`
+    })
+  }
+
+  /** Take the manifest from disk (after an external change). */
+  async reload(): Promise<void> {
+    this.external = null
+    await this.#attempt(async () => this.#show(await api.reloadProject({})))
+  }
+
+  /** Keep this session's manifest over the one changed on disk. */
+  async keep(): Promise<void> {
+    this.external = null
+    await this.#attempt(async () => this.#show(await api.keepProject({})))
+  }
 
   async load(): Promise<void> {
     await this.#attempt(async () => this.#show(await api.getProject({})))
