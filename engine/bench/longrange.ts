@@ -13,6 +13,7 @@
  * Rows (each one JSON line, then a markdown table on stdout; progress on stderr):
  *   longrange   lag 50/100/200 × RNN tanh (orthogonal Whh) / ReLU (identity Whh, IRNN) / LSTM /
  *               GRU × clip off / global-norm 1, and both RNNs with PyTorch's default U(±1/√H) Whh
+ *   chrono      LSTM / GRU with chrono keep-gate biases ln U(1, lag) (Tallec & Ollivier 2018)
  *   delay       the temporal skip experiment: h_t = f(W·[x_{t−d+1..t}] + U·h_{t−d}), run as d
  *               interleaved chains over windows of d frames (a data reshape, no model change)
  *   residual    4-layer stacks, plain vs residual, on lag 50
@@ -20,7 +21,7 @@
  * or step cap, then scores a held-out set of 256 sequences. Times are wall clock on a shared
  * machine: step counts, hence results near the budget, are noisy; read trends, not digits.
  *
- *   npm run bench:longrange [-- --seconds 20] [--steps 4000] [--only longrange,delay,residual]
+ *   npm run bench:longrange [-- --seconds 20] [--steps 4000] [--only longrange,chrono,delay,residual]
  *                          [--lags 50,100,200] [--copy 1] [--quick]
  */
 import { parseArgs } from 'node:util'
@@ -42,7 +43,7 @@ const { values: args } = parseArgs({
   options: {
     seconds: { type: 'string', default: '20' },
     steps: { type: 'string', default: '4000' },
-    only: { type: 'string', default: 'longrange,delay,residual' },
+    only: { type: 'string', default: 'longrange,chrono,delay,residual' },
     quick: { type: 'boolean', default: false },
     copy: { type: 'string', default: '1' },
     /** Lags of the longrange rows. */
@@ -60,15 +61,18 @@ const TEST = 256
 const LR = 2e-3
 
 interface Row {
-  group: 'longrange' | 'delay' | 'residual'
+  group: 'longrange' | 'chrono' | 'delay' | 'residual'
   cell: TaggerConfig['cell']
   lag: number
   clip: number // 0 = off
   layers: number
   residual: boolean
   delay: number // 1 = ordinary recurrence over h_{t−1}
-  /** Whh init: init.ts's (orthogonal; identity for ReLU) or PyTorch's default U(±1/√H). */
-  init: 'ours' | 'uniform'
+  /**
+   * init.ts's (orthogonal Whh, identity for ReLU), PyTorch's default U(±1/√H) Whh, or chrono
+   * gate biases on top of ours (Tallec & Ollivier 2018).
+   */
+  init: 'ours' | 'uniform' | 'chrono'
 }
 
 /** A batch of copying sequences, time-major: x (T, n, F), labels (T, n). */
@@ -151,6 +155,18 @@ function runRow(row: Row, k: Kernels, budgetS: number, maxSteps: number): Result
       for (const c of layer)
         for (let i = 0; i < c.Whh.length; i++) c.Whh[i] = u.uniform(-1, 1) / Math.sqrt(H)
   }
+  if (row.init === 'chrono') {
+    // keep-gate bias b = ln U(1, lag): memory timescales 1/(1 − σ(b)) spread up to the lag, where
+    // the default biases (LSTM f: 1, GRU z: 0) forget within 2–4 frames. LSTM: b_i = −b_f.
+    const u = new Rng(5)
+    for (const layer of m.p.cells)
+      for (const c of layer)
+        for (let j = 0; j < H; j++) {
+          const b = Math.log(u.uniform(1, row.lag))
+          if (row.cell === 'lstm') [c.bih[H + j], c.bhh[H + j], c.bih[j], c.bhh[j]] = [b, 0, -b, 0]
+          else [c.bih[H + j], c.bhh[H + j]] = [b, 0] // GRU (r, z, n): h = (1 − z)·n + z·h_{t−1}
+        }
+  }
   const ws = allocWorkspace(cfg, k, T, B * d)
   const opt = new Adam(m.params.length, { lr: LR })
   const data = new Rng(2)
@@ -215,6 +231,10 @@ function rows(groups: Set<string>, quick: boolean): Row[] {
       for (const cell of ['rnn-tanh', 'rnn-relu'] as const)
         out.push({ group: 'longrange', cell, lag, clip: 1, ...base, init: 'uniform' })
     }
+  if (groups.has('chrono'))
+    for (const lag of lags)
+      for (const cell of ['lstm', 'gru'] as const)
+        out.push({ group: 'chrono', cell, lag, clip: 1, ...base, init: 'chrono' })
   if (groups.has('delay'))
     for (const cell of ['rnn-tanh', 'lstm', 'gru'] as const)
       out.push({ group: 'delay', cell, lag: quick ? 50 : 200, clip: 1, ...base, delay: 4 })
@@ -243,7 +263,11 @@ function main(): void {
   for (const row of todo) {
     const r = runRow(row, k, budget, maxSteps)
     const init =
-      row.init === 'uniform' ? 'U(±1/√H)' : row.cell === 'rnn-relu' ? 'identity' : 'orthogonal'
+      row.init === 'uniform'
+        ? 'U(±1/√H)'
+        : row.cell === 'rnn-relu'
+          ? 'identity'
+          : `orthogonal${row.init === 'chrono' ? ', chrono bias' : ''}`
     console.log(JSON.stringify({ ...row, init, copy: K, kernels: k.name, ...r }))
     table.push(
       `| ${row.group} | ${row.cell} | ${init} | ${row.lag} | ${row.layers} | ${row.residual ? 'yes' : 'no'} | ` +

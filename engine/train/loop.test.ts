@@ -52,6 +52,12 @@ describe('training loop', () => {
     expect(progress.at(-1)).toBe(12)
   })
 
+  it('trains a residual 3-layer stack (setting passed through to the model)', async () => {
+    const r = await trainTagger(dataset(1), quick({ layers: 3, residual: true, epochs: 6 }), { kernels: 'ts' })
+    expect(r.config.residual).toBe(true)
+    expect(Math.max(...r.history.map((h) => h.valMacroF1))).toBeGreaterThan(0.8)
+  })
+
   it('is reproducible: same seed and data give identical weights; another seed does not', async () => {
     const s = quick({ epochs: 2, layers: 2, dropout: 0.3 })
     const a = await trainTagger(dataset(2), s, { kernels: 'ts' })
