@@ -3,7 +3,8 @@
  * self-attention → pooling → logits, encoded with encodeModel and run by onnxruntime-node,
  * gives models/attention.ts + models/pooling.ts's float32 forward within 1e-5 — padded batches
  * with a mask input, 1–4 heads, windows, residual, every pooling kind, and the maskless
- * single-file form at two different lengths through one session.
+ * single-file form at two different lengths through one session; and the whole clip classifier
+ * (tagger graph → pooling) against taggerForward + poolingForward.
  */
 import * as ort from 'onnxruntime-node'
 import { describe, expect, it } from 'vitest'
@@ -14,7 +15,11 @@ import {
   type AttentionConfig,
 } from '../../models/attention'
 import { tsKernels } from '../../models/kernels-ts'
-import { poolingFragment, selfAttentionFragment } from '../../models/onnx-attention'
+import {
+  clipClassifierGraph,
+  poolingFragment,
+  selfAttentionFragment,
+} from '../../models/onnx-attention'
 import type { OnnxGraph } from '../../models/onnx-graph'
 import {
   allocPooling,
@@ -23,6 +28,7 @@ import {
   type PoolingConfig,
 } from '../../models/pooling'
 import { Rng } from '../../models/rng'
+import { allocWorkspace, createTagger, taggerForward, type TaggerConfig } from '../../models/tagger'
 import { encodeModel } from './write'
 
 function graphOf(
@@ -138,6 +144,59 @@ describe('attention fragments in onnxruntime match models/ within 1e-5', () => {
       const d = await parity(c, [[13], [5]], false)
       console.log(`onnx ${name} single: ${JSON.stringify(d)}`)
       expect(Math.max(d.y, d.logits, d.weights)).toBeLessThan(1e-5)
+    })
+  }
+})
+
+describe('clip classifier graph (tagger graph → pooling) in onnxruntime', () => {
+  for (const kind of ['attention', 'mean', 'max'] as const) {
+    it(`BiLSTM → ${kind} pooling: probabilities (and weights) within 1e-5, T = 17 then 6`, async () => {
+      const k = tsKernels
+      const rng = new Rng(3)
+      const [F, K, C] = [5, 6, 4]
+      const cfg: TaggerConfig = {
+        cell: 'lstm',
+        inputSize: F,
+        hiddenSize: 4,
+        numLayers: 2,
+        numClasses: K,
+        bidirectional: true,
+        dropout: 0,
+      }
+      const pc: PoolingConfig = { kind, inputSize: K, attentionSize: 5, numClasses: C }
+      const m = createTagger(cfg, k)
+      const h = createPoolingHead(pc, k)
+      for (let i = 0; i < m.params.length; i++) m.params[i] = rng.normal(0, 0.4)
+      for (let i = 0; i < h.params.length; i++) h.params[i] = rng.normal(0, 0.4)
+      const graph = clipClassifierGraph(cfg, m.params, pc, h.params)
+      const session = await ort.InferenceSession.create(encodeModel(graph, {}, 'test'))
+      expect(session.outputNames).toEqual(
+        kind === 'attention' ? ['probabilities', 'weights'] : ['probabilities'],
+      )
+      let worst = 0
+      for (const T of [17, 6]) {
+        const x = k.alloc(T * F) // B = 1: (T, 1, F) time-major is (1, T, F) batch-major
+        for (let i = 0; i < x.length; i++) x[i] = rng.normal()
+        const lengths = Int32Array.of(T)
+        const tws = allocWorkspace(cfg, k, T, 1)
+        taggerForward(tws, x, lengths, T, m, k)
+        const pws = allocPooling(pc, k, T, 1)
+        poolingForward(pws, tws.logits, lengths, T, h, k)
+        const z = Array.from(pws.logits.subarray(0, C))
+        const mx = Math.max(...z)
+        const sum = z.reduce((s, v) => s + Math.exp(v - mx), 0)
+        const out = await session.run({ features: new ort.Tensor('float32', x, [1, T, F]) })
+        const probs = out.probabilities.data as Float32Array
+        for (let c = 0; c < C; c++)
+          worst = Math.max(worst, Math.abs(probs[c] - Math.exp(z[c] - mx) / sum))
+        if (kind === 'attention') {
+          const w = out.weights.data as Float32Array
+          for (let t = 0; t < T; t++) worst = Math.max(worst, Math.abs(w[t] - pws.w[t]))
+        }
+      }
+      await session.release()
+      console.log(`onnx clip classifier ${kind}: max diff ${worst.toExponential(2)}`)
+      expect(worst).toBeLessThan(1e-5)
     })
   }
 })
