@@ -143,6 +143,7 @@ export class Project {
       try {
         const w = fsWatch(dir, (_, name) => name && !name.startsWith('.') && check(path.join(dir, name.toString())))
         w.on('error', () => w.close())
+        w.unref() // watching never keeps a process alive (tests, CLI)
         watchers.push(w)
       } catch {
         // a folder that cannot be watched still gets the check before every write
