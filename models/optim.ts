@@ -91,6 +91,20 @@ export class Adam implements Optimizer {
     this.v = new Float64Array(n)
   }
 
+  /** Copies of the moment estimates and step count, for a checkpoint. */
+  state(): { t: number; m: Float64Array; v: Float64Array } {
+    return { t: this.t, m: Float64Array.from(this.m), v: Float64Array.from(this.v) }
+  }
+
+  /** Continue from a checkpoint's state (same parameter count). */
+  loadState(s: { t: number; m: ArrayLike<number>; v: ArrayLike<number> }): void {
+    if (s.m.length !== this.m.length || s.v.length !== this.v.length)
+      throw new RangeError(`optimiser state has ${s.m.length} values, the model ${this.m.length}`)
+    this.t = s.t
+    this.m.set(s.m)
+    this.v.set(s.v)
+  }
+
   step(params: FloatArray, grads: FloatArray): void {
     const {
       beta1: b1 = 0.9,

@@ -10,7 +10,7 @@ import type { KernelsChoice } from '../kernels/load'
 import { pickKernels } from '../kernels/load'
 import { initTagger } from '../../models/init'
 import { crossEntropy } from '../../models/loss'
-import { Adam, adamW, type Optimizer } from '../../models/optim'
+import { Adam, adamW } from '../../models/optim'
 import { Rng } from '../../models/rng'
 import { allocWorkspace, createTagger, taggerForward, type TaggerConfig } from '../../models/tagger'
 import { DataParallelTrainer } from './parallel'
@@ -160,19 +160,16 @@ export async function trainTagger(data: TrainData, settings: TrainSettings, hook
   })
   try {
     const params = trainer.model.params
-    const optimizer: Optimizer =
+    const optimizer: Adam =
       settings.weightDecay > 0
         ? adamW(params.length, { lr: settings.lr, weightDecay: settings.weightDecay })
         : new Adam(params.length, { lr: settings.lr })
-    const adamState = optimizer as unknown as { t: number; m: Float64Array; v: Float64Array }
     let best = { params: new Float32Array(params.length), epoch: 0, score: -Infinity }
     let history: EpochRecord[] = []
     let firstEpoch = 1
     if (hooks.resume) {
       params.set(hooks.resume.params)
-      adamState.t = hooks.resume.optimizer.t
-      adamState.m.set(hooks.resume.optimizer.m)
-      adamState.v.set(hooks.resume.optimizer.v)
+      optimizer.loadState(hooks.resume.optimizer)
       best = { ...hooks.resume.best, params: Float32Array.from(hooks.resume.best.params) }
       history = [...hooks.resume.history]
       firstEpoch = hooks.resume.epoch + 1
@@ -249,7 +246,7 @@ export async function trainTagger(data: TrainData, settings: TrainSettings, hook
         epoch,
         params: Float32Array.from(params),
         best,
-        optimizer: { t: adamState.t, m: Float64Array.from(adamState.m), v: Float64Array.from(adamState.v) },
+        optimizer: optimizer.state(),
         history: [...history],
       })
       if (settings.patience > 0 && data.val.length && epoch - best.epoch >= settings.patience) {
