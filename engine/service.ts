@@ -197,6 +197,7 @@ export class Service {
     const lock = this.#project?.dir === project.dir && this.#lock ? this.#lock : await ProjectLock.acquire(project.dir)
     await this.#letGo(lock)
     this.#lock = lock
+    await project.removeStaleTemps() // safe now: no other Framewise writes here
     project.confine(this.#picked)
     this.#unwatch = project.watch((change) => this.emit('externalChange', change))
     this.#project = project

@@ -101,7 +101,10 @@ describe('label saves survive SIGKILL', () => {
     let edits = 0
     let ackedEdits = 0
     let filesChecked = 0
+    let tempsLeft = 0
+    const countTemps = async () => (await fs.readdir(path.join(dir, 'labels')).catch(() => [])).filter((n) => n.endsWith('.tmp')).length
     for (let cycle = 0; cycle < CYCLES; cycle++) {
+      tempsLeft += await countTemps()
       const child = await start()
       // After the restart: every acknowledged edit is there; an in-flight one landed or not.
       for (const m of MEDIA) {
@@ -146,7 +149,11 @@ describe('label saves survive SIGKILL', () => {
       filesChecked += await checkFilesParse()
     }
     // One last restart to check the final kill too.
+    tempsLeft += await countTemps()
     const last = await start()
+    // The restarted server cleared the temp files the killed writes left (their pid is gone).
+    const leftovers = (await fs.readdir(path.join(dir, 'labels'))).filter((n) => n.endsWith('.tmp'))
+    expect(leftovers).toEqual([])
     for (const m of MEDIA) {
       const got = await last.call('getLabels', { media: m })
       const before = acked.get(m)!
@@ -156,7 +163,7 @@ describe('label saves survive SIGKILL', () => {
     }
     last.proc.kill('SIGKILL')
     last.ws.terminate()
-    console.log(`durability: ${CYCLES} SIGKILL/restart cycles, ${edits} edits sent, ${ackedEdits} acknowledged and verified, ${filesChecked} files parsed`)
+    console.log(`durability: ${CYCLES} SIGKILL/restart cycles, ${edits} edits sent, ${ackedEdits} acknowledged and verified, ${filesChecked} files parsed, ${tempsLeft} temp files of killed writes cleared on restart`)
     expect(ackedEdits).toBeGreaterThanOrEqual(CYCLES * 20)
   })
 })

@@ -122,6 +122,19 @@ describe('external changes', () => {
   })
 })
 
+describe('temp files of killed writes', () => {
+  it('are removed when their process is gone, and only then', async () => {
+    const p = await project()
+    await fs.mkdir(path.join(dir, 'labels'), { recursive: true })
+    const dead = path.join(dir, 'labels', `.a.labels.json.${2 ** 22 + 4321}.0badf00d.tmp`)
+    const live = path.join(dir, 'labels', `.a.labels.json.${process.pid}.0badf00d.tmp`)
+    await fs.writeFile(dead, '{"torn')
+    await fs.writeFile(live, '{"in progress')
+    expect(await p.removeStaleTemps()).toBe(1)
+    expect((await fs.readdir(path.join(dir, 'labels'))).sort()).toEqual([path.basename(live)])
+  })
+})
+
 describe('project lock', () => {
   it('refuses a second process, takes over a dead one, and is released on close', async () => {
     const service = new Service(() => {})

@@ -45,7 +45,7 @@ export class ProjectLock {
         if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw new ApiError('bad-input', `${file}: cannot lock the project: ${(err as Error).message}`)
       }
       const owner = await readLock(file)
-      if (owner && owner.pid !== process.pid && owner.host === mine.host && alive(owner.pid))
+      if (owner && owner.pid !== process.pid && owner.host === mine.host && processAlive(owner.pid))
         throw new ApiError(
           'locked',
           `${dir}: the project is open in another Framewise (process ${owner.pid} since ${owner.since}); close it there first` +
@@ -81,7 +81,8 @@ async function readLock(file: string): Promise<LockInfo | null> {
   return null
 }
 
-function alive(pid: number): boolean {
+/** Is there a process with this pid (ours or anyone's)? */
+export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0)
     return true

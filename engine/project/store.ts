@@ -21,7 +21,8 @@ import {
 } from '../api'
 import { toPosix, writeJsonAtomic } from '../files'
 import { confinedPath, type PickedPaths } from '../paths'
-import { DEFAULT_KEEP_VERSIONS, History, sha256 } from './history'
+import { DEFAULT_KEEP_VERSIONS, HISTORY_DIR, History, sha256 } from './history'
+import { processAlive } from './lock'
 import {
   LABELS_DIR,
   LabelFileSchema,
@@ -103,6 +104,27 @@ export class Project {
    */
   confine(picked: PickedPaths): void {
     this.#picked = picked
+  }
+
+  /**
+   * Delete temp files that writes killed mid-way left behind (`.<name>.<pid>.<hex>.tmp`, see
+   * files.ts) in the project, labels and history folders, when their process is gone. Call it
+   * only while holding the project lock. Returns how many were removed.
+   */
+  async removeStaleTemps(): Promise<number> {
+    const dirs = [this.dir, path.join(this.dir, LABELS_DIR)]
+    const historyRoot = path.join(this.dir, HISTORY_DIR)
+    for (const d of await fs.readdir(historyRoot).catch(() => [] as string[])) dirs.push(path.join(historyRoot, d))
+    let removed = 0
+    for (const dir of dirs)
+      for (const name of await fs.readdir(dir).catch(() => [] as string[])) {
+        const pid = /^\..+\.(\d+)\.[0-9a-f]{8}\.tmp$/.exec(name)?.[1]
+        if (pid && !processAlive(Number(pid))) {
+          await fs.rm(path.join(dir, name), { force: true })
+          removed++
+        }
+      }
+    return removed
   }
 
   /** Re-read framewise.json after an external change (the user chose "reload"). */
