@@ -92,6 +92,23 @@ async function checkFilesParse(): Promise<number> {
 const segmentsFor = (edit: number): Segment[] =>
   Array.from({ length: 1 + (edit % 7) }, (_, i) => ({ start: edit + i, end: edit + i + 0.5, label: 'event' }))
 
+describe('two Framewise processes on one project', () => {
+  it('the second is told who has it open and does not open it', { timeout: 60_000 }, async () => {
+    const first = await start()
+    const second = spawn(process.execPath, ['--import', 'tsx', entry, dir, dir], { stdio: ['ignore', 'pipe', 'pipe'] })
+    let err = ''
+    second.stderr!.on('data', (d) => (err += d))
+    const code = await new Promise((resolve) => second.on('exit', resolve))
+    expect(code).not.toBe(0)
+    expect(err).toContain(`${dir}: the project is open in another Framewise (process ${first.proc.pid} since`)
+    // The first one is unaffected.
+    expect(await first.call('getLabels', { media: 'a.wav' })).toMatchObject({ ok: true })
+    first.proc.kill('SIGKILL')
+    first.ws.terminate()
+    await new Promise((resolve) => first.proc.once('exit', resolve))
+  })
+})
+
 describe('label saves survive SIGKILL', () => {
   it(`keeps every acknowledged edit over ${CYCLES} kill/restart cycles`, { timeout: 120_000 }, async () => {
     const r = rng(SEED)
