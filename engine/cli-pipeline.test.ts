@@ -84,6 +84,7 @@ describe('framewise train → predict → eval', () => {
     expect(p.code, p.stderr).toBe(0)
     const rows = (await fs.readFile(path.join(out, 'log5.labels.csv'), 'utf8')).trim().split('\n')
     expect(rows[0]).toBe('time,label')
+    expect(rows.length - 1).toBe(90 * 50) // one label per input row, not per frame
   })
 
   it('fails clearly on bad input and usage', async () => {

@@ -6,12 +6,21 @@ import { mkdir, readdir, stat } from 'node:fs/promises'
 import path from 'node:path'
 import { DataError } from '../errors'
 import { isSeriesFile } from '../features/extract'
+import type { FeatureSpec } from '../features/spec'
+import { readSeriesCsv } from '../series/csv'
 import { writeFileAtomic } from '../files'
 import { readModel, type ReadModelOptions } from '../onnx/read'
 import { FORMAT_SUFFIX, formatPrediction, probabilitiesCsv, type PredictFormat } from './outputs'
 import { predictFile, type WindowOptions } from './predict'
 
 const AUDIO_EXTENSIONS = ['.wav', '.flac', '.mp3', '.ogg']
+
+/** Times of every row of a CSV series (the rows a per-row label file must cover). */
+async function rowTimesOf(file: string, spec: FeatureSpec): Promise<Float64Array> {
+  if (spec.kind !== 'series') return new Float64Array(0)
+  const series = await readSeriesCsv(file, { channels: spec.channels ?? undefined, sampleRate: spec.sampleRate ?? undefined, emptyLabel: '' })
+  return series.times
+}
 
 export interface PredictFilesOptions extends ReadModelOptions {
   /** Folder for the outputs (created if missing). */
@@ -107,7 +116,7 @@ export async function predictToFiles(
     const outputs: [string, string][] = [
       [
         path.join(options.out, stem + FORMAT_SUFFIX[options.format]),
-        formatPrediction(p, options.format, model.spec.kind === 'series'),
+        formatPrediction(p, options.format, model.spec.kind === 'series' ? await rowTimesOf(file, model.spec) : undefined),
       ],
     ]
     if (options.probabilities)

@@ -28,15 +28,26 @@ export const durationOf = (p: Prediction) =>
   p.frames === 0 ? 0 : p.frameTimes[p.frames - 1] + p.hop / 2
 
 /**
- * The label file text for a prediction, written by engine/labels (so `framewise train` reads it
- * back); `perFrame` writes `time,label` rows instead of segments (series inputs).
+ * The predicted class of each input row at `rowTimes`: the label of the frame whose centre is
+ * nearest (frames of a series are centred on rows, so each row takes its own frame's label).
  */
-export function formatPrediction(p: Prediction, format: PredictFormat, perFrame: boolean): string {
-  if (format === 'csv' && perFrame)
-    return writeRowLabelCsv(
-      p.frameTimes,
-      Array.from(p.labels, (c) => p.classes[c]),
-    )
+export function labelsAtTimes(p: Prediction, rowTimes: ArrayLike<number>): string[] {
+  const out = new Array<string>(rowTimes.length)
+  let f = 0
+  for (let r = 0; r < rowTimes.length; r++) {
+    const t = rowTimes[r]
+    while (f + 1 < p.frames && Math.abs(p.frameTimes[f + 1] - t) <= Math.abs(p.frameTimes[f] - t)) f++
+    out[r] = p.classes[p.labels[f]]
+  }
+  return out
+}
+
+/**
+ * The label file text for a prediction, written by engine/labels (so `framewise train` reads it
+ * back); with `rowTimes` (series inputs) CSV output is one `time,label` row per input row.
+ */
+export function formatPrediction(p: Prediction, format: PredictFormat, rowTimes?: ArrayLike<number>): string {
+  if (format === 'csv' && rowTimes) return writeRowLabelCsv(rowTimes, labelsAtTimes(p, rowTimes))
   if (format === 'textgrid') return writeTextGrid(p.segments, 'labels', durationOf(p))
   return formatByName(format)!.write(p.segments)
 }
