@@ -95,8 +95,16 @@ app.whenReady().then(async () => {
 })
 
 app.on('window-all-closed', () => {
-  // Closing the service releases the project lock, so the next Framewise may open it.
+  if (process.platform !== 'darwin') app.quit()
+})
+
+// Before exiting, close the service: it cancels jobs and releases the project lock.
+let closed = false
+app.on('will-quit', (event) => {
+  if (closed) return
+  event.preventDefault()
   void service.close().finally(() => {
-    if (process.platform !== 'darwin') app.quit()
+    closed = true
+    app.quit()
   })
 })
