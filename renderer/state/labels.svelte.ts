@@ -82,6 +82,8 @@ export class LabelsState {
   /** Load the labels of `media` (saving pending edits of the previous file first). */
   async load(media: string | null): Promise<void> {
     await this.flush()
+    // A pending external-change choice belongs to the file being left (its edits stay unsaved).
+    this.conflict = null
     this.media = media
     this.segments = []
     this.selected = null

@@ -76,9 +76,16 @@ export class SignalState {
     const w = fetchWindow(v, duration)
     const spp = (w.end - w.start) / w.pixels
     this.#busy = true
+    // After a success the view may have moved on: look again. After a failure, wait for the
+    // next view change instead of asking again at once (no request storm against a bad file).
+    let failed = false
     const done = () => {
       this.#busy = false
-      if (this.media === media) queueMicrotask(() => this.update())
+      if (this.media === media && !failed) queueMicrotask(() => this.update())
+    }
+    const fail = (err: Error) => {
+      failed = true
+      this.error = err.message
     }
     if (this.kind === 'audio') {
       api
@@ -88,7 +95,7 @@ export class SignalState {
           this.peaks = p
           this.#held = { start: w.start, end: w.end, resolution: p.secondsPerBucket, finest: p.secondsPerBucket > spp }
         })
-        .catch((err: Error) => (this.error = err.message))
+        .catch(fail)
         .finally(done)
     } else {
       api
@@ -99,7 +106,7 @@ export class SignalState {
           const decimated = s.times.length >= 2 * w.pixels
           this.#held = { start: w.start, end: w.end, resolution: decimated ? spp : 1 / Math.max(s.sampleRate, 1e-9), finest: !decimated }
         })
-        .catch((err: Error) => (this.error = err.message))
+        .catch(fail)
         .finally(done)
     }
   }
