@@ -16,13 +16,14 @@ import { decodeAudio } from '../audio/decode'
 import { makeWav, sine } from '../audio/testing'
 import { DataError } from '../errors'
 import { FORMATS, readLabels } from '../labels/formats'
-import { exportTagger } from '../onnx/metadata'
+import { cardPathOf, exportTagger, readModelCard } from '../onnx/metadata'
 import { inspectModel, readModel, releaseSessions } from '../onnx/read'
 import { configA, randomParams, specF40 } from '../onnx/testing'
 import { MANIFEST_FILE } from '../project/manifest'
 import { Project } from '../project/store'
 import { readSeriesCsv } from '../series/csv'
-import { decodeCheckpoint, encodeCheckpoint } from '../train/runs'
+import { decodeCheckpoint, encodeCheckpoint, RunStore } from '../train/runs'
+import { trainSettingsSchema } from '../train/settings'
 import { rng } from './rng'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
@@ -226,6 +227,33 @@ describe('hostile input files end in a clear error or a valid result', { timeout
     await fuzz('checkpoint', Buffer.from(encodeCheckpoint(checkpoint)), '.bin', 100, BINARY, async (f) => decodeCheckpoint(await fs.readFile(f), f))
   })
 
+  it('training run records (RunStore.read)', async () => {
+    const project = path.join(dir, 'runs-project')
+    const store = new RunStore(project)
+    const record = {
+      id: 'r1', status: 'done', startedAt: '2026-01-01T00:00:00.000Z', finishedAt: '2026-01-01T00:01:00.000Z', durationSeconds: 60,
+      settings: trainSettingsSchema.parse({}), features: { kind: 'audio' }, classes: ['a', 'b'], dataHash: 'ab', files: { train: ['x.wav'], val: [] },
+      classWeights: [1, 1], history: [{ epoch: 1, trainLoss: 1, valLoss: null, valAccuracy: null, valMacroF1: null, seconds: 1, framesPerSecond: 9 }],
+      bestEpoch: 1, model: 'model.onnx', error: null,
+    } as const
+    await store.write(structuredClone(record) as never)
+    const runJson = await fs.readFile(path.join(store.dir('r1'), 'run.json'))
+    await fuzz('run-record', runJson, '.json', 60, TEXT, async (f) => {
+      const id = path.basename(f, '.json')
+      await fs.mkdir(store.dir(id), { recursive: true })
+      await fs.copyFile(f, path.join(store.dir(id), 'run.json'))
+      try {
+        await store.read(id)
+      } catch (err) {
+        // The store names runs/<id>/run.json; the harness knows the case by its own file.
+        if (err instanceof DataError) throw new DataError(f, err.message)
+        throw err
+      } finally {
+        await fs.rm(store.dir(id), { recursive: true, force: true })
+      }
+    })
+  })
+
   it('ONNX models (inspectModel, readModel)', async () => {
     // A small tagger of our own export, so the metadata (spec, classes) is fuzzed too.
     const config = { ...configA('gru'), hiddenSize: 4, numClasses: 3 }
@@ -233,6 +261,17 @@ describe('hostile input files end in a clear error or a valid result', { timeout
     await fs.mkdir(path.dirname(exported))
     await exportTagger(exported, { config, params: randomParams(config, 3), spec: specF40(), classes: ['a', 'b', 'c'] })
     const onnx = await fs.readFile(exported)
+    // Its card: each case is a card beside a copy of the model (readModelCard finds it by name).
+    const card = await fs.readFile(cardPathOf(exported))
+    await fuzz('model-card', card, '.json', 60, TEXT, async (f) => {
+      const model = f.replace(/\.json$/, '.onnx')
+      await fs.copyFile(exported, model)
+      try {
+        await readModelCard(model)
+      } finally {
+        await fs.rm(model, { force: true })
+      }
+    })
     let n = 0
     await fuzz('onnx', onnx, '.onnx', 80, BINARY, async (f) => {
       if (++n % 20 === 0) await releaseSessions()
