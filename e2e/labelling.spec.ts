@@ -202,6 +202,14 @@ test('audio: add three WAVs at once, label with mouse and keys, edit, undo/redo,
   await page.getByTestId('media-item').filter({ hasText: 'a.wav' }).click()
   await expect(rows).toHaveCount(3)
 
+  // N jumps to unlabelled stretches (marking their start for ']'): 0 s, then 2.5 s.
+  await page.keyboard.press('Home')
+  await page.keyboard.press('n')
+  await expect(page.getByTestId('time')).toHaveText(/^0:00\.000 /)
+  await page.keyboard.press('n')
+  await expect(page.getByTestId('time')).toHaveText(/^0:02\.[45]\d\d /)
+  await page.keyboard.press('Home')
+
   // Playback moves the playhead.
   await page.getByTestId('play').click()
   await expect(page.getByTestId('time')).not.toHaveText(/^0:00\.000 /, { timeout: 5000 })

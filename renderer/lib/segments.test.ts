@@ -98,6 +98,8 @@ describe('segments', () => {
     expect(previousSegment(segs, 3)).toBe(0)
     expect(previousSegment(segs, 1)).toBe(-1)
     expect(nextUnlabelled(segs, 0, 10)).toEqual([2, 3])
+    expect(nextUnlabelled([{ start: 1, end: 2, label: 'a' }], 0, 10, 0.01, true)).toEqual([0, 1])
+    expect(nextUnlabelled([{ start: 1, end: 2, label: 'a' }], 0, 10)).toEqual([2, 10])
     expect(nextUnlabelled(segs, 2.5, 10)).toEqual([5, 8])
     expect(nextUnlabelled(segs, 6, 10)).toEqual([9, 10])
     expect(nextUnlabelled(segs, 9.5, 10)).toEqual([0, 1]) // wraps

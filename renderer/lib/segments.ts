@@ -146,7 +146,14 @@ export function previousSegment(segments: readonly Segment[], t: number): number
  * The first unlabelled stretch at least `minGap` long that starts after `t` (wrapping to the
  * beginning), as [start, end]; null when everything is labelled.
  */
-export function nextUnlabelled(segments: readonly Segment[], t: number, duration: number, minGap = 0.01): [number, number] | null {
+export function nextUnlabelled(
+  segments: readonly Segment[],
+  t: number,
+  duration: number,
+  minGap = 0.01,
+  /** Also take a stretch starting exactly at `t` (a fresh start, not a repeat press). */
+  inclusive = false,
+): [number, number] | null {
   const gaps: [number, number][] = []
   let cursor = 0
   for (const s of segments) {
@@ -154,7 +161,7 @@ export function nextUnlabelled(segments: readonly Segment[], t: number, duration
     cursor = Math.max(cursor, s.end)
   }
   if (duration - cursor >= minGap) gaps.push([cursor, duration])
-  return gaps.find(([a]) => a > t + 1e-9) ?? gaps[0] ?? null
+  return gaps.find(([a]) => (inclusive ? a >= t - 1e-9 : a > t + 1e-9)) ?? gaps[0] ?? null
 }
 
 /**

@@ -62,7 +62,8 @@ export function runAction(s: Studio, action: Action, digit?: number, big?: boole
     case 'previous-segment':
       return select(ops.previousSegment(labels.segments, sel ? sel.start : view.cursor + 1e-6))
     case 'next-unlabelled': {
-      const gap = ops.nextUnlabelled(labels.segments, view.cursor, view.duration)
+      // A repeat press (the playhead still on the mark it set) moves on to the next stretch.
+      const gap = ops.nextUnlabelled(labels.segments, view.cursor, view.duration, 0.01, edit.mark !== view.cursor)
       if (!gap) return
       labels.selected = null
       edit.mark = gap[0]
