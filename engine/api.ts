@@ -51,7 +51,10 @@ export interface MediaEntry {
   kind: 'audio' | 'series'
   /** Number of labelled segments. */
   segmentCount: number
-  /** Why its label file cannot be read (damaged: restore a version), when it cannot. */
+  /**
+   * Why it cannot be used as is, when it cannot: its label file is damaged (restore a version),
+   * or it lies outside the project and was not picked in this session (add it again).
+   */
   problem?: string
 }
 

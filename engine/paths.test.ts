@@ -86,7 +86,10 @@ describe('the renderer reaches the project and picked files only', () => {
       { path: 'linkdir/secret.csv', kind: 'series', labels: 'labels/csv.labels.json' },
     )
     await fs.writeFile(file, JSON.stringify(m))
-    expect(await call('reloadProject', {})).toMatchObject({ ok: true })
+    const reloaded = await call('reloadProject', {})
+    const problems = Object.fromEntries((reloaded.ok ? (reloaded.result as { media: { id: string; problem?: string }[] }).media : []).map((m) => [m.id, m.problem]))
+    expect(problems['inside.wav']).toBeUndefined()
+    expect(problems['link.wav']).toContain('outside the project folder')
     for (const media of ['../private/secret.wav', 'link.wav']) {
       expect(await call('getPeaks', { media, start: 0, end: 0.1, pixels: 10, jobId: 'p' })).toMatchObject({
         ok: false,

@@ -219,7 +219,15 @@ export class Project {
           (f) => ({ segmentCount: f.segments.length }),
           (err: Error) => ({ segmentCount: 0, problem: err.message }),
         )
-        return { id: m.path, path: m.path, kind: m.kind, ...labels }
+        // Media the page may not reach (outside the project, not picked) say so up front.
+        let unreachable: string | undefined
+        try {
+          this.mediaPath(m.path)
+        } catch (err) {
+          unreachable = (err as Error).message
+        }
+        const problem = [labels.problem, unreachable].filter(Boolean).join('; ')
+        return { id: m.path, path: m.path, kind: m.kind, segmentCount: labels.segmentCount, ...(problem ? { problem } : {}) }
       }),
     )
     return { dir: this.dir, name: this.manifest.name, classes: structuredClone(this.manifest.classes), media }
