@@ -215,7 +215,7 @@ export class Project {
     const media = await Promise.all(
       this.manifest.media.map(async (m) => {
         // One damaged label file must not keep the whole project from opening.
-        const labels = await this.readLabelFile(m).then(
+        const labels: { segmentCount: number; problem?: string } = await this.readLabelFile(m).then(
           (f) => ({ segmentCount: f.segments.length }),
           (err: Error) => ({ segmentCount: 0, problem: err.message }),
         )
