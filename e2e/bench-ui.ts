@@ -42,7 +42,12 @@ async function writeLongWav(file: string): Promise<void> {
 function quantiles(xs: number[]) {
   const s = [...xs].sort((a, b) => a - b)
   const q = (p: number) => s[Math.min(s.length - 1, Math.floor(p * s.length))]
-  return { frames: s.length, median: +q(0.5).toFixed(2), p95: +q(0.95).toFixed(2), max: +s[s.length - 1].toFixed(2) }
+  return {
+    frames: s.length,
+    median: +q(0.5).toFixed(2),
+    p95: +q(0.95).toFixed(2),
+    max: +s[s.length - 1].toFixed(2),
+  }
 }
 
 async function main() {
@@ -52,7 +57,11 @@ async function main() {
   await writeLongWav(path.join(project, 'hour.wav'))
   const segments = Array.from({ length: SEGMENTS }, (_, i) => {
     const start = (i * SECONDS) / SEGMENTS
-    return { start: +start.toFixed(3), end: +(start + 0.4 * (SECONDS / SEGMENTS)).toFixed(3), label: i % 3 ? 'event' : 'call' }
+    return {
+      start: +start.toFixed(3),
+      end: +(start + 0.4 * (SECONDS / SEGMENTS)).toFixed(3),
+      label: i % 3 ? 'event' : 'call',
+    }
   })
   await fs.writeFile(
     path.join(project, 'framewise.json'),
@@ -72,7 +81,13 @@ async function main() {
   )
   await fs.writeFile(
     path.join(project, 'labels/hour.labels.json'),
-    JSON.stringify({ format: 'framewise-labels', version: 1, media: 'hour.wav', revision: 1, segments }),
+    JSON.stringify({
+      format: 'framewise-labels',
+      version: 1,
+      media: 'hour.wav',
+      revision: 1,
+      segments,
+    }),
   )
 
   const engine = await startEngine(['--project', project])
@@ -129,7 +144,12 @@ async function main() {
         file: { seconds: SECONDS, sampleRate: RATE, segments: SEGMENTS },
         openColdMs,
         openWarmMs,
-        frameMs: { all: quantiles(all), zoomIn: quantiles(zoomIn), scroll: quantiles(scroll), zoomOut: quantiles(zoomOut) },
+        frameMs: {
+          all: quantiles(all),
+          zoomIn: quantiles(zoomIn),
+          scroll: quantiles(scroll),
+          zoomOut: quantiles(zoomOut),
+        },
         over20ms: all.filter((d) => d > 20).length,
       }),
     )

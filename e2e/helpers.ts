@@ -40,7 +40,9 @@ export interface Engine {
 
 /** Start `framewise serve` (the built CLI, as `npm start` does in browser mode) and read its URL. */
 export async function startEngine(args: string[] = []): Promise<Engine> {
-  const child = spawn(process.execPath, ['bin/framewise.js', 'serve', '--port', '0', ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(process.execPath, ['bin/framewise.js', 'serve', '--port', '0', ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
   let output = ''
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`engine did not start:\n${output}`)), 20_000)
@@ -77,7 +79,9 @@ export function sensorCsv(seconds: number, rate = 50): string {
   for (let i = 0; i < seconds * rate; i++) {
     const t = i / rate
     const burst = Math.abs(t - seconds / 2) < seconds / 6 ? 3 : 0.3
-    rows.push(`${t.toFixed(4)},${(burst * Math.sin(2 * Math.PI * 2 * t)).toFixed(4)},${Math.cos(2 * Math.PI * 0.2 * t).toFixed(4)},${(9.81 + 0.1 * Math.sin(7 * t)).toFixed(4)}`)
+    rows.push(
+      `${t.toFixed(4)},${(burst * Math.sin(2 * Math.PI * 2 * t)).toFixed(4)},${Math.cos(2 * Math.PI * 0.2 * t).toFixed(4)},${(9.81 + 0.1 * Math.sin(7 * t)).toFixed(4)}`,
+    )
   }
   return rows.join('\n') + '\n'
 }

@@ -33,7 +33,8 @@ test.afterEach(async () => {
 })
 
 /** Page x of time `t` on a full-file view of `duration` seconds drawn in `box`. */
-const xAt = (box: { x: number; width: number }, t: number, duration: number) => box.x + (t / duration) * box.width
+const xAt = (box: { x: number; width: number }, t: number, duration: number) =>
+  box.x + (t / duration) * box.width
 
 async function drag(page: Page, from: [number, number], to: [number, number]) {
   await page.mouse.move(...from)
@@ -46,10 +47,20 @@ async function drag(page: Page, from: [number, number], to: [number, number]) {
 /** The saved label file, once the header says everything is saved. */
 async function savedLabels(page: Page, file: string) {
   await expect(page.getByTestId('save-status')).toHaveAttribute('data-status', 'saved')
-  return JSON.parse(await fs.readFile(file, 'utf8')).segments as { start: number; end: number; label: string }[]
+  return JSON.parse(await fs.readFile(file, 'utf8')).segments as {
+    start: number
+    end: number
+    label: string
+  }[]
 }
 
-const cells = async (rows: Locator) => (await rows.allInnerTexts()).map((r) => r.split('\t').slice(0, 3).map((c) => c.trim()))
+const cells = async (rows: Locator) =>
+  (await rows.allInnerTexts()).map((r) =>
+    r
+      .split('\t')
+      .slice(0, 3)
+      .map((c) => c.trim()),
+  )
 
 async function createProject(page: Page, dir: string) {
   await page.goto(engine.url)
@@ -58,14 +69,18 @@ async function createProject(page: Page, dir: string) {
   await expect(page.getByTestId('media-list')).toBeVisible()
 }
 
-test('audio: add three WAVs at once, label with mouse and keys, edit, undo/redo, reload', async ({ page }, testInfo) => {
+test('audio: add three WAVs at once, label with mouse and keys, edit, undo/redo, reload', async ({
+  page,
+}, testInfo) => {
   const pageErrors: string[] = []
   page.on('pageerror', (err) => pageErrors.push(err.message))
   const projectDir = path.join(root, 'audio-project')
   await createProject(page, projectDir)
 
   // Three files in one go.
-  await page.getByTestId('add-media-input').fill(['a.wav', 'b.wav', 'c.wav'].map((f) => path.join(root, f)).join('; '))
+  await page
+    .getByTestId('add-media-input')
+    .fill(['a.wav', 'b.wav', 'c.wav'].map((f) => path.join(root, f)).join('; '))
   await page.getByTestId('add-media-submit').click()
   await expect(page.getByTestId('media-item')).toHaveCount(3)
   await expect(page.getByTestId('media-meta')).toContainText('6.00 s · 16000 Hz')
@@ -84,7 +99,11 @@ test('audio: add three WAVs at once, label with mouse and keys, edit, undo/redo,
   const track = page.getByTestId('label-track')
   const tb = (await track.boundingBox())!
   const ty = tb.y + tb.height / 2
-  await drag(page, [xAt(wave, 1, 6), wave.y + wave.height / 2], [xAt(wave, 2, 6), wave.y + wave.height / 2])
+  await drag(
+    page,
+    [xAt(wave, 1, 6), wave.y + wave.height / 2],
+    [xAt(wave, 2, 6), wave.y + wave.height / 2],
+  )
   const rows = page.getByTestId('segment-row')
   await expect(rows).toHaveCount(1)
   await expect(rows.first()).toContainText('event')
@@ -124,7 +143,11 @@ test('audio: add three WAVs at once, label with mouse and keys, edit, undo/redo,
   await expect.poll(async () => Number((await cells(rows))[0][2])).toBeCloseTo(2.5, 1)
   // Move: drag the middle of 'call' 0.5 s to the right (it keeps its length).
   const call = saved[1]
-  await drag(page, [xAt(tb, (call.start + call.end) / 2, 6), ty], [xAt(tb, (call.start + call.end) / 2 + 0.3, 6), ty])
+  await drag(
+    page,
+    [xAt(tb, (call.start + call.end) / 2, 6), ty],
+    [xAt(tb, (call.start + call.end) / 2 + 0.3, 6), ty],
+  )
   await expect.poll(async () => Number((await cells(rows))[1][1])).toBeCloseTo(call.start + 0.3, 1)
   const edited = await cells(rows)
   expect(Number(edited[1][2]) - Number(edited[1][1])).toBeCloseTo(call.end - call.start, 2)
@@ -172,10 +195,16 @@ test('audio: add three WAVs at once, label with mouse and keys, edit, undo/redo,
   await page.reload()
   await expect(page.getByTestId('waveform-surface')).toBeVisible()
   await expect(rows).toHaveCount(3)
-  expect(await cells(rows)).toEqual(saved.map((s) => [s.label, s.start.toFixed(3), s.end.toFixed(3)]))
+  expect(await cells(rows)).toEqual(
+    saved.map((s) => [s.label, s.start.toFixed(3), s.end.toFixed(3)]),
+  )
   // The other files are still unlabelled; the sidebar says so.
-  await expect(page.getByTestId('media-item').filter({ hasText: 'b.wav' }).locator('[data-status]')).toHaveAttribute('data-status', 'unlabelled')
-  await expect(page.getByTestId('media-item').filter({ hasText: 'a.wav' }).locator('[data-status]')).toHaveAttribute('data-status', 'labelled')
+  await expect(
+    page.getByTestId('media-item').filter({ hasText: 'b.wav' }).locator('[data-status]'),
+  ).toHaveAttribute('data-status', 'unlabelled')
+  await expect(
+    page.getByTestId('media-item').filter({ hasText: 'a.wav' }).locator('[data-status]'),
+  ).toHaveAttribute('data-status', 'labelled')
   await page.screenshot({ path: testInfo.outputPath('audio-5-after-reload.png') })
 
   // Export the labels as an Audacity label track; import one into b.wav (a new class comes with it).
@@ -224,7 +253,9 @@ test('audio: add three WAVs at once, label with mouse and keys, edit, undo/redo,
   expect(pageErrors).toEqual([])
 })
 
-test('CSV: three channels stacked and overlaid, label, resize, undo/redo, reload', async ({ page }, testInfo) => {
+test('CSV: three channels stacked and overlaid, label, resize, undo/redo, reload', async ({
+  page,
+}, testInfo) => {
   const pageErrors: string[] = []
   page.on('pageerror', (err) => pageErrors.push(err.message))
   const projectDir = path.join(root, 'csv-project')
@@ -263,13 +294,18 @@ test('CSV: three channels stacked and overlaid, label, resize, undo/redo, reload
   expect(saved[0].end).toBeCloseTo(20, 0)
   await page.reload()
   await expect(plot.locator('.plot')).toHaveCount(3)
-  expect(await cells(rows)).toEqual(saved.map((s) => [s.label, s.start.toFixed(3), s.end.toFixed(3)]))
+  expect(await cells(rows)).toEqual(
+    saved.map((s) => [s.label, s.start.toFixed(3), s.end.toFixed(3)]),
+  )
   await page.screenshot({ path: testInfo.outputPath('csv-3-after-reload.png') })
 
   // Another program rewrites the label file: the page says so and loads it on request.
   const file = path.join(projectDir, 'labels/imu.labels.json')
   const onDisk = JSON.parse(await fs.readFile(file, 'utf8'))
-  onDisk.segments = [{ start: 1, end: 2, label: 'event' }, { start: 3, end: 4, label: 'event' }]
+  onDisk.segments = [
+    { start: 1, end: 2, label: 'event' },
+    { start: 3, end: 4, label: 'event' },
+  ]
   await fs.writeFile(file, JSON.stringify(onDisk))
   await expect(page.getByTestId('labels-conflict')).toBeVisible()
   await page.screenshot({ path: testInfo.outputPath('csv-4-external-change.png') })
@@ -287,7 +323,9 @@ test('CSV: three channels stacked and overlaid, label, resize, undo/redo, reload
   await recovery.getByRole('listitem').first().getByRole('button', { name: 'Restore' }).click()
   await expect(recovery).toBeHidden()
   await expect(rows).toHaveCount(1)
-  expect(await cells(rows)).toEqual(saved.map((s) => [s.label, s.start.toFixed(3), s.end.toFixed(3)]))
+  expect(await cells(rows)).toEqual(
+    saved.map((s) => [s.label, s.start.toFixed(3), s.end.toFixed(3)]),
+  )
   expect(JSON.parse(await fs.readFile(file, 'utf8')).segments).toEqual(saved)
   expect(pageErrors).toEqual([])
 })

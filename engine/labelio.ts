@@ -24,7 +24,8 @@ export function exportFormat(file: string, format?: LabelFormatName): LabelForma
   const byExt = FORMATS.flatMap((f) => f.extensions.map((e) => ({ f, e: e.toLowerCase() })))
     .filter(({ f, e }) => lower.endsWith(e) && !(f.name === 'raven' && e === '.txt'))
     .sort((a, b) => b.e.length - a.e.length)[0]
-  if (!byExt) throw new ApiError('bad-input', `${file}: name a format (the extension does not say which)`)
+  if (!byExt)
+    throw new ApiError('bad-input', `${file}: name a format (the extension does not say which)`)
   return byExt.f.name
 }
 
@@ -37,7 +38,8 @@ export async function exportLabelFile(
 ): Promise<void> {
   if (!formatByName(format)) throw new ApiError('bad-input', `unknown label format ${format}`)
   const existing = await stat(file).catch(() => null)
-  if (existing && !overwrite) throw new ApiError('conflict', `${file}: already exists; choose another name or overwrite it`)
+  if (existing && !overwrite)
+    throw new ApiError('conflict', `${file}: already exists; choose another name or overwrite it`)
   if (existing?.isDirectory()) throw new ApiError('bad-input', `${file}: is a folder`)
   const dir = await stat(path.dirname(file)).catch(() => null)
   if (!dir?.isDirectory()) throw new ApiError('bad-input', `${path.dirname(file)}: no such folder`)

@@ -19,21 +19,40 @@ beforeAll(async () => {
   server = await startServer({ rendererDir: path.join(root, 'renderer') })
   const created = await server.service.call('createProject', { dir: path.join(root, 'project') })
   expect(created.ok).toBe(true)
-  expect((await server.service.call('addMedia', { paths: [path.join(root, 'a.wav')] })).ok).toBe(true)
+  expect((await server.service.call('addMedia', { paths: [path.join(root, 'a.wav')] })).ok).toBe(
+    true,
+  )
 })
 afterAll(async () => {
   await server.close()
   await fs.rm(root, { recursive: true, force: true })
 })
 
-function get(query: string, headers: Record<string, string> = {}): Promise<{ status: number; body: Buffer; headers: http.IncomingHttpHeaders }> {
+function get(
+  query: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: Buffer; headers: http.IncomingHttpHeaders }> {
   return new Promise((resolve, reject) => {
     http
-      .get({ host: '127.0.0.1', port: server.port, path: `/media?${query}`, headers: { Host: `127.0.0.1:${server.port}`, ...headers } }, (res) => {
-        const chunks: Buffer[] = []
-        res.on('data', (c: Buffer) => chunks.push(c))
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks), headers: res.headers }))
-      })
+      .get(
+        {
+          host: '127.0.0.1',
+          port: server.port,
+          path: `/media?${query}`,
+          headers: { Host: `127.0.0.1:${server.port}`, ...headers },
+        },
+        (res) => {
+          const chunks: Buffer[] = []
+          res.on('data', (c: Buffer) => chunks.push(c))
+          res.on('end', () =>
+            resolve({
+              status: res.statusCode ?? 0,
+              body: Buffer.concat(chunks),
+              headers: res.headers,
+            }),
+          )
+        },
+      )
       .on('error', reject)
   })
 }
@@ -59,13 +78,26 @@ describe('/media', () => {
     const id = encodeURIComponent('../a.wav')
     expect((await get(`id=${id}`)).status).toBe(403)
     expect((await get(`id=${id}&token=${'0'.repeat(64)}`)).status).toBe(403)
-    for (const other of ['../secret.wav', path.join(root, 'secret.wav'), 'framewise.json', '../renderer/index.html'])
+    for (const other of [
+      '../secret.wav',
+      path.join(root, 'secret.wav'),
+      'framewise.json',
+      '../renderer/index.html',
+    ])
       expect((await get(`id=${encodeURIComponent(other)}&token=${server.token}`)).status).toBe(404)
     const foreignHost = await new Promise<number>((resolve) =>
-      http.get({ host: '127.0.0.1', port: server.port, path: `/media?id=${id}&token=${server.token}`, headers: { Host: 'evil.test' } }, (res) => {
-        res.resume()
-        resolve(res.statusCode ?? 0)
-      }),
+      http.get(
+        {
+          host: '127.0.0.1',
+          port: server.port,
+          path: `/media?id=${id}&token=${server.token}`,
+          headers: { Host: 'evil.test' },
+        },
+        (res) => {
+          res.resume()
+          resolve(res.statusCode ?? 0)
+        },
+      ),
     )
     expect(foreignHost).toBe(403)
   })

@@ -21,7 +21,12 @@ export const RANGE_DB = 80
 const MAX_KEPT_SAMPLES = 64 * 2 ** 20
 
 /** Reads `n` mono samples starting at sample `at` (zeros outside the file). */
-export type Reader = { sampleRate: number; length: number; read(at: number, n: number): Promise<Float32Array>; close(): Promise<void> }
+export type Reader = {
+  sampleRate: number
+  length: number
+  read(at: number, n: number): Promise<Float32Array>
+  close(): Promise<void>
+}
 
 let kept: { file: string; samples: Float32Array; sampleRate: number } | null = null
 
@@ -38,8 +43,14 @@ export async function openReader(file: string, ctx: JobContext): Promise<Reader>
     }
   }
   if (kept?.file !== file) {
-    const audio = await decodeAudio(file, { signal: ctx.signal, onProgress: (f, m) => ctx.progress(f * 0.9, m) })
-    kept = audio.samples.length <= MAX_KEPT_SAMPLES ? { file, samples: audio.samples, sampleRate: audio.sampleRate } : null
+    const audio = await decodeAudio(file, {
+      signal: ctx.signal,
+      onProgress: (f, m) => ctx.progress(f * 0.9, m),
+    })
+    kept =
+      audio.samples.length <= MAX_KEPT_SAMPLES
+        ? { file, samples: audio.samples, sampleRate: audio.sampleRate }
+        : null
     if (!kept) return memoryReader(audio.samples, audio.sampleRate)
   }
   return memoryReader(kept.samples, kept.sampleRate)
@@ -106,7 +117,10 @@ export async function spectrogramWindow(
     let N = 256
     while (N < sr * 0.064) N *= 2
     const fft = new FFT(N)
-    const window = Float32Array.from({ length: N }, (_, i) => 0.5 - 0.5 * Math.cos((2 * Math.PI * i) / N))
+    const window = Float32Array.from(
+      { length: N },
+      (_, i) => 0.5 - 0.5 * Math.cos((2 * Math.PI * i) / N),
+    )
     const fMax = sr / 2
     const bank = melFilterbank(bands, N, sr, Math.min(20, fMax / 2), fMax)
     const input = new Array<number>(N)
@@ -133,9 +147,23 @@ export async function spectrogramWindow(
       }
     }
     const pixels = Buffer.alloc(bands * columns)
-    for (let i = 0; i < db.length; i++) pixels[i] = Math.max(0, Math.min(255, Math.round(((db[i] - top + RANGE_DB) / RANGE_DB) * 255)))
+    for (let i = 0; i < db.length; i++)
+      pixels[i] = Math.max(
+        0,
+        Math.min(255, Math.round(((db[i] - top + RANGE_DB) / RANGE_DB) * 255)),
+      )
     ctx.progress(1, 'spectrogram ready')
-    return { start, end, columns, bands, fMin: Math.min(20, fMax / 2), fMax, topDb: top, rangeDb: RANGE_DB, pixels: pixels.toString('base64') }
+    return {
+      start,
+      end,
+      columns,
+      bands,
+      fMin: Math.min(20, fMax / 2),
+      fMax,
+      topDb: top,
+      rangeDb: RANGE_DB,
+      pixels: pixels.toString('base64'),
+    }
   } finally {
     await reader.close()
   }

@@ -31,7 +31,8 @@ class FileCache<T> {
       entry.catch(() => this.#entries.delete(key))
     }
     this.#entries.set(key, entry)
-    while (this.#entries.size > this.capacity) this.#entries.delete(this.#entries.keys().next().value!)
+    while (this.#entries.size > this.capacity)
+      this.#entries.delete(this.#entries.keys().next().value!)
     return entry
   }
 }
@@ -75,7 +76,14 @@ export async function peaksWindow(
  * Zoomed in past the pyramid (labelling at a 10 ms grid needs it): min/max over buckets of
  * ⌊samples per pixel⌋ samples (1 = the samples themselves) read straight from the file.
  */
-async function rawWindow(file: string, peaks: Peaks, lo: number, hi: number, spp: number, ctx: JobContext): Promise<PeaksWindow> {
+async function rawWindow(
+  file: string,
+  peaks: Peaks,
+  lo: number,
+  hi: number,
+  spp: number,
+  ctx: JobContext,
+): Promise<PeaksWindow> {
   const sr = peaks.sampleRate
   const bucket = Math.max(1, Math.floor(spp + 1e-9))
   const a = Math.floor((lo * sr) / bucket) * bucket
@@ -96,7 +104,14 @@ async function rawWindow(file: string, peaks: Peaks, lo: number, hi: number, spp
       minMax[2 * k + 1] = round4(mx)
     }
     ctx.progress(1, 'waveform ready')
-    return { duration: peaks.length / sr, sampleRate: sr, bucketSize: bucket, start: a / sr, secondsPerBucket: bucket / sr, minMax }
+    return {
+      duration: peaks.length / sr,
+      sampleRate: sr,
+      bucketSize: bucket,
+      start: a / sr,
+      secondsPerBucket: bucket / sr,
+      minMax,
+    }
   } finally {
     await reader.close()
   }
@@ -118,7 +133,11 @@ export async function seriesWindow(
 ): Promise<SeriesWindow> {
   // Without a time column rows are one second apart (the project has no series rate setting yet).
   const data = await seriesCache.get(file, () =>
-    readSeriesCsv(file, { sampleRate: 1, signal: ctx.signal, onProgress: (f, m) => ctx.progress(f, m) }),
+    readSeriesCsv(file, {
+      sampleRate: 1,
+      signal: ctx.signal,
+      onProgress: (f, m) => ctx.progress(f, m),
+    }),
   )
   const T = data.times.length
   const C = data.channels.length
@@ -154,9 +173,18 @@ export async function seriesWindow(
     }
   }
   let ranges = rangesOf.get(data)
-  if (!ranges) rangesOf.set(data, (ranges = data.channels.map((_, c) => channelRange(data.values, C, c))))
+  if (!ranges)
+    rangesOf.set(data, (ranges = data.channels.map((_, c) => channelRange(data.values, C, c))))
   ctx.progress(1, 'series ready')
-  return { duration, sampleRate: data.sampleRate, rows: T, channels: data.channels, ranges, times, values }
+  return {
+    duration,
+    sampleRate: data.sampleRate,
+    rows: T,
+    channels: data.channels,
+    ranges,
+    times,
+    values,
+  }
 }
 
 const rangesOf = new WeakMap<SeriesData, [number, number][]>()

@@ -27,7 +27,12 @@ export const MAGMA: Uint8ClampedArray = (() => {
 })()
 
 /** (bands, columns) bytes, band 0 lowest → RGBA rows top-down (highest band first). */
-export function toRgba(pixels: Uint8Array, columns: number, bands: number, lut = MAGMA): Uint8ClampedArray<ArrayBuffer> {
+export function toRgba(
+  pixels: Uint8Array,
+  columns: number,
+  bands: number,
+  lut = MAGMA,
+): Uint8ClampedArray<ArrayBuffer> {
   const out = new Uint8ClampedArray(new ArrayBuffer(columns * bands * 4))
   for (let b = 0; b < bands; b++) {
     const row = bands - 1 - b

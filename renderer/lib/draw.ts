@@ -9,7 +9,11 @@ import { visibleRange } from './segments'
 import { formatTime, ticks, tickStep, timeToX, type Viewport } from './timescale'
 
 /** Size the canvas backing store to its CSS box × devicePixelRatio; returns a context in CSS px. */
-export function prepare(canvas: HTMLCanvasElement, width: number, height: number): CanvasRenderingContext2D {
+export function prepare(
+  canvas: HTMLCanvasElement,
+  width: number,
+  height: number,
+): CanvasRenderingContext2D {
   const dpr = window.devicePixelRatio || 1
   const w = Math.max(1, Math.round(width * dpr))
   const h = Math.max(1, Math.round(height * dpr))
@@ -27,7 +31,13 @@ export function prepare(canvas: HTMLCanvasElement, width: number, height: number
  * Min/max peaks as one vertical bar per pixel column (buckets finer than a pixel are merged;
  * coarser ones span several columns).
  */
-export function drawPeaks(ctx: CanvasRenderingContext2D, v: Viewport, height: number, peaks: PeaksWindow, colour: string): void {
+export function drawPeaks(
+  ctx: CanvasRenderingContext2D,
+  v: Viewport,
+  height: number,
+  peaks: PeaksWindow,
+  colour: string,
+): void {
   const n = peaks.minMax.length / 2
   if (n === 0) return
   const mid = height / 2
@@ -41,7 +51,8 @@ export function drawPeaks(ctx: CanvasRenderingContext2D, v: Viewport, height: nu
   let lo = 0
   let hi = 0
   const flush = () => {
-    if (col >= 0 && col < v.width) ctx.fillRect(col, mid - hi * scale, 1, Math.max(1, (hi - lo) * scale))
+    if (col >= 0 && col < v.width)
+      ctx.fillRect(col, mid - hi * scale, 1, Math.max(1, (hi - lo) * scale))
   }
   for (let b = b0; b < b1; b++) {
     const x0 = timeToX(v, peaks.start + b * peaks.secondsPerBucket)
@@ -50,7 +61,12 @@ export function drawPeaks(ctx: CanvasRenderingContext2D, v: Viewport, height: nu
     if (pxPerBucket >= 1) {
       // Whole pixels, so neighbouring bars meet without antialiased seams.
       const a = Math.round(x0)
-      ctx.fillRect(a, mid - bHi * scale, Math.max(1, Math.round(x0 + pxPerBucket) - a), Math.max(1, (bHi - bLo) * scale))
+      ctx.fillRect(
+        a,
+        mid - bHi * scale,
+        Math.max(1, Math.round(x0 + pxPerBucket) - a),
+        Math.max(1, (bHi - bLo) * scale),
+      )
       continue
     }
     const c = Math.floor(x0)
@@ -70,7 +86,14 @@ export function drawPeaks(ctx: CanvasRenderingContext2D, v: Viewport, height: nu
 }
 
 /** The samples themselves, as a line with a dot per sample once they are far enough apart. */
-function drawSamples(ctx: CanvasRenderingContext2D, v: Viewport, mid: number, scale: number, peaks: PeaksWindow, colour: string): void {
+function drawSamples(
+  ctx: CanvasRenderingContext2D,
+  v: Viewport,
+  mid: number,
+  scale: number,
+  peaks: PeaksWindow,
+  colour: string,
+): void {
   const n = peaks.minMax.length / 2
   const dt = peaks.secondsPerBucket
   const b0 = Math.max(0, Math.floor((v.start - peaks.start) / dt) - 1)
@@ -176,7 +199,9 @@ export function drawMinimap(
     ctx.strokeStyle = '#9aa9c4'
     ctx.lineWidth = 1
     ctx.beginPath()
-    series.times.forEach((t, i) => (i ? ctx.lineTo : ctx.moveTo).call(ctx, timeToX(whole, t), y(series.values[0][i])))
+    series.times.forEach((t, i) =>
+      (i ? ctx.lineTo : ctx.moveTo).call(ctx, timeToX(whole, t), y(series.values[0][i])),
+    )
     ctx.stroke()
   }
   const [i0, i1] = visibleRange(segments, 0, whole.span)

@@ -28,7 +28,10 @@ export function needsFetch(held: Held | null, v: Viewport, duration: number): bo
 }
 
 /** The window to ask for: the visible span plus one either side, at a bucket per pixel. */
-export function fetchWindow(v: Viewport, duration: number): { start: number; end: number; pixels: number } {
+export function fetchWindow(
+  v: Viewport,
+  duration: number,
+): { start: number; end: number; pixels: number } {
   const start = Math.max(0, v.start - v.span)
   const end = Math.min(duration, v.start + 2 * v.span)
   return { start, end, pixels: Math.max(1, Math.ceil(((end - start) / v.span) * v.width)) }

@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest'
 import { BINDINGS, matchKey } from './keys'
 
-const key = (k: string, mods: Partial<{ ctrlKey: boolean; metaKey: boolean; shiftKey: boolean; altKey: boolean }> = {}) => ({
+const key = (
+  k: string,
+  mods: Partial<{ ctrlKey: boolean; metaKey: boolean; shiftKey: boolean; altKey: boolean }> = {},
+) => ({
   key: k,
   ctrlKey: false,
   metaKey: false,
@@ -30,7 +33,10 @@ describe('matchKey', () => {
     expect(matchKey(key('1', { ctrlKey: true }))).toBeNull()
     expect(matchKey(key('1', { altKey: true }))).toBeNull()
     expect(matchKey(key('0'))).toEqual({ action: 'zoom-fit' })
-    expect(matchKey(key('ArrowLeft', { shiftKey: true }))).toEqual({ action: 'step-back', big: true })
+    expect(matchKey(key('ArrowLeft', { shiftKey: true }))).toEqual({
+      action: 'step-back',
+      big: true,
+    })
   })
 
   it('lists every action once in the overlay table', () => {

@@ -125,7 +125,9 @@ describe('flatten and merge (imports)', () => {
   })
 
   it('paints imported segments over the existing ones', () => {
-    expect(merge(segs, [{ start: 1.5, end: 3.5, label: 'z' }]).map((s) => [s.start, s.end, s.label])).toEqual([
+    expect(
+      merge(segs, [{ start: 1.5, end: 3.5, label: 'z' }]).map((s) => [s.start, s.end, s.label]),
+    ).toEqual([
       [1, 1.5, 'a'],
       [1.5, 3.5, 'z'],
       [3.5, 5, 'b'],

@@ -31,7 +31,11 @@ export function firstEndingAfter(segments: readonly Segment[], t: number): numbe
 }
 
 /** [i0, i1): the segments that intersect [t0, t1]. */
-export function visibleRange(segments: readonly Segment[], t0: number, t1: number): [number, number] {
+export function visibleRange(
+  segments: readonly Segment[],
+  t0: number,
+  t1: number,
+): [number, number] {
   const i0 = firstEndingAfter(segments, t0)
   let i1 = i0
   while (i1 < segments.length && segments[i1].start <= t1) i1++
@@ -47,7 +51,12 @@ export function segmentAt(segments: readonly Segment[], t: number): number {
 export type Part = 'start' | 'end' | 'body'
 
 /** What is under pixel `x`: an edge within `edgePx` (the nearer one wins), a body, or null. */
-export function hitTest(segments: readonly Segment[], v: Viewport, x: number, edgePx = 5): { index: number; part: Part } | null {
+export function hitTest(
+  segments: readonly Segment[],
+  v: Viewport,
+  x: number,
+  edgePx = 5,
+): { index: number; part: Part } | null {
   const t = v.start + (x / v.width) * v.span
   const tol = (edgePx / v.width) * v.span
   const [i0, i1] = visibleRange(segments, t - tol, t + tol)
@@ -70,7 +79,12 @@ export function hitTest(segments: readonly Segment[], v: Viewport, x: number, ed
 }
 
 /** Add [start, end) of `label`, cutting back or splitting what it overlaps. */
-export function paint(segments: readonly Segment[], start: number, end: number, label: string): { segments: Segment[]; index: number } {
+export function paint(
+  segments: readonly Segment[],
+  start: number,
+  end: number,
+  label: string,
+): { segments: Segment[]; index: number } {
   const a = Math.min(start, end)
   const b = Math.max(start, end)
   const out: Segment[] = []
@@ -99,7 +113,13 @@ export function relabel(segments: readonly Segment[], index: number, label: stri
  * Move edge `part` of segment `index` to `t`, kept MIN_LENGTH long. It stops at a neighbour with
  * a gap between them; a neighbour it touches moves its own edge along (a shared boundary moves).
  */
-export function resize(segments: readonly Segment[], index: number, part: 'start' | 'end', t: number, duration: number): Segment[] {
+export function resize(
+  segments: readonly Segment[],
+  index: number,
+  part: 'start' | 'end',
+  t: number,
+  duration: number,
+): Segment[] {
   const s = segments[index]
   const prev = index > 0 ? segments[index - 1] : null
   const next = index < segments.length - 1 ? segments[index + 1] : null
@@ -121,7 +141,12 @@ export function resize(segments: readonly Segment[], index: number, part: 'start
 }
 
 /** Shift segment `index` so it starts at `start`, kept between its neighbours. */
-export function moveTo(segments: readonly Segment[], index: number, start: number, duration: number): Segment[] {
+export function moveTo(
+  segments: readonly Segment[],
+  index: number,
+  start: number,
+  duration: number,
+): Segment[] {
   const s = segments[index]
   const len = s.end - s.start
   const lo = index > 0 ? segments[index - 1].end : 0

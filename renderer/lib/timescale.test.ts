@@ -1,5 +1,16 @@
 import { describe, expect, it } from 'vitest'
-import { clampWindow, formatTime, MIN_SPAN, reveal, snap, ticks, tickStep, timeToX, xToTime, zoomAt } from './timescale'
+import {
+  clampWindow,
+  formatTime,
+  MIN_SPAN,
+  reveal,
+  snap,
+  ticks,
+  tickStep,
+  timeToX,
+  xToTime,
+  zoomAt,
+} from './timescale'
 
 const v = { start: 10, span: 20, width: 1000 }
 

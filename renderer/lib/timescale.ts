@@ -22,21 +22,35 @@ export const secondsPerPx = (v: Viewport): number => v.span / v.width
 export const MIN_SPAN = 0.02
 
 /** A window clamped inside [0, duration] with MIN_SPAN ≤ span ≤ duration. */
-export function clampWindow(start: number, span: number, duration: number): { start: number; span: number } {
+export function clampWindow(
+  start: number,
+  span: number,
+  duration: number,
+): { start: number; span: number } {
   const total = Math.max(duration, MIN_SPAN)
   const s = Math.min(Math.max(span, MIN_SPAN), total)
   return { start: Math.min(Math.max(start, 0), total - s), span: s }
 }
 
 /** Zoom by `factor` (> 1 zooms in) keeping `anchor` (seconds) at the same pixel. */
-export function zoomAt(v: Viewport, duration: number, factor: number, anchor: number): { start: number; span: number } {
+export function zoomAt(
+  v: Viewport,
+  duration: number,
+  factor: number,
+  anchor: number,
+): { start: number; span: number } {
   const span = v.span / factor
   const frac = (anchor - v.start) / v.span
   return clampWindow(anchor - frac * span, span, duration)
 }
 
 /** The window scrolled just enough that `t` is inside it, with `margin` (fraction) to spare. */
-export function reveal(v: Viewport, duration: number, t: number, margin = 0.1): { start: number; span: number } {
+export function reveal(
+  v: Viewport,
+  duration: number,
+  t: number,
+  margin = 0.1,
+): { start: number; span: number } {
   const pad = v.span * margin
   if (t < v.start + pad) return clampWindow(t - pad, v.span, duration)
   if (t > v.start + v.span - pad) return clampWindow(t - v.span + pad, v.span, duration)
@@ -63,7 +77,8 @@ export function tickStep(v: Viewport, minPx = 80): number {
 export function ticks(v: Viewport, step: number): number[] {
   const out: number[] = []
   const first = Math.ceil(v.start / step - 1e-9)
-  for (let k = first; k * step <= v.start + v.span + 1e-9; k++) out.push(Math.round(k * step * 1e6) / 1e6)
+  for (let k = first; k * step <= v.start + v.span + 1e-9; k++)
+    out.push(Math.round(k * step * 1e6) / 1e6)
   return out
 }
 

@@ -34,7 +34,8 @@ export function runAction(s: Studio, action: Action, digit?: number, big?: boole
       return player.toggle()
     case 'play-selection':
       if (sel) player.play(sel.start, sel.end)
-      else if (edit.mark !== null) player.play(Math.min(edit.mark, view.cursor), Math.max(edit.mark, view.cursor))
+      else if (edit.mark !== null)
+        player.play(Math.min(edit.mark, view.cursor), Math.max(edit.mark, view.cursor))
       return
     case 'loop':
       player.loop = !player.loop
@@ -44,7 +45,8 @@ export function runAction(s: Studio, action: Action, digit?: number, big?: boole
       return
     case 'mark-end': {
       const end = view.snapTime(view.cursor)
-      const start = edit.mark ?? (labels.segments[ops.previousSegment(labels.segments, end)]?.end ?? 0)
+      const start =
+        edit.mark ?? labels.segments[ops.previousSegment(labels.segments, end)]?.end ?? 0
       edit.mark = null
       labels.create(start, end)
       return
@@ -63,7 +65,13 @@ export function runAction(s: Studio, action: Action, digit?: number, big?: boole
       return select(ops.previousSegment(labels.segments, sel ? sel.start : view.cursor + 1e-6))
     case 'next-unlabelled': {
       // A repeat press (the playhead still on the mark it set) moves on to the next stretch.
-      const gap = ops.nextUnlabelled(labels.segments, view.cursor, view.duration, 0.01, edit.mark !== view.cursor)
+      const gap = ops.nextUnlabelled(
+        labels.segments,
+        view.cursor,
+        view.duration,
+        0.01,
+        edit.mark !== view.cursor,
+      )
       if (!gap) return
       labels.selected = null
       edit.mark = gap[0]

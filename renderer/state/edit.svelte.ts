@@ -25,7 +25,6 @@ export class EditState {
   /** A start marked with '[' (keyboard labelling), or null. */
   mark = $state<number | null>(null)
 
-
   #mode: Mode | null = null
   #downX = 0
 
@@ -53,7 +52,12 @@ export class EditState {
     const t = xToTime(this.view.viewport, x)
     this.#downX = x
     if (!hit) this.#mode = { kind: 'create', anchor: this.view.snapTime(t) }
-    else if (hit.part === 'body') this.#mode = { kind: 'move', index: hit.index, grab: t - this.labels.segments[hit.index].start }
+    else if (hit.part === 'body')
+      this.#mode = {
+        kind: 'move',
+        index: hit.index,
+        grab: t - this.labels.segments[hit.index].start,
+      }
     else this.#mode = { kind: 'resize', index: hit.index, part: hit.part }
     if (hit) this.labels.selected = hit.index
   }
@@ -68,7 +72,12 @@ export class EditState {
       const label = this.labels.currentClass
       if (!label) return
       const end = this.view.snapTime(t)
-      const { segments, index } = ops.paint(base, mode.anchor, end === mode.anchor ? end + ops.MIN_LENGTH : end, label)
+      const { segments, index } = ops.paint(
+        base,
+        mode.anchor,
+        end === mode.anchor ? end + ops.MIN_LENGTH : end,
+        label,
+      )
       this.#show(segments, index)
     } else if (mode.kind === 'move') {
       const start = this.view.snapTime(t - mode.grab)
@@ -91,7 +100,12 @@ export class EditState {
     const next = this.preview
     const selected = this.previewSelected
     this.preview = null
-    const name = mode.kind === 'create' ? 'Add segment' : mode.kind === 'move' ? 'Move segment' : 'Resize segment'
+    const name =
+      mode.kind === 'create'
+        ? 'Add segment'
+        : mode.kind === 'move'
+          ? 'Move segment'
+          : 'Resize segment'
     this.labels.apply(name, next, selected)
   }
 

@@ -129,7 +129,13 @@ export class LabelsState {
 
   /** Record an edit the UI computed (drag end): one undo step. */
   apply(name: string, next: Segment[], selected: number | null): void {
-    this.#undo.push({ name, before: this.segments, after: next, selectedBefore: this.selected, selectedAfter: selected })
+    this.#undo.push({
+      name,
+      before: this.segments,
+      after: next,
+      selectedBefore: this.selected,
+      selectedAfter: selected,
+    })
     if (this.#undo.length > HISTORY) this.#undo.shift()
     this.#redo = []
     this.#set(next, selected)
@@ -181,7 +187,12 @@ export class LabelsState {
     if (!media || (this.conflict && !force)) return
     this.status = 'saving'
     try {
-      const saved = await api.saveLabels({ media, segments: this.segments, baseRevision: this.#revision, force })
+      const saved = await api.saveLabels({
+        media,
+        segments: this.segments,
+        baseRevision: this.#revision,
+        force,
+      })
       this.#revision = saved.revision
       this.onSaved(media, saved.segments.length)
       if (this.#timer === null) this.status = 'saved'

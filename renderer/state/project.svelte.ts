@@ -14,12 +14,15 @@ export class ProjectState {
   /** Last error to show, or null. */
   error = $state<string | null>(null)
 
-  selected: MediaEntry | null = $derived(this.view?.media.find((m) => m.id === this.selectedId) ?? null)
+  selected: MediaEntry | null = $derived(
+    this.view?.media.find((m) => m.id === this.selectedId) ?? null,
+  )
   classes: LabelClass[] = $derived(this.view?.classes ?? [])
 
   constructor() {
     api.on('externalChange', (change) => {
-      if (change.kind === 'manifest') this.external = `${change.file} was ${change.deleted ? 'deleted' : 'changed'} by another program.`
+      if (change.kind === 'manifest')
+        this.external = `${change.file} was ${change.deleted ? 'deleted' : 'changed'} by another program.`
     })
   }
 
@@ -63,12 +66,16 @@ export class ProjectState {
   /** Update a media file's segment count after a save, without re-reading the project. */
   setSegmentCount(id: string, count: number): void {
     if (!this.view) return
-    this.view = { ...this.view, media: this.view.media.map((m) => (m.id === id ? { ...m, segmentCount: count } : m)) }
+    this.view = {
+      ...this.view,
+      media: this.view.media.map((m) => (m.id === id ? { ...m, segmentCount: count } : m)),
+    }
   }
 
   #show(view: ProjectView | null): void {
     this.view = view
-    if (!view || !view.media.some((m) => m.id === this.selectedId)) this.selectedId = view?.media[0]?.id ?? null
+    if (!view || !view.media.some((m) => m.id === this.selectedId))
+      this.selectedId = view?.media[0]?.id ?? null
   }
 
   async #attempt(work: () => Promise<void>): Promise<void> {

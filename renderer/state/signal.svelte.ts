@@ -45,13 +45,25 @@ export class SignalState {
     this.loading = true
     try {
       if (kind === 'audio') {
-        const whole = await api.getPeaks({ media, start: 0, end: 1e9, pixels: OVERVIEW_PX, jobId: newJobId() })
+        const whole = await api.getPeaks({
+          media,
+          start: 0,
+          end: 1e9,
+          pixels: OVERVIEW_PX,
+          jobId: newJobId(),
+        })
         if (this.media !== media) return
         this.view.reset(whole.duration)
         this.sampleRate = whole.sampleRate
         this.overview = whole
       } else {
-        const whole = await api.getSeries({ media, start: 0, end: 1e12, points: OVERVIEW_PX, jobId: newJobId() })
+        const whole = await api.getSeries({
+          media,
+          start: 0,
+          end: 1e12,
+          points: OVERVIEW_PX,
+          jobId: newJobId(),
+        })
         if (this.media !== media) return
         this.view.reset(whole.duration)
         this.sampleRate = whole.sampleRate
@@ -72,7 +84,14 @@ export class SignalState {
     const media = this.media
     const v = this.view.viewport
     const duration = this.view.duration
-    if (!media || this.loading || this.#busy || duration <= 0 || !needsFetch(this.#held, v, duration)) return
+    if (
+      !media ||
+      this.loading ||
+      this.#busy ||
+      duration <= 0 ||
+      !needsFetch(this.#held, v, duration)
+    )
+      return
     const w = fetchWindow(v, duration)
     const spp = (w.end - w.start) / w.pixels
     this.#busy = true
@@ -93,18 +112,34 @@ export class SignalState {
         .then((p) => {
           if (this.media !== media) return
           this.peaks = p
-          this.#held = { start: w.start, end: w.end, resolution: p.secondsPerBucket, finest: p.secondsPerBucket > spp }
+          this.#held = {
+            start: w.start,
+            end: w.end,
+            resolution: p.secondsPerBucket,
+            finest: p.secondsPerBucket > spp,
+          }
         })
         .catch(fail)
         .finally(done)
     } else {
       api
-        .getSeries({ media, start: w.start, end: w.end, points: Math.min(200_000, 2 * w.pixels), jobId: newJobId() })
+        .getSeries({
+          media,
+          start: w.start,
+          end: w.end,
+          points: Math.min(200_000, 2 * w.pixels),
+          jobId: newJobId(),
+        })
         .then((s) => {
           if (this.media !== media) return
           this.series = s
           const decimated = s.times.length >= 2 * w.pixels
-          this.#held = { start: w.start, end: w.end, resolution: decimated ? spp : 1 / Math.max(s.sampleRate, 1e-9), finest: !decimated }
+          this.#held = {
+            start: w.start,
+            end: w.end,
+            resolution: decimated ? spp : 1 / Math.max(s.sampleRate, 1e-9),
+            finest: !decimated,
+          }
         })
         .catch(fail)
         .finally(done)

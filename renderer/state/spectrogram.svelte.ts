@@ -50,13 +50,26 @@ export class SpectrogramState {
     this.#busy = true
     try {
       // One column per two pixels: the eye does not miss the rest, the engine does half the work.
-      const meta = await api.getSpectrogram({ media, start, end, columns: Math.min(2048, Math.ceil(width / 2)), bands: BANDS, jobId: newJobId() })
+      const meta = await api.getSpectrogram({
+        media,
+        start,
+        end,
+        columns: Math.min(2048, Math.ceil(width / 2)),
+        bands: BANDS,
+        jobId: newJobId(),
+      })
       if (this.signal.media !== media) return
       const bytes = Uint8Array.from(atob(meta.pixels), (c) => c.charCodeAt(0))
       const canvas = document.createElement('canvas')
       canvas.width = meta.columns
       canvas.height = meta.bands
-      canvas.getContext('2d')!.putImageData(new ImageData(toRgba(bytes, meta.columns, meta.bands), meta.columns, meta.bands), 0, 0)
+      canvas
+        .getContext('2d')!
+        .putImageData(
+          new ImageData(toRgba(bytes, meta.columns, meta.bands), meta.columns, meta.bands),
+          0,
+          0,
+        )
       this.image = { meta, canvas }
       this.error = null
     } catch (err) {

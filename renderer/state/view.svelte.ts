@@ -25,7 +25,11 @@ export class ViewState {
   /** Frame-grid step, seconds. */
   hop = $state(DEFAULT_HOP)
 
-  viewport: Viewport = $derived({ start: this.start, span: this.span, width: Math.max(1, this.width) })
+  viewport: Viewport = $derived({
+    start: this.start,
+    span: this.span,
+    width: Math.max(1, this.width),
+  })
 
   /** Show the whole of a file that is `duration` seconds long. */
   reset(duration: number): void {
@@ -44,7 +48,11 @@ export class ViewState {
 
   /** Zoom by `factor` (> 1 in) about `anchor`: the playhead when visible, else the centre. */
   zoom(factor: number, anchor?: number): void {
-    const a = anchor ?? (this.cursor >= this.start && this.cursor <= this.start + this.span ? this.cursor : this.start + this.span / 2)
+    const a =
+      anchor ??
+      (this.cursor >= this.start && this.cursor <= this.start + this.span
+        ? this.cursor
+        : this.start + this.span / 2)
     const w = zoomAt(this.viewport, this.duration, factor, a)
     this.start = w.start
     this.span = w.span
