@@ -84,6 +84,21 @@ describe('external changes', () => {
     expect(versions.some((t) => t?.includes('"revision":7'))).toBe(true)
   })
 
+  it('notices an outside edit made while Framewise was not running', async () => {
+    const p = await project()
+    await p.writeLabels('a.wav', seg(1), 0)
+    const edited = JSON.parse(await fs.readFile(labelFile(), 'utf8'))
+    edited.segments[0].end = 5
+    await fs.writeFile(labelFile(), JSON.stringify(edited)) // same revision
+    const restarted = await Project.open(dir)
+    await expect(restarted.writeLabels('a.wav', seg(2), 1)).rejects.toMatchObject({ code: 'conflict', message: expect.stringContaining('another program') })
+    // An unchanged file after a restart saves as usual.
+    const other = await Project.open(dir)
+    await other.readLabels('a.wav')
+    expect((await other.writeLabels('a.wav', seg(3), 1)).revision).toBe(2)
+    expect((await (await Project.open(dir)).writeLabels('a.wav', seg(4), 2)).revision).toBe(3)
+  })
+
   it('refuses to overwrite an externally changed manifest until reload or keep', async () => {
     const p = await project()
     const file = path.join(dir, MANIFEST_FILE)

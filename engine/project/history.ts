@@ -74,6 +74,15 @@ export class History {
     return out
   }
 
+  /** Is `text` one of the stored versions of `rel`? True when none are stored (nothing to go by). */
+  async holds(rel: string, text: string): Promise<boolean> {
+    const ids = await this.ids(rel)
+    if (!ids.length) return true
+    const hash = sha256(text)
+    for (const id of ids.reverse()) if (sha256(await fs.readFile(path.join(this.folder(rel), id)).catch(() => '')) === hash) return true
+    return false
+  }
+
   /** The text of one version; null when there is no such version. */
   async read(rel: string, id: string): Promise<string | null> {
     if (!VERSION_RE.test(id)) return null

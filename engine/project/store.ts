@@ -327,15 +327,24 @@ export class Project {
           'conflict',
           `${file}: changed on disk by another program since Framewise last read it; reload it, or keep your version (save with force)`,
         )
+      // Not read in this process (e.g. after a restart): every version Framewise writes is also
+      // stored, so a file matching none of them was written by someone else.
+      if (!force && seen === undefined && text !== null && !(await this.history.holds(record.labels, text)))
+        throw new ApiError(
+          'conflict',
+          `${file}: changed on disk by another program (it matches none of the versions Framewise saved); reload it, or keep your version (save with force)`,
+        )
       // Whatever is on disk now is kept (a no-op when it is the newest stored version already).
       if (text !== null) await this.history.save(record.labels, text, labels.revision)
       const sorted = [...segments].sort((a, b) => a.start - b.start || a.end - b.end)
       const next: LabelFile = { format: 'framewise-labels', version: 1, media: record.path, revision: labels.revision + 1, segments: sorted }
       const nextText = JSON.stringify(next, null, 2) + '\n'
       await fs.mkdir(path.dirname(file), { recursive: true })
+      // The history first: a crash between the two leaves a stored version that never reached the
+      // label file (harmless), never a label file that matches no stored version.
+      await this.history.save(record.labels, nextText, next.revision)
       this.#seen.set(file, sha256(nextText)) // before the rename, so the watcher sees our own write as ours
       await writeJsonAtomic(file, next)
-      await this.history.save(record.labels, nextText, next.revision)
       return { media: id, segments: sorted, revision: next.revision }
     })
   }
