@@ -19,6 +19,11 @@ import { trainCommand } from './train/command'
 import { trainSettingsSchema } from './train/settings'
 import { z } from 'zod'
 import { startServer } from './server'
+import { featuresCommand, PRESET_NAMES, type PresetName } from './features/command'
+import { isSeriesFile } from './features/extract'
+import { convertCommand } from './labels/command'
+import { formatNames, type LabelFormatName } from './labels/formats'
+import { scoreCommand } from './labels/score'
 
 /** Thrown for wrong arguments: exit code 2 with the command's usage. */
 export class UsageError extends Error {}
@@ -222,6 +227,94 @@ export const commands: Record<string, Command> = {
         collar: numberFlag(values, 'collar'),
         signal: ctx.signal,
         onProgress: (f, m) => ctx.progress(f, m),
+      })
+    },
+  },
+  features: {
+    usage: 'features <file> [--spec spec.json | --preset mfcc|logmel|raw] [--out feats.csv]',
+    summary:
+      'features of an audio or CSV file: a JSON summary, or with --out a CSV time,<feature names> (one row per frame, time = frame centre in seconds)',
+    options: { spec: { type: 'string' }, preset: { type: 'string' }, out: { type: 'string' } },
+    async run({ positionals, values }) {
+      if (positionals.length !== 1) throw new UsageError('features takes exactly one audio or CSV file')
+      const preset = values.preset as string | undefined
+      if (values.spec !== undefined && preset !== undefined) throw new UsageError('give --spec or --preset, not both')
+      if (preset !== undefined && !PRESET_NAMES.includes(preset as PresetName))
+        throw new UsageError(`--preset must be one of ${PRESET_NAMES.join(', ')}`)
+      if (preset !== undefined && (preset === 'raw') !== isSeriesFile(positionals[0]))
+        throw new UsageError(`--preset ${preset} is for ${preset === 'raw' ? 'CSV time series' : 'audio'} files`)
+      let last = ''
+      return featuresCommand({
+        file: positionals[0],
+        specPath: values.spec as string | undefined,
+        preset: preset as PresetName | undefined,
+        out: values.out as string | undefined,
+        onProgress: (f, message) => {
+          const line = `${Math.floor(f * 10)} ${message}`
+          if (line !== last) reportProgress(f, message)
+          last = line
+        },
+      })
+    },
+  },
+  convert: {
+    usage: 'convert <labels-file> --to audacity|raven|textgrid|csv|json --out <file>',
+    summary:
+      'convert a label file to another format (also --from FORMAT, --tier NAME for TextGrid input, --label-column NAME for Raven input)',
+    options: {
+      to: { type: 'string' },
+      out: { type: 'string' },
+      from: { type: 'string' },
+      tier: { type: 'string' },
+      'label-column': { type: 'string' },
+    },
+    async run({ positionals, values }) {
+      if (positionals.length !== 1) throw new UsageError('convert takes exactly one label file')
+      const to = values.to as string | undefined
+      if (!to || !formatNames.includes(to as LabelFormatName))
+        throw new UsageError(`--to must be one of ${formatNames.join(', ')}`)
+      const from = values.from as string | undefined
+      if (from !== undefined && !formatNames.includes(from as LabelFormatName))
+        throw new UsageError(`--from must be one of ${formatNames.join(', ')}`)
+      if (typeof values.out !== 'string') throw new UsageError('--out <file> is required')
+      return convertCommand({
+        input: positionals[0],
+        to,
+        out: values.out,
+        from,
+        tier: values.tier as string | undefined,
+        labelColumn: values['label-column'] as string | undefined,
+      })
+    },
+  },
+  score: {
+    usage: 'score <pred-dir> <ref-dir> [--collar 0.2]',
+    summary:
+      'score predicted label files against references paired by file stem: frame accuracy, per-class P/R/F1, macro-F1, event F1, confusion matrix (also --offset, --hop S, --background NAME)',
+    options: {
+      collar: { type: 'string' },
+      offset: { type: 'boolean', default: false },
+      hop: { type: 'string' },
+      background: { type: 'string' },
+    },
+    async run({ positionals, values }) {
+      if (positionals.length !== 2) throw new UsageError('score takes a prediction folder and a reference folder')
+      const positive = (name: string, min: number): number | undefined => {
+        const v = values[name]
+        if (v === undefined) return undefined
+        const n = Number(v)
+        if (!Number.isFinite(n) || n < min) throw new UsageError(`--${name} must be a number ≥ ${min}`)
+        return n
+      }
+      const hop = positive('hop', 0)
+      if (hop === 0) throw new UsageError('--hop must be > 0')
+      return scoreCommand({
+        predDir: positionals[0],
+        refDir: positionals[1],
+        collar: positive('collar', 0),
+        offset: values.offset === true,
+        hop,
+        background: values.background as string | undefined,
       })
     },
   },
