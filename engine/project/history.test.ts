@@ -3,7 +3,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { Service } from '../service'
-import { HISTORY_DIR } from './history'
+import { HISTORY_DIR, History } from './history'
 import { LOCK_FILE, ProjectLock } from './lock'
 import { MANIFEST_FILE } from './manifest'
 import { Project } from './store'
@@ -33,6 +33,12 @@ const seg = (end: number) => [{ start: 0, end, label: 'event' }]
 const labelFile = () => path.join(dir, 'labels/a.labels.json')
 
 describe('label history', () => {
+  it('keeps every file key one folder inside .framewise-history', () => {
+    const h = new History('/p')
+    for (const rel of ['labels/a.labels.json', '..', '.', '../../etc/x', 'a\\..\\..\\b'])
+      expect(path.dirname(h.folder(rel))).toBe(path.join('/p', HISTORY_DIR))
+  })
+
   it('keeps the last N versions, pruned, each one a parseable label file', async () => {
     const p = await project(3)
     for (let r = 0; r < 6; r++) await p.writeLabels('a.wav', seg(r + 1), r)

@@ -43,7 +43,9 @@ export class History {
 
   /** Folder holding the versions of `rel` (a project-relative, '/'-separated path). */
   folder(rel: string): string {
-    return path.join(this.projectDir, HISTORY_DIR, rel.split('/').join('~'))
+    // One path segment, whatever `rel` holds ('/', '\\', '..'): never a folder outside the history.
+    const key = rel.replace(/[\\/]/g, '~')
+    return path.join(this.projectDir, HISTORY_DIR, key === '.' || key === '..' ? `~${key}` : key)
   }
 
   /** Store `text` as a version of `rel`; skipped when the newest version is byte-identical. */
