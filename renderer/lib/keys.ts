@@ -13,6 +13,7 @@ export type Action =
   | 'next-segment'
   | 'previous-segment'
   | 'next-unlabelled'
+  | 'next-low-confidence'
   | 'delete'
   | 'deselect'
   | 'undo'
@@ -46,6 +47,7 @@ export const BINDINGS: Binding[] = [
   { action: 'next-segment', keys: 'Tab', help: 'Select the next segment' },
   { action: 'previous-segment', keys: 'Shift+Tab', help: 'Select the previous segment' },
   { action: 'next-unlabelled', keys: 'N', help: 'Jump to the next unlabelled stretch' },
+  { action: 'next-low-confidence', keys: 'C', help: 'Jump to the next stretch the model is unsure of' },
   { action: 'delete', keys: 'Delete / Backspace', help: 'Delete the selected segment' },
   { action: 'deselect', keys: 'Esc', help: 'Clear the selection and the mark' },
   { action: 'undo', keys: 'Ctrl+Z', help: 'Undo' },
@@ -96,6 +98,8 @@ export function matchKey(e: KeyLike): { action: Action; digit?: number; big?: bo
       return { action: e.shiftKey ? 'previous-segment' : 'next-segment' }
     case 'n':
       return { action: 'next-unlabelled' }
+    case 'c':
+      return { action: 'next-low-confidence' }
     case 'Delete':
     case 'Backspace':
       return { action: 'delete' }

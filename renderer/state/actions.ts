@@ -2,7 +2,8 @@
  * What each hotkey does (lib/keys.ts maps keys to actions). The keyboard-only loop: play (Space),
  * mark a start ([) and label to the playhead (]), set the class (1–9), jump on (Tab, N).
  */
-import type { LabelClass } from '../../engine/api'
+import type { LabelClass, PredictionView } from '../../engine/api'
+import { nextLowConfidence } from '../lib/prediction'
 import type { Action } from '../lib/keys'
 import * as ops from '../lib/segments'
 import type { EditState } from './edit.svelte'
@@ -16,6 +17,8 @@ export interface Studio {
   player: PlayerState
   edit: EditState
   classes: LabelClass[]
+  /** The current file's prediction, for the low-confidence jump. */
+  prediction: PredictionView | null
   toggleHelp: () => void
 }
 
@@ -77,6 +80,14 @@ export function runAction(s: Studio, action: Action, digit?: number, big?: boole
       edit.mark = gap[0]
       view.cursor = gap[0]
       view.reveal(gap[0])
+      return
+    }
+    case 'next-low-confidence': {
+      const t = s.prediction ? nextLowConfidence(s.prediction, view.cursor) : null
+      if (t === null) return
+      labels.selected = null
+      view.cursor = t
+      view.reveal(t)
       return
     }
     case 'delete':
