@@ -76,7 +76,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     [
       "default-src 'none'",
       "script-src 'self'",
-      // wavesurfer.js and Svelte transitions set element styles; no script can be injected this way.
+      // Svelte style directives and uPlot set element styles; no script can be injected this way.
       "style-src 'self' 'unsafe-inline'",
       "img-src 'self' data: blob:",
       "media-src 'self' blob:",
