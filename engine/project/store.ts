@@ -52,6 +52,9 @@ export class Project {
   readonly #writes = new Map<string, Promise<unknown>>()
   /** sha256 of each file (absolute path) as last read out or written by this store. */
   readonly #seen = new Map<string, string>()
+  /** sha256 of the last few texts this store wrote per file: a watcher event that reads a
+   * file between two quick saves sees an older own write, not an outside change. */
+  readonly #written = new Map<string, string[]>()
   /** When set, media outside the project folder must have been picked by the user (paths.ts). */
   #picked: PickedPaths | null = null
 
@@ -186,6 +189,10 @@ export class Project {
     }
   }
 
+  #remember(file: string, hash: string): void {
+    this.#written.set(file, [...(this.#written.get(file) ?? []).slice(-3), hash])
+  }
+
   /** The change to `file` since this store last saw it, or null (unchanged, or not ours). */
   private async externalChange(file: string): Promise<ExternalChange | null> {
     const manifestFile = path.join(this.dir, MANIFEST_FILE)
@@ -193,7 +200,7 @@ export class Project {
     if (file !== manifestFile && !record) return null
     const seen = this.#seen.get(file)
     const text = await fs.readFile(file).catch(() => null)
-    if (text === null ? seen === undefined : sha256(text) === seen) return null
+    if (text === null ? seen === undefined : sha256(text) === seen || this.#written.get(file)?.includes(sha256(text))) return null
     if (seen === undefined && record) return null // labels the page has not loaded yet
     return { kind: record ? 'labels' : 'manifest', media: record?.path ?? null, file, deleted: text === null }
   }
@@ -344,6 +351,7 @@ export class Project {
       // label file (harmless), never a label file that matches no stored version.
       await this.history.save(record.labels, nextText, next.revision)
       this.#seen.set(file, sha256(nextText)) // before the rename, so the watcher sees our own write as ours
+      this.#remember(file, sha256(nextText))
       await writeJsonAtomic(file, next)
       return { media: id, segments: sorted, revision: next.revision }
     })
@@ -429,6 +437,7 @@ export class Project {
       }
       const text = manifestText(next)
       this.#seen.set(file, sha256(text))
+      this.#remember(file, sha256(text))
       await writeJsonAtomic(file, next)
       this.manifest = next
     })
