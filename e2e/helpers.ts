@@ -3,29 +3,18 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { promises as fs } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
+import { makeWav } from '../engine/audio/testing'
 
 /** A 16-bit mono PCM WAV: `seconds` of a 440 Hz tone with a louder burst in the middle. */
 export function toneWav(seconds: number, rate = 16000): Buffer {
   const n = Math.round(seconds * rate)
-  const b = Buffer.alloc(44 + 2 * n)
-  b.write('RIFF', 0)
-  b.writeUInt32LE(36 + 2 * n, 4)
-  b.write('WAVEfmt ', 8)
-  b.writeUInt32LE(16, 16)
-  b.writeUInt16LE(1, 20)
-  b.writeUInt16LE(1, 22)
-  b.writeUInt32LE(rate, 24)
-  b.writeUInt32LE(rate * 2, 28)
-  b.writeUInt16LE(2, 32)
-  b.writeUInt16LE(16, 34)
-  b.write('data', 36)
-  b.writeUInt32LE(2 * n, 40)
+  const x = new Float64Array(n)
   for (let i = 0; i < n; i++) {
     const t = i / rate
-    const amp = Math.abs(t - seconds / 2) < seconds / 8 ? 20000 : 4000
-    b.writeInt16LE(Math.round(amp * Math.sin(2 * Math.PI * 440 * t)), 44 + 2 * i)
+    const amp = Math.abs(t - seconds / 2) < seconds / 8 ? 0.61 : 0.12
+    x[i] = amp * Math.sin(2 * Math.PI * 440 * t)
   }
-  return b
+  return makeWav({ bits: 16, rate, channels: [x] })
 }
 
 export async function tempDir(prefix: string): Promise<string> {

@@ -3,6 +3,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { Progress } from './api'
+import { makeWav, sine } from './audio/testing'
 import { Service } from './service'
 
 let dir: string
@@ -17,25 +18,9 @@ afterEach(async () => {
   await fs.rm(dir, { recursive: true, force: true })
 })
 
-/** A 16-bit mono PCM WAV of `seconds` of a 440 Hz sine at `rate`. */
-function sineWav(seconds: number, rate = 8000): Buffer {
-  const n = Math.round(seconds * rate)
-  const b = Buffer.alloc(44 + 2 * n)
-  b.write('RIFF', 0)
-  b.writeUInt32LE(36 + 2 * n, 4)
-  b.write('WAVEfmt ', 8)
-  b.writeUInt32LE(16, 16)
-  b.writeUInt16LE(1, 20)
-  b.writeUInt16LE(1, 22)
-  b.writeUInt32LE(rate, 24)
-  b.writeUInt32LE(rate * 2, 28)
-  b.writeUInt16LE(2, 32)
-  b.writeUInt16LE(16, 34)
-  b.write('data', 36)
-  b.writeUInt32LE(2 * n, 40)
-  for (let i = 0; i < n; i++) b.writeInt16LE(Math.round(16000 * Math.sin((2 * Math.PI * 440 * i) / rate)), 44 + 2 * i)
-  return b
-}
+/** A 16-bit mono PCM WAV of `seconds` of a 440 Hz sine at `rate`, amplitude 16000/32768. */
+const sineWav = (seconds: number, rate = 8000) =>
+  makeWav({ bits: 16, rate, channels: [sine(Math.round(seconds * rate), 440, rate, 16000 / 32768)] })
 
 describe('Service.call validates at the boundary', () => {
   it.each([

@@ -4,6 +4,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { PeaksWindow, SeriesWindow } from './api'
+import { makeWav } from './audio/testing'
 import { Service } from './service'
 
 let dir: string
@@ -34,21 +35,8 @@ async function ok<T>(method: string, params: unknown): Promise<T> {
 /** 16-bit mono WAV: first half silent, second half full-scale ±0.5 square wave. */
 function wav(seconds: number, rate: number): Buffer {
   const n = seconds * rate
-  const b = Buffer.alloc(44 + 2 * n)
-  b.write('RIFF', 0)
-  b.writeUInt32LE(36 + 2 * n, 4)
-  b.write('WAVEfmt ', 8)
-  b.writeUInt32LE(16, 16)
-  b.writeUInt16LE(1, 20)
-  b.writeUInt16LE(1, 22)
-  b.writeUInt32LE(rate, 24)
-  b.writeUInt32LE(rate * 2, 28)
-  b.writeUInt16LE(2, 32)
-  b.writeUInt16LE(16, 34)
-  b.write('data', 36)
-  b.writeUInt32LE(2 * n, 40)
-  for (let i = n / 2; i < n; i++) b.writeInt16LE(i % 2 ? 16384 : -16384, 44 + 2 * i)
-  return b
+  const x = Float64Array.from({ length: n }, (_, i) => (i < n / 2 ? 0 : i % 2 ? 0.5 : -0.5))
+  return makeWav({ bits: 16, rate, channels: [x] })
 }
 
 describe('getPeaks', () => {
@@ -326,22 +314,9 @@ describe('getSpectrogram', () => {
   it('puts a 1 kHz sine in the mel band centred nearest 1 kHz, and silence at 0', async () => {
     const rate = 8000
     const n = 2 * rate
-    const b = Buffer.alloc(44 + 2 * n)
-    b.write('RIFF', 0)
-    b.writeUInt32LE(36 + 2 * n, 4)
-    b.write('WAVEfmt ', 8)
-    b.writeUInt32LE(16, 16)
-    b.writeUInt16LE(1, 20)
-    b.writeUInt16LE(1, 22)
-    b.writeUInt32LE(rate, 24)
-    b.writeUInt32LE(rate * 2, 28)
-    b.writeUInt16LE(2, 32)
-    b.writeUInt16LE(16, 34)
-    b.write('data', 36)
-    b.writeUInt32LE(2 * n, 40)
     // Silence for 1 s, then a 1 kHz sine.
-    for (let i = rate; i < n; i++)
-      b.writeInt16LE(Math.round(12000 * Math.sin((2 * Math.PI * 1000 * i) / rate)), 44 + 2 * i)
+    const x = Float64Array.from({ length: n }, (_, i) => (i < rate ? 0 : (12000 / 32768) * Math.sin((2 * Math.PI * 1000 * i) / rate)))
+    const b = makeWav({ bits: 16, rate, channels: [x] })
     await fs.writeFile(path.join(dir, 'sine.wav'), b)
     await ok('addMedia', { paths: ['sine.wav'] })
     const img = await ok<Image>('getSpectrogram', {
