@@ -278,14 +278,17 @@ export function taggerForward<A extends FloatArray>(
       const [xd, reverse] = d === 1 && L.xRev ? [L.xRev, null] : [input, d === 1 ? lengths : null]
       cellForward(c, xd, m.p.cells[l][d], { ...dims, reverse }, k)
       // y[:, :, dH : (d+1)H] = h (time-reversed back for the backward direction)
-      if (L.y.length > 0 && L.y !== c.ws.h) {
+      if (L.y.length > 0 && L.y !== c.ws.h && !(L.residual && D === 1)) {
         copyRows(L.y, D * H, d * H, c.ws.h, H, 0, lengths, T, H, d === 1)
       }
     }
     if (L.residual && L.y.length > 0) {
-      // yˡ += yˡ⁻¹ (undropped; padding rows stay 0 + 0)
+      // yˡ = h + yˡ⁻¹ (uni, one pass: row copies cost more than the add at small H) or
+      // yˡ += yˡ⁻¹ (bi, after the concatenation); undropped yˡ⁻¹; padding rows stay 0 + 0
       const [y, prev] = [L.y, ws.layers[l - 1].y]
-      for (let q = 0; q < T * B * D * H; q++) y[q] += prev[q]
+      const h: A = L.dirs[0].ws.h // (T, B, H)
+      if (D === 1) for (let q = 0; q < T * B * H; q++) y[q] = h[q] + prev[q]
+      else for (let q = 0; q < T * B * D * H; q++) y[q] += prev[q]
     }
   }
   const top = ws.layers[cfg.numLayers - 1]
@@ -361,6 +364,8 @@ export function taggerBackward<A extends FloatArray>(
         // bi top layer: dh = dlogits · Wout[:, dH : (d+1)H], in the direction's time order
         const dl: A = d === 0 ? dlogits : ws.logitsRev
         k.gemm(false, false, T * B, H, C, dl, 0, C, m.p.Wout, d * H, DH, 0, c.ws.dh, 0, H)
+      } else if (D === 1 && c.ws.dh !== L.dy) {
+        c.ws.dh.set(L.dy.subarray(0, T * B * H)) // uni residual: dh = dy (0 on padding rows)
       } else if (c.ws.dh !== L.dy) {
         copyRows(c.ws.dh, H, 0, L.dy, D * H, d * H, lengths, T, H, d === 1)
       }

@@ -23,7 +23,7 @@
  * machine: step counts, hence results near the budget, are noisy; read trends, not digits.
  *
  *   npm run bench:longrange [-- --seconds 20] [--steps 4000] [--only longrange,chrono,delay,residual]
- *                          [--lags 50,100,200] [--copy 1] [--quick]
+ *                          [--lags 50,100,200] [--copy 1] [--cells rnn-tanh] [--quick]
  */
 import { parseArgs } from 'node:util'
 import { initTagger } from '../../models/init'
@@ -47,6 +47,8 @@ const { values: args } = parseArgs({
     only: { type: 'string', default: 'longrange,chrono,delay,residual' },
     quick: { type: 'boolean', default: false },
     copy: { type: 'string', default: '1' },
+    /** Only rows of these cells (comma-separated), e.g. rnn-tanh. */
+    cells: { type: 'string', default: '' },
     /** Lags of the longrange rows. */
     lags: { type: 'string', default: '50,100,200' },
     /** Lags of the residual rows (deep stacks need a task a single layer learns in time). */
@@ -264,7 +266,10 @@ function main(): void {
   const k = loadKernels()
   const budget = Number(args.seconds) * (args.quick ? 0.2 : 1)
   const maxSteps = Number(args.steps)
-  const todo = rows(new Set(args.only!.split(',')), !!args.quick)
+  const only = args.cells ? new Set(args.cells.split(',')) : null
+  const todo = rows(new Set(args.only!.split(',')), !!args.quick).filter(
+    (r) => !only || only.has(r.cell),
+  )
   process.stderr.write(
     `bench:longrange: ${todo.length} rows × ≤ ${budget} s, kernels ${k.name}, H ${H}, B ${B}, ` +
       `S ${S}, K ${K}; chance: acc ${fmt(1 / S)}, loss ${fmt(Math.log(S))}\n`,
