@@ -19,8 +19,9 @@ export const trainSettingsSchema = z.object({
   /** Dropout between recurrent layers; 0.2 regularises without slowing learning much. */
   dropout: z.number().min(0).max(0.9).default(0.2),
   /**
-   * Residual connections between stacked layers (yˡ = RNN(yˡ⁻¹) + yˡ⁻¹). Off by default: at the
-   * default 2 layers they change little (docs/sequence-models.md); they help deeper (3–4) stacks train.
+   * Residual connections between stacked layers (yˡ = RNN(yˡ⁻¹) + yˡ⁻¹). Off by default: they
+   * changed little where depth was no obstacle, and are for 3–4 layer stacks, where they helped
+   * (docs/sequence-models.md).
    */
   residual: z.boolean().default(false),
   /** Maximum epochs; early stopping usually ends training sooner. */
