@@ -7,6 +7,7 @@
  *   ŷˡ = yˡ ⊙ maskˡ / (1 − p)  while training, l < L − 1, else yˡ
  *   logits = y^{L−1} · Woutᵀ + bout                           (T, B, C)
  *          = h_fwd · Wout[:, :H]ᵀ + rev(h_bwd · Wout[:, H:]ᵀ) + bout   (as computed when D = 2)
+ *            + y^{L−2} · Woutᵀ                          (and a residual top layer's skip)
  * Residual layers add the *undropped* yˡ⁻¹: dropout regularises the branch each layer learns, and
  * the identity path carries the signal (and its gradient, dyˡ⁻¹ += dyˡ) through the stack without
  * noise; at inference dropout is off and both readings are the same graph (one Add per layer).
