@@ -130,3 +130,14 @@ describe('series features', () => {
     expect(Array.from(f.data.subarray(4, 8))).toEqual([3.5, 2, 5, Math.fround(Math.sqrt(1.25))])
   })
 })
+
+describe('series files', () => {
+  it('take every numeric column but the time and label columns, unnormalised until trained', async () => {
+    const file = join(dir, 'log-with-labels.csv')
+    writeFileSync(file, 'time,ax,ay,label\n0,1,10,rest\n0.1,2,20,\n0.2,3,30,walk\n')
+    const m = await extractFileFeatures(file, parseFeatureSpec({ kind: 'series' }))
+    expect(m.names).toEqual(['ax', 'ay'])
+    expect(Array.from(m.data)).toEqual([1, 10, 2, 20, 3, 30])
+    expect(Array.from(m.frameTimes)).toEqual([0, 0.1, 0.2])
+  })
+})

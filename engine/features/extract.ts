@@ -203,7 +203,8 @@ export async function extractFileFeatures(
     const series = await readSeriesCsv(path, {
       channels: spec.channels ?? undefined,
       sampleRate: spec.sampleRate ?? undefined,
-      labelColumn: null,
+      // A `label` column is never a feature; its cells are not needed here, empty ones included.
+      emptyLabel: '',
       signal: options.signal,
     })
     return extractSeriesFeatures(series, spec)

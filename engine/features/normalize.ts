@@ -76,6 +76,8 @@ export function standardize(
 /** Applies a spec's normalisation in place: none, per-file CMVN or stored global stats. */
 export function normalize(x: Float32Array, F: number, n: Normalization): Float32Array {
   if (n.mode === 'none' || x.length === 0) return x
+  // Global statistics not computed yet (a spec before training): the features as extracted.
+  if (n.mode === 'global' && n.mean.length === 0) return x
   if (n.mode === 'global') return standardize(x, F, n.mean, n.std)
   const { mean, std } = new RunningStats(F).add(x).result()
   return standardize(x, F, mean, std)

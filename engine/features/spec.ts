@@ -143,7 +143,12 @@ export const seriesSpecSchema = z.object({
   /** Statistics per channel over each frame's rows (used when frameLength > 1). */
   stats: z.array(seriesStatSchema).min(1).default(['mean']),
   ...deltaFields(0),
-  normalization: normalizationSchema.default({ mode: 'per-file' }),
+  /**
+   * Global by default for sensor logs: their values are in physical units, and the level itself
+   * often tells regimes apart (rest vs run), which per-file normalisation would erase whenever
+   * files hold different mixes of regimes. Empty mean/std: computed on the training files.
+   */
+  normalization: normalizationSchema.default({ mode: 'global', mean: [], std: [] }),
 })
 
 export const featureSpecSchema = z.discriminatedUnion('kind', [audioSpecSchema, seriesSpecSchema])
