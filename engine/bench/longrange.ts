@@ -16,14 +16,15 @@
  *   chrono      LSTM / GRU with chrono keep-gate biases ln U(1, lag) (Tallec & Ollivier 2018)
  *   delay       the temporal skip experiment: h_t = f(W·[x_{t−d+1..t}] + U·h_{t−d}), run as d
  *               interleaved chains over windows of d frames (a data reshape, no model change)
- *   residual    4-layer stacks, plain vs residual, and 1 layer for reference, on lag 50 (gated cells
- *               with chrono biases, without which even one layer stays at chance there)
+ *   residual    4-layer stacks, plain vs residual, and 1 layer for reference, on lag 50 (gated
+ *               cells with chrono biases, without which even one layer stays at chance there)
  * Each row trains from the same seed with Adam (lr 2e-3, the engine default) until its time budget
  * or step cap, then scores a held-out set of 256 sequences. Times are wall clock on a shared
  * machine: step counts, hence results near the budget, are noisy; read trends, not digits.
  *
- *   npm run bench:longrange [-- --seconds 20] [--steps 4000] [--only longrange,chrono,delay,residual]
- *                          [--lags 50,100,200] [--copy 1] [--cells rnn-tanh] [--quick]
+ *   npm run bench:longrange [-- --seconds 20] [--steps 4000] [--cells rnn-tanh] [--quick]
+ *                           [--only longrange,chrono,delay,residual] [--lags 50,100,200]
+ *                           [--residual-lags 50] [--copy 1]
  */
 import { parseArgs } from 'node:util'
 import { initTagger } from '../../models/init'
@@ -274,10 +275,10 @@ function main(): void {
     `bench:longrange: ${todo.length} rows × ≤ ${budget} s, kernels ${k.name}, H ${H}, B ${B}, ` +
       `S ${S}, K ${K}; chance: acc ${fmt(1 / S)}, loss ${fmt(Math.log(S))}\n`,
   )
-  const table: string[] = [
-    '| group | cell | Whh init | lag | layers | residual | delay | clip | steps | s | train loss | test loss | test acc | solved at |',
-    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
-  ]
+  const line = (cols: (string | number)[]): string => `| ${cols.join(' | ')} |`
+  const head = ['group', 'cell', 'Whh init', 'lag', 'layers', 'residual', 'delay', 'clip']
+  head.push('steps', 's', 'train loss', 'test loss', 'test acc', 'solved at')
+  const table: string[] = [line(head), line(head.map(() => '---'))]
   for (const row of todo) {
     const r = runRow(row, k, budget, maxSteps)
     const init =
@@ -287,11 +288,11 @@ function main(): void {
           ? 'identity'
           : `orthogonal${row.init === 'chrono' ? ', chrono bias' : ''}`
     console.log(JSON.stringify({ ...row, init, copy: K, kernels: k.name, ...r }))
-    table.push(
-      `| ${row.group} | ${row.cell} | ${init} | ${row.lag} | ${row.layers} | ${row.residual ? 'yes' : 'no'} | ` +
-        `${row.delay} | ${row.clip || 'off'} | ${r.steps} | ${r.seconds.toFixed(0)} | ${fmt(r.trainLoss)} | ` +
-        `${fmt(r.testLoss)} | ${fmt(r.testAcc)} | ${r.diverged ? 'diverged' : (r.solvedAt ?? '—')} |`,
-    )
+    const [res, clip] = [row.residual ? 'yes' : 'no', row.clip || 'off']
+    const solved = r.diverged ? 'diverged' : (r.solvedAt ?? '—')
+    const cols = [row.group, row.cell, init, row.lag, row.layers, res, row.delay, clip, r.steps]
+    cols.push(r.seconds.toFixed(0), fmt(r.trainLoss), fmt(r.testLoss), fmt(r.testAcc), solved)
+    table.push(line(cols))
     process.stderr.write(table[table.length - 1] + '\n')
   }
   console.log('\n' + table.join('\n'))
