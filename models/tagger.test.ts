@@ -155,8 +155,10 @@ describe('truncated BPTT', () => {
     expect(() => tbpttWindows(10, 4, 3)).toThrow()
   })
 
-  for (const cell of cells) {
-    it(`${cell}: forward over k1/k2 windows with carried state equals the full forward`, () => {
+  const tbpttCases = [...cells.map((c) => [c, false] as const), ['lstm', true] as const]
+  for (const [cell, residual] of tbpttCases) {
+    const name = `${cell}${residual ? ' residual' : ''}`
+    it(`${name}: forward over k1/k2 windows with carried state equals the full forward`, () => {
       const cfg: TaggerConfig = {
         cell,
         inputSize: 3,
@@ -165,6 +167,7 @@ describe('truncated BPTT', () => {
         numClasses: 3,
         bidirectional: false,
         dropout: 0,
+        residual,
       }
       const T = 23
       const full = problem(cfg, T, [23, 17], 5)
@@ -198,7 +201,7 @@ describe('truncated BPTT', () => {
       expect(maxDiff).toBeLessThan(1e-12)
     })
 
-    it(`${cell}: gradient check of a chunk started from a carried state`, () => {
+    it(`${name}: gradient check of a chunk started from a carried state`, () => {
       const cfg: TaggerConfig = {
         cell,
         inputSize: 3,
@@ -207,6 +210,7 @@ describe('truncated BPTT', () => {
         numClasses: 3,
         bidirectional: true,
         dropout: 0,
+        residual,
       }
       const p = problem(cfg, 6, [6, 4, 3], 11)
       p.run(null, false)
