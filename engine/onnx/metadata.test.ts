@@ -90,7 +90,12 @@ describe('exportTagger', () => {
     bidirectional: true,
     dropout: 0,
   }
-  const spec = parseFeatureSpec({ kind: 'series', channels: ['a', 'b', 'c'] })
+  // per-file normalisation: these tests are about the card, not the in-graph global statistics
+  const spec = parseFeatureSpec({
+    kind: 'series',
+    channels: ['a', 'b', 'c'],
+    normalization: { mode: 'per-file' },
+  })
   const classes = ['background', 'walk', 'run']
 
   it('writes a model + card whose output is the engine forward, and metadata that reads back', async () => {
@@ -168,7 +173,7 @@ describe('exportTagger', () => {
       exportTagger(file, {
         config,
         params,
-        spec: parseFeatureSpec({ kind: 'series', channels: ['a'] }),
+        spec: parseFeatureSpec({ ...spec, channels: ['a'] }),
         classes,
       }),
     ).rejects.toThrow(/gives 1 features/)
