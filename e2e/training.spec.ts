@@ -5,8 +5,9 @@
 import { expect, test } from '@playwright/test'
 import { promises as fs } from 'node:fs'
 import path from 'node:path'
+import { rowLabelsToSegments } from '../engine/labels/csv'
 import { Project } from '../engine/project/store'
-import { AUDIO_CLASSES, syntheticAudio } from '../engine/train/synthetic'
+import { AUDIO_CLASSES, SERIES_CLASSES, syntheticAudio, syntheticSeries } from '../engine/train/synthetic'
 import { startEngine, tempDir, type Engine } from './helpers'
 
 let engine: Engine
@@ -94,4 +95,65 @@ test('train a model, predict a new file, accept, evaluate and export', async ({ 
   expect((await fs.stat(out)).size).toBeGreaterThan(10_000)
   expect(JSON.parse(await fs.readFile(out.replace(/\.onnx$/, '.json'), 'utf8')).classes).toEqual(['background', 'tone', 'chirp', 'noise'])
   expect(pageErrors).toEqual([])
+})
+
+test.describe('CSV sensor project', () => {
+  let csvEngine: Engine
+  let csvDir: string
+
+  test.beforeAll(async () => {
+    csvDir = await tempDir('fw-e2e-train-csv-')
+    const project = await Project.create(csvDir, 'gait')
+    const colours = ['#9e9e9e', '#e6550d', '#3182bd']
+    await project.setClasses(SERIES_CLASSES.map((name, i) => ({ name, color: colours[i], hotkey: i + 1, role: 'class' as const })))
+    for (let i = 0; i < 4; i++) {
+      const s = syntheticSeries(3000 + i, 60)
+      // The files carry no label column; labels live in the project, as drawn in the UI.
+      const csv = s.csv.trim().split('\n').map((line) => line.slice(0, line.lastIndexOf(','))).join('\n') + '\n'
+      await fs.writeFile(path.join(csvDir, `walk${i}.csv`), csv)
+      await project.addMedia([`walk${i}.csv`])
+      const times = s.labels.map((_, r) => r / s.rate)
+      if (i < 3) await project.writeLabels(`walk${i}.csv`, rowLabelsToSegments(times, s.labels), 0)
+    }
+    csvEngine = await startEngine(['--project', csvDir])
+  })
+  test.afterAll(async () => {
+    await csvEngine.stop()
+    await fs.rm(csvDir, { recursive: true, force: true })
+  })
+
+  test('train on CSV series, predict the unlabelled log, accept, evaluate, export', async ({ page }, testInfo) => {
+    test.setTimeout(240_000)
+    const pageErrors: string[] = []
+    page.on('pageerror', (err) => pageErrors.push(err.message))
+    await page.goto(csvEngine.url)
+    await expect(page.getByTestId('media-item')).toHaveCount(4)
+    await page.getByTestId('train-epochs').fill('3')
+    await page.getByTestId('train-start').click()
+    await expect(page.getByTestId('run-history')).toContainText('done', { timeout: 180_000 })
+    await page.screenshot({ path: testInfo.outputPath('csv-1-trained.png') })
+
+    await page.getByTestId('tab-models').click()
+    await page.getByTestId('media-item').filter({ hasText: 'walk3.csv' }).click()
+    await page.getByTestId('predict-current').click()
+    const track = page.getByTestId('prediction-track')
+    await expect(track).toBeVisible({ timeout: 60_000 })
+    await page.getByTestId('accept-all').click()
+    const accepted = Number(await track.getAttribute('data-segments'))
+    expect(accepted).toBeGreaterThan(0)
+    await expect(page.getByTestId('segment-row')).toHaveCount(accepted)
+    await page.screenshot({ path: testInfo.outputPath('csv-2-accepted.png') })
+
+    await page.getByTestId('evaluate').click()
+    await expect(page.getByTestId('eval-files').locator('tbody tr')).toHaveCount(4, { timeout: 60_000 })
+    const out = path.join(csvDir, 'gait.onnx')
+    await page.getByTestId('export-model-input').fill(out)
+    await page.getByTestId('export-model-submit').click()
+    await expect(page.getByTestId('exported')).toBeVisible()
+    const card = JSON.parse(await fs.readFile(out.replace(/\.onnx$/, '.json'), 'utf8'))
+    expect(card.features.kind).toBe('series')
+    expect(card.classes).toEqual([...SERIES_CLASSES])
+    await page.screenshot({ path: testInfo.outputPath('csv-3-evaluated.png'), fullPage: true })
+    expect(pageErrors).toEqual([])
+  })
 })
