@@ -143,6 +143,7 @@ test.describe('CSV sensor project', () => {
     expect(accepted).toBeGreaterThan(0)
     await expect(page.getByTestId('segment-row')).toHaveCount(accepted)
     await page.screenshot({ path: testInfo.outputPath('csv-2-accepted.png') })
+    // Evaluate right away: the accepted labels are saved first, so all four files count.
 
     await page.getByTestId('evaluate').click()
     await expect(page.getByTestId('eval-files').locator('tbody tr')).toHaveCount(4, { timeout: 60_000 })

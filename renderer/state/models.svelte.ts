@@ -22,6 +22,9 @@ export class ModelsState {
 
   #offProgress: (() => void) | null = null
 
+  /** Saves pending label edits, so evaluation scores what the user sees. */
+  constructor(private readonly flushLabels: () => Promise<void> = async () => {}) {}
+
   async refresh(): Promise<void> {
     try {
       this.models = await api.listModels({})
@@ -58,6 +61,7 @@ export class ModelsState {
   async evaluate(): Promise<void> {
     const model = this.selectedId
     if (!model || this.jobId) return
+    await this.flushLabels()
     await this.#job('evaluating', async (jobId) => {
       this.evaluation = await api.evaluate({ jobId, model })
     })

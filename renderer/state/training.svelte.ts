@@ -55,7 +55,11 @@ export class TrainingState {
 
   #unsubscribe: (() => void) | null = null
 
-  constructor(private readonly onFinished: (run: RunView) => void = () => {}) {}
+  constructor(
+    private readonly onFinished: (run: RunView) => void = () => {},
+    /** Saves pending label edits, so training sees what the user sees. */
+    private readonly flushLabels: () => Promise<void> = async () => {},
+  ) {}
 
   async refresh(): Promise<void> {
     try {
@@ -76,6 +80,7 @@ export class TrainingState {
     this.etaSeconds = null
     this.steps = [[], []]
     this.epochs = [[], [], [], []]
+    await this.flushLabels()
     let stepCount = 0
     this.#unsubscribe?.()
     const offTraining = api.on('training', (t: TrainingEvent) => {
