@@ -13,6 +13,8 @@ export interface TrainForm {
   hidden: number
   layers: number
   dropout: number
+  /** Skip connections between stacked layers (h = RNN(x) + x). */
+  residual: boolean
   epochs: number
   lr: number
   batch: number
@@ -27,6 +29,7 @@ export const DEFAULT_FORM: TrainForm = {
   hidden: 64,
   layers: 2,
   dropout: 0.2,
+  residual: false,
   epochs: 30,
   lr: 0.002,
   batch: 16,
