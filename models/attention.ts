@@ -37,7 +37,7 @@
  * dW_in, so they must be finite (the tagger writes zeros there).
  */
 import type { FloatArray, Kernels } from './kernels'
-import { namedViews, type ParamEntry, type ParamLayout } from './params'
+import { createModule, namedViews, type Module, type ParamEntry, type ParamLayout } from './params'
 
 export interface AttentionConfig {
   /** E: model width (input = output), e.g. D·H of the recurrent stack. */
@@ -57,14 +57,7 @@ export interface AttentionParams<A extends FloatArray> {
   bo: A // (E)
 }
 
-export interface AttentionLayer<A extends FloatArray> {
-  config: AttentionConfig
-  layout: ParamLayout
-  params: A // (P) flat
-  grads: A // (P) same layout
-  p: AttentionParams<A>
-  g: AttentionParams<A>
-}
+export type AttentionLayer<A extends FloatArray> = Module<AttentionConfig, AttentionParams<A>, A>
 
 export function attentionLayout(c: AttentionConfig): ParamLayout {
   const E = c.modelSize
@@ -107,17 +100,7 @@ export function createAttention<A extends FloatArray>(
   config: AttentionConfig,
   k: Pick<Kernels<A>, 'alloc'>,
 ): AttentionLayer<A> {
-  const layout = attentionLayout(config)
-  const params = k.alloc(layout.size)
-  const grads = k.alloc(layout.size)
-  return {
-    config,
-    layout,
-    params,
-    grads,
-    p: attentionViews(params, config),
-    g: attentionViews(grads, config),
-  }
+  return createModule(config, attentionLayout(config), attentionViews, (n) => k.alloc(n))
 }
 
 export interface AttentionWorkspace<A extends FloatArray> {

@@ -108,6 +108,31 @@ export function paramLayout(c: TaggerConfig): ParamLayout {
   return { entries, size: offset }
 }
 
+/**
+ * A trainable module: its config, one flat params array and one flat grads array with the same
+ * layout, and structured views of each (the tagger, pooling heads and attention layers alike).
+ */
+export interface Module<Config, Views, A extends FloatArray> {
+  config: Config
+  layout: ParamLayout
+  params: A // (P) flat
+  grads: A // (P) same layout
+  p: Views
+  g: Views
+}
+
+/** Params and grads (zeros) allocated through `alloc`, with their views. */
+export function createModule<Config, Views, A extends FloatArray>(
+  config: Config,
+  layout: ParamLayout,
+  views: (flat: A, c: Config) => Views,
+  alloc: (n: number) => A,
+): Module<Config, Views, A> {
+  const params = alloc(layout.size)
+  const grads = alloc(layout.size)
+  return { config, layout, params, grads, p: views(params, config), g: views(grads, config) }
+}
+
 /** Named views (no copies) of a flat array laid out by `layout`. */
 export function namedViews<A extends FloatArray>(flat: A, layout: ParamLayout): Map<string, A> {
   if (flat.length < layout.size) throw new RangeError(`flat array ${flat.length} < ${layout.size}`)

@@ -37,7 +37,7 @@
  */
 import type { FloatArray, Kernels } from './kernels'
 import { crossEntropy, type LossOptions, type LossResult } from './loss'
-import { namedViews, type ParamEntry, type ParamLayout } from './params'
+import { createModule, namedViews, type Module, type ParamEntry, type ParamLayout } from './params'
 
 export type PoolingKind = 'mean' | 'max' | 'attention'
 
@@ -60,14 +60,7 @@ export interface PoolingParams<A extends FloatArray> {
   bout: A // (C)
 }
 
-export interface PoolingHead<A extends FloatArray> {
-  config: PoolingConfig
-  layout: ParamLayout
-  params: A // (P) flat
-  grads: A // (P) same layout
-  p: PoolingParams<A>
-  g: PoolingParams<A>
-}
+export type PoolingHead<A extends FloatArray> = Module<PoolingConfig, PoolingParams<A>, A>
 
 export function poolingLayout(c: PoolingConfig): ParamLayout {
   const ok = (x: number): boolean => Number.isInteger(x) && x >= 1
@@ -109,17 +102,7 @@ export function createPoolingHead<A extends FloatArray>(
   config: PoolingConfig,
   k: Pick<Kernels<A>, 'alloc'>,
 ): PoolingHead<A> {
-  const layout = poolingLayout(config)
-  const params = k.alloc(layout.size)
-  const grads = k.alloc(layout.size)
-  return {
-    config,
-    layout,
-    params,
-    grads,
-    p: poolingViews(params, config),
-    g: poolingViews(grads, config),
-  }
+  return createModule(config, poolingLayout(config), poolingViews, (n) => k.alloc(n))
 }
 
 export interface PoolingWorkspace<A extends FloatArray> {

@@ -32,11 +32,12 @@ import { allocGru, gruBackward, gruForward, type GruWorkspace } from './gru'
 import type { FloatArray, Kernels } from './kernels'
 import { allocLstm, lstmBackward, lstmForward, type LstmWorkspace } from './lstm'
 import {
+  createModule,
   directionsOf,
   paramLayout,
+  type Module,
   taggerViews,
   type CellParams,
-  type ParamLayout,
   type TaggerConfig,
   type TaggerParams,
 } from './params'
@@ -46,28 +47,11 @@ import { batchSizesOf, copyRows, reverseRows, type SeqDims } from './tensor'
 
 export type { TaggerConfig } from './params'
 
-export interface Tagger<A extends FloatArray> {
-  config: TaggerConfig
-  layout: ParamLayout
-  params: A // (P) flat, see params.ts
-  grads: A // (P) same layout
-  p: TaggerParams<A>
-  g: TaggerParams<A>
-}
+export type Tagger<A extends FloatArray> = Module<TaggerConfig, TaggerParams<A>, A>
 
 /** Params and grads allocated through the kernels (zeros; see init.ts for initialisation). */
 export function createTagger<A extends FloatArray>(config: TaggerConfig, k: Kernels<A>): Tagger<A> {
-  const layout = paramLayout(config)
-  const params = k.alloc(layout.size)
-  const grads = k.alloc(layout.size)
-  return {
-    config,
-    layout,
-    params,
-    grads,
-    p: taggerViews(params, config),
-    g: taggerViews(grads, config),
-  }
+  return createModule(config, paramLayout(config), taggerViews, (n) => k.alloc(n))
 }
 
 type CellWorkspace<A extends FloatArray> =
