@@ -51,6 +51,8 @@ export interface MediaEntry {
   kind: 'audio' | 'series'
   /** Number of labelled segments. */
   segmentCount: number
+  /** File-level class for clip classification, when set. */
+  clipClass?: string
   /**
    * Why it cannot be used as is, when it cannot: its label file is damaged (restore a version),
    * or it lies outside the project and was not picked in this session (add it again).
@@ -224,6 +226,8 @@ export const requestSchemas = {
     .refine((r) => new Set(r.classes.map((c) => c.name)).size === r.classes.length, {
       message: 'class names must be unique',
     }),
+  /** Set (a name) or clear (null) the file-level clip class of one media file. */
+  setClipClass: z.object({ media: mediaId, clipClass: z.string().trim().min(1).max(100).nullable() }).strict(),
   /** Labels of one media file. */
   getLabels: z.object({ media: mediaId }).strict(),
   /** Save all labels of one media file (atomic). `baseRevision` guards against lost updates. */
@@ -341,6 +345,7 @@ export interface Results {
   getProject: ProjectView | null
   addMedia: ProjectView
   setClasses: ProjectView
+  setClipClass: ProjectView
   getLabels: LabelsView
   saveLabels: LabelsView
   listLabelVersions: LabelVersions

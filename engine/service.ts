@@ -79,6 +79,10 @@ export class Service {
       await this.project.setClasses(classes)
       return this.project.view()
     },
+    setClipClass: async ({ media, clipClass }) => {
+      await this.project.setClipClass(media, clipClass)
+      return this.project.view()
+    },
     getLabels: ({ media }) => this.project.readLabels(media),
     saveLabels: ({ media, segments, baseRevision, force }) => this.project.writeLabels(media, segments, baseRevision, force),
     listLabelVersions: ({ media }) => this.project.labelVersions(media),

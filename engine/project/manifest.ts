@@ -18,6 +18,11 @@ export const MediaRecordSchema = z.object({
   kind: z.enum(['audio', 'series']),
   /** Label file relative to the project folder, e.g. labels/<stem>.labels.json. */
   labels: z.string().min(1),
+  /**
+   * File-level class for clip classification ('which species', 'usable'); absent = unset.
+   * The clip classes are the distinct values over the project's files (no separate list).
+   */
+  clipClass: z.string().trim().min(1).max(100).optional(),
 })
 export type MediaRecord = z.infer<typeof MediaRecordSchema>
 

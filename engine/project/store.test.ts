@@ -44,6 +44,19 @@ describe('Project store', () => {
     expect(onDisk.segments).toHaveLength(2)
   })
 
+  it('stores a file-level clip class, clears it, and old manifests without one still load', async () => {
+    const p = await Project.create(dir)
+    await p.addMedia([await wav('a.wav'), await wav('b.wav')])
+    const before = await fs.readFile(path.join(dir, MANIFEST_FILE), 'utf8')
+    expect(before).not.toContain('clipClass')
+    await p.setClipClass('a.wav', 'wren')
+    const again = await Project.open(dir)
+    expect((await again.view()).media.map((m) => m.clipClass)).toEqual(['wren', undefined])
+    await again.setClipClass('a.wav', null)
+    expect((await (await Project.open(dir)).view()).media[0].clipClass).toBeUndefined()
+    await expect(again.setClipClass('nope.wav', 'x')).rejects.toThrow(/not a media file/)
+  })
+
   it('gives two media files with the same stem different label files', async () => {
     await fs.mkdir(path.join(dir, 'x'))
     const p = await Project.create(dir)

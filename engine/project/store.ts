@@ -234,7 +234,14 @@ export class Project {
           unreachable = (err as Error).message
         }
         const problem = [labels.problem, unreachable].filter(Boolean).join('; ')
-        return { id: m.path, path: m.path, kind: m.kind, segmentCount: labels.segmentCount, ...(problem ? { problem } : {}) }
+        return {
+          id: m.path,
+          path: m.path,
+          kind: m.kind,
+          segmentCount: labels.segmentCount,
+          ...(m.clipClass ? { clipClass: m.clipClass } : {}),
+          ...(problem ? { problem } : {}),
+        }
       }),
     )
     return { dir: this.dir, name: this.manifest.name, classes: structuredClone(this.manifest.classes), media }
@@ -290,6 +297,15 @@ export class Project {
         throw new ApiError('bad-input', `class '${used.label}' is still used by the labels of ${m.path}; relabel those segments first`)
     }
     await this.replaceManifest({ ...structuredClone(this.manifest), classes: structuredClone(classes) })
+  }
+
+  /** Set (or clear, with null) the file-level clip class of one media file. */
+  async setClipClass(id: string, clipClass: string | null): Promise<void> {
+    const next = structuredClone(this.manifest)
+    const record = next.media.find((m) => m.path === this.record(id).path)!
+    if (clipClass === null) delete record.clipClass
+    else record.clipClass = clipClass
+    await this.replaceManifest(next)
   }
 
   /** The labels of one media file as on disk now (the page's "reload"). */
