@@ -15,7 +15,7 @@ if (binary === null) console.log(`[electron e2e] skipped: ${skipReason}`)
 
 test.skip(binary === null, skipReason)
 
-test('Electron: label a WAV and find the label after a reload; the renderer has no Node', async () => {
+test('Electron: label a WAV, find the label after a reload, play it; the renderer has no Node', async () => {
   const root = await tempDir('fw-electron-')
   await fs.writeFile(path.join(root, 'tone.wav'), toneWav(4))
   const app = await electron.launch({ executablePath: binary!, args: ['out/main/main.js'] })
@@ -45,6 +45,13 @@ test('Electron: label a WAV and find the label after a reload; the renderer has 
     await page.reload()
     await expect(page.getByTestId('segment-row')).toHaveCount(1)
     await page.screenshot({ path: test.info().outputPath('electron-after-reload.png') })
+
+    // Playback streams from the framewise-media: protocol (electron/media.ts): the playhead
+    // follows the <audio> element's clock, so it moves only when the file really plays.
+    await page.getByTestId('play').click()
+    await expect(page.getByTestId('time')).not.toHaveText(/^0:00\.000 /, { timeout: 5000 })
+    await expect(page.getByRole('alert')).toHaveCount(0)
+    await page.getByTestId('play').click()
   } finally {
     await app.close()
     await fs.rm(root, { recursive: true, force: true })

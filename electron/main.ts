@@ -2,19 +2,27 @@
  * The Electron main process: one hardened window, the menu, and the engine's service over IPC.
  * `--project DIR` opens a project at start.
  */
-import { app, BrowserWindow, Menu, session } from 'electron'
+import { app, BrowserWindow, Menu, protocol, session } from 'electron'
 import path from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { IPC_EVENT_CHANNEL } from '../engine/api'
 import { Service } from '../engine/service'
 import { registerIpc } from './ipc'
+import { handleMedia, MEDIA_SCHEME, mediaUrl } from './media'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 const rendererIndex = path.join(here, '../renderer/index.html')
 const rendererUrl = pathToFileURL(rendererIndex).href
 
 let window: BrowserWindow | null = null
-const service = new Service((event, ...args) => window?.webContents.send(IPC_EVENT_CHANNEL, event, args))
+const service = new Service((event, ...args) => window?.webContents.send(IPC_EVENT_CHANNEL, event, args), { mediaUrl })
+
+// Playback streams from our own scheme (electron/media.ts). It must be registered before ready;
+// `stream` lets <audio> seek with Range requests. It does not bypass the CSP: index.html names it
+// in media-src.
+protocol.registerSchemesAsPrivileged([
+  { scheme: MEDIA_SCHEME, privileges: { standard: true, secure: true, stream: true, supportFetchAPI: true } },
+])
 
 /** `--project DIR`, or a framewise.json the OS opened us with (file association). */
 function projectArg(argv: string[]): string | undefined {
@@ -74,6 +82,7 @@ app.whenReady().then(async () => {
   session.defaultSession.setPermissionRequestHandler((_, __, callback) => callback(false))
   session.defaultSession.setPermissionCheckHandler(() => false)
   registerIpc(service, (url) => url.split(/[?#]/)[0] === rendererUrl)
+  protocol.handle(MEDIA_SCHEME, (request) => handleMedia(request, () => service.project))
   Menu.setApplicationMenu(
     Menu.buildFromTemplate([
       ...(process.platform === 'darwin' ? [{ role: 'appMenu' as const }] : []),

@@ -4,7 +4,8 @@ import http from 'node:http'
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { parseRange, startServer, type RunningServer } from './server'
+import { parseRange } from './media'
+import { startServer, type RunningServer } from './server'
 
 let server: RunningServer
 let root: string

@@ -11,8 +11,9 @@ import http from 'node:http'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { WebSocketServer, type WebSocket } from 'ws'
+import { mediaReply } from './media'
+import type { Project } from './project/store'
 import { Service } from './service'
-import { audioMime } from './views'
 
 export interface ServerOptions {
   /** TCP port; 0 picks a free one. */
@@ -114,32 +115,17 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
    */
   async function serveMedia(req: http.IncomingMessage, res: http.ServerResponse, url: URL): Promise<void> {
     if (!sameToken(url.searchParams.get('token') ?? '', token)) return deny(res, 'token required')
-    let file: string
+    let project: Project
     try {
-      file = service.project.mediaPath(url.searchParams.get('id') ?? '')
+      project = service.project
     } catch {
       return deny(res, 'not a media file of the open project', 404)
     }
-    const mime = audioMime(file)
-    const size = mime ? await fs.stat(file).then((s) => (s.isFile() ? s.size : null), () => null) : null
-    if (!mime || size === null) return deny(res, 'not found', 404)
-    const headers: http.OutgoingHttpHeaders = {
-      'Content-Type': mime,
-      'Accept-Ranges': 'bytes',
-      'X-Content-Type-Options': 'nosniff',
-      'Cache-Control': 'no-store',
-    }
-    const range = parseRange(req.headers.range, size)
-    if (range === 'invalid') {
-      res.writeHead(416, { 'Content-Range': `bytes */${size}` })
-      return void res.end()
-    }
-    const [first, last] = range ?? [0, size - 1]
-    if (range) headers['Content-Range'] = `bytes ${first}-${last}/${size}`
-    headers['Content-Length'] = String(size === 0 ? 0 : last - first + 1)
-    res.writeHead(range ? 206 : 200, headers)
-    if (req.method === 'HEAD' || size === 0) return void res.end()
-    const stream = createReadStream(file, { start: first, end: last })
+    const reply = await mediaReply(project, url.searchParams.get('id') ?? '', req.method ?? 'GET', req.headers.range)
+    if (reply.error && reply.status !== 416) return deny(res, reply.error, reply.status)
+    res.writeHead(reply.status, reply.headers)
+    if (!reply.body) return void res.end()
+    const stream = createReadStream(reply.body.file, { start: reply.body.start, end: reply.body.end })
     stream.on('error', () => res.destroy())
     res.on('close', () => stream.destroy())
     stream.pipe(res)
@@ -199,24 +185,6 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
 function deny(res: http.ServerResponse, why: string, status = 403): void {
   res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8' })
   res.end(why)
-}
-
-/** A single `bytes=a-b`, `a-` or `-n` range → [first, last]; null without a header. */
-export function parseRange(header: string | undefined, size: number): [number, number] | null | 'invalid' {
-  if (!header) return null
-  const m = /^bytes=(\d*)-(\d*)$/.exec(header.trim())
-  if (!m || (m[1] === '' && m[2] === '')) return 'invalid'
-  let first: number
-  let last: number
-  if (m[1] === '') {
-    first = Math.max(0, size - Number(m[2]))
-    last = size - 1
-  } else {
-    first = Number(m[1])
-    last = m[2] === '' ? size - 1 : Math.min(Number(m[2]), size - 1)
-  }
-  if (first > last || first >= size) return 'invalid'
-  return [first, last]
 }
 
 function sameToken(given: string, token: string): boolean {
