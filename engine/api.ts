@@ -117,7 +117,7 @@ export interface SeriesWindow {
 
 /** Where the page can stream a media file from (HTTP Range requests supported). */
 export interface MediaSource {
-  /** URL for an <audio> element: `/media?…` in browser mode (token in the query). */
+  /** URL for an <audio> element: `/media?…` in browser mode (token in the query), `framewise-media://…` in Electron. */
   url: string
   /** MIME type from the extension. */
   mime: string

@@ -39,8 +39,8 @@ export type EventSink = <E extends EventName>(event: E, ...args: Events[E]) => v
 export interface ServiceOptions {
   /**
    * URL the page plays a project media file from; each transport serves it its own way
-   * (browser mode: server.ts's token-guarded `/media` route; Electron: a custom protocol, not
-   * registered yet). Without it, playback is unavailable.
+   * (browser mode: server.ts's token-guarded `/media` route; Electron: the `framewise-media:`
+   * protocol of electron/media.ts). Without it, playback is unavailable.
    */
   mediaUrl?: (id: string) => string
 }
