@@ -6,7 +6,14 @@
  *   identity for the ReLU RNN (IRNN, Le et al. 2015), which keeps a ReLU recurrence from
  *   exploding or dying at the start;
  * - biases 0, except the LSTM forget gate: bias_ih_f = 1 so f ≈ σ(1) remembers by default
- *   (Jozefowicz et al. 2015).
+ *   (Jozefowicz et al. 2015);
+ * - self-attention (when configured): PyTorch's nn.MultiheadAttention scheme, see initTagger;
+ * - chrono (Tallec & Ollivier 2018), an option for gated cells: keep-gate biases
+ *   b = ln U(1, T_max − 1) per unit, so memory timescales 1/(1 − σ(b)) ≈ U(1, T_max − 1) spread
+ *   up to the longest dependency expected, where the defaults forget within 2–4 frames:
+ *     LSTM  bias_ih_f = b, bias_ih_i = −b (bias_hh 0)
+ *     GRU   bias_ih_z = b (h = (1 − z)·n + z·h_{t−1}, so z is the keep gate)
+ *   Other cells have no gate and keep the defaults.
  */
 import type { FloatArray } from './kernels'
 import { gatesOf, taggerViews, type TaggerConfig } from './params'
@@ -51,8 +58,20 @@ export function identity(w: FloatArray, r0: number, n: number): void {
   }
 }
 
+export interface InitOptions {
+  /** 'default' (above) or 'chrono' keep-gate biases; absent = 'default'. */
+  scheme?: 'default' | 'chrono'
+  /** T_max of chrono: the longest dependency in frames (e.g. the training chunk), ≥ 3. */
+  maxTimescale?: number
+}
+
 /** Initialise all parameters of a tagger in its flat array. */
-export function initTagger(params: FloatArray, c: TaggerConfig, rng: Rng): void {
+export function initTagger(
+  params: FloatArray,
+  c: TaggerConfig,
+  rng: Rng,
+  opts: InitOptions = {},
+): void {
   const p = taggerViews(params, c)
   const [G, H] = [gatesOf(c.cell), c.hiddenSize]
   for (const layer of p.cells) {
@@ -70,4 +89,27 @@ export function initTagger(params: FloatArray, c: TaggerConfig, rng: Rng): void 
   }
   glorotUniform(p.Wout, 0, c.numClasses, p.Wout.length / c.numClasses, rng)
   p.bout.fill(0)
+  if (p.attn) {
+    // as nn.MultiheadAttention: Glorot over the whole [Wq; Wk; Wv] (3E, E), the output projection
+    // U(−1/√E, 1/√E) (nn.Linear's default), biases 0. Drawn after Wout, so the stack and output
+    // layer start exactly as without attention for the same seed (fair with/without comparisons).
+    const E = p.attn.bo.length
+    glorotUniform(p.attn.Win, 0, 3 * E, E, rng)
+    p.attn.bin.fill(0)
+    for (let q = 0; q < E * E; q++) p.attn.Wo[q] = rng.uniform(-1 / Math.sqrt(E), 1 / Math.sqrt(E))
+    p.attn.bo.fill(0)
+  }
+  // drawn last, so 'default' weights are the same with or without this option
+  if (opts.scheme === 'chrono' && (c.cell === 'lstm' || c.cell === 'gru')) {
+    const Tmax = opts.maxTimescale ?? 0
+    if (!(Tmax >= 3)) throw new RangeError(`chrono init needs maxTimescale ≥ 3, not ${Tmax}`)
+    for (const layer of p.cells)
+      for (const { bih, bhh } of layer)
+        for (let j = 0; j < H; j++) {
+          const b = Math.log(rng.uniform(1, Tmax - 1))
+          bih[H + j] = b // block 1: LSTM f (i, f, g, o), GRU z (r, z, n)
+          bhh[H + j] = 0
+          if (c.cell === 'lstm') [bih[j], bhh[j]] = [-b, 0]
+        }
+  }
 }

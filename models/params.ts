@@ -7,10 +7,16 @@
  *   rnn.weight_hh_l{l}{sfx}  (G·H, H)
  *   rnn.bias_ih_l{l}{sfx}    (G·H)
  *   rnn.bias_hh_l{l}{sfx}    (G·H)       sfx = '' (forward) or '_reverse' (backward direction)
+ *   self_attn.in_proj_weight     (3E, E)  E = D·H   only with `attention` (attention.ts)
+ *   self_attn.in_proj_bias       (3E)
+ *   self_attn.out_proj.weight    (E, E)
+ *   self_attn.out_proj.bias      (E)
  *   out.weight               (C, D·H)
  *   out.bias                 (C)
- * so a PyTorch state dict written tensor after tensor is this flat array, byte for byte.
+ * so a PyTorch state dict written tensor after tensor is this flat array, byte for byte. A config
+ * without attention has exactly the layout it had before attention existed (old models load).
  */
+import type { AttentionConfig, AttentionParams } from './attention'
 import type { FloatArray } from './kernels'
 
 export type CellType = 'lstm' | 'gru' | 'rnn-tanh' | 'rnn-relu'
@@ -35,6 +41,34 @@ export interface TaggerConfig {
    * D·H on both sides); no parameters, so the layout is unchanged. Absent = false.
    */
   residual?: boolean
+  /**
+   * Output recurrence: the last C of the inputSize columns are onehot(y_{t−1}), the previous
+   * frame's label (models/feedback.ts); forward-only, since a backward direction would need
+   * labels not decoded yet. Same layout (inputSize counts them). Absent = false.
+   */
+  outputRecurrence?: boolean
+  /**
+   * Multi-head self-attention between the recurrent stack and the output layer (attention.ts),
+   * with its residual: logits = (y + Attn(y)) Woutᵀ + bout, y the top layer's (T, B, D·H).
+   * heads 1–4 dividing D·H; window r > 0 keeps keys within |i − j| ≤ r frames, 0 = the whole
+   * sequence (in training: the whole chunk). Absent = no attention.
+   */
+  attention?: TaggerAttention
+}
+
+export interface TaggerAttention {
+  /** Heads, 1–4, dividing D·H. */
+  heads: number
+  /** Frames each side a query may attend to; 0 = global. */
+  window: number
+}
+
+/** The attention layer's config inside a tagger, or null when it has none. */
+export function attentionConfigOf(c: TaggerConfig): AttentionConfig | null {
+  if (!c.attention) return null
+  const { heads, window } = c.attention
+  const modelSize = directionsOf(c) * c.hiddenSize
+  return { modelSize, numHeads: heads, window: window > 0 ? window : null, residual: true }
 }
 
 export interface ParamEntry {
@@ -65,6 +99,8 @@ export interface CellParams<A extends FloatArray> {
 export interface TaggerParams<A extends FloatArray> {
   /** cells[l][d]: layer l, direction d (0 forward, 1 backward). */
   cells: CellParams<A>[][]
+  /** Self-attention params (views into the same flat array), or null without attention. */
+  attn: AttentionParams<A> | null
   Wout: A // (C, D·H)
   bout: A // (C)
 }
@@ -81,6 +117,22 @@ export function checkConfig(c: TaggerConfig): void {
   }
   if (!ok(c.numLayers, 1, 4)) throw new RangeError(`numLayers ${c.numLayers} is outside 1..4`)
   if (!(c.dropout >= 0 && c.dropout < 1)) throw new RangeError(`dropout ${c.dropout}`)
+  if (c.outputRecurrence && c.bidirectional)
+    throw new RangeError(
+      'output recurrence needs a unidirectional tagger: labels are decoded left to right, so a backward direction cannot read them',
+    )
+  if (c.outputRecurrence && c.inputSize <= c.numClasses)
+    throw new RangeError(`output recurrence: inputSize ${c.inputSize} must be F + C > C`)
+  if (c.outputRecurrence && c.attention)
+    throw new RangeError('output recurrence cannot take self-attention: attention reads later frames')
+  if (c.attention) {
+    const { heads, window } = c.attention
+    if (!ok(heads, 1, 4)) throw new RangeError(`attention heads ${heads} is outside 1..4`)
+    const E = directionsOf(c) * c.hiddenSize
+    if (E % heads !== 0)
+      throw new RangeError(`attention heads ${heads} do not divide the stack's width ${E}`)
+    if (!ok(window, 0)) throw new RangeError(`attention window ${window} must be an integer ≥ 0`)
+  }
 }
 
 export function paramLayout(c: TaggerConfig): ParamLayout {
@@ -102,6 +154,14 @@ export function paramLayout(c: TaggerConfig): ParamLayout {
       add(`rnn.bias_ih${sfx}`, [G * H])
       add(`rnn.bias_hh${sfx}`, [G * H])
     }
+  }
+  if (c.attention) {
+    // the names and order of attention.ts's own layout
+    const E = D * H
+    add('self_attn.in_proj_weight', [3 * E, E])
+    add('self_attn.in_proj_bias', [3 * E])
+    add('self_attn.out_proj.weight', [E, E])
+    add('self_attn.out_proj.bias', [E])
   }
   add('out.weight', [c.numClasses, D * H])
   add('out.bias', [c.numClasses])
@@ -158,5 +218,13 @@ export function taggerViews<A extends FloatArray>(flat: A, c: TaggerConfig): Tag
       })
     }
   }
-  return { cells, Wout: get('out.weight'), bout: get('out.bias') }
+  const attn = c.attention
+    ? {
+        Win: get('self_attn.in_proj_weight'),
+        bin: get('self_attn.in_proj_bias'),
+        Wo: get('self_attn.out_proj.weight'),
+        bo: get('self_attn.out_proj.bias'),
+      }
+    : null
+  return { cells, attn, Wout: get('out.weight'), bout: get('out.bias') }
 }

@@ -5,7 +5,8 @@
  *   y⁰ = x                                                     (T, B, F)
  *   yˡ = [ fwdˡ(ŷˡ⁻¹) | rev(bwdˡ(rev(ŷˡ⁻¹))) ]  (+ yˡ⁻¹ if residual, l ≥ 1)   (T, B, D·H)
  *   ŷˡ = yˡ ⊙ maskˡ / (1 − p)  while training, l < L − 1, else yˡ
- *   logits = y^{L−1} · Woutᵀ + bout                           (T, B, C)
+ *   z = y^{L−1} + Attn(y^{L−1})  with attention (attention.ts), else z = y^{L−1}   (T, B, D·H)
+ *   logits = z · Woutᵀ + bout                                 (T, B, C)
  *          = h_fwd · Wout[:, :H]ᵀ + rev(h_bwd · Wout[:, H:]ᵀ) + bout   (as computed when D = 2)
  *            + y^{L−2} · Woutᵀ                          (and a residual top layer's skip)
  * Residual layers add the *undropped* yˡ⁻¹: dropout regularises the branch each layer learns, and
@@ -16,6 +17,10 @@
  * sequence's last valid frame (as PyTorch does with packed sequences). Frames t ≥ lengths[b]
  * output 0 in every layer and are never part of any recurrence. Batches are sorted longest first.
  *
+ * Self-attention sits between the stack and the output layer and sees the concatenated top
+ * output (so the top layer keeps its y then); it attends within the batch's sequences, i.e. within
+ * one training chunk or TBPTT window — never across chunk boundaries — and not past each length.
+ *
  * Truncated BPTT: `forward` accepts the forward-direction state (h, and c for LSTM) carried from
  * the previous chunk; `carryState` reads it at any frame of the chunk (k1/k2 windows overlap).
  * Gradients never cross a chunk boundary. The backward direction restarts from 0 in each chunk.
@@ -24,14 +29,23 @@
  * Memory and copies: the backward direction reads its input in place (only its gate projections
  * are reversed, in place); backward-only buffers (dh, GRU dGh) are shared by all passes; gate
  * gradients overwrite the gates; a plain unidirectional layer's output is its cell's h; the top
- * bidirectional layer feeds the output layer per direction, never concatenated; everything is
+ * bidirectional layer feeds the output layer per direction, never concatenated (unless attention
+ * needs the concatenation); everything is
  * carved from one allocation so remaining row copies are copyWithin. Config B (T500 B32 H128
  * L2, bi) needs 228 MB (LSTM) / 221 MB (GRU) of workspace; PyTorch peaks at 803 / 683 MB RSS.
  */
+import {
+  allocAttention,
+  attentionBackward,
+  attentionForward,
+  type AttentionLayer,
+  type AttentionWorkspace,
+} from './attention'
 import { allocGru, gruBackward, gruForward, type GruWorkspace } from './gru'
 import type { FloatArray, Kernels } from './kernels'
 import { allocLstm, lstmBackward, lstmForward, type LstmWorkspace } from './lstm'
 import {
+  attentionConfigOf,
   createModule,
   directionsOf,
   paramLayout,
@@ -77,6 +91,7 @@ export interface TaggerWorkspace<A extends FloatArray> {
   logits: A // (T, B, C)
   dlogits: A // (T, B, C)
   logitsRev: A // (T, B, C) backward direction's share of logits / dlogits, in its time order
+  att: AttentionWorkspace<A> | null // self-attention over the top y: its y (T, B, D·H) feeds Wout
   batchSizes: Int32Array // (Tmax)
   dropoutOn: boolean // whether the last forward applied dropout
 }
@@ -119,6 +134,7 @@ function buildWorkspace<A extends FloatArray>(
 ): TaggerWorkspace<A> {
   const [H, D] = [cfg.hiddenSize, directionsOf(cfg)]
   const n = Tmax * Bmax
+  const attCfg = attentionConfigOf(cfg)
   const layers: LayerWorkspace<A>[] = []
   // Backward-only buffers live during one (layer, direction) pass at a time: one of each.
   // A unidirectional layer's output is its cell's h and its dy is the cell's dh (no copies),
@@ -152,9 +168,10 @@ function buildWorkspace<A extends FloatArray>(
       // layer 0 reverses its F-wide input for the backward direction, cheaper than reversing
       // its G·H-wide projections and their gradients (and no dx is needed there)
       xRev: l === 0 && D === 2 ? k.alloc(n * In) : null,
-      // the top bidirectional layer feeds the output layer per direction (no y, dy: see below)
-      y: own ? k.alloc(uni || l < cfg.numLayers - 1 ? n * D * H : 0) : dirs[0].ws.h,
-      dy: own ? k.alloc(uni || l < cfg.numLayers - 1 ? n * D * H : 0) : dh,
+      // the top bidirectional layer feeds the output layer per direction (no y, dy: see below),
+      // unless attention reads the concatenated y
+      y: own ? k.alloc(uni || attCfg || l < cfg.numLayers - 1 ? n * D * H : 0) : dirs[0].ws.h,
+      dy: own ? k.alloc(uni || attCfg || l < cfg.numLayers - 1 ? n * D * H : 0) : dh,
       residual,
     })
   }
@@ -164,7 +181,8 @@ function buildWorkspace<A extends FloatArray>(
     layers,
     logits: k.alloc(n * cfg.numClasses),
     dlogits: k.alloc(n * cfg.numClasses),
-    logitsRev: k.alloc(uni ? 0 : n * cfg.numClasses),
+    logitsRev: k.alloc(uni || attCfg ? 0 : n * cfg.numClasses),
+    att: attCfg ? allocAttention(attCfg, k, Tmax, Bmax) : null,
     batchSizes: new Int32Array(Tmax),
     dropoutOn: false,
   }
@@ -278,7 +296,12 @@ export function taggerForward<A extends FloatArray>(
   }
   const top = ws.layers[cfg.numLayers - 1]
   const logits: A = ws.logits // (T, B, C)
-  if (D === 1) {
+  if (ws.att) {
+    // z = y + Attn(y) ; logits (T·B, C) = z (T·B, D·H) · Woutᵀ + bout
+    const att = attentionOf(m)!
+    attentionForward(ws.att, top.y, lengths, T, att, k)
+    k.gemm(false, true, T * B, C, D * H, ws.att.y, 0, D * H, m.p.Wout, 0, D * H, 0, logits, 0, C)
+  } else if (D === 1) {
     // logits (T·B, C) = y (T·B, H) · Woutᵀ + bout
     k.gemm(false, true, T * B, C, H, top.y, 0, H, m.p.Wout, 0, H, 0, logits, 0, C)
   } else {
@@ -319,7 +342,14 @@ export function taggerBackward<A extends FloatArray>(
   const top = ws.layers[Lc - 1]
   const dlogits: A = ws.dlogits // (T, B, C)
   k.colSum(T * B, C, dlogits, 0, C, m.g.bout, 0) // dbout += Σ dlogits
-  if (D === 1) {
+  if (ws.att) {
+    // dWout += dlogitsᵀ · z ; dz = dlogits · Wout ; dy = dz + Attn's share (attentionBackward)
+    const z: A = ws.att.y // (T, B, D·H)
+    k.gemm(true, false, C, DH, T * B, dlogits, 0, C, z, 0, DH, 1, m.g.Wout, 0, DH)
+    k.gemm(false, false, T * B, DH, C, dlogits, 0, C, m.p.Wout, 0, DH, 0, ws.att.dy, 0, DH)
+    top.dy.fill(0, 0, T * B * DH)
+    attentionBackward(top.dy, ws.att, top.y, lengths, T, attentionOf(m)!, k)
+  } else if (D === 1) {
     // dWout (C, H) += dlogitsᵀ · y ; dy = dlogits · Wout
     k.gemm(true, false, C, H, T * B, dlogits, 0, C, top.y, 0, H, 1, m.g.Wout, 0, H)
     k.gemm(false, false, T * B, H, C, dlogits, 0, C, m.p.Wout, 0, H, 0, top.dy, 0, H)
@@ -363,6 +393,25 @@ export function taggerBackward<A extends FloatArray>(
       if (L.dy.length > 0) for (let q = 0; q < T * B * DH; q++) dx[q] += L.dy[q]
       else k.gemm(false, false, T * B, DH, C, dlogits, 0, C, m.p.Wout, 0, DH, 1, dx, 0, DH)
     }
+  }
+}
+
+/**
+ * The tagger's attention layer as attention.ts's module: its config and views into the tagger's
+ * own flat params and grads (no copies), or null without attention.
+ */
+export function attentionOf<A extends FloatArray>(m: Tagger<A>): AttentionLayer<A> | null {
+  const config = attentionConfigOf(m.config)
+  if (!config || !m.p.attn || !m.g.attn) return null
+  const entries = m.layout.entries.filter((e) => e.name.startsWith('self_attn.'))
+  const [from, to] = [entries[0].offset, entries[3].offset + entries[3].length]
+  return {
+    config,
+    layout: { entries: entries.map((e) => ({ ...e, offset: e.offset - from })), size: to - from },
+    params: m.params.subarray(from, to) as A,
+    grads: m.grads.subarray(from, to) as A,
+    p: m.p.attn,
+    g: m.g.attn,
   }
 }
 
