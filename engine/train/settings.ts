@@ -6,6 +6,17 @@ import { z } from 'zod'
 
 export const trainSettingsSchema = z.object({
   /**
+   * 'tag': a class per frame (the frame tagger). 'classify': one class per file (clip
+   * classification from the files' clip classes; train/classify.ts).
+   */
+  task: z.enum(['tag', 'classify']).default('tag'),
+  /**
+   * How 'classify' pools the frames of a file. Attention by default: on bench:clip (a short cue
+   * at a random place in a long clip) it learned where mean pooling, which averages the cue
+   * away, stayed near chance (docs/sequence-models.md, "Clip classification").
+   */
+  pooling: z.enum(['mean', 'max', 'attention']).default('attention'),
+  /**
    * Recurrent cell. GRU by default: as accurate as LSTM on frame tagging in our tests and in the
    * literature, with 3 gate blocks instead of 4 (25% less compute), so it trains faster.
    */
