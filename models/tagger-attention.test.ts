@@ -2,11 +2,14 @@
  * The tagger with self-attention between its stack and output layer (params.ts `attention`):
  * whole-model gradient checks (float64, central differences) for every cell, uni/bi, global and
  * windowed (banded and dense) attention, 1–2 heads, ragged lengths, ignored frames, dropout,
- * residual stacks and a TBPTT carried state; and the layout/views contract.
+ * residual stacks and a TBPTT carried state; PyTorch parity (nn.GRU/LSTM + nn.MultiheadAttention
+ * + Linear, fixtures/make_fixtures_attention.py); and the layout/views contract.
  */
+import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { initTagger } from './init'
-import { tsKernels64 } from './kernels-ts'
+import type { FloatArray, Kernels } from './kernels'
+import { tsKernels, tsKernels64 } from './kernels-ts'
 import { crossEntropy } from './loss'
 import { paramLayout, type CellType, type TaggerConfig } from './params'
 import { Rng } from './rng'
@@ -18,7 +21,7 @@ import {
   taggerBackward,
   taggerForward,
 } from './tagger'
-import { gradcheck } from './testing'
+import { checkTensor, formatCheck, gradcheck, timeMajor } from './testing'
 
 const k = tsKernels64
 
@@ -178,4 +181,87 @@ describe('tagger + self-attention: layout and behaviour', () => {
     const bound = 1 / Math.sqrt(8)
     expect(b.p.attn!.Wo.every((v) => Math.abs(v) <= bound)).toBe(true)
   })
+})
+
+interface AttentionFixture {
+  cell: 'lstm' | 'gru'
+  F: number
+  H: number
+  L: number
+  C: number
+  T: number
+  bidirectional: boolean
+  heads: number
+  window: number
+  lengths: number[]
+  input: number[][][]
+  labels: number[][]
+  class_weights: number[]
+  params: Record<string, number[]>
+  shapes: Record<string, number[]>
+  logits: number[][][]
+  loss: number
+  grads: Record<string, number[]>
+}
+
+function runFixture<A extends FloatArray>(fix: AttentionFixture, k: Kernels<A>) {
+  const cfg: TaggerConfig = {
+    cell: fix.cell,
+    inputSize: fix.F,
+    hiddenSize: fix.H,
+    numLayers: fix.L,
+    numClasses: fix.C,
+    bidirectional: fix.bidirectional,
+    dropout: 0,
+    attention: { heads: fix.heads, window: fix.window },
+  }
+  const { T, C } = fix
+  const B = fix.lengths.length
+  const m = createTagger(cfg, k)
+  expect(m.layout.entries.map((e) => e.name)).toEqual(Object.keys(fix.params))
+  for (const e of m.layout.entries) {
+    expect(fix.shapes[e.name], e.name).toEqual(e.shape)
+    m.params.set(fix.params[e.name].map(Math.fround), e.offset)
+  }
+  const lengths = Int32Array.from(fix.lengths)
+  const input = fix.input.map((rows) => rows.map((r) => r.map(Math.fround)))
+  const x = timeMajor(k.alloc(T * B * fix.F), input, T, fix.F)
+  const labels = new Int32Array(T * B)
+  for (let b = 0; b < B; b++) for (let t = 0; t < T; t++) labels[t * B + b] = fix.labels[b][t]
+  const ws = allocWorkspace(cfg, k, T, B)
+  taggerForward(ws, x, lengths, T, m, k)
+  const r = crossEntropy(ws.dlogits, ws.logits, labels, lengths, T, B, C, {
+    classWeights: fix.class_weights.map(Math.fround),
+  })
+  taggerBackward(ws, x, lengths, T, m, k)
+  // logits on valid frames (padding frames are 0 in the fixture; here they hold the bias)
+  const got = new Float64Array(T * B * C)
+  for (let t = 0; t < T; t++)
+    for (let b = 0; b < B; b++)
+      if (t < lengths[b]) for (let j = 0; j < C; j++) got[(t * B + b) * C + j] = ws.logits[(t * B + b) * C + j]
+  const checks = [
+    checkTensor('logits', got, timeMajor(new Float64Array(T * B * C), fix.logits, T, C)),
+    checkTensor('loss', [r.loss], [fix.loss]),
+  ]
+  for (const e of m.layout.entries)
+    checks.push(checkTensor(`grad ${e.name}`, m.grads.subarray(e.offset, e.offset + e.length), fix.grads[e.name]))
+  return checks
+}
+
+describe('PyTorch parity: RNN + nn.MultiheadAttention (masks, window) + Linear, with gradients', () => {
+  const all = JSON.parse(
+    readFileSync(new URL('./fixtures/fixture_tagger_attention.json', import.meta.url), 'utf8'),
+  ) as { cases: Record<string, AttentionFixture> }
+  for (const [name, fix] of Object.entries(all.cases)) {
+    it(`${name}: every tensor, float64 < 1e-12 and float32 < 1e-5`, () => {
+      const c64 = runFixture(fix, tsKernels64)
+      const c32 = runFixture(fix, tsKernels)
+      console.log(`${name} float64\n` + c64.map(formatCheck).join('\n'))
+      expect(c64.length).toBe(2 + 4 * fix.L * (fix.bidirectional ? 2 : 1) + 4 + 2)
+      expect(c64[0].maxRef).toBeGreaterThan(0.05)
+      for (const c of c64) expect(c.maxDiff, c.name).toBeLessThan(1e-12)
+      for (const c of c32) expect(c.maxDiff, c.name).toBeLessThan(1e-5)
+      console.log(`${name} float32 worst maxdiff ${Math.max(...c32.map((c) => c.maxDiff)).toExponential(2)}`)
+    })
+  }
 })
