@@ -10,6 +10,8 @@
  *                  Reshape(0, 0, −1)           (T, B, D·H) = [forward | backward], as in training
  *                  [Add h_l{l−1}]              residual (l ≥ 1): yˡ = cellsˡ(yˡ⁻¹) + yˡ⁻¹
  *   → Transpose(1, 0, 2)                       (B, T, D·H)
+ *   → [self-attention z = y + Attn(y)]         with `attention`: onnx-attention.ts's fragment
+ *                                              (MatMul/Softmax; no mask: one file per row)
  *   → MatMul Woutᵀ, Add bout                   logits (B, T, C)
  *   → Softmax(axis −1)                         probabilities (B, T, C)
  *
@@ -21,7 +23,8 @@
  * ONNX W = [W_fwd; W_bwd] (D, G·H, In), R (D, G·H, H), B (D, 2·G·H) = [Wb | Rb] per direction,
  * which are PyTorch's bias_ih and bias_hh.
  */
-import { directionsOf, gatesOf, taggerViews, type TaggerConfig } from './params'
+import { selfAttentionFragment } from './onnx-attention'
+import { attentionConfigOf, directionsOf, gatesOf, paramLayout, taggerViews, type TaggerConfig } from './params'
 
 export const ONNX_OPSET = 17
 
@@ -139,7 +142,19 @@ export function taggerGraph(config: TaggerConfig, params: Float32Array, norm?: G
   initializers.push({ name: 'out_weight_t', dims: [D * H, C], float: WoutT })
   initializers.push({ name: 'out_bias', dims: [C], float: Float32Array.from(p.bout) })
   nodes.push({ op: 'Transpose', name: 'to_batch_major', inputs: [x], outputs: ['h_btk'], attributes: { perm: [1, 0, 2] } })
-  nodes.push({ op: 'MatMul', name: 'out_matmul', inputs: ['h_btk', 'out_weight_t'], outputs: ['out_mm'] })
+  let top = 'h_btk'
+  const attCfg = attentionConfigOf(config)
+  if (attCfg) {
+    // the attention tensors are contiguous in the flat array, in attention.ts's own layout
+    const entries = paramLayout(config).entries.filter((e) => e.name.startsWith('self_attn.'))
+    const from = entries[0].offset
+    const last = entries[entries.length - 1]
+    const att = selfAttentionFragment(attCfg, params.subarray(from, last.offset + last.length), top, { prefix: 'self_attn' })
+    nodes.push(...att.nodes)
+    initializers.push(...att.initializers)
+    top = att.output
+  }
+  nodes.push({ op: 'MatMul', name: 'out_matmul', inputs: [top, 'out_weight_t'], outputs: ['out_mm'] })
   nodes.push({ op: 'Add', name: 'out_add', inputs: ['out_mm', 'out_bias'], outputs: ['logits'] })
   nodes.push({ op: 'Softmax', name: 'softmax', inputs: ['logits'], outputs: ['probabilities'], attributes: { axis: -1 } })
 

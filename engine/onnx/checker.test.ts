@@ -49,4 +49,22 @@ describe.skipIf(!hasOnnx)('onnx.checker', () => {
     expect(r.stdout.trim()).toBe("17 ['batch', 'time', 3]")
     await fs.rm(path.dirname(file), { recursive: true, force: true })
   })
+
+  const attention: [CellType, boolean, number, number][] = [
+    ['gru', true, 2, 0],
+    ['lstm', false, 1, 50],
+    ['lstm', true, 4, 3],
+  ]
+  it.each(attention)('accepts the %s tagger with self-attention (bidirectional %s, %i heads, window %i)', async (cell, bidirectional, heads, window) => {
+    const config = { cell, inputSize: 7, hiddenSize: 4, numLayers: 2, numClasses: 3, bidirectional, dropout: 0, attention: { heads, window } }
+    const m = createTagger(config, tsKernels)
+    const bytes = encodeModel(taggerGraph(config, m.params), { 'framewise.classes': '["a","b","c"]' }, 'test')
+    const file = path.join(await fs.mkdtemp(path.join(os.tmpdir(), 'fw-checker-')), 'm.onnx')
+    await fs.writeFile(file, bytes)
+    const r = spawnSync(PYTHON, ['-c', CHECK, file], { encoding: 'utf8' })
+    expect(r.stderr).toBe('')
+    expect(r.status).toBe(0)
+    expect(r.stdout.trim()).toBe("17 ['batch', 'time', 3]")
+    await fs.rm(path.dirname(file), { recursive: true, force: true })
+  })
 })
