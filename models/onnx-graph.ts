@@ -15,6 +15,14 @@
  *   → MatMul Woutᵀ, Add bout                   logits (B, T, C)
  *   → Softmax(axis −1)                         probabilities (B, T, C)
  *
+ * An output-recurrent tagger (feedback.ts) takes the previous frame's labels as a second input
+ * and exposes its recurrent state, so a decoder can run it one frame (or a few) at a time:
+ *   previous_labels (B, T, C)  Concat after the normalisation: [x | onehot(y_{t−1})]
+ *   h0_l{l} (1, B, H) [c0_l{l} for LSTM]  initial_h / initial_c of layer l
+ *   hT_l{l} (1, B, H) [cT_l{l}]           Y_h / Y_c: the state after the last frame
+ * The decoding loop stays in the engine (engine/infer/feedback.ts): beam search would need
+ * TopK, gathers and back-pointers inside an ONNX Loop, for a graph no other runtime calls.
+ *
  * Gate order. Our weights keep PyTorch's packing; ONNX packs gates differently, and this is the
  * one place that permutes them (blocks of H rows):
  *   LSTM  PyTorch i, f, g, o  →  ONNX i, o, f, c   (blocks 0, 3, 1, 2)
@@ -91,13 +99,19 @@ export function taggerGraph(config: TaggerConfig, params: Float32Array, norm?: G
   const initializers: OnnxInitializer[] = []
 
   let x = 'features'
+  const fed = !!config.outputRecurrence
+  const Fx = fed ? F - C : F // feature columns (the rest are fed-back labels)
   if (norm) {
-    if (norm.mean.length !== F || norm.std.length !== F) throw new RangeError('normalisation must have F entries')
-    initializers.push({ name: 'norm_mean', dims: [F], float: Float32Array.from(norm.mean) })
-    initializers.push({ name: 'norm_std', dims: [F], float: Float32Array.from(norm.std) })
+    if (norm.mean.length !== Fx || norm.std.length !== Fx) throw new RangeError('normalisation must have F entries')
+    initializers.push({ name: 'norm_mean', dims: [Fx], float: Float32Array.from(norm.mean) })
+    initializers.push({ name: 'norm_std', dims: [Fx], float: Float32Array.from(norm.std) })
     nodes.push({ op: 'Sub', name: 'normalise_sub', inputs: [x, 'norm_mean'], outputs: ['centred'] })
     nodes.push({ op: 'Div', name: 'normalise_div', inputs: ['centred', 'norm_std'], outputs: ['normalised'] })
     x = 'normalised'
+  }
+  if (fed) {
+    nodes.push({ op: 'Concat', name: 'label_feedback', inputs: [x, 'previous_labels'], outputs: ['x_fed'], attributes: { axis: 2 } })
+    x = 'x_fed'
   }
   nodes.push({ op: 'Transpose', name: 'to_time_major', inputs: [x], outputs: ['x_tbf'], attributes: { perm: [1, 0, 2] } })
   x = 'x_tbf'
@@ -126,7 +140,11 @@ export function taggerGraph(config: TaggerConfig, params: Float32Array, norm?: G
     if (config.cell === 'rnn-tanh') attributes.activations = D === 2 ? ['Tanh', 'Tanh'] : ['Tanh']
     if (config.cell === 'rnn-relu') attributes.activations = D === 2 ? ['Relu', 'Relu'] : ['Relu']
     const op = config.cell === 'lstm' ? 'LSTM' : config.cell === 'gru' ? 'GRU' : 'RNN'
-    nodes.push({ op, name: `${op.toLowerCase()}_l${l}`, inputs: [x, `W_l${l}`, `R_l${l}`, `B_l${l}`], outputs: [`Y_l${l}`], attributes })
+    const lstm = config.cell === 'lstm'
+    // output recurrence: initial state in, final state out (sequence_lens '' = every row full)
+    const stateIn = fed ? ['', `h0_l${l}`, ...(lstm ? [`c0_l${l}`] : [])] : []
+    const stateOut = fed ? [`hT_l${l}`, ...(lstm ? [`cT_l${l}`] : [])] : []
+    nodes.push({ op, name: `${op.toLowerCase()}_l${l}`, inputs: [x, `W_l${l}`, `R_l${l}`, `B_l${l}`, ...stateIn], outputs: [`Y_l${l}`, ...stateOut], attributes })
     nodes.push({ op: 'Transpose', name: `merge_dirs_l${l}`, inputs: [`Y_l${l}`], outputs: [`Y_tbdh_l${l}`], attributes: { perm: [0, 2, 1, 3] } })
     nodes.push({ op: 'Reshape', name: `flatten_dirs_l${l}`, inputs: [`Y_tbdh_l${l}`, 'shape_tb_flat'], outputs: [`h_l${l}`] })
     if (config.residual && l > 0) {
@@ -158,10 +176,20 @@ export function taggerGraph(config: TaggerConfig, params: Float32Array, norm?: G
   nodes.push({ op: 'Add', name: 'out_add', inputs: ['out_mm', 'out_bias'], outputs: ['logits'] })
   nodes.push({ op: 'Softmax', name: 'softmax', inputs: ['logits'], outputs: ['probabilities'], attributes: { axis: -1 } })
 
+  const states = (pre: string): OnnxValueInfo[] =>
+    !fed
+      ? []
+      : Array.from({ length: L }, (_, l) =>
+          (config.cell === 'lstm' ? ['h', 'c'] : ['h']).map((v) => ({ name: `${v}${pre}_l${l}`, dims: [1, 'batch', H] })),
+        ).flat()
   return {
     name: 'framewise_tagger',
-    inputs: [{ name: 'features', dims: ['batch', 'time', F] }],
-    outputs: [{ name: 'probabilities', dims: ['batch', 'time', C] }],
+    inputs: [
+      { name: 'features', dims: ['batch', 'time', Fx] },
+      ...(fed ? [{ name: 'previous_labels', dims: ['batch', 'time', C] }] : []),
+      ...states('0'),
+    ],
+    outputs: [{ name: 'probabilities', dims: ['batch', 'time', C] }, ...states('T')],
     nodes,
     initializers,
   }

@@ -12,8 +12,9 @@
 import * as ort from 'onnxruntime-node'
 import { DataError } from '../errors'
 import { extractFileFeatures, type FeatureMatrix } from '../features/extract'
-import type { Segment } from '../labels/segments'
+import { modeFilter, type Segment } from '../labels/segments'
 import type { TaggerModel } from '../onnx/read'
+import { decodeOnnx } from './feedback'
 import { labelsToSegments, smoothLabels } from './postprocess'
 
 export interface WindowOptions {
@@ -170,6 +171,17 @@ export function probabilitiesToSegments(
   return { labels, segments }
 }
 
+/** The frames → segments step for a decoded label path: median filter, runs, gap merge, min duration. */
+function decodedToSegments(
+  model: TaggerModel,
+  path: Int32Array,
+  frameTimes: Float64Array,
+): { labels: Int32Array; segments: Segment[] } {
+  const labels = modeFilter(path, model.postprocess.medianFilter)
+  const segments = labelsToSegments(labels, frameTimes, model.classes, model.background, model.postprocess)
+  return { labels, segments }
+}
+
 /** Predicts one file (audio or CSV series, as the model's FeatureSpec says). */
 export async function predictFile(
   model: TaggerModel,
@@ -177,16 +189,26 @@ export async function predictFile(
   options: PredictOptions = {},
 ): Promise<Prediction> {
   const fm = await modelFeatures(model, file, options)
-  const probabilities = await predictProbabilities(model, fm.data, fm.frames, fm.dims, {
-    ...options,
-    onProgress: (f) => {
-      options.onProgress?.(f)
-      options.onStage?.(0.6 + 0.38 * f, 'model')
-    },
-  })
+  const modelProgress = (f: number): void => {
+    options.onProgress?.(f)
+    options.onStage?.(0.6 + 0.38 * f, 'model')
+  }
+  // an output-recurrent model is decoded frame by frame (infer/feedback.ts); its labels are the
+  // decoded path (beam search may leave a frame's argmax), its probabilities those along the path
+  const decoded = model.decoder
+    ? await decodeOnnx(model, fm.data, fm.frames, fm.dims, { ...options, onProgress: modelProgress })
+    : null
+  const probabilities =
+    decoded?.probabilities ??
+    (await predictProbabilities(model, fm.data, fm.frames, fm.dims, {
+      ...options,
+      onProgress: modelProgress,
+    }))
   const fallback = model.spec.kind === 'audio' ? model.spec.hopLength / model.spec.sampleRate : 1
   const hop = frameHop(fm.frameTimes, fallback)
-  const { labels, segments } = probabilitiesToSegments(model, probabilities, fm.frameTimes)
+  const { labels, segments } = decoded
+    ? decodedToSegments(model, decoded.path, fm.frameTimes)
+    : probabilitiesToSegments(model, probabilities, fm.frameTimes)
   options.onStage?.(1, 'segments')
   return {
     file,

@@ -6,6 +6,9 @@
  *     framewise.postprocess  JSON PostProcess: median filter, min duration, gap merge, background
  *     framewise.run          training-run id
  *     framewise.output       'probabilities' | 'logits'
+ *     framewise.decoder      JSON Decoder, only on output-recurrent models: they take
+ *                            previous_labels and state inputs and are decoded frame by frame
+ *     framewise.task         'classify' on clip classifiers (engine/onnx/clip.ts); absent = tagger
  *   plus ModelProto.producer_name/version.
  * - the model card `<stem>.json` next to `<stem>.onnx`: the same, plus the tagger configuration
  *   and the validation metrics, for people and for the Models panel.
@@ -43,7 +46,20 @@ export const META_KEYS = {
   postprocess: 'framewise.postprocess',
   run: 'framewise.run',
   output: 'framewise.output',
+  task: 'framewise.task',
+  decoder: 'framewise.decoder',
 } as const
+
+export const decoderSchema = z.object({
+  /** The model feeds back its previous label (models/feedback.ts). */
+  kind: z.literal('output-recurrence'),
+  /** Greedy (width 1) or beam search. */
+  decode: z.enum(['greedy', 'beam']),
+  /** Beam width (1 for greedy). */
+  beam: z.number().int().min(1).max(64),
+})
+/** How a model with label feedback is decoded (engine/infer/feedback.ts). */
+export type Decoder = z.output<typeof decoderSchema>
 
 export const outputKindSchema = z.enum(['probabilities', 'logits'])
 /** What the model's output holds per frame: probabilities (rows sum to 1) or logits. */
@@ -84,6 +100,10 @@ export interface ModelMetadata {
   runId: string | null
   /** What the output holds. */
   output: OutputKind
+  /** 'classify': a clip classifier (output (batch, classes), engine/onnx/clip.ts); absent: a tagger. */
+  task?: 'tag' | 'classify'
+  /** Output-recurrent models only: how to decode them. */
+  decoder?: Decoder
 }
 
 /** metadata_props entries for `meta`. */
@@ -94,6 +114,8 @@ export function metadataProps(meta: ModelMetadata): Record<string, string> {
     [META_KEYS.postprocess]: canonicalJson(meta.postprocess),
     ...(meta.runId !== null ? { [META_KEYS.run]: meta.runId } : {}),
     [META_KEYS.output]: meta.output,
+    ...(meta.task ? { [META_KEYS.task]: meta.task } : {}),
+    ...(meta.decoder ? { [META_KEYS.decoder]: canonicalJson(meta.decoder) } : {}),
   }
 }
 
@@ -144,6 +166,14 @@ export function parseMetadataProps(
       throw new DataError(file, `metadata ${META_KEYS.output} must be 'probabilities' or 'logits'`)
     out.output = kind.data
   }
+  if (props[META_KEYS.decoder] !== undefined)
+    out.decoder = parseJsonField(file, META_KEYS.decoder, props[META_KEYS.decoder], decoderSchema)
+  if (props[META_KEYS.task] !== undefined) {
+    const task = props[META_KEYS.task]
+    if (task !== 'tag' && task !== 'classify')
+      throw new DataError(file, `metadata ${META_KEYS.task} must be 'tag' or 'classify'`)
+    out.task = task
+  }
   return out
 }
 
@@ -187,6 +217,8 @@ export const modelCardSchema = z.object({
       bidirectional: z.boolean(),
       /** Skip connections between stacked layers (absent in cards written before it existed). */
       residual: z.boolean().optional(),
+      /** Label feedback (absent in cards written before it existed). */
+      outputRecurrence: z.boolean().optional(),
       parameters: z.number().int(),
     })
     .nullable(),
@@ -194,6 +226,10 @@ export const modelCardSchema = z.object({
   features: featureSpecSchema,
   postprocess: postProcessSchema,
   output: outputKindSchema,
+  /** 'classify' for clip classifiers (absent: a frame tagger). */
+  task: z.enum(['tag', 'classify']).optional(),
+  /** A clip classifier's pooling head (absent for taggers). */
+  pooling: z.object({ kind: z.enum(['mean', 'max', 'attention']), inputSize: z.number().int(), attentionSize: z.number().int() }).optional(),
   /** Validation metrics of the exported checkpoint (name → number or nested record). */
   metrics: z.record(z.string(), z.unknown()),
 })
@@ -249,6 +285,8 @@ export interface ExportTaggerInput {
   metrics?: Record<string, unknown>
   /** Training-run id. */
   runId?: string | null
+  /** Output-recurrent models: how to decode (default greedy). */
+  decoder?: { decode: 'greedy' | 'beam'; beam: number } | null
 }
 
 export interface ExportResult {
@@ -280,25 +318,36 @@ export async function exportTagger(
   if (params.length !== layoutSize)
     throw new RangeError(`params has ${params.length} values, the config needs ${layoutSize}`)
   let spec = featureSpecSchema.parse(input.spec)
+  // an output-recurrent model's last C inputs are fed-back labels, not features
+  const Fx = config.inputSize - (config.outputRecurrence ? config.numClasses : 0)
   let norm: GraphNormalisation | undefined
   if (spec.normalization.mode === 'global') {
     const { mean, std } = spec.normalization
-    if (mean.length !== config.inputSize || std.length !== config.inputSize)
+    if (mean.length !== Fx || std.length !== Fx)
       throw new RangeError(
-        `global normalisation has ${mean.length} means for ${config.inputSize} features`,
+        `global normalisation has ${mean.length} means for ${Fx} features`,
       )
     norm = { mean: Float32Array.from(mean), std: Float32Array.from(std) }
     spec = { ...spec, normalization: { mode: 'none' } }
   }
   const F = featureCount(spec)
-  if (F !== null && F !== config.inputSize)
-    throw new RangeError(`the FeatureSpec gives ${F} features, the model takes ${config.inputSize}`)
+  if (F !== null && F !== Fx)
+    throw new RangeError(`the FeatureSpec gives ${F} features, the model takes ${Fx}`)
   const meta: ModelMetadata = {
     classes: [...classes],
     features: spec,
     postprocess: postProcessSchema.parse(input.postprocess ?? {}),
     runId: input.runId ?? null,
     output: 'probabilities',
+    ...(config.outputRecurrence
+      ? {
+          decoder: {
+            kind: 'output-recurrence' as const,
+            decode: input.decoder?.decode ?? 'greedy',
+            beam: input.decoder?.decode === 'beam' ? input.decoder.beam : 1,
+          },
+        }
+      : {}),
   }
   const bytes = encodeModel(
     taggerGraph(config, params, norm),
@@ -321,6 +370,7 @@ export async function exportTagger(
       numClasses: config.numClasses,
       bidirectional: config.bidirectional,
       residual: config.residual ?? false,
+      ...(config.outputRecurrence ? { outputRecurrence: true } : {}),
       parameters: layoutSize,
     },
     classes: meta.classes,

@@ -15,6 +15,7 @@ import path from 'node:path'
 import onnxProto from 'onnx-proto'
 import * as ort from 'onnxruntime-node'
 import { DataError } from '../errors'
+import { feedbackLayoutOf, probeFeedbackFeeds, type FeedbackLayout } from '../infer/feedback'
 import { featureSpecSchema, type FeatureSpec } from '../features/spec'
 import {
   backgroundIndex,
@@ -23,6 +24,7 @@ import {
   parseMetadataProps,
   postProcessSchema,
   readModelCard,
+  type Decoder,
   type ModelCard,
   type ModelMetadata,
   type OutputKind,
@@ -92,6 +94,8 @@ export interface TaggerModel {
   output: OutputKind
   /** Who said what the output holds. */
   outputSource: 'caller' | 'metadata' | 'detected'
+  /** Output-recurrent models: how to decode them, and their extra inputs/outputs; else null. */
+  decoder: (Decoder & { layout: FeedbackLayout }) | null
 }
 
 const { onnx } = onnxProto
@@ -172,7 +176,8 @@ function tensorInfo(m: ort.InferenceSession.ValueMetadata): TensorInfo {
     : { name: m.name, type: 'non-tensor', shape: [] }
 }
 
-async function load(
+/** Decode, open (cached session) and describe a model file; shared with engine/onnx/clip.ts. */
+export async function load(
   file: string,
   threads: number,
 ): Promise<{ info: ModelInfo; session: ort.InferenceSession }> {
@@ -244,13 +249,17 @@ export async function readModel(
   const { info, session } = await load(file, options.threads ?? 1)
   const fw = info.framewise
   const card = info.card
+  if (fw.task === 'classify' || card?.task === 'classify')
+    throw new DataError(file, 'is a clip classifier (one class per file), not a frame tagger; framewise predict and eval read it as one')
+  // label feedback: previous_labels and per-layer state inputs besides the features
+  const feedback = fw.decoder ? feedbackLayoutOf(file, info.inputs, info.outputs) : null
 
-  if (info.inputs.length !== 1)
+  if (info.inputs.length !== 1 && !feedback)
     throw new DataError(
       file,
       `has ${info.inputs.length} inputs (${info.inputs.map((i) => i.name).join(', ')}); a tagger has one [batch, time, features] input`,
     )
-  const input = info.inputs[0]
+  const input = feedback ? info.inputs.find((i) => i.name === 'features')! : info.inputs[0]
   if (input.type !== 'float32')
     throw new DataError(
       file,
@@ -332,9 +341,13 @@ export async function readModel(
     let out: ort.Tensor
     try {
       out = (
-        await session.run({ [input.name]: new ort.Tensor('float32', probe, [1, PROBE_T, F]) }, [
-          output.name,
-        ])
+        await session.run(
+          {
+            [input.name]: new ort.Tensor('float32', probe, [1, PROBE_T, F]),
+            ...(feedback ? probeFeedbackFeeds(feedback, PROBE_T) : {}),
+          },
+          [output.name],
+        )
       )[output.name]
     } catch (err) {
       throw new DataError(
@@ -386,5 +399,6 @@ export async function readModel(
     background,
     output: said,
     outputSource,
+    decoder: fw.decoder && feedback ? { ...fw.decoder, layout: feedback } : null,
   }
 }

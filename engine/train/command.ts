@@ -120,6 +120,7 @@ export async function trainCommand(input: TrainCommandInput): Promise<TrainSumma
   const exported = await exportTagger(out, {
     config: result.config,
     params: result.params,
+    decoder: result.decoder,
     spec: assembled.spec,
     classes: folder.classes.names,
     postprocess: postprocessDefaults(folder.files, folder.classes, spec),

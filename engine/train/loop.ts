@@ -13,6 +13,9 @@ import { crossEntropy } from '../../models/loss'
 import { Adam, adamW } from '../../models/optim'
 import { Rng } from '../../models/rng'
 import { allocWorkspace, createTagger, taggerForward, type TaggerConfig } from '../../models/tagger'
+import { previousLabelInput } from '../../models/decode'
+import { concatFeedback, decodeWithTagger } from '../../models/feedback'
+import { FeedbackInputs } from './feedback'
 import { DataParallelTrainer } from './parallel'
 import type { TrainSettings } from './settings'
 
@@ -55,6 +58,8 @@ export interface TrainResult {
   stoppedEarly: boolean
   /** Class weights used by the loss. */
   classWeights: number[]
+  /** How an output-recurrent model is decoded (for its metadata), else null. */
+  decoder: { decode: 'greedy' | 'beam'; beam: number } | null
 }
 
 export interface TrainHooks {
@@ -106,13 +111,18 @@ export function classWeightsOf(seqs: Sequence[], C: number, mode: TrainSettings[
 export function taggerConfigOf(settings: TrainSettings, F: number, C: number): TaggerConfig {
   return {
     cell: settings.cell,
-    inputSize: F,
+    // output recurrence appends onehot(y_{t−1}) to the features (train/feedback.ts)
+    inputSize: settings.outputRecurrence ? F + C : F,
     hiddenSize: settings.hidden,
     numLayers: settings.layers,
     numClasses: C,
     bidirectional: settings.bidirectional,
     dropout: settings.layers > 1 ? settings.dropout : 0,
     residual: settings.residual,
+    ...(settings.attentionHeads > 0
+      ? { attention: { heads: settings.attentionHeads, window: settings.attentionWindow } }
+      : {}),
+    ...(settings.outputRecurrence ? { outputRecurrence: true } : {}),
   }
 }
 
@@ -174,12 +184,18 @@ export async function trainTagger(data: TrainData, settings: TrainSettings, hook
       history = [...hooks.resume.history]
       firstEpoch = hooks.resume.epoch + 1
     } else {
-      initTagger(params, config, new Rng(settings.seed))
+      initTagger(params, config, new Rng(settings.seed), {
+        scheme: settings.init,
+        maxTimescale: settings.chunk,
+      })
       best.params.set(params)
     }
 
     const F = data.F
     const x = new Float32Array(settings.chunk * Bmax * F) // (T, B, F)
+    const feedback = config.outputRecurrence
+      ? new FeedbackInputs(config, pickKernels(hooks.kernels ?? 'auto'), settings.chunk, Bmax, settings.scheduledSampling, settings.seed)
+      : null
     const labels = new Int32Array(settings.chunk * Bmax) // (T, B)
     const stepsPerEpoch = Math.ceil(chunks.length / Bmax)
     const startedAt = Date.now()
@@ -205,7 +221,11 @@ export async function trainTagger(data: TrainData, settings: TrainSettings, hook
             labels[t * B + b] = c.seq.labels[c.start + t]
           }
         })
-        const r = trainer.step(x.subarray(0, T * B * F), labels.subarray(0, T * B), lengths, T, optimizer, settings.clip)
+        const xb = x.subarray(0, T * B * F)
+        const lb = labels.subarray(0, T * B)
+        // output recurrence: x̃ = [x | onehot(y_{t−1})], teacher-forced or scheduled-sampled
+        const xIn = feedback ? feedback.build(xb, lb, lengths, T, params, epoch, step) : xb
+        const r = trainer.step(xIn, lb, lengths, T, optimizer, settings.clip)
         if (!Number.isFinite(r.loss) || (settings.clip > 0 && !Number.isFinite(r.gradNorm)))
           throw new NonFiniteLossError(
             `training diverged: the loss became ${r.loss} at epoch ${epoch}, step ${step + 1}; lower the learning rate or check the features`,
@@ -254,13 +274,18 @@ export async function trainTagger(data: TrainData, settings: TrainSettings, hook
         break
       }
     }
-    return { config, params: best.params, bestEpoch: best.epoch, history, stoppedEarly, classWeights }
+    const decoder = config.outputRecurrence ? { decode: settings.decode, beam: settings.decode === 'beam' ? settings.beamWidth : 1 } : null
+    return { config, params: best.params, bestEpoch: best.epoch, history, stoppedEarly, classWeights, decoder }
   } finally {
     await trainer.close()
   }
 }
 
-/** Loss, accuracy and macro-F1 of `params` on whole sequences (windows of VAL_WINDOW frames). */
+/**
+ * Loss, accuracy and macro-F1 of `params` on whole sequences (windows of VAL_WINDOW frames).
+ * An output-recurrent model's loss is teacher-forced (the likelihood it is trained on) and its
+ * accuracy and F1 come from greedy decoding of each whole file, as at inference.
+ */
 export function validate(
   seqs: Sequence[],
   config: TaggerConfig,
@@ -276,15 +301,24 @@ export function validate(
   m.params.set(params)
   const Tmax = Math.min(VAL_WINDOW, Math.max(...seqs.map((s) => s.labels.length)))
   const ws = allocWorkspace(config, k, Tmax, 1)
+  const F = config.inputSize - (config.outputRecurrence ? C : 0)
+  const xFed = config.outputRecurrence ? new Float32Array(Tmax * config.inputSize) : null // (T, F + C)
+  const prev = config.outputRecurrence ? new Float32Array(Tmax * C) : null // (T, C)
   let sum = 0
   let weight = 0
   for (const seq of seqs) {
     const T = seq.labels.length
+    const decoded = config.outputRecurrence ? decodeWithTagger(m, k, seq.x, T, 1).path : null
     for (let start = 0; start < T; start += VAL_WINDOW) {
       const n = Math.min(VAL_WINDOW, T - start)
       const lengths = Int32Array.of(n)
       const labels = seq.labels.subarray(start, start + n)
-      taggerForward(ws, seq.x.subarray(start * config.inputSize, (start + n) * config.inputSize), lengths, n, m, k)
+      let xw = seq.x.subarray(start * F, (start + n) * F)
+      if (xFed && prev) {
+        previousLabelInput(prev, labels, lengths, n, C)
+        xw = concatFeedback(xFed, xw, prev, n, F, C).subarray(0, n * config.inputSize)
+      }
+      taggerForward(ws, xw, lengths, n, m, k)
       const r = crossEntropy(null, ws.logits, labels, lengths, n, 1, C, { classWeights, ignoreLabel: -1 })
       sum += r.sum
       weight += r.weightSum
@@ -293,7 +327,7 @@ export function validate(
         if (y < 0) continue
         let arg = 0
         for (let j = 1; j < C; j++) if (ws.logits[t * C + j] > ws.logits[t * C + arg]) arg = j
-        confusion[y][arg]++
+        confusion[y][decoded ? decoded[start + t] : arg]++
       }
     }
   }

@@ -151,6 +151,7 @@ export async function trainProject(project: Project, ctx: JobContext, opts: Proj
     const exported = await exportTagger(path.join(store.dir(runId), 'model.onnx'), {
       config: result.config,
       params: result.params,
+      decoder: result.decoder,
       spec: assembled.spec,
       classes: classes.names,
       postprocess: postprocessDefaults(files, classes, spec),

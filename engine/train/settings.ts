@@ -35,6 +35,47 @@ export const trainSettingsSchema = z.object({
    * (docs/sequence-models.md).
    */
   residual: z.boolean().default(false),
+  /**
+   * Recurrent initialisation. 'default': orthogonal Whh, LSTM forget bias 1 (init.ts). 'chrono'
+   * (Tallec & Ollivier 2018): gated cells' keep-gate biases ln U(1, chunk − 1), so memory
+   * timescales spread up to the chunk length. Default 'default': chrono only paid on lags of
+   * 100+ frames in docs/sequence-models.md (Long-range), and frame tagging mostly needs short
+   * context; other cells ignore it.
+   */
+  init: z.enum(['default', 'chrono']).default('default'),
+  /**
+   * Output recurrence: the previous frame's label is an input (teacher forcing in training,
+   * greedy or beam decoding at inference), so the model learns label transitions. Off by
+   * default: it needs a unidirectional model, which loses the future context that frame tagging
+   * usually gains most from, and decoding runs frame by frame; it pays where labels follow a
+   * strict order (docs/sequence-models.md, Output recurrence).
+   */
+  outputRecurrence: z.boolean().default(false),
+  /**
+   * Scheduled sampling ε_max: with this probability a training frame is fed the model's own
+   * previous label instead of the true one (ramped up over 5 epochs), so it learns to recover
+   * from its mistakes, which decoding feeds back. 0.25 by default: see docs/sequence-models.md.
+   */
+  scheduledSampling: z.number().min(0).max(1).default(0.25),
+  /** How an output-recurrent model is decoded: greedy, or beam search (width `beamWidth`). */
+  decode: z.enum(['greedy', 'beam']).default('greedy'),
+  /** Beam width for decode = 'beam'; 4 recovers most of what wider beams find. */
+  beamWidth: z.number().int().min(1).max(64).default(4),
+  /**
+   * Self-attention heads between the recurrent stack and the output layer (0 = none; 1, 2 or 4,
+   * dividing the stack's width). Off by default: a bidirectional RNN already sees both sides of
+   * every frame, and attention adds 4E² parameters and O(T·window) time per layer; it pays where
+   * a frame's label hangs on a cue farther away than the RNN remembers, e.g. small or
+   * unidirectional models (docs/sequence-models.md, Self-attention).
+   */
+  attentionHeads: z.union([z.literal(0), z.literal(1), z.literal(2), z.literal(4)]).default(0),
+  /**
+   * Frames each side a frame may attend to (0 = the whole training chunk). 100 = 1 s at a 10 ms
+   * hop: beyond the few hundred milliseconds an RNN holds well, yet local, so memory is
+   * O(T·window) instead of O(T²) and prediction streams long files window by window with exactly
+   * the training-time context (a global model's output would depend on the window length).
+   */
+  attentionWindow: z.number().int().min(0).max(100_000).default(100),
   /** Maximum epochs; early stopping usually ends training sooner. */
   epochs: z.number().int().min(1).max(10_000).default(30),
   /** Chunks per minibatch. 16 keeps steps frequent on small datasets. */
