@@ -51,6 +51,8 @@ export interface MediaEntry {
   kind: 'audio' | 'series'
   /** Number of labelled segments. */
   segmentCount: number
+  /** Seconds, from a cheap header probe (absent when that cannot tell, e.g. MP3 not yet opened). */
+  duration?: number
   /** File-level class for clip classification, when set. */
   clipClass?: string
   /**
@@ -68,6 +70,11 @@ export interface ProjectView {
   name: string
   classes: LabelClass[]
   media: MediaEntry[]
+  /**
+   * Hop between feature frames under the project's feature settings (defaults when unset), the
+   * step of the label editor's frame grid: audio in seconds, series in rows.
+   */
+  frameHop: { audio: number; seriesRows: number }
 }
 
 /** Min/max waveform summary of a stretch of audio, one pair per bucket. */

@@ -21,8 +21,10 @@ import {
 } from '../api'
 import { toPosix, writeJsonAtomic } from '../files'
 import { confinedPath, type PickedPaths } from '../paths'
+import { frameHop } from './grid'
 import { DEFAULT_KEEP_VERSIONS, HISTORY_DIR, History, sha256 } from './history'
 import { processAlive } from './lock'
+import { probeDuration } from './probe'
 import {
   LABELS_DIR,
   LabelFileSchema,
@@ -234,17 +236,20 @@ export class Project {
           unreachable = (err as Error).message
         }
         const problem = [labels.problem, unreachable].filter(Boolean).join('; ')
+        const duration = unreachable ? null : await probeDuration(this.mediaPath(m.path), m.kind, this.cacheDir('peaks'))
         return {
           id: m.path,
           path: m.path,
           kind: m.kind,
           segmentCount: labels.segmentCount,
+          ...(duration !== null ? { duration } : {}),
           ...(m.clipClass ? { clipClass: m.clipClass } : {}),
           ...(problem ? { problem } : {}),
         }
       }),
     )
-    return { dir: this.dir, name: this.manifest.name, classes: structuredClone(this.manifest.classes), media }
+    const frame = frameHop(this.manifest.features)
+    return { dir: this.dir, name: this.manifest.name, classes: structuredClone(this.manifest.classes), media, frameHop: frame }
   }
 
   /**

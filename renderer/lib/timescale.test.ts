@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest'
 import {
   clampWindow,
   formatTime,
+  frameSeconds,
   MIN_SPAN,
   reveal,
   snap,
@@ -65,5 +66,16 @@ describe('timescale', () => {
     expect(formatTime(3725)).toBe('1:02:05')
     expect(formatTime(1.25, 0.05)).toBe('0:01.25')
     expect(formatTime(0.5, 0.1)).toBe('0:00.5')
+  })
+
+  it('takes the snap grid from the project feature hop: audio seconds, series rows / rate', () => {
+    const hop = { audio: 0.02, seriesRows: 5 }
+    expect(frameSeconds('audio', hop, 44100)).toBe(0.02)
+    expect(frameSeconds('series', hop, 50)).toBe(0.1)
+    expect(frameSeconds('series', hop, 0)).toBeNull() // rate not known yet
+    expect(frameSeconds(null, hop, 50)).toBeNull()
+    expect(frameSeconds('audio', undefined, 50)).toBeNull()
+    // Snapped edges land on frame centres: t = k · hop.
+    expect(snap(1.234, frameSeconds('series', hop, 50)!)).toBe(1.2)
   })
 })

@@ -64,6 +64,21 @@ export function snap(t: number, hop: number): number {
   return Math.round(Math.round(t / hop) * hop * 1e6) / 1e6
 }
 
+/**
+ * Seconds per feature frame for the file on screen: the project's audio hop, or its hop in rows
+ * over the series' rows per second (null until that is known). This is the snap grid's unit,
+ * so snapped edges fall on the frames a model is trained on.
+ */
+export function frameSeconds(
+  kind: 'audio' | 'series' | null,
+  hop: { audio: number; seriesRows: number } | undefined,
+  rowsPerSecond: number,
+): number | null {
+  if (!kind || !hop) return null
+  if (kind === 'audio') return hop.audio > 0 ? hop.audio : null
+  return rowsPerSecond > 0 && hop.seriesRows > 0 ? hop.seriesRows / rowsPerSecond : null
+}
+
 /** Ruler tick step: the smallest 1-2-5 × 10^k seconds at least `minPx` pixels apart. */
 export function tickStep(v: Viewport, minPx = 80): number {
   const raw = secondsPerPx(v) * minPx

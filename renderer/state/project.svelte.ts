@@ -7,7 +7,7 @@ export class ProjectState {
   view = $state<ProjectView | null>(null)
   /** Id of the media file being viewed. */
   selectedId = $state<string | null>(null)
-  /** Durations (seconds) of files opened this session, for the file list. */
+  /** Durations (seconds) of files opened this session, for files the engine's probe cannot tell (MP3, OGG). */
   durations = $state<Record<string, number>>({})
   /** framewise.json was changed by another program: what to say, until the user chooses. */
   external = $state<string | null>(null)

@@ -4,7 +4,7 @@
  */
 import { clampWindow, reveal, snap, zoomAt, type Viewport } from '../lib/timescale'
 
-/** Frame-grid step when the project sets none: 10 ms (the default feature hop). */
+/** Frame-grid step until the project's is known: 10 ms (the default feature hop). */
 export const DEFAULT_HOP = 0.01
 
 export class ViewState {
@@ -22,8 +22,12 @@ export class ViewState {
   hover = $state<number | null>(null)
   /** Snap edits to the frame grid. */
   snap = $state(false)
+  /** Seconds per feature frame of the file on screen (the project's feature hop). */
+  frame = $state(DEFAULT_HOP)
+  /** The snap grid in frames (1 = every frame; coarser grids stay on frame boundaries). */
+  gridFrames = $state(1)
   /** Frame-grid step, seconds. */
-  hop = $state(DEFAULT_HOP)
+  hop = $derived(this.frame * this.gridFrames)
 
   viewport: Viewport = $derived({
     start: this.start,

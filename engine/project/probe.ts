@@ -1,0 +1,112 @@
+/**
+ * A media file's duration without decoding it, for the file list: WAV from its header, FLAC
+ * from STREAMINFO, CSV from its first and last lines (the time column), any audio from its
+ * peaks cache once it has been opened (MP3 and OGG need a decode to know). A few small
+ * positioned reads per file; results are remembered per path, size and mtime, so listing a
+ * project again costs one stat per file. Unknown is null, never an error: the list just shows
+ * no duration.
+ */
+import { open, stat } from 'node:fs/promises'
+import { peaksCachePath } from '../audio/peaks'
+import { readWavInfo } from '../audio/wav'
+import { detectDelimiter, TIME_COLUMNS } from '../series/csv'
+
+const known = new Map<string, { size: number; mtimeMs: number; duration: Promise<number | null> }>()
+
+/** Seconds of `file` ('audio' or 'series'), or null when a cheap probe cannot tell. */
+export async function probeDuration(file: string, kind: 'audio' | 'series', peaksDir: string): Promise<number | null> {
+  const s = await stat(file).catch(() => null)
+  if (!s?.isFile()) return null
+  const hit = known.get(file)
+  if (hit && hit.size === s.size && hit.mtimeMs === s.mtimeMs) {
+    const d = await hit.duration
+    // Unknown until opened (MP3/OGG): ask the peaks cache again, it may exist by now.
+    if (d !== null) return d
+  }
+  const duration = (kind === 'series' ? csvDuration(file, s.size) : audioDuration(file, s.size, peaksDir)).catch(() => null)
+  known.set(file, { size: s.size, mtimeMs: s.mtimeMs, duration })
+  return duration
+}
+
+async function audioDuration(file: string, size: number, peaksDir: string): Promise<number | null> {
+  const fh = await open(file, 'r')
+  try {
+    const head = await readAt(fh, 0, 42)
+    const tag = head.toString('latin1', 0, 4)
+    if (tag === 'RIFF') {
+      const info = await readWavInfo(fh, file, size)
+      return info.frames / info.sampleRate
+    }
+    // fLaC, then the STREAMINFO block (type 0): after 10 bytes of block and frame sizes come
+    // sample rate (20 bits), channels − 1 (3), bits − 1 (5) and total samples (36; 0 = unknown).
+    if (tag === 'fLaC' && (head[4] & 0x7f) === 0 && head.length >= 26) {
+      const b = head.subarray(18, 26)
+      const rate = (b[0] << 12) | (b[1] << 4) | (b[2] >> 4)
+      const total = (b[3] & 0x0f) * 2 ** 32 + b.readUInt32BE(4)
+      if (rate > 0 && total > 0) return total / rate
+    }
+  } finally {
+    await fh.close()
+  }
+  return peaksDuration(file, peaksDir)
+}
+
+/** From the peaks cache header (sample rate at byte 8, length in samples at 12). */
+async function peaksDuration(file: string, peaksDir: string): Promise<number | null> {
+  const cache = await open(await peaksCachePath(file, peaksDir), 'r').catch(() => null)
+  if (!cache) return null
+  try {
+    const h = await readAt(cache, 0, 20)
+    if (h.length < 20 || h.toString('latin1', 0, 4) !== 'FWPK') return null
+    const rate = h.readUInt32LE(8)
+    const length = h.readDoubleLE(12)
+    return rate > 0 && length > 0 ? length / rate : null
+  } finally {
+    await cache.close()
+  }
+}
+
+/**
+ * A CSV with a time column (seconds or ISO 8601 dates, as series/csv.ts reads it): the last
+ * row's time plus its interval, as the series view reports. Without one, rows have no time
+ * until a sample rate is chosen: null.
+ */
+async function csvDuration(file: string, size: number): Promise<number | null> {
+  const delimiter = await detectDelimiter(file)
+  const fh = await open(file, 'r')
+  let headText: string
+  let tailText: string
+  const chunk = 1 << 16
+  try {
+    headText = (await readAt(fh, 0, Math.min(size, chunk))).toString('utf8')
+    tailText = size <= chunk ? headText : (await readAt(fh, size - chunk, chunk)).toString('utf8')
+  } finally {
+    await fh.close()
+  }
+  const cells = (line: string) => line.split(delimiter).map((c) => c.trim().replace(/^"(.*)"$/, '$1'))
+  const headLines = headText.replace(/^\uFEFF/, '').split(/\r?\n/).filter((l) => l.trim() !== '')
+  if (headLines.length < 2) return null
+  const names = cells(headLines[0]).map((n) => n.toLowerCase())
+  const column = TIME_COLUMNS.map((t) => names.indexOf(t)).find((i) => i >= 0)
+  if (column === undefined) return null
+  // Drop the tail's first line: the header when the file fits in one chunk, else maybe a
+  // line cut in the middle.
+  const whole = tailText.split(/\r?\n/).filter((l) => l.trim() !== '').slice(1)
+  if (whole.length < 2) return null
+  const [prev, last] = whole.slice(-2).map((l) => cells(l)[column])
+  const first = cells(headLines[1])[column]
+  const seconds = (cell: string | undefined): number => {
+    if (cell === undefined || cell === '') return NaN
+    if (/^\d{4}-\d\d-\d\d/.test(cell)) return (Date.parse(cell) - Date.parse(first)) / 1000
+    return Number(cell)
+  }
+  const tLast = seconds(last)
+  const interval = tLast - seconds(prev)
+  return Number.isFinite(tLast) && interval > 0 ? tLast + interval : null
+}
+
+async function readAt(fh: Awaited<ReturnType<typeof open>>, position: number, length: number): Promise<Buffer> {
+  const buf = Buffer.alloc(length)
+  const { bytesRead } = await fh.read(buf, 0, length, position)
+  return buf.subarray(0, bytesRead)
+}
