@@ -3,6 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { promises as fs } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
+import type { Page } from '@playwright/test'
 import { makeWav } from '../engine/audio/testing'
 
 /** A 16-bit mono PCM WAV: `seconds` of a 440 Hz tone with a louder burst in the middle. */
@@ -73,4 +74,17 @@ export function sensorCsv(seconds: number, rate = 50): string {
     )
   }
   return rows.join('\n') + '\n'
+}
+
+/** Page x of time `t` on a full-file view of `duration` seconds drawn in `box`. */
+export const xAt = (box: { x: number; width: number }, t: number, duration: number) =>
+  box.x + (t / duration) * box.width
+
+/** A mouse drag in two legs, as a hand would (the editor sees moves in between). */
+export async function drag(page: Page, from: [number, number], to: [number, number]) {
+  await page.mouse.move(...from)
+  await page.mouse.down()
+  await page.mouse.move((from[0] + to[0]) / 2, (from[1] + to[1]) / 2, { steps: 6 })
+  await page.mouse.move(...to, { steps: 6 })
+  await page.mouse.up()
 }

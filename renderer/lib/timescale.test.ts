@@ -66,6 +66,10 @@ describe('timescale', () => {
     expect(formatTime(3725)).toBe('1:02:05')
     expect(formatTime(1.25, 0.05)).toBe('0:01.25')
     expect(formatTime(0.5, 0.1)).toBe('0:00.5')
+    // Rounding carries into minutes and hours.
+    expect(formatTime(59.99999, 1)).toBe('1:00')
+    expect(formatTime(3599.9996, 0.001)).toBe('1:00:00.000')
+    expect(formatTime(-59.6)).toBe('-1:00')
   })
 
   it('takes the snap grid from the project feature hop: audio seconds, series rows / rate', () => {

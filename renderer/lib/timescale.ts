@@ -101,7 +101,8 @@ export function ticks(v: Viewport, step: number): number[] {
 export function formatTime(t: number, step = 1): string {
   const decimals = step >= 1 ? 0 : Math.min(3, Math.ceil(-Math.log10(step) - 1e-9))
   const sign = t < 0 ? '-' : ''
-  const a = Math.abs(t)
+  // Round before splitting, so 59.9999 s reads 1:00, never 0:60.
+  const a = Math.round(Math.abs(t) * 10 ** decimals) / 10 ** decimals
   const h = Math.floor(a / 3600)
   const m = Math.floor((a % 3600) / 60)
   const s = (a % 60).toFixed(decimals).padStart(decimals ? 3 + decimals : 2, '0')
