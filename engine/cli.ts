@@ -160,7 +160,7 @@ export const commands: Record<string, Command> = {
   },
   train: {
     usage:
-      'train <project-or-data-dir> --out model.onnx [--cell lstm|gru|rnn|rnn-relu] [--hidden N] [--layers N] [--unidirectional] [--residual] [--epochs N] [--batch N] [--chunk N] [--lr X] [--seed N] [--features SPEC] [--val FRACTION]',
+      'train <project-or-data-dir> --out model.onnx [--cell lstm|gru|rnn|rnn-relu] [--hidden N] [--layers N] [--unidirectional] [--residual] [--attention-heads 0|1|2|4] [--attention-window FRAMES] [--epochs N] [--batch N] [--chunk N] [--lr X] [--seed N] [--features SPEC] [--val FRACTION]',
     summary:
       'train a tagger on a project or a data folder and export it as ONNX + model card; also --dropout X, --patience N, --threads N, --class-weights none|sqrt-balanced|balanced',
     options: {
@@ -170,6 +170,8 @@ export const commands: Record<string, Command> = {
       layers: { type: 'string' },
       unidirectional: { type: 'boolean', default: false },
       residual: { type: 'boolean', default: false },
+      'attention-heads': { type: 'string' },
+      'attention-window': { type: 'string' },
       epochs: { type: 'string' },
       batch: { type: 'string' },
       chunk: { type: 'string' },
@@ -194,6 +196,8 @@ export const commands: Record<string, Command> = {
         layers: numberFlag(values, 'layers', true),
         bidirectional: values.unidirectional ? false : undefined,
         residual: values.residual ? true : undefined,
+        attentionHeads: numberFlag(values, 'attention-heads', true),
+        attentionWindow: numberFlag(values, 'attention-window', true),
         epochs: numberFlag(values, 'epochs', true),
         batch: numberFlag(values, 'batch', true),
         chunk: numberFlag(values, 'chunk', true),

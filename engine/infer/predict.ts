@@ -8,6 +8,8 @@
  * so with enough context the stitched result equals one whole-file run (tested to 1e-4), while
  * onnxruntime's buffers stay bounded by the window (a 1-hour file is 360k frames) and
  * progress/cancel work between windows.
+ * Self-attention (see attentionWindows): a windowed layer (r frames each side) needs r more
+ * context frames, then streaming equals the whole-file run; a global layer runs whole-file.
  */
 import * as ort from 'onnxruntime-node'
 import { DataError } from '../errors'
@@ -92,6 +94,33 @@ async function runModel(
   return y.data as Float32Array
 }
 
+/** The graph's attention scores stay under 1 GiB: 3 (T, T) float32 buffers per head. */
+const ATTENTION_BYTES = 2 ** 30
+
+/**
+ * [window, context] frames for a model with `attention`. The ONNX graph computes dense (T, T)
+ * scores (a window is a mask), so one run holds at most `most` frames (9459 with 1 head, 4729
+ * with 4). Windowed (r > 0): context K + r, since frame t's output reads frames t ± r, each
+ * needing K frames of recurrent context; then streaming equals the whole-file run. Global: one
+ * run over the whole file when it fits, else windows of `most` frames, whose outputs then depend
+ * on the window (the model attends within each; it trained within chunks, shorter still).
+ */
+export function attentionWindows(
+  attention: { heads: number; window: number } | null,
+  T: number,
+  W: number,
+  K: number,
+): [window: number, context: number] {
+  if (!attention) return [W, K]
+  const most = Math.floor(Math.sqrt(ATTENTION_BYTES / (4 * 3 * attention.heads)))
+  if (attention.window > 0) {
+    const context = K + attention.window
+    // − 3 context: context both sides, and the last window may take up to one more (the sliver)
+    return [Math.max(1, Math.min(W, most - 3 * context)), context]
+  }
+  return T <= most ? [Math.max(T, 1), K] : [Math.max(1, most - 3 * K), K]
+}
+
 /**
  * Probabilities (T, C) of features x (T, F), window by window with context on both sides.
  * Softmax is applied when the model outputs logits.
@@ -103,8 +132,12 @@ export async function predictProbabilities(
   F: number,
   options: WindowOptions = {},
 ): Promise<Float32Array> {
-  const W = options.windowFrames ?? 15000
-  const K = options.contextFrames ?? 500
+  const [W, K] = attentionWindows(
+    model.attention,
+    T,
+    options.windowFrames ?? 15000,
+    options.contextFrames ?? 500,
+  )
   if (!(W >= 1 && K >= 0)) throw new RangeError('windowFrames must be ≥ 1 and contextFrames ≥ 0')
   const C = model.numClasses
   const probs = new Float32Array(T * C) // (T, C)

@@ -9,6 +9,9 @@
  *     framewise.decoder      JSON Decoder, only on output-recurrent models: they take
  *                            previous_labels and state inputs and are decoded frame by frame
  *     framewise.task         'classify' on clip classifiers (engine/onnx/clip.ts); absent = tagger
+ *     framewise.attention    JSON {heads, window} on taggers with self-attention: a global one
+ *                            (window 0) runs whole-file, a windowed one streams with r more
+ *                            context frames (engine/infer/predict.ts)
  *   plus ModelProto.producer_name/version.
  * - the model card `<stem>.json` next to `<stem>.onnx`: the same, plus the tagger configuration
  *   and the validation metrics, for people and for the Models panel.
@@ -48,7 +51,17 @@ export const META_KEYS = {
   output: 'framewise.output',
   task: 'framewise.task',
   decoder: 'framewise.decoder',
+  attention: 'framewise.attention',
 } as const
+
+export const attentionSchema = z.object({
+  /** Self-attention heads. */
+  heads: z.number().int().min(1).max(4),
+  /** Frames each side a frame attends to; 0 = the whole input. */
+  window: z.number().int().min(0),
+})
+/** A tagger's self-attention layer (models/params.ts TaggerAttention). */
+export type AttentionMeta = z.output<typeof attentionSchema>
 
 export const decoderSchema = z.object({
   /** The model feeds back its previous label (models/feedback.ts). */
@@ -104,6 +117,8 @@ export interface ModelMetadata {
   task?: 'tag' | 'classify'
   /** Output-recurrent models only: how to decode them. */
   decoder?: Decoder
+  /** Taggers with self-attention only: heads and window (prediction needs the window). */
+  attention?: AttentionMeta
 }
 
 /** metadata_props entries for `meta`. */
@@ -116,6 +131,7 @@ export function metadataProps(meta: ModelMetadata): Record<string, string> {
     [META_KEYS.output]: meta.output,
     ...(meta.task ? { [META_KEYS.task]: meta.task } : {}),
     ...(meta.decoder ? { [META_KEYS.decoder]: canonicalJson(meta.decoder) } : {}),
+    ...(meta.attention ? { [META_KEYS.attention]: canonicalJson(meta.attention) } : {}),
   }
 }
 
@@ -168,6 +184,13 @@ export function parseMetadataProps(
   }
   if (props[META_KEYS.decoder] !== undefined)
     out.decoder = parseJsonField(file, META_KEYS.decoder, props[META_KEYS.decoder], decoderSchema)
+  if (props[META_KEYS.attention] !== undefined)
+    out.attention = parseJsonField(
+      file,
+      META_KEYS.attention,
+      props[META_KEYS.attention],
+      attentionSchema,
+    )
   if (props[META_KEYS.task] !== undefined) {
     const task = props[META_KEYS.task]
     if (task !== 'tag' && task !== 'classify')
@@ -217,6 +240,8 @@ export const modelCardSchema = z.object({
       bidirectional: z.boolean(),
       /** Skip connections between stacked layers (absent in cards written before it existed). */
       residual: z.boolean().optional(),
+      /** Self-attention before the output layer (absent: none, or a card older than it). */
+      attention: attentionSchema.optional(),
       /** Label feedback (absent in cards written before it existed). */
       outputRecurrence: z.boolean().optional(),
       parameters: z.number().int(),
@@ -348,6 +373,7 @@ export async function exportTagger(
           },
         }
       : {}),
+    ...(config.attention ? { attention: { ...config.attention } } : {}),
   }
   const bytes = encodeModel(
     taggerGraph(config, params, norm),
@@ -371,6 +397,7 @@ export async function exportTagger(
       bidirectional: config.bidirectional,
       residual: config.residual ?? false,
       ...(config.outputRecurrence ? { outputRecurrence: true } : {}),
+      ...(config.attention ? { attention: { ...config.attention } } : {}),
       parameters: layoutSize,
     },
     classes: meta.classes,

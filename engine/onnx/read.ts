@@ -24,6 +24,7 @@ import {
   parseMetadataProps,
   postProcessSchema,
   readModelCard,
+  type AttentionMeta,
   type Decoder,
   type ModelCard,
   type ModelMetadata,
@@ -96,6 +97,8 @@ export interface TaggerModel {
   outputSource: 'caller' | 'metadata' | 'detected'
   /** Output-recurrent models: how to decode them, and their extra inputs/outputs; else null. */
   decoder: (Decoder & { layout: FeedbackLayout }) | null
+  /** Self-attention of a Framewise tagger: prediction windows depend on it; null = none. */
+  attention: AttentionMeta | null
 }
 
 const { onnx } = onnxProto
@@ -400,5 +403,6 @@ export async function readModel(
     output: said,
     outputSource,
     decoder: fw.decoder && feedback ? { ...fw.decoder, layout: feedback } : null,
+    attention: fw.attention ?? card?.tagger?.attention ?? null,
   }
 }
