@@ -9,7 +9,10 @@ import { parseArgs, type ParseArgsConfig } from 'node:util'
 import { ApiError } from './api'
 import { DataError } from './errors'
 import { parseFeatureSpec, type FeatureSpec } from './features/spec'
-import { predictToFiles } from './infer/batch'
+import { expandInputs, predictToFiles } from './infer/batch'
+import { evaluateClips, predictClipsToFile } from './infer/clip'
+import { isClipModel, readClipModel } from './onnx/clip'
+import { clipItemsOf } from './train/clip-project'
 import { PREDICT_FORMATS, type PredictFormat } from './infer/outputs'
 import { inspectModel } from './onnx/read'
 import { Project } from './project/store'
@@ -92,6 +95,16 @@ export const commands: Record<string, Command> = {
       if (!model || inputs.length === 0)
         throw new UsageError('predict takes a model and at least one file or folder')
       if (typeof values.out !== 'string') throw new UsageError('--out DIR is required')
+      if (await isClipModel(model)) {
+        // a clip classifier: one row per file in <out>/clips.json (default) or clips.csv
+        const format = values.format === 'csv' ? 'csv' : 'json'
+        const clip = await readClipModel(model)
+        return predictClipsToFile(model, await expandInputs(inputs, clip.spec.kind), {
+          out: values.out,
+          format,
+          onProgress: (f, m) => reportProgress(f, m),
+        })
+      }
       const format = values.format as PredictFormat
       if (!PREDICT_FORMATS.includes(format))
         throw new UsageError(`--format must be one of ${PREDICT_FORMATS.join(', ')}`)
@@ -160,9 +173,9 @@ export const commands: Record<string, Command> = {
   },
   train: {
     usage:
-      'train <project-or-data-dir> --out model.onnx [--cell lstm|gru|rnn|rnn-relu] [--hidden N] [--layers N] [--unidirectional] [--residual] [--attention-heads 0|1|2|4] [--attention-window FRAMES] [--epochs N] [--batch N] [--chunk N] [--lr X] [--seed N] [--features SPEC] [--val FRACTION]',
+      'train <project-or-data-dir> --out model.onnx [--cell lstm|gru|rnn|rnn-relu] [--hidden N] [--layers N] [--unidirectional] [--residual] [--attention-heads 0|1|2|4] [--attention-window FRAMES] [--epochs N] [--batch N] [--chunk N] [--lr X] [--seed N] [--features SPEC] [--val FRACTION] [--task tag|classify] [--pooling mean|max|attention]',
     summary:
-      'train a tagger on a project or a data folder and export it as ONNX + model card; also --dropout X, --patience N, --threads N, --class-weights none|sqrt-balanced|balanced',
+      'train a tagger on a project or a data folder and export it as ONNX + model card; also --dropout X, --patience N, --threads N, --class-weights none|sqrt-balanced|balanced; --task classify [--pooling mean|max|attention] trains a clip classifier on the files\' clip classes (project) or <dir>/<class>/<file> subfolders',
     options: {
       out: { type: 'string' },
       cell: { type: 'string' },
@@ -183,6 +196,8 @@ export const commands: Record<string, Command> = {
       patience: { type: 'string' },
       threads: { type: 'string' },
       'class-weights': { type: 'string' },
+      task: { type: 'string' },
+      pooling: { type: 'string' },
     },
     async run({ positionals, values }) {
       if (positionals.length !== 1) throw new UsageError('train takes one project or data folder')
@@ -208,6 +223,8 @@ export const commands: Record<string, Command> = {
         patience: numberFlag(values, 'patience', true),
         threads: numberFlag(values, 'threads', true),
         classWeights: values['class-weights'],
+        task: values.task,
+        pooling: values.pooling,
       }
       const parsed = trainSettingsSchema.safeParse(Object.fromEntries(Object.entries(settings).filter(([, v]) => v !== undefined)))
       if (!parsed.success) throw new UsageError(z.prettifyError(parsed.error))
@@ -222,11 +239,13 @@ export const commands: Record<string, Command> = {
   },
   eval: {
     usage: 'eval <model.onnx> <project-or-data-dir> [--collar 0.2]',
-    summary: 'score a model on labelled data: frame accuracy, per-class P/R/F1, macro-F1, event F1, confusion, per-file scores (worst first)',
+    summary: 'score a model on labelled data: frame accuracy, per-class P/R/F1, macro-F1, event F1, confusion, per-file scores (worst first); a clip classifier: accuracy, macro-F1, confusion over the files\' clip classes',
     options: { collar: { type: 'string' } },
     async run({ positionals, values }) {
       if (positionals.length !== 2) throw new UsageError('eval takes a model and a data folder')
       const ctx = cliJob()
+      if (await isClipModel(positionals[0]))
+        return evaluateClips(positionals[0], await clipItemsOf(positionals[1]), { signal: ctx.signal, onProgress: (f, m) => ctx.progress(f, m) })
       return evaluateModel(positionals[0], positionals[1], {
         collar: numberFlag(values, 'collar'),
         signal: ctx.signal,

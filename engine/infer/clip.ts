@@ -90,7 +90,7 @@ export async function predictClipsToFile(
       : Papa.unparse({
           fields: ['file', 'class', ...model.classes.map((c) => `p_${c}`)],
           data: files.map((f) => [f.file, f.class, ...f.probabilities.map((p) => p.toFixed(6))]),
-        }) + '\n'
+        }, { newline: '\n' }) + '\n'
   await writeFileAtomic(output, text)
   options.onProgress?.(1, `wrote ${output}`)
   return { model: modelFile, classes: model.classes, output, files }

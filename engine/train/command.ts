@@ -13,6 +13,7 @@ import { Project } from '../project/store'
 import { assembleDataset } from './dataset'
 import { scanDataFolder } from './folder'
 import { runTrainingWorker } from './job'
+import { trainClipCommand } from './clip-project'
 import { postprocessDefaults, trainProject } from './project'
 import { RunStore } from './runs'
 import { parseTrainSettings, type TrainSettingsInput } from './settings'
@@ -66,6 +67,12 @@ export async function trainCommand(input: TrainCommandInput): Promise<TrainSumma
     .then(() => true)
     .catch(() => false)
 
+  const clipSettings = parseTrainSettings(input.settings)
+  if (clipSettings.task === 'classify') {
+    const project = isProject ? await Project.open(input.dir) : undefined
+    const features = specInput ?? (project && Object.keys(project.toJSON().features).length ? project.toJSON().features : undefined)
+    return trainClipCommand({ dir: input.dir, out, settings: clipSettings, specInput: features, ctx: input.ctx, isProject, project })
+  }
   if (isProject) {
     const project = await Project.open(input.dir)
     const run = await trainProject(project, input.ctx, { settings: input.settings, features: specInput as Record<string, unknown> | undefined })

@@ -6,6 +6,7 @@ import type { KernelsChoice } from '../kernels/load'
 import { startWorker } from '../workers'
 import { NonFiniteLossError, type Checkpoint, type EpochRecord, type TrainData, type TrainProgress, type TrainResult } from './loop'
 import type { TrainSettings } from './settings'
+import type { ClipData, ClipTrainResult } from './classify'
 
 export type ToTrainWorker = { type: 'cancel' }
 export type FromTrainWorker =
@@ -52,4 +53,10 @@ export function runTrainingWorker(data: TrainData, settings: TrainSettings, opts
     worker.on('error', (err) => finish(() => reject(err)))
     worker.on('exit', (code) => finish(() => reject(new Error(`the training worker stopped unexpectedly (exit code ${code})`))))
   })
+}
+
+/** The same worker training a clip classifier (train/classify.ts; settings.task 'classify'). */
+export function runClassifierWorker(data: ClipData, settings: TrainSettings, opts: TrainJobOptions = {}): Promise<ClipTrainResult> {
+  const run = runTrainingWorker as unknown as (d: ClipData, s: TrainSettings, o: TrainJobOptions) => Promise<ClipTrainResult>
+  return run(data, { ...settings, task: 'classify' }, opts)
 }

@@ -13,6 +13,7 @@ import { exportTagger } from '../onnx/metadata'
 import type { Project } from '../project/store'
 import { assembleDataset, type ClassMap, type DataFile } from './dataset'
 import { runTrainingWorker } from './job'
+import { trainClipProject } from './clip-project'
 import type { EpochRecord, TrainProgress } from './loop'
 import { NonFiniteLossError } from './loop'
 import { RunStore, dataHash, newRunId, type RunRecord } from './runs'
@@ -75,6 +76,11 @@ export async function trainProject(project: Project, ctx: JobContext, opts: Proj
     throw new ApiError('invalid-request', `training settings: ${err instanceof z.ZodError ? z.prettifyError(err) : (err as Error).message}`)
   }
   const manifest = project.toJSON()
+  if (settings.task === 'classify') {
+    if (resumeRecord) throw new ApiError('invalid-request', 'clip classification runs cannot be resumed yet; start a new run')
+    const features = opts.features ?? (Object.keys(manifest.features).length ? manifest.features : undefined)
+    return trainClipProject(project, ctx, settings, features, { onUpdate: opts.onUpdate })
+  }
   const labelled = (await Promise.all(project.media.map(async (m) => ({ m, labels: await project.readLabels(m.path) })))).filter(
     (x) => x.labels.segments.length > 0,
   )

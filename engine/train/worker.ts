@@ -4,10 +4,11 @@
  * step when asked to cancel.
  */
 import { parentPort, workerData } from 'node:worker_threads'
-import { trainTagger, type Checkpoint, type TrainData } from './loop'
+import { trainTagger, type Checkpoint, type EpochRecord, type TrainData, type TrainProgress, type TrainResult } from './loop'
 import type { TrainSettings } from './settings'
 import type { KernelsChoice } from '../kernels/load'
 import type { FromTrainWorker, ToTrainWorker } from './job'
+import { trainClassifier, type ClipData } from './classify'
 
 const { data, settings, resume, kernels } = workerData as {
   data: TrainData
@@ -22,13 +23,17 @@ port.on('message', (m: ToTrainWorker) => {
 })
 const post = (m: FromTrainWorker) => port.postMessage(m)
 
-trainTagger(data, settings, {
+const hooks = {
   signal: controller.signal,
   resume,
   kernels,
-  onProgress: (progress) => post({ type: 'progress', progress }),
-  onEpoch: (record, checkpoint) => post({ type: 'epoch', record, checkpoint }),
-}).then(
-  (result) => post({ type: 'done', result }),
+  onProgress: (progress: TrainProgress) => post({ type: 'progress', progress }),
+  onEpoch: (record: EpochRecord, checkpoint: Checkpoint) => post({ type: 'epoch', record, checkpoint }),
+}
+// task 'classify' sends ClipData (runClassifierWorker) and gets a ClipTrainResult back
+const training: Promise<unknown> =
+  settings.task === 'classify' ? trainClassifier(data as unknown as ClipData, settings, hooks) : trainTagger(data, settings, hooks)
+training.then(
+  (result) => post({ type: 'done', result: result as TrainResult }),
   (err: Error) => post({ type: 'error', name: controller.signal.aborted ? 'AbortError' : err.name, message: err.message }),
 )

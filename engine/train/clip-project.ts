@@ -1,0 +1,295 @@
+/**
+ * Clip classification data and runs: which files carry a clip class (a project's `clipClass`
+ * per media file, or a data folder of `<dir>/<class>/<file>` subfolders), their features
+ * (dataset.ts: the same features, split by file and global normalisation as for tagging), the
+ * training run recorded like a tagger run (runs.ts), and the exported clip classifier.
+ */
+import { promises as fs } from 'node:fs'
+import path from 'node:path'
+import { DataError } from '../errors'
+import { parseFeatureSpec, type FeatureSpec } from '../features/spec'
+import type { JobContext } from '../jobs'
+import { exportClassifier } from '../onnx/clip'
+import { cardPathOf } from '../onnx/metadata'
+import { MANIFEST_FILE } from '../project/manifest'
+import { Project } from '../project/store'
+import { isSeriesFile } from '../features/extract'
+import { readSeriesCsv, TIME_COLUMNS } from '../series/csv'
+import type { ClipData, ClipSequence, ClipTrainResult } from './classify'
+import { assembleDataset, type AssembledData, type DataFile } from './dataset'
+import { runClassifierWorker } from './job'
+import { NonFiniteLossError, type EpochRecord, type TrainProgress } from './loop'
+import { RunStore, dataHash, newRunId, type RunRecord } from './runs'
+import type { TrainSettings } from './settings'
+
+const AUDIO = ['.wav', '.flac', '.mp3', '.ogg']
+
+/** A media file with its clip class. */
+export interface ClipFile {
+  name: string
+  path: string
+  clipClass: string
+}
+
+/** Clip classes: the distinct classes of the files, sorted (so the order is reproducible). */
+export const clipClassesOf = (files: ClipFile[]): string[] => [...new Set(files.map((f) => f.clipClass))].sort()
+
+/** Features of every file (no frame labels), split by file; clip labels by class index. */
+export async function assembleClips(
+  files: ClipFile[],
+  spec: FeatureSpec,
+  opts: { seed: number; valFraction: number; cacheDir?: string; signal?: AbortSignal; onProgress?: (f: number, m: string) => void },
+): Promise<{ data: ClipData; assembled: AssembledData; classes: string[] }> {
+  const classes = clipClassesOf(files)
+  if (classes.length < 2)
+    throw new DataError(files[0]?.path ?? 'dataset', `clip classification needs at least 2 clip classes; found ${classes.length} (${classes.join(', ')})`)
+  // No frame classes: every frame label is −1, dataset.ts only computes features and the split.
+  const dataFiles: DataFile[] = files.map((f) => ({ name: f.name, path: f.path, labels: { kind: 'segments', segments: [] } }))
+  const assembled = await assembleDataset(dataFiles, spec, { names: [], background: null, ignore: [] }, opts)
+  const byName = new Map(files.map((f) => [f.name, classes.indexOf(f.clipClass)]))
+  const clip = (s: { name: string; x: Float32Array; labels: Int32Array }): ClipSequence => ({
+    name: s.name,
+    x: s.x,
+    frames: s.labels.length,
+    label: byName.get(s.name)!,
+  })
+  const data: ClipData = { F: assembled.data.F, classes, train: assembled.data.train.map(clip), val: assembled.data.val.map(clip) }
+  return { data, assembled, classes }
+}
+
+/** The data hash of a clip run: features and the clip label of every file. */
+const clipHash = (data: ClipData) => dataHash([...data.train, ...data.val].map((s) => ({ name: s.name, x: s.x, labels: Int32Array.of(s.label) })))
+
+/** Metrics of the best epoch, for the card. */
+const bestMetrics = (r: ClipTrainResult) => {
+  const best = r.history[r.bestEpoch - 1]
+  return best ? { epoch: best.epoch, valLoss: best.valLoss, valAccuracy: best.valAccuracy, valMacroF1: best.valMacroF1 } : {}
+}
+
+/**
+ * Train a clip classifier on the project's files that have a clip class; resolves to the
+ * finished run record (runs/<id>/model.onnx + card, like a tagger run).
+ */
+export async function trainClipProject(
+  project: Project,
+  ctx: JobContext,
+  settings: TrainSettings,
+  specInput: unknown,
+  opts: { onUpdate?: (u: { runId: string; progress?: TrainProgress; epoch?: EpochRecord }) => void } = {},
+): Promise<RunRecord> {
+  const tagged = project.media.filter((m) => m.clipClass)
+  if (tagged.length === 0) throw new DataError(project.dir, 'no file has a clip class: set the clip class of some files before training a clip classifier')
+  const kinds = new Set(tagged.map((m) => m.kind))
+  if (kinds.size > 1) throw new DataError(project.dir, 'files with clip classes mix audio and CSV series; a model takes one kind')
+  const kind = tagged[0].kind
+  let spec: FeatureSpec
+  try {
+    spec = parseFeatureSpec(specInput ?? { kind })
+  } catch (err) {
+    throw new DataError(project.dir, `feature settings: ${(err as Error).message}`)
+  }
+  if (spec.kind !== kind) throw new DataError(project.dir, `the feature settings are for ${spec.kind}, the files are ${kind}`)
+  const files = tagged.map((m) => ({ name: m.path, path: project.mediaPath(m.path), clipClass: m.clipClass! }))
+  ctx.progress(0, 'computing features')
+  const { data, assembled, classes } = await assembleClips(files, spec, {
+    seed: settings.seed,
+    valFraction: settings.valFraction,
+    cacheDir: project.cacheDir('features'),
+    signal: ctx.signal,
+    onProgress: (f, m) => ctx.progress(0.1 * f, m),
+  })
+  const store = new RunStore(project.dir)
+  const runId = newRunId()
+  const started = Date.now()
+  const record: RunRecord = {
+    id: runId,
+    status: 'running',
+    startedAt: new Date().toISOString(),
+    finishedAt: null,
+    durationSeconds: 0,
+    settings,
+    features: assembled.spec,
+    classes,
+    dataHash: clipHash(data),
+    files: assembled.files,
+    classWeights: [],
+    history: [],
+    bestEpoch: null,
+    model: null,
+    error: null,
+  }
+  await store.write(record)
+  const elapsed = () => (Date.now() - started) / 1000
+  try {
+    const result = await runClassifierWorker(data, settings, {
+      signal: ctx.signal,
+      onProgress: (progress) => {
+        ctx.progress(0.1 + (0.88 * (progress.epoch - 1 + progress.step / progress.stepsPerEpoch)) / progress.epochs, `epoch ${progress.epoch}/${progress.epochs}, loss ${progress.loss.toFixed(4)}`)
+        opts.onUpdate?.({ runId, progress })
+      },
+      onEpoch: async (epoch, checkpoint) => {
+        record.history = checkpoint.history
+        record.bestEpoch = checkpoint.best.epoch
+        record.durationSeconds = elapsed()
+        await store.writeCheckpoint(runId, checkpoint)
+        await store.write(record)
+        opts.onUpdate?.({ runId, epoch })
+      },
+    })
+    ctx.progress(0.99, 'exporting the model')
+    const exported = await exportClassifier(path.join(store.dir(runId), 'model.onnx'), {
+      config: result.config,
+      pooling: result.pooling,
+      params: result.params,
+      spec: assembled.spec,
+      classes,
+      metrics: bestMetrics(result),
+      runId,
+    })
+    Object.assign(record, {
+      status: 'done',
+      finishedAt: new Date().toISOString(),
+      durationSeconds: elapsed(),
+      history: result.history,
+      bestEpoch: result.bestEpoch,
+      classWeights: result.classWeights,
+      model: path.basename(exported.modelPath),
+    })
+    await store.write(record)
+    ctx.progress(1, 'training finished')
+    return record
+  } catch (err) {
+    const cancelled = ctx.signal.aborted
+    Object.assign(record, {
+      status: cancelled ? 'cancelled' : 'failed',
+      finishedAt: new Date().toISOString(),
+      durationSeconds: elapsed(),
+      error: cancelled ? null : (err as Error).message,
+    })
+    await store.write(record)
+    if (err instanceof NonFiniteLossError) throw new DataError(project.dir, err.message)
+    throw err
+  }
+}
+
+/**
+ * A plain data folder for clip classification: one subfolder per class, holding that class's
+ * media files (`<dir>/<class>/<file>.wav`, or .csv series); files directly in `<dir>` and
+ * hidden folders are ignored.
+ */
+export async function scanClipFolder(dir: string): Promise<{ kind: 'audio' | 'series'; files: ClipFile[]; channels: string[] | null }> {
+  const entries = await fs.readdir(dir, { withFileTypes: true }).catch((err: Error) => {
+    throw new DataError(dir, `cannot read the folder (${err.message})`)
+  })
+  const files: ClipFile[] = []
+  for (const sub of entries.filter((e) => e.isDirectory() && !e.name.startsWith('.')).sort((a, b) => a.name.localeCompare(b.name))) {
+    const names = (await fs.readdir(path.join(dir, sub.name))).sort()
+    for (const n of names) {
+      const ext = path.extname(n).toLowerCase()
+      if (AUDIO.includes(ext) || (isSeriesFile(n) && !n.endsWith('.labels.csv')))
+        files.push({ name: `${sub.name}/${n}`, path: path.join(dir, sub.name, n), clipClass: sub.name })
+    }
+  }
+  if (files.length === 0) throw new DataError(dir, 'no clip folders: put each class’s files in a subfolder named after the class (<dir>/<class>/<file>.wav)')
+  const audio = files.filter((f) => AUDIO.includes(path.extname(f.path).toLowerCase()))
+  if (audio.length && audio.length !== files.length) throw new DataError(dir, 'the class folders mix audio and CSV time series; a model takes one kind')
+  if (audio.length) return { kind: 'audio', files, channels: null }
+  const first = await readSeriesCsv(files[0].path)
+  return { kind: 'series', files, channels: first.channels.filter((c) => !TIME_COLUMNS.includes(c.toLowerCase())) }
+}
+
+/** `framewise train --task classify` on a project or a class-folder data folder. */
+export async function trainClipCommand(input: {
+  dir: string
+  out: string
+  settings: TrainSettings
+  specInput: unknown
+  ctx: JobContext
+  isProject: boolean
+  project?: Project
+}): Promise<{
+  model: string
+  card: string
+  run: string | null
+  classes: string[]
+  files: { train: string[]; val: string[]; skipped: string[] }
+  bestEpoch: number
+  best: { valLoss: number | null; valAccuracy: number | null; valMacroF1: number | null }
+  epochs: number
+  seconds: number
+}> {
+  const started = Date.now()
+  const finite = (x: number | null | undefined) => (x !== null && x !== undefined && Number.isFinite(x) ? x : null)
+  const { settings, ctx } = input
+  if (input.project) {
+    const run = await trainClipProject(input.project, ctx, settings, input.specInput)
+    const from = path.join(new RunStore(input.project.dir).dir(run.id), run.model!)
+    await fs.copyFile(from, input.out)
+    await fs.copyFile(cardPathOf(from), cardPathOf(input.out))
+    const best = run.history[(run.bestEpoch ?? 1) - 1]
+    return {
+      model: input.out,
+      card: cardPathOf(input.out),
+      run: run.id,
+      classes: run.classes,
+      files: { ...run.files, skipped: [] },
+      bestEpoch: run.bestEpoch ?? 0,
+      best: { valLoss: finite(best?.valLoss), valAccuracy: finite(best?.valAccuracy), valMacroF1: finite(best?.valMacroF1) },
+      epochs: run.history.length,
+      seconds: (Date.now() - started) / 1000,
+    }
+  }
+  const folder = await scanClipFolder(input.dir)
+  let spec: FeatureSpec
+  try {
+    spec = parseFeatureSpec(input.specInput ?? { kind: folder.kind, ...(folder.kind === 'series' ? { channels: folder.channels } : {}) })
+  } catch (err) {
+    throw new DataError(input.dir, `invalid feature spec: ${(err as Error).message}`)
+  }
+  if (spec.kind !== folder.kind) throw new DataError(input.dir, `a ${spec.kind} feature spec for ${folder.kind} files`)
+  ctx.progress(0, 'computing features')
+  const { data, assembled, classes } = await assembleClips(folder.files, spec, {
+    seed: settings.seed,
+    valFraction: settings.valFraction,
+    signal: ctx.signal,
+    onProgress: (f, m) => ctx.progress(0.1 * f, m),
+  })
+  const result = await runClassifierWorker(data, settings, {
+    signal: ctx.signal,
+    onProgress: (p) =>
+      ctx.progress(0.1 + (0.88 * (p.epoch - 1 + p.step / p.stepsPerEpoch)) / p.epochs, `epoch ${p.epoch}/${p.epochs} step ${p.step}/${p.stepsPerEpoch} loss ${p.loss.toFixed(4)}`),
+    onEpoch: (r) =>
+      ctx.progress(0.1 + (0.88 * r.epoch) / settings.epochs, `epoch ${r.epoch}: train loss ${r.trainLoss.toFixed(4)}, val accuracy ${r.valAccuracy.toFixed(3)}, val macro-F1 ${r.valMacroF1.toFixed(3)}`),
+  })
+  const exported = await exportClassifier(input.out, {
+    config: result.config,
+    pooling: result.pooling,
+    params: result.params,
+    spec: assembled.spec,
+    classes,
+    metrics: bestMetrics(result),
+  })
+  const best = result.history[result.bestEpoch - 1]
+  ctx.progress(1, `wrote ${exported.modelPath}`)
+  return {
+    model: exported.modelPath,
+    card: exported.cardPath,
+    run: null,
+    classes,
+    files: { ...assembled.files, skipped: [] },
+    bestEpoch: result.bestEpoch,
+    best: { valLoss: finite(best?.valLoss), valAccuracy: finite(best?.valAccuracy), valMacroF1: finite(best?.valMacroF1) },
+    epochs: result.history.length,
+    seconds: (Date.now() - started) / 1000,
+  }
+}
+
+/** Files with a known clip class in a project (its clipClass fields) or a class-folder data folder. */
+export async function clipItemsOf(dir: string): Promise<{ file: string; name: string; clipClass: string }[]> {
+  const isProject = await fs.access(path.join(dir, MANIFEST_FILE)).then(() => true, () => false)
+  if (!isProject) return (await scanClipFolder(dir)).files.map((f) => ({ file: f.path, name: f.name, clipClass: f.clipClass }))
+  const project = await Project.open(dir)
+  const items = project.media.filter((m) => m.clipClass).map((m) => ({ file: project.mediaPath(m.path), name: m.path, clipClass: m.clipClass! }))
+  if (items.length === 0) throw new DataError(dir, 'no file of the project has a clip class to evaluate against')
+  return items
+}
