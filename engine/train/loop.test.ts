@@ -58,6 +58,16 @@ describe('training loop', () => {
     expect(Math.max(...r.history.map((h) => h.valMacroF1))).toBeGreaterThan(0.8)
   })
 
+  it('trains with self-attention, global and windowed, on 2 worker threads (settings mapped to the model)', async () => {
+    for (const attentionWindow of [0, 10]) {
+      const r = await trainTagger(dataset(1), quick({ attentionHeads: 2, attentionWindow, epochs: 5, threads: 2 }), { kernels: 'ts' })
+      expect(r.config.attention).toEqual({ heads: 2, window: attentionWindow })
+      expect(Math.max(...r.history.map((h) => h.valMacroF1))).toBeGreaterThan(0.8)
+    }
+    const plain = await trainTagger(dataset(1), quick({ epochs: 1 }), { kernels: 'ts' })
+    expect(plain.config.attention).toBeUndefined()
+  })
+
   it('is reproducible: same seed and data give identical weights; another seed does not', async () => {
     const s = quick({ epochs: 2, layers: 2, dropout: 0.3 })
     const a = await trainTagger(dataset(2), s, { kernels: 'ts' })
