@@ -21,7 +21,7 @@ const settings = (o: Record<string, unknown> = {}) =>
 describe('trainClassifier', () => {
   it('learns which cue a clip holds (attention pooling), far above chance on held-out clips', async () => {
     const d = data()
-    const r = await trainClassifier(d, settings({ epochs: 10 }), { kernels: 'ts' })
+    const r = await trainClassifier(d, settings({ epochs: 10, pooling: 'attention' }), { kernels: 'ts' })
     const test = syntheticClips(64, 3, { frames: 60, amplitude: 4, distractors: 0 })
     const v = validateClips(test, r.config, r.pooling, r.params, null, 'ts')
     console.log(`held-out accuracy ${v.accuracy.toFixed(3)} (chance 0.25), history`, r.history.map((h) => h.valAccuracy.toFixed(2)).join(' '))

@@ -11,11 +11,12 @@ export const trainSettingsSchema = z.object({
    */
   task: z.enum(['tag', 'classify']).default('tag'),
   /**
-   * How 'classify' pools the frames of a file. Attention by default: on bench:clip (a short cue
-   * at a random place in a long clip) it learned where mean pooling, which averages the cue
-   * away, stayed near chance (docs/sequence-models.md, "Clip classification").
+   * How 'classify' pools the frames of a file. Max by default: on bench:clip (a 6-frame cue at a
+   * random place in 400 frames) it scored 0.95 held-out accuracy on every seed, attention 0.82
+   * (0.69–0.91) and mean 0.42, which averages the cue away (docs/sequence-models.md, "Clip
+   * classification"). Attention is the one that shows where it looked (the strip in the app).
    */
-  pooling: z.enum(['mean', 'max', 'attention']).default('attention'),
+  pooling: z.enum(['mean', 'max', 'attention']).default('max'),
   /**
    * Recurrent cell. GRU by default: as accurate as LSTM on frame tagging in our tests and in the
    * literature, with 3 gate blocks instead of 4 (25% less compute), so it trains faster.
