@@ -15,6 +15,10 @@ export interface TrainForm {
   dropout: number
   /** Skip connections between stacked layers (h = RNN(x) + x). */
   residual: boolean
+  /** Self-attention heads before the output layer; 0 = none. */
+  attentionHeads: 0 | 1 | 2 | 4
+  /** Frames each side a frame attends to; 0 = the whole chunk. */
+  attentionWindow: number
   epochs: number
   lr: number
   batch: number
@@ -30,6 +34,8 @@ export const DEFAULT_FORM: TrainForm = {
   layers: 2,
   dropout: 0.2,
   residual: false,
+  attentionHeads: 0,
+  attentionWindow: 100,
   epochs: 30,
   lr: 0.002,
   batch: 16,
