@@ -460,6 +460,8 @@ export interface ModelView {
   tagger: { cell: string; hiddenSize: number; numLayers: number; bidirectional: boolean; parameters: number } | null
   /** Validation metrics from its card. */
   metrics: Record<string, unknown>
+  /** 'classify' for clip classifiers (one class per file), else 'tag'. */
+  task?: 'tag' | 'classify'
 }
 
 /** A model's prediction for one media file: per-frame classes and confidences, and segments. */
@@ -478,6 +480,12 @@ export interface PredictionView {
   confidence: number[]
   /** Segments of the non-background classes after post-processing. */
   segments: Segment[]
+  /**
+   * A clip classifier's answer for the whole file (then labels, confidence and segments are
+   * empty): the class, its probability, every class's probability, and the attention weights
+   * per frame scaled so the largest is 1 (null for mean/max pooling).
+   */
+  clip?: { class: string; confidence: number; probabilities: number[]; weights: number[] | null }
 }
 
 /** Precision, recall and F1 of one class. */

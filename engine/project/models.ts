@@ -15,6 +15,8 @@ import type { JobContext } from '../jobs'
 import { predictFile } from '../infer/predict'
 import { cardPathOf, postProcessSchema, readModelCard, type ModelCard, type OutputKind } from '../onnx/metadata'
 import { readModel } from '../onnx/read'
+import { isClipModel, readClipModel } from '../onnx/clip'
+import { predictClip } from '../infer/clip'
 import { RunStore } from '../train/runs'
 import type { Project } from './store'
 
@@ -41,6 +43,7 @@ function viewOf(id: string, source: ModelView['source'], file: string, card: Mod
     features: card?.features ?? null,
     tagger: card?.tagger ?? null,
     metrics: card?.metrics ?? {},
+    task: card?.task ?? 'tag',
   }
 }
 
@@ -124,6 +127,7 @@ export async function exportModel(project: Project, id: string, dest: string): P
 /** Run a model on one media file of the project; the prediction is saved with the project. */
 export async function predictMedia(project: Project, modelId: string, media: string, ctx: JobContext): Promise<PredictionView> {
   const file = modelPath(project, modelId)
+  if (await isClipModel(file)) return predictClipMedia(project, modelId, file, media, ctx)
   const model = await readModel(file)
   const p = await predictFile(model, project.mediaPath(media), {
     signal: ctx.signal,
@@ -147,6 +151,36 @@ export async function predictMedia(project: Project, modelId: string, media: str
     labels: Array.from(p.labels),
     confidence,
     segments: p.segments,
+  }
+  await fs.mkdir(path.join(project.dir, PREDICTIONS_DIR), { recursive: true })
+  await writeJsonAtomic(predictionPath(project, media), view)
+  return view
+}
+
+/** A clip classifier's prediction for one media file, saved like a tagger's. */
+async function predictClipMedia(project: Project, modelId: string, file: string, media: string, ctx: JobContext): Promise<PredictionView> {
+  const p = await predictClip(await readClipModel(file), project.mediaPath(media), {
+    signal: ctx.signal,
+    cacheDir: project.cacheDir('features'),
+    onStage: (f, stage) => ctx.progress(f, stage),
+  })
+  const top = p.weights ? Math.max(...p.weights) || 1 : 1
+  const view: PredictionView = {
+    media,
+    model: modelId,
+    created: new Date().toISOString(),
+    classes: p.classes,
+    start: p.start,
+    hop: p.hop,
+    labels: [],
+    confidence: [],
+    segments: [],
+    clip: {
+      class: p.class,
+      confidence: Math.max(...p.probabilities),
+      probabilities: p.probabilities,
+      weights: p.weights ? Array.from(p.weights, (w) => Math.round((w / top) * 1000) / 1000) : null,
+    },
   }
   await fs.mkdir(path.join(project.dir, PREDICTIONS_DIR), { recursive: true })
   await writeJsonAtomic(predictionPath(project, media), view)

@@ -13,6 +13,7 @@ import { main } from '../cli'
 import { readModelCard } from '../onnx/metadata'
 import { releaseSessions } from '../onnx/read'
 import { Project } from '../project/store'
+import { listModels, predictMedia, readPrediction } from '../project/models'
 import { Rng } from '../../models/rng'
 import { RunStore } from './runs'
 
@@ -109,6 +110,17 @@ describe('framewise train --task classify', () => {
     expect((await readModelCard(model))?.pooling?.kind).toBe('mean')
     const e = JSON.parse((await cli(['eval', model, pdir])).stdout)
     expect(e.files).toBe(6)
+
+    // The app's predict: the run's model on one file gives the clip class, no frame labels.
+    const models = await listModels(project)
+    expect(models.find((m) => m.id === `run:${run.id}`)?.task).toBe('classify')
+    const ctx = { signal: new AbortController().signal, progress: () => {} }
+    const view = await predictMedia(project, `run:${run.id}`, project.media[0].path, ctx)
+    expect(view.labels).toEqual([])
+    expect(run.classes).toContain(view.clip?.class)
+    expect(view.clip?.weights).toBeNull() // mean pooling has no weights
+    expect(view.clip!.probabilities.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5)
+    expect(await readPrediction(project, project.media[0].path)).toEqual(view)
   }, 120_000)
 
   it('names the folder when there are no class subfolders or only one class', async () => {
