@@ -4,6 +4,7 @@
  * into one Float32 mono array. The file is never read whole, so a 1-hour 44.1 kHz stereo file
  * costs one mono copy (≈ 635 MB) and a 1 MB read buffer.
  */
+import { readSync } from 'node:fs'
 import { open, type FileHandle } from 'node:fs/promises'
 import wavefile from 'wavefile'
 import { DataError } from '../errors'
@@ -154,21 +155,10 @@ export async function readWav(
     if (channel !== 'mix' && !(Number.isInteger(channel) && channel >= 0 && channel < channels)) {
       throw new DataError(path, `channel ${channel} does not exist (the file has ${channels})`)
     }
-    const bytes = info.bitsPerSample / 8
-    const blockAlign = channels * bytes
+    const blockAlign = channels * (info.bitsPerSample / 8)
     const samples = new Float32Array(frames)
-    const read = readSample(info)
     const framesPerBlock = Math.max(1, Math.floor(BLOCK_BYTES / blockAlign))
     const buf = Buffer.alloc(framesPerBlock * blockAlign) // own ArrayBuffer (> pool size), so aligned
-    const scale = channel === 'mix' ? 1 / channels : 1
-    const pcm16 = info.encoding === 'pcm' && info.bitsPerSample === 16
-    const f32 = info.encoding === 'float' && info.bitsPerSample === 32
-    const view = pcm16
-      ? new Int16Array(buf.buffer, buf.byteOffset, buf.length / 2)
-      : f32
-        ? new Float32Array(buf.buffer, buf.byteOffset, buf.length / 4)
-        : undefined
-    const viewScale = pcm16 ? 1 / 32768 : 1
     for (let f0 = 0; f0 < frames; f0 += framesPerBlock) {
       options.signal?.throwIfAborted()
       const n = Math.min(framesPerBlock, frames - f0)
@@ -177,32 +167,94 @@ export async function readWav(
         throw new DataError(path, 'file shrank while reading', {
           offset: info.dataOffset + f0 * blockAlign + bytesRead,
         })
-      if (view) {
-        // Fast path for 16-bit PCM and float32: a typed view over the block, no per-sample calls.
-        const c0 = channel === 'mix' ? 0 : channel
-        const c1 = channel === 'mix' ? channels : channel + 1
-        const k = scale * viewScale
-        for (let i = 0, o = 0; i < n; i++, o += channels) {
-          let s = 0
-          for (let c = c0; c < c1; c++) s += view[o + c]
-          samples[f0 + i] = s * k
-        }
-      } else if (channel === 'mix') {
-        for (let i = 0; i < n; i++) {
-          let s = 0
-          for (let c = 0, o = i * blockAlign; c < channels; c++, o += bytes) s += read(buf, o)
-          samples[f0 + i] = s * scale
-        }
-      } else {
-        for (let i = 0, o = channel * bytes; i < n; i++, o += blockAlign)
-          samples[f0 + i] = read(buf, o)
-      }
+      wavToMono(buf, n, info, channel, samples, f0)
       options.onProgress?.((f0 + n) / frames, 'decoding WAV')
     }
     return { samples, info }
   } finally {
     await fh.close()
   }
+}
+
+/**
+ * n interleaved frames at the start of buf → mono samples out[o …]: the mean of all channels
+ * ('mix') or one channel. `buf` must be 2- or 4-byte aligned (its own ArrayBuffer) for the typed
+ * fast path of 16-bit PCM and float32.
+ */
+export function wavToMono(
+  buf: Buffer,
+  n: number,
+  info: Pick<WavInfo, 'encoding' | 'bitsPerSample' | 'channels'>,
+  channel: 'mix' | number,
+  out: Float32Array,
+  o: number,
+): void {
+  const { channels } = info
+  const bytes = info.bitsPerSample / 8
+  const blockAlign = channels * bytes
+  const scale = channel === 'mix' ? 1 / channels : 1
+  const pcm16 = info.encoding === 'pcm' && info.bitsPerSample === 16
+  const f32 = info.encoding === 'float' && info.bitsPerSample === 32
+  const aligned = buf.byteOffset % 4 === 0
+  const view =
+    pcm16 && aligned
+      ? new Int16Array(buf.buffer, buf.byteOffset, (n * blockAlign) / 2)
+      : f32 && aligned
+        ? new Float32Array(buf.buffer, buf.byteOffset, (n * blockAlign) / 4)
+        : undefined
+  if (view) {
+    // Fast path for 16-bit PCM and float32: a typed view over the block, no per-sample calls.
+    const k = scale * (pcm16 ? 1 / 32768 : 1)
+    if (channels === 1) {
+      for (let i = 0; i < n; i++) out[o + i] = view[i] * k
+      return
+    }
+    const c0 = channel === 'mix' ? 0 : channel
+    const c1 = channel === 'mix' ? channels : channel + 1
+    for (let i = 0, j = 0; i < n; i++, j += channels) {
+      let s = 0
+      for (let c = c0; c < c1; c++) s += view[j + c]
+      out[o + i] = s * k
+    }
+    return
+  }
+  const read = readSample(info)
+  if (channel === 'mix') {
+    for (let i = 0; i < n; i++) {
+      let s = 0
+      for (let c = 0, b = i * blockAlign; c < channels; c++, b += bytes) s += read(buf, b)
+      out[o + i] = s * scale
+    }
+  } else {
+    for (let i = 0, b = channel * bytes; i < n; i++, b += blockAlign) out[o + i] = read(buf, b)
+  }
+}
+
+/**
+ * Mono samples s0 … s1−1 of a WAV file whose header was read with readWavInfo, read
+ * synchronously from an open descriptor: feature workers decode their own slice of the file.
+ */
+export function readWavRangeSync(
+  fd: number,
+  file: string,
+  info: WavInfo,
+  channel: 'mix' | number,
+  s0: number,
+  s1: number,
+): Float32Array {
+  const blockAlign = info.channels * (info.bitsPerSample / 8)
+  const n = Math.max(0, s1 - s0)
+  const buf = Buffer.alloc(n * blockAlign) // its own ArrayBuffer (alloc never pools), so aligned
+  const at = info.dataOffset + s0 * blockAlign
+  let got = 0
+  while (got < buf.length) {
+    const r = readSync(fd, buf, got, buf.length - got, at + got)
+    if (r === 0) throw new DataError(file, 'file shrank while reading', { offset: at + got })
+    got += r
+  }
+  const out = new Float32Array(n)
+  wavToMono(buf, n, info, channel, out, 0)
+  return out
 }
 
 /** Sample reader for one encoding: bytes at offset → float in [-1, 1). */

@@ -7,6 +7,7 @@ import { readSeriesCsv } from '../series/csv'
 import { resample } from '../audio/resample'
 import {
   audioBaseFeatures,
+  directWav,
   extractFileFeatures,
   extractSeriesFeatures,
   resampleParallel,
@@ -44,6 +45,53 @@ describe('audioBaseFeatures', () => {
     c.abort(new Error('cancelled'))
     const spec = parseFeatureSpec({ kind: 'audio' }) as AudioSpec
     await expect(audioBaseFeatures(noise(16000 * 40), spec, { signal: c.signal })).rejects.toThrow()
+  })
+})
+
+describe('WAV files read by the feature workers themselves', () => {
+  // 16 kHz WAVs at the spec's rate take the direct path (workers decode their own slices); the
+  // rows must be exactly those of decoding the whole file first, for every channel choice.
+  const L = Float64Array.from(noise(16000 * 35, 4))
+  const R = Float64Array.from(noise(16000 * 35, 5))
+  const ref = async (channel: 'mix' | number, spec: AudioSpec) => {
+    const { decodeAudio } = await import('../audio/decode')
+    const file = join(dir, `direct-ref.wav`)
+    writeFileSync(file, makeWav({ bits: 16, rate: 16000, channels: [L, R] }))
+    const { samples } = await decodeAudio(file, { channel })
+    return computeAudioFrames(samples, spec, 0, audioFrameCount(samples.length, 160))
+  }
+  const title = '16-bit stereo, channel %s: same rows as decode-then-extract'
+  it.each([['mix'], [1]] as const)(title, async (channel) => {
+    const spec = parseFeatureSpec({
+      kind: 'audio',
+      channel,
+      features: [{ name: 'logmel' }, { name: 'rms' }],
+      deltas: 0,
+      normalization: { mode: 'none' },
+    }) as AudioSpec
+    const file = join(dir, `direct-${channel}.wav`)
+    writeFileSync(file, makeWav({ bits: 16, rate: 16000, channels: [L, R] }))
+    expect((await directWav(file, spec, 2))?.info.frames).toBe(L.length) // the path under test
+    const seen: number[] = []
+    const onProgress = (f: number) => seen.push(f)
+    const fm = await extractFileFeatures(file, spec, { workers: 2, onProgress })
+    const want = await ref(channel, spec)
+    expect(fm.frames).toBe(3501)
+    expect(fm.data.length).toBe(want.length)
+    let d = 0
+    for (let i = 0; i < want.length; i++) d = Math.max(d, Math.abs(fm.data[i] - want[i]))
+    expect(d).toBe(0)
+    expect(seen.at(-1)).toBe(1)
+  })
+  it('is not taken for other rates, short files or no workers', async () => {
+    const spec = parseFeatureSpec({ kind: 'audio' }) as AudioSpec
+    const at44 = join(dir, 'direct-44k.wav')
+    writeFileSync(at44, makeWav({ bits: 16, rate: 44100, channels: [L] }))
+    const short = join(dir, 'direct-short.wav')
+    writeFileSync(short, makeWav({ bits: 16, rate: 16000, channels: [L.subarray(0, 16000 * 20)] }))
+    expect(await directWav(at44, spec, 2)).toBeUndefined()
+    expect(await directWav(short, spec, 2)).toBeUndefined()
+    expect(await directWav(join(dir, 'direct-mix.wav'), spec, 0)).toBeUndefined()
   })
 })
 

@@ -1,13 +1,16 @@
 /**
  * File → (T, F) feature matrix: decode/read, base features (audio: in worker threads, chunk by
- * chunk), Δ/ΔΔ, normalisation. Un-normalised audio features are cached per file + extraction
- * hash, so changing only the normalisation (e.g. new global stats) does not recompute them.
+ * chunk; a WAV already at the spec's rate is decoded by the workers too, each its own slice, so
+ * decoding runs in parallel and no whole-file signal is held), Δ/ΔΔ, normalisation.
+ * Un-normalised audio features are cached per file + extraction hash, so changing only the
+ * normalisation (e.g. new global stats) does not recompute them.
  */
 import { createHash } from 'node:crypto'
 import { availableParallelism } from 'node:os'
-import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises'
+import { mkdir, open, readFile, rename, stat, writeFile } from 'node:fs/promises'
 import { basename, extname, join } from 'node:path'
-import { decodeAudio } from '../audio/decode'
+import { decodeAudio, sniffAudioFormat } from '../audio/decode'
+import { readWavInfo, type WavInfo } from '../audio/wav'
 import { resample, resampledLength, resampleInputSpan } from '../audio/resample'
 import { DataError } from '../errors'
 import { readSeriesCsv, type SeriesData } from '../series/csv'
@@ -24,6 +27,7 @@ import {
   type SeriesSpec,
 } from './spec'
 import { featurePool } from './pool'
+import type { WorkerJob } from './worker'
 
 export interface FeatureMatrix {
   /** (frames, dims) row-major. */
@@ -101,6 +105,13 @@ export async function resampleParallel(
   return y
 }
 
+/** A WAV file the feature workers read and decode themselves, slice by slice. */
+interface WavSource {
+  path: string
+  info: WavInfo
+  channel: 'mix' | number
+}
+
 /** Base audio features of a signal already at spec.sampleRate → (T, audioBaseDims). */
 export async function audioBaseFeatures(
   samples: Float32Array,
@@ -108,13 +119,29 @@ export async function audioBaseFeatures(
   options: ExtractOptions = {},
 ): Promise<Float32Array> {
   const T = audioFrameCount(samples.length, spec.hopLength)
-  const F = audioBaseDims(spec)
   const workers = options.workers ?? Math.min(2, availableParallelism())
   const report = options.onProgress
   if (workers < 1 || T < MIN_FRAMES_FOR_WORKERS) {
     options.signal?.throwIfAborted()
     return computeAudioFrames(samples, spec, 0, T, (d) => report?.(d / T, 'features'))
   }
+  return poolFeatures(samples, samples.length, spec, workers, options)
+}
+
+/**
+ * Base features on the worker pool in chunks of CHUNK_FRAMES, from a signal in memory (each job
+ * gets a copy of its slice) or from a WAV file (each job reads its own slice).
+ */
+async function poolFeatures(
+  source: Float32Array | WavSource,
+  n: number,
+  spec: AudioSpec,
+  workers: number,
+  options: ExtractOptions,
+): Promise<Float32Array> {
+  const T = audioFrameCount(n, spec.hopLength)
+  const F = audioBaseDims(spec)
+  const report = options.onProgress
   const out = new Float32Array(T * F)
   const jobs: Array<[number, number]> = []
   for (let t = 0; t < T; t += CHUNK_FRAMES) jobs.push([t, Math.min(T, t + CHUNK_FRAMES)])
@@ -129,16 +156,20 @@ export async function audioBaseFeatures(
       options.signal?.throwIfAborted()
       const id = next++
       const [t0, t1] = jobs[id]
-      const [s0, s1] = frameSpan(spec, t0, t1, samples.length)
+      const [s0, s1] = frameSpan(spec, t0, t1, n)
+      const job: WorkerJob =
+        source instanceof Float32Array
+          ? {
+              kind: 'frames',
+              samples: source.slice(s0, s1),
+              slice: { origin: s0, length: n },
+              spec,
+              t0,
+              t1,
+            }
+          : { kind: 'wavFrames', ...source, spec, t0, t1 }
       const data = await pool.run(
-        {
-          kind: 'frames',
-          samples: samples.slice(s0, s1),
-          slice: { origin: s0, length: samples.length },
-          spec,
-          t0,
-          t1,
-        },
+        job,
         (d) => {
           done[id] = d
           tick()
@@ -214,8 +245,14 @@ export async function extractFileFeatures(
   const cache = options.cacheDir ? await cachePath(path, spec, options.cacheDir) : undefined
   let base = cache ? await readCache(cache, F) : undefined
   let T: number
+  const workers = options.workers ?? Math.min(2, availableParallelism())
+  const wav = base ? undefined : await directWav(path, spec, workers)
   if (base) T = base.length / F
-  else {
+  else if (wav) {
+    T = audioFrameCount(wav.info.frames, spec.hopLength)
+    base = await poolFeatures(wav, wav.info.frames, spec, workers, options)
+    if (cache) await writeCache(cache, base, T, F)
+  } else {
     const audio = await decodeAudio(path, {
       channel: spec.channel,
       signal: options.signal,
@@ -235,6 +272,39 @@ export async function extractFileFeatures(
   options.onProgress?.(1, 'features')
   const times = Float64Array.from({ length: T }, (_, t) => (t * spec.hopLength) / spec.sampleRate)
   return finishFeatures(base, T, spec, times)
+}
+
+/**
+ * The file as a WavSource when the workers can read it themselves: a valid WAV at the spec's
+ * rate, long enough for workers (else: undefined, and decodeAudio reads it or says what is wrong).
+ */
+export async function directWav(
+  path: string,
+  spec: AudioSpec,
+  workers: number,
+): Promise<WavSource | undefined> {
+  if (workers < 1) return undefined
+  try {
+    if ((await sniffAudioFormat(path)) !== 'wav') return undefined
+    const fh = await open(path, 'r')
+    let info: WavInfo
+    try {
+      info = await readWavInfo(fh, path, (await fh.stat()).size)
+    } finally {
+      await fh.close()
+    }
+    const { channel } = spec
+    const channelOk = channel === 'mix' || (channel >= 0 && channel < info.channels)
+    if (
+      info.sampleRate !== spec.sampleRate ||
+      !channelOk ||
+      audioFrameCount(info.frames, spec.hopLength) < MIN_FRAMES_FOR_WORKERS
+    )
+      return undefined
+    return { path, info, channel }
+  } catch {
+    return undefined
+  }
 }
 
 async function cachePath(path: string, spec: FeatureSpec, dir: string): Promise<string> {

@@ -1,11 +1,15 @@
 /**
  * worker_threads entry `features`: base audio features for a frame range, or resampling of an
- * output range, each computed from the slice of the signal it reads. Protocol: in a job with an
- * `id` → out { id, progress } … then { id, data } (transferred) or { id, error }.
+ * output range, each computed from the slice of the signal it reads — sent, or read from a WAV
+ * file by the worker itself (`wavFrames`: decoding runs in parallel and the whole signal never
+ * exists at once). Protocol: in a job with an `id` → out { id, progress } … then { id, data }
+ * (transferred) or { id, error }.
  */
+import { closeSync, openSync } from 'node:fs'
 import { parentPort } from 'node:worker_threads'
 import { resampleRange, type InputSlice } from '../audio/resample'
-import { computeAudioFrames, type SignalSlice } from './frames'
+import { readWavRangeSync, type WavInfo } from '../audio/wav'
+import { computeAudioFrames, frameSpan, type SignalSlice } from './frames'
 import type { AudioSpec } from './spec'
 
 export interface FeatureJob {
@@ -42,7 +46,39 @@ export interface ResampleJob {
   o1: number
 }
 
-export type WorkerJob = FeatureJob | ResampleJob
+export interface WavFeatureJob {
+  kind: 'wavFrames'
+  /** Request id (set by the pool). */
+  id?: number
+  /** The WAV file, at spec.sampleRate. */
+  path: string
+  /** Its header (readWavInfo). */
+  info: WavInfo
+  /** Channel to keep, as in DecodeOptions. */
+  channel: 'mix' | number
+  /** Parsed audio spec. */
+  spec: AudioSpec
+  /** First frame. */
+  t0: number
+  /** One past the last frame. */
+  t1: number
+}
+
+export type WorkerJob = FeatureJob | ResampleJob | WavFeatureJob
+
+/** Frames t0 … t1−1 of a WAV file: reads and decodes the samples they need, then the features. */
+function wavFrames(job: WavFeatureJob, onRow: (done: number) => void): Float32Array {
+  const [s0, s1] = frameSpan(job.spec, job.t0, job.t1, job.info.frames)
+  const fd = openSync(job.path, 'r')
+  let samples: Float32Array
+  try {
+    samples = readWavRangeSync(fd, job.path, job.info, job.channel, s0, s1)
+  } finally {
+    closeSync(fd)
+  }
+  const slice = { origin: s0, length: job.info.frames }
+  return computeAudioFrames(samples, job.spec, job.t0, job.t1, onRow, slice)
+}
 
 export type FeatureReply =
   | { id: number; progress: number }
@@ -51,18 +87,14 @@ export type FeatureReply =
 
 const port = parentPort!
 port.on('message', (job: WorkerJob & { id: number }) => {
+  const onRow = (done: number) => port.postMessage({ id: job.id, progress: done })
   try {
     const data =
       job.kind === 'frames'
-        ? computeAudioFrames(
-            job.samples,
-            job.spec,
-            job.t0,
-            job.t1,
-            (done) => port.postMessage({ id: job.id, progress: done }),
-            job.slice,
-          )
-        : resampleRange(job.samples, job.slice, job.from, job.to, job.o0, job.o1)
+        ? computeAudioFrames(job.samples, job.spec, job.t0, job.t1, onRow, job.slice)
+        : job.kind === 'wavFrames'
+          ? wavFrames(job, onRow)
+          : resampleRange(job.samples, job.slice, job.from, job.to, job.o0, job.o1)
     port.postMessage({ id: job.id, data } satisfies FeatureReply, [data.buffer as ArrayBuffer])
   } catch (e) {
     port.postMessage({ id: job.id, error: (e as Error).message } satisfies FeatureReply)
