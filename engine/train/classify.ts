@@ -81,7 +81,9 @@ export interface ClipTrainResult {
 /** The tagger and pooling configs a clip classifier trains with. */
 export function clipConfigOf(settings: TrainSettings, F: number, C: number): { config: TaggerConfig; pooling: PoolingConfig } {
   const K = (settings.bidirectional ? 2 : 1) * settings.hidden
-  const config = { ...taggerConfigOf(settings, F, K) }
+  // The plain stack: label feedback has no frame labels to feed here, and the self-attention
+  // layer before pooling is not parity-tested with clip heads yet, so both are off.
+  const config = taggerConfigOf({ ...settings, outputRecurrence: false, attentionHeads: 0 }, F, K)
   // A = H: the attention MLP as wide as one direction's state.
   return { config, pooling: { kind: settings.pooling, inputSize: K, attentionSize: settings.hidden, numClasses: C } }
 }

@@ -18,6 +18,8 @@ export class ProjectState {
     this.view?.media.find((m) => m.id === this.selectedId) ?? null,
   )
   classes: LabelClass[] = $derived(this.view?.classes ?? [])
+  /** Clip classes in use (file-level classes for clip classification), sorted. */
+  clipClasses: string[] = $derived([...new Set((this.view?.media ?? []).flatMap((m) => (m.clipClass ? [m.clipClass] : [])))].sort())
 
   constructor() {
     api.on('externalChange', (change) => {
@@ -57,6 +59,12 @@ export class ProjectState {
       const added = view.media.at(-1)
       if (added && !this.selectedId) this.selectedId = added.id
     })
+  }
+
+  /** Set (a name) or clear (null or '') the clip class of a media file. */
+  async setClipClass(id: string, clipClass: string | null): Promise<void> {
+    const value = clipClass?.trim() || null
+    await this.#attempt(async () => this.#show(await api.setClipClass({ media: id, clipClass: value })))
   }
 
   async setClasses(classes: LabelClass[]): Promise<void> {

@@ -8,6 +8,10 @@ import { api, newJobId } from '../api/client'
 
 /** The form's fields; defaults mirror engine/train/settings.ts (shown, not hidden). */
 export interface TrainForm {
+  /** Frame tagging, or one class per file from the files' clip classes. */
+  task: 'tag' | 'classify'
+  /** How clip classification pools the frames of a file. */
+  pooling: 'mean' | 'max' | 'attention'
   cell: 'gru' | 'lstm' | 'rnn-tanh' | 'rnn-relu'
   bidirectional: boolean
   hidden: number
@@ -28,6 +32,8 @@ export interface TrainForm {
 }
 
 export const DEFAULT_FORM: TrainForm = {
+  task: 'tag',
+  pooling: 'max',
   cell: 'gru',
   bidirectional: true,
   hidden: 64,
