@@ -33,6 +33,11 @@ interface Flow {
   chunk?: number
   /** What the exported model card says about its features. */
   featureKind: 'audio' | 'series'
+  /** The snap grid: one feature frame (project defaults), as the grid select shows it. */
+  frame: number
+  frameText: string
+  /** A stretch of file 1 with no label, to try a snapped drag in. */
+  free: [number, number]
 }
 
 const AUDIO: Flow = {
@@ -54,6 +59,9 @@ const AUDIO: Flow = {
   epochs: 4,
   chunk: 200,
   featureKind: 'audio',
+  frame: 0.01, // 160 samples at 16 kHz
+  frameText: '10 ms',
+  free: [6.9, 7.7],
 }
 
 const SERIES: Flow = {
@@ -77,6 +85,9 @@ const SERIES: Flow = {
   tolerance: 0.3,
   epochs: 3,
   featureKind: 'series',
+  frame: 0.02, // one row at 50 rows/s
+  frameText: '20 ms',
+  free: [41.3, 45.9],
 }
 
 let engine: Engine
@@ -181,6 +192,23 @@ async function studio(page: Page, testInfo: TestInfo, flow: Flow, name: string) 
   await expect(rows).toHaveCount(count - 1)
   await page.keyboard.press('Control+Shift+z')
   await expect(rows).toHaveCount(count)
+
+  // Snap: the grid is the project's feature hop; at 5 frames a drag lands on multiples of it.
+  const grid = page.getByTestId('grid-step')
+  await expect(grid.locator('option:checked')).toHaveText(flow.frameText)
+  await grid.selectOption('5')
+  await page.keyboard.press('s')
+  await expect(page.getByTestId('snap')).toBeChecked()
+  await page.keyboard.press('Escape')
+  await drag(page, [xAt(surface, flow.free[0], flow.duration), sy], [xAt(surface, flow.free[1], flow.duration), sy])
+  await expect(rows).toHaveCount(count + 1)
+  const step = 5 * flow.frame
+  const snapped = (await saved(first)).find((s) => s.start >= flow.free[0] - step && s.end <= flow.free[1] + step)!
+  for (const edge of [snapped.start, snapped.end]) expect(Math.abs(edge / step - Math.round(edge / step))).toBeLessThan(1e-6)
+  await page.keyboard.press('Control+z')
+  await expect(rows).toHaveCount(count)
+  await page.keyboard.press('s')
+  await grid.selectOption('1')
 
   // Files 2 and 3: import label files (Audacity label tracks); the import is one undo step.
   await page.getByTestId('label-files').locator('summary').click()
