@@ -99,6 +99,31 @@ describe('windowed inference with context = whole-file inference', () => {
     expect(maxDiff(stitched, whole)).toBeLessThan(1e-4)
   })
 
+  it('batches equal windows: same as one run per window, and as the whole file', async () => {
+    const config = configA('lstm')
+    const file = path.join(dir, 'batched.onnx')
+    await exportTagger(file, { config, params: randomParams(config, 12), spec: specF40(), classes })
+    const m = await readModel(file)
+    const whole = await wholeRun(m, x, T, 40)
+    // window 1000, context 500: windows 2 … 6 all read 2000 frames, so runs of 4 and 1 happen
+    const opts = { windowFrames: 1000, contextFrames: 500 }
+    const seen: number[] = []
+    const run = m.session.run.bind(m.session)
+    let runs = 0
+    m.session.run = ((...a: Parameters<typeof run>) => (runs++, run(...a))) as typeof run
+    const batched = await predictProbabilities(m, x, T, 40, {
+      ...opts,
+      batch: 4,
+      onProgress: (f) => seen.push(f),
+    })
+    expect(runs).toBe(4) // windows of 1500 | 2000 × 4 | 2000 × 2 | 1500 frames
+    const single = await predictProbabilities(m, x, T, 40, { ...opts, batch: 1 })
+    expect(runs).toBe(4 + 8)
+    expect(seen.length).toBe(8) // one report per window, batched or not
+    expect(maxDiff(batched, single)).toBeLessThan(1e-6)
+    expect(maxDiff(batched, whole)).toBeLessThan(1e-4)
+  })
+
   it('reports progress to 1 and cancels between windows', async () => {
     const m = await readModel(path.join(FIXTURES, 'tagger_A_gru.onnx'), {
       spec: specF40(),

@@ -7,7 +7,8 @@
  * window's own frames are kept. Recurrent state forgets its start within a few hundred frames,
  * so with enough context the stitched result equals one whole-file run (tested to 1e-4), while
  * onnxruntime's buffers stay bounded by the window (a 1-hour file is 360k frames) and
- * progress/cancel work between windows.
+ * progress/cancel work between runs. Windows of equal length go up to WINDOW_BATCH at a time
+ * along the batch axis, which onnxruntime computes faster than one after another.
  * Self-attention (see attentionWindows): a windowed layer (r frames each side) needs r more
  * context frames, then streaming equals the whole-file run; a global layer runs whole-file.
  */
@@ -27,6 +28,8 @@ export interface WindowOptions {
   windowFrames?: number
   /** Extra input frames each side of a window, outputs discarded; default 500. */
   contextFrames?: number
+  /** Most windows of equal length per onnxruntime run (batch axis); default WINDOW_BATCH. */
+  batch?: number
   /** Cancels between windows. */
   signal?: AbortSignal
   /** Fraction 0..1 of the frames done. */
@@ -72,15 +75,17 @@ export function softmaxRows(x: Float32Array, C: number): void {
   }
 }
 
+/** x (batch, n, F) → the model's output (batch, n, C). */
 async function runModel(
   model: TaggerModel,
   x: Float32Array,
   n: number,
   F: number,
+  batch = 1,
 ): Promise<Float32Array> {
   let out: ort.InferenceSession.ReturnType
   try {
-    const feeds = { [model.inputName]: new ort.Tensor('float32', x, [1, n, F]) }
+    const feeds = { [model.inputName]: new ort.Tensor('float32', x, [batch, n, F]) }
     out = await model.session.run(feeds, [model.outputName])
   } catch (err) {
     throw new DataError(
@@ -89,9 +94,28 @@ async function runModel(
     )
   }
   const y = out[model.outputName]
-  if (y.dims.length !== 3 || y.dims[1] !== n || y.dims[2] !== model.numClasses)
-    throw new DataError(model.file, `gave output [${y.dims.join(', ')}] for [1, ${n}, ${F}]`)
+  if (
+    y.dims.length !== 3 ||
+    y.dims[0] !== batch ||
+    y.dims[1] !== n ||
+    y.dims[2] !== model.numClasses
+  )
+    throw new DataError(model.file, `gave output [${y.dims.join(', ')}] for [${batch}, ${n}, ${F}]`)
   return y.data as Float32Array
+}
+
+/**
+ * Windows of equal length run together as one batch of up to this many: on config A a (4, 16000)
+ * run gives ≈ 1.5× the frames/s of (1, 16000) on one thread (the recurrence multiplies 4 hidden
+ * states per step instead of one), and costs 4 windows of onnxruntime buffers.
+ */
+const WINDOW_BATCH = 4
+
+/** True when the model's input takes any batch size (not a fixed 1, not unknown). */
+function dynamicBatch(model: TaggerModel): boolean {
+  const input = model.info.inputs.find((i) => i.name === model.inputName)
+  const b = input?.shape[0]
+  return typeof b === 'string' || b === -1
 }
 
 /** The graph's attention scores stay under 1 GiB: 3 (T, T) float32 buffers per head. */
@@ -138,19 +162,39 @@ export async function predictProbabilities(
     options.windowFrames ?? 15000,
     options.contextFrames ?? 500,
   )
-  if (!(W >= 1 && K >= 0)) throw new RangeError('windowFrames must be ≥ 1 and contextFrames ≥ 0')
+  if (!(W >= 1 && K >= 0 && (options.batch ?? 1) >= 1))
+    throw new RangeError('windowFrames and batch must be ≥ 1 and contextFrames ≥ 0')
   const C = model.numClasses
   const probs = new Float32Array(T * C) // (T, C)
+  // Window w keeps frames t0 … end−1 of its input a … b−1.
+  const windows: Array<{ t0: number; end: number; a: number; b: number }> = []
   for (let t0 = 0; t0 < T; t0 += W) {
-    options.signal?.throwIfAborted()
     const t1 = Math.min(T, t0 + W)
     // The last window takes the rest when only a sliver would remain (saves one short run).
     const end = T - t1 <= K ? T : t1
-    const [a, b] = [Math.max(0, t0 - K), Math.min(T, end + K)]
-    const y = await runModel(model, x.subarray(a * F, b * F), b - a, F) // (b − a, C)
-    probs.set(y.subarray((t0 - a) * C, (end - a) * C), t0 * C)
-    options.onProgress?.(end / T)
+    windows.push({ t0, end, a: Math.max(0, t0 - K), b: Math.min(T, end + K) })
     if (end === T) break
+  }
+  // Attention graphs hold (T, T) scores per sequence: they keep one window per run.
+  const most =
+    model.attention === null && dynamicBatch(model) ? (options.batch ?? WINDOW_BATCH) : 1
+  for (let i = 0; i < windows.length; ) {
+    options.signal?.throwIfAborted()
+    const n = windows[i].b - windows[i].a
+    let j = i + 1
+    while (j < windows.length && j - i < most && windows[j].b - windows[j].a === n) j++
+    const group = windows.slice(i, j)
+    let input = x.subarray(group[0].a * F, group[0].b * F) // (batch, n, F)
+    if (group.length > 1) {
+      input = new Float32Array(group.length * n * F)
+      group.forEach((w, k) => input.set(x.subarray(w.a * F, w.b * F), k * n * F))
+    }
+    const y = await runModel(model, input, n, F, group.length) // (batch, n, C)
+    group.forEach((w, k) => {
+      probs.set(y.subarray((k * n + w.t0 - w.a) * C, (k * n + w.end - w.a) * C), w.t0 * C)
+      options.onProgress?.(w.end / T)
+    })
+    i = j
   }
   options.signal?.throwIfAborted()
   if (model.output === 'logits') softmaxRows(probs, C)
