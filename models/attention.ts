@@ -22,8 +22,8 @@
  *
  * Shapes (legend in tensor.ts; E = model width, the recurrent stack's D·H): x, y (T, B, E);
  * QKV (T, B, 3E); P (B, nh, T, Wn): dense, Wn = Tmax (column j holds key j), or banded when
- * 2r + 1 < Tmax, Wn = 2r + 1 (column m holds key j = i − r + m), so a windowed layer on a long
- * file stores O(T·r), not O(T²).
+ * 2r + 1 < Tmax (and dense would be large, see isBanded), Wn = 2r + 1 (column m holds key
+ * j = i − r + m), so a windowed layer on a long file stores O(T·r), not O(T²).
  * The projections (O(T·E²)) are Kernels gemm calls, and so are the dense scores and their
  * gradients (per sequence and head, row stride B·3E: S = Q Kᵀ, O = P V, dP = dO Vᵀ, dV = Pᵀ dO,
  * dQ = dS K, dK = dSᵀ Q); the banded window's O(T·r·E) scores are plain loops.
@@ -119,18 +119,25 @@ export interface AttentionWorkspace<A extends FloatArray> {
   dP: A // (Tmax, Tmax) dense scratch: dP, then dS in place; banded: one (Wn) row
 }
 
-/** P is banded (2r + 1 columns around the diagonal) when the window is narrower than Tmax. */
-const isBanded = (c: AttentionConfig, Tmax: number): boolean =>
-  c.window !== null && 2 * c.window + 1 < Tmax
+/**
+ * P is banded (2r + 1 columns around the diagonal) when the window is narrower than Tmax and
+ * the dense P (Bmax·nh·Tmax² values) would exceed `denseLimit`. Below it a windowed layer is
+ * stored dense and masked: its scores run as gemm calls, several times faster than the banded
+ * loops even where they compute more (training chunks); above it only the band fits (long files).
+ */
+const isBanded = (c: AttentionConfig, Tmax: number, Bmax: number, denseLimit: number): boolean =>
+  c.window !== null && 2 * c.window + 1 < Tmax && Bmax * c.numHeads * Tmax * Tmax > denseLimit
 
 export function allocAttention<A extends FloatArray>(
   c: AttentionConfig,
   k: Pick<Kernels<A>, 'alloc'>,
   Tmax: number,
   Bmax: number,
+  /** Dense P up to this many values (see isBanded); 0 = banded whenever the window is narrower. */
+  denseLimit = 0,
 ): AttentionWorkspace<A> {
   const E = c.modelSize
-  const banded = isBanded(c, Tmax)
+  const banded = isBanded(c, Tmax, Bmax, denseLimit)
   const Wn = banded ? 2 * c.window! + 1 : Tmax
   const n = Tmax * Bmax * E
   return {

@@ -16,6 +16,7 @@ import { Rng } from './rng'
 import {
   allocState,
   allocWorkspace,
+  ATTENTION_DENSE_LIMIT,
   attentionOf,
   createTagger,
   taggerBackward,
@@ -25,7 +26,14 @@ import { checkTensor, formatCheck, gradcheck, timeMajor } from './testing'
 
 const k = tsKernels64
 
-function problem(cfg: TaggerConfig, T: number, lengths: number[], seed: number, carried = false) {
+function problem(
+  cfg: TaggerConfig,
+  T: number,
+  lengths: number[],
+  seed: number,
+  carried = false,
+  denseLimit = 0, // banded attention wherever the window is narrower than T
+) {
   const rng = new Rng(seed)
   const m = createTagger(cfg, k)
   initTagger(m.params, cfg, rng)
@@ -44,7 +52,7 @@ function problem(cfg: TaggerConfig, T: number, lengths: number[], seed: number, 
   const classWeights = Array.from({ length: cfg.numClasses }, () => rng.uniform(0.5, 2))
   const state = carried ? allocState(cfg, k, B) : null
   if (state) for (const a of [...state.h, ...(state.c ?? [])]) for (let i = 0; i < a.length; i++) a[i] = 0.5 * rng.normal()
-  const ws = allocWorkspace(cfg, k, T, B)
+  const ws = allocWorkspace(cfg, k, T, B, denseLimit)
   const C = cfg.numClasses
   const run = (withGrad: boolean): number => {
     taggerForward(ws, x, len, T, m, k, { training: true, rng: new Rng(seed + 1), state })
@@ -64,7 +72,7 @@ const cells: CellType[] = ['rnn-tanh', 'lstm', 'gru']
 
 describe('tagger + self-attention: gradient check (float64, rel err < 1e-4)', () => {
   const results: string[] = []
-  const cases: { cell: CellType; bi: boolean; heads: number; window: number; layers: number; residual?: boolean; carried?: boolean }[] = []
+  const cases: { cell: CellType; bi: boolean; heads: number; window: number; layers: number; residual?: boolean; carried?: boolean; dense?: boolean }[] = []
   for (const cell of cells)
     for (const bi of [false, true])
       for (const window of [0, 1, 4]) cases.push({ cell, bi, heads: bi ? 2 : 1, window, layers: 1 })
@@ -73,9 +81,11 @@ describe('tagger + self-attention: gradient check (float64, rel err < 1e-4)', ()
   cases.push({ cell: 'lstm', bi: false, heads: 2, window: 2, layers: 2, residual: true })
   cases.push({ cell: 'rnn-relu', bi: true, heads: 1, window: 1, layers: 2, residual: true })
   cases.push({ cell: 'lstm', bi: false, heads: 1, window: 0, layers: 2, carried: true })
+  // a narrow window stored dense and masked, as training batches store it (ATTENTION_DENSE_LIMIT)
+  cases.push({ cell: 'gru', bi: true, heads: 2, window: 1, layers: 1, dense: true })
   for (const c of cases) {
     // windows 1–2 on T = 7 are banded (2r + 1 < T); window 4 stores dense rows with masked keys
-    const name = `${c.cell} ${c.bi ? 'bi' : 'uni'} L${c.layers}${c.residual ? ' residual' : ''} heads ${c.heads} window ${c.window}${c.carried ? ' carried state' : ''}`
+    const name = `${c.cell} ${c.bi ? 'bi' : 'uni'} L${c.layers}${c.residual ? ' residual' : ''} heads ${c.heads} window ${c.window}${c.carried ? ' carried state' : ''}${c.dense ? ' (dense)' : ''}`
     it(name, () => {
       const cfg: TaggerConfig = {
         cell: c.cell,
@@ -88,8 +98,9 @@ describe('tagger + self-attention: gradient check (float64, rel err < 1e-4)', ()
         residual: c.residual,
         attention: { heads: c.heads, window: c.window },
       }
-      const { m, ws, run } = problem(cfg, 7, [7, 5, 2], 300 + c.window, c.carried)
-      expect(ws.att!.banded).toBe(c.window > 0 && 2 * c.window + 1 < 7)
+      const limit = c.dense ? ATTENTION_DENSE_LIMIT : 0
+      const { m, ws, run } = problem(cfg, 7, [7, 5, 2], 300 + c.window, c.carried, limit)
+      expect(ws.att!.banded).toBe(!c.dense && c.window > 0 && 2 * c.window + 1 < 7)
       run(true)
       // the key bias's gradient is exactly 0 (a per-query constant cancels in the softmax), so
       // its finite differences are round-off: the floor compares those absolutely

@@ -103,6 +103,12 @@ export interface TaggerState<A extends FloatArray> {
 }
 
 /**
+ * 2²⁴ values (64 MB float32): a training batch (chunk 400, batch 16, 4 heads) keeps a windowed
+ * attention's scores dense, as gemm calls; a long validation window falls back to the band.
+ */
+export const ATTENTION_DENSE_LIMIT = 2 ** 24
+
+/**
  * The workspace for batches up to (Tmax, Bmax). Every buffer is carved from one `k.alloc`, so
  * rows move between buffers with copyWithin (memmove, no garbage); views start 64-byte aligned.
  */
@@ -111,11 +117,13 @@ export function allocWorkspace<A extends FloatArray>(
   k: Kernels<A>,
   Tmax: number,
   Bmax: number,
+  /** Self-attention stores its (B, nh, T, T) probabilities dense up to this many values. */
+  attentionDenseLimit = ATTENTION_DENSE_LIMIT,
 ): TaggerWorkspace<A> {
   const pad = (n: number): number => Math.ceil(n / 16) * 16
   let total = 0
   const empty = k.alloc(16).subarray(0, 0) as A
-  buildWorkspace(cfg, { alloc: (n) => ((total += pad(n)), empty) }, Tmax, Bmax)
+  buildWorkspace(cfg, { alloc: (n) => ((total += pad(n)), empty) }, Tmax, Bmax, attentionDenseLimit)
   const arena = k.alloc(total)
   let off = 0
   const carve = (n: number): A => {
@@ -123,7 +131,7 @@ export function allocWorkspace<A extends FloatArray>(
     off += pad(n)
     return view
   }
-  return buildWorkspace(cfg, { alloc: carve }, Tmax, Bmax)
+  return buildWorkspace(cfg, { alloc: carve }, Tmax, Bmax, attentionDenseLimit)
 }
 
 function buildWorkspace<A extends FloatArray>(
@@ -131,6 +139,7 @@ function buildWorkspace<A extends FloatArray>(
   k: Pick<Kernels<A>, 'alloc'>,
   Tmax: number,
   Bmax: number,
+  attentionDenseLimit: number,
 ): TaggerWorkspace<A> {
   const [H, D] = [cfg.hiddenSize, directionsOf(cfg)]
   const n = Tmax * Bmax
@@ -182,7 +191,7 @@ function buildWorkspace<A extends FloatArray>(
     logits: k.alloc(n * cfg.numClasses),
     dlogits: k.alloc(n * cfg.numClasses),
     logitsRev: k.alloc(uni || attCfg ? 0 : n * cfg.numClasses),
-    att: attCfg ? allocAttention(attCfg, k, Tmax, Bmax) : null,
+    att: attCfg ? allocAttention(attCfg, k, Tmax, Bmax, attentionDenseLimit) : null,
     batchSizes: new Int32Array(Tmax),
     dropoutOn: false,
   }
