@@ -173,9 +173,9 @@ export const commands: Record<string, Command> = {
   },
   train: {
     usage:
-      'train <project-or-data-dir> --out model.onnx [--cell lstm|gru|rnn|rnn-relu] [--hidden N] [--layers N] [--unidirectional] [--residual] [--attention-heads 0|1|2|4] [--attention-window FRAMES] [--epochs N] [--batch N] [--chunk N] [--lr X] [--seed N] [--features SPEC] [--val FRACTION] [--task tag|classify] [--pooling mean|max|attention]',
+      'train <project-or-data-dir> --out model.onnx [--cell lstm|gru|rnn|rnn-relu] [--hidden N] [--layers N] [--unidirectional] [--residual] [--attention-heads 0|1|2|4] [--attention-window FRAMES] [--epochs N] [--batch N] [--chunk N] [--lr X] [--seed N] [--features SPEC] [--val FRACTION] [--task tag|classify] [--pooling mean|max|attention] [--init default|chrono] [--output-recurrence [--scheduled-sampling X] [--beam N]]',
     summary:
-      'train a tagger on a project or a data folder and export it as ONNX + model card; also --dropout X, --patience N, --threads N, --class-weights none|sqrt-balanced|balanced; --task classify [--pooling mean|max|attention] trains a clip classifier on the files\' clip classes (project) or <dir>/<class>/<file> subfolders',
+      'train a tagger on a project or a data folder and export it as ONNX + model card; also --dropout X, --patience N, --threads N, --class-weights none|sqrt-balanced|balanced; --task classify [--pooling mean|max|attention] trains a clip classifier on the files\' clip classes (project) or <dir>/<class>/<file> subfolders; --output-recurrence feeds each frame the previous label (unidirectional, decoded greedily, or by beam search with --beam N > 1)',
     options: {
       out: { type: 'string' },
       cell: { type: 'string' },
@@ -198,10 +198,16 @@ export const commands: Record<string, Command> = {
       'class-weights': { type: 'string' },
       task: { type: 'string' },
       pooling: { type: 'string' },
+      init: { type: 'string' },
+      'output-recurrence': { type: 'boolean', default: false },
+      'scheduled-sampling': { type: 'string' },
+      beam: { type: 'string' },
     },
     async run({ positionals, values }) {
       if (positionals.length !== 1) throw new UsageError('train takes one project or data folder')
       if (typeof values.out !== 'string') throw new UsageError('--out model.onnx is required')
+      if ((values.beam !== undefined || values['scheduled-sampling'] !== undefined) && !values['output-recurrence'])
+        throw new UsageError('--beam and --scheduled-sampling need --output-recurrence')
       const cell = values.cell === 'rnn' ? 'rnn-tanh' : values.cell
       if (cell !== undefined && !['lstm', 'gru', 'rnn-tanh', 'rnn-relu'].includes(cell as string))
         throw new UsageError(`--cell must be lstm, gru, rnn or rnn-relu, not ${String(cell)}`)
@@ -209,7 +215,8 @@ export const commands: Record<string, Command> = {
         cell,
         hidden: numberFlag(values, 'hidden', true),
         layers: numberFlag(values, 'layers', true),
-        bidirectional: values.unidirectional ? false : undefined,
+        // output recurrence decodes left to right: it implies --unidirectional
+        bidirectional: values.unidirectional || values['output-recurrence'] ? false : undefined,
         residual: values.residual ? true : undefined,
         attentionHeads: numberFlag(values, 'attention-heads', true),
         attentionWindow: numberFlag(values, 'attention-window', true),
@@ -225,6 +232,15 @@ export const commands: Record<string, Command> = {
         classWeights: values['class-weights'],
         task: values.task,
         pooling: values.pooling,
+        init: values.init,
+        outputRecurrence: values['output-recurrence'] ? true : undefined,
+        scheduledSampling: numberFlag(values, 'scheduled-sampling'),
+        ...(values.beam !== undefined
+          ? (() => {
+              const n = numberFlag(values, 'beam', true)!
+              return n > 1 ? { decode: 'beam', beamWidth: n } : { decode: 'greedy' }
+            })()
+          : {}),
       }
       const parsed = trainSettingsSchema.safeParse(Object.fromEntries(Object.entries(settings).filter(([, v]) => v !== undefined)))
       if (!parsed.success) throw new UsageError(z.prettifyError(parsed.error))

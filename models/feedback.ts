@@ -194,3 +194,46 @@ export function decodeWithTagger<A extends FloatArray>(
   }
   return beam.result()
 }
+
+/**
+ * Greedy free-running decode of a padded time-major batch x (T, B, F) (lengths longest first):
+ * labels (T, B), −1 on padding. One step per frame over all rows, as decodeWithTagger with W = 1
+ * does per sequence; scheduled sampling feeds these labels back in training.
+ */
+export function greedyBatch<A extends FloatArray>(
+  labels: Int32Array, // (T, B) overwrite
+  m: Tagger<A>,
+  k: Kernels<A>,
+  x: FloatArray, // (T, B, F)
+  lengths: Int32Array, // (B)
+  T: number,
+): Int32Array {
+  const cfg = m.config
+  if (!cfg.outputRecurrence) throw new Error('greedyBatch needs an output-recurrent tagger')
+  const C = cfg.numClasses
+  const F = cfg.inputSize - C
+  const B = lengths.length
+  const ws = allocWorkspace(cfg, k, 1, B)
+  const xt = k.alloc(B * (F + C)) // (1, B, F + C)
+  const state: TaggerState<A> = allocState(cfg, k, B)
+  const step = new Int32Array(B) // (B) 1 while the row has frames left, else 0
+  labels.fill(-1, 0, T * B)
+  for (let t = 0; t < T; t++) {
+    xt.fill(0)
+    for (let b = 0; b < B; b++) {
+      step[b] = t < lengths[b] ? 1 : 0
+      if (!step[b]) continue
+      xt.set(x.subarray((t * B + b) * F, (t * B + b + 1) * F), b * (F + C))
+      if (t > 0) xt[b * (F + C) + F + labels[(t - 1) * B + b]] = 1
+    }
+    taggerForward(ws, xt, step, 1, m, k, { state: t > 0 ? state : null })
+    for (let b = 0; b < B && step[b]; b++) {
+      let best = 0
+      for (let c = 1; c < C; c++) if (ws.logits[b * C + c] > ws.logits[b * C + best]) best = c
+      labels[t * B + b] = best
+    }
+    carryState(state, ws, step, 1, m)
+  }
+  return labels
+}
+

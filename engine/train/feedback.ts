@@ -3,26 +3,21 @@
  * get the previous frame's label appended, x̃_t = [x_t | onehot(y_{t−1})], before the
  * data-parallel step, so the trainer and its replicas train a plain tagger on F + C columns.
  *
- * Teacher forcing feeds the true y_{t−1}. Scheduled sampling (Bengio et al. 2015) in its
- * parallel form (Duckworth et al. 2019): a first pass without gradients, teacher-forced, gives
- * the model's own labels ŷ_{t−1} = argmax p(· | x̃); the training pass then feeds ŷ_{t−1}
- * instead of y_{t−1} with probability ε at each frame. ε ramps up linearly over the first
+ * Teacher forcing feeds the true y_{t−1}. Scheduled sampling (Bengio et al. 2015), batched: a
+ * first pass without gradients decodes each chunk greedily, free-running (the model's own
+ * labels fed back, as at inference: models/feedback.ts greedyBatch), and the training pass
+ * feeds that ŷ_{t−1} instead of y_{t−1} with probability ε at each frame. A teacher-forced
+ * first pass (Duckworth et al. 2019's parallel form) was tried first: its labels are right ~95%
+ * of the time, so it taught too little recovery and decoding still drifted (docs/sequence-models.md). ε ramps up linearly over the first
  * SS_RAMP_EPOCHS epochs, ε_e = ε_max · min(1, (e − 1) / SS_RAMP_EPOCHS): epoch 1 is pure teacher
  * forcing, because an untrained model's labels are noise. The draws come from a seed of
  * (seed, epoch, step), so a run resumed from a checkpoint feeds the same labels.
  */
 import type { Kernels } from '../../models/kernels'
 import { previousLabelInput } from '../../models/decode'
-import { concatFeedback } from '../../models/feedback'
+import { concatFeedback, greedyBatch } from '../../models/feedback'
 import { Rng } from '../../models/rng'
-import {
-  allocWorkspace,
-  createTagger,
-  taggerForward,
-  type Tagger,
-  type TaggerConfig,
-  type TaggerWorkspace,
-} from '../../models/tagger'
+import { createTagger, type Tagger, type TaggerConfig } from '../../models/tagger'
 
 /** Epochs over which ε grows from 0 to its maximum. */
 export const SS_RAMP_EPOCHS = 5
@@ -39,7 +34,6 @@ export class FeedbackInputs {
   private readonly prev: Float32Array // (T, B, C)
   private readonly predicted: Int32Array // (T, B)
   private readonly m: Tagger<Float32Array> | null
-  private readonly ws: TaggerWorkspace<Float32Array> | null
 
   constructor(
     readonly config: TaggerConfig,
@@ -57,9 +51,8 @@ export class FeedbackInputs {
     this.prev = new Float32Array(Tmax * Bmax * this.C)
     this.predicted = new Int32Array(Tmax * Bmax)
     // the first pass runs in the calling thread without dropout (the replicas' forward is fused
-    // with their backward); it costs about a third of a step, and only with ε_max > 0
+    // with their backward), frame by frame, and only with ε_max > 0
     this.m = scheduledSampling > 0 ? createTagger(config, k) : null
-    this.ws = scheduledSampling > 0 ? allocWorkspace(config, k, Tmax, Bmax) : null
   }
 
   /**
@@ -83,15 +76,9 @@ export class FeedbackInputs {
     concatFeedback(out, x, prev, T * B, F, C)
     const eps = samplingProbability(this.scheduledSampling, epoch)
     if (eps <= 0 || !this.m) return out
-    // first pass: teacher-forced predictions ŷ (T, B)
+    // first pass: the model's own free-running labels ŷ (T, B)
     this.m.params.set(params)
-    taggerForward(this.ws!, out, lengths, T, this.m, this.k)
-    const logits = this.ws!.logits
-    for (let r = 0; r < T * B; r++) {
-      let best = 0
-      for (let c = 1; c < C; c++) if (logits[r * C + c] > logits[r * C + best]) best = c
-      this.predicted[r] = best
-    }
+    greedyBatch(this.predicted, this.m, this.k, x, lengths, T)
     const rng = new Rng((this.seed * 1_000_003 + epoch * 65_537 + step) >>> 0)
     previousLabelInput(prev, labels, lengths, T, C, { predicted: this.predicted, prob: eps, rng })
     return concatFeedback(out, x, prev, T * B, F, C)
