@@ -128,3 +128,50 @@ describe('tensor helpers', () => {
     expect(Array.from(back)).toEqual([1, 2, 3, 4, 5, 0, 7, 0]) // padding rows zeroed
   })
 })
+
+describe('chrono initialisation', () => {
+  it('keep-gate biases ln U(1, Tmax − 1) (LSTM: b_i = −b_f), everything else as the default', () => {
+    const Tmax = 200
+    for (const cell of ['lstm', 'gru'] as const) {
+      const c = cfg(cell)
+      const H = c.hiddenSize
+      const plain = new Float32Array(paramLayout(c).size)
+      const chrono = new Float32Array(plain.length)
+      initTagger(plain, c, new Rng(3))
+      initTagger(chrono, c, new Rng(3), { scheme: 'chrono', maxTimescale: Tmax })
+      const [p, q] = [taggerViews(plain, c), taggerViews(chrono, c)]
+      const timescales: number[] = []
+      for (let l = 0; l < c.numLayers; l++)
+        for (let d = 0; d < 2; d++) {
+          const [a, b] = [p.cells[l][d], q.cells[l][d]]
+          expect(b.Wih).toEqual(a.Wih)
+          expect(b.Whh).toEqual(a.Whh)
+          for (let j = 0; j < H; j++) {
+            const keep = b.bih[H + j] // block 1: LSTM f, GRU z
+            // σ(b) = 1 − 1/τ  ⇔  b = ln(τ − 1), τ − 1 ~ U(1, Tmax − 1)
+            expect(Math.exp(keep)).toBeGreaterThanOrEqual(1)
+            expect(Math.exp(keep)).toBeLessThanOrEqual(Tmax - 1)
+            expect(b.bhh[H + j]).toBe(0)
+            expect(b.bih[j]).toBeCloseTo(cell === 'lstm' ? -keep : 0, 6)
+            timescales.push(Math.exp(keep))
+          }
+          // the other gates keep their default biases
+          for (let j = 2 * H; j < b.bih.length; j++) expect(b.bih[j]).toBe(a.bih[j])
+        }
+      // spread over the range, not bunched: the mean of U(1, Tmax − 1) is Tmax / 2
+      const mean = timescales.reduce((s, v) => s + v, 0) / timescales.length
+      expect(mean).toBeGreaterThan(Tmax / 4)
+      expect(mean).toBeLessThan((3 * Tmax) / 4)
+      expect(p.Wout).toEqual(q.Wout)
+    }
+    // a cell without gates is untouched; a missing or tiny Tmax is an error
+    const r = cfg('rnn-tanh')
+    const a = new Float32Array(paramLayout(r).size)
+    const b = new Float32Array(a.length)
+    initTagger(a, r, new Rng(1))
+    initTagger(b, r, new Rng(1), { scheme: 'chrono', maxTimescale: 50 })
+    expect(b).toEqual(a)
+    const g = new Float32Array(paramLayout(cfg('gru')).size)
+    expect(() => initTagger(g, cfg('gru'), new Rng(1), { scheme: 'chrono' })).toThrow(/maxTimescale/)
+  })
+})
