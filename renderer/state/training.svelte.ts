@@ -23,6 +23,15 @@ export interface TrainForm {
   attentionHeads: 0 | 1 | 2 | 4
   /** Frames each side a frame attends to; 0 = the whole chunk. */
   attentionWindow: number
+  /** Recurrent initialisation: default, or chrono keep-gate biases (long memory). */
+  init: 'default' | 'chrono'
+  /** Feed each frame the previous label (unidirectional; decoded at prediction). */
+  outputRecurrence: boolean
+  /** Scheduled sampling ε_max of output recurrence. */
+  scheduledSampling: number
+  /** Decoding of output recurrence. */
+  decode: 'greedy' | 'beam'
+  beamWidth: number
   epochs: number
   lr: number
   batch: number
@@ -42,6 +51,11 @@ export const DEFAULT_FORM: TrainForm = {
   residual: false,
   attentionHeads: 0,
   attentionWindow: 100,
+  init: 'default',
+  outputRecurrence: false,
+  scheduledSampling: 0.5,
+  decode: 'beam',
+  beamWidth: 4,
   epochs: 30,
   lr: 0.002,
   batch: 16,
@@ -130,7 +144,9 @@ export class TrainingState {
       offProgress()
     }
     try {
-      const run = await api.train({ jobId, settings: { ...this.form } })
+      // output recurrence decodes left to right: the form shows Bidirectional off for it
+      const bidirectional = this.form.bidirectional && !this.form.outputRecurrence
+      const run = await api.train({ jobId, settings: { ...this.form, bidirectional } })
       this.fraction = 1
       this.status = `done: best epoch ${run.bestEpoch}`
       this.onFinished(run)
