@@ -82,5 +82,11 @@ test('set clip classes, train a clip classifier, predict: class and attention st
   await expect(page.getByTestId('prediction-track')).toHaveCount(0)
   await page.screenshot({ path: testInfo.outputPath('3-predicted.png') })
   await strip.screenshot({ path: testInfo.outputPath('4-strip.png') })
+
+  // Evaluate on the 8 files with a clip class: accuracy over files, a 2×2 confusion matrix.
+  await page.getByTestId('evaluate').click()
+  await expect(page.getByTestId('eval-clip')).toContainText('8 files with a clip class', { timeout: 60_000 })
+  await expect(page.getByTestId('eval-files').locator('tbody tr')).toHaveCount(8)
+  await page.screenshot({ path: testInfo.outputPath('5-evaluation.png'), fullPage: true })
   expect(pageErrors).toEqual([])
 })

@@ -507,6 +507,11 @@ export interface EvaluationView {
   event: { precision: number; recall: number; f1: number; tp: number; fp: number; fn: number; perClass: ClassScoresView[]; collar: number }
   /** Per file, worst macro-F1 first. */
   perFile: { file: string; frames: number; accuracy: number; macroF1: number; eventF1: number }[]
+  /**
+   * 'classify' for a clip classifier: `frame` then scores files (confusion and counts are files,
+   * per-file accuracy is 1 or 0) and `event` is empty.
+   */
+  task?: 'classify'
 }
 
 /** Live training state: a step's progress, or a finished epoch's scores. */

@@ -22,6 +22,9 @@ import { PickedPaths } from './paths'
 import { ProjectLock } from './project/lock'
 import { mediaKind, Project } from './project/store'
 import { evaluateModel } from './evaluate'
+import { clipEvaluationView, evaluateClips } from './infer/clip'
+import { isClipModel } from './onnx/clip'
+import { clipItemsOfProject } from './train/clip-project'
 import { exportModel, importModel, listModels, modelPath, predictMedia, readPrediction } from './project/models'
 import { trainProject } from './train/project'
 import { RunStore } from './train/runs'
@@ -153,13 +156,16 @@ export class Service {
     predict: ({ jobId, model, media }) => this.jobs.run(jobId, (ctx) => predictMedia(this.project, model, media, ctx)),
     getPrediction: ({ media }) => readPrediction(this.project, media),
     evaluate: ({ jobId, model, collar }) =>
-      this.jobs.run(jobId, (ctx) =>
-        evaluateModel(modelPath(this.project, model), this.project.dir, {
-          collar,
-          signal: ctx.signal,
-          onProgress: (f, m) => ctx.progress(f, m),
-        }),
-      ),
+      this.jobs.run(jobId, async (ctx) => {
+        const file = modelPath(this.project, model)
+        const onProgress = (f: number, m: string) => ctx.progress(f, m)
+        if (await isClipModel(file)) {
+          const items = clipItemsOfProject(this.project)
+          const cacheDir = this.project.cacheDir('features')
+          return clipEvaluationView(await evaluateClips(file, items, { signal: ctx.signal, cacheDir, onProgress }))
+        }
+        return evaluateModel(file, this.project.dir, { collar, signal: ctx.signal, onProgress })
+      }),
     listDir: async ({ dir }) => {
       const abs = path.resolve(dir)
       const dirents = await fs.readdir(abs, { withFileTypes: true }).catch((err: Error) => {

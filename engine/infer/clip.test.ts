@@ -18,7 +18,7 @@ import { exportClassifier, isClipModel, readClipModel } from '../onnx/clip'
 import { readModel, releaseSessions } from '../onnx/read'
 import { clipConfigOf, clipForward, createClipModel, initClipModel } from '../train/classify'
 import { parseTrainSettings } from '../train/settings'
-import { evaluateClips, predictClip, predictClipsToFile } from './clip'
+import { clipEvaluationView, evaluateClips, predictClip, predictClipsToFile } from './clip'
 
 let dir: string
 let wavs: string[]
@@ -105,5 +105,20 @@ describe('clip classifier ONNX', () => {
     expect(ev.confusion[classes.indexOf('robin')].reduce((a, b) => a + b, 0)).toBe(2)
     await expect(evaluateClips(file, [{ file: wavs[0], name: 'c0', clipClass: 'owl' }])).rejects.toThrow(/clip class 'owl' is not a class of the model/)
     await expect(readModel(file)).rejects.toThrow(/is a clip classifier/)
+
+    // The app's view of it: per-class P/R/F1 from the confusion matrix, wrong files first.
+    const view = clipEvaluationView({
+      ...ev,
+      confusion: [[1, 0, 0], [1, 1, 0], [0, 0, 0]],
+      perFile: [
+        { file: 'a', clipClass: 'wren', predicted: 'wren', confidence: 0.9 },
+        { file: 'b', clipClass: 'robin', predicted: 'wren', confidence: 0.6 },
+        { file: 'c', clipClass: 'robin', predicted: 'robin', confidence: 0.7 },
+      ],
+    })
+    expect(view.task).toBe('classify')
+    expect(view.frame.perClass[0]).toEqual({ label: 'wren', precision: 0.5, recall: 1, f1: 2 / 3, support: 1 })
+    expect(view.frame.perClass[1]).toEqual({ label: 'robin', precision: 1, recall: 0.5, f1: 2 / 3, support: 2 })
+    expect(view.perFile.map((f) => [f.file, f.accuracy])).toEqual([['b', 0], ['a', 1], ['c', 1]])
   }, 30_000)
 })

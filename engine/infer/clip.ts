@@ -14,6 +14,7 @@ import { readClipModel, type ClipModel } from '../onnx/clip'
 import { scoreConfusion } from '../train/loop'
 import { frameHop, modelFeatures, type PredictOptions } from './predict'
 import type { TaggerModel } from '../onnx/read'
+import type { EvaluationView } from '../api'
 
 export interface ClipPrediction {
   file: string
@@ -129,4 +130,36 @@ export async function evaluateClips(
   }
   options.onProgress?.(1, 'evaluated')
   return { model: modelFile, classes: model.classes, files: items.length, ...scoreConfusion(confusion), confusion, perFile }
+}
+
+/**
+ * A clip evaluation in the app's EvaluationView (task 'classify'): `frame` holds the per-file
+ * scores (counts are files), `event` is empty, per-file rows are right (1) or wrong (0), wrong first.
+ */
+export function clipEvaluationView(ev: ClipEvaluation): EvaluationView {
+  const C = ev.classes.length
+  const perClass = ev.classes.map((label, k) => {
+    const tp = ev.confusion[k][k]
+    const support = ev.confusion[k].reduce((a, b) => a + b, 0)
+    const predicted = ev.confusion.reduce((a, row) => a + row[k], 0)
+    const precision = predicted ? tp / predicted : NaN
+    const recall = support ? tp / support : NaN
+    const f1 = tp + support + predicted > 0 && support + predicted > 0 ? (2 * tp) / (support + predicted) : NaN
+    return { label, precision, recall, f1, support }
+  })
+  const perFile = ev.perFile
+    .map((f) => {
+      const right = f.predicted === f.clipClass ? 1 : 0
+      return { file: f.file, frames: 1, accuracy: right, macroF1: right, eventF1: NaN }
+    })
+    .sort((a, b) => a.accuracy - b.accuracy || a.file.localeCompare(b.file))
+  return {
+    model: ev.model,
+    classes: ev.classes,
+    files: ev.files,
+    task: 'classify',
+    frame: { accuracy: ev.accuracy, macroF1: ev.macroF1, perClass, confusion: ev.confusion, frames: ev.files },
+    event: { precision: NaN, recall: NaN, f1: NaN, tp: 0, fp: 0, fn: 0, perClass: [], collar: 0 },
+    perFile: C ? perFile : [],
+  }
 }

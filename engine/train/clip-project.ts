@@ -288,8 +288,12 @@ export async function trainClipCommand(input: {
 export async function clipItemsOf(dir: string): Promise<{ file: string; name: string; clipClass: string }[]> {
   const isProject = await fs.access(path.join(dir, MANIFEST_FILE)).then(() => true, () => false)
   if (!isProject) return (await scanClipFolder(dir)).files.map((f) => ({ file: f.path, name: f.name, clipClass: f.clipClass }))
-  const project = await Project.open(dir)
+  return clipItemsOfProject(await Project.open(dir))
+}
+
+/** A project's files with a clip class, for evaluation. */
+export function clipItemsOfProject(project: Project): { file: string; name: string; clipClass: string }[] {
   const items = project.media.filter((m) => m.clipClass).map((m) => ({ file: project.mediaPath(m.path), name: m.path, clipClass: m.clipClass! }))
-  if (items.length === 0) throw new DataError(dir, 'no file of the project has a clip class to evaluate against')
+  if (items.length === 0) throw new DataError(project.dir, 'no file of the project has a clip class to evaluate against')
   return items
 }
