@@ -67,4 +67,24 @@ describe.skipIf(!hasOnnx)('onnx.checker', () => {
     expect(r.stdout.trim()).toBe("17 ['batch', 'time', 3]")
     await fs.rm(path.dirname(file), { recursive: true, force: true })
   })
+
+  const feedback: [CellType, number][] = [
+    ['lstm', 2],
+    ['gru', 1],
+    ['rnn-tanh', 2],
+  ]
+  it.each(feedback)('accepts the output-recurrent %s tagger (%i layers: previous_labels, state in/out)', async (cell, numLayers) => {
+    const config = { cell, inputSize: 4 + 3, hiddenSize: 5, numLayers, numClasses: 3, bidirectional: false, dropout: 0, outputRecurrence: true }
+    const m = createTagger(config, tsKernels)
+    const norm = { mean: new Float32Array(4).fill(0.5), std: new Float32Array(4).fill(2) }
+    const bytes = encodeModel(taggerGraph(config, m.params, norm), { 'framewise.classes': '["a","b","c"]' }, 'test')
+    const file = path.join(await fs.mkdtemp(path.join(os.tmpdir(), 'fw-checker-')), 'm.onnx')
+    await fs.writeFile(file, bytes)
+    const states = `[${Array.from({ length: numLayers }, () => "[1, 'batch', 5]").join(', ')}]`
+    const r = spawnSync(PYTHON, ['-c', CHECK + "print([[d.dim_param or d.dim_value for d in o.type.tensor_type.shape.dim] for o in inferred.graph.output[1:] if o.name.startswith('h')])", file], { encoding: 'utf8' })
+    expect(r.stderr).toBe('')
+    expect(r.status).toBe(0)
+    expect(r.stdout.trim()).toBe(`17 ['batch', 'time', 3]\n${states}`)
+    await fs.rm(path.dirname(file), { recursive: true, force: true })
+  })
 })
