@@ -16,6 +16,7 @@ import { Project } from '../project/store'
 import { listModels, predictMedia, readPrediction } from '../project/models'
 import { Rng } from '../../models/rng'
 import { RunStore } from './runs'
+import { trainProject } from './project'
 
 let dir: string
 let data: string
@@ -121,6 +122,38 @@ describe('framewise train --task classify', () => {
     expect(view.clip?.weights).toBeNull() // mean pooling has no weights
     expect(view.clip!.probabilities.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5)
     expect(await readPrediction(project, project.media[0].path)).toEqual(view)
+  }, 120_000)
+
+  it('resumes a cancelled clip run from its checkpoint to the history of an uninterrupted run', async () => {
+    const pdir = path.join(dir, 'resume')
+    await mkdir(pdir)
+    const project = await Project.create(pdir, 'resume')
+    await project.addMedia(['low0', 'low1', 'low2', 'high0', 'high1', 'high2'].map((n) => path.join(data, n.replace(/\d/, ''), `${n}.wav`)))
+    for (const m of project.media) await project.setClipClass(m.path, path.basename(m.path).replace(/\d\.wav$/, ''))
+    const settings = { task: 'classify', hidden: 8, layers: 1, epochs: 20, patience: 0, lr: 0.01, threads: 1 }
+    const ctx = (signal = new AbortController().signal) => ({ signal, progress: () => {} })
+    const full = await trainProject(project, ctx(), { settings, features: { kind: 'audio' } })
+
+    const controller = new AbortController()
+    let runId = ''
+    await expect(
+      trainProject(project, ctx(controller.signal), {
+        settings,
+        features: { kind: 'audio' },
+        onUpdate: (u) => {
+          runId = u.runId
+          if (u.epoch?.epoch === 2) controller.abort()
+        },
+      }),
+    ).rejects.toThrow()
+    expect((await new RunStore(pdir).read(runId)).status).toBe('cancelled')
+    const resumed = await trainProject(project, ctx(), { resume: runId })
+    expect(resumed.id).toBe(runId)
+    expect(resumed.status).toBe('done')
+    expect(resumed.history.map((h) => h.valLoss)).toEqual(full.history.map((h) => h.valLoss))
+
+    await project.setClipClass(project.media[0].path, 'high') // the data changed: no resume
+    await expect(trainProject(project, ctx(), { resume: full.id })).rejects.toThrow(/changed since run/)
   }, 120_000)
 
   it('names the folder when there are no class subfolders or only one class', async () => {

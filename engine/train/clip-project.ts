@@ -18,7 +18,7 @@ import { readSeriesCsv, TIME_COLUMNS } from '../series/csv'
 import type { ClipData, ClipSequence, ClipTrainResult } from './classify'
 import { assembleDataset, type AssembledData, type DataFile } from './dataset'
 import { runClassifierWorker } from './job'
-import { NonFiniteLossError, type EpochRecord, type TrainProgress } from './loop'
+import { NonFiniteLossError, type Checkpoint, type EpochRecord, type TrainProgress } from './loop'
 import { RunStore, dataHash, newRunId, type RunRecord } from './runs'
 import type { TrainSettings } from './settings'
 
@@ -75,7 +75,11 @@ export async function trainClipProject(
   ctx: JobContext,
   settings: TrainSettings,
   specInput: unknown,
-  opts: { onUpdate?: (u: { runId: string; progress?: TrainProgress; epoch?: EpochRecord }) => void } = {},
+  opts: {
+    onUpdate?: (u: { runId: string; progress?: TrainProgress; epoch?: EpochRecord }) => void
+    /** Continue this run from its checkpoint (same data required). */
+    resume?: { record: RunRecord; checkpoint: Checkpoint }
+  } = {},
 ): Promise<RunRecord> {
   const tagged = project.media.filter((m) => m.clipClass)
   if (tagged.length === 0) throw new DataError(project.dir, 'no file has a clip class: set the clip class of some files before training a clip classifier')
@@ -99,9 +103,12 @@ export async function trainClipProject(
     onProgress: (f, m) => ctx.progress(0.1 * f, m),
   })
   const store = new RunStore(project.dir)
-  const runId = newRunId()
+  const resumed = opts.resume?.record
+  const runId = resumed?.id ?? newRunId()
   const started = Date.now()
-  const record: RunRecord = {
+  if (resumed && resumed.dataHash !== clipHash(data))
+    throw new DataError(project.dir, `the files or their clip classes changed since run ${runId} started; start a new run instead of resuming`)
+  const record: RunRecord = resumed ? { ...resumed, status: 'running', finishedAt: null, error: null } : {
     id: runId,
     status: 'running',
     startedAt: new Date().toISOString(),
@@ -119,10 +126,12 @@ export async function trainClipProject(
     error: null,
   }
   await store.write(record)
-  const elapsed = () => (Date.now() - started) / 1000
+  const prior = record.durationSeconds
+  const elapsed = () => prior + (Date.now() - started) / 1000
   try {
     const result = await runClassifierWorker(data, settings, {
       signal: ctx.signal,
+      resume: opts.resume?.checkpoint,
       onProgress: (progress) => {
         ctx.progress(0.1 + (0.88 * (progress.epoch - 1 + progress.step / progress.stepsPerEpoch)) / progress.epochs, `epoch ${progress.epoch}/${progress.epochs}, loss ${progress.loss.toFixed(4)}`)
         opts.onUpdate?.({ runId, progress })

@@ -77,9 +77,9 @@ export async function trainProject(project: Project, ctx: JobContext, opts: Proj
   }
   const manifest = project.toJSON()
   if (settings.task === 'classify') {
-    if (resumeRecord) throw new ApiError('invalid-request', 'clip classification runs cannot be resumed yet; start a new run')
-    const features = opts.features ?? (Object.keys(manifest.features).length ? manifest.features : undefined)
-    return trainClipProject(project, ctx, settings, features, { onUpdate: opts.onUpdate })
+    const features = resumeRecord?.features ?? opts.features ?? (Object.keys(manifest.features).length ? manifest.features : undefined)
+    const resume = resumeRecord ? { record: resumeRecord, checkpoint: await store.readCheckpoint(resumeRecord.id) } : undefined
+    return trainClipProject(project, ctx, settings, features, { onUpdate: opts.onUpdate, resume })
   }
   const labelled = (await Promise.all(project.media.map(async (m) => ({ m, labels: await project.readLabels(m.path) })))).filter(
     (x) => x.labels.segments.length > 0,
