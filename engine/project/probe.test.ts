@@ -4,8 +4,9 @@ import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { encodePeaks, peaksCachePath } from '../audio/peaks'
 import { makeWav } from '../audio/testing'
-import { probeDuration } from './probe'
 import { frameHop } from './grid'
+import { probeDuration } from './probe'
+import { Project } from './store'
 
 let dir: string
 const peaksDir = () => path.join(dir, 'peaks')
@@ -92,5 +93,22 @@ describe('frameHop', () => {
     expect(frameHop({ kind: 'audio', sampleRate: 22050, hopLength: 441 })).toEqual({ audio: 0.02, seriesRows: 1 })
     expect(frameHop({ kind: 'series', frameLength: 10, hopLength: 5 })).toEqual({ audio: 0.01, seriesRows: 5 })
     expect(frameHop({ kind: 'audio', hopLength: -3 })).toEqual({ audio: 0.01, seriesRows: 1 })
+  })
+})
+
+describe('the project view', () => {
+  it('lists every probed duration unopened, and the feature hop of the project settings', async () => {
+    const project = await Project.create(path.join(dir, 'listed'))
+    await fs.writeFile(path.join(project.dir, 'a.wav'), makeWav({ bits: 16, rate: 16000, channels: [new Float64Array(24000)] }))
+    await fs.writeFile(path.join(project.dir, 'b.csv'), 'time,x\n0,1\n0.5,2\n1,3\n')
+    await fs.writeFile(path.join(project.dir, 'c.mp3'), Buffer.from('ID3 not really an mp3'))
+    await project.addMedia(['a.wav', 'b.csv', 'c.mp3'])
+    const view = await project.view()
+    expect(view.media.map((m) => [m.path, m.duration])).toEqual([
+      ['a.wav', 1.5],
+      ['b.csv', 1.5],
+      ['c.mp3', undefined],
+    ])
+    expect(view.frameHop).toEqual({ audio: 0.01, seriesRows: 1 })
   })
 })
