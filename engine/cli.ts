@@ -244,6 +244,11 @@ export const commands: Record<string, Command> = {
       }
       const parsed = trainSettingsSchema.safeParse(Object.fromEntries(Object.entries(settings).filter(([, v]) => v !== undefined)))
       if (!parsed.success) throw new UsageError(z.prettifyError(parsed.error))
+      const { attentionHeads: heads, hidden, bidirectional } = parsed.data
+      if (heads > 0 && (hidden * (bidirectional ? 2 : 1)) % heads !== 0)
+        throw new UsageError(
+          `--attention-heads ${heads} must divide the stack's width ${hidden * (bidirectional ? 2 : 1)} (hidden × directions)`,
+        )
       return trainCommand({
         dir: positionals[0],
         out: values.out,
