@@ -88,6 +88,31 @@ describe('framewise train → predict → eval', () => {
     expect(rows.length - 1).toBe(90 * 50) // one label per input row, not per frame
   })
 
+  it('output recurrence: train --output-recurrence --beam 3, then predict and eval decode it', async () => {
+    const train = path.join(root, 'or-train')
+    const test = path.join(root, 'or-test')
+    await fs.mkdir(train)
+    await fs.mkdir(test)
+    for (let i = 0; i < 6; i++) await fs.writeFile(path.join(i < 5 ? train : test, `log${i}.csv`), syntheticSeries(2000 + i, 90).csv)
+    const spec = path.join(root, 'or-spec.json')
+    await fs.writeFile(spec, JSON.stringify({ kind: 'series', frameLength: 10, hopLength: 5, stats: ['mean', 'std'] }))
+    const model = path.join(root, 'or.onnx')
+    const t = framewise('train', train, '--out', model, '--features', spec, '--hidden', '16', '--layers', '1', '--epochs', '12', '--chunk', '150', '--lr', '0.01', '--threads', '1', '--output-recurrence', '--beam', '3')
+    expect(t.code, t.stderr).toBe(0)
+    const info = framewise('info', model)
+    expect(info.code, info.stderr).toBe(0)
+    expect(info.json.framewise.decoder).toEqual({ kind: 'output-recurrence', decode: 'beam', beam: 3 })
+    expect(info.json.inputs.map((i: { name: string }) => i.name)).toEqual(['features', 'previous_labels', 'h0_l0'])
+    const e = framewise('eval', model, test)
+    expect(e.code, e.stderr).toBe(0)
+    expect(e.json.frame.accuracy).toBeGreaterThanOrEqual(0.8)
+    const out = path.join(root, 'or-pred')
+    const p = framewise('predict', model, test, '--out', out, '--format', 'csv')
+    expect(p.code, p.stderr).toBe(0)
+    // --beam without --output-recurrence is a usage error
+    expect(framewise('train', train, '--out', model, '--beam', '3').code).toBe(2)
+  })
+
   it('fails clearly on bad input and usage', async () => {
     const empty = path.join(root, 'empty')
     await fs.mkdir(empty)
