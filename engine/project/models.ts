@@ -83,7 +83,9 @@ export async function importModel(project: Project, source: string, opts: Import
     if (!parsed.success) throw new ApiError('invalid-request', `feature spec: ${parsed.error.issues[0]?.message}`)
     spec = parsed.data
   }
-  const model = await readModel(source, { spec, classes: opts.classes, output: opts.output })
+  // A clip classifier carries its spec and classes (it is ours or made to our contract).
+  const clip = (await isClipModel(source)) ? await readClipModel(source) : null
+  const model = clip ? null : await readModel(source, { spec, classes: opts.classes, output: opts.output })
   const dir = path.join(project.dir, MODELS_DIR)
   await fs.mkdir(dir, { recursive: true })
   const stem = path.basename(source, path.extname(source)).replace(/[^\w.-]/g, '_') || 'model'
@@ -98,14 +100,15 @@ export async function importModel(project: Project, source: string, opts: Import
     version: 1,
     model: name,
     modelBytes: bytes.length,
-    producer: model.info.producer,
+    producer: (clip ?? model!).info.producer,
     created: new Date().toISOString(),
     runId: null,
     tagger: null,
-    classes: model.classes,
-    features: model.spec,
-    postprocess: postProcessSchema.parse(model.postprocess),
-    output: model.output,
+    classes: (clip ?? model!).classes,
+    features: (clip ?? model!).spec,
+    postprocess: postProcessSchema.parse(model?.postprocess ?? {}),
+    output: model?.output ?? 'probabilities',
+    ...(clip ? { task: 'classify' as const, ...(clip.info.card?.pooling ? { pooling: clip.info.card.pooling } : {}) } : {}),
     metrics: {},
   }
   await writeJsonAtomic(cardPathOf(target), card)

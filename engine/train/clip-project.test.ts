@@ -13,7 +13,7 @@ import { main } from '../cli'
 import { readModelCard } from '../onnx/metadata'
 import { releaseSessions } from '../onnx/read'
 import { Project } from '../project/store'
-import { listModels, predictMedia, readPrediction } from '../project/models'
+import { importModel, listModels, predictMedia, readPrediction } from '../project/models'
 import { Rng } from '../../models/rng'
 import { RunStore } from './runs'
 import { trainProject } from './project'
@@ -122,6 +122,12 @@ describe('framewise train --task classify', () => {
     expect(view.clip?.weights).toBeNull() // mean pooling has no weights
     expect(view.clip!.probabilities.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5)
     expect(await readPrediction(project, project.media[0].path)).toEqual(view)
+
+    // Imported (the exported copy): still a clip classifier, and it predicts the same.
+    const imported = await importModel(project, model)
+    expect(imported.task).toBe('classify')
+    const again = await predictMedia(project, imported.id, project.media[0].path, ctx)
+    expect(again.clip?.probabilities).toEqual(view.clip?.probabilities)
   }, 120_000)
 
   it('resumes a cancelled clip run from its checkpoint to the history of an uninterrupted run', async () => {
