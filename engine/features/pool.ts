@@ -53,14 +53,15 @@ export class FeaturePool {
     return slot
   }
 
-  /** Runs one job on the least busy worker; `job.samples`, if any, is transferred. */
+  /** Runs one job on the least busy worker; `job.samples` or `job.x`, if any, is transferred. */
   run(job: WorkerJob, onProgress?: (done: number) => void): Promise<Float32Array> {
     const slot = this.slots.reduce((a, b) => (b.pending.size < a.pending.size ? b : a))
     const id = this.nextId++
     return new Promise((resolve, reject) => {
       if (slot.pending.size === 0) slot.worker.ref() // keep the process alive until the reply
       slot.pending.set(id, { resolve, reject, onProgress })
-      const transfer = 'samples' in job ? [job.samples.buffer as ArrayBuffer] : []
+      const data = 'samples' in job ? job.samples : 'x' in job ? job.x : undefined
+      const transfer = data ? [data.buffer as ArrayBuffer] : []
       slot.worker.postMessage({ ...job, id } satisfies WorkerJob, transfer)
     })
   }

@@ -2,14 +2,15 @@
  * worker_threads entry `features`: base audio features for a frame range, or resampling of an
  * output range, each computed from the slice of the signal it reads — sent, or read from a WAV
  * file by the worker itself (`wavFrames`: decoding runs in parallel and the whole signal never
- * exists at once). Protocol: in a job with an `id` → out { id, progress } … then { id, data }
- * (transferred) or { id, error }.
+ * exists at once); also onnxruntime windows for predict.ts (model-job.ts). Protocol: in a job
+ * with an `id` → out { id, progress } … then { id, data } (transferred) or { id, error }.
  */
 import { closeSync, openSync } from 'node:fs'
 import { parentPort } from 'node:worker_threads'
 import { resampleRange, type InputSlice } from '../audio/resample'
 import { readWavRangeSync, type WavInfo } from '../audio/wav'
 import { computeAudioFrames, frameSpan, type SignalSlice } from './frames'
+import { runModelJob, type ModelJob } from './model-job'
 import type { AudioSpec } from './spec'
 
 export interface FeatureJob {
@@ -64,7 +65,7 @@ export interface WavFeatureJob {
   t1: number
 }
 
-export type WorkerJob = FeatureJob | ResampleJob | WavFeatureJob
+export type WorkerJob = FeatureJob | ResampleJob | WavFeatureJob | ModelJob
 
 /** Frames t0 … t1−1 of a WAV file: reads and decodes the samples they need, then the features. */
 function wavFrames(job: WavFeatureJob, onRow: (done: number) => void): Float32Array {
@@ -86,15 +87,17 @@ export type FeatureReply =
   | { id: number; error: string }
 
 const port = parentPort!
-port.on('message', (job: WorkerJob & { id: number }) => {
+port.on('message', async (job: WorkerJob & { id: number }) => {
   const onRow = (done: number) => port.postMessage({ id: job.id, progress: done })
   try {
     const data =
-      job.kind === 'frames'
+      job.kind === 'model'
+        ? await runModelJob(job)
+        : job.kind === 'frames'
         ? computeAudioFrames(job.samples, job.spec, job.t0, job.t1, onRow, job.slice)
-        : job.kind === 'wavFrames'
-          ? wavFrames(job, onRow)
-          : resampleRange(job.samples, job.slice, job.from, job.to, job.o0, job.o1)
+          : job.kind === 'wavFrames'
+            ? wavFrames(job, onRow)
+            : resampleRange(job.samples, job.slice, job.from, job.to, job.o0, job.o1)
     port.postMessage({ id: job.id, data } satisfies FeatureReply, [data.buffer as ArrayBuffer])
   } catch (e) {
     port.postMessage({ id: job.id, error: (e as Error).message } satisfies FeatureReply)

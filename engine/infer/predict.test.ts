@@ -106,7 +106,7 @@ describe('windowed inference with context = whole-file inference', () => {
     const m = await readModel(file)
     const whole = await wholeRun(m, x, T, 40)
     // window 1000, context 500: windows 2 … 6 all read 2000 frames, so runs of 4 and 1 happen
-    const opts = { windowFrames: 1000, contextFrames: 500 }
+    const opts = { windowFrames: 1000, contextFrames: 500, workers: 0 } // all runs on this thread
     const seen: number[] = []
     const run = m.session.run.bind(m.session)
     let runs = 0
@@ -122,6 +122,30 @@ describe('windowed inference with context = whole-file inference', () => {
     expect(seen.length).toBe(8) // one report per window, batched or not
     expect(maxDiff(batched, single)).toBeLessThan(1e-6)
     expect(maxDiff(batched, whole)).toBeLessThan(1e-4)
+  })
+
+  it('a feature-pool worker runs every other batch: same result as this thread alone', async () => {
+    const m = await readModel(path.join(FIXTURES, 'tagger_A_lstm.onnx'), {
+      spec: specF40(),
+      classes,
+    })
+    const opts = { windowFrames: 1000, contextFrames: 500, batch: 2 }
+    const run = m.session.run.bind(m.session)
+    let runs = 0
+    m.session.run = ((...a: Parameters<typeof run>) => (runs++, run(...a))) as typeof run
+    const seen: number[] = []
+    const two = await predictProbabilities(m, x, T, 40, {
+      ...opts,
+      workers: 2,
+      onProgress: (f) => seen.push(f),
+    })
+    const here = runs
+    const one = await predictProbabilities(m, x, T, 40, { ...opts, workers: 0 })
+    expect(runs - here).toBe(5) // 1500 | 2000 × 2 | 2000 × 2 | 2000 × 2 | 1500
+    expect(here).toBeLessThan(5) // the rest ran on the worker
+    expect(maxDiff(two, one)).toBeLessThan(1e-6)
+    expect(seen.every((f, i) => i === 0 || f > seen[i - 1])).toBe(true)
+    expect(seen.at(-1)).toBe(1)
   })
 
   it('reports progress to 1 and cancels between windows', async () => {

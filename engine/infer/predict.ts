@@ -12,9 +12,11 @@
  * Self-attention (see attentionWindows): a windowed layer (r frames each side) needs r more
  * context frames, then streaming equals the whole-file run; a global layer runs whole-file.
  */
+import { availableParallelism } from 'node:os'
 import * as ort from 'onnxruntime-node'
 import { DataError } from '../errors'
 import { extractFileFeatures, type FeatureMatrix } from '../features/extract'
+import { featurePool } from '../features/pool'
 import { modeFilter, type Segment } from '../labels/segments'
 import type { TaggerModel } from '../onnx/read'
 import { decodeOnnx } from './feedback'
@@ -30,6 +32,11 @@ export interface WindowOptions {
   contextFrames?: number
   /** Most windows of equal length per onnxruntime run (batch axis); default WINDOW_BATCH. */
   batch?: number
+  /**
+   * Feature-pool size (features/extract.ts; default min(2, cores)). With ≥ 1 worker on a
+   * machine of ≥ 2 cores, one pool worker runs windows alongside this thread; 0 runs all here.
+   */
+  workers?: number
   /** Cancels between windows. */
   signal?: AbortSignal
   /** Fraction 0..1 of the frames done. */
@@ -37,8 +44,6 @@ export interface WindowOptions {
 }
 
 export interface PredictOptions extends WindowOptions {
-  /** Feature worker threads (see extract.ts); default there. */
-  workers?: number
   /** Directory for cached features. */
   cacheDir?: string
   /** Overall progress: fraction 0..1 and the stage. */
@@ -102,6 +107,36 @@ async function runModel(
   )
     throw new DataError(model.file, `gave output [${y.dims.join(', ')}] for [${batch}, ${n}, ${F}]`)
   return y.data as Float32Array
+}
+
+/** runModel on a feature-pool worker (features/model-job.ts): its own session, same options. */
+async function runModelOnPool(
+  model: TaggerModel,
+  x: Float32Array,
+  n: number,
+  F: number,
+  batch: number,
+  workers: number,
+): Promise<Float32Array> {
+  let y: Float32Array
+  try {
+    y = await featurePool(workers).run({
+      kind: 'model',
+      file: model.file,
+      inputName: model.inputName,
+      outputName: model.outputName,
+      x,
+      dims: [batch, n, F],
+    })
+  } catch (err) {
+    throw new DataError(
+      model.file,
+      `onnxruntime failed (${String((err as Error).message).split('\n')[0]})`,
+    )
+  }
+  if (y.length !== batch * n * model.numClasses)
+    throw new DataError(model.file, `gave ${y.length} outputs for [${batch}, ${n}, ${F}]`)
+  return y
 }
 
 /**
@@ -178,24 +213,40 @@ export async function predictProbabilities(
   // Attention graphs hold (T, T) scores per sequence: they keep one window per run.
   const most =
     model.attention === null && dynamicBatch(model) ? (options.batch ?? WINDOW_BATCH) : 1
+  const groups: (typeof windows)[] = []
   for (let i = 0; i < windows.length; ) {
-    options.signal?.throwIfAborted()
     const n = windows[i].b - windows[i].a
     let j = i + 1
     while (j < windows.length && j - i < most && windows[j].b - windows[j].a === n) j++
-    const group = windows.slice(i, j)
-    let input = x.subarray(group[0].a * F, group[0].b * F) // (batch, n, F)
-    if (group.length > 1) {
-      input = new Float32Array(group.length * n * F)
-      group.forEach((w, k) => input.set(x.subarray(w.a * F, w.b * F), k * n * F))
-    }
-    const y = await runModel(model, input, n, F, group.length) // (batch, n, C)
-    group.forEach((w, k) => {
-      probs.set(y.subarray((k * n + w.t0 - w.a) * C, (k * n + w.end - w.a) * C), w.t0 * C)
-      options.onProgress?.(w.end / T)
-    })
+    groups.push(windows.slice(i, j))
     i = j
   }
+  // Two lanes take groups in turn: this thread, and a pool worker when allowed (see workers).
+  const workers = options.workers ?? Math.min(2, availableParallelism())
+  const pool = workers >= 1 && availableParallelism() >= 2 && groups.length > 1
+  let next = 0
+  let done = 0
+  const lane = async (remote: boolean) => {
+    while (next < groups.length) {
+      options.signal?.throwIfAborted()
+      const group = groups[next++]
+      const n = group[0].b - group[0].a
+      let input = x.subarray(group[0].a * F, group[0].b * F) // (batch, n, F)
+      if (group.length > 1 || remote) {
+        input = new Float32Array(group.length * n * F) // own buffer: a worker's is transferred
+        group.forEach((w, k) => input.set(x.subarray(w.a * F, w.b * F), k * n * F))
+      }
+      const y = remote
+        ? await runModelOnPool(model, input, n, F, group.length, workers)
+        : await runModel(model, input, n, F, group.length) // (batch, n, C)
+      group.forEach((w, k) => {
+        probs.set(y.subarray((k * n + w.t0 - w.a) * C, (k * n + w.end - w.a) * C), w.t0 * C)
+        done += w.end - w.t0
+        options.onProgress?.(done / T)
+      })
+    }
+  }
+  await Promise.all(pool ? [lane(false), lane(true)] : [lane(false)])
   options.signal?.throwIfAborted()
   if (model.output === 'logits') softmaxRows(probs, C)
   return probs
