@@ -30,6 +30,8 @@ describe('Service.call validates at the boundary', () => {
     ['bad segment', 'saveLabels', { media: 'a.wav', baseRevision: 0, segments: [{ start: 2, end: 1, label: 'x' }] }],
     ['NaN time', 'saveLabels', { media: 'a.wav', baseRevision: 0, segments: [{ start: Number.NaN, end: 1, label: 'x' }] }],
     ['bad job id', 'cancelJob', { jobId: '../../etc' }],
+    ['an empty clip class', 'setClipClass', { media: 'a.wav', clipClass: '  ' }],
+    ['a missing clip class (null clears it)', 'setClipClass', { media: 'a.wav' }],
     ['duplicate class names', 'setClasses', { classes: [{ name: 'a', color: '#000000', hotkey: null }, { name: 'a', color: '#000000', hotkey: null }] }],
   ])('refuses %s', async (_, method, params) => {
     const r = await service.call(method, params)

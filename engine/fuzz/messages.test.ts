@@ -18,7 +18,7 @@ import { rng } from './rng'
 const SEED = Number(process.env.FW_SEED ?? 1)
 const CODES: ErrorCode[] = ['invalid-request', 'unknown-method', 'no-project', 'bad-input', 'conflict', 'corrupt', 'locked', 'cancelled', 'internal']
 /** Requests that create or write files where their (random) arguments point, or start long jobs. */
-const WRITERS = new Set(['createProject', 'exportModel', 'importModel', 'train', 'predict', 'addMedia', 'setClasses', 'saveLabels', 'restoreLabelVersion', 'keepProject'])
+const WRITERS = new Set(['createProject', 'exportModel', 'importModel', 'train', 'predict', 'addMedia', 'setClasses', 'saveLabels', 'restoreLabelVersion', 'keepProject', 'setClipClass'])
 const KEYS = ['dir', 'media', 'segments', 'start', 'end', 'label', 'baseRevision', 'jobId', 'buckets', 'pixels', 'points', 'paths', 'classes', 'name', '__proto__', 'constructor', 'prototype', 'toString', 'force', 'version', 'x']
 const STRINGS = ['', 'a.wav', '__proto__', 'constructor', '../../../../etc/passwd', '\u0000', 'x'.repeat(5000), '💥', 'null', '{}', '%00', 'C:\\\\Windows', 'run:../../x']
 
