@@ -162,6 +162,31 @@ describe('framewise train --task classify', () => {
     await expect(trainProject(project, ctx(), { resume: full.id })).rejects.toThrow(/changed since run/)
   }, 120_000)
 
+  it('classifies CSV series from class folders (burst in channel a vs b)', async () => {
+    const sdir = path.join(dir, 'series')
+    const rng = new Rng(9)
+    for (const cls of ['a', 'b']) {
+      await mkdir(path.join(sdir, cls), { recursive: true })
+      for (let i = 0; i < 5; i++) {
+        const at = rng.int(150)
+        const rows = ['time,a,b']
+        for (let t = 0; t < 200; t++) {
+          const burst = t >= at && t < at + 10 ? 3 : 0
+          rows.push(`${(t / 50).toFixed(3)},${(rng.normal() + (cls === 'a' ? burst : 0)).toFixed(4)},${(rng.normal() + (cls === 'b' ? burst : 0)).toFixed(4)}`)
+        }
+        await writeFile(path.join(sdir, cls, `${cls}${i}.csv`), rows.join('\n') + '\n')
+      }
+    }
+    const model = path.join(dir, 'series.onnx')
+    const r = await cli(['train', sdir, '--out', model, '--task', 'classify', ...small.slice(0, 6), '--val', '0'])
+    expect(r.code).toBe(0)
+    expect(JSON.parse(r.stdout).classes).toEqual(['a', 'b'])
+    const ev = JSON.parse((await cli(['eval', model, sdir])).stdout)
+    console.log(`series clip accuracy (training files): ${ev.accuracy}`)
+    expect(ev.files).toBe(10)
+    expect(ev.accuracy).toBeGreaterThanOrEqual(0.8)
+  }, 120_000)
+
   it('names the folder when there are no class subfolders or only one class', async () => {
     const flat = path.join(dir, 'flat')
     await mkdir(flat)
