@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { paramLayout, taggerViews } from '../../models/params'
 import { Rng } from '../../models/rng'
 import { NonFiniteLossError, chunksOf, type Checkpoint, classWeightsOf, scoreConfusion, trainTagger, type Sequence, type TrainData } from './loop'
 import { parseTrainSettings } from './settings'
@@ -137,5 +138,23 @@ describe('training helpers', () => {
     const f0 = (2 * 8) / (2 * 8 + 2 + 1)
     const f1 = (2 * 4) / (2 * 4 + 1 + 2)
     expect(r.macroF1).toBeCloseTo((f0 + f1) / 2, 12)
+  })
+})
+
+describe('init setting', () => {
+  it("init 'chrono' starts GRU keep gates at ln U(1, chunk − 1); 'default' at 0", async () => {
+    // a learning rate of 1e-12 leaves the parameters where initialisation put them
+    const at = async (init: 'default' | 'chrono') => {
+      const r = await trainTagger(dataset(2), quick({ init, epochs: 1, lr: 1e-12, chunk: 100 }), { kernels: 'ts' })
+      expect(r.params.length).toBe(paramLayout(r.config).size)
+      return taggerViews(r.params, r.config).cells[0][0].bih.slice(12, 24) // z block (r, z, n), H = 12
+    }
+    expect([...(await at('default'))].every((b) => Math.abs(b) < 1e-9)).toBe(true)
+    const z = await at('chrono')
+    for (const b of z) {
+      expect(b).toBeGreaterThanOrEqual(-1e-9)
+      expect(b).toBeLessThanOrEqual(Math.log(99) + 1e-9)
+    }
+    expect(z.reduce((a, b) => a + b, 0) / z.length).toBeGreaterThan(2) // E[ln U(1, 99)] ≈ 3.6
   })
 })
