@@ -83,6 +83,22 @@ describe('WAV files read by the feature workers themselves', () => {
     expect(d).toBe(0)
     expect(seen.at(-1)).toBe(1)
   })
+  it('per-file CMVN from statistics gathered chunk by chunk = from the whole matrix', async () => {
+    const { normalize } = await import('./normalize')
+    const spec = parseFeatureSpec({
+      kind: 'audio',
+      features: [{ name: 'logmel' }],
+      deltas: 0,
+      normalization: { mode: 'per-file' },
+    }) as AudioSpec
+    const file = join(dir, 'direct-cmvn.wav')
+    writeFileSync(file, makeWav({ bits: 16, rate: 16000, channels: [L] }))
+    const fm = await extractFileFeatures(file, spec, { workers: 2 })
+    const whole = normalize(await ref(0, spec), 40, spec.normalization) // channel 0 = L
+    let d = 0
+    for (let i = 0; i < whole.length; i++) d = Math.max(d, Math.abs(fm.data[i] - whole[i]))
+    expect(d).toBeLessThan(1e-5)
+  })
   it('is not taken for other rates, short files or no workers', async () => {
     const spec = parseFeatureSpec({ kind: 'audio' }) as AudioSpec
     const at44 = join(dir, 'direct-44k.wav')

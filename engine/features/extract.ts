@@ -16,7 +16,7 @@ import { DataError } from '../errors'
 import { readSeriesCsv, type SeriesData } from '../series/csv'
 import { appendDeltas } from './deltas'
 import { audioBaseDims, audioFrameCount, computeAudioFrames, frameSpan } from './frames'
-import { normalize } from './normalize'
+import { normalize, RunningStats } from './normalize'
 import { seriesBaseFeatures } from './series'
 import {
   extractionHash,
@@ -117,20 +117,25 @@ export async function audioBaseFeatures(
   samples: Float32Array,
   spec: AudioSpec,
   options: ExtractOptions = {},
+  stats?: RunningStats,
 ): Promise<Float32Array> {
   const T = audioFrameCount(samples.length, spec.hopLength)
   const workers = options.workers ?? Math.min(2, availableParallelism())
   const report = options.onProgress
   if (workers < 1 || T < MIN_FRAMES_FOR_WORKERS) {
     options.signal?.throwIfAborted()
-    return computeAudioFrames(samples, spec, 0, T, (d) => report?.(d / T, 'features'))
+    const base = computeAudioFrames(samples, spec, 0, T, (d) => report?.(d / T, 'features'))
+    stats?.add(base)
+    return base
   }
-  return poolFeatures(samples, samples.length, spec, workers, options)
+  return poolFeatures(samples, samples.length, spec, workers, options, stats)
 }
 
 /**
  * Base features on the worker pool in chunks of CHUNK_FRAMES, from a signal in memory (each job
- * gets a copy of its slice) or from a WAV file (each job reads its own slice).
+ * gets a copy of its slice) or from a WAV file (each job reads its own slice). Chunks are added
+ * to `stats` as they arrive: this thread waits on the workers anyway, and per-file CMVN then
+ * needs no pass over the whole matrix after the last chunk.
  */
 async function poolFeatures(
   source: Float32Array | WavSource,
@@ -138,6 +143,7 @@ async function poolFeatures(
   spec: AudioSpec,
   workers: number,
   options: ExtractOptions,
+  stats?: RunningStats,
 ): Promise<Float32Array> {
   const T = audioFrameCount(n, spec.hopLength)
   const F = audioBaseDims(spec)
@@ -176,6 +182,7 @@ async function poolFeatures(
         },
       )
       out.set(data, t0 * F)
+      stats?.add(data)
       done[id] = t1 - t0
       tick()
     }
@@ -192,6 +199,7 @@ export function finishFeatures(
   spec: FeatureSpec,
   frameTimes: Float64Array,
   channels: string[] = [],
+  stats?: RunningStats,
 ): FeatureMatrix {
   const names = featureNames(spec, channels)
   const F = base.length / Math.max(1, T)
@@ -199,6 +207,7 @@ export function finishFeatures(
     appendDeltas(base, T, F, spec.deltas, spec.deltaWidth),
     names.length,
     spec.normalization,
+    stats,
   )
   return { data, frames: T, dims: names.length, names, frameTimes, specHash: specHash(spec) }
 }
@@ -247,10 +256,13 @@ export async function extractFileFeatures(
   let T: number
   const workers = options.workers ?? Math.min(2, availableParallelism())
   const wav = base ? undefined : await directWav(path, spec, workers)
+  // Per-file CMVN of base features without Δ: its statistics can gather during extraction.
+  const perFile = spec.normalization.mode === 'per-file' && spec.deltas === 0
+  const stats = !base && perFile ? new RunningStats(F) : undefined
   if (base) T = base.length / F
   else if (wav) {
     T = audioFrameCount(wav.info.frames, spec.hopLength)
-    base = await poolFeatures(wav, wav.info.frames, spec, workers, options)
+    base = await poolFeatures(wav, wav.info.frames, spec, workers, options, stats)
     if (cache) await writeCache(cache, base, T, F)
   } else {
     const audio = await decodeAudio(path, {
@@ -263,15 +275,17 @@ export async function extractFileFeatures(
       onProgress: (f, m) => options.onProgress?.(0.2 + 0.3 * f, m),
     })
     T = audioFrameCount(samples.length, spec.hopLength)
-    base = await audioBaseFeatures(samples, spec, {
-      ...options,
-      onProgress: (f, m) => options.onProgress?.(0.5 + 0.5 * f, m),
-    })
+    base = await audioBaseFeatures(
+      samples,
+      spec,
+      { ...options, onProgress: (f, m) => options.onProgress?.(0.5 + 0.5 * f, m) },
+      stats,
+    )
     if (cache) await writeCache(cache, base, T, F)
   }
   options.onProgress?.(1, 'features')
   const times = Float64Array.from({ length: T }, (_, t) => (t * spec.hopLength) / spec.sampleRate)
-  return finishFeatures(base, T, spec, times)
+  return finishFeatures(base, T, spec, times, [], stats)
 }
 
 /**

@@ -73,12 +73,22 @@ export function standardize(
   return x
 }
 
-/** Applies a spec's normalisation in place: none, per-file CMVN or stored global stats. */
-export function normalize(x: Float32Array, F: number, n: Normalization): Float32Array {
+/**
+ * Applies a spec's normalisation in place: none, per-file CMVN or stored global stats. Per-file
+ * CMVN uses `stats` when given (gathered chunk by chunk while the features were computed).
+ */
+export function normalize(
+  x: Float32Array,
+  F: number,
+  n: Normalization,
+  stats?: RunningStats,
+): Float32Array {
   if (n.mode === 'none' || x.length === 0) return x
   // Global statistics not computed yet (a spec before training): the features as extracted.
   if (n.mode === 'global' && n.mean.length === 0) return x
   if (n.mode === 'global') return standardize(x, F, n.mean, n.std)
-  const { mean, std } = new RunningStats(F).add(x).result()
+  if (stats && (stats.dims !== F || stats.count * F !== x.length))
+    throw new RangeError(`stats cover ${stats.count} × ${stats.dims}, features are ${x.length}`)
+  const { mean, std } = (stats ?? new RunningStats(F).add(x)).result()
   return standardize(x, F, mean, std)
 }
