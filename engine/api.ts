@@ -457,7 +457,15 @@ export interface ModelView {
   /** Its FeatureSpec, or null when unknown. */
   features: unknown
   /** Architecture of Framewise-trained taggers, null for external models. */
-  tagger: { cell: string; hiddenSize: number; numLayers: number; bidirectional: boolean; parameters: number } | null
+  tagger: {
+    cell: string
+    hiddenSize: number
+    numLayers: number
+    bidirectional: boolean
+    parameters: number
+    /** Self-attention before the output layer (absent: none). */
+    attention?: { heads: number; window: number }
+  } | null
   /** Validation metrics from its card. */
   metrics: Record<string, unknown>
   /** 'classify' for clip classifiers (one class per file), else 'tag'. */
