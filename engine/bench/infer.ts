@@ -16,9 +16,7 @@
  *
  * One JSON line per row. Targets (issue 5): ORT ≥ 300k frames/s on A; pipeline ≥ 1000× real time.
  */
-import { existsSync, statSync } from 'node:fs'
 import { loadavg } from 'node:os'
-import { open } from 'node:fs/promises'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
 import * as ort from 'onnxruntime-node'
@@ -31,6 +29,7 @@ import { exportTagger } from '../onnx/metadata'
 import { readModel, releaseSessions } from '../onnx/read'
 import { randomParams, specF40 } from '../onnx/testing'
 import { encodeModel } from '../onnx/write'
+import { writeLongWav } from './wav'
 
 const { values: args } = parseArgs({
   options: {
@@ -162,42 +161,13 @@ async function modelRows(): Promise<void> {
 }
 
 /** A 16 kHz mono 16-bit WAV: tone bursts over noise, so the features are not constant. */
-async function writeWav(file: string, secs: number): Promise<void> {
-  const rate = 16000
-  const frames = secs * rate
-  if (existsSync(file) && statSync(file).size === 44 + 2 * frames) return
-  const fh = await open(file, 'w')
-  const h = Buffer.alloc(44)
-  h.write('RIFF', 0, 'latin1')
-  h.writeUInt32LE(36 + 2 * frames, 4)
-  h.write('WAVEfmt ', 8, 'latin1')
-  h.writeUInt32LE(16, 16)
-  h.writeUInt16LE(1, 20)
-  h.writeUInt16LE(1, 22)
-  h.writeUInt32LE(rate, 24)
-  h.writeUInt32LE(rate * 2, 28)
-  h.writeUInt16LE(2, 32)
-  h.writeUInt16LE(16, 34)
-  h.write('data', 36, 'latin1')
-  h.writeUInt32LE(2 * frames, 40)
-  await fh.write(h, 0, 44, 0)
+function writeWav(file: string, secs: number): Promise<void> {
   const rng = new Rng(3)
-  const block = rate * 10
-  const buf = Buffer.alloc(block * 2)
-  const pcm = new Int16Array(buf.buffer, buf.byteOffset, block)
-  for (let f0 = 0; f0 < frames; f0 += block) {
-    for (let i = 0; i < block; i++) {
-      const t = (f0 + i) / rate
-      const on = Math.floor(t * 2) % 5 === 0 ? 1 : 0 // 0.5 s burst every 2.5 s
-      pcm[i] = Math.round(
-        3000 * rng.normal() * 0.1 +
-          on * 8000 * Math.sin(2 * Math.PI * (500 + 100 * (Math.floor(t) % 7)) * t),
-      )
-    }
-    const n = Math.min(block, frames - f0) * 2
-    await fh.write(buf, 0, n, 44 + f0 * 2)
-  }
-  await fh.close()
+  return writeLongWav(file, secs, 16000, 1, (_, t) => {
+    const on = Math.floor(t * 2) % 5 === 0 ? 1 : 0 // 0.5 s burst every 2.5 s
+    const tone = Math.sin(2 * Math.PI * (500 + 100 * (Math.floor(t) % 7)) * t)
+    return 3000 * rng.normal() * 0.1 + on * 8000 * tone
+  })
 }
 
 async function pipelineRows(): Promise<void> {
