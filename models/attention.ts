@@ -297,13 +297,16 @@ export function attentionBackward<A extends FloatArray>(
         const pb = (b * nh + h) * ws.Tmax * Wn
         k.gemm(false, true, n, n, dk, dO, oOff, B * E, qkv, vOff, B * E3, 0, dP, 0, Wn)
         k.gemm(true, false, n, dk, n, P, pb, Wn, dO, oOff, B * E, 1, dqkv, vOff, B * E3)
-        // dS = P ⊙ (dP − rowsum(P ⊙ dP)) / √dk, in place over dP (P = 0 outside the window)
+        // dS = P ⊙ (dP − rowsum(P ⊙ dP)) / √dk, in place over dP; P = 0 outside the window,
+        // so only its keys are computed and the rest of the row is 0
         for (let i = 0; i < n; i++) {
+          const [lo, hi] = keyRange(r, false, i, n)
+          const row = i * Wn
           let dot = 0
-          for (let j = 0; j < n; j++) dot += P[pb + i * Wn + j] * dP[i * Wn + j]
-          for (let j = 0; j < n; j++) {
-            dP[i * Wn + j] = P[pb + i * Wn + j] * (dP[i * Wn + j] - dot) * scale
-          }
+          for (let j = lo; j < hi; j++) dot += P[pb + row + j] * dP[row + j]
+          for (let j = lo; j < hi; j++) dP[row + j] = P[pb + row + j] * (dP[row + j] - dot) * scale
+          dP.fill(0, row, row + lo)
+          dP.fill(0, row + hi, row + n)
         }
         // dQ_bh += dS · K_bh ; dK_bh += dSᵀ · Q_bh
         k.gemm(false, false, n, dk, n, dP, 0, Wn, qkv, kOff, B * E3, 1, dqkv, qOff, B * E3)

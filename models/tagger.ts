@@ -30,9 +30,9 @@
  * are reversed, in place); backward-only buffers (dh, GRU dGh) are shared by all passes; gate
  * gradients overwrite the gates; a plain unidirectional layer's output is its cell's h; the top
  * bidirectional layer feeds the output layer per direction, never concatenated (unless attention
- * needs the concatenation); everything is
- * carved from one allocation so remaining row copies are copyWithin. Config B (T500 B32 H128
- * L2, bi) needs 228 MB (LSTM) / 221 MB (GRU) of workspace; PyTorch peaks at 803 / 683 MB RSS.
+ * reads the concatenation); everything is carved from one allocation so remaining row copies are
+ * copyWithin. Config B (T500 B32 H128 L2, bi) needs 228 MB (LSTM) / 221 MB (GRU) of workspace;
+ * PyTorch peaks at 803 / 683 MB RSS.
  */
 import {
   allocAttention,
