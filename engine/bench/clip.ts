@@ -12,7 +12,9 @@
  *
  * Rows: pooling mean / max / attention × seeds, each a bidirectional GRU (H 32, 1 layer) trained
  * with trainClassifier (Adam 2e-3, batch 16, the engine defaults otherwise) for a fixed number of
- * epochs on N training clips, scored on held-out clips. Prints JSON lines, then a markdown table.
+ * epochs on N training clips, scored on held-out clips; for attention also the mean attention
+ * weight on the decisive cue's frames (where it looked; uniform weights give 6 / T). Prints JSON
+ * lines, then a markdown table.
  *
  *   npm run bench:clip [-- --epochs 12] [--train 256] [--test 256] [--frames 400] [--seeds 1,2,3]
  *                      [--pooling mean,max,attention] [--quick]
@@ -20,7 +22,8 @@
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { Rng } from '../../models/rng'
-import { trainClassifier, validateClips, type ClipData, type ClipSequence } from '../train/classify'
+import { loadKernels } from '../kernels/load'
+import { clipForward, createClipModel, trainClassifier, validateClips, type ClipData, type ClipSequence } from '../train/classify'
 import { parseTrainSettings } from '../train/settings'
 
 export interface SyntheticClipOptions {
@@ -38,11 +41,11 @@ export interface SyntheticClipOptions {
   distractors?: number
 }
 
-/** `n` clips of noise with one decisive cue each (see the header); seeded. */
-export function syntheticClips(n: number, seed: number, o: SyntheticClipOptions): ClipSequence[] {
+/** `n` clips of noise with one decisive cue each (see the header), with where it is; seeded. */
+export function syntheticClips(n: number, seed: number, o: SyntheticClipOptions): (ClipSequence & { cueStart: number })[] {
   const { frames: T, F = 8, C = 4, cue = 6, amplitude = 3, distractors = 2 } = o
   const rng = new Rng(seed)
-  const out: ClipSequence[] = []
+  const out: (ClipSequence & { cueStart: number })[] = []
   for (let i = 0; i < n; i++) {
     const label = rng.int(C)
     const x = new Float32Array(T * F)
@@ -50,10 +53,11 @@ export function syntheticClips(n: number, seed: number, o: SyntheticClipOptions)
     const put = (c: number, a: number) => {
       const p = rng.int(T - cue + 1)
       for (let t = p; t < p + cue; t++) x[t * F + c] += a
+      return p
     }
     for (let d = 0; d < distractors; d++) put((label + 1 + rng.int(C - 1)) % C, amplitude / 2)
-    put(label, amplitude)
-    out.push({ name: `clip${i}`, x, frames: T, label })
+    const cueStart = put(label, amplitude)
+    out.push({ name: `clip${i}`, x, frames: T, label, cueStart })
   }
   return out
 }
@@ -78,7 +82,7 @@ async function main(): Promise<void> {
   const seeds = (quick ? '1' : args.seeds).split(',').map(Number)
   const poolings = args.pooling.split(',') as ('mean' | 'max' | 'attention')[]
   const classes = ['c0', 'c1', 'c2', 'c3']
-  const rows: { pooling: string; seed: number; accuracy: number; macroF1: number; seconds: number }[] = []
+  const rows: { pooling: string; seed: number; accuracy: number; macroF1: number; onCue: number; seconds: number }[] = []
   for (const seed of seeds) {
     const data: ClipData = {
       F: 8,
@@ -97,19 +101,32 @@ async function main(): Promise<void> {
       })
       const seconds = (Date.now() - t0) / 1000
       const v = validateClips(test, r.config, r.pooling, r.params, null)
-      const row = { pooling, seed, accuracy: v.accuracy, macroF1: v.macroF1, seconds }
+      // where it looked: the attention weight on the decisive cue's frames (uniform: 6 / T)
+      let onCue = NaN
+      if (pooling === 'attention') {
+        const k = loadKernels()
+        const m = createClipModel(r.config, r.pooling, k)
+        m.params.set(r.params)
+        onCue = 0
+        for (const c of test) {
+          const { weights } = clipForward(m, c.x, c.frames, k)
+          for (let t = c.cueStart; t < c.cueStart + 6; t++) onCue += weights[t] / test.length
+        }
+      }
+      const row = { pooling, seed, accuracy: v.accuracy, macroF1: v.macroF1, onCue, seconds }
       rows.push(row)
       console.log(JSON.stringify(row))
     }
   }
   const f = (x: number) => x.toFixed(3)
   console.log(`\nT = ${frames} frames, cue 6 frames, ${nTrain} training / ${nTest} test clips, ${epochs} epochs, chance 0.25\n`)
-  console.log('| pooling | accuracy (per seed) | mean accuracy | mean macro-F1 | s / run |')
-  console.log('| --- | --- | --- | --- | --- |')
+  console.log('| pooling | accuracy (per seed) | mean accuracy | mean macro-F1 | weight on the cue | s / run |')
+  console.log('| --- | --- | --- | --- | --- | --- |')
   for (const pooling of poolings) {
     const r = rows.filter((x) => x.pooling === pooling)
-    const mean = (k: 'accuracy' | 'macroF1' | 'seconds') => r.reduce((a, b) => a + b[k], 0) / r.length
-    console.log(`| ${pooling} | ${r.map((x) => f(x.accuracy)).join(', ')} | ${f(mean('accuracy'))} | ${f(mean('macroF1'))} | ${mean('seconds').toFixed(0)} |`)
+    const mean = (k: 'accuracy' | 'macroF1' | 'onCue' | 'seconds') => r.reduce((a, b) => a + b[k], 0) / r.length
+    const cue = pooling === 'attention' ? `${r.map((x) => f(x.onCue)).join(', ')} (uniform ${f(6 / frames)})` : '—'
+    console.log(`| ${pooling} | ${r.map((x) => f(x.accuracy)).join(', ')} | ${f(mean('accuracy'))} | ${f(mean('macroF1'))} | ${cue} | ${mean('seconds').toFixed(0)} |`)
   }
 }
 
