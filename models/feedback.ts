@@ -18,7 +18,7 @@
  * Viterbi does not apply: the state depends on the whole path, not on y_{t−1} alone.
  *
  * The search is written once (`BeamSearch`) and driven by any step function: the engine's own
- * forward (`decodeWithTagger`, below) or onnxruntime on the exported graph (engine/infer/feedback.ts).
+ * forward (`TaggerDecoder`, below) or onnxruntime on the exported graph (engine/infer/feedback.ts).
  * Shapes (tensor.ts legend); K ≤ W hypotheses are the batch rows of one step.
  */
 import type { FloatArray, Kernels } from './kernels'
@@ -30,6 +30,7 @@ import {
   taggerForward,
   type Tagger,
   type TaggerState,
+  type TaggerWorkspace,
 } from './tagger'
 
 /** x̃ = [x | prev]: rows of (R, F) and (R, C) side by side into (R, F + C). */
@@ -152,9 +153,65 @@ export function gatherRows<A extends FloatArray>(
 }
 
 /**
- * Decodes one sequence x (T, F) with the engine's forward, one frame at a time (the tagger's
- * TBPTT state carry between steps). `width` 1 is greedy.
+ * Step-by-step decoding of one sequence with the engine's forward (the tagger's TBPTT state
+ * carry between steps): `step(x, t)` for t = 0 … T − 1, then `beam.result()`. Width 1 is greedy.
  */
+export class TaggerDecoder<A extends FloatArray> {
+  readonly beam: BeamSearch
+  private readonly F: number
+  private readonly ws: TaggerWorkspace<A>
+  private readonly xt: A // (1, K, F + C)
+  private readonly logp: Float64Array // (K, C)
+  private readonly state: TaggerState<A>
+  private readonly after: TaggerState<A>
+  private readonly ones: Int32Array
+
+  constructor(
+    private readonly m: Tagger<A>,
+    private readonly k: Kernels<A>,
+    T: number,
+    width = 1,
+  ) {
+    const cfg = m.config
+    if (!cfg.outputRecurrence) throw new Error('TaggerDecoder needs an output-recurrent tagger')
+    const C = cfg.numClasses
+    this.F = cfg.inputSize - C
+    this.beam = new BeamSearch(T, C, width)
+    this.ws = allocWorkspace(cfg, k, 1, width)
+    this.xt = k.alloc(width * (this.F + C))
+    this.logp = new Float64Array(width * C)
+    this.state = allocState(cfg, k, width)
+    this.after = allocState(cfg, k, width)
+    this.ones = new Int32Array(width).fill(1)
+  }
+
+  /** Frame t of x (T, F) (features only; the labels come from the beam). */
+  step(x: FloatArray, t: number): void {
+    const { m, k, F, beam, xt } = this
+    const cfg = m.config
+    const C = cfg.numClasses
+    const K = beam.K
+    xt.fill(0)
+    for (let j = 0; j < K; j++) {
+      xt.set(x.subarray(t * F, (t + 1) * F), j * (F + C))
+      if (t > 0) xt[j * (F + C) + F + beam.labels[j]] = 1
+    }
+    const lengths = this.ones.subarray(0, K)
+    taggerForward(this.ws, xt, lengths, 1, m, k, { state: t > 0 ? this.state : null })
+    logSoftmaxRows(this.logp, this.ws.logits, K, C)
+    beam.step(this.logp)
+    // the survivors continue from their parents' states after frame t
+    carryState(this.after, this.ws, lengths, 1, m)
+    for (let l = 0; l < cfg.numLayers; l++) {
+      gatherRows(this.state.h[l], this.after.h[l], beam.parents, beam.K, cfg.hiddenSize)
+      if (this.state.c) {
+        gatherRows(this.state.c[l], this.after.c![l], beam.parents, beam.K, cfg.hiddenSize)
+      }
+    }
+  }
+}
+
+/** Decodes one sequence x (T, F) with the engine's forward, in one go. `width` 1 is greedy. */
 export function decodeWithTagger<A extends FloatArray>(
   m: Tagger<A>,
   k: Kernels<A>,
@@ -162,37 +219,9 @@ export function decodeWithTagger<A extends FloatArray>(
   T: number,
   width = 1,
 ): Decoded {
-  const cfg = m.config
-  if (!cfg.outputRecurrence) throw new Error('decodeWithTagger needs an output-recurrent tagger')
-  const C = cfg.numClasses
-  const F = cfg.inputSize - C
-  const W = width
-  const ws = allocWorkspace(cfg, k, 1, W)
-  const xt = k.alloc(W * (F + C)) // (1, K, F + C)
-  const logp = new Float64Array(W * C) // (K, C)
-  let state: TaggerState<A> = allocState(cfg, k, W)
-  let after: TaggerState<A> = allocState(cfg, k, W)
-  const beam = new BeamSearch(T, C, W)
-  const ones = new Int32Array(W).fill(1)
-  for (let t = 0; t < T; t++) {
-    const K = beam.K
-    xt.fill(0)
-    for (let j = 0; j < K; j++) {
-      xt.set(x.subarray(t * F, (t + 1) * F), j * (F + C))
-      if (t > 0) xt[j * (F + C) + F + beam.labels[j]] = 1
-    }
-    const lengths = ones.subarray(0, K)
-    taggerForward(ws, xt, lengths, 1, m, k, { state: t > 0 ? state : null })
-    logSoftmaxRows(logp, ws.logits, K, C)
-    beam.step(logp)
-    // the survivors continue from their parents' states after frame t
-    carryState(after, ws, lengths, 1, m)
-    for (let l = 0; l < cfg.numLayers; l++) {
-      gatherRows(state.h[l], after.h[l], beam.parents, beam.K, cfg.hiddenSize)
-      if (state.c) gatherRows(state.c[l], after.c![l], beam.parents, beam.K, cfg.hiddenSize)
-    }
-  }
-  return beam.result()
+  const d = new TaggerDecoder(m, k, T, width)
+  for (let t = 0; t < T; t++) d.step(x, t)
+  return d.beam.result()
 }
 
 /**

@@ -75,7 +75,7 @@ export interface GraphNormalisation {
 }
 
 /** PyTorch gate block order → ONNX gate block order, per cell. */
-const ONNX_GATE_BLOCKS: Record<TaggerConfig['cell'], number[]> = {
+export const ONNX_GATE_BLOCKS: Record<TaggerConfig['cell'], number[]> = {
   lstm: [0, 3, 1, 2],
   gru: [1, 0, 2],
   'rnn-tanh': [0],

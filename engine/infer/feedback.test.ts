@@ -25,7 +25,7 @@ import {
 import { parseFeatureSpec } from '../features/spec'
 import { exportTagger } from '../onnx/metadata'
 import { readModel, releaseSessions } from '../onnx/read'
-import { decodeOnnx } from './feedback'
+import { decodeOnnx, engineTaggerOf, taggerFromGraph } from './feedback'
 import { predictFile } from './predict'
 
 let dir: string
@@ -120,11 +120,20 @@ describe('exported output-recurrent taggers', () => {
       const model = await readModel(file)
       expect(model.decoder).toMatchObject({ kind: 'output-recurrence', decode: 'beam', beam: 3 })
       expect(model.decoder!.layout.layers).toHaveLength(L)
+      // the file's weights read back are the trained ones, bit for bit, normalisation included
+      const back = taggerFromGraph(await readFile(file))!
+      expect(back.tagger.config).toMatchObject({ ...config, residual: false })
+      expect(Buffer.from(back.tagger.params.buffer, back.tagger.params.byteOffset, back.tagger.params.byteLength))
+        .toEqual(Buffer.from(m.params.buffer, m.params.byteOffset, m.params.byteLength))
+      expect([...back.norm!.mean]).toEqual(mean)
       for (const width of [1, 3]) {
         const ours = decodeWithTagger(m, tsKernels, normed, T, width)
-        const theirs = await decodeOnnx(model, raw, T, F, { width })
-        expect([...theirs.path]).toEqual([...ours.path])
-        expect(Math.abs(theirs.logLikelihood - ours.logLikelihood)).toBeLessThan(1e-4)
+        // onnxruntime step-wise and the read-back engine tagger find the same path as our forward
+        for (const driver of ['onnx', 'engine'] as const) {
+          const theirs = await decodeOnnx(model, raw, T, F, { width, driver })
+          expect([...theirs.path]).toEqual([...ours.path])
+          expect(Math.abs(theirs.logLikelihood - ours.logLikelihood)).toBeLessThan(1e-4)
+        }
         if (width === 1) expect(new Set(ours.path).size).toBeGreaterThan(1)
       }
     })
@@ -146,6 +155,24 @@ describe('exported output-recurrent taggers', () => {
     const ac = new AbortController()
     ac.abort()
     await expect(decodeOnnx(model, raw, T, F, { signal: ac.signal })).rejects.toThrow()
+  })
+
+  it('reads back a residual stack; a graph it cannot read back decodes with onnxruntime', async () => {
+    const { config, m, raw, normed } = setup('gru', 2, 4)
+    const res = { ...config, residual: true }
+    const file = path.join(dir, 'residual.onnx')
+    await exportTagger(file, { config: res, params: m.params, spec, classes })
+    const back = taggerFromGraph(await readFile(file))!
+    expect(back.tagger.config.residual).toBe(true)
+    expect([...back.tagger.params]).toEqual([...m.params])
+    // a plain tagger's graph is no output-recurrent one; ours then decode alike with 'auto'
+    expect(taggerFromGraph(new Uint8Array(0))).toBeNull()
+    const model = await readModel(file)
+    expect(await engineTaggerOf(model, F)).not.toBeNull() // 'auto' decodes with the engine
+    const mr = createTagger(res, tsKernels)
+    mr.params.set(m.params)
+    const a = await decodeOnnx(model, raw, T, F, { width: 2 })
+    expect([...a.path]).toEqual([...decodeWithTagger(mr, tsKernels, normed, T, 2).path])
   })
 
   it('refuses a bidirectional output-recurrent config at export', async () => {
