@@ -110,9 +110,9 @@ describe('self-attention taggers: export, read back, predict', () => {
 
   it('plans windows so the dense (T, T) scores stay bounded', () => {
     expect(attentionWindows(null, 1e6, 15000, 500)).toEqual([15000, 500])
-    expect(attentionWindows({ heads: 1, window: 100 }, 1e6, 15000, 500)).toEqual([9459 - 1800, 600])
+    expect(attentionWindows({ heads: 1, window: 100 }, 1e6, 15000, 500)).toEqual([5792 - 1800, 600])
     expect(attentionWindows({ heads: 1, window: 100 }, 1e6, 3000, 500)).toEqual([3000, 600])
-    expect(attentionWindows({ heads: 1, window: 0 }, 9000, 15000, 500)).toEqual([9000, 500])
-    expect(attentionWindows({ heads: 4, window: 0 }, 9000, 15000, 500)).toEqual([4729 - 1500, 500])
+    expect(attentionWindows({ heads: 1, window: 0 }, 11000, 15000, 500)).toEqual([11000, 500])
+    expect(attentionWindows({ heads: 4, window: 0 }, 11000, 15000, 500)).toEqual([5792 - 1500, 500])
   })
 })
