@@ -8,7 +8,7 @@
  * Meyda's), so log-mel and MFCC go straight from the samples to the spectrum.
  */
 import Meyda, { type MeydaWindowingFunction } from 'meyda'
-import { dctMatrix, LOG_FLOOR, melFilterbank, type MelBank } from './mel'
+import { dctMatrix, LOG_FLOOR, melFilterbank, melSegments, type MelBank } from './mel'
 import { RealFFT } from './rfft'
 import type { AudioFeature, AudioSpec } from './spec'
 
@@ -268,7 +268,10 @@ export function computeAudioFrames(
     logmel: new Float64Array(spec.mel.bands),
   }
   const { bands } = setup.bank
-  const [melFirst, melEnd, melW] = flatBank(setup.bank) // (B), (B), (Σ widths)
+  const fMax = spec.mel.fMax ?? spec.sampleRate / 2
+  const { start: segStart, rise } = melSegments(bands, N, spec.sampleRate, spec.mel.fMin, fMax)
+  const segS = new Float64Array(bands + 1) // (B+1) Σ P_k per segment
+  const segR = new Float64Array(bands + 1) // (B+1) Σ r_k P_k per segment
   const out = new Float32Array((t1 - t0) * dims)
 
   const load = (t: number) => {
@@ -295,9 +298,19 @@ export function computeAudioFrames(
     load(t)
     if (needMel) {
       const P = fr.power
-      for (let b = 0, i = 0; b < bands; b++) {
-        let e = 0
-        for (let k = melFirst[b]; k < melEnd[b]; k++, i++) e += melW[i] * P[k]
+      for (let s = 0; s <= bands; s++) {
+        let sum = 0
+        let rising = 0
+        for (let k = segStart[s]; k < segStart[s + 1]; k++) {
+          sum += P[k]
+          rising += rise[k] * P[k]
+        }
+        segS[s] = sum
+        segR[s] = rising
+      }
+      // E_b = R_b + S_{b+1} − R_{b+1} (mel.ts, melSegments)
+      for (let b = 0; b < bands; b++) {
+        const e = segR[b] + segS[b + 1] - segR[b + 1]
         fr.logmel[b] = Math.log(Math.max(e, LOG_FLOOR))
       }
     }
@@ -311,13 +324,4 @@ export function computeAudioFrames(
     if (onRow && (t - t0) % 1024 === 1023) onRow(t - t0 + 1)
   }
   return out
-}
-
-/** The sparse bank as flat arrays: filter b covers bins first[b] … end[b] − 1, weights in order. */
-function flatBank(bank: MelBank): [Int32Array, Int32Array, Float64Array] {
-  const end = Int32Array.from(bank.first, (k, b) => k + bank.weights[b].length)
-  const w = new Float64Array(bank.weights.reduce((n, wb) => n + wb.length, 0))
-  let i = 0
-  for (const wb of bank.weights) for (const v of wb) w[i++] = v
-  return [bank.first, end, w]
 }

@@ -67,3 +67,52 @@ export function dctMatrix(n: number, B: number): Float32Array {
   }
   return m
 }
+
+/**
+ * The same triangles as segments between adjacent edges, for applying them in one pass over the
+ * bins. Segment s holds the bins with f_s ≤ f < f_{s+1} (s = 0 … B) and each bin's rising weight
+ * r_k = (f − f_s) / (f_{s+1} − f_s). Filter b rises over segment b and falls over segment b + 1
+ * with weight 1 − r_k (the two triangles meeting there sum to 1), so with
+ *   S_s = Σ_{k ∈ s} |X_k|²   and   R_s = Σ_{k ∈ s} r_k · |X_k|²
+ * the mel power is E_b = R_b + S_{b+1} − R_{b+1}: one multiply-add per bin instead of two.
+ */
+export interface MelSegments {
+  /** Number of filters B. */
+  bands: number
+  /** Segment s covers bins start[s] … start[s+1] − 1. (B + 2) */
+  start: Int32Array
+  /** Rising weight r_k of every bin (0 outside fMin … fMax). (N/2 + 1) */
+  rise: Float64Array
+}
+
+export function melSegments(
+  bands: number,
+  frameLength: number,
+  sampleRate: number,
+  fMin: number,
+  fMax: number,
+): MelSegments {
+  const bins = frameLength / 2 + 1
+  const m0 = hzToMel(fMin)
+  const m1 = hzToMel(fMax)
+  const edges = Array.from({ length: bands + 2 }, (_, j) =>
+    melToHz(m0 + ((m1 - m0) * j) / (bands + 1)),
+  )
+  const hz = (k: number) => (k * sampleRate) / frameLength
+  const start = new Int32Array(bands + 2)
+  const rise = new Float64Array(bins)
+  let k = 0
+  while (k < bins && hz(k) < edges[0]) k++
+  for (let s = 0; s <= bands; s++) {
+    start[s] = k
+    const [lo, hi] = [edges[s], edges[s + 1]]
+    // the last segment keeps a bin exactly at fMax (weight 0 either way)
+    while (k < bins && (hz(k) < hi || (s === bands && hz(k) === hi))) {
+      rise[k] = (hz(k) - lo) / (hi - lo)
+      k++
+    }
+  }
+  start[bands + 1] = k
+  return { bands, start, rise }
+}
+

@@ -64,20 +64,25 @@ describe('RealFFT power spectrum', () => {
 })
 
 describe('log-mel fast path against the reference path', () => {
-  // Reference: fft.js + the dense triangular filterbank from mel.ts's formula, float64, per frame
-  // with explicit zero padding — the extraction as it was before rfft.ts and the flat bank.
-  it('agrees within 1e-4 relative (and 1e-5 nats) on every frame, edges included', () => {
+  // Reference: fft.js + the triangular filterbank from mel.ts's formula, float64, per frame with
+  // explicit zero padding — the extraction as it was before rfft.ts and mel segments.
+  const mels = [
+    { bands: 40, fMin: 0, fMax: null },
+    { bands: 24, fMin: 300, fMax: 5000 }, // bins outside the filters, edges between bins
+  ]
+  it.each(mels)('agrees within 1e-4 relative (and 1e-5 nats) on every frame: %o', (mel) => {
     const spec = parseFeatureSpec({
       kind: 'audio',
       features: [{ name: 'logmel' }],
       deltas: 0,
+      mel,
     }) as AudioSpec
     const { frameLength: N, hopLength: hop, sampleRate: sr } = spec
     const B = spec.mel.bands
     const x = signal(sr * 3 + 77, 5)
     const T = audioFrameCount(x.length, hop)
     const got = computeAudioFrames(x, spec, 0, T)
-    const bank = melFilterbank(B, N, sr, spec.mel.fMin, sr / 2)
+    const bank = melFilterbank(B, N, sr, spec.mel.fMin, spec.mel.fMax ?? sr / 2)
     const win = analysisWindow(spec)
     const fft = new FFT(N)
     const frame = new Float64Array(N)
