@@ -114,5 +114,9 @@ describe('self-attention taggers: export, read back, predict', () => {
     expect(attentionWindows({ heads: 1, window: 100 }, 1e6, 3000, 500)).toEqual([3000, 600])
     expect(attentionWindows({ heads: 1, window: 0 }, 11000, 15000, 500)).toEqual([11000, 500])
     expect(attentionWindows({ heads: 4, window: 0 }, 11000, 15000, 500)).toEqual([5792 - 1500, 500])
+    // two runs in flight share the budget: windows shrink by √2
+    expect(attentionWindows({ heads: 1, window: 100 }, 1e6, 15000, 500, 2)).toEqual([4096 - 1800, 600])
+    expect(attentionWindows({ heads: 1, window: 0 }, 11000, 15000, 500, 2)).toEqual([11000, 500])
+    expect(attentionWindows({ heads: 1, window: 0 }, 20000, 15000, 500, 2)).toEqual([8192 - 1500, 500])
   })
 })

@@ -154,7 +154,8 @@ function dynamicBatch(model: TaggerModel): boolean {
 }
 
 /**
- * The graph's (T, T) attention buffers stay under 1 GiB. Measured RSS growth per T² element in
+ * The graph's (T, T) attention buffers stay under 1 GiB, shared by the runs in flight (two lanes
+ * when windows go to a pool worker too). Measured RSS growth per T² element in
  * onnxruntime (T = 3000, 2 × 64 BiGRU): global 5.5 B with 1 head, 9.7 with 2; windowed 27 and 32
  * (the int64 |i − j| index matrices behind the mask): so 8 B per head, + 24 with a window.
  */
@@ -163,28 +164,30 @@ const bytesPerScore = (heads: number, window: number): number => 8 * heads + (wi
 
 /**
  * [window, context] frames for a model with `attention`. The ONNX graph computes dense (T, T)
- * scores (a window is a mask), so one run holds at most `most` frames (global: 11585 with 1
- * head, 5792 with 4; windowed: 5792 with 1 head, 4378 with 4). Windowed (r > 0): context K + r,
- * since frame t's output reads frames t ± r, each needing K frames of recurrent context; then
- * streaming equals the whole-file run. Global: one
- * run over the whole file when it fits, else windows of `most` frames, whose outputs then depend
- * on the window (the model attends within each; it trained within chunks, shorter still).
+ * scores (a window is a mask), so a run holds at most `most` frames: one run alone (a whole
+ * file) 11585 with 1 global head, 5792 with 4; each of `lanes` concurrent runs 1/√lanes of that
+ * (windowed, 2 lanes: 4096 frames with 1 head). Windowed (r > 0): context K + r, since frame t's
+ * output reads frames t ± r, each needing K frames of recurrent context; then streaming equals
+ * the whole-file run. Global: one run over the whole file when it fits, else windows, whose
+ * outputs then depend on the window (the model attends within each; it trained within chunks).
  */
 export function attentionWindows(
   attention: { heads: number; window: number } | null,
   T: number,
   W: number,
   K: number,
+  lanes = 1,
 ): [window: number, context: number] {
   if (!attention) return [W, K]
   const { heads, window } = attention
-  const most = Math.floor(Math.sqrt(ATTENTION_BYTES / bytesPerScore(heads, window)))
-  if (attention.window > 0) {
-    const context = K + attention.window
+  const most = (bytes: number) => Math.floor(Math.sqrt(bytes / bytesPerScore(heads, window)))
+  if (window > 0) {
+    const context = K + window
     // − 3 context: context both sides, and the last window may take up to one more (the sliver)
-    return [Math.max(1, Math.min(W, most - 3 * context)), context]
+    return [Math.max(1, Math.min(W, most(ATTENTION_BYTES / lanes) - 3 * context)), context]
   }
-  return T <= most ? [Math.max(T, 1), K] : [Math.max(1, most - 3 * K), K]
+  if (T <= most(ATTENTION_BYTES)) return [Math.max(T, 1), K] // one run, one lane
+  return [Math.max(1, most(ATTENTION_BYTES / lanes) - 3 * K), K]
 }
 
 /**
@@ -198,11 +201,15 @@ export async function predictProbabilities(
   F: number,
   options: WindowOptions = {},
 ): Promise<Float32Array> {
+  // Two lanes take groups of windows in turn: this thread, and a pool worker when allowed.
+  const workers = options.workers ?? Math.min(2, availableParallelism())
+  const lanes = workers >= 1 && availableParallelism() >= 2 ? 2 : 1
   const [W, K] = attentionWindows(
     model.attention,
     T,
     options.windowFrames ?? 15000,
     options.contextFrames ?? 500,
+    lanes,
   )
   if (!(W >= 1 && K >= 0 && (options.batch ?? 1) >= 1))
     throw new RangeError('windowFrames and batch must be ≥ 1 and contextFrames ≥ 0')
@@ -228,9 +235,7 @@ export async function predictProbabilities(
     groups.push(windows.slice(i, j))
     i = j
   }
-  // Two lanes take groups in turn: this thread, and a pool worker when allowed (see workers).
-  const workers = options.workers ?? Math.min(2, availableParallelism())
-  const pool = workers >= 1 && availableParallelism() >= 2 && groups.length > 1
+  const pool = lanes === 2 && groups.length > 1
   let next = 0
   let done = 0
   const lane = async (remote: boolean) => {
