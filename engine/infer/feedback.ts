@@ -9,9 +9,10 @@
  *            graph Framewise wrote;
  *   onnx     onnxruntime on the graph, the K live hypotheses as its batch and their states fed
  *            back: for any other graph with the same contract, and the reference in tests.
- * Why not onnxruntime alone: each call costs ~0.4 ms of fixed overhead (its async run), so the
- * engine's forward decodes 3–6× faster (docs/sequence-models.md); the weights and the graph are
- * the same file, and both drivers find the same paths (engine/infer/feedback.test.ts).
+ * Why not onnxruntime alone: each call has a fixed cost (~70 µs at best, its async run; several
+ * times that on a loaded machine), so the engine's forward decodes 2–3.5× faster
+ * (docs/sequence-models.md); the weights and the graph are the same file, and both drivers find
+ * the same paths (engine/infer/feedback.test.ts).
  * Why the loop is here and not an ONNX Loop/Scan: beam search needs top-k over K·C candidates,
  * back-pointers and state gathers per frame, which an ONNX Loop can express only clumsily and
  * no other runtime would call; the graph stays a plain tagger any runtime can run teacher-forced.
