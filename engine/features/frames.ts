@@ -257,6 +257,12 @@ export function computeAudioFrames(
   const needFlux = spec.features.some((f) => f.name === 'spectralFlux')
   const needAmp = spec.features.some((f) => FEATURES[f.name].amp)
   const needRaw = spec.features.some((f) => FEATURES[f.name].raw)
+  // Registry lookups once per call, not once per frame.
+  const plan = spec.features.map((f) => ({
+    f,
+    compute: FEATURES[f.name].compute,
+    width: FEATURES[f.name].dims(f, spec),
+  }))
   const win = analysisWindow(spec)
   const fft = new RealFFT(N)
   const pad = new Float32Array(N) // (N) an edge frame, zero-padded
@@ -315,10 +321,9 @@ export function computeAudioFrames(
       }
     }
     let o = (t - t0) * dims
-    for (const f of spec.features) {
-      const entry = FEATURES[f.name]
-      entry.compute(fr, setup, f, out, o)
-      o += entry.dims(f, spec)
+    for (const { f, compute, width } of plan) {
+      compute(fr, setup, f, out, o)
+      o += width
     }
     if (needFlux) fr.prevAmp.set(fr.amp)
     if (onRow && (t - t0) % 1024 === 1023) onRow(t - t0 + 1)
