@@ -146,29 +146,35 @@ export function taggerFromGraph(bytes: Uint8Array): GraphTagger | null {
     residual: nodes.some((n) => n.name === 'residual_l1'),
     outputRecurrence: true,
   }
+  // every weight present with its size before allocating (a hostile file cannot make us
+  // allocate more than it holds)
+  const G = gatesOf(cell)
+  for (let l = 0; l < config.numLayers; l++) {
+    const In = l === 0 ? config.inputSize : H
+    const [W, R, B] = [init.get(`W_l${l}`), init.get(`R_l${l}`), init.get(`B_l${l}`)]
+    if (!W || !R || !B || W.data.length !== G * H * In || R.data.length !== G * H * H || B.data.length !== 2 * G * H)
+      return null
+  }
+  if (outW.data.length !== H * C) return null
   let m: Tagger<Float32Array>
   try {
     m = createTagger(config, pickKernels('auto'))
   } catch {
     return null
   }
-  const G = gatesOf(cell)
   const blocks = ONNX_GATE_BLOCKS[cell]
   // PyTorch block `from` sits at ONNX block `to`: copy it back
   const unpermute = (dst: Float32Array, src: Float32Array, off: number, cols: number): void =>
     blocks.forEach((from, to) => dst.set(src.subarray(off + to * H * cols, off + (to + 1) * H * cols), from * H * cols))
   for (let l = 0; l < config.numLayers; l++) {
-    const [W, R, B] = [init.get(`W_l${l}`), init.get(`R_l${l}`), init.get(`B_l${l}`)]
+    const [W, R, B] = [init.get(`W_l${l}`)!, init.get(`R_l${l}`)!, init.get(`B_l${l}`)!]
     const c = m.p.cells[l][0]
     const In = c.Wih.length / (G * H)
-    if (!W || !R || !B || W.data.length !== G * H * In || R.data.length !== G * H * H || B.data.length !== 2 * G * H)
-      return null
     unpermute(c.Wih, W.data, 0, In)
     unpermute(c.Whh, R.data, 0, H)
     unpermute(c.bih, B.data, 0, 1)
     unpermute(c.bhh, B.data, G * H, 1)
   }
-  if (outW.data.length !== H * C) return null
   for (let c = 0; c < C; c++) for (let j = 0; j < H; j++) m.p.Wout[c * H + j] = outW.data[j * C + c]
   m.p.bout.set(outB.data)
   const [mean, std] = [init.get('norm_mean'), init.get('norm_std')]
