@@ -1,0 +1,73 @@
+/**
+ * Output recurrence from the Training panel in browser mode: a project with labelled
+ * recordings, a tagger trained with the previous label fed back (Bidirectional turns off, the
+ * decode settings appear), and a prediction with it — decoded frame by frame by the engine —
+ * drawn on the prediction track. Screenshots are artifacts.
+ */
+import { expect, test } from '@playwright/test'
+import { promises as fs } from 'node:fs'
+import path from 'node:path'
+import { Project } from '../engine/project/store'
+import { syntheticAudio } from '../engine/train/synthetic'
+import { startEngine, tempDir, type Engine } from './helpers'
+
+let engine: Engine
+let dir: string
+
+test.beforeAll(async () => {
+  dir = await tempDir('fw-e2e-feedback-')
+  const project = await Project.create(dir, 'feedback')
+  await project.setClasses([
+    { name: 'background', color: '#888888', hotkey: null, role: 'background' },
+    { name: 'tone', color: '#e6550d', hotkey: 1, role: 'class' },
+    { name: 'chirp', color: '#31a354', hotkey: 2, role: 'class' },
+    { name: 'noise', color: '#4a6fa5', hotkey: 3, role: 'class' },
+  ])
+  for (let i = 0; i < 4; i++) {
+    const a = syntheticAudio(800 + i, 8)
+    await fs.writeFile(path.join(dir, `rec${i}.wav`), a.wav)
+    await project.addMedia([`rec${i}.wav`])
+    if (i < 3) await project.writeLabels(`rec${i}.wav`, a.segments, 0)
+  }
+  engine = await startEngine(['--project', dir])
+})
+test.afterAll(async () => {
+  await engine.stop()
+  await fs.rm(dir, { recursive: true, force: true })
+})
+
+test('train an output-recurrent tagger from the panel and predict with it', async ({ page }, testInfo) => {
+  test.setTimeout(240_000)
+  const pageErrors: string[] = []
+  page.on('pageerror', (err) => pageErrors.push(err.message))
+  await page.goto(engine.url)
+  await expect(page.getByTestId('media-item')).toHaveCount(4)
+
+  await page.getByTestId('tab-train').click()
+  await expect(page.getByTestId('train-decode')).toHaveCount(0) // off by default
+  await page.getByTestId('train-output-recurrence').check()
+  await expect(page.getByLabel('Bidirectional')).toBeDisabled()
+  await expect(page.getByLabel('Bidirectional')).not.toBeChecked()
+  await page.getByTestId('train-decode').selectOption('greedy')
+  await page.getByTestId('train-epochs').fill('3')
+  await page.getByTestId('train-chunk').fill('200')
+  await page.getByTestId('train-start').click()
+  await expect(page.getByTestId('run-history')).toContainText('done', { timeout: 180_000 })
+  await page.screenshot({ path: testInfo.outputPath('1-trained.png') })
+
+  await page.getByTestId('tab-models').click()
+  await page.getByTestId('media-item').filter({ hasText: 'rec3.wav' }).click()
+  await page.getByTestId('predict-current').click()
+  await expect(page.getByTestId('prediction-track')).toBeVisible({ timeout: 60_000 })
+  await page.screenshot({ path: testInfo.outputPath('2-predicted.png') })
+
+  const runs = await fs.readdir(path.join(dir, 'runs'))
+  const run = path.join(dir, 'runs', runs[0])
+  const card = JSON.parse(await fs.readFile(path.join(run, 'model.json'), 'utf8'))
+  expect(card.tagger).toMatchObject({ outputRecurrence: true, bidirectional: false })
+  // metadata_props framewise.decoder (canonical JSON) travels in the model file
+  const bytes = (await fs.readFile(path.join(run, 'model.onnx'))).toString('latin1')
+  expect(bytes).toContain('framewise.decoder')
+  expect(bytes).toContain('{"beam":1,"decode":"greedy","kind":"output-recurrence"}')
+  expect(pageErrors).toEqual([])
+})
