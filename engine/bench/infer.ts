@@ -8,8 +8,9 @@
  * 2. the real-time factor of the whole pipeline (decode + features + model + post-processing)
  *    on 1 hour of 16 kHz audio (a WAV written to /tmp once) with config A at a 10 ms hop and 40
  *    log-mel features: rtf = audio seconds / wall seconds, after a warm-up file has started the
- *    feature workers; CPU seconds per stage too, since other load on the machine steals wall
- *    time.
+ *    feature workers and their onnxruntime session; CPU seconds per stage too (all threads),
+ *    since other load on the machine steals wall time. `ort_threads` is the main session's;
+ *    the pool worker's session, which runs every other batch of windows, has one.
  *
  *   npm run bench:infer [-- --seconds 2] [--threads 1,2] [--only A:lstm,B:gru] [--no-pipeline]
  *                       [--audio-seconds 3600]
