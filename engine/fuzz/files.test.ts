@@ -17,6 +17,7 @@ import { makeWav, sine } from '../audio/testing'
 import { DataError } from '../errors'
 import { FORMATS, readLabels } from '../labels/formats'
 import { cardPathOf, exportTagger, readModelCard } from '../onnx/metadata'
+import { decodeOnnx } from '../infer/feedback'
 import { inspectModel, readModel, releaseSessions } from '../onnx/read'
 import { configA, randomParams, specF40 } from '../onnx/testing'
 import { MANIFEST_FILE } from '../project/manifest'
@@ -277,6 +278,23 @@ describe('hostile input files end in a clear error or a valid result', { timeout
       if (++n % 20 === 0) await releaseSessions()
       await inspectModel(f)
       await readModel(f)
+    })
+  })
+
+  it('output-recurrent ONNX models (readModel, then decoding with the read-back or onnxruntime driver)', async () => {
+    // previous_labels, state inputs/outputs and framewise.decoder are fuzzed with the weights
+    const config = { ...configA('lstm'), inputSize: 40 + 3, hiddenSize: 4, numClasses: 3, bidirectional: false, outputRecurrence: true }
+    const exported = path.join(dir, 'export-or', 'or.onnx')
+    await fs.mkdir(path.dirname(exported))
+    await exportTagger(exported, { config, params: randomParams(config, 3), spec: specF40(), classes: ['a', 'b', 'c'], decoder: { decode: 'beam', beam: 2 } })
+    const x = Float32Array.from({ length: 12 * 40 }, (_, i) => Math.sin(i))
+    let n = 0
+    await fuzz('onnx-feedback', await fs.readFile(exported), '.onnx', 60, BINARY, async (f) => {
+      if (++n % 20 === 0) await releaseSessions()
+      const model = await readModel(f)
+      if (model.numFeatures !== 40) return
+      await decodeOnnx(model, x, 12, 40)
+      await decodeOnnx(model, x, 12, 40, { driver: 'onnx' })
     })
   })
 })

@@ -298,6 +298,9 @@ async function decodeOnnxDriver(
         `onnxruntime failed at frame ${t} (${String((err as Error).message).split('\n')[0]})`,
       )
     }
+    const sizeOk = (name: string, n: number) => out[name]?.data.length === n
+    if (!sizeOk(model.outputName, K * C) || layers.some((s) => !sizeOk(s.hT, K * s.H) || (s.cT && !sizeOk(s.cT, K * s.H))))
+      throw new DataError(model.file, `gave outputs of the wrong size for ${K} rows of one frame`)
     const y = out[model.outputName].data as Float32Array // (K, 1, C)
     for (let r = 0; r < K * C; r += C) {
       // log-probabilities, from probabilities or logits
