@@ -99,6 +99,19 @@ describe('WAV files read by the feature workers themselves', () => {
     for (let i = 0; i < whole.length; i++) d = Math.max(d, Math.abs(fm.data[i] - whole[i]))
     expect(d).toBeLessThan(1e-5)
   })
+  it('stops on abort', async () => {
+    const file = join(dir, 'direct-abort.wav')
+    writeFileSync(file, makeWav({ bits: 16, rate: 16000, channels: [L] }))
+    const spec = parseFeatureSpec({ kind: 'audio' }) as AudioSpec
+    expect(await directWav(file, spec, 2)).toBeDefined()
+    const c = new AbortController()
+    const run = extractFileFeatures(file, spec, {
+      workers: 2,
+      signal: c.signal,
+      onProgress: (f) => f > 0.2 && c.abort(new Error('cancelled')),
+    })
+    await expect(run).rejects.toThrow('cancelled')
+  })
   it('is not taken for other rates, short files or no workers', async () => {
     const spec = parseFeatureSpec({ kind: 'audio' }) as AudioSpec
     const at44 = join(dir, 'direct-44k.wav')
