@@ -2,7 +2,7 @@
  * onnxruntime windows run by a feature-pool worker (engine/infer/predict.ts): session.run blocks
  * the thread that calls it, so while the main thread runs one batch of windows, a pool worker —
  * idle once features are done — runs the next on the second core. Each worker opens its own
- * session (one intra-op thread, no spinning, as engine/onnx/read.ts), cached by file identity;
+ * session (one intra-op thread, no spinning, as engine/onnx/read.ts), kept for the last model;
  * onnxruntime is imported on the first model job, so feature-only workers never load it.
  */
 import { statSync } from 'node:fs'
@@ -25,15 +25,29 @@ export interface ModelJob {
   dims: [number, number, number]
 }
 
-const sessions = new Map<string, Promise<InferenceSession>>()
+/**
+ * Sessions by file identity. Only the last model's is kept (its buffers, ≈ 100 MB for 4 × 16000
+ * frames on config A, stay allocated); an older one is released once no job is using it.
+ */
+const sessions = new Map<string, { session: Promise<InferenceSession>; busy: number }>()
+let current = ''
 
-async function session(file: string): Promise<InferenceSession> {
-  const s = statSync(file)
-  const key = `${path.resolve(file)}\0${s.size}\0${s.mtimeMs}`
-  let p = sessions.get(key)
-  if (!p) {
-    const ort = await import('onnxruntime-node')
-    p = ort.InferenceSession.create(file, {
+function releaseIdle(): void {
+  for (const [key, e] of sessions)
+    if (key !== current && e.busy === 0) {
+      sessions.delete(key)
+      void e.session.then((s) => s.release()).catch(() => {})
+    }
+}
+
+/** The model's output (batch, n, C) for job.x, as a transferable copy. */
+export async function runModelJob(job: ModelJob): Promise<Float32Array> {
+  const ort = await import('onnxruntime-node')
+  const st = statSync(job.file)
+  const key = `${path.resolve(job.file)}\0${st.size}\0${st.mtimeMs}`
+  let e = sessions.get(key)
+  if (!e) {
+    const session = ort.InferenceSession.create(job.file, {
       intraOpNumThreads: 1,
       interOpNumThreads: 1,
       executionMode: 'sequential',
@@ -41,18 +55,19 @@ async function session(file: string): Promise<InferenceSession> {
       extra: { session: { intra_op: { allow_spinning: '0' } } },
       logSeverityLevel: 3,
     })
-    sessions.set(key, p)
-    p.catch(() => sessions.delete(key))
+    sessions.set(key, (e = { session, busy: 0 }))
+    session.catch(() => sessions.delete(key))
   }
-  return p
-}
-
-/** The model's output (batch, n, C) for job.x, as a transferable copy. */
-export async function runModelJob(job: ModelJob): Promise<Float32Array> {
-  const ort = await import('onnxruntime-node')
-  const s = await session(job.file)
-  const out = await s.run({ [job.inputName]: new ort.Tensor('float32', job.x, job.dims) }, [
-    job.outputName,
-  ])
-  return (out[job.outputName].data as Float32Array).slice()
+  current = key
+  e.busy++
+  try {
+    const s = await e.session
+    const out = await s.run({ [job.inputName]: new ort.Tensor('float32', job.x, job.dims) }, [
+      job.outputName,
+    ])
+    return (out[job.outputName].data as Float32Array).slice()
+  } finally {
+    e.busy--
+    releaseIdle()
+  }
 }
