@@ -56,6 +56,7 @@ test('train an output-recurrent tagger from the panel and predict with it', asyn
   await page.screenshot({ path: testInfo.outputPath('1-trained.png') })
 
   await page.getByTestId('tab-models').click()
+  await expect(page.getByTestId('model-list')).toContainText('GRU 2×64 + label feedback')
   await page.getByTestId('media-item').filter({ hasText: 'rec3.wav' }).click()
   await page.getByTestId('predict-current').click()
   await expect(page.getByTestId('prediction-track')).toBeVisible({ timeout: 60_000 })

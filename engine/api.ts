@@ -465,6 +465,8 @@ export interface ModelView {
     parameters: number
     /** Self-attention before the output layer (absent: none). */
     attention?: { heads: number; window: number }
+    /** The previous frame's label is an input, decoded frame by frame (absent: no). */
+    outputRecurrence?: boolean
   } | null
   /** Validation metrics from its card. */
   metrics: Record<string, unknown>
