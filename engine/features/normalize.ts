@@ -26,12 +26,13 @@ export class RunningStats {
     const F = this.dims
     const other = new RunningStats(F)
     other.count = T
-    for (let t = 0; t < T; t++) for (let f = 0; f < F; f++) other.mean[f] += x[t * F + f]
-    for (let f = 0; f < F; f++) other.mean[f] /= Math.max(1, T)
-    for (let t = 0; t < T; t++) {
-      for (let f = 0; f < F; f++) {
-        const d = x[t * F + f] - other.mean[f]
-        other.m2[f] += d * d
+    const { mean, m2 } = other
+    for (let t = 0, i = 0; t < T; t++) for (let f = 0; f < F; f++, i++) mean[f] += x[i]
+    for (let f = 0; f < F; f++) mean[f] /= Math.max(1, T)
+    for (let t = 0, i = 0; t < T; t++) {
+      for (let f = 0; f < F; f++, i++) {
+        const d = x[i] - mean[f]
+        m2[f] += d * d
       }
     }
     return this.merge(other)
