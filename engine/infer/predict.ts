@@ -9,6 +9,9 @@
  * onnxruntime's buffers stay bounded by the window (a 1-hour file is 360k frames) and
  * progress/cancel work between runs. Windows of equal length go up to WINDOW_BATCH at a time
  * along the batch axis, which onnxruntime computes faster than one after another.
+ * Features and model run one after the other, each on both cores (feature workers; this thread
+ * + a pool worker): per-file CMVN, the audio default, needs every frame before the first
+ * window, and on 2 cores overlapping the stages would only fill the short tail of each.
  * Self-attention (see attentionWindows): a windowed layer (r frames each side) needs r more
  * context frames, then streaming equals the whole-file run; a global layer runs whole-file.
  */
