@@ -232,7 +232,9 @@ export function wavToMono(
 
 /**
  * Mono samples s0 … s1−1 of a WAV file whose header was read with readWavInfo, read
- * synchronously from an open descriptor: feature workers decode their own slice of the file.
+ * synchronously from an open descriptor into `out` (default: a new array): feature workers
+ * decode their own slice of the file, reusing their buffers from job to job (fresh megabyte
+ * buffers cost a page fault per 4 kB).
  */
 export function readWavRangeSync(
   fd: number,
@@ -241,10 +243,13 @@ export function readWavRangeSync(
   channel: 'mix' | number,
   s0: number,
   s1: number,
+  out = new Float32Array(Math.max(0, s1 - s0)),
 ): Float32Array {
   const blockAlign = info.channels * (info.bitsPerSample / 8)
   const n = Math.max(0, s1 - s0)
-  const buf = Buffer.alloc(n * blockAlign) // its own ArrayBuffer (alloc never pools), so aligned
+  if (out.length < n) throw new RangeError(`${n} samples do not fit in ${out.length}`)
+  if (rangeBytes.length < n * blockAlign) rangeBytes = Buffer.alloc(n * blockAlign) // own buffer
+  const buf = rangeBytes.subarray(0, n * blockAlign) // offset 0 of its ArrayBuffer: aligned
   const at = info.dataOffset + s0 * blockAlign
   let got = 0
   while (got < buf.length) {
@@ -252,10 +257,12 @@ export function readWavRangeSync(
     if (r === 0) throw new DataError(file, 'file shrank while reading', { offset: at + got })
     got += r
   }
-  const out = new Float32Array(n)
   wavToMono(buf, n, info, channel, out, 0)
-  return out
+  return out.subarray(0, n)
 }
+
+/** readWavRangeSync's byte buffer, grown as needed (one per thread). */
+let rangeBytes = Buffer.alloc(0)
 
 /** Sample reader for one encoding: bytes at offset → float in [-1, 1). */
 function readSample(

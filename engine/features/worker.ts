@@ -67,13 +67,17 @@ export interface WavFeatureJob {
 
 export type WorkerJob = FeatureJob | ResampleJob | WavFeatureJob | ModelJob
 
+/** wavFrames' samples, reused from job to job (grown as needed). */
+let wavSamples = new Float32Array(0)
+
 /** Frames t0 … t1−1 of a WAV file: reads and decodes the samples they need, then the features. */
 function wavFrames(job: WavFeatureJob, onRow: (done: number) => void): Float32Array {
   const [s0, s1] = frameSpan(job.spec, job.t0, job.t1, job.info.frames)
+  if (wavSamples.length < s1 - s0) wavSamples = new Float32Array(s1 - s0)
   const fd = openSync(job.path, 'r')
   let samples: Float32Array
   try {
-    samples = readWavRangeSync(fd, job.path, job.info, job.channel, s0, s1)
+    samples = readWavRangeSync(fd, job.path, job.info, job.channel, s0, s1, wavSamples)
   } finally {
     closeSync(fd)
   }
