@@ -52,6 +52,13 @@ export function reportProgress(fraction: number | null, message: string): void {
   process.stderr.write(`${pct}${message}\n`)
 }
 
+/** The Viterbi post-processing flags of predict and eval. */
+const VITERBI_OPTIONS = {
+  viterbi: { type: 'boolean' },
+  'no-viterbi': { type: 'boolean' },
+  'viterbi-weight': { type: 'string' },
+} as const
+
 export const commands: Record<string, Command> = {
   info: {
     usage: 'info <project-dir | model.onnx>',
@@ -74,7 +81,7 @@ export const commands: Record<string, Command> = {
     usage:
       'predict <model.onnx> <file|dir>... --out DIR [--format audacity|raven|textgrid|csv|json] [--probabilities] [--spec spec.json --classes a,b,c]',
     summary:
-      'label files with a model: <stem>.<ext> of the non-background segments per input, <stem>.probs.csv with --probabilities; also --output logits|probabilities, --background NAME|none, --median N, --min-duration S, --merge-gap S, --threads N, --window N, --context N',
+      'label files with a model: <stem>.<ext> of the non-background segments per input, <stem>.probs.csv with --probabilities; also --output logits|probabilities, --background NAME|none, --median N, --min-duration S, --merge-gap S, --viterbi [--viterbi-weight X] | --no-viterbi (decode frames with the label transitions stored at training), --threads N, --window N, --context N',
     options: {
       out: { type: 'string' },
       format: { type: 'string', default: 'audacity' },
@@ -86,6 +93,7 @@ export const commands: Record<string, Command> = {
       median: { type: 'string' },
       'min-duration': { type: 'string' },
       'merge-gap': { type: 'string' },
+      ...VITERBI_OPTIONS,
       threads: { type: 'string' },
       window: { type: 'string' },
       context: { type: 'string' },
@@ -162,6 +170,7 @@ export const commands: Record<string, Command> = {
           ...(background !== undefined
             ? { background: background === 'none' ? null : background }
             : {}),
+          ...viterbiFlags(values),
         },
         onProgress: (f, message) => {
           const line = `${Math.floor(f * 10)} ${message}` // at most one line per 10 % per stage
@@ -259,9 +268,9 @@ export const commands: Record<string, Command> = {
     },
   },
   eval: {
-    usage: 'eval <model.onnx> <project-or-data-dir> [--collar 0.2]',
+    usage: 'eval <model.onnx> <project-or-data-dir> [--collar 0.2] [--viterbi [--viterbi-weight X] | --no-viterbi]',
     summary: 'score a model on labelled data: frame accuracy, per-class P/R/F1, macro-F1, event F1, confusion, per-file scores (worst first); a clip classifier: accuracy, macro-F1, confusion over the files\' clip classes',
-    options: { collar: { type: 'string' } },
+    options: { collar: { type: 'string' }, ...VITERBI_OPTIONS },
     async run({ positionals, values }) {
       if (positionals.length !== 2) throw new UsageError('eval takes a model and a data folder')
       const ctx = cliJob()
@@ -269,6 +278,7 @@ export const commands: Record<string, Command> = {
         return evaluateClips(positionals[0], await clipItemsOf(positionals[1]), { signal: ctx.signal, onProgress: (f, m) => ctx.progress(f, m) })
       return evaluateModel(positionals[0], positionals[1], {
         collar: numberFlag(values, 'collar'),
+        postprocess: viterbiFlags(values),
         signal: ctx.signal,
         onProgress: (f, m) => ctx.progress(f, m),
       })
@@ -377,6 +387,22 @@ export const commands: Record<string, Command> = {
       await new Promise(() => {}) // runs until a signal stops it
     },
   },
+}
+
+/**
+ * postprocess.viterbi from --viterbi / --no-viterbi / --viterbi-weight X (which implies
+ * --viterbi), or nothing: the model's own setting stays.
+ */
+function viterbiFlags(values: ParsedArgs['values']): { viterbi?: { enabled: boolean; weight: number } } {
+  const on = values.viterbi === true
+  const off = values['no-viterbi'] === true
+  const weight = numberFlag(values, 'viterbi-weight')
+  if (on && off) throw new UsageError('give --viterbi or --no-viterbi, not both')
+  if (weight !== undefined && weight < 0) throw new UsageError('--viterbi-weight must be ≥ 0')
+  if (off && weight !== undefined) throw new UsageError('--viterbi-weight needs --viterbi, not --no-viterbi')
+  if (off) return { viterbi: { enabled: false, weight: 1 } }
+  if (on || weight !== undefined) return { viterbi: { enabled: true, weight: weight ?? 1 } }
+  return {}
 }
 
 /** A numeric flag, or undefined when absent; usage error when not a (whole) number. */

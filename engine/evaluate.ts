@@ -10,6 +10,7 @@ import { DataError } from './errors'
 import { predictFile } from './infer/predict'
 import { framesToSegments } from './labels/segments'
 import { eventMetrics, frameMetrics, type EventMetrics, type FrameMetrics } from './metrics'
+import type { PostProcessInput } from './onnx/metadata'
 import { readModel } from './onnx/read'
 import { MANIFEST_FILE } from './project/manifest'
 import { Project } from './project/store'
@@ -38,6 +39,8 @@ export interface Evaluation {
 export interface EvaluateOptions {
   /** Event onset collar in seconds (default 0.2). */
   collar?: number
+  /** Post-processing fields overriding the model's (e.g. viterbi, medianFilter). */
+  postprocess?: Partial<PostProcessInput>
   signal?: AbortSignal
   onProgress?: (fraction: number, message: string) => void
 }
@@ -59,7 +62,7 @@ async function referenceFiles(dir: string): Promise<{ files: DataFile[]; classes
 }
 
 export async function evaluateModel(modelPath: string, dataDir: string, opts: EvaluateOptions = {}): Promise<Evaluation> {
-  const model = await readModel(modelPath)
+  const model = await readModel(modelPath, { postprocess: opts.postprocess })
   const { files, classes: dataClasses } = await referenceFiles(dataDir)
   if (files.length === 0) throw new DataError(dataDir, 'no labelled files to evaluate on')
   // References are mapped onto the model's classes; the data's background is the model's.

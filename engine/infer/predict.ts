@@ -23,7 +23,7 @@ import { featurePool } from '../features/pool'
 import { modeFilter, type Segment } from '../labels/segments'
 import type { TaggerModel } from '../onnx/read'
 import { decodeOnnx } from './feedback'
-import { labelsToSegments, smoothLabels } from './postprocess'
+import { decodeLabels, labelsToSegments } from './postprocess'
 
 export interface WindowOptions {
   /**
@@ -297,13 +297,16 @@ export async function modelFeatures(
   return fm
 }
 
-/** The frames → segments step of a prediction: argmax, median filter, runs, gap merge, min duration. */
+/**
+ * The frames → segments step of a prediction: argmax (or Viterbi over the whole file's stitched
+ * probabilities, postprocess.viterbi), median filter, runs, gap merge, min duration.
+ */
 export function probabilitiesToSegments(
   model: TaggerModel,
   probs: Float32Array,
   frameTimes: Float64Array,
 ): { labels: Int32Array; segments: Segment[] } {
-  const labels = smoothLabels(probs, model.numClasses, model.postprocess.medianFilter)
+  const labels = decodeLabels(probs, model.numClasses, model.postprocess, model.transitions)
   const segments = labelsToSegments(
     labels,
     frameTimes,

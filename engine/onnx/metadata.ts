@@ -12,6 +12,9 @@
  *     framewise.attention    JSON {heads, window} on taggers with self-attention: a global one
  *                            (window 0) runs whole-file, a windowed one streams with r more
  *                            context frames (engine/infer/predict.ts)
+ *     framewise.transitions  JSON Transitions on plain frame taggers: label start and transition
+ *                            probabilities counted on the training labels, for Viterbi decoding
+ *                            (postprocess.viterbi; engine/infer/postprocess.ts)
  *   plus ModelProto.producer_name/version.
  * - the model card `<stem>.json` next to `<stem>.onnx`: the same, plus the tagger configuration
  *   and the validation metrics, for people and for the Models panel.
@@ -52,7 +55,33 @@ export const META_KEYS = {
   task: 'framewise.task',
   decoder: 'framewise.decoder',
   attention: 'framewise.attention',
+  transitions: 'framewise.transitions',
 } as const
+
+/** A probability, or a row of them summing to 1 (to within rounding of the JSON decimals). */
+const probRow = z
+  .array(z.number().min(0).max(1))
+  .min(1)
+  .refine((r) => Math.abs(r.reduce((a, b) => a + b, 0) - 1) < 1e-4, 'a row must sum to 1')
+
+export const transitionsSchema = z
+  .object({
+    /** π: p(y_0 = c), C values. */
+    initial: probRow,
+    /** A: matrix[p][c] = p(y_t = c | y_{t−1} = p), C rows of C. A 0 forbids that transition. */
+    matrix: z.array(probRow),
+    /** The add-α smoothing the counts got (0: unseen transitions are forbidden). */
+    alpha: z.number().min(0),
+  })
+  .refine(
+    (t) => t.matrix.length === t.initial.length && t.matrix.every((r) => r.length === t.initial.length),
+    'matrix must be C × C for the C values of initial',
+  )
+/**
+ * Label transitions in probabilities, not logs: JSON has no −∞ and a forbidden transition is
+ * a plain 0 (models/decode.ts takes their logs, `transitionsToLog`).
+ */
+export type TransitionsMeta = z.output<typeof transitionsSchema>
 
 export const attentionSchema = z.object({
   /** Self-attention heads. */
@@ -90,6 +119,12 @@ export const postProcessSchema = z.object({
   minDuration: z.number().min(0).default(0),
   /** Same-class segments separated by a gap up to this (seconds) are merged. */
   mergeGap: z.number().min(0).default(0),
+  /**
+   * Viterbi decoding with the model's label transitions instead of the per-frame argmax, the
+   * transition log-probabilities weighted by λ = weight (0: argmax). Absent: off. Needs
+   * framewise.transitions; the median filter still runs after it (mostly a no-op then).
+   */
+  viterbi: z.object({ enabled: z.boolean(), weight: z.number().min(0).default(1) }).optional(),
   /** The class written as no segment; null: every class makes segments; absent: see backgroundIndex. */
   background: z.string().nullable().optional(),
 })
@@ -119,6 +154,8 @@ export interface ModelMetadata {
   decoder?: Decoder
   /** Taggers with self-attention only: heads and window (prediction needs the window). */
   attention?: AttentionMeta
+  /** Plain taggers trained by Framewise: label transitions of the training data. */
+  transitions?: TransitionsMeta
 }
 
 /** metadata_props entries for `meta`. */
@@ -132,6 +169,7 @@ export function metadataProps(meta: ModelMetadata): Record<string, string> {
     ...(meta.task ? { [META_KEYS.task]: meta.task } : {}),
     ...(meta.decoder ? { [META_KEYS.decoder]: canonicalJson(meta.decoder) } : {}),
     ...(meta.attention ? { [META_KEYS.attention]: canonicalJson(meta.attention) } : {}),
+    ...(meta.transitions ? { [META_KEYS.transitions]: canonicalJson(meta.transitions) } : {}),
   }
 }
 
@@ -190,6 +228,13 @@ export function parseMetadataProps(
       META_KEYS.attention,
       props[META_KEYS.attention],
       attentionSchema,
+    )
+  if (props[META_KEYS.transitions] !== undefined)
+    out.transitions = parseJsonField(
+      file,
+      META_KEYS.transitions,
+      props[META_KEYS.transitions],
+      transitionsSchema,
     )
   if (props[META_KEYS.task] !== undefined) {
     const task = props[META_KEYS.task]
@@ -253,6 +298,8 @@ export const modelCardSchema = z.object({
   output: outputKindSchema,
   /** 'classify' for clip classifiers (absent: a frame tagger). */
   task: z.enum(['tag', 'classify']).optional(),
+  /** Label transitions of the training data (absent: none stored, e.g. an older card). */
+  transitions: transitionsSchema.optional(),
   /** A clip classifier's pooling head (absent for taggers). */
   pooling: z.object({ kind: z.enum(['mean', 'max', 'attention']), inputSize: z.number().int(), attentionSize: z.number().int() }).optional(),
   /** Validation metrics of the exported checkpoint (name → number or nested record). */
@@ -312,6 +359,8 @@ export interface ExportTaggerInput {
   runId?: string | null
   /** Output-recurrent models: how to decode (default greedy). */
   decoder?: { decode: 'greedy' | 'beam'; beam: number } | null
+  /** Label transitions for Viterbi post-processing (plain taggers; ignored with output recurrence). */
+  transitions?: TransitionsMeta | null
 }
 
 export interface ExportResult {
@@ -358,10 +407,15 @@ export async function exportTagger(
   const F = featureCount(spec)
   if (F !== null && F !== Fx)
     throw new RangeError(`the FeatureSpec gives ${F} features, the model takes ${Fx}`)
+  const transitions =
+    input.transitions && !config.outputRecurrence ? transitionsSchema.parse(input.transitions) : undefined
+  const post = postProcessSchema.parse(input.postprocess ?? {})
+  // Viterbi needs the transitions: a model without them ships it off (readModel would refuse it)
+  if (post.viterbi?.enabled && !transitions) delete post.viterbi
   const meta: ModelMetadata = {
     classes: [...classes],
     features: spec,
-    postprocess: postProcessSchema.parse(input.postprocess ?? {}),
+    postprocess: post,
     runId: input.runId ?? null,
     output: 'probabilities',
     ...(config.outputRecurrence
@@ -374,7 +428,13 @@ export async function exportTagger(
         }
       : {}),
     ...(config.attention ? { attention: { ...config.attention } } : {}),
+    // an output-recurrent model decodes its own label path (beam search), so no Viterbi
+    ...(transitions ? { transitions } : {}),
   }
+  if (meta.transitions && meta.transitions.initial.length !== classes.length)
+    throw new RangeError(
+      `transitions for ${meta.transitions.initial.length} classes, the model has ${classes.length}`,
+    )
   const bytes = encodeModel(
     taggerGraph(config, params, norm),
     metadataProps(meta),
@@ -404,6 +464,7 @@ export async function exportTagger(
     features: meta.features,
     postprocess: meta.postprocess,
     output: meta.output,
+    ...(meta.transitions ? { transitions: meta.transitions } : {}),
     metrics: input.metrics ?? {},
   }
   const cardPath = cardPathOf(modelPath)

@@ -16,6 +16,8 @@ import onnxProto from 'onnx-proto'
 import * as ort from 'onnxruntime-node'
 import { DataError } from '../errors'
 import { feedbackLayoutOf, probeFeedbackFeeds, type FeedbackLayout } from '../infer/feedback'
+import { transitionsToLog } from '../infer/postprocess'
+import type { Transitions } from '../../models/decode'
 import { featureSpecSchema, type FeatureSpec } from '../features/spec'
 import {
   backgroundIndex,
@@ -31,6 +33,7 @@ import {
   type OutputKind,
   type PostProcess,
   type PostProcessInput,
+  type TransitionsMeta,
 } from './metadata'
 
 /** One input or output as onnxruntime reports it. */
@@ -72,6 +75,8 @@ export interface ReadModelOptions {
   postprocess?: Partial<PostProcessInput>
   /** onnxruntime intra-op threads; default 1 (the app runs several jobs on few cores). */
   threads?: number
+  /** Label transitions for Viterbi; override the file's (e.g. counted on a project's labels). */
+  transitions?: TransitionsMeta
 }
 
 /** A model checked to be usable as a tagger, with its session. */
@@ -99,6 +104,8 @@ export interface TaggerModel {
   decoder: (Decoder & { layout: FeedbackLayout }) | null
   /** Self-attention of a Framewise tagger: prediction windows depend on it; null = none. */
   attention: AttentionMeta | null
+  /** Log label transitions for Viterbi post-processing (framewise.transitions), or null. */
+  transitions: Transitions | null
 }
 
 const { onnx } = onnxProto
@@ -388,6 +395,17 @@ export async function readModel(
   } catch (err) {
     throw new DataError(file, (err as Error).message)
   }
+  // output-recurrent models decode their own path; their stored transitions are never used
+  const stored = fw.decoder ? undefined : (options.transitions ?? fw.transitions ?? card?.transitions)
+  if (stored && stored.initial.length !== C)
+    throw new DataError(file, `has label transitions for ${stored.initial.length} classes but ${C} outputs`)
+  if (postprocess.viterbi?.enabled && !stored)
+    throw new DataError(
+      file,
+      fw.decoder
+        ? 'is output-recurrent: it decodes its own label path, Viterbi post-processing does not apply'
+        : 'has no label transitions (framewise.transitions; models trained by Framewise have them), so Viterbi post-processing is not available',
+    )
   return {
     file,
     info,
@@ -404,5 +422,6 @@ export async function readModel(
     outputSource,
     decoder: fw.decoder && feedback ? { ...fw.decoder, layout: feedback } : null,
     attention: fw.attention ?? card?.tagger?.attention ?? null,
+    transitions: stored ? transitionsToLog(stored) : null,
   }
 }

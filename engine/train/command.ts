@@ -7,6 +7,7 @@ import path from 'node:path'
 import { DataError } from '../errors'
 import { parseFeatureSpec, PRESETS, type FeatureSpec } from '../features/spec'
 import type { JobContext } from '../jobs'
+import { transitionsOf } from '../infer/postprocess'
 import { cardPathOf, exportTagger } from '../onnx/metadata'
 import { MANIFEST_FILE } from '../project/manifest'
 import { Project } from '../project/store'
@@ -130,7 +131,8 @@ export async function trainCommand(input: TrainCommandInput): Promise<TrainSumma
     decoder: result.decoder,
     spec: assembled.spec,
     classes: folder.classes.names,
-    postprocess: postprocessDefaults(folder.files, folder.classes, spec),
+    postprocess: postprocessDefaults(folder.files, folder.classes, spec, !result.config.outputRecurrence),
+    transitions: transitionsOf(assembled.data.train.map((s) => s.labels), folder.classes.names.length),
     metrics: { epoch: best.epoch, valLoss: best.valLoss, valAccuracy: best.valAccuracy, valMacroF1: best.valMacroF1 },
   })
   input.ctx.progress(1, `wrote ${exported.modelPath}`)

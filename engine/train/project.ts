@@ -9,6 +9,7 @@ import { ApiError, type LabelClass } from '../api'
 import { DataError } from '../errors'
 import { parseFeatureSpec, type FeatureSpec } from '../features/spec'
 import type { JobContext } from '../jobs'
+import { transitionsOf } from '../infer/postprocess'
 import { exportTagger } from '../onnx/metadata'
 import type { Project } from '../project/store'
 import { assembleDataset, type ClassMap, type DataFile } from './dataset'
@@ -31,10 +32,16 @@ export function classMapOf(classes: readonly LabelClass[], labelling: 'complete'
 
 /**
  * Post-processing shipped with a trained model (users can change it when predicting):
- * a median filter over ~50 ms removes single-frame flicker, and segments shorter than half the
- * shortest labelled event (at most 100 ms) are dropped, as no such events were ever labelled.
+ * a plain tagger decodes with Viterbi (λ 1) over the label transitions of its training labels,
+ * which removes flicker and impossible label changes; an output-recurrent one (`viterbi` false:
+ * it decodes its own path) gets a median filter over ~50 ms against single-frame flicker instead.
+ * Why Viterbi by default (docs/sequence-models.md, "Viterbi post-processing"): on the synthetic
+ * CSV task it raised event F1 from 0.85 to 0.92 (3 seeds) for −0.007 frame macro-F1, on the audio
+ * task it matched the median filter, and on ordered phases it removed the order violations.
+ * Segments shorter than half the shortest labelled event (at most 100 ms) are dropped, as no such
+ * events were ever labelled.
  */
-export function postprocessDefaults(files: DataFile[], classes: ClassMap, spec: FeatureSpec) {
+export function postprocessDefaults(files: DataFile[], classes: ClassMap, spec: FeatureSpec, viterbi = true) {
   const hopSeconds = spec.kind === 'audio' ? spec.hopLength / spec.sampleRate : null
   const frames = hopSeconds ? Math.max(1, Math.round(0.05 / hopSeconds)) : 1
   let shortest = Infinity
@@ -42,7 +49,9 @@ export function postprocessDefaults(files: DataFile[], classes: ClassMap, spec: 
     if (f.labels.kind === 'segments')
       for (const s of f.labels.segments) if (s.label !== classes.background && s.end > s.start) shortest = Math.min(shortest, s.end - s.start)
   return {
-    medianFilter: frames % 2 === 1 ? frames : frames + 1,
+    // a Viterbi path has no runs a median filter would remove (docs/sequence-models.md)
+    medianFilter: viterbi ? 1 : frames % 2 === 1 ? frames : frames + 1,
+    ...(viterbi ? { viterbi: { enabled: true, weight: 1 } } : {}),
     minDuration: Number.isFinite(shortest) ? Math.min(0.1, shortest / 2) : 0,
     mergeGap: 0,
     background: classes.background,
@@ -160,7 +169,8 @@ export async function trainProject(project: Project, ctx: JobContext, opts: Proj
       decoder: result.decoder,
       spec: assembled.spec,
       classes: classes.names,
-      postprocess: postprocessDefaults(files, classes, spec),
+      postprocess: postprocessDefaults(files, classes, spec, !result.config.outputRecurrence),
+      transitions: transitionsOf(assembled.data.train.map((s) => s.labels), classes.names.length),
       metrics: best ? { epoch: best.epoch, valLoss: best.valLoss, valAccuracy: best.valAccuracy, valMacroF1: best.valMacroF1 } : {},
       runId,
     })
