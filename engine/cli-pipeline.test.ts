@@ -60,6 +60,16 @@ describe('framewise train → predict → eval', () => {
     expect(e.json.files).toBe(2)
     expect(e.json.frame.macroF1).toBeGreaterThanOrEqual(0.9)
     expect(e.json.event.f1).toBeGreaterThanOrEqual(0.8)
+
+    // the card carries the training labels' transitions and ships Viterbi on (median filter off)
+    const card = JSON.parse(await fs.readFile(model.replace(/\.onnx$/, '.json'), 'utf8'))
+    expect(card.postprocess).toMatchObject({ medianFilter: 1, viterbi: { enabled: true, weight: 1 } })
+    expect(card.transitions.matrix).toHaveLength(4)
+    for (const row of card.transitions.matrix) expect(row.reduce((a: number, b: number) => a + b, 0)).toBeCloseTo(1, 9)
+    // the argmax (--no-viterbi) scores too; both decodings are good on this task
+    const off = framewise('eval', model, test, '--no-viterbi')
+    expect(off.code, off.stderr).toBe(0)
+    expect(off.json.frame.macroF1).toBeGreaterThanOrEqual(0.85)
   })
 
   it('sensor regimes in CSV files with a label column', async () => {

@@ -8,7 +8,7 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { estimateTransitions, viterbi } from '../../models/decode'
 import { Rng } from '../../models/rng'
 import { allocWorkspace, createTagger, taggerForward, type TaggerConfig } from '../../models/tagger'
@@ -17,7 +17,8 @@ import { PHASE_CLASSES, phaseSequences, scorePhases } from '../bench/phases'
 import { DataError } from '../errors'
 import { parseFeatureSpec } from '../features/spec'
 import { exportTagger, META_KEYS, parseMetadataProps, postProcessSchema } from '../onnx/metadata'
-import { readModel } from '../onnx/read'
+import { main } from '../cli'
+import { readModel, releaseSessions } from '../onnx/read'
 import { randomParams } from '../onnx/testing'
 import { parseTrainSettings } from '../train/settings'
 import { trainTagger } from '../train/loop'
@@ -26,7 +27,23 @@ import { predictFile } from './predict'
 
 let dir: string
 beforeAll(async () => void (dir = await mkdtemp(path.join(tmpdir(), 'fw-viterbi-'))))
-afterAll(async () => rm(dir, { recursive: true, force: true }))
+afterAll(async () => {
+  await releaseSessions()
+  await rm(dir, { recursive: true, force: true })
+})
+
+/** Runs the CLI's main(argv) capturing stdout and stderr. */
+async function cli(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let [stdout, stderr] = ['', '']
+  const out = vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((stdout += String(s)), true))
+  const err = vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((stderr += String(s)), true))
+  try {
+    return { code: await main(argv), stdout, stderr }
+  } finally {
+    out.mockRestore()
+    err.mockRestore()
+  }
+}
 
 const [F, C] = [3, 3]
 const classes = ['background', 'a', 'b']
@@ -169,6 +186,30 @@ describe('predictFile with Viterbi', () => {
     expect([...whole.labels]).not.toEqual([...smoothLabels(whole.probabilities, C, 1)])
     const windows = await predictFile(model, csv, { workers: 0, windowFrames: 64, contextFrames: 200 })
     expect([...windows.labels]).toEqual([...whole.labels])
+
+    // framewise predict: the stored Viterbi by default, --no-viterbi the argmax, --viterbi-weight λ
+    const rowLabels = async (...flags: string[]) => {
+      const out = path.join(dir, `out${flags.join('')}`)
+      const r = await cli(['predict', file, csv, '--out', out, '--format', 'csv', '--threads', '1', ...flags])
+      expect(r.code, r.stderr).toBe(0)
+      const text = await readFile(path.join(out, 'series.labels.csv'), 'utf8')
+      return text.trimEnd().split('\n').slice(1).map((row) => classes.indexOf(row.split(',')[1]))
+    }
+    expect(await rowLabels()).toEqual([...expected])
+    expect(await rowLabels('--no-viterbi')).toEqual([...smoothLabels(whole.probabilities, C, 1)])
+    const heavy = viterbiLabels(whole.probabilities, C, transitionsToLog(tr), 4)
+    expect([...heavy]).not.toEqual([...expected])
+    expect(await rowLabels('--viterbi-weight', '4')).toEqual([...heavy])
+    // usage errors exit 2; Viterbi on a model without transitions exits 1 naming the file
+    expect((await cli(['predict', file, csv, '--out', dir, '--viterbi', '--no-viterbi'])).code).toBe(2)
+    expect((await cli(['predict', file, csv, '--out', dir, '--viterbi-weight', '-1'])).code).toBe(2)
+    const plain = path.join(dir, 'plain-cli.onnx')
+    await exportTagger(plain, { config, params: randomParams(config), spec, classes, postprocess: { viterbi: { enabled: true, weight: 1 } } })
+    // exported without transitions, the Viterbi setting is dropped rather than shipped unusable
+    expect((await readModel(plain)).postprocess.viterbi).toBeUndefined()
+    const r = await cli(['predict', plain, csv, '--out', path.join(dir, 'o'), '--viterbi'])
+    expect(r.code).toBe(1)
+    expect(r.stderr).toMatch(/plain-cli\.onnx: has no label transitions/)
   })
 })
 
