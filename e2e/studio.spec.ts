@@ -266,6 +266,8 @@ async function studio(page: Page, testInfo: TestInfo, flow: Flow, name: string) 
   expect(predicted).toBeGreaterThan(0)
   const disagreeing = Number(await track.getAttribute('data-disagreements'))
   expect(disagreeing).toBeGreaterThan(0)
+  const status = (file: string) => item(file).locator('[data-status]')
+  await expect(status(fourth)).toHaveAttribute('data-status', 'predicted')
   await shot('6-predicted')
 
   // Accept it all: the labels take the predicted segments; undo and redo the acceptance.
@@ -277,6 +279,14 @@ async function studio(page: Page, testInfo: TestInfo, flow: Flow, name: string) 
   await page.keyboard.press('Control+Shift+z')
   await expect(rows).toHaveCount(predicted)
   expect(await saved(fourth)).toHaveLength(predicted)
+  await expect(status(fourth)).toHaveAttribute('data-status', 'labelled')
+  // Checked by the user: reviewed, kept in the project, and the status filter finds it.
+  await page.getByTestId('reviewed-toggle').check()
+  await expect(status(fourth)).toHaveAttribute('data-status', 'reviewed')
+  await page.getByLabel('Show files').selectOption('reviewed')
+  await expect(page.getByTestId('media-item')).toHaveCount(1)
+  await page.getByLabel('Show files').selectOption('all')
+  await expect(page.getByTestId('media-item')).toHaveCount(4)
   await shot('7-accepted')
 
   // Evaluation on all four labelled files (the accepted labels are saved first).

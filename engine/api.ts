@@ -41,6 +41,9 @@ export const LabelClassSchema = z.object({
 })
 export type LabelClass = z.infer<typeof LabelClassSchema>
 
+/** Where a file is in the labelling loop (engine/project/store.ts mediaStatus says how). */
+export type MediaStatus = 'unlabelled' | 'predicted' | 'labelled' | 'reviewed'
+
 /** What the renderer knows about one media file of the open project. */
 export interface MediaEntry {
   /** Stable id inside the project (the path relative to the project folder, '/'-separated). */
@@ -51,6 +54,12 @@ export interface MediaEntry {
   kind: 'audio' | 'series'
   /** Number of labelled segments. */
   segmentCount: number
+  /** unlabelled / predicted (a saved prediction, no labels yet) / labelled / reviewed. */
+  status: MediaStatus
+  /** A model's prediction is saved for this file. */
+  predicted?: boolean
+  /** The user marked this file's labels as checked. */
+  reviewed?: boolean
   /** Seconds, from a cheap header probe (absent when that cannot tell, e.g. MP3 not yet opened). */
   duration?: number
   /** File-level class for clip classification, when set. */
@@ -235,6 +244,7 @@ export const requestSchemas = {
     }),
   /** Set (a name) or clear (null) the file-level clip class of one media file. */
   setClipClass: z.object({ media: mediaId, clipClass: z.string().trim().min(1).max(100).nullable() }).strict(),
+  setReviewed: z.object({ media: mediaId, reviewed: z.boolean() }).strict(),
   /** Labels of one media file. */
   getLabels: z.object({ media: mediaId }).strict(),
   /** Save all labels of one media file (atomic). `baseRevision` guards against lost updates. */
@@ -353,6 +363,7 @@ export interface Results {
   addMedia: ProjectView
   setClasses: ProjectView
   setClipClass: ProjectView
+  setReviewed: ProjectView
   getLabels: LabelsView
   saveLabels: LabelsView
   listLabelVersions: LabelVersions

@@ -32,6 +32,7 @@ describe('Service.call validates at the boundary', () => {
     ['bad job id', 'cancelJob', { jobId: '../../etc' }],
     ['an empty clip class', 'setClipClass', { media: 'a.wav', clipClass: '  ' }],
     ['a missing clip class (null clears it)', 'setClipClass', { media: 'a.wav' }],
+    ['a reviewed flag that is not a boolean', 'setReviewed', { media: 'a.wav', reviewed: 'yes' }],
     ['duplicate class names', 'setClasses', { classes: [{ name: 'a', color: '#000000', hotkey: null }, { name: 'a', color: '#000000', hotkey: null }] }],
   ])('refuses %s', async (_, method, params) => {
     const r = await service.call(method, params)

@@ -86,6 +86,10 @@ export class Service {
       await this.project.setClipClass(media, clipClass)
       return this.project.view()
     },
+    setReviewed: async ({ media, reviewed }) => {
+      await this.project.setReviewed(media, reviewed)
+      return this.project.view()
+    },
     getLabels: ({ media }) => this.project.readLabels(media),
     saveLabels: ({ media, segments, baseRevision, force }) => this.project.writeLabels(media, segments, baseRevision, force),
     listLabelVersions: ({ media }) => this.project.labelVersions(media),

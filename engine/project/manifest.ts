@@ -23,6 +23,8 @@ export const MediaRecordSchema = z.object({
    * The clip classes are the distinct values over the project's files (no separate list).
    */
   clipClass: z.string().trim().min(1).max(100).optional(),
+  /** The user has checked this file's labels (e.g. after accepting and correcting predictions). */
+  reviewed: z.boolean().optional(),
 })
 export type MediaRecord = z.infer<typeof MediaRecordSchema>
 

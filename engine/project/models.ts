@@ -18,10 +18,9 @@ import { readModel } from '../onnx/read'
 import { isClipModel, readClipModel } from '../onnx/clip'
 import { predictClip } from '../infer/clip'
 import { RunStore } from '../train/runs'
-import type { Project } from './store'
+import { PREDICTIONS_DIR, type Project } from './store'
 
 export const MODELS_DIR = 'models'
-export const PREDICTIONS_DIR = 'predictions'
 
 /** Model ids: `run:<runId>` for trained models, `file:<name>` for imported ones. */
 export function modelPath(project: Project, id: string): string {
@@ -193,7 +192,7 @@ async function predictClipMedia(project: Project, modelId: string, file: string,
 function predictionPath(project: Project, media: string): string {
   const record = project.media.find((m) => m.path === media)
   if (!record) throw new ApiError('bad-input', `${media}: not a media file of this project`)
-  return path.join(project.dir, PREDICTIONS_DIR, path.basename(record.labels).replace(/\.labels\.json$/, '.prediction.json'))
+  return project.predictionPath(record)
 }
 
 /** The saved prediction of a media file, or null. */

@@ -57,6 +57,29 @@ describe('Project store', () => {
     await expect(again.setClipClass('nope.wav', 'x')).rejects.toThrow(/not a media file/)
   })
 
+  it('says where each file is in the loop: unlabelled, predicted, labelled, reviewed', async () => {
+    const p = await Project.create(dir)
+    await p.addMedia([await wav('a.wav'), await wav('b.wav'), await wav('c.wav')])
+    const statuses = async (q: Project) => (await q.view()).media.map((m) => m.status)
+    expect(await statuses(p)).toEqual(['unlabelled', 'unlabelled', 'unlabelled'])
+    // b gets a saved prediction (as engine/project/models.ts writes it), a gets labels.
+    await fs.mkdir(path.join(dir, 'predictions'), { recursive: true })
+    await fs.writeFile(p.predictionPath(p.media[1]), '{}')
+    expect(p.predictionPath(p.media[1])).toBe(path.join(dir, 'predictions', 'b.prediction.json'))
+    await p.writeLabels('a.wav', [{ start: 0, end: 1, label: 'event' }], 0)
+    expect(await statuses(p)).toEqual(['labelled', 'predicted', 'unlabelled'])
+    expect((await p.view()).media[1].predicted).toBe(true)
+    // Reviewed is the user's word, kept in the manifest, and wins over the rest.
+    await p.setReviewed('a.wav', true)
+    await p.setReviewed('c.wav', true)
+    const again = await Project.open(dir)
+    expect(await statuses(again)).toEqual(['reviewed', 'predicted', 'reviewed'])
+    await again.setReviewed('c.wav', false)
+    expect(await statuses(await Project.open(dir))).toEqual(['reviewed', 'predicted', 'unlabelled'])
+    expect(await fs.readFile(path.join(dir, MANIFEST_FILE), 'utf8')).not.toMatch(/"reviewed": false/)
+    await expect(again.setReviewed('nope.wav', true)).rejects.toThrow(/not a media file/)
+  })
+
   it('gives two media files with the same stem different label files', async () => {
     await fs.mkdir(path.join(dir, 'x'))
     const p = await Project.create(dir)

@@ -16,6 +16,7 @@ import {
   type LabelClass,
   type LabelsView,
   type LabelVersions,
+  type MediaStatus,
   type ProjectView,
   type Segment,
 } from '../api'
@@ -35,6 +36,20 @@ import {
   type Manifest,
   type MediaRecord,
 } from './manifest'
+
+/** Saved predictions, one per media file (engine/project/models.ts writes them). */
+export const PREDICTIONS_DIR = 'predictions'
+
+/**
+ * A file's place in the labelling loop, as the sidebar shows it: reviewed (the user said so)
+ * over labelled (has segments) over predicted (a model's prediction is saved, nothing labelled
+ * yet: a candidate to accept and correct) over unlabelled.
+ */
+export function mediaStatus(segmentCount: number, predicted: boolean, reviewed: boolean): MediaStatus {
+  if (reviewed) return 'reviewed'
+  if (segmentCount > 0) return 'labelled'
+  return predicted ? 'predicted' : 'unlabelled'
+}
 
 const AUDIO_EXTENSIONS = new Set(['.wav', '.wave', '.flac', '.mp3', '.ogg', '.oga'])
 /** Derived data (rebuilt when missing), kept out of the user's own files. */
@@ -237,11 +252,18 @@ export class Project {
         }
         const problem = [labels.problem, unreachable].filter(Boolean).join('; ')
         const duration = unreachable ? null : await probeDuration(this.mediaPath(m.path), m.kind, this.cacheDir('peaks'))
+        const predicted = await fs.stat(this.predictionPath(m)).then(
+          () => true,
+          () => false,
+        )
         return {
           id: m.path,
           path: m.path,
           kind: m.kind,
           segmentCount: labels.segmentCount,
+          status: mediaStatus(labels.segmentCount, predicted, m.reviewed === true),
+          ...(predicted ? { predicted } : {}),
+          ...(m.reviewed ? { reviewed: true } : {}),
           ...(duration !== null ? { duration } : {}),
           ...(m.clipClass ? { clipClass: m.clipClass } : {}),
           ...(problem ? { problem } : {}),
@@ -302,6 +324,20 @@ export class Project {
         throw new ApiError('bad-input', `class '${used.label}' is still used by the labels of ${m.path}; relabel those segments first`)
     }
     await this.replaceManifest({ ...structuredClone(this.manifest), classes: structuredClone(classes) })
+  }
+
+  /** Mark one media file's labels as checked by the user, or not. */
+  async setReviewed(id: string, reviewed: boolean): Promise<void> {
+    const next = structuredClone(this.manifest)
+    const record = next.media.find((m) => m.path === this.record(id).path)!
+    if (reviewed) record.reviewed = true
+    else delete record.reviewed
+    await this.replaceManifest(next)
+  }
+
+  /** Where the saved prediction of a media file lives (predictions/<stem>.prediction.json). */
+  predictionPath(record: MediaRecord): string {
+    return path.join(this.dir, PREDICTIONS_DIR, path.basename(record.labels).replace(/\.labels\.json$/, '.prediction.json'))
   }
 
   /** Set (or clear, with null) the file-level clip class of one media file. */

@@ -22,8 +22,14 @@ export class ModelsState {
 
   #offProgress: (() => void) | null = null
 
-  /** Saves pending label edits, so evaluation scores what the user sees. */
-  constructor(private readonly flushLabels: () => Promise<void> = async () => {}) {}
+  /**
+   * `flushLabels` saves pending label edits, so evaluation scores what the user sees;
+   * `onPredicted` tells the file list a prediction was saved for a file.
+   */
+  constructor(
+    private readonly flushLabels: () => Promise<void> = async () => {},
+    private readonly onPredicted: (media: string) => void = () => {},
+  ) {}
 
   async refresh(): Promise<void> {
     try {
@@ -53,6 +59,7 @@ export class ModelsState {
       const ok = await this.#job(`predicting ${media[i]} (${i + 1}/${media.length})`, async (jobId) => {
         const p = await api.predict({ jobId, model, media: media[i] })
         if (p.media === current) this.prediction = p
+        this.onPredicted(p.media)
       })
       if (!ok) break
     }

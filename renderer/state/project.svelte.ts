@@ -1,5 +1,5 @@
 /** The open project as the UI sees it: manifest view, the selected media file, errors. */
-import type { LabelClass, MediaEntry, ProjectView } from '../../engine/api'
+import type { LabelClass, MediaEntry, MediaStatus, ProjectView } from '../../engine/api'
 import { api } from '../api/client'
 
 export class ProjectState {
@@ -67,6 +67,16 @@ export class ProjectState {
     await this.#attempt(async () => this.#show(await api.setClipClass({ media: id, clipClass: value })))
   }
 
+  /** Mark (or unmark) a media file as reviewed: its labels were checked by the user. */
+  async setReviewed(id: string, reviewed: boolean): Promise<void> {
+    await this.#attempt(async () => this.#show(await api.setReviewed({ media: id, reviewed })))
+  }
+
+  /** A prediction was saved for a media file: the file list shows it as predicted. */
+  markPredicted(id: string): void {
+    this.#update(id, (m) => ({ predicted: true, status: statusOf(m.segmentCount, true, m.reviewed === true) }))
+  }
+
   async setClasses(classes: LabelClass[]): Promise<void> {
     await this.#attempt(async () => this.#show(await api.setClasses({ classes })))
   }
@@ -74,9 +84,17 @@ export class ProjectState {
   /** Update a media file's segment count after a save, without re-reading the project. */
   setSegmentCount(id: string, count: number): void {
     if (!this.view) return
+    this.#update(id, (m) => ({
+      segmentCount: count,
+      status: statusOf(count, m.predicted === true, m.reviewed === true),
+    }))
+  }
+
+  #update(id: string, change: (m: MediaEntry) => Partial<MediaEntry>): void {
+    if (!this.view) return
     this.view = {
       ...this.view,
-      media: this.view.media.map((m) => (m.id === id ? { ...m, segmentCount: count } : m)),
+      media: this.view.media.map((m) => (m.id === id ? { ...m, ...change(m) } : m)),
     }
   }
 
@@ -94,4 +112,11 @@ export class ProjectState {
       this.error = (err as Error).message
     }
   }
+}
+
+/** The engine's rule (engine/project/store.ts mediaStatus), for updates between project reads. */
+function statusOf(segmentCount: number, predicted: boolean, reviewed: boolean): MediaStatus {
+  if (reviewed) return 'reviewed'
+  if (segmentCount > 0) return 'labelled'
+  return predicted ? 'predicted' : 'unlabelled'
 }
