@@ -18,6 +18,9 @@
  *   uni+viterbi   the same uni tagger, Viterbi with transitions estimated from the training
  *                 labels (models/decode.ts; the emission term is log p(y | x), as hybrid taggers do)
  *   bi+viterbi    the bi tagger with the same Viterbi
+ *   …+viterbi stored  the product path: transitions as training stores them (probabilities in
+ *                 framewise.transitions) and postprocess.viterbi decoding float32 probabilities
+ *                 (engine/infer/postprocess.ts); should equal the +viterbi row
  *   or ε          output recurrence, scheduled sampling ε_max (0 = teacher forcing only), greedy
  *   or ε beam W   the same model, beam search of width W
  * Columns: frame accuracy, order violations (predicted label changes that are not 0→1, 1→2,
@@ -46,7 +49,8 @@ import { pickKernels } from '../kernels/load'
 import { parseFeatureSpec } from '../features/spec'
 import { decodeOnnx, engineTaggerOf } from '../infer/feedback'
 import { predictProbabilities } from '../infer/predict'
-import { exportTagger } from '../onnx/metadata'
+import { decodeLabels, transitionsOf, transitionsToLog } from '../infer/postprocess'
+import { exportTagger, postProcessSchema } from '../onnx/metadata'
 import { readModel, releaseSessions } from '../onnx/read'
 import { trainTagger, type Sequence, type TrainData } from '../train/loop'
 import { parseTrainSettings, type TrainSettingsInput } from '../train/settings'
@@ -236,6 +240,10 @@ async function main(): Promise<void> {
         return path
       })
       push({ model: `${name}+viterbi`, seed, seconds, ...scorePhases(truth, vit) })
+      const stored = transitionsToLog(transitionsOf(data.train.map((s) => s.labels), C))
+      const post = postProcessSchema.parse({ viterbi: { enabled: true, weight: 1 } })
+      const fromStored = lps.map((lp) => decodeLabels(Float32Array.from(lp, Math.exp), C, post, stored))
+      push({ model: `${name}+viterbi stored`, seed, seconds, ...scorePhases(truth, fromStored) })
     }
     for (const eps of epsList) {
       const { r, seconds } = await train(`or ${eps}`, {
