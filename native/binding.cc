@@ -221,6 +221,63 @@ napi_value RnnBackwardStep(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// A typed array of the given type (any length), or null after throwing.
+template <typename T>
+T* typed(Args& a, size_t k, napi_typedarray_type want, size_t* length, const char* what) {
+  napi_typedarray_type type;
+  void* data = nullptr;
+  if (!a.ok) return nullptr;
+  if (k >= a.n || napi_get_typedarray_info(a.env, a.v[k], &type, length, &data, nullptr,
+                                           nullptr) != napi_ok ||
+      type != want) {
+    a.fail(what);
+    return nullptr;
+  }
+  return static_cast<T*>(data);
+}
+
+int64_t i64(Args& a, size_t k) {
+  int64_t x = 0;
+  if (k >= a.n || napi_get_value_int64(a.env, a.v[k], &x) != napi_ok) a.fail("expected an integer");
+  return x;
+}
+
+// logmelFrames(x, origin, length, t0, t1, hop, win, segStart, rise, out): contract in
+// engine/kernels/features.ts. N = win.length, B = segStart.length − 2. Checks that every frame
+// reads inside x and that the tables fit N, so a wrong call throws instead of reading astray.
+napi_value LogmelFrames(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  size_t nx = 0, N = 0, nseg = 0, K = 0, nout = 0;
+  const float* x = typed<float>(a, 0, napi_float32_array, &nx, "x: expected a Float32Array");
+  const int64_t origin = i64(a, 1), length = i64(a, 2), t0 = i64(a, 3), t1 = i64(a, 4);
+  const int hop = a.i32(5);
+  const double* win = typed<double>(a, 6, napi_float64_array, &N, "win: expected a Float64Array");
+  const int32_t* seg =
+      typed<int32_t>(a, 7, napi_int32_array, &nseg, "segStart: expected an Int32Array");
+  const double* rise = typed<double>(a, 8, napi_float64_array, &K, "rise: expected a Float64Array");
+  double* out = typed<double>(a, 9, napi_float64_array, &nout, "out: expected a Float64Array");
+  if (!a.ok) return nullptr;
+  if (N < 8 || N > (1 << 20) || (N & (N - 1)))
+    return a.fail("win.length is not a power of two ≥ 8"), nullptr;
+  if (K != N / 2 + 1) return a.fail("rise.length must be win.length / 2 + 1"), nullptr;
+  if (nseg < 3) return a.fail("segStart needs B + 2 ≥ 3 entries"), nullptr;
+  for (size_t s = 0; s < nseg; s++)
+    if (seg[s] < 0 || (size_t)seg[s] > K || (s > 0 && seg[s] < seg[s - 1]))
+      return a.fail("segStart must rise within 0 … win.length / 2 + 1"), nullptr;
+  const int B = (int)nseg - 2;
+  if (hop < 1 || t0 < 0 || t1 < t0 || origin < 0 || length < 0)
+    return a.fail("bad hop, frame range or signal slice"), nullptr;
+  if ((size_t)(t1 - t0) * B > nout) return a.fail("out is shorter than (t1 − t0) × B"), nullptr;
+  for (int64_t t = t0; t < t1; t++) {
+    const int64_t start = t * hop - (int64_t)N / 2;
+    const int64_t lo = start > 0 ? start : 0, hi = start + (int64_t)N < length ? start + N : length;
+    if (lo < hi && (lo < origin || hi > origin + (int64_t)nx))
+      return a.fail("a frame reads samples outside x"), nullptr;
+  }
+  a.t->features->logmelFrames(x, origin, length, t0, t1, hop, (int)N, win, B, seg, rise, out);
+  return nullptr;
+}
+
 // Defines the kernels of `table` (and its name) on `obj`.
 void defineKernels(napi_env env, napi_value obj, const fw::Table* table) {
   void* d = const_cast<fw::Table*>(table);
@@ -234,6 +291,7 @@ void defineKernels(napi_env env, napi_value obj, const fw::Table* table) {
       {"gruBackwardStep", nullptr, GruBackwardStep, nullptr, nullptr, nullptr, e, d},
       {"rnnForwardStep", nullptr, RnnForwardStep, nullptr, nullptr, nullptr, e, d},
       {"rnnBackwardStep", nullptr, RnnBackwardStep, nullptr, nullptr, nullptr, e, d},
+      {"logmelFrames", nullptr, LogmelFrames, nullptr, nullptr, nullptr, e, d},
   };
   napi_define_properties(env, obj, sizeof(fns) / sizeof(fns[0]), fns);
   napi_value name;

@@ -5,6 +5,7 @@
 // binary runs on any x86-64 and uses the widest vectors the CPU has.
 #pragma once
 #include <stddef.h>
+#include <stdint.h>
 
 namespace fw {
 
@@ -12,6 +13,14 @@ namespace fw {
 // models/kernels.ts). Pointers already include the element offsets.
 typedef void (*GemmFn)(bool transA, bool transB, int M, int N, int K, const float* A, int lda,
                        const float* B, int ldb, bool beta, float* C, int ldc);
+
+// Audio features (features.cc): log-mel rows of frames t0 … t1−1 of a signal `length` samples
+// long, of which x holds samples origin … (contract in engine/kernels/features.ts).
+struct FeatureTable {
+  void (*logmelFrames)(const float* x, int64_t origin, int64_t length, int64_t t0, int64_t t1,
+                       int hop, int N, const double* win, int B, const int32_t* segStart,
+                       const double* rise, double* out);
+};
 
 // Pointwise kernels (contracts in models/kernels.ts); pointers already include offsets.
 struct Table {
@@ -28,11 +37,13 @@ struct Table {
                           const float* dh, float* dGx, float* dGh, float* dhPrev);
   void (*rnnForwardStep)(bool relu, int B, int H, float* a, const float* bih, const float* bhh);
   void (*rnnBackwardStep)(bool relu, int B, int H, const float* h, float* dh);
+  const FeatureTable* features;
 };
 
-#define FW_DECLARE_TABLE(ns) \
-  namespace ns {             \
-  extern const Table table;  \
+#define FW_DECLARE_TABLE(ns)              \
+  namespace ns {                          \
+  extern const Table table;               \
+  extern const FeatureTable featureTable; \
   }
 FW_DECLARE_TABLE(avx512)
 FW_DECLARE_TABLE(avx2)

@@ -477,7 +477,8 @@ static void gemm(bool transA, bool transB, int M, int N, int K, const float* A, 
 
 extern const Table table = {FW_NAME,          gemm,           colSum,
                             lstmForwardStep,  lstmBackwardStep, gruForwardStep,
-                            gruBackwardStep,  rnnForwardStep, rnnBackwardStep};
+                            gruBackwardStep,  rnnForwardStep, rnnBackwardStep,
+                            &featureTable};
 
 }  // namespace FW_NS
 }  // namespace fw

@@ -59,8 +59,13 @@ const variants = {
   avx2: ['-DFW_ISA_AVX2', '-mavx2', '-mfma'],
   sse: [],
 }
-const jobs = Object.entries(variants).map(([name, flags]) =>
-  run(cxx, [...common, ...flags, '-c', 'native/kernels_isa.cc', '-o', join(objDir, `${name}.o`)]),
+// Sources compiled per instruction set (the training kernels, the audio feature kernel).
+const sources = ['kernels_isa', 'features']
+const obj = (isa, src) => join(objDir, `${isa}-${src}.o`)
+const jobs = Object.entries(variants).flatMap(([name, flags]) =>
+  sources.map((src) =>
+    run(cxx, [...common, ...flags, '-c', `native/${src}.cc`, '-o', obj(name, src)]),
+  ),
 )
 jobs.push(
   run(cxx, [...common, `-I${headers}`, '-c', 'native/binding.cc', '-o', join(objDir, 'binding.o')]),
@@ -70,7 +75,10 @@ const failed = results.find((r) => !r.ok)
 if (failed) warn(`compiling the native kernels failed:\n${failed.err}`)
 
 const tmp = join(outDir, `framewise_kernels.${process.pid}.tmp.node`)
-const objs = [...Object.keys(variants), 'binding'].map((n) => join(objDir, `${n}.o`))
+const objs = [
+  ...Object.keys(variants).flatMap((isa) => sources.map((src) => obj(isa, src))),
+  join(objDir, 'binding.o'),
+]
 const link = await run(cxx, ['-shared', '-static-libstdc++', '-static-libgcc', '-o', tmp, ...objs])
 if (!link.ok) warn(`linking the native kernels failed:\n${link.err}`)
 

@@ -6,8 +6,12 @@
  * the tests. Calling Meyda for everything costs ≈ 56× real time per core; this path is ≈ 20×
  * faster for MFCC. The raw frame is copied out only for the features that read it (rms, zcr,
  * Meyda's), so log-mel and MFCC go straight from the samples to the spectrum.
+ * When a spec needs only the log-mel bands (logmel, mfcc) and the native addon is present, the
+ * native kernel (engine/kernels/features.ts) computes them, 1024 frames per call, from the same
+ * window and mel segments; FRAMEWISE_KERNELS=ts keeps this TS path.
  */
 import Meyda, { type MeydaWindowingFunction } from 'meyda'
+import { logmelKernel, type LogmelFrames } from '../kernels/features'
 import { dctMatrix, LOG_FLOOR, melFilterbank, melSegments, type MelBank } from './mel'
 import { RealFFT } from './rfft'
 import type { AudioFeature, AudioSpec } from './spec'
@@ -224,9 +228,14 @@ export function frameSpan(spec: AudioSpec, t0: number, t1: number, n: number): [
   return [Math.max(0, first), Math.min(n, (t1 - 1) * spec.hopLength + N / 2)]
 }
 
+/** Frames per native log-mel call: the progress cadence, and 320 KB of rows at 40 bands. */
+const NATIVE_BLOCK = 1024
+
 /**
  * Base features of frames t0 … t1−1 of the signal → (t1 − t0, audioBaseDims) row-major.
  * Results do not depend on how the frame range is split (flux looks back one frame itself).
+ * `logmel`: the native log-mel kernel, used when the spec needs nothing but log-mel bands;
+ * null computes everything in TS (the tests compare both).
  */
 export function computeAudioFrames(
   samples: Float32Array,
@@ -235,6 +244,7 @@ export function computeAudioFrames(
   t1: number,
   onRow?: (done: number) => void,
   slice: SignalSlice = { origin: 0, length: samples.length },
+  logmel: LogmelFrames | null = logmelKernel(),
 ): Float32Array {
   const N = spec.frameLength
   const K = N / 2 + 1
@@ -295,6 +305,25 @@ export function computeAudioFrames(
     if (needRaw) for (let i = 0; i < N; i++) fr.x[i] = src[offset + i]
     fft.power(src, offset, win, fr.power)
     if (needAmp) for (let k = 0; k < K; k++) fr.amp[k] = Math.sqrt(fr.power[k])
+  }
+  if (logmel && needMel && !needAmp && !needRaw) {
+    // Native: the kernel fills a block of log-mel rows, the registry turns each into features.
+    const rows = new Float64Array(Math.min(NATIVE_BLOCK, t1 - t0) * bands)
+    for (let b0 = t0; b0 < t1; b0 += NATIVE_BLOCK) {
+      const b1 = Math.min(t1, b0 + NATIVE_BLOCK)
+      logmel(samples, slice.origin, slice.length, b0, b1, hop, win, segStart, rise, rows)
+      for (let t = b0; t < b1; t++) {
+        const r = (t - b0) * bands
+        for (let b = 0; b < bands; b++) fr.logmel[b] = rows[r + b]
+        let o = (t - t0) * dims
+        for (const { f, compute, width } of plan) {
+          compute(fr, setup, f, out, o)
+          o += width
+        }
+      }
+      if (onRow && b1 - b0 === NATIVE_BLOCK) onRow(b1 - t0)
+    }
+    return out
   }
   if (needFlux && t0 > 0) {
     load(t0 - 1)

@@ -12,6 +12,7 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { Kernels } from '../../models/kernels'
 import { tsKernels } from '../../models/kernels-ts'
+import type { LogmelFrames } from './features'
 
 const ADDON = join('build', 'kernels', 'framewise_kernels.node')
 
@@ -20,7 +21,10 @@ export const NATIVE_ISAS = ['avx512', 'avx2', 'sse2'] as const
 export type NativeIsa = (typeof NATIVE_ISAS)[number]
 
 /** The addon's kernels for one ISA; `name` is e.g. 'native-avx512'. */
-type NativeTable = Omit<Kernels, 'alloc'>
+export type NativeTable = Omit<Kernels, 'alloc'> & {
+  /** Frame → log-mel of the audio features (contract in ./features.ts). */
+  logmelFrames: LogmelFrames
+}
 /** The addon's exports: the widest ISA's kernels, and the others on request. */
 interface NativeAddon extends NativeTable {
   /** The kernels for `isa`, or null when this CPU lacks it. */
@@ -56,8 +60,8 @@ function findAddon(): string | null {
   return null
 }
 
-/** The native kernels (widest ISA, or `isa`), or an Error saying why they cannot be used. */
-export function loadNativeKernels(isa?: NativeIsa): Kernels | Error {
+/** The addon's table for the widest ISA (or `isa`), or an Error saying why it cannot be used. */
+export function loadNativeTable(isa?: NativeIsa): NativeTable | Error {
   const path = findAddon()
   if (!path) return new Error(`${ADDON} not found (run: node scripts/build-kernels.js)`)
   let addon: NativeAddon
@@ -68,6 +72,13 @@ export function loadNativeKernels(isa?: NativeIsa): Kernels | Error {
   }
   const t = isa ? addon.variant(isa) : addon
   if (!t) return new Error(`this CPU does not support ${isa}`)
+  return t
+}
+
+/** The native kernels (widest ISA, or `isa`), or an Error saying why they cannot be used. */
+export function loadNativeKernels(isa?: NativeIsa): Kernels | Error {
+  const t = loadNativeTable(isa)
+  if (t instanceof Error) return t
   // The addon's functions are used as they are: a wrapper would add a JS frame per call.
   return {
     name: t.name,
@@ -83,13 +94,19 @@ export function loadNativeKernels(isa?: NativeIsa): Kernels | Error {
   }
 }
 
-/** The kernels to train with (cached per thread: each worker loads its own). */
-export function loadKernels(): Kernels {
-  if (cached) return cached
+/** FRAMEWISE_KERNELS, checked: 'ts', 'native' or undefined (= native if available). */
+export function kernelsWanted(): 'ts' | 'native' | undefined {
   const want = process.env.FRAMEWISE_KERNELS
   if (want && want !== 'ts' && want !== 'native') {
     throw new Error(`FRAMEWISE_KERNELS must be 'ts' or 'native', got '${want}'`)
   }
+  return want === 'ts' || want === 'native' ? want : undefined
+}
+
+/** The kernels to train with (cached per thread: each worker loads its own). */
+export function loadKernels(): Kernels {
+  if (cached) return cached
+  const want = kernelsWanted()
   if (want === 'ts') {
     status = { name: tsKernels.name, path: null, fallbackReason: 'FRAMEWISE_KERNELS=ts' }
     return (cached = tsKernels)
