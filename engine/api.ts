@@ -226,6 +226,15 @@ const mediaId = z.string().min(1).max(4096)
 const modelId = z.string().regex(/^(run|file):[\w.-]{1,200}$/, 'model ids look like run:<id> or file:<name>')
 const jobId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'jobId must be 1–64 letters, digits, _ or -')
 
+/**
+ * Post-processing a prediction or evaluation uses instead of the model's own: for now Viterbi
+ * decoding over the model's label transitions, on or off, and its transition weight λ
+ * (engine/infer/postprocess.ts). Absent: the model's setting.
+ */
+const postprocessOverride = z
+  .object({ viterbi: z.object({ enabled: z.boolean(), weight: z.number().min(0).max(100) }).strict().optional() })
+  .strict()
+
 export const requestSchemas = {
   /** Create a project in an empty or new folder and open it. */
   createProject: z.object({ dir: path, name: z.string().trim().min(1).max(200).optional() }).strict(),
@@ -345,11 +354,13 @@ export const requestSchemas = {
   /** Copy a model (and its card) to a .onnx path the user chose. */
   exportModel: z.object({ model: modelId, path }).strict(),
   /** Run a model on one media file (a job); the prediction is saved with the project. */
-  predict: z.object({ jobId, model: modelId, media: mediaId }).strict(),
+  predict: z.object({ jobId, model: modelId, media: mediaId, postprocess: postprocessOverride.optional() }).strict(),
   /** The saved prediction of a media file, or null. */
   getPrediction: z.object({ media: mediaId }).strict(),
   /** Score a model on the project's labelled files (a job): frame and event metrics, per file. */
-  evaluate: z.object({ jobId, model: modelId, collar: z.number().min(0).max(10).optional() }).strict(),
+  evaluate: z
+    .object({ jobId, model: modelId, collar: z.number().min(0).max(10).optional(), postprocess: postprocessOverride.optional() })
+    .strict(),
 }
 
 export type RequestName = keyof typeof requestSchemas
@@ -479,6 +490,10 @@ export interface ModelView {
     /** The previous frame's label is an input, decoded frame by frame (absent: no). */
     outputRecurrence?: boolean
   } | null
+  /** Its shipped post-processing (from the card; absent when it has none). */
+  postprocess?: { medianFilter: number; minDuration: number; viterbi?: { enabled: boolean; weight: number } }
+  /** It carries label transitions, so Viterbi post-processing can be switched on. */
+  transitions?: boolean
   /** Validation metrics from its card. */
   metrics: Record<string, unknown>
   /** 'classify' for clip classifiers (one class per file), else 'tag'. */

@@ -157,9 +157,10 @@ export class Service {
     listModels: () => listModels(this.project),
     importModel: ({ path: source, features, classes, output }) => importModel(this.project, source, { features, classes, output }),
     exportModel: ({ model, path: dest }) => exportModel(this.project, model, dest),
-    predict: ({ jobId, model, media }) => this.jobs.run(jobId, (ctx) => predictMedia(this.project, model, media, ctx)),
+    predict: ({ jobId, model, media, postprocess }) =>
+      this.jobs.run(jobId, (ctx) => predictMedia(this.project, model, media, ctx, postprocess)),
     getPrediction: ({ media }) => readPrediction(this.project, media),
-    evaluate: ({ jobId, model, collar }) =>
+    evaluate: ({ jobId, model, collar, postprocess }) =>
       this.jobs.run(jobId, async (ctx) => {
         const file = modelPath(this.project, model)
         const onProgress = (f: number, m: string) => ctx.progress(f, m)
@@ -168,7 +169,7 @@ export class Service {
           const cacheDir = this.project.cacheDir('features')
           return clipEvaluationView(await evaluateClips(file, items, { signal: ctx.signal, cacheDir, onProgress }))
         }
-        return evaluateModel(file, this.project.dir, { collar, signal: ctx.signal, onProgress })
+        return evaluateModel(file, this.project.dir, { collar, postprocess, signal: ctx.signal, onProgress })
       }),
     listDir: async ({ dir }) => {
       const abs = path.resolve(dir)

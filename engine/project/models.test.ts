@@ -5,7 +5,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { JobContext } from '../jobs'
 import { trainProject } from '../train/project'
 import { AUDIO_CLASSES, syntheticAudio } from '../train/synthetic'
-import { exportModel, importModel, listModels, predictMedia, readPrediction } from './models'
+import { smoothLabels, viterbiLabels } from '../infer/postprocess'
+import { predictFile } from '../infer/predict'
+import { readModel } from '../onnx/read'
+import { exportModel, importModel, listModels, modelPath, predictMedia, readPrediction } from './models'
 import { Project } from './store'
 
 let dir: string
@@ -48,6 +51,26 @@ describe('project models', () => {
     expect(p.confidence.every((c) => c >= 1 / 4 - 1e-6 && c <= 1)).toBe(true)
     expect(await readPrediction(project, 'r2.wav')).toEqual(p)
     expect(await readPrediction(project, 'r1.wav')).toBeNull()
+  })
+
+  it('predicts with the Viterbi setting the panel sends, re-decoding cached probabilities', async () => {
+    const [model] = await listModels(project)
+    expect(model.transitions).toBe(true)
+    expect(model.postprocess).toMatchObject({ medianFilter: 1, viterbi: { enabled: true, weight: 1 } })
+    const tagger = await readModel(modelPath(project, model.id))
+    const { probabilities: probs } = await predictFile(tagger, project.mediaPath('r2.wav'))
+    const C = tagger.numClasses
+    const stages: string[] = []
+    const watch = (): JobContext => ({ signal: new AbortController().signal, progress: (_f, m) => void stages.push(m ?? '') })
+    const on = await predictMedia(project, model.id, 'r2.wav', watch())
+    expect(on.labels).toEqual([...viterbiLabels(probs, C, tagger.transitions!, 1)])
+    stages.length = 0
+    const off = await predictMedia(project, model.id, 'r2.wav', watch(), { viterbi: { enabled: false, weight: 1 } })
+    expect(off.labels).toEqual([...smoothLabels(probs, C, 1)])
+    expect(stages).toEqual(['segments']) // no features, no model: the cached probabilities
+    const heavy = await predictMedia(project, model.id, 'r2.wav', watch(), { viterbi: { enabled: true, weight: 5 } })
+    expect(heavy.labels).toEqual([...viterbiLabels(probs, C, tagger.transitions!, 5)])
+    expect(await readPrediction(project, 'r2.wav')).toEqual(heavy)
   })
 
   it('imports an external model once its features and classes fit, and refuses a mismatch before copying', async () => {

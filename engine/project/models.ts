@@ -12,8 +12,8 @@ import { DataError } from '../errors'
 import { writeJsonAtomic } from '../files'
 import { featureSpecSchema } from '../features/spec'
 import type { JobContext } from '../jobs'
-import { predictFile } from '../infer/predict'
-import { cardPathOf, postProcessSchema, readModelCard, type ModelCard, type OutputKind } from '../onnx/metadata'
+import { predictFile, probabilitiesToSegments, type Prediction } from '../infer/predict'
+import { cardPathOf, postProcessSchema, readModelCard, type ModelCard, type OutputKind, type PostProcessInput } from '../onnx/metadata'
 import { readModel } from '../onnx/read'
 import { isClipModel, readClipModel } from '../onnx/clip'
 import { predictClip } from '../infer/clip'
@@ -41,6 +41,16 @@ function viewOf(id: string, source: ModelView['source'], file: string, card: Mod
     classes: card?.classes ?? [],
     features: card?.features ?? null,
     tagger: card?.tagger ?? null,
+    ...(card
+      ? {
+          postprocess: {
+            medianFilter: card.postprocess.medianFilter,
+            minDuration: card.postprocess.minDuration,
+            ...(card.postprocess.viterbi ? { viterbi: card.postprocess.viterbi } : {}),
+          },
+          transitions: card.transitions !== undefined && !card.tagger?.outputRecurrence,
+        }
+      : {}),
     metrics: card?.metrics ?? {},
     task: card?.task ?? 'tag',
   }
@@ -127,15 +137,49 @@ export async function exportModel(project: Project, id: string, dest: string): P
 }
 
 /** Run a model on one media file of the project; the prediction is saved with the project. */
-export async function predictMedia(project: Project, modelId: string, media: string, ctx: JobContext): Promise<PredictionView> {
+/**
+ * The last few taggers' outputs, so that changing only the post-processing (the Models panel's
+ * Viterbi toggle and weight, a live preview) re-decodes the stored probabilities instead of
+ * running features and model again. Keyed by model and media file with their sizes and mtimes.
+ */
+const probabilityCache = new Map<string, Prediction>()
+const PROBABILITY_CACHE_SIZE = 4
+
+async function cacheKey(file: string, mediaFile: string): Promise<string> {
+  const [a, b] = await Promise.all([fs.stat(file), fs.stat(mediaFile)])
+  return JSON.stringify([file, a.size, a.mtimeMs, mediaFile, b.size, b.mtimeMs])
+}
+
+export async function predictMedia(
+  project: Project,
+  modelId: string,
+  media: string,
+  ctx: JobContext,
+  postprocess?: Partial<PostProcessInput>,
+): Promise<PredictionView> {
   const file = modelPath(project, modelId)
   if (await isClipModel(file)) return predictClipMedia(project, modelId, file, media, ctx)
-  const model = await readModel(file)
-  const p = await predictFile(model, project.mediaPath(media), {
-    signal: ctx.signal,
-    cacheDir: project.cacheDir('features'),
-    onStage: (f, stage) => ctx.progress(f, stage),
-  })
+  const model = await readModel(file, { postprocess })
+  const mediaFile = project.mediaPath(media)
+  const key = await cacheKey(file, mediaFile).catch(() => null)
+  const cached = key === null ? undefined : probabilityCache.get(key)
+  let p: Prediction
+  if (cached) {
+    p = { ...cached, ...probabilitiesToSegments(model, cached.probabilities, cached.frameTimes) }
+    ctx.progress(1, 'segments')
+  } else {
+    p = await predictFile(model, mediaFile, {
+      signal: ctx.signal,
+      cacheDir: project.cacheDir('features'),
+      onStage: (f, stage) => ctx.progress(f, stage),
+    })
+    // output-recurrent models decode their own path: their probabilities alone cannot redo it
+    if (key !== null && !model.decoder) {
+      probabilityCache.delete(key)
+      probabilityCache.set(key, p)
+      while (probabilityCache.size > PROBABILITY_CACHE_SIZE) probabilityCache.delete(probabilityCache.keys().next().value!)
+    }
+  }
   const C = p.classes.length
   const confidence = new Array<number>(p.frames)
   for (let t = 0; t < p.frames; t++) {
