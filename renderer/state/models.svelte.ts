@@ -5,6 +5,12 @@
 import type { EvaluationView, ModelView, PredictionView } from '../../engine/api'
 import { api, newJobId } from '../api/client'
 
+/** Viterbi post-processing: on/off and the transition weight λ (engine/infer/postprocess.ts). */
+export interface Viterbi {
+  enabled: boolean
+  weight: number
+}
+
 export class ModelsState {
   models = $state.raw<ModelView[]>([])
   /** Model used for prediction and evaluation. */
@@ -19,6 +25,10 @@ export class ModelsState {
   error = $state<string | null>(null)
 
   selected: ModelView | null = $derived(this.models.find((m) => m.id === this.selectedId) ?? null)
+
+  /** Viterbi settings chosen in the panel, per model id; a model absent here uses its own. */
+  viterbiChoice = $state<Record<string, Viterbi>>({})
+  #previewAgain = false
 
   #offProgress: (() => void) | null = null
 
@@ -57,11 +67,42 @@ export class ModelsState {
     if (!model || this.jobId) return
     for (let i = 0; i < media.length; i++) {
       const ok = await this.#job(`predicting ${media[i]} (${i + 1}/${media.length})`, async (jobId) => {
-        const p = await api.predict({ jobId, model, media: media[i] })
+        const p = await api.predict({ jobId, model, media: media[i], ...this.#postprocess(model) })
         if (p.media === current) this.prediction = p
         this.onPredicted(p.media)
       })
       if (!ok) break
+    }
+  }
+
+  /** The Viterbi setting in effect for `m`: the panel's choice, else what the model ships (off when none). */
+  viterbiOf(m: ModelView): Viterbi {
+    return this.viterbiChoice[m.id] ?? m.postprocess?.viterbi ?? { enabled: false, weight: 1 }
+  }
+
+  #postprocess(model: string): { postprocess?: { viterbi: Viterbi } } {
+    const v = this.viterbiChoice[model]
+    return v ? { postprocess: { viterbi: v } } : {}
+  }
+
+  /**
+   * Sets the selected model's Viterbi choice; when the current file shows this model's
+   * prediction, re-predicts it as a live preview (the engine re-decodes its cached probabilities).
+   * A change during a running job previews once that job ends.
+   */
+  async setViterbi(v: Viterbi, current: string | null): Promise<void> {
+    const model = this.selectedId
+    if (!model) return
+    this.viterbiChoice = { ...this.viterbiChoice, [model]: v }
+    if (!current || this.prediction?.model !== model || this.prediction.media !== current) return
+    if (this.jobId) {
+      this.#previewAgain = true
+      return
+    }
+    await this.predict([current], current)
+    if (this.#previewAgain) {
+      this.#previewAgain = false
+      await this.predict([current], current)
     }
   }
 
@@ -70,7 +111,7 @@ export class ModelsState {
     if (!model || this.jobId) return
     await this.flushLabels()
     await this.#job('evaluating', async (jobId) => {
-      this.evaluation = await api.evaluate({ jobId, model })
+      this.evaluation = await api.evaluate({ jobId, model, ...this.#postprocess(model) })
     })
   }
 
