@@ -52,6 +52,19 @@ test('Electron: label a WAV, find the label after a reload, play it; the rendere
     await expect(page.getByTestId('time')).not.toHaveText(/^0:00\.000 /, { timeout: 5000 })
     await expect(page.getByRole('alert')).toHaveCount(0)
     await page.getByTestId('play').click()
+
+    // Add files through the native open dialog (answered by a stand-in in the main process): the
+    // dialog's choice is added at once, and a dialog with bad arguments is refused.
+    await fs.writeFile(path.join(root, 'second.wav'), toneWav(2))
+    await app.evaluate(({ dialog }, file) => {
+      dialog.showOpenDialog = (async () => ({ canceled: false, filePaths: [file] })) as typeof dialog.showOpenDialog
+    }, path.join(root, 'second.wav'))
+    await page.getByTestId('add-media-browse').click()
+    await expect(page.getByTestId('media-item')).toHaveCount(2)
+    const refused = await page.evaluate(() =>
+      (globalThis as unknown as { framewiseDialogs: { open: (a: unknown) => Promise<{ ok: boolean }> } }).framewiseDialogs.open({ kind: 'exe' }),
+    )
+    expect(refused.ok).toBe(false)
   } finally {
     await app.close()
     await fs.rm(root, { recursive: true, force: true })

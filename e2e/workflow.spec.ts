@@ -30,7 +30,7 @@ test('label a WAV and find the label after a reload', async ({ page }, testInfo)
   await page.getByTestId('create-project-submit').click()
   await page.getByTestId('add-media-input').fill(path.join(root, 'tone.wav'))
   await page.getByTestId('add-media-submit').click()
-  await expect(page.getByTestId('media-list')).toContainText('../tone.wav')
+  await expect(page.getByTestId('media-item')).toHaveAttribute('title', '../tone.wav')
 
   const surface = page.getByTestId('waveform-surface')
   await expect(surface).toBeVisible()

@@ -7,6 +7,7 @@ import path from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { IPC_EVENT_CHANNEL } from '../engine/api'
 import { Service } from '../engine/service'
+import { registerDialogs } from './dialogs'
 import { registerIpc } from './ipc'
 import { handleMedia, MEDIA_SCHEME, mediaUrl } from './media'
 
@@ -82,6 +83,7 @@ app.whenReady().then(async () => {
   session.defaultSession.setPermissionRequestHandler((_, __, callback) => callback(false))
   session.defaultSession.setPermissionCheckHandler(() => false)
   registerIpc(service, (url) => url.split(/[?#]/)[0] === rendererUrl)
+  registerDialogs(() => window, (url) => url.split(/[?#]/)[0] === rendererUrl)
   protocol.handle(MEDIA_SCHEME, (request) => handleMedia(request, () => service.project))
   Menu.setApplicationMenu(
     Menu.buildFromTemplate([

@@ -1,9 +1,11 @@
 /**
  * The only bridge between the sandboxed renderer and the main process: one function per API
- * request (never ipcRenderer itself) and an event subscription that returns its unsubscribe.
+ * request (never ipcRenderer itself) and an event subscription that returns its unsubscribe;
+ * and, apart from the engine's API, the two native file dialogs.
  */
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron'
 import { IPC_EVENT_CHANNEL, ipcChannel, requestNames, type EventName, type Transport } from '../engine/api'
+import { DIALOG_OPEN_CHANNEL, DIALOG_SAVE_CHANNEL } from './channels'
 
 const methods = Object.fromEntries(
   requestNames.map((name) => [name, (params: unknown) => ipcRenderer.invoke(ipcChannel(name), params)]),
@@ -21,3 +23,9 @@ const transport = {
 } as unknown as Transport satisfies Transport
 
 contextBridge.exposeInMainWorld('framewise', transport)
+
+// Native open/save dialogs (electron/dialogs.ts validates the arguments); browser mode has none.
+contextBridge.exposeInMainWorld('framewiseDialogs', {
+  open: (args: unknown) => ipcRenderer.invoke(DIALOG_OPEN_CHANNEL, args),
+  save: (args: unknown) => ipcRenderer.invoke(DIALOG_SAVE_CHANNEL, args),
+})
