@@ -309,10 +309,13 @@ export function computeAudioFrames(
   if (logmel && needMel && !needAmp && !needRaw) {
     // Native: the kernel fills a block of log-mel rows, the registry turns each into features.
     const rows = new Float64Array(Math.min(NATIVE_BLOCK, t1 - t0) * bands)
+    const onlyLogmel = plan.length === 1 && plan[0].f.name === 'logmel'
     for (let b0 = t0; b0 < t1; b0 += NATIVE_BLOCK) {
       const b1 = Math.min(t1, b0 + NATIVE_BLOCK)
       logmel(samples, slice.origin, slice.length, b0, b1, hop, win, segStart, rise, rows)
-      for (let t = b0; t < b1; t++) {
+      // log-mel alone: the rows are the output (one float64 → float32 copy per block)
+      if (onlyLogmel) out.set(rows.subarray(0, (b1 - b0) * bands), (b0 - t0) * dims)
+      for (let t = b0; t < b1 && !onlyLogmel; t++) {
         const r = (t - b0) * bands
         for (let b = 0; b < bands; b++) fr.logmel[b] = rows[r + b]
         let o = (t - t0) * dims
