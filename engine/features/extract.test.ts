@@ -112,14 +112,40 @@ describe('WAV files read by the feature workers themselves', () => {
     })
     await expect(run).rejects.toThrow('cancelled')
   })
-  it('is not taken for other rates, short files or no workers', async () => {
-    const spec = parseFeatureSpec({ kind: 'audio' }) as AudioSpec
+  const title44 = '44.1 kHz stereo: workers resample slices; rows = decode → resample → extract'
+  it(title44, async () => {
+    const spec = parseFeatureSpec({
+      kind: 'audio',
+      features: [{ name: 'mfcc', n: 13 }, { name: 'rms' }],
+      deltas: 0,
+      normalization: { mode: 'none' },
+    }) as AudioSpec
     const at44 = join(dir, 'direct-44k.wav')
-    writeFileSync(at44, makeWav({ bits: 16, rate: 44100, channels: [L] }))
+    const L44 = Float64Array.from(noise(44100 * 33, 11))
+    const R44 = Float64Array.from({ length: L44.length }, (_, i) => Math.sin(i / 7) * 0.3)
+    writeFileSync(at44, makeWav({ bits: 16, rate: 44100, channels: [L44, R44] }))
+    const wav = await directWav(at44, spec, 2)
+    expect(wav?.info.sampleRate).toBe(44100) // the path under test
+    const fm = await extractFileFeatures(at44, spec, { workers: 2 })
+    const { decodeAudio } = await import('../audio/decode')
+    const x = resample((await decodeAudio(at44)).samples, 44100, 16000)
+    const T = audioFrameCount(x.length, 160)
+    const want = computeAudioFrames(x, spec, 0, T)
+    expect(fm.frames).toBe(T)
+    expect(T).toBe(3301)
+    let d = 0
+    for (let i = 0; i < want.length; i++) d = Math.max(d, Math.abs(fm.data[i] - want[i]))
+    expect(d).toBe(0)
+  })
+  it('is not taken for short files or no workers', async () => {
+    const spec = parseFeatureSpec({ kind: 'audio' }) as AudioSpec
     const short = join(dir, 'direct-short.wav')
     writeFileSync(short, makeWav({ bits: 16, rate: 16000, channels: [L.subarray(0, 16000 * 20)] }))
-    expect(await directWav(at44, spec, 2)).toBeUndefined()
+    const short44 = join(dir, 'direct-short44.wav')
+    const L20 = L.subarray(0, 44100 * 20)
+    writeFileSync(short44, makeWav({ bits: 16, rate: 44100, channels: [L20] }))
     expect(await directWav(short, spec, 2)).toBeUndefined()
+    expect(await directWav(short44, spec, 2)).toBeUndefined()
     expect(await directWav(join(dir, 'direct-mix.wav'), spec, 0)).toBeUndefined()
   })
 })

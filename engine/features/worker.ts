@@ -1,13 +1,19 @@
 /**
  * worker_threads entry `features`: base audio features for a frame range, or resampling of an
  * output range, each computed from the slice of the signal it reads — sent, or read from a WAV
- * file by the worker itself (`wavFrames`: decoding runs in parallel and the whole signal never
- * exists at once); also onnxruntime windows for predict.ts (model-job.ts). Protocol: in a job
+ * file by the worker itself (`wavFrames`: decoding, and resampling when the file's rate is not
+ * the spec's, run in parallel and the whole signal never exists at once); also onnxruntime
+ * windows for predict.ts (model-job.ts). Protocol: in a job
  * with an `id` → out { id, progress } … then { id, data } (transferred) or { id, error }.
  */
 import { closeSync, openSync } from 'node:fs'
 import { parentPort } from 'node:worker_threads'
-import { resampleRange, type InputSlice } from '../audio/resample'
+import {
+  resampledLength,
+  resampleInputSpan,
+  resampleRange,
+  type InputSlice,
+} from '../audio/resample'
 import { readWavRangeSync, type WavInfo } from '../audio/wav'
 import { computeAudioFrames, frameSpan, type SignalSlice } from './frames'
 import { runModelJob, type ModelJob } from './model-job'
@@ -51,7 +57,7 @@ export interface WavFeatureJob {
   kind: 'wavFrames'
   /** Request id (set by the pool). */
   id?: number
-  /** The WAV file, at spec.sampleRate. */
+  /** The WAV file (resampled to spec.sampleRate slice by slice when its rate differs). */
   path: string
   /** Its header (readWavInfo). */
   info: WavInfo
@@ -70,19 +76,31 @@ export type WorkerJob = FeatureJob | ResampleJob | WavFeatureJob | ModelJob
 /** wavFrames' samples, reused from job to job (grown as needed). */
 let wavSamples = new Float32Array(0)
 
-/** Frames t0 … t1−1 of a WAV file: reads and decodes the samples they need, then the features. */
+/**
+ * Frames t0 … t1−1 of a WAV file: reads and decodes the samples they need (through the
+ * resampler's input span when the file's rate differs from the spec's), then the features.
+ * resampleRange gives exactly the whole-signal resampler's samples, so the rows are those of
+ * decode → resample → features.
+ */
 function wavFrames(job: WavFeatureJob, onRow: (done: number) => void): Float32Array {
-  const [s0, s1] = frameSpan(job.spec, job.t0, job.t1, job.info.frames)
-  if (wavSamples.length < s1 - s0) wavSamples = new Float32Array(s1 - s0)
+  const { info, spec } = job
+  const from = info.sampleRate
+  const to = spec.sampleRate
+  const n = from === to ? info.frames : resampledLength(info.frames, from, to)
+  const [s0, s1] = frameSpan(spec, job.t0, job.t1, n)
+  const [i0, i1] = from === to ? [s0, s1] : resampleInputSpan(info.frames, from, to, s0, s1)
+  if (wavSamples.length < i1 - i0) wavSamples = new Float32Array(i1 - i0)
   const fd = openSync(job.path, 'r')
   let samples: Float32Array
   try {
-    samples = readWavRangeSync(fd, job.path, job.info, job.channel, s0, s1, wavSamples)
+    samples = readWavRangeSync(fd, job.path, info, job.channel, i0, i1, wavSamples)
   } finally {
     closeSync(fd)
   }
-  const slice = { origin: s0, length: job.info.frames }
-  return computeAudioFrames(samples, job.spec, job.t0, job.t1, onRow, slice)
+  if (from !== to) {
+    samples = resampleRange(samples, { origin: i0, length: info.frames }, from, to, s0, s1)
+  }
+  return computeAudioFrames(samples, spec, job.t0, job.t1, onRow, { origin: s0, length: n })
 }
 
 export type FeatureReply =
