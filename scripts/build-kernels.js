@@ -85,7 +85,13 @@ if (!link.ok) warn(`linking the native kernels failed:\n${link.err}`)
 // Smoke test in a child process, so a crash (e.g. an illegal instruction) cannot take us down.
 const probe = `const k = require(${JSON.stringify(tmp)}); const a = new Float32Array([1, 2, 3, 4]);
 const c = new Float32Array(4); k.gemm(false, false, 2, 2, 2, a, 0, 2, a, 0, 2, 0, c, 0, 2);
-if (c.join() !== '7,10,15,22') throw new Error('wrong result ' + c.join()); console.log(k.name)`
+if (c.join() !== '7,10,15,22') throw new Error('wrong result ' + c.join());
+// frame 1 of 16 ones (N = 8, hop 4, rectangular window): P_0 = 64, the rest 0 → ln 64, floor
+const L = new Float64Array(2); k.logmelFrames(new Float32Array(16).fill(1), 0, 16, 1, 2, 4,
+  new Float64Array(8).fill(1), Int32Array.from([0, 0, 4, 5]), new Float64Array(5), L);
+const want = [Math.log(64), Math.log(1e-10)];
+if (!want.every((v, i) => Math.abs(L[i] - v) < 1e-9)) throw new Error('log-mel ' + L.join());
+console.log(k.name)`
 const smoke = spawnSync(process.execPath, ['-e', probe], { encoding: 'utf8' })
 if (smoke.status !== 0) {
   rmSync(tmp, { force: true })

@@ -9,7 +9,8 @@
  *    on 1 hour of 16 kHz audio (a WAV written to /tmp once) with config A at a 10 ms hop and 40
  *    log-mel features: rtf = audio seconds / wall seconds, after a warm-up file has started the
  *    feature workers and their onnxruntime session; CPU seconds per stage too (all threads),
- *    since other load on the machine steals wall time. `ort_threads` is the main session's;
+ *    since other load on the machine steals wall time; `features_kernel` says which log-mel path
+ *    ran (native-<isa>, or ts with FRAMEWISE_KERNELS=ts). `ort_threads` is the main session's;
  *    the pool worker's session, which runs every other batch of windows, has one.
  *
  *   npm run bench:infer [-- --seconds 2] [--threads 1,2] [--only A:lstm,B:gru] [--no-pipeline]
@@ -25,7 +26,8 @@ import { taggerGraph } from '../../models/onnx-graph'
 import { Rng } from '../../models/rng'
 import { allocWorkspace, createTagger, taggerForward, type TaggerConfig } from '../../models/tagger'
 import { predictFile } from '../infer/predict'
-import { loadKernels } from '../kernels/load'
+import { logmelKernel } from '../kernels/features'
+import { loadKernels, loadNativeTable } from '../kernels/load'
 import { exportTagger } from '../onnx/metadata'
 import { readModel, releaseSessions } from '../onnx/read'
 import { randomParams, specF40 } from '../onnx/testing'
@@ -219,6 +221,8 @@ async function pipelineRows(): Promise<void> {
         sample_rate: 16000,
         hop_ms: 10,
         features: 'logmel40',
+        // the workers' log-mel kernel (they pick it by the same rule: FRAMEWISE_KERNELS)
+        features_kernel: logmelKernel() ? (loadNativeTable() as { name: string }).name : 'ts',
         frames: p.frames,
         segments: p.segments.length,
         ort_threads: threads,
