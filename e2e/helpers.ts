@@ -5,6 +5,8 @@ import os from 'node:os'
 import path from 'node:path'
 import type { Page } from '@playwright/test'
 import { makeWav } from '../engine/audio/testing'
+import { Project } from '../engine/project/store'
+import { syntheticAudio } from '../engine/train/synthetic'
 
 /** A 16-bit mono PCM WAV: `seconds` of a 440 Hz tone with a louder burst in the middle. */
 export function toneWav(seconds: number, rate = 16000): Buffer {
@@ -87,4 +89,27 @@ export async function drag(page: Page, from: [number, number], to: [number, numb
   await page.mouse.move((from[0] + to[0]) / 2, (from[1] + to[1]) / 2, { steps: 6 })
   await page.mouse.move(...to, { steps: 6 })
   await page.mouse.up()
+}
+
+/**
+ * A project in a fresh temp folder: four 8-second synthetic recordings (tones, chirps, noise
+ * bursts; engine/train/synthetic.ts, seeded from `seed`) with the first three labelled and the
+ * fourth left to predict. Returns the folder.
+ */
+export async function labelledAudioProject(name: string, seed: number): Promise<string> {
+  const dir = await tempDir(`fw-e2e-${name}-`)
+  const project = await Project.create(dir, name)
+  await project.setClasses([
+    { name: 'background', color: '#888888', hotkey: null, role: 'background' },
+    { name: 'tone', color: '#e6550d', hotkey: 1, role: 'class' },
+    { name: 'chirp', color: '#31a354', hotkey: 2, role: 'class' },
+    { name: 'noise', color: '#4a6fa5', hotkey: 3, role: 'class' },
+  ])
+  for (let i = 0; i < 4; i++) {
+    const a = syntheticAudio(seed + i, 8)
+    await fs.writeFile(path.join(dir, `rec${i}.wav`), a.wav)
+    await project.addMedia([`rec${i}.wav`])
+    if (i < 3) await project.writeLabels(`rec${i}.wav`, a.segments, 0)
+  }
+  return dir
 }

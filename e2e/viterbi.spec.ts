@@ -7,28 +7,13 @@
 import { expect, test } from '@playwright/test'
 import { promises as fs } from 'node:fs'
 import path from 'node:path'
-import { Project } from '../engine/project/store'
-import { syntheticAudio } from '../engine/train/synthetic'
-import { startEngine, tempDir, type Engine } from './helpers'
+import { labelledAudioProject, startEngine, type Engine } from './helpers'
 
 let engine: Engine
 let dir: string
 
 test.beforeAll(async () => {
-  dir = await tempDir('fw-e2e-viterbi-')
-  const project = await Project.create(dir, 'viterbi')
-  await project.setClasses([
-    { name: 'background', color: '#888888', hotkey: null, role: 'background' },
-    { name: 'tone', color: '#e6550d', hotkey: 1, role: 'class' },
-    { name: 'chirp', color: '#31a354', hotkey: 2, role: 'class' },
-    { name: 'noise', color: '#4a6fa5', hotkey: 3, role: 'class' },
-  ])
-  for (let i = 0; i < 4; i++) {
-    const a = syntheticAudio(900 + i, 8)
-    await fs.writeFile(path.join(dir, `rec${i}.wav`), a.wav)
-    await project.addMedia([`rec${i}.wav`])
-    if (i < 3) await project.writeLabels(`rec${i}.wav`, a.segments, 0)
-  }
+  dir = await labelledAudioProject('viterbi', 900)
   engine = await startEngine(['--project', dir])
 })
 test.afterAll(async () => {
