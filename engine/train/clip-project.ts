@@ -15,11 +15,12 @@ import { MANIFEST_FILE } from '../project/manifest'
 import { Project } from '../project/store'
 import { isSeriesFile } from '../features/extract'
 import { readSeriesCsv, TIME_COLUMNS } from '../series/csv'
-import type { ClipData, ClipSequence, ClipTrainResult } from './classify'
+import type { ClipData, ClipSequence } from './classify'
 import { assembleDataset, type AssembledData, type DataFile } from './dataset'
 import { runClassifierWorker } from './job'
-import { NonFiniteLossError, type Checkpoint, type EpochRecord, type TrainProgress } from './loop'
-import { RunStore, dataHash, newRunId, type RunRecord } from './runs'
+import type { Checkpoint, EpochRecord, TrainProgress } from './loop'
+import { bestMetrics, openRunRecord, recordRun } from './recorded-run'
+import { RunStore, dataHash, type RunRecord } from './runs'
 import type { TrainSettings } from './settings'
 
 const AUDIO = ['.wav', '.flac', '.mp3', '.ogg']
@@ -60,12 +61,6 @@ export async function assembleClips(
 /** The data hash of a clip run: features and the clip label of every file. */
 const clipHash = (data: ClipData) => dataHash([...data.train, ...data.val].map((s) => ({ name: s.name, x: s.x, labels: Int32Array.of(s.label) })))
 
-/** Metrics of the best epoch, for the card. */
-const bestMetrics = (r: ClipTrainResult) => {
-  const best = r.history[r.bestEpoch - 1]
-  return best ? { epoch: best.epoch, valLoss: best.valLoss, valAccuracy: best.valAccuracy, valMacroF1: best.valMacroF1 } : {}
-}
-
 /**
  * Train a clip classifier on the project's files that have a clip class; resolves to the
  * finished run record (runs/<id>/model.onnx + card, like a tagger run).
@@ -103,82 +98,30 @@ export async function trainClipProject(
     onProgress: (f, m) => ctx.progress(0.1 * f, m),
   })
   const store = new RunStore(project.dir)
-  const resumed = opts.resume?.record
-  const runId = resumed?.id ?? newRunId()
-  const started = Date.now()
-  if (resumed && resumed.dataHash !== clipHash(data))
-    throw new DataError(project.dir, `the files or their clip classes changed since run ${runId} started; start a new run instead of resuming`)
-  const record: RunRecord = resumed ? { ...resumed, status: 'running', finishedAt: null, error: null } : {
-    id: runId,
-    status: 'running',
-    startedAt: new Date().toISOString(),
-    finishedAt: null,
-    durationSeconds: 0,
-    settings,
-    features: assembled.spec,
-    classes,
-    dataHash: clipHash(data),
-    files: assembled.files,
-    classWeights: [],
-    history: [],
-    bestEpoch: null,
-    model: null,
-    error: null,
-  }
-  await store.write(record)
-  const prior = record.durationSeconds
-  const elapsed = () => prior + (Date.now() - started) / 1000
-  try {
-    const result = await runClassifierWorker(data, settings, {
-      signal: ctx.signal,
-      resume: opts.resume?.checkpoint,
-      onProgress: (progress) => {
-        ctx.progress(0.1 + (0.88 * (progress.epoch - 1 + progress.step / progress.stepsPerEpoch)) / progress.epochs, `epoch ${progress.epoch}/${progress.epochs}, loss ${progress.loss.toFixed(4)}`)
-        opts.onUpdate?.({ runId, progress })
-      },
-      onEpoch: async (epoch, checkpoint) => {
-        record.history = checkpoint.history
-        record.bestEpoch = checkpoint.best.epoch
-        record.durationSeconds = elapsed()
-        await store.writeCheckpoint(runId, checkpoint)
-        await store.write(record)
-        opts.onUpdate?.({ runId, epoch })
-      },
-    })
-    ctx.progress(0.99, 'exporting the model')
-    const exported = await exportClassifier(path.join(store.dir(runId), 'model.onnx'), {
-      config: result.config,
-      pooling: result.pooling,
-      params: result.params,
-      spec: assembled.spec,
-      classes,
-      metrics: bestMetrics(result),
-      runId,
-    })
-    Object.assign(record, {
-      status: 'done',
-      finishedAt: new Date().toISOString(),
-      durationSeconds: elapsed(),
-      history: result.history,
-      bestEpoch: result.bestEpoch,
-      classWeights: result.classWeights,
-      model: path.basename(exported.modelPath),
-    })
-    await store.write(record)
-    ctx.progress(1, 'training finished')
-    return record
-  } catch (err) {
-    const cancelled = ctx.signal.aborted
-    Object.assign(record, {
-      status: cancelled ? 'cancelled' : 'failed',
-      finishedAt: new Date().toISOString(),
-      durationSeconds: elapsed(),
-      error: cancelled ? null : (err as Error).message,
-    })
-    await store.write(record)
-    if (err instanceof NonFiniteLossError) throw new DataError(project.dir, err.message)
-    throw err
-  }
+  const record = openRunRecord(
+    project.dir,
+    opts.resume?.record,
+    { settings, features: assembled.spec, classes, dataHash: clipHash(data), files: assembled.files },
+    'the files or their clip classes',
+  )
+  return recordRun({
+    dir: project.dir,
+    store,
+    record,
+    ctx,
+    onUpdate: opts.onUpdate,
+    train: (hooks) => runClassifierWorker(data, settings, { ...hooks, resume: opts.resume?.checkpoint }),
+    exportModel: (result, modelPath) =>
+      exportClassifier(modelPath, {
+        config: result.config,
+        pooling: result.pooling,
+        params: result.params,
+        spec: assembled.spec,
+        classes,
+        metrics: bestMetrics(result),
+        runId: record.id,
+      }),
+  })
 }
 
 /**

@@ -3,7 +3,6 @@
  * the training runs in its worker, every epoch is recorded (run.json + checkpoint, atomically),
  * and the best epoch is exported as ONNX with its model card into the run folder.
  */
-import path from 'node:path'
 import { z } from 'zod'
 import { ApiError, type LabelClass } from '../api'
 import { DataError } from '../errors'
@@ -16,8 +15,8 @@ import { assembleDataset, type ClassMap, type DataFile } from './dataset'
 import { runTrainingWorker } from './job'
 import { trainClipProject } from './clip-project'
 import type { EpochRecord, TrainProgress } from './loop'
-import { NonFiniteLossError } from './loop'
-import { RunStore, dataHash, newRunId, type RunRecord } from './runs'
+import { bestMetrics, openRunRecord, recordRun } from './recorded-run'
+import { RunStore, dataHash, type RunRecord } from './runs'
 import { parseTrainSettings, type TrainSettings } from './settings'
 
 /** Model classes from project classes: every class but the 'ignore' ones, background included. */
@@ -116,86 +115,37 @@ export async function trainProject(project: Project, ctx: JobContext, opts: Proj
     signal: ctx.signal,
     onProgress: (f, message) => ctx.progress(0.1 * f, message),
   })
-  const started = Date.now()
-  const runId = resumeRecord?.id ?? newRunId()
-  const record: RunRecord = resumeRecord
-    ? { ...resumeRecord, status: 'running', finishedAt: null, error: null }
-    : {
-        id: runId,
-        status: 'running',
-        startedAt: new Date().toISOString(),
-        finishedAt: null,
-        durationSeconds: 0,
-        settings,
-        features: assembled.spec,
-        classes: classes.names,
-        dataHash: dataHash([...assembled.data.train, ...assembled.data.val]),
-        files: assembled.files,
-        classWeights: [],
-        history: [],
-        bestEpoch: null,
-        model: null,
-        error: null,
-      }
-  const priorSeconds = record.durationSeconds
-  const elapsed = () => priorSeconds + (Date.now() - started) / 1000
-  if (resumeRecord && resumeRecord.dataHash !== dataHash([...assembled.data.train, ...assembled.data.val]))
-    throw new DataError(project.dir, `the labelled data changed since run ${runId} started; start a new run instead of resuming`)
-  await store.write(record)
-
-  try {
-    const result = await runTrainingWorker(assembled.data, settings, {
-      signal: ctx.signal,
-      resume: resumeRecord ? await store.readCheckpoint(runId) : undefined,
-      onProgress: (progress) => {
-        const done = (progress.epoch - 1 + progress.step / progress.stepsPerEpoch) / progress.epochs
-        ctx.progress(0.1 + 0.88 * done, `epoch ${progress.epoch}/${progress.epochs}, loss ${progress.loss.toFixed(4)}`)
-        opts.onUpdate?.({ runId, progress })
-      },
-      onEpoch: async (epoch, checkpoint) => {
-        record.history = checkpoint.history
-        record.bestEpoch = checkpoint.best.epoch
-        record.durationSeconds = elapsed()
-        await store.writeCheckpoint(runId, checkpoint)
-        await store.write(record)
-        opts.onUpdate?.({ runId, epoch })
-      },
-    })
-    ctx.progress(0.99, 'exporting the model')
-    const best = result.history[result.bestEpoch - 1]
-    const exported = await exportTagger(path.join(store.dir(runId), 'model.onnx'), {
-      config: result.config,
-      params: result.params,
-      decoder: result.decoder,
-      spec: assembled.spec,
+  const record = openRunRecord(
+    project.dir,
+    resumeRecord,
+    {
+      settings,
+      features: assembled.spec,
       classes: classes.names,
-      postprocess: postprocessDefaults(files, classes, spec, !result.config.outputRecurrence),
-      transitions: transitionsOf(assembled.data.train.map((s) => s.labels), classes.names.length),
-      metrics: best ? { epoch: best.epoch, valLoss: best.valLoss, valAccuracy: best.valAccuracy, valMacroF1: best.valMacroF1 } : {},
-      runId,
-    })
-    Object.assign(record, {
-      status: 'done',
-      finishedAt: new Date().toISOString(),
-      durationSeconds: elapsed(),
-      history: result.history,
-      bestEpoch: result.bestEpoch,
-      classWeights: result.classWeights,
-      model: path.basename(exported.modelPath),
-    })
-    await store.write(record)
-    ctx.progress(1, 'training finished')
-    return record
-  } catch (err) {
-    const cancelled = ctx.signal.aborted
-    Object.assign(record, {
-      status: cancelled ? 'cancelled' : 'failed',
-      finishedAt: new Date().toISOString(),
-      durationSeconds: elapsed(),
-      error: cancelled ? null : (err as Error).message,
-    })
-    await store.write(record)
-    if (err instanceof NonFiniteLossError) throw new DataError(project.dir, err.message)
-    throw err
-  }
+      dataHash: dataHash([...assembled.data.train, ...assembled.data.val]),
+      files: assembled.files,
+    },
+    'the labelled data',
+  )
+  return recordRun({
+    dir: project.dir,
+    store,
+    record,
+    ctx,
+    onUpdate: opts.onUpdate,
+    train: async (hooks) =>
+      runTrainingWorker(assembled.data, settings, { ...hooks, resume: resumeRecord ? await store.readCheckpoint(record.id) : undefined }),
+    exportModel: (result, modelPath) =>
+      exportTagger(modelPath, {
+        config: result.config,
+        params: result.params,
+        decoder: result.decoder,
+        spec: assembled.spec,
+        classes: classes.names,
+        postprocess: postprocessDefaults(files, classes, spec, !result.config.outputRecurrence),
+        transitions: transitionsOf(assembled.data.train.map((s) => s.labels), classes.names.length),
+        metrics: bestMetrics(result),
+        runId: record.id,
+      }),
+  })
 }
