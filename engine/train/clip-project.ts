@@ -10,7 +10,6 @@ import { DataError } from '../errors'
 import { parseFeatureSpec, type FeatureSpec } from '../features/spec'
 import type { JobContext } from '../jobs'
 import { exportClassifier } from '../onnx/clip'
-import { cardPathOf } from '../onnx/metadata'
 import { MANIFEST_FILE } from '../project/manifest'
 import { Project } from '../project/store'
 import { isSeriesFile } from '../features/extract'
@@ -148,92 +147,6 @@ export async function scanClipFolder(dir: string): Promise<{ kind: 'audio' | 'se
   if (audio.length) return { kind: 'audio', files, channels: null }
   const first = await readSeriesCsv(files[0].path)
   return { kind: 'series', files, channels: first.channels.filter((c) => !TIME_COLUMNS.includes(c.toLowerCase())) }
-}
-
-/** `framewise train --task classify` on a project or a class-folder data folder. */
-export async function trainClipCommand(input: {
-  dir: string
-  out: string
-  settings: TrainSettings
-  specInput: unknown
-  ctx: JobContext
-  isProject: boolean
-  project?: Project
-}): Promise<{
-  model: string
-  card: string
-  run: string | null
-  classes: string[]
-  files: { train: string[]; val: string[]; skipped: string[] }
-  bestEpoch: number
-  best: { valLoss: number | null; valAccuracy: number | null; valMacroF1: number | null }
-  epochs: number
-  seconds: number
-}> {
-  const started = Date.now()
-  const finite = (x: number | null | undefined) => (x !== null && x !== undefined && Number.isFinite(x) ? x : null)
-  const { settings, ctx } = input
-  if (input.project) {
-    const run = await trainClipProject(input.project, ctx, settings, input.specInput)
-    const from = path.join(new RunStore(input.project.dir).dir(run.id), run.model!)
-    await fs.copyFile(from, input.out)
-    await fs.copyFile(cardPathOf(from), cardPathOf(input.out))
-    const best = run.history[(run.bestEpoch ?? 1) - 1]
-    return {
-      model: input.out,
-      card: cardPathOf(input.out),
-      run: run.id,
-      classes: run.classes,
-      files: { ...run.files, skipped: [] },
-      bestEpoch: run.bestEpoch ?? 0,
-      best: { valLoss: finite(best?.valLoss), valAccuracy: finite(best?.valAccuracy), valMacroF1: finite(best?.valMacroF1) },
-      epochs: run.history.length,
-      seconds: (Date.now() - started) / 1000,
-    }
-  }
-  const folder = await scanClipFolder(input.dir)
-  let spec: FeatureSpec
-  try {
-    spec = parseFeatureSpec(input.specInput ?? { kind: folder.kind, ...(folder.kind === 'series' ? { channels: folder.channels } : {}) })
-  } catch (err) {
-    throw new DataError(input.dir, `invalid feature spec: ${(err as Error).message}`)
-  }
-  if (spec.kind !== folder.kind) throw new DataError(input.dir, `a ${spec.kind} feature spec for ${folder.kind} files`)
-  ctx.progress(0, 'computing features')
-  const { data, assembled, classes } = await assembleClips(folder.files, spec, {
-    seed: settings.seed,
-    valFraction: settings.valFraction,
-    signal: ctx.signal,
-    onProgress: (f, m) => ctx.progress(0.1 * f, m),
-  })
-  const result = await runClassifierWorker(data, settings, {
-    signal: ctx.signal,
-    onProgress: (p) =>
-      ctx.progress(0.1 + (0.88 * (p.epoch - 1 + p.step / p.stepsPerEpoch)) / p.epochs, `epoch ${p.epoch}/${p.epochs} step ${p.step}/${p.stepsPerEpoch} loss ${p.loss.toFixed(4)}`),
-    onEpoch: (r) =>
-      ctx.progress(0.1 + (0.88 * r.epoch) / settings.epochs, `epoch ${r.epoch}: train loss ${r.trainLoss.toFixed(4)}, val accuracy ${r.valAccuracy.toFixed(3)}, val macro-F1 ${r.valMacroF1.toFixed(3)}`),
-  })
-  const exported = await exportClassifier(input.out, {
-    config: result.config,
-    pooling: result.pooling,
-    params: result.params,
-    spec: assembled.spec,
-    classes,
-    metrics: bestMetrics(result),
-  })
-  const best = result.history[result.bestEpoch - 1]
-  ctx.progress(1, `wrote ${exported.modelPath}`)
-  return {
-    model: exported.modelPath,
-    card: exported.cardPath,
-    run: null,
-    classes,
-    files: { ...assembled.files, skipped: [] },
-    bestEpoch: result.bestEpoch,
-    best: { valLoss: finite(best?.valLoss), valAccuracy: finite(best?.valAccuracy), valMacroF1: finite(best?.valMacroF1) },
-    epochs: result.history.length,
-    seconds: (Date.now() - started) / 1000,
-  }
 }
 
 /** Files with a known clip class in a project (its clipClass fields) or a class-folder data folder. */

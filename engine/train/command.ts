@@ -8,16 +8,18 @@ import { DataError } from '../errors'
 import { parseFeatureSpec, PRESETS, type FeatureSpec } from '../features/spec'
 import type { JobContext } from '../jobs'
 import { transitionsOf } from '../infer/postprocess'
+import { exportClassifier } from '../onnx/clip'
 import { cardPathOf, exportTagger } from '../onnx/metadata'
 import { MANIFEST_FILE } from '../project/manifest'
 import { Project } from '../project/store'
 import { assembleDataset } from './dataset'
 import { scanDataFolder } from './folder'
-import { runTrainingWorker } from './job'
-import { trainClipCommand } from './clip-project'
+import { runClassifierWorker, runTrainingWorker } from './job'
+import { assembleClips, scanClipFolder } from './clip-project'
 import { postprocessDefaults, trainProject } from './project'
+import { bestMetrics } from './recorded-run'
 import { RunStore } from './runs'
-import { parseTrainSettings, type TrainSettingsInput } from './settings'
+import { parseTrainSettings, type TrainSettings, type TrainSettingsInput } from './settings'
 
 export interface TrainCommandInput {
   dir: string
@@ -59,6 +61,28 @@ async function readSpec(arg: string | undefined): Promise<unknown | undefined> {
 
 const finite = (x: number | null | undefined) => (x !== null && x !== undefined && Number.isFinite(x) ? x : null)
 
+/** An epoch's validation metrics, from a training result (numbers) or a run record (NaN stored as null). */
+type Metrics = { valLoss: number | null; valAccuracy: number | null; valMacroF1: number | null }
+
+/** The summary of a finished training: its best epoch's metrics (NaN as null), epochs and wall time. */
+function summaryOf(
+  s: Pick<TrainSummary, 'model' | 'card' | 'run' | 'classes' | 'files'> & { history: Metrics[]; bestEpoch: number | null },
+  started: number,
+): TrainSummary {
+  const best = s.history[(s.bestEpoch ?? 1) - 1]
+  return {
+    model: s.model,
+    card: s.card,
+    run: s.run,
+    classes: s.classes,
+    files: s.files,
+    bestEpoch: s.bestEpoch ?? 0,
+    best: { valLoss: finite(best?.valLoss), valAccuracy: finite(best?.valAccuracy), valMacroF1: finite(best?.valMacroF1) },
+    epochs: s.history.length,
+    seconds: (Date.now() - started) / 1000,
+  }
+}
+
 export async function trainCommand(input: TrainCommandInput): Promise<TrainSummary> {
   const started = Date.now()
   const out = path.resolve(input.out)
@@ -67,34 +91,19 @@ export async function trainCommand(input: TrainCommandInput): Promise<TrainSumma
     .access(path.join(input.dir, MANIFEST_FILE))
     .then(() => true)
     .catch(() => false)
+  const settings = parseTrainSettings(input.settings)
 
-  const clipSettings = parseTrainSettings(input.settings)
-  if (clipSettings.task === 'classify') {
-    const project = isProject ? await Project.open(input.dir) : undefined
-    const features = specInput ?? (project && Object.keys(project.toJSON().features).length ? project.toJSON().features : undefined)
-    return trainClipCommand({ dir: input.dir, out, settings: clipSettings, specInput: features, ctx: input.ctx, isProject, project })
-  }
   if (isProject) {
+    // a recorded run in the project, tagger or clip classifier (trainProject picks by settings.task)
     const project = await Project.open(input.dir)
     const run = await trainProject(project, input.ctx, { settings: input.settings, features: specInput as Record<string, unknown> | undefined })
     const from = path.join(new RunStore(project.dir).dir(run.id), run.model!)
     await fs.copyFile(from, out)
     await fs.copyFile(cardPathOf(from), cardPathOf(out))
-    const best = run.history[(run.bestEpoch ?? 1) - 1]
-    return {
-      model: out,
-      card: cardPathOf(out),
-      run: run.id,
-      classes: run.classes,
-      files: { ...run.files, skipped: [] },
-      bestEpoch: run.bestEpoch ?? 0,
-      best: { valLoss: finite(best?.valLoss), valAccuracy: finite(best?.valAccuracy), valMacroF1: finite(best?.valMacroF1) },
-      epochs: run.history.length,
-      seconds: (Date.now() - started) / 1000,
-    }
+    return summaryOf({ ...run, model: out, card: cardPathOf(out), run: run.id, files: { ...run.files, skipped: [] } }, started)
   }
+  if (settings.task === 'classify') return trainClipFolder(input, out, settings, specInput, started)
 
-  const settings = parseTrainSettings(input.settings)
   const folder = await scanDataFolder(input.dir)
   let spec: FeatureSpec
   try {
@@ -124,7 +133,6 @@ export async function trainCommand(input: TrainCommandInput): Promise<TrainSumma
         `epoch ${r.epoch}: train loss ${r.trainLoss.toFixed(4)}, val loss ${r.valLoss.toFixed(4)}, val macro-F1 ${r.valMacroF1.toFixed(3)}`,
       ),
   })
-  const best = result.history[result.bestEpoch - 1]
   const exported = await exportTagger(out, {
     config: result.config,
     params: result.params,
@@ -133,18 +141,46 @@ export async function trainCommand(input: TrainCommandInput): Promise<TrainSumma
     classes: folder.classes.names,
     postprocess: postprocessDefaults(folder.files, folder.classes, spec, !result.config.outputRecurrence),
     transitions: transitionsOf(assembled.data.train.map((s) => s.labels), folder.classes.names.length),
-    metrics: { epoch: best.epoch, valLoss: best.valLoss, valAccuracy: best.valAccuracy, valMacroF1: best.valMacroF1 },
+    metrics: bestMetrics(result),
   })
   input.ctx.progress(1, `wrote ${exported.modelPath}`)
-  return {
-    model: exported.modelPath,
-    card: exported.cardPath,
-    run: null,
-    classes: folder.classes.names,
-    files: { ...assembled.files, skipped: folder.skipped },
-    bestEpoch: result.bestEpoch,
-    best: { valLoss: finite(best.valLoss), valAccuracy: finite(best.valAccuracy), valMacroF1: finite(best.valMacroF1) },
-    epochs: result.history.length,
-    seconds: (Date.now() - started) / 1000,
+  const files = { ...assembled.files, skipped: folder.skipped }
+  return summaryOf({ ...result, model: exported.modelPath, card: exported.cardPath, run: null, classes: folder.classes.names, files }, started)
+}
+
+/** `framewise train --task classify` on a class-folder data folder (<dir>/<class>/<file>). */
+async function trainClipFolder(input: TrainCommandInput, out: string, settings: TrainSettings, specInput: unknown, started: number): Promise<TrainSummary> {
+  const { ctx } = input
+  const folder = await scanClipFolder(input.dir)
+  let spec: FeatureSpec
+  try {
+    spec = parseFeatureSpec(specInput ?? { kind: folder.kind, ...(folder.kind === 'series' ? { channels: folder.channels } : {}) })
+  } catch (err) {
+    throw new DataError(input.dir, `invalid feature spec: ${(err as Error).message}`)
   }
+  if (spec.kind !== folder.kind) throw new DataError(input.dir, `a ${spec.kind} feature spec for ${folder.kind} files`)
+  ctx.progress(0, 'computing features')
+  const { data, assembled, classes } = await assembleClips(folder.files, spec, {
+    seed: settings.seed,
+    valFraction: settings.valFraction,
+    signal: ctx.signal,
+    onProgress: (f, m) => ctx.progress(0.1 * f, m),
+  })
+  const result = await runClassifierWorker(data, settings, {
+    signal: ctx.signal,
+    onProgress: (p) =>
+      ctx.progress(0.1 + (0.88 * (p.epoch - 1 + p.step / p.stepsPerEpoch)) / p.epochs, `epoch ${p.epoch}/${p.epochs} step ${p.step}/${p.stepsPerEpoch} loss ${p.loss.toFixed(4)}`),
+    onEpoch: (r) =>
+      ctx.progress(0.1 + (0.88 * r.epoch) / settings.epochs, `epoch ${r.epoch}: train loss ${r.trainLoss.toFixed(4)}, val accuracy ${r.valAccuracy.toFixed(3)}, val macro-F1 ${r.valMacroF1.toFixed(3)}`),
+  })
+  const exported = await exportClassifier(out, {
+    config: result.config,
+    pooling: result.pooling,
+    params: result.params,
+    spec: assembled.spec,
+    classes,
+    metrics: bestMetrics(result),
+  })
+  ctx.progress(1, `wrote ${exported.modelPath}`)
+  return summaryOf({ ...result, model: exported.modelPath, card: exported.cardPath, run: null, classes, files: { ...assembled.files, skipped: [] } }, started)
 }
