@@ -542,7 +542,15 @@ export interface EvaluationView {
   frame: { accuracy: number; macroF1: number; perClass: ClassScoresView[]; confusion: number[][]; frames: number }
   event: { precision: number; recall: number; f1: number; tp: number; fp: number; fn: number; perClass: ClassScoresView[]; collar: number }
   /** Per file, worst macro-F1 first. */
-  perFile: { file: string; frames: number; accuracy: number; macroF1: number; eventF1: number }[]
+  perFile: {
+    file: string
+    frames: number
+    accuracy: number
+    macroF1: number
+    eventF1: number
+    /** A clip classifier's answer for the file: its clip class, the predicted class and its probability. */
+    clip?: { reference: string; predicted: string; confidence: number }
+  }[]
   /**
    * 'classify' for a clip classifier: `frame` then scores files (confusion and counts are files,
    * per-file accuracy is 1 or 0) and `event` is empty.

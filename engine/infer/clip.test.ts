@@ -120,5 +120,6 @@ describe('clip classifier ONNX', () => {
     expect(view.frame.perClass[0]).toEqual({ label: 'wren', precision: 0.5, recall: 1, f1: 2 / 3, support: 1 })
     expect(view.frame.perClass[1]).toEqual({ label: 'robin', precision: 1, recall: 0.5, f1: 2 / 3, support: 2 })
     expect(view.perFile.map((f) => [f.file, f.accuracy])).toEqual([['b', 0], ['a', 1], ['c', 1]])
+    expect(view.perFile[0].clip).toEqual({ reference: 'robin', predicted: 'wren', confidence: 0.6 }) // what the per-file table shows
   }, 30_000)
 })

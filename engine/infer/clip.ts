@@ -150,7 +150,7 @@ export function clipEvaluationView(ev: ClipEvaluation): EvaluationView {
   const perFile = ev.perFile
     .map((f) => {
       const right = f.predicted === f.clipClass ? 1 : 0
-      return { file: f.file, frames: 1, accuracy: right, macroF1: right, eventF1: NaN }
+      return { file: f.file, frames: 1, accuracy: right, macroF1: right, eventF1: NaN, clip: { reference: f.clipClass, predicted: f.predicted, confidence: f.confidence } }
     })
     .sort((a, b) => a.accuracy - b.accuracy || a.file.localeCompare(b.file))
   return {
