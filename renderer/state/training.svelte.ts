@@ -64,6 +64,37 @@ export const DEFAULT_FORM: TrainForm = {
   seed: 1,
 }
 
+/**
+ * Why a setting cannot be on with the rest of the form (null: it can), the tooltip of its
+ * disabled control. The engine refuses self-attention with output recurrence (attention reads
+ * later frames; label feedback decodes a frame at a time), and a clip classifier ignores both
+ * (its pooling sees whole files; there are no frame labels to feed back).
+ */
+export function blockedBy(f: TrainForm): { bidirectional: string | null; attention: string | null; outputRecurrence: string | null } {
+  const feedback = f.task === 'tag' && f.outputRecurrence
+  return {
+    bidirectional: feedback ? 'Output recurrence decodes left to right: the model is unidirectional' : null,
+    attention:
+      f.task === 'classify'
+        ? 'Clip classifiers pool the recurrent states directly (choose attention pooling to see where the model looks)'
+        : feedback
+          ? 'Self-attention reads later frames, output recurrence decodes a frame at a time: turn output recurrence off to use it'
+          : null,
+    outputRecurrence: f.task === 'classify' ? 'Clip classifiers have no frame labels to feed back' : null,
+  }
+}
+
+/** The form with every blocked setting off: what the UI shows and what training is sent. */
+export function settled(f: TrainForm): TrainForm {
+  const b = blockedBy(f)
+  return {
+    ...f,
+    bidirectional: f.bidirectional && !b.bidirectional,
+    attentionHeads: b.attention ? 0 : f.attentionHeads,
+    outputRecurrence: f.outputRecurrence && !b.outputRecurrence,
+  }
+}
+
 export class TrainingState {
   form = $state<TrainForm>({ ...DEFAULT_FORM })
   /** Job id of the running training, or null. */
@@ -79,6 +110,8 @@ export class TrainingState {
   /** Per-epoch curves: epoch, train loss, val loss, val macro-F1. */
   epochs = $state.raw<[number[], number[], number[], number[]]>([[], [], [], []])
   runs = $state.raw<RunView[]>([])
+  /** Task of the training shown in the curves: a clip classifier's scores are over files. */
+  curveTask = $state<TrainForm['task']>('tag')
 
   running = $derived(this.jobId !== null)
 
@@ -109,6 +142,7 @@ export class TrainingState {
     this.etaSeconds = null
     this.steps = [[], []]
     this.epochs = [[], [], [], []]
+    this.curveTask = this.form.task
     await this.flushLabels()
     let stepCount = 0
     this.#unsubscribe?.()
@@ -144,9 +178,8 @@ export class TrainingState {
       offProgress()
     }
     try {
-      // output recurrence decodes left to right: the form shows Bidirectional off for it
-      const bidirectional = this.form.bidirectional && !this.form.outputRecurrence
-      const run = await api.train({ jobId, settings: { ...this.form, bidirectional } })
+      // settings the rest of the form rules out are sent off, as the form shows them
+      const run = await api.train({ jobId, settings: { ...settled(this.form) } })
       this.fraction = 1
       this.status = `done: best epoch ${run.bestEpoch}`
       this.onFinished(run)
@@ -169,6 +202,19 @@ export class TrainingState {
   reset(): void {
     this.form = { ...DEFAULT_FORM }
   }
+
+  /** Turn off what the last change ruled out (a control's change handler calls it). */
+  settle(): void {
+    const next = settled(this.form)
+    if (next.bidirectional !== this.form.bidirectional) this.form.bidirectional = next.bidirectional
+    if (next.attentionHeads !== this.form.attentionHeads) this.form.attentionHeads = next.attentionHeads
+    if (next.outputRecurrence !== this.form.outputRecurrence) this.form.outputRecurrence = next.outputRecurrence
+  }
+}
+
+/** What a run's validation scores count: a clip classifier's, files; a tagger's, frames. */
+export function scoredOn(run: RunView): 'files' | 'frames' {
+  return (run.settings as { task?: string }).task === 'classify' ? 'files' : 'frames'
 }
 
 /** Best validation scores of a run, for the history table. */
