@@ -7,22 +7,21 @@
  * The graph is models/onnx-attention.ts's clipClassifierGraph (the tagger with a K-wide per-frame
  * projection, then pooling). The card carries the tagger and the pooling head's configuration.
  */
-import path from 'node:path'
 import * as ort from 'onnxruntime-node'
 import { clipClassifierGraph } from '../../models/onnx-attention'
-import type { GraphNormalisation } from '../../models/onnx-graph'
 import { paramLayout, type TaggerConfig } from '../../models/params'
 import { poolingLayout, type PoolingConfig } from '../../models/pooling'
 import { DataError } from '../errors'
-import { writeFileAtomic, writeJsonAtomic } from '../files'
 import { featureSpecSchema, type FeatureSpec } from '../features/spec'
 import {
-  cardPathOf,
+  cardHeader,
   classesSchema,
   featureCount,
+  graphFeatureSpec,
   metadataProps,
-  PRODUCER_NAME,
   PRODUCER_VERSION,
+  taggerCard,
+  writeModelFiles,
   type ExportResult,
   type ModelCard,
   type ModelMetadata,
@@ -51,16 +50,7 @@ export async function exportClassifier(modelPath: string, input: ExportClassifie
   const P1 = paramLayout(config).size
   const P2 = poolingLayout(pooling).size
   if (params.length !== P1 + P2) throw new RangeError(`params has ${params.length} values, the model needs ${P1 + P2}`)
-  let spec = featureSpecSchema.parse(input.spec)
-  let norm: GraphNormalisation | undefined
-  if (spec.normalization.mode === 'global') {
-    const { mean, std } = spec.normalization
-    if (mean.length !== config.inputSize) throw new RangeError(`global normalisation has ${mean.length} means for ${config.inputSize} features`)
-    norm = { mean: Float32Array.from(mean), std: Float32Array.from(std) }
-    spec = { ...spec, normalization: { mode: 'none' } }
-  }
-  const F = featureCount(spec)
-  if (F !== null && F !== config.inputSize) throw new RangeError(`the FeatureSpec gives ${F} features, the model takes ${config.inputSize}`)
+  const { spec, norm } = graphFeatureSpec(input.spec, config.inputSize)
   const meta: ModelMetadata = {
     classes: [...classes],
     features: spec,
@@ -72,23 +62,8 @@ export async function exportClassifier(modelPath: string, input: ExportClassifie
   const graph = clipClassifierGraph(config, params.subarray(0, P1), pooling, params.subarray(P1), norm)
   const bytes = encodeModel(graph, metadataProps(meta), PRODUCER_VERSION)
   const card: ModelCard = {
-    format: 'framewise-model-card',
-    version: 1,
-    model: path.basename(modelPath),
-    modelBytes: bytes.length,
-    producer: { name: PRODUCER_NAME, version: PRODUCER_VERSION },
-    created: new Date().toISOString(),
-    runId: meta.runId,
-    tagger: {
-      cell: config.cell,
-      inputSize: config.inputSize,
-      hiddenSize: config.hiddenSize,
-      numLayers: config.numLayers,
-      numClasses: config.numClasses,
-      bidirectional: config.bidirectional,
-      residual: config.residual ?? false,
-      parameters: P1 + P2,
-    },
+    ...cardHeader(modelPath, bytes, meta.runId),
+    tagger: taggerCard(config, P1 + P2),
     classes: meta.classes,
     features: meta.features,
     postprocess: meta.postprocess,
@@ -97,11 +72,7 @@ export async function exportClassifier(modelPath: string, input: ExportClassifie
     pooling: { kind: pooling.kind, inputSize: pooling.inputSize, attentionSize: pooling.attentionSize },
     metrics: input.metrics ?? {},
   }
-  const cardPath = cardPathOf(modelPath)
-  if (cardPath === modelPath) throw new RangeError('the model file must not end in .json')
-  await writeFileAtomic(modelPath, bytes)
-  await writeJsonAtomic(cardPath, card)
-  return { modelPath, cardPath, bytes: bytes.length, card }
+  return writeModelFiles(modelPath, bytes, card)
 }
 
 /** A model checked to be a usable clip classifier, with its session. */

@@ -197,22 +197,13 @@ export function parseMetadataProps(
   props: Record<string, string>,
 ): Partial<ModelMetadata> {
   const out: Partial<ModelMetadata> = {}
-  if (props[META_KEYS.classes] !== undefined)
-    out.classes = parseJsonField(file, META_KEYS.classes, props[META_KEYS.classes], classesSchema)
+  const json = <S extends z.ZodType>(key: string, schema: S) =>
+    parseJsonField(file, key, props[key], schema)
+  if (props[META_KEYS.classes] !== undefined) out.classes = json(META_KEYS.classes, classesSchema)
   if (props[META_KEYS.features] !== undefined)
-    out.features = parseJsonField(
-      file,
-      META_KEYS.features,
-      props[META_KEYS.features],
-      featureSpecSchema,
-    )
+    out.features = json(META_KEYS.features, featureSpecSchema)
   if (props[META_KEYS.postprocess] !== undefined)
-    out.postprocess = parseJsonField(
-      file,
-      META_KEYS.postprocess,
-      props[META_KEYS.postprocess],
-      postProcessSchema,
-    )
+    out.postprocess = json(META_KEYS.postprocess, postProcessSchema)
   if (props[META_KEYS.run] !== undefined) out.runId = props[META_KEYS.run]
   if (props[META_KEYS.output] !== undefined) {
     const kind = outputKindSchema.safeParse(props[META_KEYS.output])
@@ -220,22 +211,11 @@ export function parseMetadataProps(
       throw new DataError(file, `metadata ${META_KEYS.output} must be 'probabilities' or 'logits'`)
     out.output = kind.data
   }
-  if (props[META_KEYS.decoder] !== undefined)
-    out.decoder = parseJsonField(file, META_KEYS.decoder, props[META_KEYS.decoder], decoderSchema)
+  if (props[META_KEYS.decoder] !== undefined) out.decoder = json(META_KEYS.decoder, decoderSchema)
   if (props[META_KEYS.attention] !== undefined)
-    out.attention = parseJsonField(
-      file,
-      META_KEYS.attention,
-      props[META_KEYS.attention],
-      attentionSchema,
-    )
+    out.attention = json(META_KEYS.attention, attentionSchema)
   if (props[META_KEYS.transitions] !== undefined)
-    out.transitions = parseJsonField(
-      file,
-      META_KEYS.transitions,
-      props[META_KEYS.transitions],
-      transitionsSchema,
-    )
+    out.transitions = json(META_KEYS.transitions, transitionsSchema)
   if (props[META_KEYS.task] !== undefined) {
     const task = props[META_KEYS.task]
     if (task !== 'tag' && task !== 'classify')
@@ -374,6 +354,72 @@ export interface ExportResult {
 }
 
 /**
+ * The spec a graph stores and the normalisation it applies: a 'global' normalisation moves into
+ * the graph (the stored spec says 'none'), so features extracted from the stored spec are the
+ * graph's raw input. `features` is the width the model takes; a spec of another width is refused.
+ */
+export function graphFeatureSpec(
+  specInput: FeatureSpec,
+  features: number,
+): { spec: FeatureSpec; norm: GraphNormalisation | undefined } {
+  let spec = featureSpecSchema.parse(specInput)
+  let norm: GraphNormalisation | undefined
+  if (spec.normalization.mode === 'global') {
+    const { mean, std } = spec.normalization
+    if (mean.length !== features || std.length !== features)
+      throw new RangeError(`global normalisation has ${mean.length} means for ${features} features`)
+    norm = { mean: Float32Array.from(mean), std: Float32Array.from(std) }
+    spec = { ...spec, normalization: { mode: 'none' } }
+  }
+  const F = featureCount(spec)
+  if (F !== null && F !== features)
+    throw new RangeError(`the FeatureSpec gives ${F} features, the model takes ${features}`)
+  return { spec, norm }
+}
+
+/** The card fields every Framewise model has: its file and size, the producer, when, which run. */
+export function cardHeader(modelPath: string, bytes: Uint8Array, runId: string | null) {
+  return {
+    format: 'framewise-model-card' as const,
+    version: 1 as const,
+    model: path.basename(modelPath),
+    modelBytes: bytes.length,
+    producer: { name: PRODUCER_NAME, version: PRODUCER_VERSION },
+    created: new Date().toISOString(),
+    runId,
+  }
+}
+
+/** The card's `tagger` block: the recurrent stack's configuration and parameter count. */
+export function taggerCard(config: TaggerConfig, parameters: number): NonNullable<ModelCard['tagger']> {
+  return {
+    cell: config.cell,
+    inputSize: config.inputSize,
+    hiddenSize: config.hiddenSize,
+    numLayers: config.numLayers,
+    numClasses: config.numClasses,
+    bidirectional: config.bidirectional,
+    residual: config.residual ?? false,
+    ...(config.outputRecurrence ? { outputRecurrence: true } : {}),
+    ...(config.attention ? { attention: { ...config.attention } } : {}),
+    parameters,
+  }
+}
+
+/** Writes the model, then its card next to it, each atomically (a card never names a missing model). */
+export async function writeModelFiles(
+  modelPath: string,
+  bytes: Uint8Array,
+  card: ModelCard,
+): Promise<ExportResult> {
+  const cardPath = cardPathOf(modelPath)
+  if (cardPath === modelPath) throw new RangeError('the model file must not end in .json')
+  await writeFileAtomic(modelPath, bytes)
+  await writeJsonAtomic(cardPath, card)
+  return { modelPath, cardPath, bytes: bytes.length, card }
+}
+
+/**
  * Writes `modelPath` (ONNX, output `probabilities`) and its card `<stem>.json`, atomically.
  * With a 'global' normalisation the graph normalises and the stored spec says 'none', so the
  * features extracted from the stored spec are the graph's raw input.
@@ -391,22 +437,11 @@ export async function exportTagger(
   const layoutSize = paramLayout(config).size
   if (params.length !== layoutSize)
     throw new RangeError(`params has ${params.length} values, the config needs ${layoutSize}`)
-  let spec = featureSpecSchema.parse(input.spec)
   // an output-recurrent model's last C inputs are fed-back labels, not features
-  const Fx = config.inputSize - (config.outputRecurrence ? config.numClasses : 0)
-  let norm: GraphNormalisation | undefined
-  if (spec.normalization.mode === 'global') {
-    const { mean, std } = spec.normalization
-    if (mean.length !== Fx || std.length !== Fx)
-      throw new RangeError(
-        `global normalisation has ${mean.length} means for ${Fx} features`,
-      )
-    norm = { mean: Float32Array.from(mean), std: Float32Array.from(std) }
-    spec = { ...spec, normalization: { mode: 'none' } }
-  }
-  const F = featureCount(spec)
-  if (F !== null && F !== Fx)
-    throw new RangeError(`the FeatureSpec gives ${F} features, the model takes ${Fx}`)
+  const { spec, norm } = graphFeatureSpec(
+    input.spec,
+    config.inputSize - (config.outputRecurrence ? config.numClasses : 0),
+  )
   const transitions =
     input.transitions && !config.outputRecurrence ? transitionsSchema.parse(input.transitions) : undefined
   const post = postProcessSchema.parse(input.postprocess ?? {})
@@ -441,25 +476,8 @@ export async function exportTagger(
     PRODUCER_VERSION,
   )
   const card: ModelCard = {
-    format: 'framewise-model-card',
-    version: 1,
-    model: path.basename(modelPath),
-    modelBytes: bytes.length,
-    producer: { name: PRODUCER_NAME, version: PRODUCER_VERSION },
-    created: new Date().toISOString(),
-    runId: meta.runId,
-    tagger: {
-      cell: config.cell,
-      inputSize: config.inputSize,
-      hiddenSize: config.hiddenSize,
-      numLayers: config.numLayers,
-      numClasses: config.numClasses,
-      bidirectional: config.bidirectional,
-      residual: config.residual ?? false,
-      ...(config.outputRecurrence ? { outputRecurrence: true } : {}),
-      ...(config.attention ? { attention: { ...config.attention } } : {}),
-      parameters: layoutSize,
-    },
+    ...cardHeader(modelPath, bytes, meta.runId),
+    tagger: taggerCard(config, layoutSize),
     classes: meta.classes,
     features: meta.features,
     postprocess: meta.postprocess,
@@ -467,9 +485,5 @@ export async function exportTagger(
     ...(meta.transitions ? { transitions: meta.transitions } : {}),
     metrics: input.metrics ?? {},
   }
-  const cardPath = cardPathOf(modelPath)
-  if (cardPath === modelPath) throw new RangeError('the model file must not end in .json')
-  await writeFileAtomic(modelPath, bytes)
-  await writeJsonAtomic(cardPath, card)
-  return { modelPath, cardPath, bytes: bytes.length, card }
+  return writeModelFiles(modelPath, bytes, card)
 }
