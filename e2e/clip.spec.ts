@@ -104,11 +104,19 @@ test('set clip classes, train a clip classifier, predict: class and attention st
   await expect(page.getByTestId('prediction-track')).toHaveCount(0)
   await page.screenshot({ path: testInfo.outputPath('3-predicted.png') })
   await strip.screenshot({ path: testInfo.outputPath('4-strip.png') })
+  // A clip prediction has no segments to accept; its class can become the file's clip class.
+  await expect(page.getByTestId('accept-all')).toHaveCount(0)
+  const predictedClass = (await strip.getAttribute('data-class'))!
+  const mystery = page.getByTestId('media-item').filter({ hasText: 'mystery.wav' })
+  await expect(mystery.getByTestId('media-clip-class')).toHaveCount(0)
+  await page.getByTestId('accept-clip').click()
+  await expect(mystery.getByTestId('media-clip-class')).toHaveText(predictedClass)
+  await expect(page.getByTestId('clip-class-input')).toHaveValue(predictedClass)
 
-  // Evaluate on the 8 files with a clip class: accuracy over files, a 2×2 confusion matrix.
+  // Evaluate on the 9 files with a clip class (the mystery file's now too): accuracy over files.
   await page.getByTestId('evaluate').click()
-  await expect(page.getByTestId('eval-clip')).toContainText('8 files with a clip class', { timeout: 60_000 })
-  await expect(page.getByTestId('eval-files').locator('tbody tr')).toHaveCount(8)
+  await expect(page.getByTestId('eval-clip')).toContainText('9 files with a clip class', { timeout: 60_000 })
+  await expect(page.getByTestId('eval-files').locator('tbody tr')).toHaveCount(9)
   // Files, not frames: per-file clip class and prediction, no event columns.
   await expect(page.getByTestId('eval-files').locator('thead')).toHaveText(/File \(wrong first\)\s*Clip class\s*Predicted\s*Confidence/)
   const first = page.getByTestId('eval-files').locator('tbody tr').first()
