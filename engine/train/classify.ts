@@ -25,7 +25,7 @@ import type { EpochRecord } from '../api'
 import { pickKernels, type KernelsChoice } from '../kernels/load'
 import type { Kernels } from '../../models/kernels'
 import { glorotUniform, initTagger } from '../../models/init'
-import { Adam, adamW, clipGradNorm } from '../../models/optim'
+import { clipGradNorm } from '../../models/optim'
 import { createModule, paramLayout, taggerViews, type TaggerConfig } from '../../models/params'
 import {
   allocPooling,
@@ -39,7 +39,7 @@ import {
 } from '../../models/pooling'
 import { Rng } from '../../models/rng'
 import { allocWorkspace, taggerBackward, taggerForward, type Tagger } from '../../models/tagger'
-import { classWeightsOf, NonFiniteLossError, scoreConfusion, taggerConfigOf, type Checkpoint, type TrainHooks } from './loop'
+import { classWeightsOf, EpochTracker, optimizerOf, scoreConfusion, taggerConfigOf, type TrainHooks } from './loop'
 import type { TrainSettings } from './settings'
 
 /** Longest training window per file, in frames (30 s at a 10 ms hop); see the header. */
@@ -147,9 +147,6 @@ export function clipForward(
   return { logits: ws.pool.logits.slice(0, m.head.config.numClasses), weights: ws.pool.w.slice(0, T) }
 }
 
-const scoreOf = (r: EpochRecord, metric: TrainSettings['metric']): number =>
-  metric === 'loss' ? -r.valLoss : metric === 'accuracy' ? r.valAccuracy : r.valMacroF1
-
 /** Train a clip classifier on `data` with `settings` (task 'classify'). */
 export async function trainClassifier(data: ClipData, settings: TrainSettings, hooks: TrainHooks = {}): Promise<ClipTrainResult> {
   const C = data.classes.length
@@ -171,30 +168,13 @@ export async function trainClassifier(data: ClipData, settings: TrainSettings, h
   const F = data.F
   const K = pooling.inputSize
   const x = k.alloc(Tmax * Bmax * F) // (T, B, F)
-  const optimizer: Adam =
-    settings.weightDecay > 0 ? adamW(m.params.length, { lr: settings.lr, weightDecay: settings.weightDecay }) : new Adam(m.params.length, { lr: settings.lr })
-  let best = { params: new Float32Array(m.params.length), epoch: 0, score: -Infinity }
-  let history: EpochRecord[] = []
-  let firstEpoch = 1
-  if (hooks.resume) {
-    m.params.set(hooks.resume.params)
-    optimizer.loadState(hooks.resume.optimizer)
-    best = { ...hooks.resume.best, params: Float32Array.from(hooks.resume.best.params) }
-    history = [...hooks.resume.history]
-    firstEpoch = hooks.resume.epoch + 1
-  } else {
-    initClipModel(m, new Rng(settings.seed))
-    best.params.set(m.params)
-  }
+  const optimizer = optimizerOf(m.params.length, settings)
   const stepsPerEpoch = Math.ceil(train.length / Bmax)
-  const startedAt = Date.now()
-  let stoppedEarly = false
-  for (let epoch = firstEpoch; epoch <= settings.epochs; epoch++) {
-    const epochStart = Date.now()
+  const tracker = new EpochTracker(settings, stepsPerEpoch, m.params, optimizer, hooks.resume, () => initClipModel(m, new Rng(settings.seed)))
+  for (let epoch = tracker.firstEpoch; epoch <= settings.epochs; epoch++) {
+    tracker.beginEpoch(epoch)
     const rng = new Rng(settings.seed * 1_000_003 + epoch) // order, crops and dropout of this epoch
     const order = rng.shuffle(train.map((_, i) => i))
-    let lossSum = 0
-    let frames = 0
     for (let step = 0; step < stepsPerEpoch; step++) {
       hooks.signal?.throwIfAborted()
       const batch = order
@@ -222,50 +202,19 @@ export async function trainClassifier(data: ClipData, settings: TrainSettings, h
       poolingBackward(tws.dlogits, pws, tws.logits, lengths, T, m.head, k) // dL/ds into the tagger's dlogits
       taggerBackward(tws, xs, lengths, T, m.tagger, k)
       const gradNorm = settings.clip > 0 ? clipGradNorm(m.grads, settings.clip) : 0
-      if (!Number.isFinite(r.loss) || !Number.isFinite(gradNorm))
-        throw new NonFiniteLossError(
-          `training diverged: the loss became ${r.loss} at epoch ${epoch}, step ${step + 1}; lower the learning rate or check the features`,
-        )
+      const progress = tracker.step(step, r.loss, gradNorm, lengths) // throws before a diverged step is applied
       optimizer.step(m.params, m.grads)
-      lossSum += r.loss
-      frames += lengths.reduce((a, b) => a + b, 0)
-      const elapsed = (Date.now() - epochStart) / 1000
-      const totalSteps = (settings.epochs - firstEpoch + 1) * stepsPerEpoch
-      const doneSteps = (epoch - firstEpoch) * stepsPerEpoch + step + 1
-      hooks.onProgress?.({
-        epoch,
-        epochs: settings.epochs,
-        step: step + 1,
-        stepsPerEpoch,
-        loss: lossSum / (step + 1),
-        framesPerSecond: elapsed > 0 ? frames / elapsed : 0,
-        etaSeconds: ((Date.now() - startedAt) / 1000 / doneSteps) * (totalSteps - doneSteps),
-      })
+      hooks.onProgress?.(progress)
       await new Promise((resolve) => setImmediate(resolve)) // let cancel messages in
     }
-    const trainSeconds = (Date.now() - epochStart) / 1000
-    const val = validateClips(data.val, config, pooling, m.params, classWeights, hooks.kernels ?? 'auto')
-    const record: EpochRecord = {
-      epoch,
-      trainLoss: lossSum / stepsPerEpoch,
-      valLoss: val.loss,
-      valAccuracy: val.accuracy,
-      valMacroF1: val.macroF1,
-      seconds: (Date.now() - epochStart) / 1000,
-      framesPerSecond: frames / Math.max(trainSeconds, 1e-9),
-    }
-    history.push(record)
-    const hasVal = data.val.some((s) => s.label >= 0)
-    const score = hasVal ? scoreOf(record, settings.metric) : epoch // without validation: the last epoch
-    if (score > best.score || !Number.isFinite(best.score)) best = { params: Float32Array.from(m.params), epoch, score }
-    const checkpoint: Checkpoint = { epoch, params: Float32Array.from(m.params), best, optimizer: optimizer.state(), history: [...history] }
+    const { record, checkpoint, stop } = tracker.endEpoch(
+      () => validateClips(data.val, config, pooling, m.params, classWeights, hooks.kernels ?? 'auto'),
+      data.val.some((s) => s.label >= 0),
+    )
     await hooks.onEpoch?.(record, checkpoint)
-    if (settings.patience > 0 && hasVal && epoch - best.epoch >= settings.patience) {
-      stoppedEarly = epoch < settings.epochs
-      break
-    }
+    if (stop) break
   }
-  return { config, pooling, params: best.params, bestEpoch: best.epoch, history, stoppedEarly, classWeights }
+  return { config, pooling, params: tracker.best.params, bestEpoch: tracker.best.epoch, history: tracker.history, stoppedEarly: tracker.stoppedEarly, classWeights }
 }
 
 /** Loss, accuracy, macro-F1 and confusion of a clip classifier on whole files. */

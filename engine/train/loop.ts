@@ -152,6 +152,116 @@ export function scoreConfusion(confusion: number[][]): { accuracy: number; macro
 const scoreOf = (r: EpochRecord, metric: TrainSettings['metric']): number =>
   metric === 'loss' ? -r.valLoss : metric === 'accuracy' ? r.valAccuracy : r.valMacroF1
 
+/** Adam, or AdamW with decoupled weight decay when the settings ask for it. */
+export const optimizerOf = (n: number, settings: TrainSettings): Adam =>
+  settings.weightDecay > 0 ? adamW(n, { lr: settings.lr, weightDecay: settings.weightDecay }) : new Adam(n, { lr: settings.lr })
+
+/**
+ * The epoch bookkeeping both loops share (the tagger loop here, the clip loop in classify.ts), so
+ * they resume, report, keep the best epoch and stop early alike: state fresh or restored from a
+ * checkpoint, a divergence check and progress per step, a record, checkpoint and stop per epoch.
+ */
+export class EpochTracker {
+  best: Checkpoint['best']
+  readonly history: EpochRecord[]
+  readonly firstEpoch: number
+  stoppedEarly = false
+  private readonly startedAt = Date.now()
+  private epoch = 0
+  private epochStart = 0
+  private lossSum = 0
+  private frames = 0
+
+  /** Restores `params` and `optimizer` from `resume`, else calls `init` to initialise `params`. */
+  constructor(
+    private readonly settings: TrainSettings,
+    private readonly stepsPerEpoch: number,
+    private readonly params: Float32Array,
+    private readonly optimizer: Adam,
+    resume: Checkpoint | undefined,
+    init: () => void,
+  ) {
+    if (resume) {
+      params.set(resume.params)
+      optimizer.loadState(resume.optimizer)
+      this.best = { ...resume.best, params: Float32Array.from(resume.best.params) }
+      this.history = [...resume.history]
+      this.firstEpoch = resume.epoch + 1
+    } else {
+      init()
+      this.best = { params: Float32Array.from(params), epoch: 0, score: -Infinity }
+      this.history = []
+      this.firstEpoch = 1
+    }
+  }
+
+  beginEpoch(epoch: number): void {
+    this.epoch = epoch
+    this.epochStart = Date.now()
+    this.lossSum = 0
+    this.frames = 0
+  }
+
+  /** Counts step `step` (0-based); throws NonFiniteLossError naming the step when training diverged. */
+  step(step: number, loss: number, gradNorm: number, lengths: Int32Array): TrainProgress {
+    const { settings, epoch, stepsPerEpoch, firstEpoch } = this
+    if (!Number.isFinite(loss) || !Number.isFinite(gradNorm))
+      throw new NonFiniteLossError(
+        `training diverged: the loss became ${loss} at epoch ${epoch}, step ${step + 1}; lower the learning rate or check the features`,
+      )
+    this.lossSum += loss
+    this.frames += lengths.reduce((a, b) => a + b, 0)
+    const elapsed = (Date.now() - this.epochStart) / 1000
+    const totalSteps = (settings.epochs - firstEpoch + 1) * stepsPerEpoch
+    const doneSteps = (epoch - firstEpoch) * stepsPerEpoch + step + 1
+    const perStep = (Date.now() - this.startedAt) / 1000 / doneSteps
+    return {
+      epoch,
+      epochs: settings.epochs,
+      step: step + 1,
+      stepsPerEpoch,
+      loss: this.lossSum / (step + 1),
+      framesPerSecond: elapsed > 0 ? this.frames / elapsed : 0,
+      etaSeconds: perStep * (totalSteps - doneSteps),
+    }
+  }
+
+  /**
+   * Closes the epoch: validates, records, keeps the best parameters (without validation the last
+   * epoch is the best) and says whether patience ran out.
+   */
+  endEpoch(
+    validate: () => { loss: number; accuracy: number; macroF1: number },
+    hasVal: boolean,
+  ): { record: EpochRecord; checkpoint: Checkpoint; stop: boolean } {
+    const { settings, epoch, params } = this
+    const trainSeconds = (Date.now() - this.epochStart) / 1000
+    const val = validate()
+    const record: EpochRecord = {
+      epoch,
+      trainLoss: this.lossSum / this.stepsPerEpoch,
+      valLoss: val.loss,
+      valAccuracy: val.accuracy,
+      valMacroF1: val.macroF1,
+      seconds: (Date.now() - this.epochStart) / 1000,
+      framesPerSecond: this.frames / Math.max(trainSeconds, 1e-9),
+    }
+    this.history.push(record)
+    const score = hasVal ? scoreOf(record, settings.metric) : epoch
+    if (score > this.best.score || !Number.isFinite(this.best.score)) this.best = { params: Float32Array.from(params), epoch, score }
+    const checkpoint: Checkpoint = {
+      epoch,
+      params: Float32Array.from(params),
+      best: this.best,
+      optimizer: this.optimizer.state(),
+      history: [...this.history],
+    }
+    const stop = settings.patience > 0 && hasVal && epoch - this.best.epoch >= settings.patience
+    if (stop) this.stoppedEarly = epoch < settings.epochs
+    return { record, checkpoint, stop }
+  }
+}
+
 /** Train a tagger on `data` with `settings`. */
 export async function trainTagger(data: TrainData, settings: TrainSettings, hooks: TrainHooks = {}): Promise<TrainResult> {
   const C = data.classes.length
@@ -170,27 +280,7 @@ export async function trainTagger(data: TrainData, settings: TrainSettings, hook
   })
   try {
     const params = trainer.model.params
-    const optimizer: Adam =
-      settings.weightDecay > 0
-        ? adamW(params.length, { lr: settings.lr, weightDecay: settings.weightDecay })
-        : new Adam(params.length, { lr: settings.lr })
-    let best = { params: new Float32Array(params.length), epoch: 0, score: -Infinity }
-    let history: EpochRecord[] = []
-    let firstEpoch = 1
-    if (hooks.resume) {
-      params.set(hooks.resume.params)
-      optimizer.loadState(hooks.resume.optimizer)
-      best = { ...hooks.resume.best, params: Float32Array.from(hooks.resume.best.params) }
-      history = [...hooks.resume.history]
-      firstEpoch = hooks.resume.epoch + 1
-    } else {
-      initTagger(params, config, new Rng(settings.seed), {
-        scheme: settings.init,
-        maxTimescale: settings.chunk,
-      })
-      best.params.set(params)
-    }
-
+    const optimizer = optimizerOf(params.length, settings)
     const F = data.F
     const x = new Float32Array(settings.chunk * Bmax * F) // (T, B, F)
     const feedback = config.outputRecurrence
@@ -198,14 +288,13 @@ export async function trainTagger(data: TrainData, settings: TrainSettings, hook
       : null
     const labels = new Int32Array(settings.chunk * Bmax) // (T, B)
     const stepsPerEpoch = Math.ceil(chunks.length / Bmax)
-    const startedAt = Date.now()
-    let stoppedEarly = false
+    const tracker = new EpochTracker(settings, stepsPerEpoch, params, optimizer, hooks.resume, () =>
+      initTagger(params, config, new Rng(settings.seed), { scheme: settings.init, maxTimescale: settings.chunk }),
+    )
 
-    for (let epoch = firstEpoch; epoch <= settings.epochs; epoch++) {
-      const epochStart = Date.now()
+    for (let epoch = tracker.firstEpoch; epoch <= settings.epochs; epoch++) {
+      tracker.beginEpoch(epoch)
       const order = new Rng(settings.seed * 1_000_003 + epoch).shuffle(chunks.map((_, i) => i))
-      let lossSum = 0
-      let frames = 0
       for (let step = 0; step < stepsPerEpoch; step++) {
         hooks.signal?.throwIfAborted()
         const batch = order.slice(step * Bmax, (step + 1) * Bmax).map((i) => chunks[i])
@@ -226,56 +315,19 @@ export async function trainTagger(data: TrainData, settings: TrainSettings, hook
         // output recurrence: x̃ = [x | onehot(y_{t−1})], teacher-forced or scheduled-sampled
         const xIn = feedback ? feedback.build(xb, lb, lengths, T, params, epoch, step) : xb
         const r = trainer.step(xIn, lb, lengths, T, optimizer, settings.clip)
-        if (!Number.isFinite(r.loss) || (settings.clip > 0 && !Number.isFinite(r.gradNorm)))
-          throw new NonFiniteLossError(
-            `training diverged: the loss became ${r.loss} at epoch ${epoch}, step ${step + 1}; lower the learning rate or check the features`,
-          )
-        lossSum += r.loss
-        frames += lengths.reduce((a, b) => a + b, 0)
-        const elapsed = (Date.now() - epochStart) / 1000
-        const totalSteps = (settings.epochs - firstEpoch + 1) * stepsPerEpoch
-        const doneSteps = (epoch - firstEpoch) * stepsPerEpoch + step + 1
-        const perStep = (Date.now() - startedAt) / 1000 / doneSteps
-        hooks.onProgress?.({
-          epoch,
-          epochs: settings.epochs,
-          step: step + 1,
-          stepsPerEpoch,
-          loss: lossSum / (step + 1),
-          framesPerSecond: elapsed > 0 ? frames / elapsed : 0,
-          etaSeconds: perStep * (totalSteps - doneSteps),
-        })
+        const progress = tracker.step(step, r.loss, settings.clip > 0 ? r.gradNorm : 0, lengths) // throws when diverged
+        hooks.onProgress?.(progress)
         await new Promise((resolve) => setImmediate(resolve)) // let cancel messages in
       }
-      const trainSeconds = (Date.now() - epochStart) / 1000
-      const val = validate(data.val, config, params, classWeights, hooks.kernels ?? 'auto')
-      const record: EpochRecord = {
-        epoch,
-        trainLoss: lossSum / stepsPerEpoch,
-        valLoss: val.loss,
-        valAccuracy: val.accuracy,
-        valMacroF1: val.macroF1,
-        seconds: (Date.now() - epochStart) / 1000,
-        framesPerSecond: frames / Math.max(trainSeconds, 1e-9),
-      }
-      history.push(record)
-      // Without validation files the last epoch is the best one.
-      const score = data.val.length ? scoreOf(record, settings.metric) : epoch
-      if (score > best.score || !Number.isFinite(best.score)) best = { params: Float32Array.from(params), epoch, score }
-      await hooks.onEpoch?.(record, {
-        epoch,
-        params: Float32Array.from(params),
-        best,
-        optimizer: optimizer.state(),
-        history: [...history],
-      })
-      if (settings.patience > 0 && data.val.length && epoch - best.epoch >= settings.patience) {
-        stoppedEarly = epoch < settings.epochs
-        break
-      }
+      const { record, checkpoint, stop } = tracker.endEpoch(
+        () => validate(data.val, config, params, classWeights, hooks.kernels ?? 'auto'),
+        data.val.length > 0,
+      )
+      await hooks.onEpoch?.(record, checkpoint)
+      if (stop) break
     }
     const decoder = config.outputRecurrence ? { decode: settings.decode, beam: settings.decode === 'beam' ? settings.beamWidth : 1 } : null
-    return { config, params: best.params, bestEpoch: best.epoch, history, stoppedEarly, classWeights, decoder }
+    return { config, params: tracker.best.params, bestEpoch: tracker.best.epoch, history: tracker.history, stoppedEarly: tracker.stoppedEarly, classWeights, decoder }
   } finally {
     await trainer.close()
   }
