@@ -12,19 +12,8 @@ import { tsKernels } from '../../models/kernels-ts'
 import { initTagger } from '../../models/init'
 import { Rng } from '../../models/rng'
 import { allocWorkspace, createTagger, taggerForward, type TaggerConfig } from '../../models/tagger'
+import { softmaxRows } from '../infer/predict'
 import { encodeModel } from './write'
-
-function softmaxRows(logits: Float32Array, C: number): Float32Array {
-  const out = new Float32Array(logits.length)
-  for (let r = 0; r < logits.length / C; r++) {
-    let m = -Infinity
-    for (let j = 0; j < C; j++) m = Math.max(m, logits[r * C + j])
-    let s = 0
-    for (let j = 0; j < C; j++) s += out[r * C + j] = Math.exp(logits[r * C + j] - m)
-    for (let j = 0; j < C; j++) out[r * C + j] /= s
-  }
-  return out
-}
 
 /** Worst |ORT − ours| over files of the given lengths, each run alone (batch 1) in one session. */
 async function parity(config: TaggerConfig, lengths: number[], withNorm: boolean): Promise<number> {
@@ -44,7 +33,8 @@ async function parity(config: TaggerConfig, lengths: number[], withNorm: boolean
     const x = raw.map((v, q) => (withNorm ? (v - mean[q % F]) / std[q % F] : v)) // (n, 1, F)
     const ws = allocWorkspace(config, k, n, 1)
     taggerForward(ws, x, Int32Array.of(n), n, m, k)
-    const ours = softmaxRows(ws.logits.subarray(0, n * C), C)
+    const ours = Float32Array.from(ws.logits.subarray(0, n * C))
+    softmaxRows(ours, C) // the engine's own softmax, as predict applies it to logits
     const out = await session.run({ features: new ort.Tensor('float32', raw, [1, n, F]) })
     expect(out.probabilities.dims).toEqual([1, n, C])
     const data = out.probabilities.data as Float32Array

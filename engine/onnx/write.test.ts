@@ -10,19 +10,8 @@ import type { CellType } from '../../models/params'
 import { tsKernels } from '../../models/kernels-ts'
 import { Rng } from '../../models/rng'
 import { allocWorkspace, createTagger, taggerForward, type TaggerConfig } from '../../models/tagger'
+import { softmaxRows } from '../infer/predict'
 import { encodeModel } from './write'
-
-function softmaxRows(logits: Float32Array, C: number): Float32Array {
-  const out = new Float32Array(logits.length)
-  for (let r = 0; r < logits.length / C; r++) {
-    let m = -Infinity
-    for (let j = 0; j < C; j++) m = Math.max(m, logits[r * C + j])
-    let s = 0
-    for (let j = 0; j < C; j++) s += out[r * C + j] = Math.exp(logits[r * C + j] - m)
-    for (let j = 0; j < C; j++) out[r * C + j] /= s
-  }
-  return out
-}
 
 async function parity(config: TaggerConfig, withNorm: boolean): Promise<number> {
   const rng = new Rng(7)
@@ -39,7 +28,8 @@ async function parity(config: TaggerConfig, withNorm: boolean): Promise<number> 
 
   const ws = allocWorkspace(config, tsKernels, T, B)
   taggerForward(ws, x, lengths, T, m, tsKernels)
-  const ours = softmaxRows(ws.logits.subarray(0, T * B * C), C)
+  const ours = Float32Array.from(ws.logits.subarray(0, T * B * C))
+  softmaxRows(ours, C) // the engine's own softmax, as predict applies it to logits
 
   const bytes = encodeModel(taggerGraph(config, m.params, withNorm ? { mean, std } : undefined), {}, 'test')
   const session = await ort.InferenceSession.create(bytes)
