@@ -8,7 +8,7 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { estimateTransitions, viterbi } from '../../models/decode'
 import { Rng } from '../../models/rng'
 import { allocWorkspace, createTagger, taggerForward, type TaggerConfig } from '../../models/tagger'
@@ -17,7 +17,7 @@ import { PHASE_CLASSES, phaseSequences, scorePhases } from '../bench/phases'
 import { DataError } from '../errors'
 import { parseFeatureSpec } from '../features/spec'
 import { exportTagger, META_KEYS, parseMetadataProps, postProcessSchema } from '../onnx/metadata'
-import { main } from '../cli'
+import { runCli as cli } from '../cli-testing'
 import { readModel, releaseSessions } from '../onnx/read'
 import { randomParams } from '../onnx/testing'
 import { parseTrainSettings } from '../train/settings'
@@ -31,19 +31,6 @@ afterAll(async () => {
   await releaseSessions()
   await rm(dir, { recursive: true, force: true })
 })
-
-/** Runs the CLI's main(argv) capturing stdout and stderr. */
-async function cli(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let [stdout, stderr] = ['', '']
-  const out = vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((stdout += String(s)), true))
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((stderr += String(s)), true))
-  try {
-    return { code: await main(argv), stdout, stderr }
-  } finally {
-    out.mockRestore()
-    err.mockRestore()
-  }
-}
 
 const [F, C] = [3, 3]
 const classes = ['background', 'a', 'b']

@@ -7,9 +7,9 @@
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { makeWav } from '../audio/testing'
-import { main } from '../cli'
+import { runCli as cli } from '../cli-testing'
 import { readModelCard } from '../onnx/metadata'
 import { releaseSessions } from '../onnx/read'
 import { Project } from '../project/store'
@@ -44,18 +44,6 @@ afterAll(async () => {
   await releaseSessions()
   await rm(dir, { recursive: true, force: true })
 })
-
-async function cli(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let [stdout, stderr] = ['', '']
-  const out = vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((stdout += String(s)), true))
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((stderr += String(s)), true))
-  try {
-    return { code: await main(argv), stdout, stderr }
-  } finally {
-    out.mockRestore()
-    err.mockRestore()
-  }
-}
 
 const small = ['--hidden', '8', '--layers', '1', '--epochs', '8', '--lr', '0.01', '--val', '0', '--seed', '1', '--features', 'logmel']
 
