@@ -24,17 +24,10 @@
 import { parseArgs } from 'node:util'
 import { initTagger } from '../../models/init'
 import type { Kernels } from '../../models/kernels'
-import { crossEntropy, frameAccuracy } from '../../models/loss'
-import { Adam, clipGradNorm } from '../../models/optim'
 import { Rng } from '../../models/rng'
-import {
-  allocWorkspace,
-  createTagger,
-  taggerBackward,
-  taggerForward,
-  type TaggerConfig,
-} from '../../models/tagger'
+import { allocWorkspace, createTagger, type TaggerConfig } from '../../models/tagger'
 import { loadKernels } from '../kernels/load'
+import { scoreRecall, trainRecall } from './recall-task'
 
 const { values: args } = parseArgs({
   options: {
@@ -102,35 +95,11 @@ function runRow(row: Row, seed: number, k: Kernels, budgetS: number, maxSteps: n
   const T = row.lag + J
   const m = createTagger(cfg, k)
   initTagger(m.params, cfg, new Rng(seed)) // the same stack and Wout with or without attention
-  const ws = allocWorkspace(cfg, k, T, B)
-  const opt = new Adam(m.params.length, { lr: LR })
-  const data = new Rng(1000 + seed)
-  const lengths = new Int32Array(B).fill(T)
-  const accs: number[] = []
-  let solvedAt: number | null = null
-  const t0 = performance.now()
-  let step = 0
-  while (step < maxSteps && performance.now() - t0 < budgetS * 1000) {
-    const bt = cueBatch(data, row.lag, B)
-    taggerForward(ws, bt.x, lengths, T, m, k, { training: true })
-    crossEntropy(ws.dlogits, ws.logits, bt.labels, lengths, T, B, S)
-    m.grads.fill(0)
-    taggerBackward(ws, bt.x, lengths, T, m, k)
-    clipGradNorm(m.grads, CLIP)
-    opt.step(m.params, m.grads)
-    accs.push(frameAccuracy(ws.logits, bt.labels, lengths, T, B, S))
-    step++
-    if (solvedAt === null && accs.length >= 50 && mean(accs.slice(-50)) >= 0.99) solvedAt = step
-  }
-  const ms = (performance.now() - t0) / Math.max(1, step)
-  const test = new Rng(7)
-  let acc = 0
-  for (let i = 0; i < TEST / B; i++) {
-    const bt = cueBatch(test, row.lag, B)
-    taggerForward(ws, bt.x, lengths, T, m, k)
-    acc += frameAccuracy(ws.logits, bt.labels, lengths, T, B, S)
-  }
-  return { steps: step, msPerStep: ms, testAcc: acc / (TEST / B), solvedAt }
+  const setup = { m, ws: allocWorkspace(cfg, k, T, B), k, T, n: B }
+  const batch = (rng: Rng) => cueBatch(rng, row.lag, B)
+  const run = trainRecall(setup, batch, new Rng(1000 + seed), { lr: LR, clip: CLIP, seconds: budgetS, maxSteps })
+  const test = scoreRecall(setup, batch, new Rng(7), TEST / B)
+  return { steps: run.steps, msPerStep: (run.seconds * 1000) / Math.max(1, run.steps), testAcc: test.acc, solvedAt: run.solvedAt }
 }
 
 const mean = (a: number[]): number => a.reduce((p, q) => p + q, 0) / Math.max(1, a.length)

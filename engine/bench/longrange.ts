@@ -29,17 +29,10 @@
 import { parseArgs } from 'node:util'
 import { initTagger } from '../../models/init'
 import type { Kernels } from '../../models/kernels'
-import { crossEntropy, frameAccuracy } from '../../models/loss'
-import { Adam, clipGradNorm } from '../../models/optim'
 import { Rng } from '../../models/rng'
-import {
-  allocWorkspace,
-  createTagger,
-  taggerBackward,
-  taggerForward,
-  type TaggerConfig,
-} from '../../models/tagger'
+import { allocWorkspace, createTagger, type TaggerConfig } from '../../models/tagger'
 import { loadKernels } from '../kernels/load'
+import { scoreRecall, trainRecall } from './recall-task'
 
 const { values: args } = parseArgs({
   options: {
@@ -173,53 +166,22 @@ function runRow(row: Row, k: Kernels, budgetS: number, maxSteps: number): Result
           else [c.bih[H + j], c.bhh[H + j]] = [b, 0] // GRU (r, z, n): h = (1 − z)·n + z·h_{t−1}
         }
   }
-  const ws = allocWorkspace(cfg, k, T, B * d)
-  const opt = new Adam(m.params.length, { lr: LR })
-  const data = new Rng(2)
-  const lengths = new Int32Array(B * d).fill(T)
-  const losses: number[] = []
-  const accs: number[] = []
-  let solvedAt: number | null = null
-  let diverged = false
-  const t0 = performance.now()
-  let step = 0
-  while (step < maxSteps && performance.now() - t0 < budgetS * 1000) {
-    const raw = copyBatch(data, row.lag, B)
-    const bt = delayed(raw.x, raw.labels, row.lag + K, B, d)
-    taggerForward(ws, bt.x, lengths, T, m, k, { training: true })
-    const r = crossEntropy(ws.dlogits, ws.logits, bt.labels, lengths, T, bt.n, S)
-    if (!Number.isFinite(r.loss)) {
-      diverged = true
-      break
-    }
-    m.grads.fill(0)
-    taggerBackward(ws, bt.x, lengths, T, m, k)
-    if (row.clip > 0) clipGradNorm(m.grads, row.clip)
-    opt.step(m.params, m.grads)
-    losses.push(r.loss)
-    accs.push(frameAccuracy(ws.logits, bt.labels, lengths, T, bt.n, S))
-    step++
-    if (solvedAt === null && accs.length >= 50 && mean(accs.slice(-50)) >= 0.99) solvedAt = step
+  const setup = { m, ws: allocWorkspace(cfg, k, T, B * d), k, T, n: B * d }
+  const batch = (rng: Rng) => {
+    const raw = copyBatch(rng, row.lag, B)
+    return delayed(raw.x, raw.labels, row.lag + K, B, d)
   }
-  const seconds = (performance.now() - t0) / 1000
+  const run = trainRecall(setup, batch, new Rng(2), { lr: LR, clip: row.clip, seconds: budgetS, maxSteps })
   // held-out sequences, scored in minibatches of B
-  const test = new Rng(3)
-  let [lossSum, accSum] = [0, 0]
-  for (let i = 0; i < TEST / B; i++) {
-    const raw = copyBatch(test, row.lag, B)
-    const bt = delayed(raw.x, raw.labels, row.lag + K, B, d)
-    taggerForward(ws, bt.x, lengths, T, m, k)
-    lossSum += crossEntropy(null, ws.logits, bt.labels, lengths, T, bt.n, S).loss
-    accSum += frameAccuracy(ws.logits, bt.labels, lengths, T, bt.n, S)
-  }
+  const test = scoreRecall(setup, batch, new Rng(3), TEST / B)
   return {
-    steps: step,
-    seconds,
-    trainLoss: mean(losses.slice(-50)),
-    testLoss: diverged ? NaN : lossSum / (TEST / B),
-    testAcc: diverged ? NaN : accSum / (TEST / B),
-    solvedAt,
-    diverged,
+    steps: run.steps,
+    seconds: run.seconds,
+    trainLoss: mean(run.losses.slice(-50)),
+    testLoss: run.diverged ? NaN : test.loss,
+    testAcc: run.diverged ? NaN : test.acc,
+    solvedAt: run.solvedAt,
+    diverged: run.diverged,
   }
 }
 
