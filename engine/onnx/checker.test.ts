@@ -27,6 +27,20 @@ out = inferred.graph.output[0].type.tensor_type.shape.dim
 print(m.opset_import[0].version, [d.dim_param or d.dim_value for d in out])
 `
 
+/** Runs `script` (CHECK by default) on the model `bytes`; expects it to pass and returns what it printed. */
+async function check(bytes: Uint8Array, script = CHECK): Promise<string> {
+  const file = path.join(await fs.mkdtemp(path.join(os.tmpdir(), 'fw-checker-')), 'm.onnx')
+  try {
+    await fs.writeFile(file, bytes)
+    const r = spawnSync(PYTHON, ['-c', script, file], { encoding: 'utf8' })
+    expect(r.stderr).toBe('')
+    expect(r.status).toBe(0)
+    return r.stdout.trim()
+  } finally {
+    await fs.rm(path.dirname(file), { recursive: true, force: true })
+  }
+}
+
 describe.skipIf(!hasOnnx)('onnx.checker', () => {
   const cases: [CellType, boolean, number, boolean][] = [
     ['lstm', true, 2, false],
@@ -41,13 +55,7 @@ describe.skipIf(!hasOnnx)('onnx.checker', () => {
     const m = createTagger(config, tsKernels)
     const norm = { mean: new Float32Array(7).fill(0.5), std: new Float32Array(7).fill(2) }
     const bytes = encodeModel(taggerGraph(config, m.params, norm), { 'framewise.classes': '["a","b","c"]' }, 'test')
-    const file = path.join(await fs.mkdtemp(path.join(os.tmpdir(), 'fw-checker-')), 'm.onnx')
-    await fs.writeFile(file, bytes)
-    const r = spawnSync(PYTHON, ['-c', CHECK, file], { encoding: 'utf8' })
-    expect(r.stderr).toBe('')
-    expect(r.status).toBe(0)
-    expect(r.stdout.trim()).toBe("17 ['batch', 'time', 3]")
-    await fs.rm(path.dirname(file), { recursive: true, force: true })
+    expect(await check(bytes)).toBe("17 ['batch', 'time', 3]")
   })
 
   const attention: [CellType, boolean, number, number][] = [
@@ -59,13 +67,7 @@ describe.skipIf(!hasOnnx)('onnx.checker', () => {
     const config = { cell, inputSize: 7, hiddenSize: 4, numLayers: 2, numClasses: 3, bidirectional, dropout: 0, attention: { heads, window } }
     const m = createTagger(config, tsKernels)
     const bytes = encodeModel(taggerGraph(config, m.params), { 'framewise.classes': '["a","b","c"]' }, 'test')
-    const file = path.join(await fs.mkdtemp(path.join(os.tmpdir(), 'fw-checker-')), 'm.onnx')
-    await fs.writeFile(file, bytes)
-    const r = spawnSync(PYTHON, ['-c', CHECK, file], { encoding: 'utf8' })
-    expect(r.stderr).toBe('')
-    expect(r.status).toBe(0)
-    expect(r.stdout.trim()).toBe("17 ['batch', 'time', 3]")
-    await fs.rm(path.dirname(file), { recursive: true, force: true })
+    expect(await check(bytes)).toBe("17 ['batch', 'time', 3]")
   })
 
   const feedback: [CellType, number][] = [
@@ -78,13 +80,8 @@ describe.skipIf(!hasOnnx)('onnx.checker', () => {
     const m = createTagger(config, tsKernels)
     const norm = { mean: new Float32Array(4).fill(0.5), std: new Float32Array(4).fill(2) }
     const bytes = encodeModel(taggerGraph(config, m.params, norm), { 'framewise.classes': '["a","b","c"]' }, 'test')
-    const file = path.join(await fs.mkdtemp(path.join(os.tmpdir(), 'fw-checker-')), 'm.onnx')
-    await fs.writeFile(file, bytes)
     const states = `[${Array.from({ length: numLayers }, () => "[1, 'batch', 5]").join(', ')}]`
-    const r = spawnSync(PYTHON, ['-c', CHECK + "print([[d.dim_param or d.dim_value for d in o.type.tensor_type.shape.dim] for o in inferred.graph.output[1:] if o.name.startswith('h')])", file], { encoding: 'utf8' })
-    expect(r.stderr).toBe('')
-    expect(r.status).toBe(0)
-    expect(r.stdout.trim()).toBe(`17 ['batch', 'time', 3]\n${states}`)
-    await fs.rm(path.dirname(file), { recursive: true, force: true })
+    const stateShapes = "print([[d.dim_param or d.dim_value for d in o.type.tensor_type.shape.dim] for o in inferred.graph.output[1:] if o.name.startswith('h')])"
+    expect(await check(bytes, CHECK + stateShapes)).toBe(`17 ['batch', 'time', 3]\n${states}`)
   })
 })
