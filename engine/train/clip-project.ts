@@ -10,11 +10,12 @@ import { DataError } from '../errors'
 import { parseFeatureSpec, type FeatureSpec } from '../features/spec'
 import type { JobContext } from '../jobs'
 import { exportClassifier } from '../onnx/clip'
+import type { ExportResult } from '../onnx/metadata'
 import { MANIFEST_FILE } from '../project/manifest'
 import { Project } from '../project/store'
 import { isSeriesFile } from '../features/extract'
 import { readSeriesCsv, TIME_COLUMNS } from '../series/csv'
-import type { ClipData, ClipSequence } from './classify'
+import type { ClipData, ClipSequence, ClipTrainResult } from './classify'
 import { assembleDataset, type AssembledData, type DataFile } from './dataset'
 import { runClassifierWorker } from './job'
 import type { Checkpoint, EpochRecord, TrainProgress } from './loop'
@@ -59,6 +60,11 @@ export async function assembleClips(
 
 /** The data hash of a clip run: features and the clip label of every file. */
 const clipHash = (data: ClipData) => dataHash([...data.train, ...data.val].map((s) => ({ name: s.name, x: s.x, labels: Int32Array.of(s.label) })))
+
+/** Writes a trained clip classifier, the best epoch's metrics on its card. */
+export function exportTrainedClassifier(modelPath: string, result: ClipTrainResult, spec: FeatureSpec, classes: string[], runId?: string): Promise<ExportResult> {
+  return exportClassifier(modelPath, { config: result.config, pooling: result.pooling, params: result.params, spec, classes, metrics: bestMetrics(result), runId })
+}
 
 /**
  * Train a clip classifier on the project's files that have a clip class; resolves to the
@@ -110,16 +116,7 @@ export async function trainClipProject(
     ctx,
     onUpdate: opts.onUpdate,
     train: (hooks) => runClassifierWorker(data, settings, { ...hooks, resume: opts.resume?.checkpoint }),
-    exportModel: (result, modelPath) =>
-      exportClassifier(modelPath, {
-        config: result.config,
-        pooling: result.pooling,
-        params: result.params,
-        spec: assembled.spec,
-        classes,
-        metrics: bestMetrics(result),
-        runId: record.id,
-      }),
+    exportModel: (result, modelPath) => exportTrainedClassifier(modelPath, result, assembled.spec, classes, record.id),
   })
 }
 

@@ -7,17 +7,14 @@ import path from 'node:path'
 import { DataError } from '../errors'
 import { parseFeatureSpec, PRESETS, type FeatureSpec } from '../features/spec'
 import type { JobContext } from '../jobs'
-import { transitionsOf } from '../infer/postprocess'
-import { exportClassifier } from '../onnx/clip'
-import { cardPathOf, exportTagger } from '../onnx/metadata'
+import { cardPathOf } from '../onnx/metadata'
 import { MANIFEST_FILE } from '../project/manifest'
 import { Project } from '../project/store'
 import { assembleDataset } from './dataset'
 import { scanDataFolder } from './folder'
 import { runClassifierWorker, runTrainingWorker } from './job'
-import { assembleClips, scanClipFolder } from './clip-project'
-import { postprocessDefaults, trainProject } from './project'
-import { bestMetrics } from './recorded-run'
+import { assembleClips, exportTrainedClassifier, scanClipFolder } from './clip-project'
+import { exportTrainedTagger, trainProject } from './project'
 import { RunStore } from './runs'
 import { parseTrainSettings, type TrainSettings, type TrainSettingsInput } from './settings'
 
@@ -133,16 +130,7 @@ export async function trainCommand(input: TrainCommandInput): Promise<TrainSumma
         `epoch ${r.epoch}: train loss ${r.trainLoss.toFixed(4)}, val loss ${r.valLoss.toFixed(4)}, val macro-F1 ${r.valMacroF1.toFixed(3)}`,
       ),
   })
-  const exported = await exportTagger(out, {
-    config: result.config,
-    params: result.params,
-    decoder: result.decoder,
-    spec: assembled.spec,
-    classes: folder.classes.names,
-    postprocess: postprocessDefaults(folder.files, folder.classes, spec, !result.config.outputRecurrence),
-    transitions: transitionsOf(assembled.data.train.map((s) => s.labels), folder.classes.names.length),
-    metrics: bestMetrics(result),
-  })
+  const exported = await exportTrainedTagger(out, result, { assembled, files: folder.files, classes: folder.classes, spec })
   input.ctx.progress(1, `wrote ${exported.modelPath}`)
   const files = { ...assembled.files, skipped: folder.skipped }
   return summaryOf({ ...result, model: exported.modelPath, card: exported.cardPath, run: null, classes: folder.classes.names, files }, started)
@@ -173,14 +161,7 @@ async function trainClipFolder(input: TrainCommandInput, out: string, settings: 
     onEpoch: (r) =>
       ctx.progress(0.1 + (0.88 * r.epoch) / settings.epochs, `epoch ${r.epoch}: train loss ${r.trainLoss.toFixed(4)}, val accuracy ${r.valAccuracy.toFixed(3)}, val macro-F1 ${r.valMacroF1.toFixed(3)}`),
   })
-  const exported = await exportClassifier(out, {
-    config: result.config,
-    pooling: result.pooling,
-    params: result.params,
-    spec: assembled.spec,
-    classes,
-    metrics: bestMetrics(result),
-  })
+  const exported = await exportTrainedClassifier(out, result, assembled.spec, classes)
   ctx.progress(1, `wrote ${exported.modelPath}`)
   return summaryOf({ ...result, model: exported.modelPath, card: exported.cardPath, run: null, classes, files: { ...assembled.files, skipped: [] } }, started)
 }

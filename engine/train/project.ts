@@ -9,12 +9,12 @@ import { DataError } from '../errors'
 import { parseFeatureSpec, type FeatureSpec } from '../features/spec'
 import type { JobContext } from '../jobs'
 import { transitionsOf } from '../infer/postprocess'
-import { exportTagger } from '../onnx/metadata'
+import { exportTagger, type ExportResult } from '../onnx/metadata'
 import type { Project } from '../project/store'
-import { assembleDataset, type ClassMap, type DataFile } from './dataset'
+import { assembleDataset, type AssembledData, type ClassMap, type DataFile } from './dataset'
 import { runTrainingWorker } from './job'
 import { trainClipProject } from './clip-project'
-import type { EpochRecord, TrainProgress } from './loop'
+import type { EpochRecord, TrainProgress, TrainResult } from './loop'
 import { bestMetrics, openRunRecord, recordRun } from './recorded-run'
 import { RunStore, dataHash, type RunRecord } from './runs'
 import { parseTrainSettings, type TrainSettings } from './settings'
@@ -55,6 +55,30 @@ export function postprocessDefaults(files: DataFile[], classes: ClassMap, spec: 
     mergeGap: 0,
     background: classes.background,
   }
+}
+
+/**
+ * Writes a trained tagger with what it ships: the best epoch's metrics, the post-processing
+ * defaults above and the label transitions counted on its training split (for Viterbi).
+ */
+export function exportTrainedTagger(
+  modelPath: string,
+  result: TrainResult,
+  data: { assembled: AssembledData; files: DataFile[]; classes: ClassMap; spec: FeatureSpec },
+  runId?: string,
+): Promise<ExportResult> {
+  const { assembled, files, classes, spec } = data
+  return exportTagger(modelPath, {
+    config: result.config,
+    params: result.params,
+    decoder: result.decoder,
+    spec: assembled.spec,
+    classes: classes.names,
+    postprocess: postprocessDefaults(files, classes, spec, !result.config.outputRecurrence),
+    transitions: transitionsOf(assembled.data.train.map((s) => s.labels), classes.names.length),
+    metrics: bestMetrics(result),
+    runId,
+  })
 }
 
 export interface TrainingUpdate {
@@ -135,17 +159,6 @@ export async function trainProject(project: Project, ctx: JobContext, opts: Proj
     onUpdate: opts.onUpdate,
     train: async (hooks) =>
       runTrainingWorker(assembled.data, settings, { ...hooks, resume: resumeRecord ? await store.readCheckpoint(record.id) : undefined }),
-    exportModel: (result, modelPath) =>
-      exportTagger(modelPath, {
-        config: result.config,
-        params: result.params,
-        decoder: result.decoder,
-        spec: assembled.spec,
-        classes: classes.names,
-        postprocess: postprocessDefaults(files, classes, spec, !result.config.outputRecurrence),
-        transitions: transitionsOf(assembled.data.train.map((s) => s.labels), classes.names.length),
-        metrics: bestMetrics(result),
-        runId: record.id,
-      }),
+    exportModel: (result, modelPath) => exportTrainedTagger(modelPath, result, { assembled, files, classes, spec }, record.id),
   })
 }
