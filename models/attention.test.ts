@@ -4,7 +4,6 @@
  * (fixture_self_attention.json). Also the test-only composition of residual stacked recurrent
  * layers, h⁽ˡ⁾ = RNN(h⁽ˡ⁻¹⁾) + h⁽ˡ⁻¹⁾, with its gradient checked (see the note there).
  */
-import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import {
   allocAttention,
@@ -24,6 +23,7 @@ import { Rng } from './rng'
 import { allocRnn, rnnBackward, rnnForward, type RnnWorkspace } from './rnn'
 import { batchSizesOf, type SeqDims } from './tensor'
 import { checkTensor, formatCheck, gradcheck } from './testing'
+import selfAttentionFixture from './fixtures/fixture_self_attention.json'
 
 /** A layer whose params sit in front of its input x in one flat array (for gradcheck). */
 function layerWithInput<A extends FloatArray>(config: AttentionConfig, k: Kernels<A>, n: number) {
@@ -129,9 +129,7 @@ interface AttentionCase {
   dx: number[][][]
 }
 
-const fixture = JSON.parse(
-  readFileSync(new URL('./fixtures/fixture_self_attention.json', import.meta.url), 'utf8'),
-) as { T: number; E: number; lengths: number[]; cases: Record<string, AttentionCase> }
+const fixture = selfAttentionFixture as unknown as { T: number; E: number; lengths: number[]; cases: Record<string, AttentionCase> }
 
 function parity<A extends FloatArray>(k: Kernels<A>, name: string): number {
   const { T, E } = fixture

@@ -1,10 +1,13 @@
-import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { initTagger } from './init'
 import { tsKernels } from './kernels-ts'
 import { gatesOf, paramLayout, taggerViews, type CellType, type TaggerConfig } from './params'
 import { Rng } from './rng'
 import { batchSizesOf, copyRows, reverseRows, sortByLength } from './tensor'
+import gruWeightIndex from './fixtures/tagger_A_gru.weights.json'
+import lstmWeightIndex from './fixtures/tagger_A_lstm.weights.json'
+
+const weightIndexes = { lstm: lstmWeightIndex, gru: gruWeightIndex }
 
 const cfg = (cell: CellType, extra: Partial<TaggerConfig> = {}): TaggerConfig => ({
   cell,
@@ -45,9 +48,7 @@ describe('rng', () => {
 describe('params layout', () => {
   it('is PyTorch state_dict order, so the config-A weight index has the same offsets', () => {
     for (const cell of ['lstm', 'gru'] as const) {
-      const index = JSON.parse(
-        readFileSync(new URL(`./fixtures/tagger_A_${cell}.weights.json`, import.meta.url), 'utf8'),
-      ) as { tensors: { name: string; shape: number[]; offset: number }[] }
+      const index = weightIndexes[cell] as { tensors: { name: string; shape: number[]; offset: number }[] }
       const layout = paramLayout(
         cfg(cell, { inputSize: 40, hiddenSize: 64, numLayers: 1, numClasses: 4 }),
       )

@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { Adam, adamW, clipGradNorm, Sgd, type Optimizer } from './optim'
+import optimFixture from './fixtures/fixture_optim.json'
 
 interface OptimFixture {
   p0: number[]
@@ -12,9 +12,7 @@ interface OptimFixture {
   clip: { max_norm: number; grads: number[]; norm: number; clipped: number[] }
 }
 
-const fix = JSON.parse(
-  readFileSync(new URL('./fixtures/fixture_optim.json', import.meta.url), 'utf8'),
-) as OptimFixture
+const fix = optimFixture as unknown as OptimFixture
 
 function make(name: string, n: number): Optimizer {
   const o = fix.runs[name].options as {

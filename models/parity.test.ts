@@ -1,8 +1,8 @@
 /**
- * PyTorch parity: config-A BiLSTM/BiGRU logits (fixtures from shared/reference/export_onnx.py)
- * and 2-layer bidirectional masked taggers with loss gradients (fixtures/make_fixtures.py).
+ * PyTorch parity: 2-layer bidirectional masked taggers with loss gradients, and TBPTT carry
+ * (fixtures/make_fixtures.py). Config-A logits against PyTorch's own export (a binary weights
+ * file) are checked in engine/kernels/tagger-parity.test.ts, for every kernel.
  */
-import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { tsKernels, tsKernels64 } from './kernels-ts'
 import type { FloatArray, Kernels } from './kernels'
@@ -16,59 +16,14 @@ import {
   taggerForward,
   type TaggerState,
 } from './tagger'
-import {
-  checkTensor,
-  float32FromBytes,
-  formatCheck,
-  loadWeights,
-  timeMajor,
-  type WeightsIndex,
-} from './testing'
+import { checkTensor, formatCheck, timeMajor } from './testing'
+import maskedGru from './fixtures/fixture_masked_gru.json'
+import maskedLstm from './fixtures/fixture_masked_lstm.json'
+import maskedRnnRelu from './fixtures/fixture_masked_rnn-relu.json'
+import maskedRnnTanh from './fixtures/fixture_masked_rnn-tanh.json'
+import stateFixtures from './fixtures/fixture_state.json'
 
-const dir = new URL('./fixtures/', import.meta.url)
-const readJson = (name: string) => JSON.parse(readFileSync(new URL(name, dir), 'utf8'))
-
-describe('PyTorch parity, config A (F40 H64 C4, bidirectional, T = 50)', () => {
-  for (const cell of ['lstm', 'gru'] as const) {
-    it(`${cell}: logits match PyTorch to < 1e-5`, () => {
-      const index = readJson(`tagger_A_${cell}.weights.json`) as WeightsIndex & {
-        F: number
-        H: number
-        L: number
-        C: number
-      }
-      const values = float32FromBytes(readFileSync(new URL(`tagger_A_${cell}.weights.bin`, dir)))
-      const fix = readJson(`fixture_A_${cell}_T50.json`) as {
-        input: number[][]
-        logits: number[][]
-      }
-      const cfg: TaggerConfig = {
-        cell,
-        inputSize: index.F,
-        hiddenSize: index.H,
-        numLayers: index.L,
-        numClasses: index.C,
-        bidirectional: true,
-        dropout: 0,
-      }
-      const k = tsKernels
-      const m = createTagger(cfg, k)
-      loadWeights(m.params, m.layout, index, values)
-      const T = fix.input.length
-      const ws = allocWorkspace(cfg, k, T, 1)
-      const x = timeMajor(k.alloc(T * cfg.inputSize), [fix.input], T, cfg.inputSize)
-      taggerForward(ws, x, Int32Array.of(T), T, m, k)
-      const c = checkTensor(
-        `A-${cell} logits`,
-        ws.logits.subarray(0, T * cfg.numClasses),
-        fix.logits.flat(),
-      )
-      console.log(formatCheck(c))
-      expect(c.maxRef).toBeGreaterThan(0.05) // a real signal, not zeros against zeros
-      expect(c.maxDiff).toBeLessThan(1e-5)
-    })
-  }
-})
+const masked: Record<string, unknown> = { 'rnn-tanh': maskedRnnTanh, 'rnn-relu': maskedRnnRelu, lstm: maskedLstm, gru: maskedGru }
 
 interface MaskedFixture {
   cell: CellType
@@ -147,7 +102,7 @@ function runMasked<A extends FloatArray>(fix: MaskedFixture, k: Kernels<A>) {
 
 describe('PyTorch parity, 2-layer BiRNN taggers on packed variable-length batches, with gradients', () => {
   for (const cell of ['rnn-tanh', 'rnn-relu', 'lstm', 'gru']) {
-    const fix = readJson(`fixture_masked_${cell}.json`) as MaskedFixture
+    const fix = masked[cell] as MaskedFixture
     // weights, inputs and class weights are float32 values written with 9 digits: round back
     for (const n in fix.params) fix.params[n] = fix.params[n].map(Math.fround)
     fix.input = fix.input.map((rows) => rows.map((r) => r.map(Math.fround)))
@@ -168,7 +123,7 @@ describe('PyTorch parity, 2-layer BiRNN taggers on packed variable-length batche
 })
 
 describe('PyTorch parity, TBPTT carry: unidirectional 2-layer taggers started from (h0, c0)', () => {
-  const all = readJson('fixture_state.json') as Record<string, MaskedFixture>
+  const all = stateFixtures as unknown as Record<string, MaskedFixture>
   for (const cell of ['lstm', 'gru']) {
     const fix = all[cell]
     for (const n in fix.params) fix.params[n] = fix.params[n].map(Math.fround)

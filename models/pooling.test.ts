@@ -3,7 +3,6 @@
  * empty sequence, class weights, an ignored clip), PyTorch parity (fixture_pooling.json), and
  * the clip classifier glued from the tagger's public API (states → pooling → clip loss).
  */
-import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import type { FloatArray, Kernels } from './kernels'
 import { tsKernels, tsKernels64 } from './kernels-ts'
@@ -22,6 +21,7 @@ import {
 import { Rng } from './rng'
 import { allocWorkspace, createTagger, taggerBackward, taggerForward, type Tagger } from './tagger'
 import { checkTensor, formatCheck, gradcheck } from './testing'
+import poolingFixture from './fixtures/fixture_pooling.json'
 
 /** A head whose params sit in front of an input tensor `s` in one flat array (for gradcheck). */
 function headWithInput<A extends FloatArray>(
@@ -126,9 +126,7 @@ interface PoolingFixture {
   cases: Record<PoolingKind, PoolingCase>
 }
 
-const fixture = JSON.parse(
-  readFileSync(new URL('./fixtures/fixture_pooling.json', import.meta.url), 'utf8'),
-) as PoolingFixture
+const fixture = poolingFixture as unknown as PoolingFixture
 
 function parity<A extends FloatArray>(k: Kernels<A>, kind: PoolingKind): number {
   const { T, D, A: Aw, C } = fixture

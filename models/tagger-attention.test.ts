@@ -5,7 +5,6 @@
  * residual stacks and a TBPTT carried state; PyTorch parity (nn.GRU/LSTM + nn.MultiheadAttention
  * + Linear, fixtures/make_fixtures_attention.py); and the layout/views contract.
  */
-import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { initTagger } from './init'
 import type { FloatArray, Kernels } from './kernels'
@@ -23,6 +22,7 @@ import {
   taggerForward,
 } from './tagger'
 import { checkTensor, formatCheck, gradcheck, timeMajor } from './testing'
+import taggerAttentionFixture from './fixtures/fixture_tagger_attention.json'
 
 const k = tsKernels64
 
@@ -260,9 +260,7 @@ function runFixture<A extends FloatArray>(fix: AttentionFixture, k: Kernels<A>) 
 }
 
 describe('PyTorch parity: RNN + nn.MultiheadAttention (masks, window) + Linear, with gradients', () => {
-  const all = JSON.parse(
-    readFileSync(new URL('./fixtures/fixture_tagger_attention.json', import.meta.url), 'utf8'),
-  ) as { cases: Record<string, AttentionFixture> }
+  const all = taggerAttentionFixture as unknown as { cases: Record<string, AttentionFixture> }
   for (const [name, fix] of Object.entries(all.cases)) {
     it(`${name}: every tensor, float64 < 1e-12 and float32 < 1e-5`, () => {
       const c64 = runFixture(fix, tsKernels64)

@@ -1,4 +1,7 @@
-// A whole tagger step (forward, loss, backward) with the native kernels matches the TS reference.
+// A whole tagger step (forward, loss, backward) with the native kernels matches the TS reference,
+// and every kernel reproduces PyTorch's config-A logits from its own exported weights (a binary
+// file, so this reads it here rather than in models/, which has no file access).
+import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { initTagger } from '../../models/init'
 import type { Kernels } from '../../models/kernels'
@@ -12,6 +15,14 @@ import {
   taggerForward,
   type TaggerConfig,
 } from '../../models/tagger'
+import {
+  checkTensor,
+  float32FromBytes,
+  formatCheck,
+  loadWeights,
+  timeMajor,
+  type WeightsIndex,
+} from '../../models/testing'
 import { loadNativeKernels, NATIVE_ISAS } from './load'
 
 const variants = NATIVE_ISAS.map((isa) => loadNativeKernels(isa)).filter(
@@ -76,6 +87,39 @@ describe.skipIf(variants.length === 0)('tagger with native kernels vs TS kernels
         expect(Math.abs(got.loss - ref.loss) / Math.max(1, ref.loss), k.name).toBeLessThan(1e-6)
         expect(dLogits / scaleL, `${k.name} logits`).toBeLessThan(1e-5)
         expect(dGrads / scaleG, `${k.name} grads`).toBeLessThan(1e-5)
+      }
+    })
+  }
+})
+
+describe('PyTorch parity, config A (F40 H64 C4, bidirectional, T = 50; shared/reference/export_onnx.py)', () => {
+  const dir = new URL('../../models/fixtures/', import.meta.url)
+  const readJson = (name: string) => JSON.parse(readFileSync(new URL(name, dir), 'utf8'))
+  for (const cell of ['lstm', 'gru'] as const) {
+    it(`${cell}: logits match PyTorch to < 1e-5 with the TS and every native kernel`, () => {
+      const index = readJson(`tagger_A_${cell}.weights.json`) as WeightsIndex & { F: number; H: number; L: number; C: number }
+      const values = float32FromBytes(readFileSync(new URL(`tagger_A_${cell}.weights.bin`, dir)))
+      const fix = readJson(`fixture_A_${cell}_T50.json`) as { input: number[][]; logits: number[][] }
+      const cfg: TaggerConfig = {
+        cell,
+        inputSize: index.F,
+        hiddenSize: index.H,
+        numLayers: index.L,
+        numClasses: index.C,
+        bidirectional: true,
+        dropout: 0,
+      }
+      for (const k of [tsKernels as Kernels, ...variants]) {
+        const m = createTagger(cfg, k)
+        loadWeights(m.params, m.layout, index, values)
+        const T = fix.input.length
+        const ws = allocWorkspace(cfg, k, T, 1)
+        const x = timeMajor(k.alloc(T * cfg.inputSize), [fix.input], T, cfg.inputSize)
+        taggerForward(ws, x, Int32Array.of(T), T, m, k)
+        const c = checkTensor(`A-${cell} logits (${k.name})`, ws.logits.subarray(0, T * cfg.numClasses), fix.logits.flat())
+        console.log(formatCheck(c))
+        expect(c.maxRef).toBeGreaterThan(0.05) // a real signal, not zeros against zeros
+        expect(c.maxDiff, k.name).toBeLessThan(1e-5)
       }
     })
   }
