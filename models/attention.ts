@@ -37,7 +37,7 @@
  * dW_in, so they must be finite (the tagger writes zeros there).
  */
 import type { FloatArray, Kernels } from './kernels'
-import { createModule, namedViews, type Module, type ParamEntry, type ParamLayout } from './params'
+import { attentionTensors, createModule, namedViews, packedLayout, type Module, type ParamLayout } from './params'
 
 export interface AttentionConfig {
   /** E: model width (input = output), e.g. D·H of the recurrent stack. */
@@ -69,18 +69,7 @@ export function attentionLayout(c: AttentionConfig): ParamLayout {
   if (c.window !== null && !(Number.isInteger(c.window) && c.window >= 0)) {
     throw new RangeError(`window ${c.window}`)
   }
-  const entries: ParamEntry[] = []
-  let offset = 0
-  const add = (name: string, shape: number[]): void => {
-    const length = shape.reduce((p, q) => p * q, 1)
-    entries.push({ name, shape, offset, length })
-    offset += length
-  }
-  add('self_attn.in_proj_weight', [3 * E, E])
-  add('self_attn.in_proj_bias', [3 * E])
-  add('self_attn.out_proj.weight', [E, E])
-  add('self_attn.out_proj.bias', [E])
-  return { entries, size: offset }
+  return packedLayout(attentionTensors(E))
 }
 
 export function attentionViews<A extends FloatArray>(

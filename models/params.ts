@@ -142,13 +142,8 @@ export function checkConfig(c: TaggerConfig): void {
 export function paramLayout(c: TaggerConfig): ParamLayout {
   checkConfig(c)
   const [G, H, D] = [gatesOf(c.cell), c.hiddenSize, directionsOf(c)]
-  const entries: ParamEntry[] = []
-  let offset = 0
-  const add = (name: string, shape: number[]): void => {
-    const length = shape.reduce((p, q) => p * q, 1)
-    entries.push({ name, shape, offset, length })
-    offset += length
-  }
+  const tensors: NamedShape[] = []
+  const add = (name: string, shape: number[]): void => void tensors.push([name, shape])
   for (let l = 0; l < c.numLayers; l++) {
     const In = l === 0 ? c.inputSize : D * H
     for (let d = 0; d < D; d++) {
@@ -159,17 +154,38 @@ export function paramLayout(c: TaggerConfig): ParamLayout {
       add(`rnn.bias_hh${sfx}`, [G * H])
     }
   }
-  if (c.attention) {
-    // the names and order of attention.ts's own layout
-    const E = D * H
-    add('self_attn.in_proj_weight', [3 * E, E])
-    add('self_attn.in_proj_bias', [3 * E])
-    add('self_attn.out_proj.weight', [E, E])
-    add('self_attn.out_proj.bias', [E])
-  }
+  if (c.attention) tensors.push(...attentionTensors(D * H))
   add('out.weight', [c.numClasses, D * H])
   add('out.bias', [c.numClasses])
+  return packedLayout(tensors)
+}
+
+/** A tensor's name and shape, before it is given an offset. */
+export type NamedShape = [name: string, shape: number[]]
+
+/** The layout of `tensors` packed one after another in the order given. */
+export function packedLayout(tensors: NamedShape[]): ParamLayout {
+  const entries: ParamEntry[] = []
+  let offset = 0
+  for (const [name, shape] of tensors) {
+    const length = shape.reduce((p, q) => p * q, 1)
+    entries.push({ name, shape, offset, length })
+    offset += length
+  }
   return { entries, size: offset }
+}
+
+/**
+ * The self-attention layer's tensors over width E (attention.ts), named as PyTorch's
+ * nn.MultiheadAttention under 'self_attn.': one list for the layer alone and inside the tagger.
+ */
+export function attentionTensors(E: number): NamedShape[] {
+  return [
+    ['self_attn.in_proj_weight', [3 * E, E]],
+    ['self_attn.in_proj_bias', [3 * E]],
+    ['self_attn.out_proj.weight', [E, E]],
+    ['self_attn.out_proj.bias', [E]],
+  ]
 }
 
 /**

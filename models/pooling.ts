@@ -37,7 +37,7 @@
  */
 import type { FloatArray, Kernels } from './kernels'
 import { crossEntropy, type LossOptions, type LossResult } from './loss'
-import { createModule, namedViews, type Module, type ParamEntry, type ParamLayout } from './params'
+import { createModule, namedViews, packedLayout, type Module, type NamedShape, type ParamLayout } from './params'
 
 export type PoolingKind = 'mean' | 'max' | 'attention'
 
@@ -69,21 +69,16 @@ export function poolingLayout(c: PoolingConfig): ParamLayout {
     throw new RangeError('inputSize, attentionSize and numClasses must be positive integers')
   }
   const [D, Aw, C] = [c.inputSize, c.attentionSize, c.numClasses]
-  const entries: ParamEntry[] = []
-  let offset = 0
-  const add = (name: string, shape: number[]): void => {
-    const length = shape.reduce((p, q) => p * q, 1)
-    entries.push({ name, shape, offset, length })
-    offset += length
-  }
-  if (c.kind === 'attention') {
-    add('pool.weight', [Aw, D])
-    add('pool.bias', [Aw])
-    add('pool_v', [Aw])
-  }
-  add('out.weight', [C, D])
-  add('out.bias', [C])
-  return { entries, size: offset }
+  const attention: NamedShape[] = [
+    ['pool.weight', [Aw, D]],
+    ['pool.bias', [Aw]],
+    ['pool_v', [Aw]],
+  ]
+  return packedLayout([
+    ...(c.kind === 'attention' ? attention : []),
+    ['out.weight', [C, D]],
+    ['out.bias', [C]],
+  ])
 }
 
 export function poolingViews<A extends FloatArray>(flat: A, c: PoolingConfig): PoolingParams<A> {
