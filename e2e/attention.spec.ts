@@ -6,25 +6,14 @@
 import { expect, test } from '@playwright/test'
 import { promises as fs } from 'node:fs'
 import path from 'node:path'
-import { labelledAudioProject, startEngine, type Engine } from './helpers'
+import { collectPageErrors, useLabelledAudioProject } from './helpers'
 
-let engine: Engine
-let dir: string
-
-test.beforeAll(async () => {
-  dir = await labelledAudioProject('attention', 700)
-  engine = await startEngine(['--project', dir])
-})
-test.afterAll(async () => {
-  await engine.stop()
-  await fs.rm(dir, { recursive: true, force: true })
-})
+const project = useLabelledAudioProject('attention', 700)
 
 test('train a tagger with self-attention from the panel, see it in Models, predict', async ({ page }, testInfo) => {
   test.setTimeout(240_000)
-  const pageErrors: string[] = []
-  page.on('pageerror', (err) => pageErrors.push(err.message))
-  await page.goto(engine.url)
+  const pageErrors = collectPageErrors(page)
+  await page.goto(project.engine.url)
   await expect(page.getByTestId('media-item')).toHaveCount(4)
 
   await page.getByTestId('tab-train').click()
@@ -61,8 +50,8 @@ test('train a tagger with self-attention from the panel, see it in Models, predi
   await expect(page.getByTestId('prediction-track')).toBeVisible({ timeout: 60_000 })
   await page.screenshot({ path: testInfo.outputPath('2-predicted.png') })
 
-  const runs = await fs.readdir(path.join(dir, 'runs'))
-  const card = JSON.parse(await fs.readFile(path.join(dir, 'runs', runs[0], 'model.json'), 'utf8'))
+  const runs = await fs.readdir(path.join(project.dir, 'runs'))
+  const card = JSON.parse(await fs.readFile(path.join(project.dir, 'runs', runs[0], 'model.json'), 'utf8'))
   expect(card.tagger.attention).toEqual({ heads: 2, window: 20 })
   expect(pageErrors).toEqual([])
 })

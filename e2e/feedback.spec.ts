@@ -7,25 +7,14 @@
 import { expect, test } from '@playwright/test'
 import { promises as fs } from 'node:fs'
 import path from 'node:path'
-import { labelledAudioProject, startEngine, type Engine } from './helpers'
+import { collectPageErrors, useLabelledAudioProject } from './helpers'
 
-let engine: Engine
-let dir: string
-
-test.beforeAll(async () => {
-  dir = await labelledAudioProject('feedback', 800)
-  engine = await startEngine(['--project', dir])
-})
-test.afterAll(async () => {
-  await engine.stop()
-  await fs.rm(dir, { recursive: true, force: true })
-})
+const project = useLabelledAudioProject('feedback', 800)
 
 test('train an output-recurrent tagger from the panel and predict with it', async ({ page }, testInfo) => {
   test.setTimeout(240_000)
-  const pageErrors: string[] = []
-  page.on('pageerror', (err) => pageErrors.push(err.message))
-  await page.goto(engine.url)
+  const pageErrors = collectPageErrors(page)
+  await page.goto(project.engine.url)
   await expect(page.getByTestId('media-item')).toHaveCount(4)
 
   await page.getByTestId('tab-train').click()
@@ -59,8 +48,8 @@ test('train an output-recurrent tagger from the panel and predict with it', asyn
   await expect(page.getByTestId('prediction-track')).toBeVisible({ timeout: 60_000 })
   await page.screenshot({ path: testInfo.outputPath('2-predicted.png') })
 
-  const runs = await fs.readdir(path.join(dir, 'runs'))
-  const run = path.join(dir, 'runs', runs[0])
+  const runs = await fs.readdir(path.join(project.dir, 'runs'))
+  const run = path.join(project.dir, 'runs', runs[0])
   const card = JSON.parse(await fs.readFile(path.join(run, 'model.json'), 'utf8'))
   expect(card.tagger).toMatchObject({ outputRecurrence: true, bidirectional: false })
   expect(card.tagger.attention).toBeUndefined()

@@ -3,7 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { promises as fs } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import type { Page } from '@playwright/test'
+import { test, type Page } from '@playwright/test'
 import { makeWav } from '../engine/audio/testing'
 import { Project } from '../engine/project/store'
 import { syntheticAudio } from '../engine/train/synthetic'
@@ -112,4 +112,28 @@ export async function labelledAudioProject(name: string, seed: number): Promise<
     if (i < 3) await project.writeLabels(`rec${i}.wav`, a.segments, 0)
   }
   return dir
+}
+
+/**
+ * For a spec file: before its tests, a labelledAudioProject and an engine serving it; after
+ * them, both gone. The returned object's `engine` and `dir` are valid inside tests.
+ */
+export function useLabelledAudioProject(name: string, seed: number): { readonly engine: Engine; readonly dir: string } {
+  const it = { engine: undefined as unknown as Engine, dir: '' }
+  test.beforeAll(async () => {
+    it.dir = await labelledAudioProject(name, seed)
+    it.engine = await startEngine(['--project', it.dir])
+  })
+  test.afterAll(async () => {
+    await it.engine?.stop()
+    await fs.rm(it.dir, { recursive: true, force: true })
+  })
+  return it
+}
+
+/** Errors the page throws from now on; a flow ends by expecting none. */
+export function collectPageErrors(page: Page): string[] {
+  const errors: string[] = []
+  page.on('pageerror', (err) => errors.push(err.message))
+  return errors
 }

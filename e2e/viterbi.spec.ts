@@ -7,25 +7,14 @@
 import { expect, test } from '@playwright/test'
 import { promises as fs } from 'node:fs'
 import path from 'node:path'
-import { labelledAudioProject, startEngine, type Engine } from './helpers'
+import { collectPageErrors, useLabelledAudioProject } from './helpers'
 
-let engine: Engine
-let dir: string
-
-test.beforeAll(async () => {
-  dir = await labelledAudioProject('viterbi', 900)
-  engine = await startEngine(['--project', dir])
-})
-test.afterAll(async () => {
-  await engine.stop()
-  await fs.rm(dir, { recursive: true, force: true })
-})
+const project = useLabelledAudioProject('viterbi', 900)
 
 test('Viterbi toggle and weight re-predict the shown file', async ({ page }, testInfo) => {
   test.setTimeout(240_000)
-  const pageErrors: string[] = []
-  page.on('pageerror', (err) => pageErrors.push(err.message))
-  await page.goto(engine.url)
+  const pageErrors = collectPageErrors(page)
+  await page.goto(project.engine.url)
   await expect(page.getByTestId('media-item')).toHaveCount(4)
 
   await page.getByTestId('tab-train').click()
@@ -43,7 +32,7 @@ test('Viterbi toggle and weight re-predict the shown file', async ({ page }, tes
   await page.screenshot({ path: testInfo.outputPath('1-viterbi-on.png') })
 
   const saved = async () => {
-    const preds = path.join(dir, (await fs.readdir(dir)).find((d) => /pred/i.test(d))!)
+    const preds = path.join(project.dir, (await fs.readdir(project.dir)).find((d) => /pred/i.test(d))!)
     const files = await fs.readdir(preds, { recursive: true })
     const f = files.find((n) => String(n).endsWith('.json'))!
     return JSON.parse(await fs.readFile(path.join(preds, String(f)), 'utf8')) as { created: string; labels: number[] }
