@@ -47,6 +47,10 @@ const ERRNO: Record<string, string> = {
   EISDIR: 'is a folder, not a file',
   ENOTDIR: 'a parent of this path is not a folder',
   EMFILE: 'too many open files',
+  ELOOP: 'too many levels of symbolic links',
+  ENXIO: 'no such device or address',
+  ENAMETOOLONG: 'the path is too long',
+  EIO: 'input/output error (a failing drive?)',
 }
 
 /** A Node file-system error as a DataError on that file (other errors pass through). */
