@@ -1,7 +1,7 @@
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { describe, expect, it } from 'vitest'
-import { DataError, isDataError, statFile } from './errors'
+import { DataError, isDataError, printable, statFile } from './errors'
 
 describe('DataError', () => {
   it('reads <file>: <problem>, with a line or a byte offset when known', () => {
@@ -22,5 +22,13 @@ describe('DataError', () => {
     )
     const d = mkdtempSync(`${tmpdir()}/fw-err-`)
     await expect(statFile(d)).rejects.toThrow(`${d}: cannot open: is a folder, not a file`)
+  })
+  it('printable escapes control bytes, undecodable bytes and lone surrogates, and cuts long text', () => {
+    expect(printable('root:$6$ab\n\x00\x1b[2J')).toBe('root:$6$ab\\x0a\\x00\\x1b[2J')
+    expect(printable(Buffer.from([0x50, 0x4b, 0xff, 0xfe]).toString('utf8'))).toBe('PK\\u{fffd}\\u{fffd}')
+    expect(printable('a\ud800b\u202ec')).toBe('a\\u{d800}b\\u{202e}c')
+    expect(printable('é 日本 ✓')).toBe('é 日本 ✓')
+    expect(printable('x'.repeat(100), 10)).toBe('x'.repeat(10) + '…')
+    expect(printable('x'.repeat(10), 10)).toBe('x'.repeat(10))
   })
 })

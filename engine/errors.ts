@@ -36,6 +36,26 @@ export class DataError extends Error {
   }
 }
 
+const NON_PRINTABLE = /^[\p{C}\uFFFD]$/u
+
+/**
+ * `text` safe to quote in a one-line message: control, format and unassigned characters, lone
+ * surrogates and U+FFFD (what undecodable bytes become) are written as `\xNN` / `\u{NNNN}`, so
+ * binary input never reaches a terminal raw; text over `max` characters is cut with `…`.
+ */
+export function printable(text: string, max = 80): string {
+  let out = ''
+  let n = 0
+  for (const ch of text) {
+    if (n++ >= max) return out + '…'
+    const code = ch.codePointAt(0)!
+    if (!NON_PRINTABLE.test(ch)) out += ch
+    else if (code < 0x100) out += `\\x${code.toString(16).padStart(2, '0')}`
+    else out += `\\u{${code.toString(16)}}`
+  }
+  return out
+}
+
 export function isDataError(e: unknown): e is DataError {
   return e instanceof DataError
 }
