@@ -7,14 +7,26 @@ import { randomBytes } from 'node:crypto'
 import { promises as fs } from 'node:fs'
 import path from 'node:path'
 
-/** Atomically replace `file` with `data`. */
-export async function writeFileAtomic(file: string, data: string | Uint8Array): Promise<void> {
+export interface WriteOptions {
+  /**
+   * fsync the file and its folder (default). A cache passes false: a cache file lost or torn by
+   * a power cut fails its own check on read and is rebuilt, so it need not wait for the disk.
+   */
+  durable?: boolean
+}
+
+/** Atomically replace `file` with `data`; the temp name is unique per write, so writers never collide. */
+export async function writeFileAtomic(
+  file: string,
+  data: string | Uint8Array,
+  { durable = true }: WriteOptions = {},
+): Promise<void> {
   const dir = path.dirname(file)
   const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`)
   const handle = await fs.open(tmp, 'wx', 0o644)
   try {
     await handle.writeFile(data)
-    await handle.sync()
+    if (durable) await handle.sync()
   } catch (err) {
     await handle.close().catch(() => {})
     await fs.rm(tmp, { force: true })
@@ -27,7 +39,7 @@ export async function writeFileAtomic(file: string, data: string | Uint8Array): 
     await fs.rm(tmp, { force: true })
     throw err
   }
-  await syncDir(dir)
+  if (durable) await syncDir(dir)
 }
 
 /** Atomically write `value` as pretty JSON with a trailing newline. */
