@@ -1,12 +1,15 @@
 #!/bin/sh
 # System packages the test suite uses on Debian/Ubuntu: Chromium for the browser-mode e2e tests
-# (Playwright's own browser download is not used) and python3-onnx, whose onnx.checker validates
-# our exported models (that test is skipped without it). Safe to run again: installs only what
-# is missing.
+# (Playwright's own browser download is not used), python3-onnx, whose onnx.checker validates
+# our exported models, and sox + lame, which make the FLAC/OGG/MP3 files the decoder tests read.
+# Under CI a test whose tool is missing fails instead of skipping (engine/test-tools.ts), so every
+# tool a test uses must be listed here. Safe to run again: installs only what is missing.
 set -e
 missing=""
 command -v chromium >/dev/null 2>&1 || missing="$missing chromium"
 /usr/bin/python3 -c 'import onnx' >/dev/null 2>&1 || missing="$missing python3-onnx"
+command -v sox >/dev/null 2>&1 || missing="$missing sox"
+command -v lame >/dev/null 2>&1 || missing="$missing lame"
 [ -z "$missing" ] && exit 0
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest'
 import { DataError } from '../errors'
 import { decodeAudio, oggCodec } from './decode'
 import { makeWav, sine } from './testing'
+import { hasTool } from '../test-tools'
 
 const dir = mkdtempSync(join(tmpdir(), 'fw-decode-'))
 const put = (name: string, b: Buffer) => {
@@ -13,14 +14,7 @@ const put = (name: string, b: Buffer) => {
   writeFileSync(p, b)
   return p
 }
-const hasSox = (() => {
-  try {
-    execFileSync('sox', ['--version'])
-    return true
-  } catch {
-    return false
-  }
-})()
+const hasSox = hasTool('sox', 'sox', ['--version'], 'apt-get install sox')
 
 describe('decodeAudio: WAV', () => {
   const left = sine(1000, 440, 8000, 0.5)
@@ -163,14 +157,7 @@ describe.skipIf(!hasSox)('decodeAudio: FLAC and OGG via audio-decode', () => {
   })
 })
 
-const hasLame = (() => {
-  try {
-    execFileSync('lame', ['--version'])
-    return true
-  } catch {
-    return false
-  }
-})()
+const hasLame = hasTool('lame', 'lame', ['--version'], 'apt-get install lame')
 
 describe.skipIf(!hasLame)('decodeAudio: MP3 encoder padding', () => {
   // A 10 ms 1 kHz burst at sample 4000 of 1 s of silence; after decoding it must still start there.

@@ -7,11 +7,12 @@ import { melSegments } from '../features/mel'
 import { parseFeatureSpec, type AudioSpec } from '../features/spec'
 import { loadNativeLogmel, type LogmelFrames } from './features'
 import { NATIVE_ISAS } from './load'
+import { requireUnderCi } from '../test-tools'
 
 const variants = NATIVE_ISAS.map((isa) => [isa, loadNativeLogmel(isa)] as const).filter(
   (v): v is readonly [(typeof NATIVE_ISAS)[number], LogmelFrames] => !(v[1] instanceof Error),
 )
-const haveNative = !(loadNativeLogmel() instanceof Error)
+const haveNative = requireUnderCi(!(loadNativeLogmel() instanceof Error), 'the native kernel addon', 'g++ and node-gyp build it in npm ci')
 
 /** Seeded generator (LCG) so failures reproduce. */
 function lcg(seed: number) {

@@ -3,11 +3,12 @@ import { describe, expect, it } from 'vitest'
 import type { Kernels } from '../../models/kernels'
 import { tsKernels, tsKernels64 } from '../../models/kernels-ts'
 import { loadNativeKernels, NATIVE_ISAS } from './load'
+import { requireUnderCi } from '../test-tools'
 
 const variants = NATIVE_ISAS.map((isa) => loadNativeKernels(isa)).filter(
   (k): k is Kernels => !(k instanceof Error),
 )
-const haveNative = !(loadNativeKernels() instanceof Error)
+const haveNative = requireUnderCi(!(loadNativeKernels() instanceof Error), 'the native kernel addon', 'g++ and node-gyp build it in npm ci')
 
 /** Seeded uniform [lo, hi) floats (mulberry32), so failures reproduce. */
 function rng(seed: number): (lo?: number, hi?: number) => number {

@@ -1,6 +1,6 @@
 /**
  * The exported files pass the ONNX project's own checker (`onnx.checker.check_model` with
- * full_check, which also runs shape inference), via Debian's python3-onnx. Skipped, with the
+ * full_check, which also runs shape inference), via Debian's python3-onnx. Skipped off CI, with the
  * reason, where that is not installed.
  */
 import { spawnSync } from 'node:child_process'
@@ -13,10 +13,10 @@ import type { CellType } from '../../models/params'
 import { tsKernels } from '../../models/kernels-ts'
 import { createTagger } from '../../models/tagger'
 import { encodeModel } from './write'
+import { hasTool } from '../test-tools'
 
 const PYTHON = '/usr/bin/python3'
-const hasOnnx = spawnSync(PYTHON, ['-c', 'import onnx'], { encoding: 'utf8' }).status === 0
-if (!hasOnnx) console.log('[onnx checker] skipped: Debian python3-onnx is not installed (apt-get install python3-onnx)')
+const hasOnnx = hasTool('python3-onnx (for onnx.checker)', PYTHON, ['-c', 'import onnx'], 'apt-get install python3-onnx')
 
 const CHECK = `
 import sys, onnx
