@@ -8,9 +8,11 @@
  * float32 (bucketCount, 2) min/max pairs in order.
  */
 import { createHash } from 'node:crypto'
-import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises'
+import { mkdir, readFile, stat } from 'node:fs/promises'
 import { basename, join } from 'node:path'
 import { DataError } from '../errors'
+import { writeFileAtomic } from '../files'
+import { SingleFlight } from '../single-flight'
 import { decodeAudio, type DecodeOptions } from './decode'
 
 export interface PeakLevel {
@@ -169,9 +171,13 @@ export async function peaksCachePath(
   return join(cacheDir, `${basename(audioPath)}.${key}.peaks`)
 }
 
+/** Peaks being built now, per cache file: concurrent callers share one decode and one write. */
+const building = new SingleFlight<Peaks>()
+
 /**
  * Peaks for an audio file, from the cache in `cacheDir` when present and valid, else decoded,
- * built and written there (atomically: tmp + rename).
+ * built and written there (atomically, under a temp name of its own). Concurrent calls for one
+ * file share one computation; a caller's signal cancels only its own wait.
  */
 export async function loadPeaks(
   audioPath: string,
@@ -179,16 +185,20 @@ export async function loadPeaks(
   options: DecodeOptions = {},
 ): Promise<Peaks> {
   const cache = await peaksCachePath(audioPath, cacheDir, options.channel)
-  try {
-    return decodePeaks(await readFile(cache), cache)
-  } catch {
-    // missing or unreadable cache: rebuild below
-  }
-  const audio = await decodeAudio(audioPath, { ...options, sampleRate: undefined })
-  const peaks = buildPeaks(audio.samples, audio.sampleRate)
-  await mkdir(cacheDir, { recursive: true })
-  const tmp = `${cache}.${process.pid}.tmp`
-  await writeFile(tmp, encodePeaks(peaks))
-  await rename(tmp, cache)
-  return peaks
+  return building.run(
+    cache,
+    async ({ signal, progress }) => {
+      try {
+        return decodePeaks(await readFile(cache), cache)
+      } catch {
+        // missing or unreadable cache: rebuild below
+      }
+      const audio = await decodeAudio(audioPath, { ...options, sampleRate: undefined, signal, onProgress: progress })
+      const peaks = buildPeaks(audio.samples, audio.sampleRate)
+      await mkdir(cacheDir, { recursive: true })
+      await writeFileAtomic(cache, encodePeaks(peaks), { durable: false })
+      return peaks
+    },
+    options,
+  )
 }

@@ -8,12 +8,14 @@
  */
 import { createHash } from 'node:crypto'
 import { availableParallelism } from 'node:os'
-import { mkdir, open, readFile, rename, stat, writeFile } from 'node:fs/promises'
+import { mkdir, open, readFile, stat } from 'node:fs/promises'
 import { basename, extname, join } from 'node:path'
 import { decodeAudio, sniffAudioFormat } from '../audio/decode'
 import { readWavInfo, type WavInfo } from '../audio/wav'
 import { resample, resampledLength, resampleInputSpan } from '../audio/resample'
 import { DataError } from '../errors'
+import { writeFileAtomic } from '../files'
+import { SingleFlight } from '../single-flight'
 import { readSeriesCsv, type SeriesData } from '../series/csv'
 import { appendDeltas } from './deltas'
 import { audioBaseDims, audioFrameCount, computeAudioFrames, frameSpan } from './frames'
@@ -257,43 +259,77 @@ export async function extractFileFeatures(
     return extractSeriesFeatures(series, spec)
   }
   if (isSeriesFile(path)) throw new DataError(path, 'an audio FeatureSpec cannot read a CSV file')
-  const F = audioBaseDims(spec)
-  const cache = options.cacheDir ? await cachePath(path, spec, options.cacheDir) : undefined
-  let base = cache ? await readCache(cache, F) : undefined
-  let T: number
-  const workers = options.workers ?? Math.min(2, availableParallelism())
-  const wav = base ? undefined : await directWav(path, spec, workers)
-  // Per-file CMVN of base features without Δ: its statistics can gather during extraction.
-  const perFile = spec.normalization.mode === 'per-file' && spec.deltas === 0
-  const stats = !base && perFile ? new RunningStats(F) : undefined
-  if (base) T = base.length / F
-  else if (wav) {
-    const n = sourceLength(wav, spec)
-    T = audioFrameCount(n, spec.hopLength)
-    base = await poolFeatures(wav, n, spec, workers, options, stats)
-    if (cache) await writeCache(cache, base, T, F)
-  } else {
-    const audio = await decodeAudio(path, {
-      channel: spec.channel,
-      signal: options.signal,
-      onProgress: (f, m) => options.onProgress?.(0.2 * f, m),
-    })
-    const samples = await resampleParallel(audio.samples, audio.sampleRate, spec.sampleRate, {
-      ...options,
-      onProgress: (f, m) => options.onProgress?.(0.2 + 0.3 * f, m),
-    })
-    T = audioFrameCount(samples.length, spec.hopLength)
-    base = await audioBaseFeatures(
-      samples,
-      spec,
-      { ...options, onProgress: (f, m) => options.onProgress?.(0.5 + 0.5 * f, m) },
-      stats,
-    )
-    if (cache) await writeCache(cache, base, T, F)
-  }
+  const { base, T, stats } = options.cacheDir
+    ? await cachedBaseFeatures(path, spec, options.cacheDir, options)
+    : await baseFeatures(path, spec, options)
   options.onProgress?.(1, 'features')
   const times = Float64Array.from({ length: T }, (_, t) => (t * spec.hopLength) / spec.sampleRate)
   return finishFeatures(base, T, spec, times, [], stats)
+}
+
+/** Un-normalised audio features of a file, (T, F). */
+interface BaseFeatures {
+  base: Float32Array
+  T: number
+  /** Their statistics, gathered during extraction for per-file CMVN without Δ. */
+  stats?: RunningStats
+}
+
+/**
+ * Base features being computed now, per cache file: concurrent callers share one extraction and
+ * one write. Normalisation may work in place, so each caller after the first gets a copy.
+ */
+const computing = new SingleFlight<BaseFeatures>((b) => ({ ...b, base: b.base.slice() }))
+
+async function cachedBaseFeatures(
+  path: string,
+  spec: AudioSpec,
+  dir: string,
+  options: ExtractOptions,
+): Promise<BaseFeatures> {
+  const cache = await cachePath(path, spec, dir)
+  return computing.run(
+    cache,
+    async ({ signal, progress }) => {
+      const F = audioBaseDims(spec)
+      const cached = await readCache(cache, F)
+      if (cached) return { base: cached, T: cached.length / F }
+      const computed = await baseFeatures(path, spec, { ...options, signal, onProgress: progress })
+      await writeCache(cache, computed.base, computed.T, F)
+      return computed
+    },
+    options,
+  )
+}
+
+async function baseFeatures(path: string, spec: AudioSpec, options: ExtractOptions): Promise<BaseFeatures> {
+  const F = audioBaseDims(spec)
+  const workers = options.workers ?? Math.min(2, availableParallelism())
+  const wav = await directWav(path, spec, workers)
+  // Per-file CMVN of base features without Δ: its statistics can gather during extraction.
+  const perFile = spec.normalization.mode === 'per-file' && spec.deltas === 0
+  const stats = perFile ? new RunningStats(F) : undefined
+  if (wav) {
+    const n = sourceLength(wav, spec)
+    const base = await poolFeatures(wav, n, spec, workers, options, stats)
+    return { base, T: audioFrameCount(n, spec.hopLength), stats }
+  }
+  const audio = await decodeAudio(path, {
+    channel: spec.channel,
+    signal: options.signal,
+    onProgress: (f, m) => options.onProgress?.(0.2 * f, m),
+  })
+  const samples = await resampleParallel(audio.samples, audio.sampleRate, spec.sampleRate, {
+    ...options,
+    onProgress: (f, m) => options.onProgress?.(0.2 + 0.3 * f, m),
+  })
+  const base = await audioBaseFeatures(
+    samples,
+    spec,
+    { ...options, onProgress: (f, m) => options.onProgress?.(0.5 + 0.5 * f, m) },
+    stats,
+  )
+  return { base, T: audioFrameCount(samples.length, spec.hopLength), stats }
 }
 
 /**
@@ -364,10 +400,6 @@ async function writeCache(path: string, base: Float32Array, T: number, F: number
   h.writeUInt32LE(T, 8)
   h.writeUInt32LE(F, 12)
   await mkdir(join(path, '..'), { recursive: true })
-  const tmp = `${path}.${process.pid}.tmp`
-  await writeFile(
-    tmp,
-    Buffer.concat([h, Buffer.from(base.buffer, base.byteOffset, base.byteLength)]),
-  )
-  await rename(tmp, path)
+  const bytes = Buffer.concat([h, Buffer.from(base.buffer, base.byteOffset, base.byteLength)])
+  await writeFileAtomic(path, bytes, { durable: false })
 }

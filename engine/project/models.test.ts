@@ -85,6 +85,20 @@ describe('project models', () => {
     expect(Math.max(...p.confidence)).toBeLessThanOrEqual(1) // logits were turned into probabilities
   })
 
+  it('imports the same model four times at once under four names, each with its own card', async () => {
+    const logmel40 = { kind: 'audio', features: [{ name: 'logmel' }], deltas: 0 }
+    const before = (await listModels(project)).filter((m) => m.source === 'imported').length
+    const opts = { features: logmel40, classes: ['a', 'b', 'c', 'd'] }
+    const views = await Promise.all([1, 2, 3, 4].map(() => importModel(project, external, opts)))
+    expect(new Set(views.map((v) => v.id)).size).toBe(4)
+    const listed = (await listModels(project)).filter((m) => m.source === 'imported')
+    expect(listed).toHaveLength(before + 4)
+    expect(listed.every((m) => m.classes.length === 4)).toBe(true)
+    const size = (await fs.stat(external)).size
+    for (const v of views) expect((await fs.stat(modelPath(project, v.id))).size).toBe(size)
+    expect((await fs.readdir(path.join(dir, 'models'))).filter((n) => n.endsWith('.tmp'))).toEqual([])
+  })
+
   it('exports a model with its card', async () => {
     const [model] = await listModels(project)
     const dest = path.join(dir, 'exported.onnx')

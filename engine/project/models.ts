@@ -9,7 +9,7 @@ import path from 'node:path'
 import type { ModelView, PredictionView } from '../api'
 import { ApiError } from '../api'
 import { DataError } from '../errors'
-import { writeJsonAtomic } from '../files'
+import { writeFileAtomic, writeJsonAtomic } from '../files'
 import { featureSpecSchema } from '../features/spec'
 import type { JobContext } from '../jobs'
 import { predictFile, probabilitiesToSegments, type Prediction } from '../infer/predict'
@@ -81,6 +81,17 @@ export interface ImportOptions {
   output?: OutputKind
 }
 
+/** Creates `file` empty if no file has that name yet; false when one has. */
+async function reserve(file: string): Promise<boolean> {
+  try {
+    await (await fs.open(file, 'wx')).close()
+    return true
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false
+    throw err
+  }
+}
+
 /**
  * Import an ONNX model: it is opened and checked as a tagger with the given or carried spec and
  * classes (a mismatch is an error before anything is copied), then copied with a card.
@@ -98,12 +109,15 @@ export async function importModel(project: Project, source: string, opts: Import
   const dir = path.join(project.dir, MODELS_DIR)
   await fs.mkdir(dir, { recursive: true })
   const stem = path.basename(source, path.extname(source)).replace(/[^\w.-]/g, '_') || 'model'
-  let name = `${stem}.onnx`
-  for (let n = 2; await fs.stat(path.join(dir, name)).then(() => true, () => false); n++) name = `${stem}-${n}.onnx`
-  const target = path.join(dir, name)
   const bytes = await fs.readFile(source)
-  await fs.writeFile(target + '.tmp', bytes)
-  await fs.rename(target + '.tmp', target)
+  // The name is taken by creating the file exclusively, so concurrent imports never share one.
+  let name = `${stem}.onnx`
+  for (let n = 2; !(await reserve(path.join(dir, name))); n++) name = `${stem}-${n}.onnx`
+  const target = path.join(dir, name)
+  await writeFileAtomic(target, bytes).catch(async (err) => {
+    await fs.rm(target, { force: true })
+    throw err
+  })
   const card: ModelCard = {
     format: 'framewise-model-card',
     version: 1,
