@@ -11,6 +11,7 @@ import { makeWav, sine } from './audio/testing'
 import { loadPeaks } from './audio/peaks'
 import { extractFileFeatures } from './features/extract'
 import { parseFeatureSpec } from './features/spec'
+import { Service } from './service'
 
 const decodes = vi.hoisted(() => ({ count: 0 }))
 vi.mock('./audio/decode', async (original) => {
@@ -98,5 +99,24 @@ describe('feature cache under concurrent callers', () => {
     for (const m of done) expect(m).toEqual(done[0])
     expect(decodes.count).toBe(1)
     expect(await extractFileFeatures(wav, spec, { cacheDir, workers: 0 })).toEqual(done[0])
+  })
+})
+
+describe('getPeaks and getWaveform through one Service', () => {
+  it('answers 20 concurrent requests on an uncached file, cancelling the first ones, with results or cancelled', async () => {
+    const service = new Service(() => {})
+    expect(await service.call('createProject', { dir })).toMatchObject({ ok: true })
+    expect(await service.call('addMedia', { paths: ['a.wav'] })).toMatchObject({ ok: true })
+    const calls = Array.from({ length: N }, (_, i) =>
+      i % 2
+        ? service.call('getPeaks', { media: 'a.wav', start: 0, end: 3, pixels: 300, jobId: `j${i}` })
+        : service.call('getWaveform', { media: 'a.wav', buckets: 300, jobId: `j${i}` }),
+    )
+    setTimeout(() => [0, 1, 5, 10].forEach((i) => service.jobs.cancel(`j${i}`)), 1)
+    const replies = await Promise.all(calls)
+    const codes = replies.map((r) => (r.ok ? 'ok' : r.error.code))
+    expect(codes.filter((c) => c !== 'ok' && c !== 'cancelled')).toEqual([])
+    expect(codes.filter((c) => c === 'ok').length).toBeGreaterThanOrEqual(N - 4)
+    expect(decodes.count).toBe(1)
   })
 })

@@ -8,32 +8,32 @@ import type { PeaksWindow, SeriesWindow } from './api'
 import { loadPeaks, pickLevel, queryPeaks, type Peaks } from './audio/peaks'
 import type { JobContext } from './jobs'
 import { readSeriesCsv, type SeriesData } from './series/csv'
+import { SingleFlight, type FlightContext } from './single-flight'
 import { openReader } from './spectrogram'
 
 /** Below the pyramid's finest level, windows up to this many samples are read raw. */
 const MAX_RAW_SAMPLES = 1 << 20
 
 /**
- * A few parsed files, keyed by path + size + mtime, most recent last. The promise is cached, so
- * concurrent requests for one file decode it once (loadPeaks' temp file is per process).
+ * A few parsed files, keyed by path + size + mtime, most recent last. Concurrent requests for one
+ * file share one load (SingleFlight), and one request's cancel does not fail the others.
  */
 class FileCache<T> {
-  readonly #entries = new Map<string, Promise<T>>()
+  readonly #entries = new Map<string, T>()
+  readonly #loading = new SingleFlight<T>()
   constructor(private readonly capacity: number) {}
 
-  async get(file: string, load: () => Promise<T>): Promise<T> {
+  async get(file: string, load: (ctx: FlightContext) => Promise<T>, ctx: JobContext): Promise<T> {
     const s = await stat(file)
     const key = `${file}\0${s.size}\0${s.mtimeMs}`
-    let entry = this.#entries.get(key)
-    if (entry) this.#entries.delete(key)
-    else {
-      entry = load()
-      entry.catch(() => this.#entries.delete(key))
-    }
-    this.#entries.set(key, entry)
+    const value = this.#entries.has(key)
+      ? this.#entries.get(key)!
+      : await this.#loading.run(key, load, { signal: ctx.signal, onProgress: (f, m) => ctx.progress(f, m) })
+    this.#entries.delete(key)
+    this.#entries.set(key, value)
     while (this.#entries.size > this.capacity)
       this.#entries.delete(this.#entries.keys().next().value!)
-    return entry
+    return value
   }
 }
 
@@ -49,8 +49,10 @@ export async function peaksWindow(
   pixels: number,
   ctx: JobContext,
 ): Promise<PeaksWindow> {
-  const peaks = await peaksCache.get(file, () =>
-    loadPeaks(file, cacheDir, { signal: ctx.signal, onProgress: (f, m) => ctx.progress(f, m) }),
+  const peaks = await peaksCache.get(
+    file,
+    ({ signal, progress }) => loadPeaks(file, cacheDir, { signal, onProgress: progress }),
+    ctx,
   )
   const duration = peaks.length / peaks.sampleRate
   const lo = Math.max(0, Math.min(start, duration))
@@ -132,12 +134,10 @@ export async function seriesWindow(
   ctx: JobContext,
 ): Promise<SeriesWindow> {
   // Without a time column rows are one second apart (the project has no series rate setting yet).
-  const data = await seriesCache.get(file, () =>
-    readSeriesCsv(file, {
-      sampleRate: 1,
-      signal: ctx.signal,
-      onProgress: (f, m) => ctx.progress(f, m),
-    }),
+  const data = await seriesCache.get(
+    file,
+    ({ signal, progress }) => readSeriesCsv(file, { sampleRate: 1, signal, onProgress: progress }),
+    ctx,
   )
   const T = data.times.length
   const C = data.channels.length
