@@ -10,6 +10,7 @@ import { Service } from '../engine/service'
 import { registerDialogs } from './dialogs'
 import { registerIpc } from './ipc'
 import { handleMedia, MEDIA_SCHEME, mediaUrl } from './media'
+import { menuTemplate } from './menu-template'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 const rendererIndex = path.join(here, '../renderer/index.html')
@@ -85,15 +86,7 @@ app.whenReady().then(async () => {
   registerIpc(service, (url) => url.split(/[?#]/)[0] === rendererUrl)
   registerDialogs(() => window, (url) => url.split(/[?#]/)[0] === rendererUrl)
   protocol.handle(MEDIA_SCHEME, (request) => handleMedia(request, () => service.project))
-  Menu.setApplicationMenu(
-    Menu.buildFromTemplate([
-      ...(process.platform === 'darwin' ? [{ role: 'appMenu' as const }] : []),
-      { role: 'fileMenu' },
-      { role: 'editMenu' },
-      { role: 'viewMenu' },
-      { role: 'windowMenu' },
-    ]),
-  )
+  Menu.setApplicationMenu(Menu.buildFromTemplate(menuTemplate(process.platform === 'darwin' || process.platform === 'win32' ? process.platform : 'linux')))
   const project = openedFile ? path.dirname(openedFile) : projectArg(process.argv)
   if (project) {
     const opened = await service.call('openProject', { dir: project })
