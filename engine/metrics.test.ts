@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { IGNORE } from './labels/segments'
-import { eventMetrics, frameMetrics } from './metrics'
+import { confusionScores, eventMetrics, frameMetrics } from './metrics'
 
 describe('frameMetrics (hand-computed)', () => {
   // classes bg, a, b; frame 7 has an IGNORE reference; frame 9 an IGNORE prediction.
@@ -29,6 +29,37 @@ describe('frameMetrics (hand-computed)', () => {
     // x: P 1, R 1/2, F1 2/3; y: P 1/2, R 1, F1 2/3
     expect(r.macroF1).toBeCloseTo(2 / 3, 12)
     expect(r.perClass[2]).toEqual({ label: 'never', precision: 0, recall: 0, f1: 0, support: 0 })
+  })
+})
+
+describe('confusionScores: the one scoring of a confusion matrix', () => {
+  it('scores a confusion matrix (rows = truth, columns = prediction)', () => {
+    const r = confusionScores([
+      [8, 2],
+      [1, 4],
+    ])
+    expect(r.accuracy).toBeCloseTo(12 / 15, 12)
+    const f0 = (2 * 8) / (2 * 8 + 2 + 1)
+    const f1 = (2 * 4) / (2 * 4 + 1 + 2)
+    expect(r.macroF1).toBeCloseTo((f0 + f1) / 2, 12)
+  })
+  it('nothing counted is undefined (NaN), the same for frames and confusion matrices', () => {
+    const empty = confusionScores([
+      [0, 0],
+      [0, 0],
+    ])
+    expect(empty.accuracy).toBeNaN()
+    expect(empty.macroF1).toBeNaN()
+    const frames = frameMetrics([IGNORE, IGNORE], [0, 1], ['a', 'b'])
+    expect(frames.accuracy).toBeNaN()
+    expect(frames.macroF1).toBeNaN()
+    expect(frames.frames).toBe(0)
+  })
+  it('agrees with frameMetrics on the same frames', () => {
+    const ref = [0, 1, 1, 2, 0, 2]
+    const pred = [0, 1, 0, 2, 2, 2]
+    const fm = frameMetrics(ref, pred, ['x', 'y', 'z'])
+    expect(confusionScores(fm.confusion, ['x', 'y', 'z'])).toEqual({ accuracy: fm.accuracy, macroF1: fm.macroF1, perClass: fm.perClass })
   })
 })
 

@@ -1,11 +1,14 @@
 /**
  * Evaluation of a tagging against a reference.
  *
- * Frame-based: confusion matrix (rows = reference, columns = prediction) over frames whose
- * reference is not IGNORE; accuracy = trace / counted frames; per class P = TP / predicted,
- * R = TP / reference, F1 = 2PR / (P + R) with 0 for 0/0 (as scikit-learn's zero_division=0);
- * macro-F1 = mean F1 over classes that occur in the reference or the prediction. A predicted
- * IGNORE on a counted frame is an error that belongs to no column (it lowers recall only).
+ * Frame-based (and clip-based, where the counts are files): confusion matrix (rows = reference,
+ * columns = prediction) over frames whose reference is not IGNORE; accuracy = trace / counted
+ * frames; per class P = TP / predicted, R = TP / reference, F1 = 2PR / (P + R) with 0 for 0/0
+ * (as scikit-learn's zero_division=0); macro-F1 = mean F1 over classes that occur in the
+ * reference or the prediction. With nothing counted, accuracy and macro-F1 are NaN (undefined,
+ * shown as "—"), not 0. A predicted IGNORE on a counted frame is an error that belongs to no
+ * column (it lowers recall only). Training, evaluation, `score` and the clip views all score
+ * through `confusionScores`, so they agree.
  *
  * Event-based (sed_eval's definition): per class, a predicted event matches a reference event
  * of the same label when |onset difference| ≤ collar and, with the offset condition,
@@ -66,32 +69,34 @@ export function frameMetrics(
     if (p < 0 || p >= C) throw new RangeError(`predicted frame ${t}: class ${p} out of range`)
     confusion[r][p]++
   }
+  return { ...confusionScores(confusion, classes, refCount), confusion, frames }
+}
+
+/**
+ * Accuracy, macro-F1 and per-class scores of a confusion matrix (confusion[ref][pred]).
+ * `support` is each class's reference count; by default its row sum (pass it when some
+ * reference items were predicted as nothing and so are in no column).
+ */
+export function confusionScores(
+  confusion: readonly (readonly number[])[],
+  classes: readonly string[] = confusion.map((_, c) => String(c)),
+  support: readonly number[] = confusion.map((row) => row.reduce((a, b) => a + b, 0)),
+): { accuracy: number; macroF1: number; perClass: ClassScores[] } {
+  const counted = support.reduce((a, b) => a + b, 0)
   let correct = 0
-  const perClass = classes.map((label, c) => {
+  const scored = classes.map((label, c) => {
     const tp = confusion[c][c]
     correct += tp
     const predictedC = confusion.reduce((s, row) => s + row[c], 0)
     const precision = div(tp, predictedC)
-    const recall = div(tp, refCount[c])
-    return {
-      label,
-      precision,
-      recall,
-      f1: f1(precision, recall),
-      support: refCount[c],
-      predicted: predictedC,
-    }
+    const recall = div(tp, support[c])
+    return { label, precision, recall, f1: f1(precision, recall), support: support[c], predicted: predictedC }
   })
-  const present = perClass.filter((c) => c.support > 0 || c.predicted > 0)
+  const present = scored.filter((c) => c.support > 0 || c.predicted > 0)
   return {
-    accuracy: div(correct, frames),
-    macroF1: div(
-      present.reduce((s, c) => s + c.f1, 0),
-      present.length,
-    ),
-    perClass: perClass.map(({ predicted: _, ...c }) => c),
-    confusion,
-    frames,
+    accuracy: counted > 0 ? correct / counted : NaN,
+    macroF1: present.length > 0 ? present.reduce((s, c) => s + c.f1, 0) / present.length : NaN,
+    perClass: scored.map(({ predicted: _, ...c }) => c),
   }
 }
 

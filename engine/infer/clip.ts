@@ -11,7 +11,7 @@ import Papa from 'papaparse'
 import { DataError } from '../errors'
 import { writeFileAtomic } from '../files'
 import { readClipModel, type ClipModel } from '../onnx/clip'
-import { scoreConfusion } from '../train/loop'
+import { confusionScores } from '../metrics'
 import { frameHop, modelFeatures, type PredictOptions } from './predict'
 import type { TaggerModel } from '../onnx/read'
 import type { EvaluationView } from '../api'
@@ -129,7 +129,8 @@ export async function evaluateClips(
     perFile.push({ file: it.name, clipClass: it.clipClass, predicted: r.class, confidence: r.probabilities[k] })
   }
   options.onProgress?.(1, 'evaluated')
-  return { model: modelFile, classes: model.classes, files: items.length, ...scoreConfusion(confusion), confusion, perFile }
+  const { accuracy, macroF1 } = confusionScores(confusion, model.classes)
+  return { model: modelFile, classes: model.classes, files: items.length, accuracy, macroF1, confusion, perFile }
 }
 
 /**
@@ -138,15 +139,7 @@ export async function evaluateClips(
  */
 export function clipEvaluationView(ev: ClipEvaluation): EvaluationView {
   const C = ev.classes.length
-  const perClass = ev.classes.map((label, k) => {
-    const tp = ev.confusion[k][k]
-    const support = ev.confusion[k].reduce((a, b) => a + b, 0)
-    const predicted = ev.confusion.reduce((a, row) => a + row[k], 0)
-    const precision = predicted ? tp / predicted : NaN
-    const recall = support ? tp / support : NaN
-    const f1 = tp + support + predicted > 0 && support + predicted > 0 ? (2 * tp) / (support + predicted) : NaN
-    return { label, precision, recall, f1, support }
-  })
+  const { perClass } = confusionScores(ev.confusion, ev.classes)
   const perFile = ev.perFile
     .map((f) => {
       const right = f.predicted === f.clipClass ? 1 : 0

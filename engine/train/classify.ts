@@ -39,8 +39,9 @@ import {
 } from '../../models/pooling'
 import { Rng } from '../../models/rng'
 import { allocWorkspace, taggerBackward, taggerForward, type Tagger } from '../../models/tagger'
-import { classWeightsOf, EpochTracker, optimizerOf, scoreConfusion, taggerConfigOf, type TrainHooks } from './loop'
+import { classWeightsOf, EpochTracker, optimizerOf, taggerConfigOf, type TrainHooks } from './loop'
 import type { TrainSettings } from './settings'
+import { confusionScores } from '../metrics'
 
 /** Longest training window per file, in frames (30 s at a 10 ms hop); see the header. */
 export const CROP = 3000
@@ -246,5 +247,6 @@ export function validateClips(
     for (let j = 1; j < C; j++) if (ws.pool.logits[j] > ws.pool.logits[arg]) arg = j
     confusion[s.label][arg]++
   }
-  return { loss: weight > 0 ? sum / weight : NaN, ...scoreConfusion(confusion), confusion }
+  const { accuracy, macroF1 } = confusionScores(confusion)
+  return { loss: weight > 0 ? sum / weight : NaN, accuracy, macroF1, confusion }
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { paramLayout, taggerViews } from '../../models/params'
 import { Rng } from '../../models/rng'
-import { NonFiniteLossError, chunksOf, type Checkpoint, classWeightsOf, scoreConfusion, trainTagger, type Sequence, type TrainData } from './loop'
+import { NonFiniteLossError, chunksOf, type Checkpoint, classWeightsOf, trainTagger, type Sequence, type TrainData } from './loop'
 import { parseTrainSettings } from './settings'
 
 /**
@@ -128,17 +128,6 @@ describe('training helpers', () => {
     expect(s[1] / s[0]).toBeCloseTo(2, 10)
   })
 
-  it('scores a confusion matrix', () => {
-    // rows = truth, columns = prediction
-    const r = scoreConfusion([
-      [8, 2],
-      [1, 4],
-    ])
-    expect(r.accuracy).toBeCloseTo(12 / 15, 12)
-    const f0 = (2 * 8) / (2 * 8 + 2 + 1)
-    const f1 = (2 * 4) / (2 * 4 + 1 + 2)
-    expect(r.macroF1).toBeCloseTo((f0 + f1) / 2, 12)
-  })
 })
 
 describe('init setting', () => {

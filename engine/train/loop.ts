@@ -18,6 +18,7 @@ import { concatFeedback, decodeWithTagger } from '../../models/feedback'
 import { FeedbackInputs } from './feedback'
 import { DataParallelTrainer } from './parallel'
 import type { TrainSettings } from './settings'
+import { confusionScores } from '../metrics'
 
 /** One labelled sequence (a file): features and frame labels, batch-major. */
 export interface Sequence {
@@ -124,29 +125,6 @@ export function taggerConfigOf(settings: TrainSettings, F: number, C: number): T
       : {}),
     ...(settings.outputRecurrence ? { outputRecurrence: true } : {}),
   }
-}
-
-/** Confusion-matrix scores: accuracy and macro-F1 over the classes present in labels or predictions. */
-export function scoreConfusion(confusion: number[][]): { accuracy: number; macroF1: number } {
-  const C = confusion.length
-  let correct = 0
-  let total = 0
-  const f1s: number[] = []
-  for (let k = 0; k < C; k++) {
-    const tp = confusion[k][k]
-    let fn = 0
-    let fp = 0
-    for (let j = 0; j < C; j++) {
-      total += confusion[k][j]
-      if (j !== k) {
-        fn += confusion[k][j]
-        fp += confusion[j][k]
-      }
-    }
-    correct += tp
-    if (tp + fn + fp > 0) f1s.push((2 * tp) / (2 * tp + fn + fp))
-  }
-  return { accuracy: total ? correct / total : NaN, macroF1: f1s.length ? f1s.reduce((a, b) => a + b, 0) / f1s.length : NaN }
 }
 
 const scoreOf = (r: EpochRecord, metric: TrainSettings['metric']): number =>
@@ -383,5 +361,6 @@ export function validate(
       }
     }
   }
-  return { loss: weight > 0 ? sum / weight : NaN, ...scoreConfusion(confusion), confusion }
+  const { accuracy, macroF1 } = confusionScores(confusion)
+  return { loss: weight > 0 ? sum / weight : NaN, accuracy, macroF1, confusion }
 }
