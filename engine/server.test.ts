@@ -4,6 +4,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { WebSocket } from 'ws'
+import { closeCodeOf, exchange, frame, getRequest, OP, rawWebSocket, statusOf, within } from './fuzz/wire'
 import { startServer, type RunningServer } from './server'
 
 let server: RunningServer
@@ -12,7 +13,7 @@ let rendererDir: string
 beforeAll(async () => {
   rendererDir = await fs.mkdtemp(path.join(os.tmpdir(), 'fw-renderer-'))
   await fs.writeFile(path.join(rendererDir, 'index.html'), '<!doctype html><title>t</title>')
-  server = await startServer({ rendererDir })
+  server = await startServer({ rendererDir, httpTimeoutMs: 500 })
 })
 afterAll(async () => {
   await server.close()
@@ -97,5 +98,58 @@ describe('browser-mode server', () => {
     })
     expect(await request(ws, { id: 4, method: 'getProject', params: {} })).toEqual({ id: 4, ok: true, result: null })
     ws.close()
+  })
+})
+
+/** The server still answers getProject on a fresh connection. */
+async function stillServing(): Promise<void> {
+  const { result, ws } = await connect(server.token)
+  expect(result).toBe('open')
+  expect(await request(ws, { id: 'alive', method: 'getProject', params: {} })).toEqual({ id: 'alive', ok: true, result: null })
+  ws.close()
+}
+
+describe('the server survives hostile clients', () => {
+  it('answers malformed percent-encoding in the path or query with 400 (GET /% used to kill it)', async () => {
+    for (const target of ['/%', '/%zz', '/%E0%A4%A', '/assets/%C0%AF', '/media?id=%&token=%']) {
+      const { reply } = await exchange(server.port, getRequest(server.port, target))
+      expect(statusOf(reply), target).toBe(target.startsWith('/media') ? 403 : 400)
+    }
+    expect(statusOf((await exchange(server.port, getRequest(server.port, '/?token=%'))).reply)).toBe(200)
+    await stillServing()
+  })
+
+  it('answers malformed request lines and oversized headers itself, and cuts off a slow client', async () => {
+    expect(statusOf((await exchange(server.port, 'GARBAGE\r\n\r\n')).reply)).toBe(400)
+    expect(statusOf((await exchange(server.port, getRequest(server.port, '/', `X-Big: ${'a'.repeat(64 * 1024)}\r\n`))).reply)).toBe(431)
+    // Slowloris: headers that never finish are closed within the (test's 500 ms) bound.
+    const slow = await exchange(server.port, `GET / HTTP/1.1\r\nHost: 127.0.0.1:${server.port}\r\nX-Slow: 1`, { ms: 5000 })
+    expect(slow.closed).toBe(true)
+    await stillServing()
+  })
+
+  it('refuses an upgrade whose URL cannot be parsed (it used to throw in the upgrade listener)', async () => {
+    const upgrade = (target: string) =>
+      `GET ${target} HTTP/1.1\r\nHost: 127.0.0.1:${server.port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+      `Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n`
+    expect(statusOf((await exchange(server.port, upgrade('http://[/api'))).reply)).toBe(400)
+    await stillServing()
+  })
+
+  it('closes a socket that sends invalid UTF-8 with 1007, and one that announces a message over the limit with 1009', async () => {
+    const other = await connect(server.token)
+    for (const [bytes, code] of [
+      [frame(OP.text, Buffer.from([0xc3, 0x28, 0xe2, 0x82])), 1007],
+      [frame(OP.text, Buffer.alloc(0), { length: 2 ** 40 }), 1009],
+    ] as const) {
+      const c = await rawWebSocket(server.port, server.token)
+      c.socket.write(bytes)
+      expect(await within(c.closed, 2000)).toBe(true)
+      expect(closeCodeOf(c.received())).toBe(code)
+    }
+    // The other connection and the server live on.
+    expect(await request(other.ws, { id: 'other', method: 'getProject', params: {} })).toEqual({ id: 'other', ok: true, result: null })
+    other.ws.close()
+    await stillServing()
   })
 })
