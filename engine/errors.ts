@@ -73,10 +73,22 @@ const ERRNO: Record<string, string> = {
   EIO: 'input/output error (a failing drive?)',
 }
 
-/** A Node file-system error as a DataError on that file (other errors pass through). */
+/**
+ * A Node file-system error as a DataError on that file, the original kept as `cause` (other
+ * errors pass through).
+ */
 export function fileError(file: string, e: unknown): unknown {
   const code = (e as NodeJS.ErrnoException)?.code
-  return code && ERRNO[code] ? new DataError(file, `cannot open: ${ERRNO[code]}`) : e
+  if (!code || !ERRNO[code]) return e
+  const error = new DataError(file, `cannot open: ${ERRNO[code]}`)
+  error.cause = e
+  return error
+}
+
+/** True for a file that does not exist (an ENOENT, raw or wrapped by fileError). */
+export function isMissing(e: unknown): boolean {
+  const code = (err: unknown) => (err as NodeJS.ErrnoException | undefined)?.code
+  return code(e) === 'ENOENT' || (e instanceof DataError && code(e.cause) === 'ENOENT')
 }
 
 /** fs.stat that reports a missing or unreadable file as a DataError. */

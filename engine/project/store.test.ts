@@ -121,6 +121,34 @@ describe('Project store', () => {
     await expect(Project.open(dir)).rejects.toThrow(/newer Framewise \(format version 2; this build reads up to 1\)/)
   })
 
+  it('refuses a framewise.json that links out of the project, quoting nothing of the target', async () => {
+    const outside = await fs.mkdtemp(path.join(os.tmpdir(), 'fw-store-outside-'))
+    try {
+      await fs.writeFile(path.join(outside, 'shadow'), 'root:$6$SECRET\x00\x1b[2J:19000:0:99999:7:::\n')
+      await fs.symlink(path.join(outside, 'shadow'), path.join(dir, MANIFEST_FILE))
+      const err = await Project.open(dir).catch((e: Error) => e)
+      expect((err as Error).message).toBe(
+        `${path.join(dir, MANIFEST_FILE)}: links to a file outside the project folder; framewise.json must be a file inside it`,
+      )
+    } finally {
+      await fs.rm(outside, { recursive: true, force: true })
+    }
+  })
+
+  it('quotes binary bytes of a broken manifest or label file only as escapes', async () => {
+    const p = await Project.create(dir)
+    await p.addMedia([await wav('a.wav')])
+    await fs.mkdir(path.join(dir, 'labels'))
+    await fs.writeFile(path.join(dir, 'labels', 'a.labels.json'), Buffer.from([0x1b, 0x5b, 0x32, 0x4a, 0xff, 0x00, 0x07]))
+    const problem = (await p.view()).media[0].problem!
+    expect(problem).toMatch(/a\.labels\.json: not valid JSON/)
+    expect(problem).not.toMatch(/[\p{Cc}\uFFFD]/u)
+    await fs.writeFile(path.join(dir, MANIFEST_FILE), Buffer.from([0x1b, 0x5b, 0x32, 0x4a, 0xff, 0x00]))
+    const err = (await Project.open(dir).catch((e: Error) => e)) as Error
+    expect(err.message).toMatch(/framewise\.json: not valid JSON/)
+    expect(err.message).not.toMatch(/[\p{Cc}\uFFFD]/u)
+  })
+
   it('names the file when a folder holds no project', async () => {
     await expect(Project.open(dir)).rejects.toThrow(`${path.join(dir, MANIFEST_FILE)}: no Framewise project here`)
   })

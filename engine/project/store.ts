@@ -20,7 +20,9 @@ import {
   type ProjectView,
   type Segment,
 } from '../api'
+import { isMissing, printable } from '../errors'
 import { toPosix, writeJsonAtomic } from '../files'
+import { READ_LIMITS, readRegularText } from '../input-files'
 import { confinedPath, type PickedPaths } from '../paths'
 import { frameHop } from './grid'
 import { DEFAULT_KEEP_VERSIONS, HISTORY_DIR, History, sha256 } from './history'
@@ -74,6 +76,8 @@ export class Project {
   readonly #written = new Map<string, string[]>()
   /** When set, media outside the project folder must have been picked by the user (paths.ts). */
   #picked: PickedPaths | null = null
+  /** What view() needs of each label file (absolute path), with the file's identity when read. */
+  readonly #summaries = new Map<string, LabelSummary>()
 
   private constructor(
     /** Absolute project folder. */
@@ -108,11 +112,10 @@ export class Project {
     const manifestPath = path.join(abs, MANIFEST_FILE)
     let text: string
     try {
-      text = await fs.readFile(manifestPath, 'utf8')
+      text = await readManifestText(abs)
     } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code
-      const why = code === 'ENOENT' ? 'no Framewise project here (framewise.json is missing)' : (err as Error).message
-      throw new ApiError('bad-input', `${manifestPath}: ${why}`)
+      if (isMissing(err)) throw new ApiError('bad-input', `${manifestPath}: no Framewise project here (framewise.json is missing)`)
+      throw err
     }
     return new Project(abs, parseManifestFile(manifestPath, text), text)
   }
@@ -151,9 +154,7 @@ export class Project {
   async reload(): Promise<void> {
     const file = path.join(this.dir, MANIFEST_FILE)
     await this.serialise(file, async () => {
-      const text = await fs.readFile(file, 'utf8').catch((err: Error) => {
-        throw new ApiError('bad-input', `${file}: ${err.message}`)
-      })
+      const text = await readManifestText(this.dir)
       this.manifest = parseManifestFile(file, text)
       this.#seen.set(file, sha256(text))
     })
@@ -210,14 +211,36 @@ export class Project {
     this.#written.set(file, [...(this.#written.get(file) ?? []).slice(-3), hash])
   }
 
+  /**
+   * Write `value` (serialised as `text`) to `file`, noted as this store's own before the rename
+   * so the watcher does not report it. When the write fails and the file does not hold `text`
+   * (the fault came before the rename), the note is undone, so the next save is not taken for
+   * a change by another program.
+   */
+  async #write(file: string, text: string, value: unknown): Promise<void> {
+    const seen = this.#seen.get(file)
+    this.#seen.set(file, sha256(text))
+    this.#remember(file, sha256(text))
+    try {
+      await writeJsonAtomic(file, value)
+    } catch (err) {
+      if ((await readRegularText(file, Buffer.byteLength(text)).catch(() => null)) !== text) {
+        if (seen === undefined) this.#seen.delete(file)
+        else this.#seen.set(file, seen)
+      }
+      throw err
+    }
+  }
+
   /** The change to `file` since this store last saw it, or null (unchanged, or not ours). */
   private async externalChange(file: string): Promise<ExternalChange | null> {
     const manifestFile = path.join(this.dir, MANIFEST_FILE)
     const record = this.manifest.media.find((m) => path.join(this.dir, m.labels) === file)
     if (file !== manifestFile && !record) return null
     const seen = this.#seen.get(file)
-    const text = await fs.readFile(file).catch(() => null)
+    const text = await readRegularText(file, file === manifestFile ? READ_LIMITS.manifest : READ_LIMITS.labels).catch(() => null)
     if (text === null ? seen === undefined : sha256(text) === seen || this.#written.get(file)?.includes(sha256(text))) return null
+    this.#summaries.delete(file)
     if (seen === undefined && record) return null // labels the page has not loaded yet
     return { kind: record ? 'labels' : 'manifest', media: record?.path ?? null, file, deleted: text === null }
   }
@@ -239,10 +262,8 @@ export class Project {
     const media = await Promise.all(
       this.manifest.media.map(async (m) => {
         // One damaged label file must not keep the whole project from opening.
-        const labels: { segmentCount: number; problem?: string } = await this.readLabelFile(m).then(
-          (f) => ({ segmentCount: f.segments.length }),
-          (err: Error) => ({ segmentCount: 0, problem: err.message }),
-        )
+        const summary = await this.labelSummary(m)
+        const labels = { segmentCount: summary.segmentCount, problem: (summary.error as Error | undefined)?.message }
         // Media the page may not reach (outside the project, not picked) say so up front.
         let unreachable: string | undefined
         try {
@@ -319,9 +340,11 @@ export class Project {
   async setClasses(classes: LabelClass[]): Promise<void> {
     const names = new Set(classes.map((c) => c.name))
     for (const m of this.manifest.media) {
-      const used = (await this.readLabelFile(m)).segments.find((s) => !names.has(s.label))
+      const summary = await this.labelSummary(m)
+      if (summary.error) throw summary.error
+      const used = summary.used.find((label) => !names.has(label))
       if (used)
-        throw new ApiError('bad-input', `class '${used.label}' is still used by the labels of ${m.path}; relabel those segments first`)
+        throw new ApiError('bad-input', `class '${used}' is still used by the labels of ${m.path}; relabel those segments first`)
     }
     await this.replaceManifest({ ...structuredClone(this.manifest), classes: structuredClone(classes) })
   }
@@ -379,7 +402,7 @@ export class Project {
         if (!force) throw err
         // Damaged on disk and the user keeps their version: continue after the newest stored one.
         const newest = (await this.history.list(record.labels))[0]
-        const text = await fs.readFile(file, 'utf8').catch(() => null)
+        const text = await readRegularText(file, READ_LIMITS.labels).catch(() => null)
         current = { labels: emptyLabels(record, newest?.revision ?? 0), text }
       }
       const { labels, text } = current
@@ -407,9 +430,9 @@ export class Project {
       // The history first: a crash between the two leaves a stored version that never reached the
       // label file (harmless), never a label file that matches no stored version.
       await this.history.save(record.labels, nextText, next.revision)
-      this.#seen.set(file, sha256(nextText)) // before the rename, so the watcher sees our own write as ours
-      this.#remember(file, sha256(nextText))
-      await writeJsonAtomic(file, next)
+      await this.#write(file, nextText, next)
+      const key = await fileKey(file)
+      if (key) this.#summaries.set(file, { key, segmentCount: sorted.length, used: [...new Set(sorted.map((s) => s.label))] })
       return { media: id, segments: sorted, revision: next.revision }
     })
   }
@@ -451,8 +474,29 @@ export class Project {
     return file
   }
 
-  private async readLabelFile(record: MediaRecord): Promise<LabelFile> {
-    return (await this.readLabelText(record)).labels
+  /**
+   * A label file's segment count and the classes it uses (or why it cannot be read), read again
+   * only when the file changed on disk since (its identity: inode, size, mtime, ctime), so a
+   * large label file is not parsed on every view.
+   */
+  private async labelSummary(record: MediaRecord): Promise<Omit<LabelSummary, 'key'>> {
+    let file: string
+    try {
+      file = this.labelPath(record)
+    } catch (error) {
+      return { segmentCount: 0, used: [], error }
+    }
+    const key = await fileKey(file)
+    const cached = this.#summaries.get(file)
+    if (key !== null && cached?.key === key) return cached
+    // Taken before the read: a change during it makes the next view read again.
+    const summary: LabelSummary = await this.readLabelText(record).then(
+      ({ labels }) => ({ key: key ?? '', segmentCount: labels.segments.length, used: [...new Set(labels.segments.map((s) => s.label))] }),
+      (error: unknown) => ({ key: key ?? '', segmentCount: 0, used: [], error }),
+    )
+    if (key !== null) this.#summaries.set(file, summary)
+    else this.#summaries.delete(file)
+    return summary
   }
 
   /** The parsed label file and its text (null when it does not exist yet). */
@@ -460,10 +504,10 @@ export class Project {
     const file = this.labelPath(record)
     let text: string
     try {
-      text = await fs.readFile(file, 'utf8')
+      text = await readRegularText(file, READ_LIMITS.labels)
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { labels: emptyLabels(record, 0), text: null }
-      throw new ApiError('bad-input', `${file}: ${(err as Error).message}`)
+      if (isMissing(err)) return { labels: emptyLabels(record, 0), text: null }
+      throw new ApiError('bad-input', (err as Error).message)
     }
     try {
       return { labels: parseLabelText(file, text), text }
@@ -483,7 +527,11 @@ export class Project {
   private async replaceManifest(next: Manifest, force = false): Promise<void> {
     const file = path.join(this.dir, MANIFEST_FILE)
     await this.serialise(file, async () => {
-      const disk = await fs.readFile(file, 'utf8').catch(() => null)
+      // Missing is written anew; anything else unreadable (a FIFO, a link out) is not overwritten.
+      const disk = await readManifestText(this.dir).catch((err: unknown) => {
+        if (isMissing(err)) return null
+        throw err
+      })
       if (disk !== null && sha256(disk) !== this.#seen.get(file)) {
         if (!force)
           throw new ApiError(
@@ -493,10 +541,12 @@ export class Project {
         await this.history.save(MANIFEST_FILE, disk, 0)
       }
       const text = manifestText(next)
-      this.#seen.set(file, sha256(text))
-      this.#remember(file, sha256(text))
-      await writeJsonAtomic(file, next)
-      this.manifest = next
+      const failed = await this.#write(file, text, next).then(
+        () => null,
+        (err: unknown) => err,
+      )
+      if (this.#seen.get(file) === sha256(text)) this.manifest = next // on disk, even when not confirmed durable
+      if (failed) throw failed
     })
   }
 
@@ -511,16 +561,45 @@ export class Project {
   }
 }
 
+/** What view() and setClasses need of one label file. */
+interface LabelSummary {
+  /** fileKey of the file when it was read. */
+  key: string
+  segmentCount: number
+  /** Class names its segments use. */
+  used: string[]
+  /** Why it cannot be read, when it cannot. */
+  error?: unknown
+}
+
+/** A regular file's identity and version (changes with any write or replace), or null. */
+async function fileKey(file: string): Promise<string | null> {
+  const s = await fs.stat(file, { bigint: true }).catch(() => null)
+  return s?.isFile() ? `${s.dev}:${s.ino}:${s.size}:${s.mtimeNs}:${s.ctimeNs}` : null
+}
+
 /** The text writeJsonAtomic writes for a manifest (so its hash is known before the write). */
 function manifestText(m: Manifest): string {
   return JSON.stringify(m, null, 2) + '\n'
+}
+
+/**
+ * The text of `dir`'s framewise.json: a regular file inside the project (a symlink out of it is
+ * refused before anything is read, so no message can quote a file elsewhere), within its size
+ * limit.
+ */
+async function readManifestText(dir: string): Promise<string> {
+  const file = path.join(dir, MANIFEST_FILE)
+  if (!confinedPath(dir, MANIFEST_FILE))
+    throw new ApiError('bad-input', `${file}: links to a file outside the project folder; framewise.json must be a file inside it`)
+  return readRegularText(file, READ_LIMITS.manifest)
 }
 
 function parseManifestFile(file: string, text: string): Manifest {
   try {
     return parseManifest(text)
   } catch (err) {
-    throw new ApiError('bad-input', `${file}: ${(err as Error).message}`)
+    throw new ApiError('bad-input', `${file}: ${printable((err as Error).message, 300)}`)
   }
 }
 
@@ -534,10 +613,11 @@ export function parseLabelText(file: string, text: string): LabelFile {
   try {
     raw = JSON.parse(text)
   } catch (err) {
-    throw new ApiError('bad-input', `${file}: not valid JSON (${(err as Error).message})`)
+    throw new ApiError('bad-input', `${file}: not valid JSON (${printable((err as Error).message, 200)})`)
   }
   const parsed = LabelFileSchema.safeParse(raw)
-  if (!parsed.success) throw new ApiError('bad-input', `${file}: invalid label file: ${parsed.error.issues[0]?.message}`)
+  if (!parsed.success)
+    throw new ApiError('bad-input', `${file}: invalid label file: ${printable(parsed.error.issues[0]?.message ?? '', 200)}`)
   return parsed.data
 }
 
