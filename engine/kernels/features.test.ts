@@ -7,6 +7,7 @@ import { melSegments } from '../features/mel'
 import { parseFeatureSpec, type AudioSpec } from '../features/spec'
 import { loadNativeLogmel, type LogmelFrames } from './features'
 import { NATIVE_ISAS } from './load'
+import { Rng } from '../../models/rng'
 import { requireUnderCi } from '../test-tools'
 
 const variants = NATIVE_ISAS.map((isa) => [isa, loadNativeLogmel(isa)] as const).filter(
@@ -14,15 +15,15 @@ const variants = NATIVE_ISAS.map((isa) => [isa, loadNativeLogmel(isa)] as const)
 )
 const haveNative = requireUnderCi(!(loadNativeLogmel() instanceof Error), 'the native kernel addon', 'g++ and node-gyp build it in npm ci')
 
-/** Seeded generator (LCG) so failures reproduce. */
-function lcg(seed: number) {
-  let s = seed
-  return () => (s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31
+/** Seeded uniform [0, 1) (the project's one PRNG), so failures reproduce. */
+function seeded(seed: number): () => number {
+  const r = new Rng(seed)
+  return () => r.uniform()
 }
 
 /** Uniform noise in ±amp. */
 const noise = (n: number, seed: number, amp = 0.5) => {
-  const r = lcg(seed)
+  const r = seeded(seed)
   return new Float32Array(n).map(() => (r() - 0.5) * 2 * amp)
 }
 
@@ -33,7 +34,7 @@ const noise = (n: number, seed: number, amp = 0.5) => {
  */
 function voiceLike(sr: number, seconds: number): Float32Array {
   const x = new Float32Array(Math.round(sr * seconds))
-  const r = lcg(3)
+  const r = seeded(3)
   let phase = 0
   for (let i = 0; i < x.length; i++) {
     const t = i / sr

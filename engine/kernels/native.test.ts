@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest'
 import type { Kernels } from '../../models/kernels'
 import { tsKernels, tsKernels64 } from '../../models/kernels-ts'
+import { Rng } from '../../models/rng'
 import { loadNativeKernels, NATIVE_ISAS } from './load'
 import { requireUnderCi } from '../test-tools'
 
@@ -10,16 +11,10 @@ const variants = NATIVE_ISAS.map((isa) => loadNativeKernels(isa)).filter(
 )
 const haveNative = requireUnderCi(!(loadNativeKernels() instanceof Error), 'the native kernel addon', 'g++ and node-gyp build it in npm ci')
 
-/** Seeded uniform [lo, hi) floats (mulberry32), so failures reproduce. */
+/** Seeded uniform [lo, hi) floats (the project's one PRNG), so failures reproduce. */
 function rng(seed: number): (lo?: number, hi?: number) => number {
-  let s = seed >>> 0
-  return (lo = -1, hi = 1) => {
-    s = (s + 0x6d2b79f5) >>> 0
-    let t = s
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return lo + (hi - lo) * (((t ^ (t >>> 14)) >>> 0) / 4294967296)
-  }
+  const r = new Rng(seed)
+  return (lo = -1, hi = 1) => r.uniform(lo, hi)
 }
 
 function randArray(n: number, r: (lo?: number, hi?: number) => number, lo = -1, hi = 1) {
