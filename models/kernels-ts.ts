@@ -4,15 +4,7 @@
  * the same code over Float64Array for gradient checks.
  *
  * GEMM: every transpose case is packed into one 2×4 register-blocked dot-product kernel (see
- * makeGemm). Measured A/B in one process on the 2-core box under load (single thread, f32):
- *   shape (M×N×K)               direct loops   packed dot 2×4
- *   A xProj NT 6400×256×40      0.91           1.34 GFLOP/s
- *   A recur NT 16×256×64        0.92           1.40
- *   A dX NN 6400×40×256         0.77           1.36
- *   A dW TN 256×40×6400         0.83           1.32
- *   B recur NT 32×512×128       1.78           2.12
- *   NN 512³                     1.68           2.61
- * (direct loops = i-k-j axpy for NN/TN, 1×4 dots for NT; a 4×4 block was slower than 2×4.)
+ * makeGemm), the fastest of the layouts tried in V8 on the tagger's shapes (docs/kernels.md).
  */
 import type { FloatArray, Kernels } from './kernels'
 
@@ -25,8 +17,7 @@ const KC = 256
  * GEMM as packed dot products: every case is brought to C += A·Bᵀ with both operands stored
  * row-major along k (NT form), transposing A or B into a panel of KC columns when needed
  * (O((M + N)·K) copies against O(M·N·K) flops), then a 2×4 register-blocked dot kernel runs
- * with 8 accumulators. Measured against the direct i-k-j (axpy) loops for NN/TN and a 4×4 block
- * (spills in V8): 1.3–2.5× faster on the tagger's shapes; see the module doc for the figures.
+ * with 8 accumulators (a 4×4 block spills registers in V8; docs/kernels.md has the comparison).
  */
 function makeGemm<A extends FloatArray>(make: (n: number) => A): Kernels<A>['gemm'] {
   let packA = make(0)

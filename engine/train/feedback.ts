@@ -6,9 +6,10 @@
  * Teacher forcing feeds the true y_{t−1}. Scheduled sampling (Bengio et al. 2015), batched: a
  * first pass without gradients decodes each chunk greedily, free-running (the model's own
  * labels fed back, as at inference: models/feedback.ts greedyBatch), and the training pass
- * feeds that ŷ_{t−1} instead of y_{t−1} with probability ε at each frame. A teacher-forced
- * first pass (Duckworth et al. 2019's parallel form) was tried first: its labels are right ~95%
- * of the time, so it taught too little recovery and decoding still drifted (docs/sequence-models.md). ε ramps up linearly over the first
+ * feeds that ŷ_{t−1} instead of y_{t−1} with probability ε at each frame. The first pass runs
+ * free, not teacher-forced (Duckworth et al. 2019's parallel form), because teacher-forced labels
+ * are nearly always right and so teach too little recovery (docs/sequence-models.md, "Output
+ * recurrence"). ε ramps up linearly over the first
  * SS_RAMP_EPOCHS epochs, ε_e = ε_max · min(1, (e − 1) / SS_RAMP_EPOCHS): epoch 1 is pure teacher
  * forcing, because an untrained model's labels are noise. The draws come from a seed of
  * (seed, epoch, step), so a run resumed from a checkpoint feeds the same labels.

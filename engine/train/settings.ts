@@ -11,9 +11,9 @@ export const trainSettingsSchema = z.object({
    */
   task: z.enum(['tag', 'classify']).default('tag'),
   /**
-   * How 'classify' pools the frames of a file. Max by default: on bench:clip (a 6-frame cue at a
-   * random place in 400 frames) it scored 0.95 held-out accuracy on every seed, attention 0.82
-   * (0.69–0.91) and mean 0.42, which averages the cue away (docs/sequence-models.md, "Clip
+   * How 'classify' pools the frames of a file. Max by default: a short cue anywhere in a long
+   * file decides the class, and max keeps it where mean averages it away; it was the most
+   * accurate pooling on bench:clip, on every seed (docs/sequence-models.md, "Clip
    * classification"). Attention is the one that shows where it looked (the strip in the app).
    */
   pooling: z.enum(['mean', 'max', 'attention']).default('max'),
@@ -55,10 +55,10 @@ export const trainSettingsSchema = z.object({
   /**
    * Scheduled sampling ε_max: with this probability a training frame is fed the model's own
    * (free-running, greedy) previous label instead of the true one, ramped up over 5 epochs, so
-   * it learns to recover from its own mistakes, which decoding feeds back. 0.5 by default: on
-   * bench:phases teacher forcing alone (0) decoded at 0.36 frame accuracy (the model trusts the
-   * fed-back label and never leaves a phase), 0.5 at 0.79 with beam 4 and the fewest order
-   * violations, 0.75 more accurate per frame but with 10× the violations.
+   * it learns to recover from its own mistakes, which decoding feeds back. 0.5 by default:
+   * teacher forcing alone (0) learns to trust the fed-back label and never leave a phase, and
+   * higher values trade order violations for per-frame accuracy; 0.5 balanced the two on
+   * bench:phases (docs/sequence-models.md, "Output recurrence").
    */
   scheduledSampling: z.number().min(0).max(1).default(0.5),
   /**
@@ -67,7 +67,7 @@ export const trainSettingsSchema = z.object({
    * onnxruntime (one call per frame, the hypotheses are its batch) it costs about what greedy does.
    */
   decode: z.enum(['greedy', 'beam']).default('beam'),
-  /** Beam width for decode = 'beam' (4 by default: what bench:phases measured). */
+  /** Beam width for decode = 'beam' (4 by default; docs/sequence-models.md, "Output recurrence"). */
   beamWidth: z.number().int().min(1).max(64).default(4),
   /**
    * Self-attention heads between the recurrent stack and the output layer (0 = none; 1, 2 or 4,
