@@ -13,7 +13,7 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { WebSocketServer, type RawData, type WebSocket } from 'ws'
 import { mediaReply } from './media'
-import type { Envelope } from './api'
+import { ApiError, type Envelope } from './api'
 import type { Project } from './project/store'
 import { Service } from './service'
 
@@ -100,7 +100,8 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   )
   if (options.project) {
     const opened = await service.call('openProject', { dir: options.project })
-    if (!opened.ok) throw new Error(opened.error.message)
+    // keeps the code, so the CLI prints a bad project as one line, not a stack
+    if (!opened.ok) throw new ApiError(opened.error.code, opened.error.message)
   }
 
   let port = 0
