@@ -13,6 +13,9 @@ export interface DataErrorWhere {
   offset?: number
 }
 
+/** How much of a problem a message carries (a quoted header of a binary file can be megabytes). */
+const PROBLEM_CHARS = 600
+
 export class DataError extends Error {
   override name = 'DataError'
   /** The file (path or name) the problem is in. */
@@ -28,9 +31,11 @@ export class DataError extends Error {
     const line = where.line !== undefined ? `:${where.line}` : ''
     const byte =
       where.offset !== undefined && where.line === undefined ? ` (at byte ${where.offset})` : ''
-    super(`${file}${line}: ${problem}${byte}`)
+    // A problem may quote the file (a header, a token): never its raw bytes, never all of it.
+    const said = printable(problem, PROBLEM_CHARS)
+    super(`${printable(file, Infinity)}${line}: ${said}${byte}`)
     this.file = file
-    this.problem = problem
+    this.problem = said
     this.line = where.line
     this.offset = where.offset
   }

@@ -5,9 +5,10 @@
  * session (one intra-op thread, no spinning, as engine/onnx/read.ts), kept for the last model;
  * onnxruntime is imported on the first model job, so feature-only workers never load it.
  */
-import { statSync } from 'node:fs'
+import { closeSync, fstatSync } from 'node:fs'
 import path from 'node:path'
 import type { InferenceSession } from 'onnxruntime-node'
+import { openRegularSync } from '../input-files'
 
 export interface ModelJob {
   kind: 'model'
@@ -43,7 +44,14 @@ function releaseIdle(): void {
 /** The model's output (batch, n, C) for job.x, as a transferable copy. */
 export async function runModelJob(job: ModelJob): Promise<Float32Array> {
   const ort = await import('onnxruntime-node')
-  const st = statSync(job.file)
+  // onnxruntime opens the path itself: make sure it is a regular file (a FIFO would block it).
+  const fd = openRegularSync(job.file)
+  let st
+  try {
+    st = fstatSync(fd)
+  } finally {
+    closeSync(fd)
+  }
   const key = `${path.resolve(job.file)}\0${st.size}\0${st.mtimeMs}`
   let e = sessions.get(key)
   if (!e) {

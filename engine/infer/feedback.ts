@@ -17,7 +17,6 @@
  * back-pointers and state gathers per frame, which an ONNX Loop can express only clumsily and
  * no other runtime would call; the graph stays a plain tagger any runtime can run teacher-forced.
  */
-import { readFile } from 'node:fs/promises'
 import onnxProto from 'onnx-proto'
 import * as ort from 'onnxruntime-node'
 import { BeamSearch, gatherRows, TaggerDecoder, type Decoded } from '../../models/feedback'
@@ -26,6 +25,7 @@ import { gatesOf, type CellType, type TaggerConfig } from '../../models/params'
 import { createTagger, type Tagger } from '../../models/tagger'
 import { pickKernels } from '../kernels/load'
 import { DataError } from '../errors'
+import { READ_LIMITS, readRegular } from '../input-files'
 import type { TaggerModel, TensorInfo } from '../onnx/read'
 
 /** The extra inputs and outputs of an output-recurrent graph. */
@@ -188,7 +188,7 @@ export async function engineTaggerOf(model: TaggerModel, F: number): Promise<Gra
   let p = engineTaggers.get(model)
   if (!p) {
     p = (async () => {
-      const gt = taggerFromGraph(await readFile(model.file))
+      const gt = taggerFromGraph(await readRegular(model.file, READ_LIMITS.model))
       if (!gt || gt.tagger.config.inputSize !== F + gt.tagger.config.numClasses) return null
       // both drivers on the same teacher-forced probe: greedy from noise, 64 frames
       const T = 64

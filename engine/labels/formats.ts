@@ -2,9 +2,10 @@
  * Label formats in one list (Meyda-style registry): name, extensions, a sniffer, reader, writer.
  * `readLabels` picks by explicit format, then content sniffing, then extension.
  */
-import { readFile, writeFile } from 'node:fs/promises'
+import { writeFile } from 'node:fs/promises'
 import { extname } from 'node:path'
-import { DataError, statFile } from '../errors'
+import { DataError } from '../errors'
+import { READ_LIMITS, readRegular } from '../input-files'
 import { readAudacity, writeAudacity } from './audacity'
 import { readLabelCsv, writeLabelCsv } from './csv'
 import { readLabelJson, writeLabelJson } from './json'
@@ -12,9 +13,6 @@ import { isRaven, readRaven, writeRaven } from './raven'
 import type { Segment } from './segments'
 import { decodeText } from './text'
 import { readTextGrid, writeTextGrid } from './textgrid'
-
-/** Label files above this size are refused (64 MiB ≈ 1 M labels). */
-export const MAX_LABEL_BYTES = 64 * 2 ** 20
 
 export interface ReadLabelOptions {
   /** TextGrid tier name (default: first interval tier). */
@@ -95,13 +93,7 @@ export async function readLabels(
   path: string,
   options: ReadLabelOptions & { format?: string } = {},
 ): Promise<Segment[]> {
-  const size = (await statFile(path)).size
-  if (size > MAX_LABEL_BYTES)
-    throw new DataError(
-      path,
-      `too large for a label file: ${size} bytes (limit ${MAX_LABEL_BYTES})`,
-    )
-  const text = decodeText(await readFile(path))
+  const text = decodeText(await readRegular(path, READ_LIMITS.labels))
   const format = options.format ? formatByName(options.format) : detectFormat(path, text)
   if (!format)
     throw new DataError(

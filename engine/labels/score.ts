@@ -6,9 +6,10 @@
  * Files are pooled: frame metrics over all frames, event metrics over all events (matching never
  * crosses files).
  */
-import { readdir, readFile } from 'node:fs/promises'
+import { readdir } from 'node:fs/promises'
 import { basename, join } from 'node:path'
 import { DataError } from '../errors'
+import { READ_LIMITS, readRegular } from '../input-files'
 import { eventMetrics, frameMetrics } from '../metrics'
 import { isRowLabelCsv, readRowLabelCsv, rowLabelsToSegments } from './csv'
 import { detectFormat, readLabels } from './formats'
@@ -70,7 +71,7 @@ type Labelled =
 
 async function load(path: string): Promise<Labelled> {
   if (path.toLowerCase().endsWith('.csv')) {
-    const text = decodeText(await readFile(path))
+    const text = decodeText(await readRegular(path, READ_LIMITS.labels))
     if (isRowLabelCsv(text)) return { kind: 'rows', ...readRowLabelCsv(text, path) }
     return { kind: 'segments', segments: detectFormat(path, text).read(text, path, {}) }
   }

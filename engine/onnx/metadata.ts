@@ -21,13 +21,13 @@
  * `exportTagger` writes both, each atomically (model first, so a card never describes a missing
  * or older model).
  */
-import { readFile } from 'node:fs/promises'
 import path from 'node:path'
 import { z } from 'zod'
 import { taggerGraph, type GraphNormalisation } from '../../models/onnx-graph'
 import type { TaggerConfig } from '../../models/params'
 import { paramLayout } from '../../models/params'
-import { DataError } from '../errors'
+import { DataError, isMissing, printable } from '../errors'
+import { READ_LIMITS, readRegularText } from '../input-files'
 import { writeFileAtomic, writeJsonAtomic } from '../files'
 import { canonicalJson, featureNames, featureSpecSchema, type FeatureSpec } from '../features/spec'
 import pkg from '../../package.json'
@@ -298,16 +298,17 @@ export async function readModelCard(modelPath: string): Promise<ModelCard | null
   const file = cardPathOf(modelPath)
   let text: string
   try {
-    text = await readFile(file, 'utf8')
+    text = await readRegularText(file, READ_LIMITS.json)
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null
+    if (isMissing(err)) return null
+    if (err instanceof DataError) throw err
     throw new DataError(file, `cannot read (${(err as Error).message})`)
   }
   let raw: unknown
   try {
     raw = JSON.parse(text)
   } catch (err) {
-    throw new DataError(file, `not valid JSON (${(err as Error).message})`)
+    throw new DataError(file, `not valid JSON (${printable((err as Error).message, 200)})`)
   }
   // A JSON file of another kind next to the model (e.g. data) is not an error: not our card.
   if (

@@ -10,11 +10,12 @@
  * onnxruntime gives inputs/outputs; metadata_props come from decoding the ModelProto (onnx-proto),
  * because onnxruntime-node does not expose them.
  */
-import { readFile, stat } from 'node:fs/promises'
+import { stat } from 'node:fs/promises'
 import path from 'node:path'
 import onnxProto from 'onnx-proto'
 import * as ort from 'onnxruntime-node'
 import { DataError } from '../errors'
+import { READ_LIMITS, readRegular } from '../input-files'
 import { feedbackLayoutOf, probeFeedbackFeeds, type FeedbackLayout } from '../infer/feedback'
 import { transitionsToLog } from '../infer/postprocess'
 import type { Transitions } from '../../models/decode'
@@ -114,16 +115,10 @@ const toNumber = (v: number | { toNumber(): number } | null | undefined) =>
 
 async function readBytes(file: string): Promise<Uint8Array> {
   try {
-    const s = await stat(file)
-    if (!s.isFile()) throw new DataError(file, 'is not a file')
-    return await readFile(file)
+    return await readRegular(file, READ_LIMITS.model)
   } catch (err) {
     if (err instanceof DataError) throw err
-    const code = (err as NodeJS.ErrnoException).code
-    throw new DataError(
-      file,
-      code === 'ENOENT' ? 'no such file' : `cannot read (${(err as Error).message})`,
-    )
+    throw new DataError(file, `cannot read (${(err as Error).message})`)
   }
 }
 

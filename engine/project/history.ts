@@ -11,6 +11,8 @@ import { createHash } from 'node:crypto'
 import { promises as fs } from 'node:fs'
 import path from 'node:path'
 import { writeFileAtomic } from '../files'
+import { READ_LIMITS, readRegularText } from '../input-files'
+import { confinedPath } from '../paths'
 
 export const HISTORY_DIR = '.framewise-history'
 /** Versions kept per file when the manifest does not say (`keepVersions`). */
@@ -54,7 +56,7 @@ export class History {
     await fs.mkdir(dir, { recursive: true })
     const existing = await this.ids(rel)
     const newest = existing.at(-1)
-    if (newest && sha256(await fs.readFile(path.join(dir, newest)).catch(() => '')) === sha256(text)) return
+    if (newest && sha256((await this.readVersion(path.join(dir, newest))) ?? '') === sha256(text)) return
     let stamp = now
     // Two saves in one millisecond with one revision (manifest) must not overwrite each other.
     while (existing.includes(versionId(revision, stamp))) stamp++
@@ -81,14 +83,20 @@ export class History {
     const ids = await this.ids(rel)
     if (!ids.length) return true
     const hash = sha256(text)
-    for (const id of ids.reverse()) if (sha256(await fs.readFile(path.join(this.folder(rel), id)).catch(() => '')) === hash) return true
+    for (const id of ids.reverse()) if (sha256((await this.readVersion(path.join(this.folder(rel), id))) ?? '') === hash) return true
     return false
   }
 
   /** The text of one version; null when there is no such version. */
   async read(rel: string, id: string): Promise<string | null> {
     if (!VERSION_RE.test(id)) return null
-    return fs.readFile(path.join(this.folder(rel), id), 'utf8').catch(() => null)
+    return this.readVersion(path.join(this.folder(rel), id))
+  }
+
+  /** A stored version's text: a regular file inside the project (a planted link out is not read), else null. */
+  private async readVersion(file: string): Promise<string | null> {
+    if (!confinedPath(this.projectDir, file)) return null
+    return readRegularText(file, READ_LIMITS.labels).catch(() => null)
   }
 
   private async ids(rel: string): Promise<string[]> {

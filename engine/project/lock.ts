@@ -11,6 +11,7 @@ import { promises as fs } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { ApiError } from '../api'
+import { READ_LIMITS, readRegularText } from '../input-files'
 
 export const LOCK_FILE = '.framewise-lock'
 
@@ -72,7 +73,7 @@ export class ProjectLock {
 
 async function readLock(file: string): Promise<LockInfo | null> {
   try {
-    const raw = JSON.parse(await fs.readFile(file, 'utf8')) as Partial<LockInfo>
+    const raw = JSON.parse(await readRegularText(file, READ_LIMITS.json)) as Partial<LockInfo>
     if (typeof raw.pid === 'number' && typeof raw.id === 'string')
       return { pid: raw.pid, id: raw.id, host: String(raw.host ?? ''), since: String(raw.since ?? '?') }
   } catch {

@@ -8,7 +8,8 @@ import { promises as fs } from 'node:fs'
 import path from 'node:path'
 import type { ModelView, PredictionView } from '../api'
 import { ApiError } from '../api'
-import { DataError } from '../errors'
+import { DataError, isMissing } from '../errors'
+import { READ_LIMITS, readRegular, readRegularText } from '../input-files'
 import { writeFileAtomic, writeJsonAtomic } from '../files'
 import { featureSpecSchema } from '../features/spec'
 import type { JobContext } from '../jobs'
@@ -66,7 +67,8 @@ export async function listModels(project: Project): Promise<ModelView[]> {
   const imported = await fs.readdir(path.join(project.dir, MODELS_DIR)).catch(() => [] as string[])
   for (const name of imported.filter((n) => n.endsWith('.onnx')).sort()) {
     const file = path.join(project.dir, MODELS_DIR, name)
-    const stat = await fs.stat(file)
+    const stat = await fs.stat(file).catch(() => null)
+    if (!stat?.isFile()) continue // a folder, link loop or device named .onnx is no model
     out.push(viewOf(`file:${name}`, 'imported', file, await readModelCard(file).catch(() => null), stat.mtime.toISOString()))
   }
   return out
@@ -109,7 +111,7 @@ export async function importModel(project: Project, source: string, opts: Import
   const dir = path.join(project.dir, MODELS_DIR)
   await fs.mkdir(dir, { recursive: true })
   const stem = path.basename(source, path.extname(source)).replace(/[^\w.-]/g, '_') || 'model'
-  const bytes = await fs.readFile(source)
+  const bytes = await readRegular(source, READ_LIMITS.model)
   // The name is taken by creating the file exclusively, so concurrent imports never share one.
   let name = `${stem}.onnx`
   for (let n = 2; !(await reserve(path.join(dir, name))); n++) name = `${stem}-${n}.onnx`
@@ -256,7 +258,11 @@ function predictionPath(project: Project, media: string): string {
 /** The saved prediction of a media file, or null. */
 export async function readPrediction(project: Project, media: string): Promise<PredictionView | null> {
   const file = predictionPath(project, media)
-  const text = await fs.readFile(file, 'utf8').catch(() => null)
+  // Per-frame labels and confidences: as large as a label file can be.
+  const text = await readRegularText(file, READ_LIMITS.labels).catch((err: unknown) => {
+    if (isMissing(err)) return null
+    throw err
+  })
   if (text === null) return null
   try {
     return JSON.parse(text) as PredictionView

@@ -6,9 +6,10 @@
  * project again costs one stat per file. Unknown is null, never an error: the list just shows
  * no duration.
  */
-import { open, stat } from 'node:fs/promises'
+import { stat, type FileHandle } from 'node:fs/promises'
 import { peaksCachePath } from '../audio/peaks'
 import { readWavInfo } from '../audio/wav'
+import { openRegular } from '../input-files'
 import { detectDelimiter, TIME_COLUMNS } from '../series/csv'
 
 const known = new Map<string, { size: number; mtimeMs: number; duration: Promise<number | null> }>()
@@ -29,7 +30,7 @@ export async function probeDuration(file: string, kind: 'audio' | 'series', peak
 }
 
 async function audioDuration(file: string, size: number, peaksDir: string): Promise<number | null> {
-  const fh = await open(file, 'r')
+  const fh = await openRegular(file)
   try {
     const head = await readAt(fh, 0, 42)
     const tag = head.toString('latin1', 0, 4)
@@ -53,7 +54,7 @@ async function audioDuration(file: string, size: number, peaksDir: string): Prom
 
 /** From the peaks cache header (sample rate at byte 8, length in samples at 12). */
 async function peaksDuration(file: string, peaksDir: string): Promise<number | null> {
-  const cache = await open(await peaksCachePath(file, peaksDir), 'r').catch(() => null)
+  const cache = await openRegular(await peaksCachePath(file, peaksDir)).catch(() => null)
   if (!cache) return null
   try {
     const h = await readAt(cache, 0, 20)
@@ -73,7 +74,7 @@ async function peaksDuration(file: string, peaksDir: string): Promise<number | n
  */
 async function csvDuration(file: string, size: number): Promise<number | null> {
   const delimiter = await detectDelimiter(file)
-  const fh = await open(file, 'r')
+  const fh = await openRegular(file)
   let headText: string
   let tailText: string
   const chunk = 1 << 16
@@ -105,7 +106,7 @@ async function csvDuration(file: string, size: number): Promise<number | null> {
   return Number.isFinite(tLast) && interval > 0 ? tLast + interval : null
 }
 
-async function readAt(fh: Awaited<ReturnType<typeof open>>, position: number, length: number): Promise<Buffer> {
+async function readAt(fh: FileHandle, position: number, length: number): Promise<Buffer> {
   const buf = Buffer.alloc(length)
   const { bytesRead } = await fh.read(buf, 0, length, position)
   return buf.subarray(0, bytesRead)
