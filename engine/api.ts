@@ -586,6 +586,7 @@ export type ErrorCode =
   | 'corrupt' // a project file is damaged; earlier versions may be restored (listLabelVersions)
   | 'locked' // the project is open in another Framewise process
   | 'cancelled'
+  | 'busy' // too many requests in flight (service.ts CALL_LIMITS); nothing was done, try again
   | 'internal'
 
 export interface ApiErrorShape {

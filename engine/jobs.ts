@@ -3,6 +3,7 @@
  * progress callback whose events are throttled (at most one per 100 ms per job, plus the last).
  */
 import { ApiError, type Progress } from './api'
+import type { Gate } from './gate'
 
 /** What a long-running function receives. */
 export interface JobContext {
@@ -16,8 +17,12 @@ export class Jobs {
 
   constructor(private readonly emit: (p: Progress) => void) {}
 
-  /** Run `work` as job `jobId`; rejects with ApiError('cancelled') when cancelled. */
-  async run<T>(jobId: string, work: (ctx: JobContext) => Promise<T>): Promise<T> {
+  /**
+   * Run `work` as job `jobId`; rejects with ApiError('cancelled') when cancelled. With a `gate`
+   * the job first waits for a place in it (or is refused 'busy'), and can be cancelled while it
+   * waits.
+   */
+  async run<T>(jobId: string, work: (ctx: JobContext) => Promise<T>, gate?: Gate): Promise<T> {
     if (this.#running.has(jobId)) throw new ApiError('invalid-request', `job ${jobId} is already running`)
     const controller = new AbortController()
     this.#running.set(jobId, controller)
@@ -31,7 +36,10 @@ export class Jobs {
         this.emit({ jobId, fraction, message })
       },
     }
+    let entered = false
     try {
+      await gate?.enter(controller.signal)
+      entered = true
       const result = await work(ctx)
       controller.signal.throwIfAborted()
       return result
@@ -39,6 +47,7 @@ export class Jobs {
       if (controller.signal.aborted) throw new ApiError('cancelled', `job ${jobId} was cancelled`)
       throw err
     } finally {
+      if (entered) gate?.leave()
       this.#running.delete(jobId)
     }
   }

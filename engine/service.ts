@@ -17,6 +17,7 @@ import {
   type Results,
 } from './api'
 import { DataError } from './errors'
+import { Gate } from './gate'
 import { Jobs } from './jobs'
 import { PickedPaths } from './paths'
 import { ProjectLock } from './project/lock'
@@ -39,6 +40,23 @@ type Handlers = {
 
 export type EventSink = <E extends EventName>(event: E, ...args: Events[E]) => void
 
+/**
+ * How much Service.call takes on at once, over every transport. Each request may hold a label
+ * file's segments, a decoded window or a parsed message while it runs, so requests run at
+ * most `running` at a time and up to `waiting` more wait their turn; beyond that the answer is
+ * 'busy' at once (many concurrent reads of a large label file would otherwise all be in
+ * memory together).
+ *
+ * Training, prediction and evaluation run for minutes to hours and answer only when done:
+ * counted with the rest, a few of them would hold every place the quick requests (getProject,
+ * saveLabels, a spectrogram) need. So they have a line of their own (`jobs`, `jobsWaiting`)
+ * and wait inside their job, where cancelJob reaches them. cancelJob itself never waits: it
+ * must get through however busy the engine is.
+ */
+export const CALL_LIMITS = { running: 8, waiting: 64, jobs: 4, jobsWaiting: 32 }
+
+const LONG_JOBS = new Set<string>(['train', 'predict', 'evaluate'])
+
 export interface ServiceOptions {
   /**
    * URL the page plays a project media file from; each transport serves it its own way
@@ -46,6 +64,8 @@ export interface ServiceOptions {
    * protocol of electron/media.ts). Without it, playback is unavailable.
    */
   mediaUrl?: (id: string) => string
+  /** CALL_LIMITS by default (tests shrink them). */
+  limits?: Partial<typeof CALL_LIMITS>
 }
 
 export class Service {
@@ -56,12 +76,27 @@ export class Service {
   /** Files the user named in addMedia this session: reachable even outside the project. */
   readonly #picked = new PickedPaths()
   readonly jobs: Jobs
+  readonly #requests: Gate
+  readonly #longJobs: Gate
+  private readonly emit: EventSink
 
   constructor(
-    private readonly emit: EventSink,
+    emit: EventSink,
     private readonly options: ServiceOptions = {},
   ) {
-    this.jobs = new Jobs((p) => emit('progress', p))
+    // An event that cannot be delivered (the window or the socket is gone) must not fail the
+    // job or the file watcher that raised it.
+    this.emit = (event, ...args) => {
+      try {
+        emit(event, ...args)
+      } catch {
+        // nobody to tell
+      }
+    }
+    this.jobs = new Jobs((p) => this.emit('progress', p))
+    const limits = { ...CALL_LIMITS, ...options.limits }
+    this.#requests = new Gate(limits.running, limits.waiting, 'requests')
+    this.#longJobs = new Gate(limits.jobs, limits.jobsWaiting, 'jobs (training, prediction, evaluation)')
   }
 
   /** The open project, or a 'no-project' error. */
@@ -145,32 +180,39 @@ export class Service {
     },
     cancelJob: async ({ jobId }) => ({ cancelled: this.jobs.cancel(jobId) }),
     train: ({ jobId, settings, features, resume }) =>
-      this.jobs.run(jobId, (ctx) =>
-        trainProject(this.project, ctx, {
-          settings,
-          features,
-          resume,
-          onUpdate: (u) => this.emit('training', { jobId, ...u }),
-        }),
+      this.jobs.run(
+        jobId,
+        (ctx) =>
+          trainProject(this.project, ctx, {
+            settings,
+            features,
+            resume,
+            onUpdate: (u) => this.emit('training', { jobId, ...u }),
+          }),
+        this.#longJobs,
       ),
     listRuns: () => new RunStore(this.project.dir).list(),
     listModels: () => listModels(this.project),
     importModel: ({ path: source, features, classes, output }) => importModel(this.project, source, { features, classes, output }),
     exportModel: ({ model, path: dest }) => exportModel(this.project, model, dest),
     predict: ({ jobId, model, media, postprocess }) =>
-      this.jobs.run(jobId, (ctx) => predictMedia(this.project, model, media, ctx, postprocess)),
+      this.jobs.run(jobId, (ctx) => predictMedia(this.project, model, media, ctx, postprocess), this.#longJobs),
     getPrediction: ({ media }) => readPrediction(this.project, media),
     evaluate: ({ jobId, model, collar, postprocess }) =>
-      this.jobs.run(jobId, async (ctx) => {
-        const file = modelPath(this.project, model)
-        const onProgress = (f: number, m: string) => ctx.progress(f, m)
-        if (await isClipModel(file)) {
-          const items = clipItemsOfProject(this.project)
-          const cacheDir = this.project.cacheDir('features')
-          return clipEvaluationView(await evaluateClips(file, items, { signal: ctx.signal, cacheDir, onProgress }))
-        }
-        return evaluateModel(file, this.project.dir, { collar, postprocess, signal: ctx.signal, onProgress })
-      }),
+      this.jobs.run(
+        jobId,
+        async (ctx) => {
+          const file = modelPath(this.project, model)
+          const onProgress = (f: number, m: string) => ctx.progress(f, m)
+          if (await isClipModel(file)) {
+            const items = clipItemsOfProject(this.project)
+            const cacheDir = this.project.cacheDir('features')
+            return clipEvaluationView(await evaluateClips(file, items, { signal: ctx.signal, cacheDir, onProgress }))
+          }
+          return evaluateModel(file, this.project.dir, { collar, postprocess, signal: ctx.signal, onProgress })
+        },
+        this.#longJobs,
+      ),
     listDir: async ({ dir }) => {
       const abs = path.resolve(dir)
       const dirents = await fs.readdir(abs, { withFileTypes: true }).catch((err: Error) => {
@@ -185,12 +227,21 @@ export class Service {
     },
   }
 
-  /** Validate and run one request; never throws. */
+  /**
+   * Validate and run one request, within CALL_LIMITS (long jobs wait in their job instead, see
+   * there); never throws.
+   */
   async call(method: unknown, params: unknown): Promise<Envelope<unknown>> {
+    let gate: Gate | null = null
     try {
       if (typeof method !== 'string' || !Object.hasOwn(requestSchemas, method))
         throw new ApiError('unknown-method', `unknown method ${JSON.stringify(method)?.slice(0, 100)}`)
       const name = method as RequestName
+      if (name !== 'cancelJob' && !LONG_JOBS.has(name)) {
+        // Before validation: a parsed copy of a large message is part of what the limit bounds.
+        await this.#requests.enter()
+        gate = this.#requests
+      }
       const parsed = requestSchemas[name].safeParse(params ?? {})
       if (!parsed.success) throw new ApiError('invalid-request', `${name}: ${z.prettifyError(parsed.error)}`)
       const handler = this.handlers[name] as (p: unknown) => Promise<unknown>
@@ -199,6 +250,8 @@ export class Service {
       if (err instanceof ApiError) return { ok: false, error: { code: err.code, message: err.message } }
       if (err instanceof DataError) return { ok: false, error: { code: 'bad-input', message: err.message } }
       return { ok: false, error: { code: 'internal', message: err instanceof Error ? err.message : String(err) } }
+    } finally {
+      gate?.leave()
     }
   }
 

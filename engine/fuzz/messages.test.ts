@@ -3,7 +3,7 @@
  * wrong types, unknown and prototype-named methods, `__proto__`/`constructor` keys, deep nesting,
  * huge payloads and binary frames. The service never throws, every message gets exactly one
  * answer (an error unless it happened to be a valid harmless request), and no prototype is
- * polluted. Seeded (FW_SEED); the number of messages is printed.
+ * polluted. Seeded (FW_SEED); the counts scale with FW_FUZZ_SCALE and are reported (reportFuzz).
  */
 import { promises as fs } from 'node:fs'
 import os from 'node:os'
@@ -13,10 +13,12 @@ import { WebSocket } from 'ws'
 import { requestNames, type ErrorCode } from '../api'
 import { startServer, type RunningServer } from '../server'
 import { Service } from '../service'
+import { fuzzScale, reportFuzz } from './report'
 import { rng } from './rng'
 
 const SEED = Number(process.env.FW_SEED ?? 1)
-const CODES: ErrorCode[] = ['invalid-request', 'unknown-method', 'no-project', 'bad-input', 'conflict', 'corrupt', 'locked', 'cancelled', 'internal']
+const SCALE = fuzzScale()
+const CODES: ErrorCode[] = ['invalid-request', 'unknown-method', 'no-project', 'bad-input', 'conflict', 'corrupt', 'locked', 'cancelled', 'busy', 'internal']
 /** Requests that create or write files where their (random) arguments point, or start long jobs. */
 const WRITERS = new Set(['createProject', 'exportModel', 'importModel', 'train', 'predict', 'addMedia', 'setClasses', 'saveLabels', 'restoreLabelVersion', 'keepProject', 'setClipClass'])
 const KEYS = ['dir', 'media', 'segments', 'start', 'end', 'label', 'baseRevision', 'jobId', 'buckets', 'pixels', 'points', 'paths', 'classes', 'name', '__proto__', 'constructor', 'prototype', 'toString', 'force', 'version', 'x']
@@ -75,12 +77,22 @@ function expectEnvelope(reply: any, what: string): void {
   expect(typeof reply.error.message, what).toBe('string')
 }
 
-describe('malformed API messages', { timeout: 60_000 }, () => {
+const figures = { serviceCalls: 0, socketMessages: 0, binary: 0, crashes: 0, hangs: 0 }
+let peakRss = 0
+const sampleRss = () => (peakRss = Math.max(peakRss, process.memoryUsage().rss))
+/** What would have killed a server process: counted here, and vitest fails the file on them too. */
+const fault = () => figures.crashes++
+beforeAll(() => void process.on('uncaughtException', fault).on('unhandledRejection', fault))
+afterAll(() => void process.off('uncaughtException', fault).off('unhandledRejection', fault))
+
+describe('malformed API messages', { timeout: 60_000 * SCALE }, () => {
+  afterAll(() => reportFuzz('messages', { cases: figures.serviceCalls + figures.socketMessages, ...figures, peakRssMB: Math.round(peakRss / 2 ** 20) }))
+
   it('Service.call answers every one with an envelope and never throws', async () => {
     const r = rng(SEED)
     const service = new Service(() => {})
     let n = 0
-    for (let i = 0; i < 1500; i++) {
+    for (let i = 0; i < 1500 * SCALE; i++) {
       const method = r.next() < 0.8 ? r.pick(requestNames.filter((m) => !WRITERS.has(m))) : value(r)
       const reply = await service.call(method, value(r))
       expectEnvelope(reply, `call(${JSON.stringify(method)?.slice(0, 80)})`)
@@ -88,7 +100,7 @@ describe('malformed API messages', { timeout: 60_000 }, () => {
     }
     // Methods that write, with random arguments: always refused by validation.
     for (const method of WRITERS)
-      for (let i = 0; i < 30; i++) {
+      for (let i = 0; i < 30 * SCALE; i++) {
         const params = value(r)
         const reply = await service.call(method, params)
         if (reply.ok) throw new Error(`${method} accepted random params ${JSON.stringify(params)}`)
@@ -96,7 +108,9 @@ describe('malformed API messages', { timeout: 60_000 }, () => {
         n++
       }
     expect(({} as Record<string, unknown>).polluted).toBeUndefined()
-    console.log(`message fuzz: ${n} Service.call messages`)
+    figures.serviceCalls = n
+    sampleRss()
+    expect(figures.crashes).toBe(0)
   })
 
   it('the WebSocket answers every message once, keeps serving, and nothing is polluted', async () => {
@@ -105,7 +119,7 @@ describe('malformed API messages', { timeout: 60_000 }, () => {
     await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject))
     const replies: any[] = []
     ws.on('message', (data) => replies.push(JSON.parse(data.toString())))
-    const N = 400
+    const N = Math.round(400 * SCALE)
     let binary = 0
     // Two huge ones (~8 MB each): a saveLabels with 100k segments and one long string.
     const big = { start: 0, end: 1, label: 'x'.repeat(50) }
@@ -118,7 +132,11 @@ describe('malformed API messages', { timeout: 60_000 }, () => {
       } else ws.send(message(r, i))
     }
     const total = N
-    for (let t = 0; t < 600 && replies.length < total; t++) await new Promise((res) => setTimeout(res, 50))
+    for (let t = 0; t < 600 * SCALE && replies.length < total; t++) {
+      await new Promise((res) => setTimeout(res, 50))
+      sampleRss()
+    }
+    if (replies.length < total) figures.hangs = total - replies.length
     expect(replies.length, `${replies.length} of ${total} answered`).toBe(total)
     for (const reply of replies) expectEnvelope(reply, JSON.stringify(reply).slice(0, 200))
     // The huge ones are answered under their ids, with validation errors.
@@ -131,6 +149,8 @@ describe('malformed API messages', { timeout: 60_000 }, () => {
     expect(({} as Record<string, unknown>).polluted).toBeUndefined()
     expect(Object.prototype).not.toHaveProperty('polluted')
     ws.close()
-    console.log(`message fuzz: ${total} WebSocket messages (${binary} binary)`)
+    figures.socketMessages = total
+    figures.binary = binary
+    expect(figures.crashes).toBe(0)
   })
 })
