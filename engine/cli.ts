@@ -1,13 +1,15 @@
 /**
  * `framewise`: the engine on the command line. Each command is one entry of `commands`:
  * results are JSON on stdout, progress on stderr. Exit codes: 0 success; 1 bad input, with one
- * line `framewise: <file>: <problem>` on stderr; 2 usage errors.
+ * line `framewise: <file>: <problem>` per problem on stderr; 2 usage errors. `printError` is the
+ * one place errors are printed.
  */
-import { readFile } from 'node:fs/promises'
+import { readFile, stat } from 'node:fs/promises'
 import { availableParallelism } from 'node:os'
+import path from 'node:path'
 import { parseArgs, type ParseArgsConfig } from 'node:util'
 import { ApiError } from './api'
-import { DataError } from './errors'
+import { DataError, fileError, printable } from './errors'
 import { parseFeatureSpec, type FeatureSpec } from './features/spec'
 import { expandInputs, predictToFiles } from './infer/batch'
 import { evaluateClips, predictClipsToFile } from './infer/clip'
@@ -30,6 +32,15 @@ import { scoreCommand } from './labels/score'
 
 /** Thrown for wrong arguments: exit code 2 with the command's usage. */
 export class UsageError extends Error {}
+
+/** A result with problems found on the way: printed as JSON, the problems on stderr, exit 1. */
+export class WithProblems {
+  constructor(
+    readonly result: unknown,
+    /** One `<file>: <problem>` message per problem. */
+    readonly problems: string[],
+  ) {}
+}
 
 export interface ParsedArgs {
   positionals: string[]
@@ -70,11 +81,18 @@ export const commands: Record<string, Command> = {
       if (positionals[0].toLowerCase().endsWith('.onnx')) return inspectModel(positionals[0])
       const project = await Project.open(positionals[0])
       const view = await project.view()
-      return {
+      // A damaged label file is reported per file, as the app shows it, not counted as empty.
+      const result = {
         ...project.toJSON(),
         dir: view.dir,
-        media: view.media.map((m, i) => ({ ...project.media[i], segmentCount: m.segmentCount })),
+        media: view.media.map((m, i) => ({
+          ...project.media[i],
+          segmentCount: m.segmentCount,
+          ...(m.problem ? { problem: m.problem } : {}),
+        })),
       }
+      const problems = view.media.flatMap((m) => (m.problem ? [m.problem] : []))
+      return problems.length ? new WithProblems(result, problems) : result
     },
   },
   predict: {
@@ -103,6 +121,7 @@ export const commands: Record<string, Command> = {
       if (!model || inputs.length === 0)
         throw new UsageError('predict takes a model and at least one file or folder')
       if (typeof values.out !== 'string') throw new UsageError('--out DIR is required')
+      await checkOutDir(values.out)
       if (await isClipModel(model)) {
         // a clip classifier: one row per file in <out>/clips.json (default) or clips.csv
         const format = values.format === 'csv' ? 'csv' : 'json'
@@ -215,6 +234,7 @@ export const commands: Record<string, Command> = {
     async run({ positionals, values }) {
       if (positionals.length !== 1) throw new UsageError('train takes one project or data folder')
       if (typeof values.out !== 'string') throw new UsageError('--out model.onnx is required')
+      await checkOutFile(values.out)
       if ((values.beam !== undefined || values['scheduled-sampling'] !== undefined) && !values['output-recurrence'])
         throw new UsageError('--beam and --scheduled-sampling need --output-recurrence')
       const cell = values.cell === 'rnn' ? 'rnn-tanh' : values.cell
@@ -297,6 +317,7 @@ export const commands: Record<string, Command> = {
         throw new UsageError(`--preset must be one of ${PRESET_NAMES.join(', ')}`)
       if (preset !== undefined && (preset === 'raw') !== isSeriesFile(positionals[0]))
         throw new UsageError(`--preset ${preset} is for ${preset === 'raw' ? 'CSV time series' : 'audio'} files`)
+      if (typeof values.out === 'string') await checkOutFile(values.out)
       let last = ''
       return featuresCommand({
         file: positionals[0],
@@ -331,6 +352,7 @@ export const commands: Record<string, Command> = {
       if (from !== undefined && !formatNames.includes(from as LabelFormatName))
         throw new UsageError(`--from must be one of ${formatNames.join(', ')}`)
       if (typeof values.out !== 'string') throw new UsageError('--out <file> is required')
+      await checkOutFile(values.out)
       return convertCommand({
         input: positionals[0],
         to,
@@ -387,6 +409,30 @@ export const commands: Record<string, Command> = {
       await new Promise(() => {}) // runs until a signal stops it
     },
   },
+}
+
+/** `stat`, or null when nothing is there; other failures name the path. */
+async function statOrNull(file: string) {
+  return stat(file).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT') return null
+    throw fileError(file, err)
+  })
+}
+
+/** An output file needs an existing folder and must not itself be a folder: checked before any work. */
+async function checkOutFile(file: string): Promise<void> {
+  const dir = path.dirname(path.resolve(file))
+  const folder = await statOrNull(dir)
+  if (!folder) throw new DataError(dir, 'no such folder; create it first')
+  if (!folder.isDirectory()) throw new DataError(dir, 'is a file, not a folder')
+  if ((await statOrNull(file))?.isDirectory())
+    throw new DataError(file, 'is a folder; give the name of a file to write')
+}
+
+/** An output folder is created when missing, but must not be a file. */
+async function checkOutDir(dir: string): Promise<void> {
+  const s = await statOrNull(dir)
+  if (s && !s.isDirectory()) throw new DataError(dir, 'is a file, not a folder; give a folder for --out')
 }
 
 /**
@@ -454,7 +500,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   const command = commands[name]
   if (!command) {
-    process.stderr.write(`framewise: unknown command '${name}'\n\n${help()}\n`)
+    process.stderr.write(`framewise: unknown command '${printable(name)}'\n\n${help()}\n`)
     return 2
   }
   try {
@@ -469,20 +515,47 @@ export async function main(argv: string[]): Promise<number> {
       throw new UsageError((err as Error).message)
     }
     const result = await command.run(parsed)
-    if (result !== undefined) process.stdout.write(JSON.stringify(result, null, 2) + '\n')
-    return 0
+    const problems = result instanceof WithProblems ? result.problems : []
+    const shown = result instanceof WithProblems ? result.result : result
+    if (shown !== undefined) process.stdout.write(JSON.stringify(shown, null, 2) + '\n')
+    for (const problem of problems) process.stderr.write(`framewise: ${printable(problem, MESSAGE_CHARS)}\n`)
+    return problems.length ? 1 : 0
   } catch (err) {
-    if (err instanceof UsageError) {
-      process.stderr.write(`framewise: ${err.message}\nUsage: framewise ${command.usage}\n`)
-      return 2
-    }
-    if (err instanceof DataError || (err instanceof ApiError && err.code !== 'internal')) {
-      process.stderr.write(`framewise: ${err.message}\n`)
-      return 1
-    }
-    process.stderr.write(`framewise: internal error: ${(err as Error).stack ?? String(err)}\n`)
+    return printError(err, command.usage)
+  }
+}
+
+/** Characters of a message printed before it is cut short. */
+const MESSAGE_CHARS = 300
+
+/**
+ * Prints a command's error as one line on stderr and gives the exit code. Bad input (DataError,
+ * ApiError, a file-system error naming its path) is `framewise: <file>: <problem>`; anything else
+ * is an internal error, its stack shown only with FRAMEWISE_DEBUG=1. Text is passed through
+ * printable, so bytes quoted from a bad file never reach the terminal raw.
+ */
+function printError(err: unknown, usage: string): number {
+  const line = (text: string) => process.stderr.write(`framewise: ${printable(text, MESSAGE_CHARS)}\n`)
+  if (err instanceof UsageError) {
+    line(err.message)
+    process.stderr.write(`Usage: framewise ${usage}\n`)
+    return 2
+  }
+  const errnoPath = (err as NodeJS.ErrnoException | null)?.path
+  const known = typeof errnoPath === 'string' ? fileError(errnoPath, err) : err
+  if (known instanceof DataError || (known instanceof ApiError && known.code !== 'internal')) {
+    line(known.message)
     return 1
   }
+  const message = known instanceof Error ? `${known.name}: ${known.message}` : String(known)
+  if (process.env.FRAMEWISE_DEBUG === '1') {
+    const stack = (known instanceof Error && known.stack) || message
+    process.stderr.write(`framewise: internal error: ${stack.split('\n').map((l) => printable(l, 1000)).join('\n')}\n`)
+  } else {
+    const text = printable(message, MESSAGE_CHARS)
+    process.stderr.write(`framewise: internal error: ${text} (run with FRAMEWISE_DEBUG=1 for the stack)\n`)
+  }
+  return 1
 }
 
 const isEntry = process.argv[1] !== undefined && import.meta.url === new URL(`file://${process.argv[1]}`).href
