@@ -5,7 +5,7 @@ import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { WebSocket } from 'ws'
 import { closeCodeOf, exchange, frame, getRequest, OP, rawWebSocket, statusOf, within } from './fuzz/wire'
-import { startServer, type RunningServer } from './server'
+import { SOCKET_LIMITS, startServer, type RunningServer } from './server'
 
 let server: RunningServer
 let rendererDir: string
@@ -151,5 +151,67 @@ describe('the server survives hostile clients', () => {
     expect(await request(other.ws, { id: 'other', method: 'getProject', params: {} })).toEqual({ id: 'other', ok: true, result: null })
     other.ws.close()
     await stillServing()
+  })
+})
+
+describe('one connection cannot take the server over', () => {
+  it('hands a flood of requests to the service a few at a time, none refused busy', async () => {
+    const call = server.service.call.bind(server.service)
+    let inside = 0
+    let peak = 0
+    let hold = true
+    server.service.call = async (method, params) => {
+      peak = Math.max(peak, ++inside)
+      while (hold) await new Promise((res) => setTimeout(res, 10))
+      try {
+        return await call(method, params)
+      } finally {
+        inside--
+      }
+    }
+    try {
+      const { ws } = await connect(server.token)
+      const replies: { ok: boolean }[] = []
+      ws.on('message', (data) => replies.push(JSON.parse(data.toString())))
+      for (let i = 0; i < 300; i++) ws.send(JSON.stringify({ id: i, method: 'getProject', params: {} }))
+      await new Promise((res) => setTimeout(res, 300))
+      expect(peak).toBe(SOCKET_LIMITS.inFlight)
+      hold = false
+      for (let t = 0; t < 200 && replies.length < 300; t++) await new Promise((res) => setTimeout(res, 20))
+      expect(replies.filter((r) => !r.ok)).toEqual([])
+      expect(replies).toHaveLength(300)
+      ws.close()
+    } finally {
+      server.service.call = call
+    }
+  })
+
+  it('stops reading from a client that does not read its replies, and catches up when it does', async () => {
+    const listing = await fs.mkdtemp(path.join(os.tmpdir(), 'fw-listing-'))
+    const saved = SOCKET_LIMITS.unsentBytes
+    SOCKET_LIMITS.unsentBytes = 256 * 1024
+    const call = server.service.call.bind(server.service)
+    let calls = 0
+    server.service.call = (method, params) => (calls++, call(method, params))
+    try {
+      for (let i = 0; i < 500; i++) await fs.writeFile(path.join(listing, `${String(i).padStart(4, '0')}-${'n'.repeat(100)}`), '')
+      const c = await rawWebSocket(server.port, server.token)
+      c.socket.pause() // reads nothing from here on
+      const N = 1000 // replies of about 60 kB each: 60 MB if all were answered
+      const request = frame(OP.text, JSON.stringify({ id: 1, method: 'listDir', params: { dir: listing } }))
+      for (let i = 0; i < N; i++) c.socket.write(request)
+      await new Promise((res) => setTimeout(res, 1500))
+      const whilePaused = calls
+      expect(whilePaused).toBeGreaterThan(0)
+      expect(whilePaused).toBeLessThan(N / 2)
+      c.socket.resume()
+      for (let t = 0; t < 500 && calls < N; t++) await new Promise((res) => setTimeout(res, 20))
+      expect(calls).toBe(N)
+      c.socket.destroy()
+    } finally {
+      server.service.call = call
+      SOCKET_LIMITS.unsentBytes = saved
+      await fs.rm(listing, { recursive: true, force: true })
+    }
   })
 })
