@@ -148,6 +148,16 @@ describe('binary input and unexpected errors', () => {
     expectOneLine(await runCli(['convert', file, '--to', 'json', '--out', path.join(dir, 'b.json')]), file, 1)
   })
 
+  it('escapes a file name with control bytes in progress lines too', async () => {
+    const named = path.join(dir, 'named')
+    await fs.mkdir(named)
+    await fs.copyFile(path.join(dir, 'tone.wav'), path.join(named, 'x\x1b]0;pwned\x07.wav'))
+    const r = await runCli(['predict', path.join(dir, 'model.onnx'), named, '--out', path.join(dir, 'named-out')])
+    expect(r.code).toBe(0)
+    expect(r.stderr).toContain('x\\x1b]0;pwned\\x07.wav')
+    expect(r.stderr).not.toMatch(RAW_CONTROL)
+  })
+
   it('names the file of a file-system error nobody turned into a DataError', async () => {
     const file = path.join(dir, 'gone\x1b[31m.wav')
     commands.fsfail = {

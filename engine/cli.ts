@@ -60,7 +60,15 @@ export interface Command {
 /** Progress on stderr: one line per message, so logs stay readable when redirected. */
 export function reportProgress(fraction: number | null, message: string): void {
   const pct = fraction === null ? '' : `${Math.round(fraction * 100)}% `
-  process.stderr.write(`${pct}${message}\n`)
+  process.stderr.write(`${pct}${printable(message, MESSAGE_CHARS)}\n`)
+}
+
+/** Characters of a message printed before it is cut short. */
+const MESSAGE_CHARS = 300
+
+/** One `framewise: <text>` line on stderr, escaped: bytes quoted from a bad file never reach the terminal raw. */
+function printLine(text: string): void {
+  process.stderr.write(`framewise: ${printable(text, MESSAGE_CHARS)}\n`)
 }
 
 /** The Viterbi post-processing flags of predict and eval. */
@@ -500,7 +508,8 @@ export async function main(argv: string[]): Promise<number> {
   }
   const command = commands[name]
   if (!command) {
-    process.stderr.write(`framewise: unknown command '${printable(name)}'\n\n${help()}\n`)
+    printLine(`unknown command '${name}'`)
+    process.stderr.write(`\n${help()}\n`)
     return 2
   }
   try {
@@ -518,33 +527,29 @@ export async function main(argv: string[]): Promise<number> {
     const problems = result instanceof WithProblems ? result.problems : []
     const shown = result instanceof WithProblems ? result.result : result
     if (shown !== undefined) process.stdout.write(JSON.stringify(shown, null, 2) + '\n')
-    for (const problem of problems) process.stderr.write(`framewise: ${printable(problem, MESSAGE_CHARS)}\n`)
+    problems.forEach(printLine)
     return problems.length ? 1 : 0
   } catch (err) {
     return printError(err, command.usage)
   }
 }
 
-/** Characters of a message printed before it is cut short. */
-const MESSAGE_CHARS = 300
-
 /**
  * Prints a command's error as one line on stderr and gives the exit code. Bad input (DataError,
  * ApiError, a file-system error naming its path) is `framewise: <file>: <problem>`; anything else
- * is an internal error, its stack shown only with FRAMEWISE_DEBUG=1. Text is passed through
- * printable, so bytes quoted from a bad file never reach the terminal raw.
+ * is an internal error, its stack shown only with FRAMEWISE_DEBUG=1. All of it goes through
+ * printable.
  */
 function printError(err: unknown, usage: string): number {
-  const line = (text: string) => process.stderr.write(`framewise: ${printable(text, MESSAGE_CHARS)}\n`)
   if (err instanceof UsageError) {
-    line(err.message)
+    printLine(err.message)
     process.stderr.write(`Usage: framewise ${usage}\n`)
     return 2
   }
   const errnoPath = (err as NodeJS.ErrnoException | null)?.path
   const known = typeof errnoPath === 'string' ? fileError(errnoPath, err) : err
   if (known instanceof DataError || (known instanceof ApiError && known.code !== 'internal')) {
-    line(known.message)
+    printLine(known.message)
     return 1
   }
   const message = known instanceof Error ? `${known.name}: ${known.message}` : String(known)
@@ -552,8 +557,9 @@ function printError(err: unknown, usage: string): number {
     const stack = (known instanceof Error && known.stack) || message
     process.stderr.write(`framewise: internal error: ${stack.split('\n').map((l) => printable(l, 1000)).join('\n')}\n`)
   } else {
-    const text = printable(message, MESSAGE_CHARS)
-    process.stderr.write(`framewise: internal error: ${text} (run with FRAMEWISE_DEBUG=1 for the stack)\n`)
+    process.stderr.write(
+      `framewise: internal error: ${printable(message, MESSAGE_CHARS)} (run with FRAMEWISE_DEBUG=1 for the stack)\n`,
+    )
   }
   return 1
 }
