@@ -4,7 +4,8 @@
  * huge length fields, inserted garbage, wrong JSON types) with a seeded RNG. Every case must end
  * within a time bound with a valid result or a DataError/ApiError whose message names the file,
  * and memory must stay bounded. `FW_FUZZ_SCALE` multiplies the case counts (default 1) and
- * `FW_SEED` changes the seed; the number of cases run is printed.
+ * `FW_SEED` changes the seed; the figures (cases, hangs, crashes, peak memory) are reported with
+ * reportFuzz, also when a case fails.
  */
 import { promises as fs } from 'node:fs'
 import os from 'node:os'
@@ -25,10 +26,11 @@ import { Project } from '../project/store'
 import { readSeriesCsv } from '../series/csv'
 import { decodeCheckpoint, encodeCheckpoint, RunStore } from '../train/runs'
 import { trainSettingsSchema } from '../train/settings'
+import { fuzzScale, reportFuzz } from './report'
 import { rng } from './rng'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
-const SCALE = Number(process.env.FW_FUZZ_SCALE ?? 1)
+const SCALE = fuzzScale()
 const SEED = Number(process.env.FW_SEED ?? 1)
 /** One case may take this long (a busy 2-core machine; a hang shows up as a failure, not a stall). */
 const CASE_MS = 5_000
@@ -91,14 +93,22 @@ const TEXT: Mutation[] = [bitFlips, truncate, garbage, duplicate, wrongTypes, wr
 let dir: string
 let cases = 0
 let valid = 0
+/** Cases with no result in time, and cases that threw something other than a clear error. */
+let hangs = 0
+let crashes = 0
+let peakRss = 0
+let sampler: NodeJS.Timeout
 const counts: Record<string, number> = {}
 beforeAll(async () => {
   dir = await fs.mkdtemp(path.join(os.tmpdir(), 'fw-fuzz-'))
+  sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 20)
 })
 afterAll(async () => {
+  clearInterval(sampler)
   await releaseSessions()
   await fs.rm(dir, { recursive: true, force: true })
-  console.log(`fuzz: ${cases} hostile-input cases (${valid} still valid), seed ${SEED}: ${JSON.stringify(counts)}`)
+  reportFuzz('files', { cases, valid, hangs, crashes, peakRssMB: Math.round(peakRss / 2 ** 20), seed: SEED })
+  console.log(`fuzz: cases per reader: ${JSON.stringify(counts)}`)
 })
 
 /**
@@ -128,6 +138,10 @@ async function fuzz(kind: string, seedBytes: Buffer, ext: string, n: number, mut
     clearTimeout(timer)
     const ms = performance.now() - started
     const where = `${kind} case ${i} (${file}, ${bytes.length} bytes)`
+    cases++
+    counts[kind] = (counts[kind] ?? 0) + 1
+    if (outcome === 'timeout') hangs++
+    else if (outcome !== 'valid' && !((outcome instanceof DataError || outcome instanceof ApiError) && outcome.message.includes(path.basename(file)))) crashes++
     expect(outcome, `${where}: no result within ${CASE_MS} ms`).not.toBe('timeout')
     if (outcome === 'valid') valid++
     else {
@@ -137,8 +151,6 @@ async function fuzz(kind: string, seedBytes: Buffer, ext: string, n: number, mut
     const mem = process.memoryUsage()
     expect(mem.heapUsed + mem.arrayBuffers, `${where}: memory after ${ms.toFixed(0)} ms`).toBeLessThan(MEMORY_BYTES)
     await fs.rm(file, { force: true })
-    cases++
-    counts[kind] = (counts[kind] ?? 0) + 1
   }
 }
 
@@ -148,7 +160,7 @@ const segments: Segment[] = [
   { start: 3.125, end: 4.5, label: 'song with spaces' },
 ]
 
-describe('hostile input files end in a clear error or a valid result', { timeout: 60_000 }, () => {
+describe('hostile input files end in a clear error or a valid result', { timeout: 60_000 * SCALE }, () => {
   it('WAV (PCM 16, float 32, stereo)', async () => {
     const tone = sine(800, 440, 8000)
     for (const [i, spec] of [

@@ -2,6 +2,8 @@
  * A training killed with SIGKILL leaves its run readable and its last checkpoint usable (it
  * resumes to the end), and a model export killed mid-write leaves a loadable model. Both run in
  * child processes (train-entry.ts) through the existing service and exportTagger.
+ * `FW_FUZZ_SCALE` multiplies the kills (one training and two exports at scale 1); the figures
+ * are reported with reportFuzz, also when a case fails.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { promises as fs } from 'node:fs'
@@ -14,9 +16,15 @@ import { inspectModel, releaseSessions } from '../onnx/read'
 import { Project } from '../project/store'
 import { RunStore } from '../train/runs'
 import { syntheticAudio } from '../train/synthetic'
+import { fuzzScale, reportFuzz } from './report'
 import { rng } from './rng'
 
 const entry = path.join(path.dirname(fileURLToPath(import.meta.url)), 'train-entry.ts')
+const TRAIN_KILLS = Math.max(1, Math.round(fuzzScale()))
+const EXPORT_KILLS = Math.max(2, Math.round(2 * fuzzScale()))
+/** Kills done, and those after which the run did not resume to the end or the model did not load. */
+const figures = { trainingKills: 0, resumed: 0, exportKills: 0, exportsLoadable: 0, losses: 0, seconds: 0 }
+const startedAt = performance.now()
 let dir: string
 beforeAll(async () => {
   dir = await fs.mkdtemp(path.join(os.tmpdir(), 'fw-train-crash-'))
@@ -24,6 +32,9 @@ beforeAll(async () => {
 afterAll(async () => {
   await releaseSessions()
   await fs.rm(dir, { recursive: true, force: true })
+  figures.losses = figures.trainingKills - figures.resumed + figures.exportKills - figures.exportsLoadable
+  figures.seconds = Math.round((performance.now() - startedAt) / 1000)
+  reportFuzz('training-crash', { cases: figures.trainingKills + figures.exportKills, ...figures })
 })
 
 /** Starts the entry; `lines` collects its stdout lines. */
@@ -51,8 +62,12 @@ async function until(cond: () => boolean, ms: number): Promise<void> {
 }
 
 describe('killed training and export', () => {
-  it('a training killed mid-run leaves a readable run and a checkpoint it resumes from', { timeout: 180_000 }, async () => {
-    const project = path.join(dir, 'project')
+  it('a training killed mid-run leaves a readable run and a checkpoint it resumes from', { timeout: 60_000 + TRAIN_KILLS * 60_000 }, async () => {
+    for (let k = 0; k < TRAIN_KILLS; k++) await killTraining(k)
+  })
+
+  async function killTraining(k: number): Promise<void> {
+    const project = path.join(dir, `project-${k}`)
     await fs.mkdir(project)
     const p = await Project.create(project)
     await p.setClasses([
@@ -69,8 +84,9 @@ describe('killed training and export', () => {
     }
     // The child SIGKILLs itself at a seeded moment within epoch 3 (possibly mid-checkpoint write):
     // killing it from here would race a busy machine's scheduling against a fast epoch.
-    const first = child(['train', project], { FW_KILL_AT: String(rng(5).next()) })
+    const first = child(['train', project], { FW_KILL_AT: String(rng(5 + k).next()) })
     await first.exited
+    figures.trainingKills++
     expect(first.proc.signalCode).toBe('SIGKILL')
     const { runId } = JSON.parse(first.lines[0]!) as { runId: string }
     const store = new RunStore(project)
@@ -88,22 +104,25 @@ describe('killed training and export', () => {
     // It goes on from the epoch after the checkpoint (none left if the kill came after the last).
     expect(epochs).toEqual(Array.from({ length: 12 - checkpoint.epoch }, (_, i) => checkpoint.epoch + 1 + i))
     expect((await store.read(runId)).history.map((h) => h.epoch)).toEqual(Array.from({ length: 12 }, (_, i) => i + 1))
+    figures.resumed++
     console.log(`training crash: killed after epoch ${checkpoint.epoch}, resumed epochs ${epochs.join(',')}`)
-  })
+  }
 
-  it('an export killed mid-write leaves a loadable model and card', { timeout: 60_000 }, async () => {
+  it('an export killed mid-write leaves a loadable model and card', { timeout: 30_000 + EXPORT_KILLS * 15_000 }, async () => {
     const r = rng(11)
     const file = path.join(dir, 'exports', 'model.onnx')
     await fs.mkdir(path.dirname(file))
-    for (let round = 0; round < 2; round++) {
+    for (let round = 0; round < EXPORT_KILLS; round++) {
       const c = child(['export', file])
       const target = r.int(2, 12)
       await until(() => c.lines.length >= target, 50_000)
       c.proc.kill('SIGKILL')
       await c.exited
+      figures.exportKills++
       const info = await inspectModel(file)
       expect(info.framewise?.classes).toEqual(['a', 'b', 'c'])
       expect((await readModelCard(file))?.classes).toEqual(['a', 'b', 'c'])
+      figures.exportsLoadable++
       await releaseSessions()
     }
     expect(cardPathOf(file)).toBe(path.join(dir, 'exports', 'model.json'))
