@@ -8,7 +8,10 @@ import { handleMedia, mediaIdFromUrl, mediaUrl } from './media'
 
 let root: string
 let project: Project
+// 100 bytes that sniff as WAV (engine/media.ts serves only content that is the audio its name claims).
 const audio = Buffer.from(Array.from({ length: 100 }, (_, i) => i))
+audio.write('RIFF', 0, 'latin1')
+audio.write('WAVE', 8, 'latin1')
 
 beforeAll(async () => {
   root = await fs.mkdtemp(path.join(os.tmpdir(), 'fw-electron-media-'))

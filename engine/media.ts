@@ -3,11 +3,44 @@
  * (server.ts) and Electron's `framewise-media:` protocol (electron/media.ts). Either way the
  * file is named by its media id and resolved by the project store (project media only, `..`
  * and symlinks confined), never taken as a path from the URL; single byte ranges are honoured
- * so the <audio> element can seek.
+ * so the <audio> element can seek. A file is served only when its first bytes are audio of the
+ * kind its extension claims: a picked file named `.wav` that holds something else is refused.
  */
-import { promises as fs } from 'node:fs'
+import { DataError } from './errors'
+import { openRegular, timeBound } from './input-files'
 import type { Project } from './project/store'
 import { audioMime } from './views'
+
+/**
+ * What the first bytes of each type we play must be, and how to say so. (audio/decode.ts picks
+ * a decoder from the same signatures; this checks the claim an extension makes before the
+ * bytes go to a browser.)
+ */
+const SIGNATURES: Record<string, { kind: string; expected: string; test: (head: Buffer) => boolean }> = {
+  'audio/wav': {
+    kind: 'WAV',
+    expected: 'RIFF (or RIFX, RF64) … WAVE',
+    test: (b) => ['RIFF', 'RIFX', 'RF64'].includes(b.toString('latin1', 0, 4)) && b.toString('latin1', 8, 12) === 'WAVE',
+  },
+  'audio/flac': { kind: 'FLAC', expected: 'fLaC', test: (b) => b.toString('latin1', 0, 4) === 'fLaC' },
+  'audio/ogg': { kind: 'Ogg', expected: 'OggS', test: (b) => b.toString('latin1', 0, 4) === 'OggS' && b[4] === 0 },
+  'audio/mpeg': {
+    kind: 'MP3',
+    expected: 'an ID3 tag or an MPEG audio frame',
+    // ID3v2, or a frame sync (11 bits) whose version is not the reserved 01 and layer not 00.
+    test: (b) =>
+      (b.toString('latin1', 0, 3) === 'ID3' && b[3] >= 2 && b[3] <= 4) ||
+      (b[0] === 0xff && (b[1] & 0xe0) === 0xe0 && (b[1] & 0x18) !== 0x08 && (b[1] & 0x06) !== 0),
+  },
+}
+
+/** Why `head` is not audio of type `mime`, or null when it is. */
+export function notAudioOf(mime: string, head: Buffer): string | null {
+  const signature = SIGNATURES[mime]
+  if (!signature) return 'is not a type of audio Framewise plays'
+  if (head.length === 0) return 'is empty'
+  return signature.test(head) ? null : `does not hold ${signature.kind} audio (it does not start with ${signature.expected})`
+}
 
 /** What to answer a playback request with; `body` is the byte range to stream, if any. */
 export interface MediaReply {
@@ -40,13 +73,22 @@ export async function mediaReply(
     return refuse(404, 'not a media file of the open project')
   }
   const mime = audioMime(file)
-  const size = mime
-    ? await fs.stat(file).then(
-        (s) => (s.isFile() ? s.size : null),
-        () => null,
-      )
-    : null
-  if (!mime || size === null) return refuse(404, 'not found')
+  if (!mime) return refuse(404, 'not an audio file')
+  let size: number
+  const head = Buffer.alloc(12)
+  try {
+    const handle = await openRegular(file)
+    try {
+      size = (await handle.stat()).size
+      const { bytesRead } = await timeBound(file, handle.read(head, 0, head.length, 0))
+      const problem = notAudioOf(mime, head.subarray(0, bytesRead))
+      if (problem) return refuse(415, `${id}: ${problem}; not played`)
+    } finally {
+      await handle.close()
+    }
+  } catch (e) {
+    return refuse(404, e instanceof DataError ? `${id}: ${e.problem}` : 'not found')
+  }
   const headers: Record<string, string> = {
     'Content-Type': mime,
     'Accept-Ranges': 'bytes',

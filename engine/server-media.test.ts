@@ -9,7 +9,14 @@ import { startServer, type RunningServer } from './server'
 
 let server: RunningServer
 let root: string
-const audio = Buffer.from('RIFF' + 'x'.repeat(96))
+const audio = Buffer.from('RIFF\x5c\0\0\0WAVE' + 'x'.repeat(88), 'latin1')
+/** Picked files named as audio whose content is something else. */
+const impostors: Record<string, Buffer> = {
+  'passwd.wav': Buffer.from('root:x:0:0:root:/root:/bin/bash\n'),
+  'wav-named.mp3': audio,
+  'avi.wav': Buffer.from('RIFF\x5c\0\0\0AVI LIST', 'latin1'),
+  'empty.flac': Buffer.alloc(0),
+}
 
 beforeAll(async () => {
   root = await fs.mkdtemp(path.join(os.tmpdir(), 'fw-media-'))
@@ -17,12 +24,12 @@ beforeAll(async () => {
   await fs.writeFile(path.join(root, 'renderer/index.html'), '<!doctype html><title>t</title>')
   await fs.writeFile(path.join(root, 'a.wav'), audio)
   await fs.writeFile(path.join(root, 'secret.wav'), audio)
+  for (const [name, bytes] of Object.entries(impostors)) await fs.writeFile(path.join(root, name), bytes)
   server = await startServer({ rendererDir: path.join(root, 'renderer') })
   const created = await server.service.call('createProject', { dir: path.join(root, 'project') })
   expect(created.ok).toBe(true)
-  expect((await server.service.call('addMedia', { paths: [path.join(root, 'a.wav')] })).ok).toBe(
-    true,
-  )
+  const paths = ['a.wav', ...Object.keys(impostors)].map((name) => path.join(root, name))
+  expect(await server.service.call('addMedia', { paths })).toMatchObject({ ok: true })
 })
 afterAll(async () => {
   await server.close()
@@ -71,7 +78,7 @@ describe('/media', () => {
     const part = await get(query, { Range: 'bytes=4-9' })
     expect(part.status).toBe(206)
     expect(part.headers['content-range']).toBe(`bytes 4-9/${audio.length}`)
-    expect(part.body.toString()).toBe('xxxxxx')
+    expect(part.body).toEqual(audio.subarray(4, 10))
     expect((await get(query, { Range: 'bytes=500-' })).status).toBe(416)
   })
 
@@ -101,6 +108,18 @@ describe('/media', () => {
       ),
     )
     expect(foreignHost).toBe(403)
+  })
+})
+
+describe('/media sniffs content', () => {
+  it('refuses a picked file whose bytes are not the audio its extension claims, saying why', async () => {
+    for (const name of Object.keys(impostors)) {
+      const id = `../${name}`
+      const reply = await get(`id=${encodeURIComponent(id)}&token=${server.token}`)
+      expect(reply.status, name).toBe(415)
+      expect(reply.body.toString(), name).toMatch(name === 'empty.flac' ? /is empty/ : /does not hold (WAV|MP3) audio/)
+      expect(reply.body.toString()).not.toContain('root:x')
+    }
   })
 })
 
