@@ -23,7 +23,7 @@ import type { JobContext } from './jobs'
 import { trainCommand } from './train/command'
 import { trainSettingsSchema } from './train/settings'
 import { z } from 'zod'
-import { startServer } from './server'
+import { keepServingOnFaults, startServer } from './server'
 import { featuresCommand, PRESET_NAMES, type PresetName } from './features/command'
 import { isSeriesFile } from './features/extract'
 import { convertCommand } from './labels/command'
@@ -409,6 +409,7 @@ export const commands: Record<string, Command> = {
     async run({ values }) {
       const port = values.port === undefined ? 0 : Number(values.port)
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError('--port must be 0–65535')
+      keepServingOnFaults()
       const server = await startServer({ port, project: values.project as string | undefined })
       process.stdout.write(`Framewise is running in browser mode. Open:\n  ${server.url}\n`)
       const stop = () => void server.close().then(() => process.exit(0))

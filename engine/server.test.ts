@@ -1,7 +1,9 @@
+import { spawnSync } from 'node:child_process'
 import { promises as fs } from 'node:fs'
 import http from 'node:http'
 import os from 'node:os'
 import path from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { WebSocket } from 'ws'
 import { closeCodeOf, exchange, frame, getRequest, OP, rawWebSocket, statusOf, within } from './fuzz/wire'
@@ -213,5 +215,23 @@ describe('one connection cannot take the server over', () => {
       SOCKET_LIMITS.unsentBytes = saved
       await fs.rm(listing, { recursive: true, force: true })
     }
+  })
+})
+
+describe('framewise serve', () => {
+  it('logs a fault that escapes every handler as one line and keeps running', () => {
+    const entry = fileURLToPath(new URL('./fuzz/fault-entry.ts', import.meta.url))
+    const run = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', entry, ...args], { encoding: 'utf8', timeout: 30_000 })
+    const kept = run()
+    expect(kept.status).toBe(0)
+    expect(kept.stdout).toBe('still here\n')
+    expect(kept.stderr.trim().split('\n')).toEqual([
+      'framewise: internal error (still serving): TypeError: a fault nobody caught',
+      'framewise: unhandled rejection (still serving): Error: a rejection nobody handled',
+    ])
+    // Without it the process dies at the first fault: what the handler is for.
+    const bare = run('bare')
+    expect(bare.status).not.toBe(0)
+    expect(bare.stdout).toBe('')
   })
 })
