@@ -9,12 +9,25 @@ import { promises as fs } from 'node:fs'
 import path from 'node:path'
 import { DataError } from './errors'
 
+export interface WriteOptions {
+  /**
+   * fsync the file and its folder (default). A cache passes false: a cache file lost or torn by
+   * a power cut fails its own check on read and is rebuilt, so it need not wait for the disk.
+   */
+  durable?: boolean
+}
+
 /**
- * Atomically replace `file` with `data`. The promise resolves only once the new version is
- * durable. When a step fails, the temp file is removed and the error names `file`; a failure
- * before the rename leaves the previous version untouched.
+ * Atomically replace `file` with `data`, under a temp name unique to this write (so concurrent
+ * writers never collide). The promise resolves only once the new version is durable (unless
+ * `durable: false`). When a step fails, the temp file is removed and the error names `file`; a
+ * failure before the rename leaves the previous version untouched.
  */
-export async function writeFileAtomic(file: string, data: string | Uint8Array): Promise<void> {
+export async function writeFileAtomic(
+  file: string,
+  data: string | Uint8Array,
+  { durable = true }: WriteOptions = {},
+): Promise<void> {
   const dir = path.dirname(file)
   const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`)
   let created = false
@@ -23,7 +36,7 @@ export async function writeFileAtomic(file: string, data: string | Uint8Array): 
     created = true
     try {
       await handle.writeFile(data)
-      await handle.sync()
+      if (durable) await handle.sync()
     } catch (err) {
       await handle.close().catch(() => {})
       throw err
@@ -35,7 +48,7 @@ export async function writeFileAtomic(file: string, data: string | Uint8Array): 
     throw saveError(file, err, false)
   }
   try {
-    await syncDir(dir)
+    if (durable) await syncDir(dir)
   } catch (err) {
     throw saveError(file, err, true)
   }
