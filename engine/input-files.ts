@@ -23,6 +23,8 @@ export const READ_LIMITS = {
   model: 2 * 1024 * 1024 * 1024 - 1,
   /** Small JSON files: settings, feature specs, run records, model cards, locks. */
   json: 16 * 1024 * 1024,
+  /** A derived cache (features, peaks): float32 rows of hours of audio; the largest Buffer a read may build. */
+  cache: 2 * 1024 * 1024 * 1024 - 1,
 } as const
 
 /** How long one open or read may take before the file is reported as not answering. */

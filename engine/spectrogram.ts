@@ -7,12 +7,13 @@
  * Image: (bands, columns) bytes, band 0 the lowest, mapped linearly from [top − range, top] dB
  * (top = the window's loudest cell) to 0…255.
  */
-import { open } from 'node:fs/promises'
+import type { FileHandle } from 'node:fs/promises'
 import FFT from 'fft.js'
 import type { SpectrogramImage } from './api'
 import { decodeAudio } from './audio/decode'
 import { readWavInfo, type WavInfo } from './audio/wav'
 import { melFilterbank } from './features/mel'
+import { openRegular } from './input-files'
 import type { JobContext } from './jobs'
 
 /** Dynamic range shown, dB. */
@@ -33,7 +34,7 @@ let kept: { file: string; samples: Float32Array; sampleRate: number } | null = n
 /** Random access to the samples of an audio file (mono mix); close it after use. */
 export async function openReader(file: string, ctx: JobContext): Promise<Reader> {
   if (/\.wave?$/i.test(file)) {
-    const fh = await open(file, 'r')
+    const fh = await openRegular(file)
     try {
       const info = await readWavInfo(fh, file, (await fh.stat()).size)
       return wavReader(fh, info)
@@ -71,7 +72,7 @@ function memoryReader(samples: Float32Array, sampleRate: number): Reader {
   }
 }
 
-function wavReader(fh: Awaited<ReturnType<typeof open>>, info: WavInfo): Reader {
+function wavReader(fh: FileHandle, info: WavInfo): Reader {
   const bytes = info.bitsPerSample / 8
   const block = bytes * info.channels
   const sample = (buf: Buffer, o: number): number => {

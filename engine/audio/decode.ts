@@ -7,11 +7,10 @@
  * MP3: decoding puts the encoder delay + decoder delay (1105 samples with LAME) before the audio,
  * which would shift every label. See mp3Delay for how it is removed.
  */
-import { open } from 'node:fs/promises'
-import { createReadStream } from 'node:fs'
 import { extname } from 'node:path'
 import decodeAudioFile from 'audio-decode'
-import { DataError, statFile } from '../errors'
+import { DataError } from '../errors'
+import { assertRegular, openRegular } from '../input-files'
 import { MAX_DECODED_SAMPLES, readWav } from './wav'
 import { resample } from './resample'
 
@@ -48,7 +47,7 @@ export interface DecodedAudio {
 
 /** Picks the format from the first bytes, falling back to the extension. */
 export async function sniffAudioFormat(path: string): Promise<AudioFormat> {
-  const fh = await open(path, 'r')
+  const fh = await openRegular(path)
   const b = Buffer.alloc(12)
   try {
     await fh.read(b, 0, 12, 0)
@@ -75,7 +74,7 @@ export async function decodeAudio(
   path: string,
   options: DecodeOptions = {},
 ): Promise<DecodedAudio> {
-  const size = (await statFile(path)).size
+  const size = (await assertRegular(path)).size
   if (size === 0) throw new DataError(path, 'empty file')
   const format = await sniffAudioFormat(path)
   let mono: Float32Array
@@ -122,7 +121,7 @@ async function decodeCompressed(
   let channels = 0
   let dropped = 0
   let readBytes = 0
-  const stream = createReadStream(path, { highWaterMark: 1 << 18 })
+  const stream = (await openRegular(path)).createReadStream({ highWaterMark: 1 << 18 })
   async function* counted(): AsyncGenerator<Uint8Array> {
     for await (const c of stream as AsyncIterable<Buffer>) {
       readBytes += c.length
@@ -173,7 +172,7 @@ async function decodeCompressed(
 
 /** Ogg carries Vorbis or Opus; the first page's codec header says which. */
 export async function oggCodec(path: string): Promise<'oga' | 'opus'> {
-  const fh = await open(path, 'r')
+  const fh = await openRegular(path)
   try {
     const b = Buffer.alloc(64)
     const { bytesRead } = await fh.read(b, 0, 64, 0)
@@ -193,7 +192,7 @@ export const MP3_UNTAGGED_DELAY = 529 + 576
  * within their encoder's deviation from 576 samples.
  */
 export async function mp3Delay(path: string): Promise<number> {
-  const fh = await open(path, 'r')
+  const fh = await openRegular(path)
   try {
     const head = Buffer.alloc(10)
     await fh.read(head, 0, 10, 0)

@@ -8,10 +8,11 @@
  * float32 (bucketCount, 2) min/max pairs in order.
  */
 import { createHash } from 'node:crypto'
-import { mkdir, readFile, stat } from 'node:fs/promises'
+import { mkdir, stat } from 'node:fs/promises'
 import { basename, join } from 'node:path'
 import { DataError } from '../errors'
 import { writeFileAtomic } from '../files'
+import { READ_LIMITS, readRegular } from '../input-files'
 import { SingleFlight } from '../single-flight'
 import { decodeAudio, type DecodeOptions } from './decode'
 
@@ -189,7 +190,7 @@ export async function loadPeaks(
     cache,
     async ({ signal, progress }) => {
       try {
-        return decodePeaks(await readFile(cache), cache)
+        return decodePeaks(await readRegular(cache, READ_LIMITS.cache), cache)
       } catch {
         // missing or unreadable cache: rebuild below
       }

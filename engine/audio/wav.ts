@@ -5,9 +5,10 @@
  * costs one mono copy (≈ 635 MB) and a 1 MB read buffer.
  */
 import { readSync } from 'node:fs'
-import { open, type FileHandle } from 'node:fs/promises'
+import type { FileHandle } from 'node:fs/promises'
 import wavefile from 'wavefile'
 import { DataError } from '../errors'
+import { openRegular } from '../input-files'
 
 /** Longest signal we decode: 2^29 samples (2 GiB of float32, ≈ 3.1 h at 48 kHz). */
 export const MAX_DECODED_SAMPLES = 2 ** 29
@@ -146,7 +147,7 @@ export async function readWav(
   path: string,
   options: WavReadOptions = {},
 ): Promise<{ samples: Float32Array; info: WavInfo }> {
-  const fh = await open(path, 'r')
+  const fh = await openRegular(path)
   try {
     const size = (await fh.stat()).size
     const info = await readWavInfo(fh, path, size)

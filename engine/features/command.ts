@@ -4,9 +4,9 @@
  * `time,<feature names>`, one row per frame, time = frame centre in seconds.
  */
 import { createWriteStream } from 'node:fs'
-import { readFile } from 'node:fs/promises'
 import { once } from 'node:events'
 import { DataError } from '../errors'
+import { READ_LIMITS, readRegularText } from '../input-files'
 import { extractFileFeatures, isSeriesFile, type FeatureMatrix } from './extract'
 import { parseFeatureSpec, PRESETS, type FeatureSpec } from './spec'
 
@@ -32,8 +32,9 @@ export interface FeaturesCommandOptions {
 export async function loadFeatureSpec(path: string): Promise<FeatureSpec> {
   let text: string
   try {
-    text = await readFile(path, 'utf8')
+    text = await readRegularText(path, READ_LIMITS.json)
   } catch (e) {
+    if (e instanceof DataError) throw e
     throw new DataError(
       path,
       `cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,

@@ -8,12 +8,13 @@
  */
 import { createHash } from 'node:crypto'
 import { availableParallelism } from 'node:os'
-import { mkdir, open, readFile, stat } from 'node:fs/promises'
+import { mkdir, stat } from 'node:fs/promises'
 import { basename, extname, join } from 'node:path'
 import { decodeAudio, sniffAudioFormat } from '../audio/decode'
 import { readWavInfo, type WavInfo } from '../audio/wav'
 import { resample, resampledLength, resampleInputSpan } from '../audio/resample'
 import { DataError } from '../errors'
+import { openRegular, READ_LIMITS, readRegular } from '../input-files'
 import { writeFileAtomic } from '../files'
 import { SingleFlight } from '../single-flight'
 import { readSeriesCsv, type SeriesData } from '../series/csv'
@@ -21,14 +22,8 @@ import { appendDeltas } from './deltas'
 import { audioBaseDims, audioFrameCount, computeAudioFrames, frameSpan } from './frames'
 import { normalize, RunningStats } from './normalize'
 import { seriesBaseFeatures } from './series'
-import {
-  extractionHash,
-  featureNames,
-  specHash,
-  type AudioSpec,
-  type FeatureSpec,
-  type SeriesSpec,
-} from './spec'
+import { featureNames, type AudioSpec, type FeatureSpec, type SeriesSpec } from './spec'
+import { extractionHash, specHash } from './spec-hash'
 import { featurePool } from './pool'
 import type { WorkerJob } from './worker'
 
@@ -347,7 +342,7 @@ export async function directWav(
   if (workers < 1) return undefined
   try {
     if ((await sniffAudioFormat(path)) !== 'wav') return undefined
-    const fh = await open(path, 'r')
+    const fh = await openRegular(path)
     let info: WavInfo
     try {
       info = await readWavInfo(fh, path, (await fh.stat()).size)
@@ -376,7 +371,7 @@ async function cachePath(path: string, spec: FeatureSpec, dir: string): Promise<
 /** Cache file: 'FWFT', u32 version 1, u32 T, u32 F, float32 (T, F). */
 async function readCache(path: string, F: number): Promise<Float32Array | undefined> {
   try {
-    const b = await readFile(path)
+    const b = await readRegular(path, READ_LIMITS.cache)
     if (
       b.toString('latin1', 0, 4) !== 'FWFT' ||
       b.readUInt32LE(4) !== 1 ||

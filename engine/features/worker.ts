@@ -6,7 +6,7 @@
  * windows for predict.ts (model-job.ts). Protocol: in a job
  * with an `id` → out { id, progress } … then { id, data } (transferred) or { id, error }.
  */
-import { closeSync, openSync } from 'node:fs'
+import { closeSync } from 'node:fs'
 import { parentPort } from 'node:worker_threads'
 import {
   resampledLength,
@@ -15,6 +15,7 @@ import {
   type InputSlice,
 } from '../audio/resample'
 import { readWavRangeSync, type WavInfo } from '../audio/wav'
+import { openRegularSync } from '../input-files'
 import { computeAudioFrames, frameSpan, type SignalSlice } from './frames'
 import { runModelJob, type ModelJob } from './model-job'
 import type { AudioSpec } from './spec'
@@ -90,7 +91,7 @@ function wavFrames(job: WavFeatureJob, onRow: (done: number) => void): Float32Ar
   const [s0, s1] = frameSpan(spec, job.t0, job.t1, n)
   const [i0, i1] = from === to ? [s0, s1] : resampleInputSpan(info.frames, from, to, s0, s1)
   if (wavSamples.length < i1 - i0) wavSamples = new Float32Array(i1 - i0)
-  const fd = openSync(job.path, 'r')
+  const fd = openRegularSync(job.path)
   let samples: Float32Array
   try {
     samples = readWavRangeSync(fd, job.path, info, job.channel, i0, i1, wavSamples)

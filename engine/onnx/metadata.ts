@@ -26,10 +26,11 @@ import { z } from 'zod'
 import { taggerGraph, type GraphNormalisation } from '../../models/onnx-graph'
 import type { TaggerConfig } from '../../models/params'
 import { paramLayout } from '../../models/params'
-import { DataError, isMissing, printable } from '../errors'
+import { DataError, isMissing } from '../errors'
 import { READ_LIMITS, readRegularText } from '../input-files'
 import { writeFileAtomic, writeJsonAtomic } from '../files'
-import { canonicalJson, featureNames, featureSpecSchema, type FeatureSpec } from '../features/spec'
+import { featureNames, featureSpecSchema, type FeatureSpec } from '../features/spec'
+import { canonicalJson } from '../features/spec-hash'
 import pkg from '../../package.json'
 import { encodeModel } from './write'
 
@@ -308,7 +309,7 @@ export async function readModelCard(modelPath: string): Promise<ModelCard | null
   try {
     raw = JSON.parse(text)
   } catch (err) {
-    throw new DataError(file, `not valid JSON (${printable((err as Error).message, 200)})`)
+    throw new DataError(file, `not valid JSON (${(err as Error).message})`)
   }
   // A JSON file of another kind next to the model (e.g. data) is not an error: not our card.
   if (

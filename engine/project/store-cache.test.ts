@@ -54,9 +54,9 @@ describe('label summaries', () => {
     expect(labelReads()).toBe(afterSave + 1)
 
     // setClasses checks the classes in use from the same summaries, and the damaged file still stops it.
-    await expect(again.setClasses([{ name: 'event', color: '#000000', hotkey: null }])).rejects.toThrow(/b\.labels\.json: not valid JSON/)
+    await expect(again.setClasses([{ name: 'event', color: '#000000', hotkey: null, role: 'class' }])).rejects.toThrow(/b\.labels\.json: not valid JSON/)
     await fs.rm(path.join(dir, 'labels', 'b.labels.json'))
-    await expect(again.setClasses([{ name: 'other', color: '#000000', hotkey: null }])).rejects.toThrow(
+    await expect(again.setClasses([{ name: 'other', color: '#000000', hotkey: null, role: 'class' }])).rejects.toThrow(
       /class 'event' is still used by the labels of a\.wav/,
     )
     expect(labelReads()).toBe(afterSave + 1)

@@ -5,13 +5,18 @@
  * time column (`time`, `t`, `timestamp`; numeric seconds or ISO 8601 dates) or uses an explicit
  * sample rate, and reports irregular sampling instead of hiding it.
  */
-import { createReadStream } from 'node:fs'
-import { open } from 'node:fs/promises'
 import Papa from 'papaparse'
-import { DataError, statFile } from '../errors'
+import { DataError } from '../errors'
+import { assertRegular, openRegular } from '../input-files'
 
 /** CSV files above this size are refused before parsing (1 GiB ≈ 50 M rows of 3 channels). */
 export const MAX_CSV_BYTES = 2 ** 30
+/**
+ * Longest line (characters) a CSV may have: a row of thousands of channels fits many times; a
+ * file without newlines (binary, or one endless line) is refused while streaming, before the
+ * parser has buffered it whole.
+ */
+export const MAX_CSV_LINE_CHARS = 2 ** 22
 
 /** Names recognised as the time column, case-insensitive, in order of preference. */
 export const TIME_COLUMNS = ['time', 't', 'timestamp']
@@ -76,15 +81,22 @@ export interface SeriesData {
 const isNumeric = (s: string) => s.trim() !== '' && Number.isFinite(Number(s))
 
 export async function readSeriesCsv(path: string, options: CsvOptions = {}): Promise<SeriesData> {
-  const size = (await statFile(path)).size
+  const size = (await assertRegular(path)).size
   if (size === 0) throw new DataError(path, 'empty file')
   if (size > MAX_CSV_BYTES)
     throw new DataError(path, `too large: ${size} bytes exceed the ${MAX_CSV_BYTES}-byte CSV limit`)
   const delimiter = options.delimiter ?? (await detectDelimiter(path))
   const parser = Papa.parse(Papa.NODE_STREAM_INPUT, { delimiter, skipEmptyLines: false })
-  const input = createReadStream(path, { encoding: 'utf8', highWaterMark: 1 << 18 })
+  const input = (await openRegular(path)).createReadStream({ encoding: 'utf8', highWaterMark: 1 << 18 })
   let bytes = 0
-  input.on('data', (c) => (bytes += c.length))
+  let sinceNewline = 0
+  input.on('data', (c: string | Buffer) => {
+    bytes += c.length
+    const last = c.lastIndexOf('\n')
+    sinceNewline = last < 0 ? sinceNewline + c.length : c.length - last - 1
+    if (sinceNewline > MAX_CSV_LINE_CHARS)
+      input.destroy(new DataError(path, `a line longer than ${MAX_CSV_LINE_CHARS} characters: is this a CSV time series?`))
+  })
   input.on('error', (e) => parser.destroy(e))
   input.pipe(parser)
 
@@ -319,7 +331,7 @@ function samplingReport(
  * Ours rather than papaparse's guess, which misses short files with a BOM.
  */
 export async function detectDelimiter(path: string): Promise<string> {
-  const fh = await open(path, 'r')
+  const fh = await openRegular(path)
   const buf = Buffer.alloc(1 << 16)
   let n: number
   try {

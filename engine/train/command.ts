@@ -4,7 +4,9 @@
  */
 import { promises as fs } from 'node:fs'
 import path from 'node:path'
+import { ApiError } from '../api'
 import { DataError } from '../errors'
+import { READ_LIMITS, readRegularText } from '../input-files'
 import { parseFeatureSpec, PRESETS, type FeatureSpec } from '../features/spec'
 import type { JobContext } from '../jobs'
 import { cardPathOf } from '../onnx/metadata'
@@ -45,8 +47,9 @@ async function readSpec(arg: string | undefined): Promise<unknown | undefined> {
   if (arg in PRESETS) return PRESETS[arg as keyof typeof PRESETS]()
   let text: string
   try {
-    text = await fs.readFile(arg, 'utf8')
+    text = await readRegularText(arg, READ_LIMITS.json)
   } catch (err) {
+    if (err instanceof DataError) throw err
     throw new DataError(arg, `cannot read the feature spec (${(err as Error).message})`)
   }
   try {
@@ -88,7 +91,12 @@ export async function trainCommand(input: TrainCommandInput): Promise<TrainSumma
     .access(path.join(input.dir, MANIFEST_FILE))
     .then(() => true)
     .catch(() => false)
-  const settings = parseTrainSettings(input.settings)
+  let settings: TrainSettings
+  try {
+    settings = parseTrainSettings(input.settings)
+  } catch (err) {
+    throw new ApiError('invalid-request', `training settings: ${(err as Error).message}`)
+  }
 
   if (isProject) {
     // a recorded run in the project, tagger or clip classifier (trainProject picks by settings.task)

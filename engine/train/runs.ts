@@ -13,6 +13,7 @@ import { z } from 'zod'
 import type { RunView } from '../api'
 import { DataError } from '../errors'
 import { writeFileAtomic, writeJsonAtomic } from '../files'
+import { READ_LIMITS, readRegular, readRegularText } from '../input-files'
 import type { Checkpoint, EpochRecord, Sequence } from './loop'
 import { trainSettingsSchema } from './settings'
 
@@ -88,8 +89,9 @@ export class RunStore {
     const file = path.join(this.dir(id), 'run.json')
     let raw: unknown
     try {
-      raw = JSON.parse(await fs.readFile(file, 'utf8'))
+      raw = JSON.parse(await readRegularText(file, READ_LIMITS.json))
     } catch (err) {
+      if (err instanceof DataError) throw err
       throw new DataError(file, `cannot read the run record (${(err as Error).message})`)
     }
     const parsed = runRecordSchema.safeParse(raw)
@@ -111,7 +113,7 @@ export class RunStore {
 
   async readCheckpoint(id: string): Promise<Checkpoint> {
     const file = path.join(this.dir(id), 'checkpoint.bin')
-    return decodeCheckpoint(await fs.readFile(file), file)
+    return decodeCheckpoint(await readRegular(file, READ_LIMITS.model), file)
   }
 }
 
