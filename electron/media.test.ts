@@ -4,7 +4,8 @@ import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { PickedPaths } from '../engine/paths'
 import { Project } from '../engine/project/store'
-import { handleMedia, mediaIdFromUrl, mediaUrl } from './media'
+import { electron, schemes } from './electron-stand-in'
+import { handleMedia, MEDIA_SCHEME, MEDIA_SCHEME_PRIVILEGES, mediaIdFromUrl, mediaUrl, registerMedia } from './media'
 
 let root: string
 let project: Project
@@ -106,5 +107,21 @@ describe('the framewise-media: handler', () => {
     const reply = await handleMedia(new Request(mediaUrl('../secret.wav')), () => reopened)
     expect(reply.status).toBe(404)
     expect(hostile.dir).toBe(reopened.dir)
+  })
+})
+
+describe('the framewise-media: scheme in Electron', () => {
+  it('is registered on the protocol module and serves the open project through it', async () => {
+    registerMedia(electron.protocol, () => project)
+    const handler = schemes.get(MEDIA_SCHEME)!
+    const reply = await handler(new Request(mediaUrl('rec/a b#?.wav'), { headers: { Range: 'bytes=0-3' } }))
+    expect(reply.status).toBe(206)
+    expect(Buffer.from(await reply.arrayBuffer())).toEqual(audio.subarray(0, 4))
+    expect((await handler(new Request(mediaUrl('../secret.wav')))).status).toBe(404)
+  })
+
+  it('streams (Range requests for <audio>) without bypassing the CSP', () => {
+    expect(MEDIA_SCHEME_PRIVILEGES.privileges).toEqual({ standard: true, secure: true, stream: true, supportFetchAPI: true })
+    expect('bypassCSP' in MEDIA_SCHEME_PRIVILEGES.privileges).toBe(false)
   })
 })

@@ -3,8 +3,10 @@
  * served by a privileged custom protocol (browser mode has server.ts's `/media` route instead).
  * The URL names a media id, never a path: the project store resolves it (manifest entries only,
  * confined to the project or picked by the user) in engine/media.ts, shared with browser mode.
- * No Electron import here, so the mapping is tested in plain Node.
+ * Electron is imported for its types only: the handler and its registration are tested in plain
+ * Node (registration against the typed stand-in in electron-stand-in.ts).
  */
+import type { CustomScheme, Protocol } from 'electron'
 import { createReadStream } from 'node:fs'
 import { Readable } from 'node:stream'
 import { mediaReply } from '../engine/media'
@@ -12,6 +14,15 @@ import type { Project } from '../engine/project/store'
 
 export const MEDIA_SCHEME = 'framewise-media'
 const HOST = 'project'
+
+/**
+ * The scheme's privileges (registered before ready): `stream` lets <audio> seek with Range
+ * requests. No bypassCSP: index.html names the scheme in media-src.
+ */
+export const MEDIA_SCHEME_PRIVILEGES = {
+  scheme: MEDIA_SCHEME,
+  privileges: { standard: true, secure: true, stream: true, supportFetchAPI: true },
+} as const satisfies CustomScheme
 
 /**
  * The URL the page plays media `id` from (given to `new Service(emit, { mediaUrl })`). The id
@@ -49,4 +60,9 @@ export async function handleMedia(request: Request, project: () => Project): Pro
   if (!reply.body) return new Response(reply.error ?? null, { status: reply.status, headers: reply.headers })
   const stream = createReadStream(reply.body.file, { start: reply.body.start, end: reply.body.end })
   return new Response(Readable.toWeb(stream) as ReadableStream, { status: reply.status, headers: reply.headers })
+}
+
+/** Serve the scheme from the open project (after ready). */
+export function registerMedia(protocol: Pick<Protocol, 'handle'>, project: () => Project): void {
+  protocol.handle(MEDIA_SCHEME, (request) => handleMedia(request, project))
 }

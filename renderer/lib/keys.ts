@@ -63,6 +63,9 @@ export const BINDINGS: Binding[] = [
   { action: 'help', keys: '?', help: 'Show / hide this list' },
 ]
 
+/** Elements that take keys themselves: hotkeys (and the menu's Undo/Redo) leave them their own. */
+export const TEXT_FIELDS = 'input, textarea, select, [contenteditable]'
+
 /** The parts of a KeyboardEvent the matcher reads. */
 export interface KeyLike {
   key: string

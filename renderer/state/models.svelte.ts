@@ -23,6 +23,8 @@ export class ModelsState {
   fraction = $state(0)
   status = $state('')
   error = $state<string | null>(null)
+  /** The ONNX file the last export wrote (its card sits next to it), or null. */
+  exported = $state<string | null>(null)
 
   selected: ModelView | null = $derived(this.models.find((m) => m.id === this.selectedId) ?? null)
 
@@ -129,10 +131,14 @@ export class ModelsState {
   }
 
   async exportModel(path: string): Promise<string | null> {
-    if (!this.selectedId) return null
-    this.error = null
+    this.error = this.exported = null
+    if (!this.selectedId) {
+      this.error = 'No model to export: train or import one first.'
+      return null
+    }
     try {
-      return (await api.exportModel({ model: this.selectedId, path })).model
+      this.exported = (await api.exportModel({ model: this.selectedId, path })).model
+      return this.exported
     } catch (err) {
       this.error = (err as Error).message
       return null
