@@ -9,6 +9,8 @@
  * code 'cancelled'). The renderer imports this file with `import type` only.
  */
 import { z } from 'zod'
+import { featureSpecSchema } from './features/spec'
+import { trainSettingsSchema, type SettingExclusion, type TrainSettings } from './train/settings'
 
 // ---------------------------------------------------------------------------------------------
 // Shared value types
@@ -324,17 +326,19 @@ export const requestSchemas = {
   listDir: z.object({ dir: path }).strict(),
   /**
    * Train a model on the project's labelled files (a long job; `training` events carry the
-   * curves). `settings` and `features` are validated by the training service; omitted fields
-   * take the documented defaults. `resume` continues a run from its last checkpoint.
+   * curves). Omitted settings take their defaults (`trainingDefaults`); settings that exclude
+   * each other are refused. `resume` continues a run from its last checkpoint.
    */
   train: z
     .object({
       jobId,
-      settings: z.record(z.string(), z.unknown()).optional(),
-      features: z.record(z.string(), z.unknown()).optional(),
+      settings: trainSettingsSchema.strict().optional(),
+      features: featureSpecSchema.optional(),
       resume: z.string().regex(/^[\w-]{1,100}$/).optional(),
     })
     .strict(),
+  /** Every training setting's default, and the settings that exclude each other. */
+  trainingDefaults: z.object({}).strict(),
   /** The project's training runs, oldest first. */
   listRuns: z.object({}).strict(),
   /** Trained and imported models of the project. */
@@ -346,7 +350,7 @@ export const requestSchemas = {
   importModel: z
     .object({
       path,
-      features: z.record(z.string(), z.unknown()).optional(),
+      features: featureSpecSchema.optional(),
       classes: z.array(z.string().min(1).max(200)).min(1).max(1000).optional(),
       output: z.enum(['probabilities', 'logits']).optional(),
     })
@@ -391,6 +395,7 @@ export interface Results {
   cancelJob: { cancelled: boolean }
   listDir: DirListing
   train: RunView
+  trainingDefaults: { settings: TrainSettings; exclusions: SettingExclusion[] }
   listRuns: RunView[]
   listModels: ModelView[]
   importModel: ModelView

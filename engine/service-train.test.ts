@@ -57,7 +57,20 @@ describe('training through the API', () => {
     await service.call('createProject', { dir })
     const r = await service.call('train', { jobId: 't2', settings: { hidden: -3 } })
     expect(r).toMatchObject({ ok: false, error: { code: 'invalid-request' } })
-    if (!r.ok) expect(r.error.message).toMatch(/training settings:.*hidden/s)
+    // the contract types the settings, so the request itself is refused, naming the field
+    if (!r.ok) expect(r.error.message).toMatch(/^train: .*settings\.hidden/s)
+    const unknown = await service.call('train', { jobId: 't3', settings: { hiden: 32 } })
+    expect(unknown).toMatchObject({ ok: false, error: { code: 'invalid-request' } })
+    if (!unknown.ok) expect(unknown.error.message).toMatch(/hiden/)
+    const conflict = await service.call('train', { jobId: 't4', settings: { outputRecurrence: true } })
+    expect(conflict).toMatchObject({ ok: false, error: { code: 'invalid-request' } })
+    if (!conflict.ok) expect(conflict.error.message).toMatch(/training settings: bidirectional must be off: Output recurrence/)
     expect(await service.call('listRuns', {})).toEqual({ ok: true, result: [] })
+  })
+
+  it('serves the training defaults and the exclusions the Train panel applies', async () => {
+    const r = await new Service(() => {}).call('trainingDefaults', {})
+    expect(r).toMatchObject({ ok: true, result: { settings: { cell: 'gru', hidden: 64, bidirectional: true } } })
+    if (r.ok) expect((r.result as { exclusions: unknown[] }).exclusions.length).toBeGreaterThan(0)
   })
 })

@@ -29,6 +29,7 @@ import { clipItemsOfProject } from './train/clip-project'
 import { exportModel, importModel, listModels, modelPath, predictMedia, readPrediction } from './project/models'
 import { trainProject } from './train/project'
 import { RunStore } from './train/runs'
+import { SETTING_EXCLUSIONS, TRAIN_DEFAULTS } from './train/settings'
 import { exportFormat, exportLabelFile, importLabelFile } from './labelio'
 import { spectrogramWindow } from './spectrogram'
 import { audioMime, peaksWindow, seriesWindow } from './views'
@@ -191,6 +192,7 @@ export class Service {
           }),
         this.#longJobs,
       ),
+    trainingDefaults: async () => ({ settings: TRAIN_DEFAULTS, exclusions: [...SETTING_EXCLUSIONS] }),
     listRuns: () => new RunStore(this.project.dir).list(),
     listModels: () => listModels(this.project),
     importModel: ({ path: source, features, classes, output }) => importModel(this.project, source, { features, classes, output }),

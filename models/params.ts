@@ -132,10 +132,6 @@ export function checkConfig(c: TaggerConfig): void {
     if (E % heads !== 0)
       throw new RangeError(`attention heads ${heads} do not divide the stack's width ${E}`)
     if (!ok(window, 0)) throw new RangeError(`attention window ${window} must be an integer ≥ 0`)
-    if (c.outputRecurrence)
-      throw new RangeError(
-        'self-attention and output recurrence do not combine: decoding runs the model a frame at a time',
-      )
   }
 }
 

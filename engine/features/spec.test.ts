@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { RunningStats, normalize } from './normalize'
-import { featureNames, parseFeatureSpec, PRESETS, specHash } from './spec'
+import { featureNames, parseFeatureSpec, PRESETS } from './spec'
+import { specHash } from './spec-hash'
 
 describe('FeatureSpec', () => {
   it('fills the documented defaults', () => {

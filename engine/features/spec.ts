@@ -1,7 +1,9 @@
 /**
  * FeatureSpec: everything that turns a file into a (T, F) feature matrix, as ONE zod schema with
  * defaults. It is plain JSON, so models carry it (ONNX metadata, project manifest) and a file's
- * features are cached under its hash.
+ * features are cached under its hash (spec-hash.ts). No Node APIs here: the API contract
+ * (engine/api.ts) types its requests with these schemas, and the sandboxed Electron preload
+ * bundles that contract.
  *
  * Units are explicit: `sampleRate` in Hz; `frameLength` and `hopLength` in samples (audio) or rows
  * (series). Frames are centred: frame t covers samples [t·hop − N/2, t·hop + N/2), zero-padded
@@ -21,7 +23,6 @@
  *   microphone colouring and stationary background, which are what differ between sources. A
  *   global normalisation would instead bake the training set's recorders into the model.
  */
-import { createHash } from 'node:crypto'
 import { z } from 'zod'
 
 /** Window applied before the FFT; symmetric, as Meyda's (so Meyda-computed features agree). */
@@ -171,33 +172,6 @@ export const PRESETS = {
   logmel: (): FeatureSpec =>
     parseFeatureSpec({ kind: 'audio', features: [{ name: 'logmel' }], deltas: 0 }),
   raw: (): FeatureSpec => parseFeatureSpec({ kind: 'series' }),
-}
-
-/** JSON with object keys sorted, so equal specs serialise identically. */
-export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`
-  if (value && typeof value === 'object') {
-    const o = value as Record<string, unknown>
-    return `{${Object.keys(o)
-      .sort()
-      .filter((k) => o[k] !== undefined)
-      .map((k) => `${JSON.stringify(k)}:${canonicalJson(o[k])}`)
-      .join(',')}}`
-  }
-  return JSON.stringify(value)
-}
-
-/** Stable hash (16 hex digits of SHA-256) of the spec with defaults filled. */
-export function specHash(spec: FeatureSpecInput | FeatureSpec): string {
-  return createHash('sha256')
-    .update(canonicalJson(parseFeatureSpec(spec)))
-    .digest('hex')
-    .slice(0, 16)
-}
-
-/** Hash of everything but the normalisation: the key for cached un-normalised features. */
-export function extractionHash(spec: FeatureSpec): string {
-  return specHash({ ...spec, normalization: { mode: 'none' } })
 }
 
 const PITCH = ['C', 'C#', 'D', 'D#', 'E', 'F', 'F#', 'G', 'G#', 'A', 'A#', 'B']

@@ -123,6 +123,69 @@ export const trainSettingsSchema = z.object({
 export type TrainSettings = z.output<typeof trainSettingsSchema>
 export type TrainSettingsInput = z.input<typeof trainSettingsSchema>
 
+/** Every setting at its default: what most users train with. */
+export const TRAIN_DEFAULTS: TrainSettings = trainSettingsSchema.parse({})
+
+/**
+ * Settings that exclude each other: while `when` holds, `setting` must be `off`, because `why`.
+ * The one table of these rules: the engine refuses a conflict with its `why` (parseTrainSettings),
+ * the CLI's --output-recurrence implies what the first rule asks, and the Train panel disables
+ * the control with `why` as its tooltip (it receives the table through `trainingDefaults`).
+ */
+export interface SettingExclusion {
+  setting: 'bidirectional' | 'attentionHeads' | 'outputRecurrence'
+  off: false | 0
+  when: Partial<Pick<TrainSettings, 'task' | 'outputRecurrence'>>
+  why: string
+}
+
+export const SETTING_EXCLUSIONS: readonly SettingExclusion[] = [
+  {
+    setting: 'bidirectional',
+    off: false,
+    when: { task: 'tag', outputRecurrence: true },
+    why: 'Output recurrence decodes left to right: the model is unidirectional',
+  },
+  {
+    setting: 'attentionHeads',
+    off: 0,
+    when: { task: 'classify' },
+    why: 'Clip classifiers pool the recurrent states directly (choose attention pooling to see where the model looks)',
+  },
+  {
+    setting: 'attentionHeads',
+    off: 0,
+    when: { task: 'tag', outputRecurrence: true },
+    why: 'Self-attention reads later frames, output recurrence decodes a frame at a time: turn output recurrence off to use it',
+  },
+  {
+    setting: 'outputRecurrence',
+    off: false,
+    when: { task: 'classify' },
+    why: 'Clip classifiers have no frame labels to feed back',
+  },
+]
+
+/** The exclusions in force for `s` (their `when` holds), first rule per setting. */
+export function exclusionsAt(s: Pick<TrainSettings, 'task' | 'outputRecurrence'>, table: readonly SettingExclusion[] = SETTING_EXCLUSIONS): SettingExclusion[] {
+  const seen = new Set<string>()
+  return table.filter((r) => {
+    const holds = Object.entries(r.when).every(([k, v]) => s[k as keyof typeof r.when] === v)
+    if (!holds || seen.has(r.setting)) return false
+    seen.add(r.setting)
+    return true
+  })
+}
+
+/** The rules `s` breaks: an excluded setting that is not off. */
+export function settingConflicts(s: TrainSettings): SettingExclusion[] {
+  return exclusionsAt(s).filter((r) => s[r.setting] !== r.off)
+}
+
+/** Settings with their defaults filled in; a conflict between settings is refused with its reason. */
 export function parseTrainSettings(input: unknown): TrainSettings {
-  return trainSettingsSchema.parse(input ?? {})
+  const settings = trainSettingsSchema.parse(input ?? {})
+  const conflicts = settingConflicts(settings)
+  if (conflicts.length) throw new Error(conflicts.map((r) => `${r.setting} must be off: ${r.why}`).join('; '))
+  return settings
 }

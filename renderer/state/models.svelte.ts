@@ -2,7 +2,7 @@
  * Models of the project (trained and imported), running one on the current file or on all files,
  * the current file's prediction, and an evaluation of a model on the labelled files.
  */
-import type { EvaluationView, ModelView, PredictionView } from '../../engine/api'
+import type { EvaluationView, ModelView, Params, PredictionView } from '../../engine/api'
 import { api, newJobId } from '../api/client'
 
 /** Viterbi post-processing: on/off and the transition weight λ (engine/infer/postprocess.ts). */
@@ -117,7 +117,7 @@ export class ModelsState {
     })
   }
 
-  async importModel(path: string, features: Record<string, unknown> | undefined, classes: string[] | undefined): Promise<boolean> {
+  async importModel(path: string, features: Params<'importModel'>['features'], classes: string[] | undefined): Promise<boolean> {
     this.error = null
     try {
       const m = await api.importModel({ path, features, classes })

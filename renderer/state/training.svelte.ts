@@ -3,100 +3,18 @@
  * cancel, live progress with ETA, loss and validation curves (columnar, for uPlot), and the
  * history of runs with their best scores side by side.
  */
-import type { RunView, TrainingEvent } from '../../engine/api'
+import type { Results, RunView, TrainingEvent } from '../../engine/api'
 import { api, newJobId } from '../api/client'
+import { blockedBy, FORM_FIELDS, formOf, settled, type Blocked, type TrainForm } from '../lib/train-form'
 
-/** The form's fields; defaults mirror engine/train/settings.ts (shown, not hidden). */
-export interface TrainForm {
-  /** Frame tagging, or one class per file from the files' clip classes. */
-  task: 'tag' | 'classify'
-  /** How clip classification pools the frames of a file. */
-  pooling: 'mean' | 'max' | 'attention'
-  cell: 'gru' | 'lstm' | 'rnn-tanh' | 'rnn-relu'
-  bidirectional: boolean
-  hidden: number
-  layers: number
-  dropout: number
-  /** Skip connections between stacked layers (h = RNN(x) + x). */
-  residual: boolean
-  /** Self-attention heads before the output layer; 0 = none. */
-  attentionHeads: 0 | 1 | 2 | 4
-  /** Frames each side a frame attends to; 0 = the whole chunk. */
-  attentionWindow: number
-  /** Recurrent initialisation: default, or chrono keep-gate biases (long memory). */
-  init: 'default' | 'chrono'
-  /** Feed each frame the previous label (unidirectional; decoded at prediction). */
-  outputRecurrence: boolean
-  /** Scheduled sampling ε_max of output recurrence. */
-  scheduledSampling: number
-  /** Decoding of output recurrence. */
-  decode: 'greedy' | 'beam'
-  beamWidth: number
-  epochs: number
-  lr: number
-  batch: number
-  chunk: number
-  classWeights: 'sqrt-balanced' | 'balanced' | 'none'
-  seed: number
-}
+export type { TrainForm } from '../lib/train-form'
 
-export const DEFAULT_FORM: TrainForm = {
-  task: 'tag',
-  pooling: 'max',
-  cell: 'gru',
-  bidirectional: true,
-  hidden: 64,
-  layers: 2,
-  dropout: 0.2,
-  residual: false,
-  attentionHeads: 0,
-  attentionWindow: 100,
-  init: 'default',
-  outputRecurrence: false,
-  scheduledSampling: 0.5,
-  decode: 'beam',
-  beamWidth: 4,
-  epochs: 30,
-  lr: 0.002,
-  batch: 16,
-  chunk: 400,
-  classWeights: 'sqrt-balanced',
-  seed: 1,
-}
-
-/**
- * Why a setting cannot be on with the rest of the form (null: it can), the tooltip of its
- * disabled control. The engine refuses self-attention with output recurrence (attention reads
- * later frames; label feedback decodes a frame at a time), and a clip classifier ignores both
- * (its pooling sees whole files; there are no frame labels to feed back).
- */
-export function blockedBy(f: TrainForm): { bidirectional: string | null; attention: string | null; outputRecurrence: string | null } {
-  const feedback = f.task === 'tag' && f.outputRecurrence
-  return {
-    bidirectional: feedback ? 'Output recurrence decodes left to right: the model is unidirectional' : null,
-    attention:
-      f.task === 'classify'
-        ? 'Clip classifiers pool the recurrent states directly (choose attention pooling to see where the model looks)'
-        : feedback
-          ? 'Self-attention reads later frames, output recurrence decodes a frame at a time: turn output recurrence off to use it'
-          : null,
-    outputRecurrence: f.task === 'classify' ? 'Clip classifiers have no frame labels to feed back' : null,
-  }
-}
-
-/** The form with every blocked setting off: what the UI shows and what training is sent. */
-export function settled(f: TrainForm): TrainForm {
-  const b = blockedBy(f)
-  return {
-    ...f,
-    bidirectional: f.bidirectional && !b.bidirectional,
-    attentionHeads: b.attention ? 0 : f.attentionHeads,
-    outputRecurrence: f.outputRecurrence && !b.outputRecurrence,
-  }
-}
+type Defaults = Results['trainingDefaults']
 
 export class TrainingState {
-  form = $state<TrainForm>({ ...DEFAULT_FORM })
+  /** Null until the engine's defaults have arrived. */
+  form = $state<TrainForm | null>(null)
+  defaults = $state.raw<Defaults | null>(null)
   /** Job id of the running training, or null. */
   jobId = $state<string | null>(null)
   runId = $state<string | null>(null)
@@ -125,6 +43,10 @@ export class TrainingState {
 
   async refresh(): Promise<void> {
     try {
+      if (!this.defaults) {
+        this.defaults = await api.trainingDefaults({})
+        this.form ??= formOf(this.defaults.settings)
+      }
       this.runs = await api.listRuns({})
     } catch (err) {
       this.error = (err as Error).message
@@ -132,7 +54,8 @@ export class TrainingState {
   }
 
   async start(): Promise<void> {
-    if (this.jobId) return
+    const form = this.form
+    if (this.jobId || !form || !this.defaults) return
     const jobId = newJobId()
     this.jobId = jobId
     this.runId = null
@@ -142,7 +65,7 @@ export class TrainingState {
     this.etaSeconds = null
     this.steps = [[], []]
     this.epochs = [[], [], [], []]
-    this.curveTask = this.form.task
+    this.curveTask = form.task
     await this.flushLabels()
     let stepCount = 0
     this.#unsubscribe?.()
@@ -179,7 +102,7 @@ export class TrainingState {
     }
     try {
       // settings the rest of the form rules out are sent off, as the form shows them
-      const run = await api.train({ jobId, settings: { ...settled(this.form) } })
+      const run = await api.train({ jobId, settings: settled(form, this.defaults.exclusions) })
       this.fraction = 1
       this.status = `done: best epoch ${run.bestEpoch}`
       this.onFinished(run)
@@ -200,15 +123,19 @@ export class TrainingState {
   }
 
   reset(): void {
-    this.form = { ...DEFAULT_FORM }
+    if (this.defaults) this.form = formOf(this.defaults.settings)
+  }
+
+  /** Why each setting is disabled now (see blockedBy). */
+  get blocked(): Blocked {
+    return this.form && this.defaults ? blockedBy(this.form, this.defaults.exclusions) : {}
   }
 
   /** Turn off what the last change ruled out (a control's change handler calls it). */
   settle(): void {
-    const next = settled(this.form)
-    if (next.bidirectional !== this.form.bidirectional) this.form.bidirectional = next.bidirectional
-    if (next.attentionHeads !== this.form.attentionHeads) this.form.attentionHeads = next.attentionHeads
-    if (next.outputRecurrence !== this.form.outputRecurrence) this.form.outputRecurrence = next.outputRecurrence
+    if (!this.form || !this.defaults) return
+    const next = settled(this.form, this.defaults.exclusions)
+    for (const k of FORM_FIELDS) if (next[k] !== this.form[k]) Object.assign(this.form, { [k]: next[k] })
   }
 }
 
