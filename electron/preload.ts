@@ -4,24 +4,20 @@
  * and, apart from the engine's API, the two native file dialogs and the menu's commands.
  */
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron'
-import { IPC_EVENT_CHANNEL, ipcChannel, requestNames, type EventName, type Transport } from '../engine/api'
+import { IPC_EVENT_CHANNEL, ipcChannel, perRequest, type Requests, type Transport } from '../engine/api'
 import { DIALOG_OPEN_CHANNEL, DIALOG_SAVE_CHANNEL } from './channels'
 import { MENU_CHANNEL, menuCommand, type MenuCommand } from './menu-commands'
 
-const methods = Object.fromEntries(
-  requestNames.map((name) => [name, (params: unknown) => ipcRenderer.invoke(ipcChannel(name), params)]),
-)
-
-const transport = {
-  ...methods,
-  on(event: EventName, listener: (...args: unknown[]) => void) {
-    const handler = (_: IpcRendererEvent, name: string, args: unknown[]) => {
+const transport: Transport = {
+  ...perRequest<Requests>((name) => (params: unknown) => ipcRenderer.invoke(ipcChannel(name), params)),
+  on(event, listener) {
+    const handler = (_: IpcRendererEvent, name: string, args: Parameters<typeof listener>) => {
       if (name === event) listener(...args)
     }
     ipcRenderer.on(IPC_EVENT_CHANNEL, handler)
     return () => void ipcRenderer.removeListener(IPC_EVENT_CHANNEL, handler)
   },
-} as unknown as Transport satisfies Transport
+}
 
 contextBridge.exposeInMainWorld('framewise', transport)
 

@@ -627,10 +627,21 @@ export type Api = {
  * one method per request, settling with an Envelope instead of throwing, because errors lose
  * their fields when they cross contextBridge. The renderer's client turns it into `Api`.
  */
-export type Transport = {
+/** One function per request, answering with its envelope. */
+export type Requests = {
   [M in RequestName]: (params: Params<M>) => Promise<Envelope<Results[M]>>
-} & {
+}
+
+export type Transport = Requests & {
   on<E extends EventName>(event: E, listener: (...args: Events[E]) => void): () => void
+}
+
+/**
+ * An object with one member per request, `make(name)` for each: how electron/preload.ts builds
+ * its transport from the list of request names without casting it to its type.
+ */
+export function perRequest<T extends Record<RequestName, unknown>>(make: (name: RequestName) => T[RequestName]): T {
+  return Object.fromEntries(requestNames.map((name) => [name, make(name)])) as T // every RequestName, each made by `make`
 }
 
 /** IPC channel of a request, and of the event stream. */

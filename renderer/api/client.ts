@@ -3,7 +3,7 @@
  * Electron's preload, else the browser-mode socket — and from then on nothing else in the
  * renderer can tell which one it is using.
  */
-import type { Api, ErrorCode, Transport } from '../../engine/api'
+import type { Api, ErrorCode, Params, RequestName, Requests, Results, Transport } from '../../engine/api'
 import { connectSocket } from './socket'
 
 declare global {
@@ -33,16 +33,22 @@ export async function connectApi(): Promise<void> {
     if (!token) throw new Error('This page needs the address printed by `npm start` (it carries an access token).')
     transport = await connectSocket(token)
   }
-  const t = transport as unknown as Record<string, (params: unknown) => Promise<{ ok: boolean; result?: unknown; error?: { code: ErrorCode; message: string } }>>
-  api = new Proxy({} as Api, {
-    get: (_, name) => {
+  const requests: Requests = transport
+  /** One request, typed by its name: its result, or a RequestError. */
+  const request = async <M extends RequestName>(name: M, params: Params<M>): Promise<Results[M]> => {
+    const envelope = await requests[name](params)
+    if (!envelope.ok) throw new RequestError(envelope.error.code, envelope.error.message)
+    return envelope.result
+  }
+  // The renderer imports no engine code, so it has no list of request names: a Proxy makes each
+  // member on first use as the typed `request` of its name ('then' stays undefined, or awaiting
+  // `api` would treat it as a promise).
+  const members: Pick<Api, 'on'> = { on: transport.on }
+  api = new Proxy(members as Api, {
+    get: (target, name) => {
+      if (name === 'on') return target.on
       if (typeof name !== 'string' || name === 'then') return undefined
-      if (name === 'on') return transport.on
-      return async (params: unknown) => {
-        const envelope = await t[name](params ?? {})
-        if (!envelope.ok) throw new RequestError(envelope.error!.code, envelope.error!.message)
-        return envelope.result
-      }
+      return (params: Params<RequestName> | undefined) => request(name as RequestName, params ?? {})
     },
   })
 }
