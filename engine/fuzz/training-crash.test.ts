@@ -115,7 +115,9 @@ describe('killed training and export', () => {
     for (let round = 0; round < EXPORT_KILLS; round++) {
       const c = child(['export', file])
       const target = r.int(2, 12)
-      await until(() => c.lines.length >= target, 50_000)
+      // An entry that dies on its own (it fails to load) fails the case at once, not after the wait.
+      await until(() => c.lines.length >= target || c.proc.exitCode !== null, 50_000)
+      expect(c.proc.exitCode, 'the export loop exited by itself').toBeNull()
       c.proc.kill('SIGKILL')
       await c.exited
       figures.exportKills++
