@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { assertRegular, openRegularSync, readRegular, readRegularText, timeBound } from './input-files'
+import { assertRegular, assertWritable, openRegularSync, readRegular, readRegularText, timeBound } from './input-files'
 
 const dir = mkdtempSync(path.join(tmpdir(), 'fw-input-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
@@ -33,6 +33,15 @@ describe('input files', () => {
     await expect(assertRegular(file)).rejects.toThrow(`${file}: ${problem}`)
     expect(() => openRegularSync(file)).toThrow(`${file}: ${problem}`)
     expect(Date.now() - started).toBeLessThan(5000)
+  })
+
+  it('refuses to write over a FIFO, device or folder, and allows a new or regular file', async () => {
+    await expect(assertWritable(fifo)).rejects.toThrow(`${fifo}: is a named pipe (FIFO), not a regular file; choose a file name to write to`)
+    await expect(assertWritable('/dev/zero')).rejects.toThrow('/dev/zero: is a character device')
+    await expect(assertWritable(dir)).rejects.toThrow(`${dir}: is a folder, not a file`)
+    await expect(assertWritable(loop)).rejects.toThrow(`${loop}: cannot open: too many levels of symbolic links`)
+    expect(await assertWritable(path.join(dir, 'new.json'))).toBeNull()
+    expect((await assertWritable(regular))?.size).toBe(7)
   })
 
   it('gives up on a call that does not answer', async () => {

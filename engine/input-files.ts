@@ -11,7 +11,7 @@
 import type { Stats } from 'node:fs'
 import { closeSync, constants, fstatSync, openSync, promises as fs } from 'node:fs'
 import type { FileHandle } from 'node:fs/promises'
-import { DataError, fileError } from './errors'
+import { DataError, fileError, isMissing } from './errors'
 
 /** Size limits for whole-file reads, by what the file is. Streamed formats have none. */
 export const READ_LIMITS = {
@@ -108,6 +108,24 @@ export async function assertRegular(file: string, maxBytes?: number): Promise<St
   } finally {
     await handle.close()
   }
+}
+
+/**
+ * Check a path something is about to be written to: it must not exist yet or be a regular file
+ * (writing to a FIFO blocks until someone reads it; a device or folder is never what was meant).
+ * Returns its stats, or null when it does not exist.
+ */
+export async function assertWritable(file: string): Promise<Stats | null> {
+  let s: Stats
+  try {
+    s = await timeBound(file, fs.stat(file))
+  } catch (e) {
+    if (isMissing(e)) return null
+    throw fileError(file, e)
+  }
+  const problem = notRegular(s)
+  if (problem) throw new DataError(file, `${problem}; choose a file name to write to`)
+  return s
 }
 
 /** The whole of regular file `file`, refused when over `maxBytes` (checked before and while reading). */

@@ -6,6 +6,7 @@
 import { stat } from 'node:fs/promises'
 import path from 'node:path'
 import { ApiError, type LabelFormatName, type Segment } from './api'
+import { assertWritable } from './input-files'
 import { FORMATS, formatByName, readLabels, writeLabels } from './labels/formats'
 
 /** Segments of a label file (format sniffed unless given), reduced to start/end/label, sorted. */
@@ -37,10 +38,9 @@ export async function exportLabelFile(
   overwrite: boolean,
 ): Promise<void> {
   if (!formatByName(format)) throw new ApiError('bad-input', `unknown label format ${format}`)
-  const existing = await stat(file).catch(() => null)
+  const existing = await assertWritable(file)
   if (existing && !overwrite)
     throw new ApiError('conflict', `${file}: already exists; choose another name or overwrite it`)
-  if (existing?.isDirectory()) throw new ApiError('bad-input', `${file}: is a folder`)
   const dir = await stat(path.dirname(file)).catch(() => null)
   if (!dir?.isDirectory()) throw new ApiError('bad-input', `${path.dirname(file)}: no such folder`)
   await writeLabels(file, segments, format)

@@ -16,7 +16,7 @@ import {
   type RequestName,
   type Results,
 } from './api'
-import { DataError } from './errors'
+import { DataError, fileError } from './errors'
 import { Gate } from './gate'
 import { Jobs } from './jobs'
 import { PickedPaths } from './paths'
@@ -217,6 +217,11 @@ export class Service {
       ),
     listDir: async ({ dir }) => {
       const abs = path.resolve(dir)
+      // A folder (links followed), else one line; a FIFO or device is never opened.
+      const stats = await fs.stat(abs).catch((err: unknown) => {
+        throw fileError(abs, err)
+      })
+      if (!stats.isDirectory()) throw new ApiError('bad-input', `${abs}: not a folder`)
       const dirents = await fs.readdir(abs, { withFileTypes: true }).catch((err: Error) => {
         throw new ApiError('bad-input', `${abs}: ${err.message}`)
       })

@@ -3,10 +3,10 @@
  * (audio/peaks.ts) and min/max-decimated CSV channels (series/csv.ts). Parsed data is kept in a
  * small in-memory cache per file, so scrolling and zooming ask only for a slice.
  */
-import { stat } from 'node:fs/promises'
 import type { PeaksWindow, SeriesWindow } from './api'
 import { loadPeaks, pickLevel, queryPeaks, type Peaks } from './audio/peaks'
 import type { JobContext } from './jobs'
+import { statFile } from './errors'
 import { readSeriesCsv, type SeriesData } from './series/csv'
 import { SingleFlight, type FlightContext } from './single-flight'
 import { openReader } from './spectrogram'
@@ -24,7 +24,7 @@ class FileCache<T> {
   constructor(private readonly capacity: number) {}
 
   async get(file: string, load: (ctx: FlightContext) => Promise<T>, ctx: JobContext): Promise<T> {
-    const s = await stat(file)
+    const s = await statFile(file)
     const key = `${file}\0${s.size}\0${s.mtimeMs}`
     const value = this.#entries.has(key)
       ? this.#entries.get(key)!

@@ -8,9 +8,9 @@
  * float32 (bucketCount, 2) min/max pairs in order.
  */
 import { createHash } from 'node:crypto'
-import { mkdir, stat } from 'node:fs/promises'
+import { mkdir } from 'node:fs/promises'
 import { basename, join } from 'node:path'
-import { DataError } from '../errors'
+import { DataError, statFile } from '../errors'
 import { writeFileAtomic } from '../files'
 import { READ_LIMITS, readRegular } from '../input-files'
 import { SingleFlight } from '../single-flight'
@@ -164,7 +164,7 @@ export async function peaksCachePath(
   cacheDir: string,
   channel: DecodeOptions['channel'] = 'mix',
 ): Promise<string> {
-  const s = await stat(audioPath)
+  const s = await statFile(audioPath)
   const key = createHash('sha256')
     .update(`${audioPath}\0${s.size}\0${s.mtimeMs}\0${channel}`)
     .digest('hex')

@@ -8,12 +8,12 @@
  */
 import { createHash } from 'node:crypto'
 import { availableParallelism } from 'node:os'
-import { mkdir, stat } from 'node:fs/promises'
+import { mkdir } from 'node:fs/promises'
 import { basename, extname, join } from 'node:path'
 import { decodeAudio, sniffAudioFormat } from '../audio/decode'
 import { readWavInfo, type WavInfo } from '../audio/wav'
 import { resample, resampledLength, resampleInputSpan } from '../audio/resample'
-import { DataError } from '../errors'
+import { DataError, statFile } from '../errors'
 import { openRegular, READ_LIMITS, readRegular } from '../input-files'
 import { writeFileAtomic } from '../files'
 import { SingleFlight } from '../single-flight'
@@ -360,7 +360,7 @@ export async function directWav(
 }
 
 async function cachePath(path: string, spec: FeatureSpec, dir: string): Promise<string> {
-  const s = await stat(path)
+  const s = await statFile(path)
   const key = createHash('sha256')
     .update(`${path}\0${s.size}\0${s.mtimeMs}\0${extractionHash(spec)}`)
     .digest('hex')

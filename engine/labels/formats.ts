@@ -5,7 +5,7 @@
 import { writeFile } from 'node:fs/promises'
 import { extname } from 'node:path'
 import { DataError } from '../errors'
-import { READ_LIMITS, readRegular } from '../input-files'
+import { assertWritable, READ_LIMITS, readRegular } from '../input-files'
 import { readAudacity, writeAudacity } from './audacity'
 import { readLabelCsv, writeLabelCsv } from './csv'
 import { readLabelJson, writeLabelJson } from './json'
@@ -110,5 +110,6 @@ export async function writeLabels(
 ): Promise<void> {
   const f = formatByName(format)
   if (!f) throw new RangeError(`unknown label format "${format}" (${formatNames.join(', ')})`)
+  await assertWritable(path)
   await writeFile(path, f.write(segments))
 }

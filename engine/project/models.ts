@@ -9,7 +9,7 @@ import path from 'node:path'
 import type { ModelView, PredictionView } from '../api'
 import { ApiError } from '../api'
 import { DataError, isMissing } from '../errors'
-import { READ_LIMITS, readRegular, readRegularText } from '../input-files'
+import { assertWritable, READ_LIMITS, readRegular, readRegularText } from '../input-files'
 import { writeFileAtomic, writeJsonAtomic } from '../files'
 import { featureSpecSchema } from '../features/spec'
 import type { JobContext } from '../jobs'
@@ -144,6 +144,8 @@ export async function importModel(project: Project, source: string, opts: Import
 export async function exportModel(project: Project, id: string, dest: string): Promise<{ model: string; card: string }> {
   const from = modelPath(project, id)
   if (!dest.toLowerCase().endsWith('.onnx')) throw new ApiError('invalid-request', `${dest}: the file name must end in .onnx`)
+  await assertWritable(dest)
+  await assertWritable(cardPathOf(dest))
   await fs.copyFile(from, dest).catch((err: Error) => {
     throw new DataError(dest, `cannot write the model (${err.message})`)
   })

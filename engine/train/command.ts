@@ -59,6 +59,12 @@ async function readSpec(arg: string | undefined): Promise<unknown | undefined> {
   }
 }
 
+/** A FeatureSpec parse failure in one line: its first issue and where, not zod's JSON list. */
+function specProblem(err: unknown): string {
+  const issue = (err as { issues?: { path: PropertyKey[]; message: string }[] }).issues?.[0]
+  return issue ? `${issue.path.join('.') || 'top level'}: ${issue.message}` : (err as Error).message
+}
+
 const finite = (x: number | null | undefined) => (x !== null && x !== undefined && Number.isFinite(x) ? x : null)
 
 /** An epoch's validation metrics, from a training result (numbers) or a run record (NaN stored as null). */
@@ -114,7 +120,7 @@ export async function trainCommand(input: TrainCommandInput): Promise<TrainSumma
   try {
     spec = parseFeatureSpec(specInput ?? { kind: folder.kind, ...(folder.kind === 'series' ? { channels: folder.channels } : {}) })
   } catch (err) {
-    throw new DataError(input.features ?? input.dir, `invalid feature spec: ${(err as Error).message}`)
+    throw new DataError(input.features ?? input.dir, `invalid feature spec: ${specProblem(err)}`)
   }
   if (spec.kind !== folder.kind) throw new DataError(input.features ?? input.dir, `a ${spec.kind} feature spec for ${folder.kind} files`)
   if (spec.kind === 'series' && spec.channels === null) spec = { ...spec, channels: folder.channels }
@@ -152,7 +158,7 @@ async function trainClipFolder(input: TrainCommandInput, out: string, settings: 
   try {
     spec = parseFeatureSpec(specInput ?? { kind: folder.kind, ...(folder.kind === 'series' ? { channels: folder.channels } : {}) })
   } catch (err) {
-    throw new DataError(input.dir, `invalid feature spec: ${(err as Error).message}`)
+    throw new DataError(input.dir, `invalid feature spec: ${specProblem(err)}`)
   }
   if (spec.kind !== folder.kind) throw new DataError(input.dir, `a ${spec.kind} feature spec for ${folder.kind} files`)
   ctx.progress(0, 'computing features')
