@@ -37,7 +37,7 @@
  * dW_in, so they must be finite (the tagger writes zeros there).
  */
 import type { FloatArray, Kernels } from './kernels'
-import { attentionTensors, createModule, namedViews, packedLayout, type Module, type ParamLayout } from './params'
+import { createModule, namedViews, packedLayout, type Module, type NamedShape, type ParamLayout } from './layout'
 
 export interface AttentionConfig {
   /** E: model width (input = output), e.g. D·H of the recurrent stack. */
@@ -58,6 +58,19 @@ export interface AttentionParams<A extends FloatArray> {
 }
 
 export type AttentionLayer<A extends FloatArray> = Module<AttentionConfig, AttentionParams<A>, A>
+
+/**
+ * The self-attention layer's tensors over width E, named as PyTorch's
+ * nn.MultiheadAttention under 'self_attn.': one list for the layer alone and inside the tagger.
+ */
+export function attentionTensors(E: number): NamedShape[] {
+  return [
+    ['self_attn.in_proj_weight', [3 * E, E]],
+    ['self_attn.in_proj_bias', [3 * E]],
+    ['self_attn.out_proj.weight', [E, E]],
+    ['self_attn.out_proj.bias', [E]],
+  ]
+}
 
 export function attentionLayout(c: AttentionConfig): ParamLayout {
   const E = c.modelSize

@@ -1,6 +1,6 @@
 /**
- * ONNX graph fragments (nodes + initializers in the format of onnx-graph.ts) for the pooling
- * heads (pooling.ts) and the self-attention layer (attention.ts), with standard opset-17 ops.
+ * ONNX graph fragments (nodes + initializers, onnx-types.ts) for the pooling heads (pooling.ts)
+ * and the self-attention layer (attention.ts), with standard opset-17 ops.
  * Fragments are batch-major, as the tagger graph is after its final Transpose:
  *
  * Self-attention, x (B, T, E) → y (B, T, E):
@@ -24,14 +24,7 @@
  * every frame is valid (inference on one file at a time needs none).
  */
 import { attentionViews, type AttentionConfig } from './attention'
-import {
-  taggerGraph,
-  type GraphNormalisation,
-  type OnnxGraph,
-  type OnnxInitializer,
-  type OnnxNode,
-} from './onnx-graph'
-import type { TaggerConfig } from './params'
+import type { OnnxInitializer, OnnxNode } from './onnx-types'
 import { poolingViews, type PoolingConfig } from './pooling'
 
 export interface OnnxFragment {
@@ -207,53 +200,4 @@ export function poolingFragment(
   const mm = node('MatMul', 'out_mm', [c, Wout])
   const logits = node('Add', 'logits', [mm, init('out_b', [C], p.bout)])
   return { ...b.f, logits, weights }
-}
-
-/**
- * The clip classifier as one graph: the tagger graph (onnx-graph.ts) with its output layer as a
- * K-wide per-frame projection (K = tagger numClasses), its per-frame Softmax dropped, then
- * pooling over those (B, T, K) states → probabilities (B, C) and, for attention pooling,
- * weights (B, T). Input: features (B, T, F), one file per row and no padding (the tagger
- * graph's recurrent ops take no sequence lengths, as for the frame tagger).
- */
-export function clipClassifierGraph(
-  tagger: TaggerConfig,
-  taggerParams: Float32Array,
-  pooling: PoolingConfig,
-  poolingParams: Float32Array,
-  norm?: GraphNormalisation,
-): OnnxGraph {
-  if (pooling.inputSize !== tagger.numClasses) {
-    throw new RangeError(
-      `pooling inputSize ${pooling.inputSize} ≠ tagger width ${tagger.numClasses}`,
-    )
-  }
-  const g = taggerGraph(tagger, taggerParams, norm)
-  const nodes = g.nodes.filter((n) => n.op !== 'Softmax' || n.outputs[0] !== 'probabilities')
-  const p = poolingFragment(pooling, poolingParams, 'logits', { prefix: 'pool' })
-  nodes.push(...p.nodes)
-  nodes.push({
-    op: 'Softmax',
-    name: 'clip_softmax',
-    inputs: [p.logits],
-    outputs: ['probabilities'],
-    attributes: { axis: -1 },
-  })
-  const outputs = [{ name: 'probabilities', dims: ['batch', pooling.numClasses] }]
-  if (p.weights) {
-    nodes.push({
-      op: 'Identity',
-      name: 'attention_weights',
-      inputs: [p.weights],
-      outputs: ['weights'],
-    })
-    outputs.push({ name: 'weights', dims: ['batch', 'time'] })
-  }
-  return {
-    name: 'framewise_clip_classifier',
-    inputs: g.inputs,
-    outputs,
-    nodes,
-    initializers: [...g.initializers, ...p.initializers],
-  }
 }

@@ -1,6 +1,7 @@
 /**
- * The tagger as a plain ONNX graph description (nodes + initializers), written to a file by
- * engine/onnx/write.ts. Standard operators only, so any ONNX runtime runs it:
+ * The tagger, and the clip classifier built on it, as plain ONNX graph descriptions
+ * (onnx-types.ts), written to a file by engine/onnx/write.ts. Standard operators only, so any
+ * ONNX runtime runs them:
  *
  *   features (B, T, F)
  *   → [Sub mean, Div std]                      global normalisation, when the model has one
@@ -31,42 +32,10 @@
  * ONNX W = [W_fwd; W_bwd] (D, G·H, In), R (D, G·H, H), B (D, 2·G·H) = [Wb | Rb] per direction,
  * which are PyTorch's bias_ih and bias_hh.
  */
-import { selfAttentionFragment } from './onnx-attention'
+import { poolingFragment, selfAttentionFragment } from './onnx-attention'
+import type { OnnxAttribute, OnnxGraph, OnnxInitializer, OnnxNode, OnnxValueInfo } from './onnx-types'
 import { attentionConfigOf, directionsOf, gatesOf, paramLayout, taggerViews, type TaggerConfig } from './params'
-
-export const ONNX_OPSET = 17
-
-/** A tensor initializer: float32 data, or int64 given as numbers. */
-export interface OnnxInitializer {
-  name: string
-  dims: number[]
-  float?: Float32Array
-  int64?: number[]
-}
-
-export type OnnxAttribute = number | string | number[] | string[]
-
-export interface OnnxNode {
-  op: string
-  name: string
-  inputs: string[]
-  outputs: string[]
-  attributes?: Record<string, OnnxAttribute>
-}
-
-/** A float32 tensor input/output with symbolic ('batch', 'time') or fixed dims. */
-export interface OnnxValueInfo {
-  name: string
-  dims: (number | string)[]
-}
-
-export interface OnnxGraph {
-  name: string
-  inputs: OnnxValueInfo[]
-  outputs: OnnxValueInfo[]
-  nodes: OnnxNode[]
-  initializers: OnnxInitializer[]
-}
+import type { PoolingConfig } from './pooling'
 
 /** Global feature normalisation baked into the graph: x̂ = (x − mean) / std, per feature. */
 export interface GraphNormalisation {
@@ -192,5 +161,54 @@ export function taggerGraph(config: TaggerConfig, params: Float32Array, norm?: G
     outputs: [{ name: 'probabilities', dims: ['batch', 'time', C] }, ...states('T')],
     nodes,
     initializers,
+  }
+}
+
+/**
+ * The clip classifier as one graph: the tagger graph above with its output layer as a
+ * K-wide per-frame projection (K = tagger numClasses), its per-frame Softmax dropped, then
+ * pooling over those (B, T, K) states → probabilities (B, C) and, for attention pooling,
+ * weights (B, T). Input: features (B, T, F), one file per row and no padding (the tagger
+ * graph's recurrent ops take no sequence lengths, as for the frame tagger).
+ */
+export function clipClassifierGraph(
+  tagger: TaggerConfig,
+  taggerParams: Float32Array,
+  pooling: PoolingConfig,
+  poolingParams: Float32Array,
+  norm?: GraphNormalisation,
+): OnnxGraph {
+  if (pooling.inputSize !== tagger.numClasses) {
+    throw new RangeError(
+      `pooling inputSize ${pooling.inputSize} ≠ tagger width ${tagger.numClasses}`,
+    )
+  }
+  const g = taggerGraph(tagger, taggerParams, norm)
+  const nodes = g.nodes.filter((n) => n.op !== 'Softmax' || n.outputs[0] !== 'probabilities')
+  const p = poolingFragment(pooling, poolingParams, 'logits', { prefix: 'pool' })
+  nodes.push(...p.nodes)
+  nodes.push({
+    op: 'Softmax',
+    name: 'clip_softmax',
+    inputs: [p.logits],
+    outputs: ['probabilities'],
+    attributes: { axis: -1 },
+  })
+  const outputs = [{ name: 'probabilities', dims: ['batch', pooling.numClasses] }]
+  if (p.weights) {
+    nodes.push({
+      op: 'Identity',
+      name: 'attention_weights',
+      inputs: [p.weights],
+      outputs: ['weights'],
+    })
+    outputs.push({ name: 'weights', dims: ['batch', 'time'] })
+  }
+  return {
+    name: 'framewise_clip_classifier',
+    inputs: g.inputs,
+    outputs,
+    nodes,
+    initializers: [...g.initializers, ...p.initializers],
   }
 }

@@ -1,8 +1,6 @@
 /**
- * One flat array per model for parameters, one with the same layout for gradients (llm.c):
- * save/load, averaging across workers and optimiser steps are single loops over it.
- *
- * Names, shapes and order are PyTorch's `state_dict` of `nn.LSTM/GRU/RNN(batch_first) + Linear`:
+ * The tagger's config and the layout of its one flat parameter array (layout.ts). Names, shapes
+ * and order are PyTorch's `state_dict` of `nn.LSTM/GRU/RNN(batch_first) + Linear`:
  *   rnn.weight_ih_l{l}{sfx}  (G·H, In)   In = F for l = 0, else D·H
  *   rnn.weight_hh_l{l}{sfx}  (G·H, H)
  *   rnn.bias_ih_l{l}{sfx}    (G·H)
@@ -16,8 +14,9 @@
  * so a PyTorch state dict written tensor after tensor is this flat array, byte for byte. A config
  * without attention has exactly the layout it had before attention existed (old models load).
  */
-import type { AttentionConfig, AttentionParams } from './attention'
+import { attentionTensors, type AttentionConfig, type AttentionParams } from './attention'
 import type { FloatArray } from './kernels'
+import { namedViews, packedLayout, type NamedShape, type ParamLayout } from './layout'
 
 export type CellType = 'lstm' | 'gru' | 'rnn-tanh' | 'rnn-relu'
 
@@ -69,23 +68,6 @@ export function attentionConfigOf(c: TaggerConfig): AttentionConfig | null {
   const { heads, window } = c.attention
   const modelSize = directionsOf(c) * c.hiddenSize
   return { modelSize, numHeads: heads, window: window > 0 ? window : null, residual: true }
-}
-
-export interface ParamEntry {
-  /** PyTorch state_dict name. */
-  name: string
-  /** Row-major shape. */
-  shape: number[]
-  /** Offset in elements into the flat array. */
-  offset: number
-  /** Element count. */
-  length: number
-}
-
-export interface ParamLayout {
-  entries: ParamEntry[]
-  /** Total element count of the flat array. */
-  size: number
 }
 
 /** Views of one (layer, direction) of a flat params or grads array. */
@@ -154,67 +136,6 @@ export function paramLayout(c: TaggerConfig): ParamLayout {
   add('out.weight', [c.numClasses, D * H])
   add('out.bias', [c.numClasses])
   return packedLayout(tensors)
-}
-
-/** A tensor's name and shape, before it is given an offset. */
-export type NamedShape = [name: string, shape: number[]]
-
-/** The layout of `tensors` packed one after another in the order given. */
-export function packedLayout(tensors: NamedShape[]): ParamLayout {
-  const entries: ParamEntry[] = []
-  let offset = 0
-  for (const [name, shape] of tensors) {
-    const length = shape.reduce((p, q) => p * q, 1)
-    entries.push({ name, shape, offset, length })
-    offset += length
-  }
-  return { entries, size: offset }
-}
-
-/**
- * The self-attention layer's tensors over width E (attention.ts), named as PyTorch's
- * nn.MultiheadAttention under 'self_attn.': one list for the layer alone and inside the tagger.
- */
-export function attentionTensors(E: number): NamedShape[] {
-  return [
-    ['self_attn.in_proj_weight', [3 * E, E]],
-    ['self_attn.in_proj_bias', [3 * E]],
-    ['self_attn.out_proj.weight', [E, E]],
-    ['self_attn.out_proj.bias', [E]],
-  ]
-}
-
-/**
- * A trainable module: its config, one flat params array and one flat grads array with the same
- * layout, and structured views of each (the tagger, pooling heads and attention layers alike).
- */
-export interface Module<Config, Views, A extends FloatArray> {
-  config: Config
-  layout: ParamLayout
-  params: A // (P) flat
-  grads: A // (P) same layout
-  p: Views
-  g: Views
-}
-
-/** Params and grads (zeros) allocated through `alloc`, with their views. */
-export function createModule<Config, Views, A extends FloatArray>(
-  config: Config,
-  layout: ParamLayout,
-  views: (flat: A, c: Config) => Views,
-  alloc: (n: number) => A,
-): Module<Config, Views, A> {
-  const params = alloc(layout.size)
-  const grads = alloc(layout.size)
-  return { config, layout, params, grads, p: views(params, config), g: views(grads, config) }
-}
-
-/** Named views (no copies) of a flat array laid out by `layout`. */
-export function namedViews<A extends FloatArray>(flat: A, layout: ParamLayout): Map<string, A> {
-  if (flat.length < layout.size) throw new RangeError(`flat array ${flat.length} < ${layout.size}`)
-  const m = new Map<string, A>()
-  for (const e of layout.entries) m.set(e.name, flat.subarray(e.offset, e.offset + e.length) as A)
-  return m
 }
 
 /** Structured views for the cells and the output layer. */

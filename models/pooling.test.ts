@@ -6,7 +6,8 @@
 import { describe, expect, it } from 'vitest'
 import type { FloatArray, Kernels } from './kernels'
 import { tsKernels, tsKernels64 } from './kernels-ts'
-import { taggerViews, type ParamEntry, type ParamLayout, type TaggerConfig } from './params'
+import type { ParamEntry, ParamLayout } from './layout'
+import { taggerViews, type TaggerConfig } from './params'
 import {
   allocPooling,
   clipCrossEntropy,

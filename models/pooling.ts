@@ -36,8 +36,8 @@
  * (mean/max pooling have only out.*).
  */
 import type { FloatArray, Kernels } from './kernels'
+import { createModule, namedViews, packedLayout, type Module, type NamedShape, type ParamLayout } from './layout'
 import { crossEntropy, type LossOptions, type LossResult } from './loss'
-import { createModule, namedViews, packedLayout, type Module, type NamedShape, type ParamLayout } from './params'
 
 export type PoolingKind = 'mean' | 'max' | 'attention'
 

@@ -43,13 +43,12 @@ import {
 } from './attention'
 import { allocGru, gruBackward, gruForward, type GruWorkspace } from './gru'
 import type { FloatArray, Kernels } from './kernels'
+import { createModule, type Module } from './layout'
 import { allocLstm, lstmBackward, lstmForward, type LstmWorkspace } from './lstm'
 import {
   attentionConfigOf,
-  createModule,
   directionsOf,
   paramLayout,
-  type Module,
   taggerViews,
   type CellParams,
   type TaggerConfig,

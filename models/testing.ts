@@ -4,7 +4,7 @@
  * check_tensor max-diff reports, and a loader for PyTorch weight fixtures from already-read data.
  */
 import type { FloatArray } from './kernels'
-import type { ParamLayout } from './params'
+import type { ParamLayout } from './layout'
 import { Rng } from './rng'
 
 export interface GradcheckOptions {

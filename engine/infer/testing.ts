@@ -1,5 +1,5 @@
 /** Test helpers for prediction: a hand-built model with a known answer, and test signals. */
-import type { OnnxGraph } from '../../models/onnx-graph'
+import type { OnnxGraph } from '../../models/onnx-types'
 import { makeWav, sine } from '../audio/testing'
 import { parseFeatureSpec } from '../features/spec'
 import { metadataProps, postProcessSchema } from '../onnx/metadata'

@@ -15,12 +15,9 @@ import {
   type AttentionConfig,
 } from '../../models/attention'
 import { tsKernels } from '../../models/kernels-ts'
-import {
-  clipClassifierGraph,
-  poolingFragment,
-  selfAttentionFragment,
-} from '../../models/onnx-attention'
-import type { OnnxGraph } from '../../models/onnx-graph'
+import { poolingFragment, selfAttentionFragment } from '../../models/onnx-attention'
+import { clipClassifierGraph } from '../../models/onnx-graph'
+import type { OnnxGraph } from '../../models/onnx-types'
 import {
   allocPooling,
   createPoolingHead,

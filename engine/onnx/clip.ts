@@ -4,11 +4,11 @@
  *   outputs  probabilities float32 [batch, classes]         (softmax over clip classes)
  *            weights       float32 [batch, time], optional  (attention pooling: where it looked)
  *   metadata framewise.task = 'classify', framewise.classes, framewise.features, framewise.run
- * The graph is models/onnx-attention.ts's clipClassifierGraph (the tagger with a K-wide per-frame
+ * The graph is models/onnx-graph.ts's clipClassifierGraph (the tagger with a K-wide per-frame
  * projection, then pooling). The card carries the tagger and the pooling head's configuration.
  */
 import * as ort from 'onnxruntime-node'
-import { clipClassifierGraph } from '../../models/onnx-attention'
+import { clipClassifierGraph } from '../../models/onnx-graph'
 import { paramLayout, type TaggerConfig } from '../../models/params'
 import { poolingLayout, type PoolingConfig } from '../../models/pooling'
 import { DataError } from '../errors'

@@ -1,9 +1,9 @@
 /**
- * Writing an ONNX model: a graph description from models/onnx-graph.ts becomes a ModelProto
+ * Writing an ONNX model: a graph description (models/onnx-types.ts) becomes a ModelProto
  * (onnx-proto's protobuf classes, not hand-encoded bytes) with Framewise's metadata_props.
  */
 import onnxProto from 'onnx-proto'
-import { ONNX_OPSET, type OnnxAttribute, type OnnxGraph, type OnnxValueInfo } from '../../models/onnx-graph'
+import { ONNX_OPSET, type OnnxAttribute, type OnnxGraph, type OnnxValueInfo } from '../../models/onnx-types'
 
 const { onnx } = onnxProto
 

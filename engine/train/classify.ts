@@ -25,8 +25,9 @@ import type { EpochRecord } from '../api'
 import { pickKernels, type KernelsChoice } from '../kernels/load'
 import type { Kernels } from '../../models/kernels'
 import { glorotUniform, initTagger } from '../../models/init'
+import { createModule } from '../../models/layout'
 import { clipGradNorm } from '../../models/optim'
-import { createModule, paramLayout, taggerViews, type TaggerConfig } from '../../models/params'
+import { paramLayout, taggerViews, type TaggerConfig } from '../../models/params'
 import {
   allocPooling,
   clipCrossEntropy,
