@@ -26,65 +26,7 @@ import { createTagger, type Tagger } from '../../models/tagger'
 import { pickKernels } from '../kernels/load'
 import { DataError } from '../errors'
 import { READ_LIMITS, readRegular } from '../input-files'
-import type { TaggerModel, TensorInfo } from '../onnx/read'
-
-/** The extra inputs and outputs of an output-recurrent graph. */
-export interface FeedbackLayout {
-  /** C: width of previous_labels. */
-  C: number
-  /** Per layer: state input/output names (c only for LSTM) and H. */
-  layers: { h0: string; c0: string | null; hT: string; cT: string | null; H: number }[]
-}
-
-/** The layout of a model whose metadata says it is output-recurrent; DataError when it is not. */
-export function feedbackLayoutOf(
-  file: string,
-  inputs: TensorInfo[],
-  outputs: TensorInfo[],
-): FeedbackLayout {
-  const inp = new Map(inputs.map((i) => [i.name, i]))
-  const out = new Map(outputs.map((o) => [o.name, o]))
-  const fail = (why: string): never => {
-    throw new DataError(file, `says it is output-recurrent (framewise.decoder) but ${why}`)
-  }
-  if (!inp.has('features')) fail("has no 'features' input")
-  const prev = inp.get('previous_labels') ?? fail("has no 'previous_labels' input")
-  const C = prev.shape[2]
-  if (typeof C !== 'number' || C < 1) fail('previous_labels has no fixed class count')
-  const layers: FeedbackLayout['layers'] = []
-  for (let l = 0; inp.has(`h0_l${l}`); l++) {
-    const H = inp.get(`h0_l${l}`)!.shape[2]
-    if (typeof H !== 'number' || H < 1) fail(`h0_l${l} has no fixed hidden size`)
-    if (!out.has(`hT_l${l}`)) fail(`has no output hT_l${l}`)
-    const lstm = inp.has(`c0_l${l}`)
-    if (lstm && !out.has(`cT_l${l}`)) fail(`has no output cT_l${l}`)
-    layers.push({
-      h0: `h0_l${l}`,
-      c0: lstm ? `c0_l${l}` : null,
-      hT: `hT_l${l}`,
-      cT: lstm ? `cT_l${l}` : null,
-      H: H as number,
-    })
-  }
-  if (layers.length === 0) fail('has no state inputs h0_l0 …')
-  const known = 2 + layers.reduce((n, s) => n + (s.c0 ? 2 : 1), 0)
-  if (inputs.length !== known)
-    fail(`has unexpected inputs (${inputs.map((i) => i.name).join(', ')})`)
-  return { C: C as number, layers }
-}
-
-const zeros = (dims: number[]): ort.Tensor =>
-  new ort.Tensor('float32', new Float32Array(dims.reduce((a, b) => a * b, 1)), dims)
-
-/** Zero previous labels and states for a [1, T, F] probe run (teacher forcing from nothing). */
-export function probeFeedbackFeeds(layout: FeedbackLayout, T: number): Record<string, ort.Tensor> {
-  const feeds: Record<string, ort.Tensor> = { previous_labels: zeros([1, T, layout.C]) }
-  for (const s of layout.layers) {
-    feeds[s.h0] = zeros([1, 1, s.H])
-    if (s.c0) feeds[s.c0] = zeros([1, 1, s.H])
-  }
-  return feeds
-}
+import type { TaggerModel } from '../onnx/read'
 
 export interface DecodeOptions {
   /** Beam width; default the model's (metadata), 1 = greedy. */

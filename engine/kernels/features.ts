@@ -14,20 +14,10 @@
  * Same selection rule as the training kernels (load.ts): FRAMEWISE_KERNELS=ts forces the TS
  * path, FRAMEWISE_KERNELS=native makes a missing addon an error, unset uses the addon if it loads.
  */
-import { kernelsWanted, loadNativeTable, type NativeIsa } from './load'
+import { kernelsWanted, loadNativeTable, type NativeIsa, type NativeTable } from './load'
 
-export type LogmelFrames = (
-  x: Float32Array,
-  origin: number,
-  length: number,
-  t0: number,
-  t1: number,
-  hop: number,
-  win: Float64Array,
-  segStart: Int32Array,
-  rise: Float64Array,
-  out: Float64Array,
-) => void
+/** The kernel's signature, as the addon's table (load.ts) declares it. */
+export type LogmelFrames = NativeTable['logmelFrames']
 
 let cached: LogmelFrames | null | undefined
 

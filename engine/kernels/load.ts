@@ -12,7 +12,6 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { Kernels } from '../../models/kernels'
 import { tsKernels } from '../../models/kernels-ts'
-import type { LogmelFrames } from './features'
 
 const ADDON = join('build', 'kernels', 'framewise_kernels.node')
 
@@ -22,8 +21,19 @@ export type NativeIsa = (typeof NATIVE_ISAS)[number]
 
 /** The addon's kernels for one ISA; `name` is e.g. 'native-avx512'. */
 export type NativeTable = Omit<Kernels, 'alloc'> & {
-  /** Frame → log-mel of the audio features (contract in ./features.ts). */
-  logmelFrames: LogmelFrames
+  /** Frame → log-mel of the audio features (contract in ./features.ts); writes `out`. */
+  logmelFrames: (
+    x: Float32Array,
+    origin: number,
+    length: number,
+    t0: number,
+    t1: number,
+    hop: number,
+    win: Float64Array,
+    segStart: Int32Array,
+    rise: Float64Array,
+    out: Float64Array,
+  ) => void
 }
 /** The addon's exports: the widest ISA's kernels, and the others on request. */
 interface NativeAddon extends NativeTable {

@@ -6,7 +6,9 @@
  *   F       = the FeatureSpec's feature count, C = the number of class names
  * The spec and class names come from the caller (e.g. `--spec`, `--classes`), else the file's
  * metadata_props, else its model card. Whether the output holds probabilities or logits is said
- * by the caller, the metadata, or detected on a probe input (rows in [0, 1] summing to 1).
+ * by the caller, the metadata, or detected on a probe input (rows in [0, 1] summing to 1). An
+ * output-recurrent model (framewise.decoder; engine/infer/feedback.ts decodes it) must also have
+ * the previous-label and state inputs and outputs of models/onnx-graph.ts (feedbackLayoutOf).
  * onnxruntime gives inputs/outputs; metadata_props come from decoding the ModelProto (onnx-proto),
  * because onnxruntime-node does not expose them.
  */
@@ -16,7 +18,6 @@ import onnxProto from 'onnx-proto'
 import * as ort from 'onnxruntime-node'
 import { DataError } from '../errors'
 import { READ_LIMITS, readRegular } from '../input-files'
-import { feedbackLayoutOf, probeFeedbackFeeds, type FeedbackLayout } from '../infer/feedback'
 import { transitionsToLog } from '../infer/postprocess'
 import type { Transitions } from '../../models/decode'
 import { featureSpecSchema, type FeatureSpec } from '../features/spec'
@@ -238,6 +239,64 @@ export function looksLikeProbabilities(rows: Float32Array, C: number): boolean {
     if (Math.abs(s - 1) > 1e-3) return false
   }
   return true
+}
+
+/** The extra inputs and outputs of an output-recurrent graph. */
+export interface FeedbackLayout {
+  /** C: width of previous_labels. */
+  C: number
+  /** Per layer: state input/output names (c only for LSTM) and H. */
+  layers: { h0: string; c0: string | null; hT: string; cT: string | null; H: number }[]
+}
+
+/** The layout of a model whose metadata says it is output-recurrent; DataError when it is not. */
+export function feedbackLayoutOf(
+  file: string,
+  inputs: TensorInfo[],
+  outputs: TensorInfo[],
+): FeedbackLayout {
+  const inp = new Map(inputs.map((i) => [i.name, i]))
+  const out = new Map(outputs.map((o) => [o.name, o]))
+  const fail = (why: string): never => {
+    throw new DataError(file, `says it is output-recurrent (framewise.decoder) but ${why}`)
+  }
+  if (!inp.has('features')) fail("has no 'features' input")
+  const prev = inp.get('previous_labels') ?? fail("has no 'previous_labels' input")
+  const C = prev.shape[2]
+  if (typeof C !== 'number' || C < 1) fail('previous_labels has no fixed class count')
+  const layers: FeedbackLayout['layers'] = []
+  for (let l = 0; inp.has(`h0_l${l}`); l++) {
+    const H = inp.get(`h0_l${l}`)!.shape[2]
+    if (typeof H !== 'number' || H < 1) fail(`h0_l${l} has no fixed hidden size`)
+    if (!out.has(`hT_l${l}`)) fail(`has no output hT_l${l}`)
+    const lstm = inp.has(`c0_l${l}`)
+    if (lstm && !out.has(`cT_l${l}`)) fail(`has no output cT_l${l}`)
+    layers.push({
+      h0: `h0_l${l}`,
+      c0: lstm ? `c0_l${l}` : null,
+      hT: `hT_l${l}`,
+      cT: lstm ? `cT_l${l}` : null,
+      H: H as number,
+    })
+  }
+  if (layers.length === 0) fail('has no state inputs h0_l0 …')
+  const known = 2 + layers.reduce((n, s) => n + (s.c0 ? 2 : 1), 0)
+  if (inputs.length !== known)
+    fail(`has unexpected inputs (${inputs.map((i) => i.name).join(', ')})`)
+  return { C: C as number, layers }
+}
+
+const zeros = (dims: number[]): ort.Tensor =>
+  new ort.Tensor('float32', new Float32Array(dims.reduce((a, b) => a * b, 1)), dims)
+
+/** Zero previous labels and states for a [1, T, F] probe run (teacher forcing from nothing). */
+export function probeFeedbackFeeds(layout: FeedbackLayout, T: number): Record<string, ort.Tensor> {
+  const feeds: Record<string, ort.Tensor> = { previous_labels: zeros([1, T, layout.C]) }
+  for (const s of layout.layers) {
+    feeds[s.h0] = zeros([1, 1, s.H])
+    if (s.c0) feeds[s.c0] = zeros([1, 1, s.H])
+  }
+  return feeds
 }
 
 /** Frames of the probe run: enough rows that logits summing to 1 by chance is not a worry. */
