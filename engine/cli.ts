@@ -19,7 +19,7 @@ import { PREDICT_FORMATS, type PredictFormat } from './infer/outputs'
 import { inspectModel } from './onnx/read'
 import { Project } from './project/store'
 import { evaluateModel } from './evaluate'
-import type { JobContext } from './jobs'
+import { throttledProgress, type JobContext } from './jobs'
 import { trainCommand } from './train/command'
 import { trainSettingsSchema } from './train/settings'
 import { z } from 'zod'
@@ -50,7 +50,9 @@ export interface ParsedArgs {
 export interface Command {
   /** Synopsis, e.g. 'info <project-dir>'. */
   usage: string
-  /** One line for --help. */
+  /** A few words for the command list of `framewise --help` (fits an 80-column line). */
+  brief: string
+  /** What it does, in full, for `framewise help <command>`. */
   summary: string
   options?: NonNullable<ParseArgsConfig['options']>
   /** Runs the command; a returned value is printed as JSON on stdout. */
@@ -80,6 +82,7 @@ const VITERBI_OPTIONS = {
 
 export const commands: Record<string, Command> = {
   info: {
+    brief: 'a project or a model, as JSON',
     usage: 'info <project-dir | model.onnx>',
     summary:
       'print a project (manifest, media, label counts) or a model (inputs, outputs, metadata, card) as JSON',
@@ -104,6 +107,7 @@ export const commands: Record<string, Command> = {
     },
   },
   predict: {
+    brief: 'label recordings with a model',
     usage:
       'predict <model.onnx> <file|dir>... --out DIR [--format audacity|raven|textgrid|csv|json] [--probabilities] [--spec spec.json --classes a,b,c]',
     summary:
@@ -146,15 +150,7 @@ export const commands: Record<string, Command> = {
       const output = values.output as string | undefined
       if (output !== undefined && output !== 'logits' && output !== 'probabilities')
         throw new UsageError('--output must be logits or probabilities')
-      const number = (name: string, min: number, integer: boolean): number | undefined => {
-        const v = values[name]
-        if (v === undefined) return undefined
-        const n = Number(v)
-        if (!Number.isFinite(n) || n < min || (integer && !Number.isInteger(n)))
-          throw new UsageError(`--${name} must be ${integer ? 'an integer' : 'a number'} ≥ ${min}`)
-        return n
-      }
-      const median = number('median', 1, true)
+      const median = numberFlag(values, 'median', { integer: true, min: 1 })
       if (median !== undefined && median % 2 === 0) throw new UsageError('--median must be odd')
       let spec: FeatureSpec | undefined
       if (typeof values.spec === 'string') {
@@ -185,15 +181,15 @@ export const commands: Record<string, Command> = {
         classes,
         output,
         // The model runs after the features, when the feature workers are idle: both cores.
-        threads: number('threads', 1, true) ?? Math.min(2, availableParallelism()),
-        windowFrames: number('window', 1, true),
-        contextFrames: number('context', 0, true),
+        threads: numberFlag(values, 'threads', { integer: true, min: 1 }) ?? Math.min(2, availableParallelism()),
+        windowFrames: numberFlag(values, 'window', { integer: true, min: 1 }),
+        contextFrames: numberFlag(values, 'context', { integer: true, min: 0 }),
         postprocess: {
           ...(median !== undefined ? { medianFilter: median } : {}),
           ...(values['min-duration'] !== undefined
-            ? { minDuration: number('min-duration', 0, false) }
+            ? { minDuration: numberFlag(values, 'min-duration', { min: 0 }) }
             : {}),
-          ...(values['merge-gap'] !== undefined ? { mergeGap: number('merge-gap', 0, false) } : {}),
+          ...(values['merge-gap'] !== undefined ? { mergeGap: numberFlag(values, 'merge-gap', { min: 0 }) } : {}),
           ...(background !== undefined
             ? { background: background === 'none' ? null : background }
             : {}),
@@ -208,6 +204,7 @@ export const commands: Record<string, Command> = {
     },
   },
   train: {
+    brief: 'train a tagger or clip classifier, export ONNX',
     usage:
       'train <project-or-data-dir> --out model.onnx [--cell lstm|gru|rnn|rnn-relu] [--hidden N] [--layers N] [--unidirectional] [--residual] [--attention-heads 0|1|2|4] [--attention-window FRAMES] [--epochs N] [--batch N] [--chunk N] [--lr X] [--seed N] [--features SPEC] [--val FRACTION] [--task tag|classify] [--pooling mean|max|attention] [--init default|chrono] [--output-recurrence [--scheduled-sampling X] [--beam N]]',
     summary:
@@ -250,22 +247,22 @@ export const commands: Record<string, Command> = {
         throw new UsageError(`--cell must be lstm, gru, rnn or rnn-relu, not ${String(cell)}`)
       const settings = {
         cell,
-        hidden: numberFlag(values, 'hidden', true),
-        layers: numberFlag(values, 'layers', true),
+        hidden: numberFlag(values, 'hidden', { integer: true }),
+        layers: numberFlag(values, 'layers', { integer: true }),
         // output recurrence decodes left to right: it implies --unidirectional
         bidirectional: values.unidirectional || values['output-recurrence'] ? false : undefined,
         residual: values.residual ? true : undefined,
-        attentionHeads: numberFlag(values, 'attention-heads', true),
-        attentionWindow: numberFlag(values, 'attention-window', true),
-        epochs: numberFlag(values, 'epochs', true),
-        batch: numberFlag(values, 'batch', true),
-        chunk: numberFlag(values, 'chunk', true),
+        attentionHeads: numberFlag(values, 'attention-heads', { integer: true }),
+        attentionWindow: numberFlag(values, 'attention-window', { integer: true }),
+        epochs: numberFlag(values, 'epochs', { integer: true }),
+        batch: numberFlag(values, 'batch', { integer: true }),
+        chunk: numberFlag(values, 'chunk', { integer: true }),
         lr: numberFlag(values, 'lr'),
-        seed: numberFlag(values, 'seed', true),
+        seed: numberFlag(values, 'seed', { integer: true }),
         valFraction: numberFlag(values, 'val'),
         dropout: numberFlag(values, 'dropout'),
-        patience: numberFlag(values, 'patience', true),
-        threads: numberFlag(values, 'threads', true),
+        patience: numberFlag(values, 'patience', { integer: true }),
+        threads: numberFlag(values, 'threads', { integer: true }),
         classWeights: values['class-weights'],
         task: values.task,
         pooling: values.pooling,
@@ -274,7 +271,7 @@ export const commands: Record<string, Command> = {
         scheduledSampling: numberFlag(values, 'scheduled-sampling'),
         ...(values.beam !== undefined
           ? (() => {
-              const n = numberFlag(values, 'beam', true)!
+              const n = numberFlag(values, 'beam', { integer: true })!
               return n > 1 ? { decode: 'beam', beamWidth: n } : { decode: 'greedy' }
             })()
           : {}),
@@ -296,6 +293,7 @@ export const commands: Record<string, Command> = {
     },
   },
   eval: {
+    brief: 'score a model on labelled data',
     usage: 'eval <model.onnx> <project-or-data-dir> [--collar 0.2] [--viterbi [--viterbi-weight X] | --no-viterbi]',
     summary: 'score a model on labelled data: frame accuracy, per-class P/R/F1, macro-F1, event F1, confusion, per-file scores (worst first); a clip classifier: accuracy, macro-F1, confusion over the files\' clip classes',
     options: { collar: { type: 'string' }, ...VITERBI_OPTIONS },
@@ -313,6 +311,7 @@ export const commands: Record<string, Command> = {
     },
   },
   features: {
+    brief: 'the features of an audio or CSV file',
     usage: 'features <file> [--spec spec.json | --preset mfcc|logmel|raw] [--out feats.csv]',
     summary:
       'features of an audio or CSV file: a JSON summary, or with --out a CSV time,<feature names> (one row per frame, time = frame centre in seconds)',
@@ -341,6 +340,7 @@ export const commands: Record<string, Command> = {
     },
   },
   convert: {
+    brief: 'convert a label file to another format',
     usage: 'convert <labels-file> --to audacity|raven|textgrid|csv|json --out <file>',
     summary:
       'convert a label file to another format (also --from FORMAT, --tier NAME for TextGrid input, --label-column NAME for Raven input)',
@@ -372,6 +372,7 @@ export const commands: Record<string, Command> = {
     },
   },
   score: {
+    brief: 'score predicted label files against references',
     usage: 'score <pred-dir> <ref-dir> [--collar 0.2]',
     summary:
       'score predicted label files against references paired by file stem: frame accuracy, per-class P/R/F1, macro-F1, event F1, confusion matrix (also --offset, --hop S, --background NAME)',
@@ -383,19 +384,12 @@ export const commands: Record<string, Command> = {
     },
     async run({ positionals, values }) {
       if (positionals.length !== 2) throw new UsageError('score takes a prediction folder and a reference folder')
-      const positive = (name: string, min: number): number | undefined => {
-        const v = values[name]
-        if (v === undefined) return undefined
-        const n = Number(v)
-        if (!Number.isFinite(n) || n < min) throw new UsageError(`--${name} must be a number ≥ ${min}`)
-        return n
-      }
-      const hop = positive('hop', 0)
+      const hop = numberFlag(values, 'hop', { min: 0 })
       if (hop === 0) throw new UsageError('--hop must be > 0')
       return scoreCommand({
         predDir: positionals[0],
         refDir: positionals[1],
-        collar: positive('collar', 0),
+        collar: numberFlag(values, 'collar', { min: 0 }),
         offset: values.offset === true,
         hop,
         background: values.background as string | undefined,
@@ -403,12 +397,13 @@ export const commands: Record<string, Command> = {
     },
   },
   serve: {
+    brief: 'start browser mode on 127.0.0.1',
     usage: 'serve [--project DIR] [--port N]',
     summary: 'start browser mode on 127.0.0.1 and print its URL (Ctrl+C stops it)',
     options: { project: { type: 'string' }, port: { type: 'string' } },
     async run({ values }) {
-      const port = values.port === undefined ? 0 : Number(values.port)
-      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError('--port must be 0–65535')
+      const port = numberFlag(values, 'port', { integer: true, min: 0 }) ?? 0
+      if (port > 65535) throw new UsageError('--port must be 0–65535')
       keepServingOnFaults()
       const server = await startServer({ port, project: values.project as string | undefined })
       process.stdout.write(`Framewise is running in browser mode. Open:\n  ${server.url}\n`)
@@ -460,13 +455,18 @@ function viterbiFlags(values: ParsedArgs['values']): { viterbi?: { enabled: bool
   return {}
 }
 
-/** A numeric flag, or undefined when absent; usage error when not a (whole) number. */
-function numberFlag(values: ParsedArgs['values'], name: string, integer = false): number | undefined {
+/**
+ * A numeric flag, or undefined when absent; a usage error when it is not a (whole) number or is
+ * below `min`. The one parser of the CLI's number flags.
+ */
+function numberFlag(values: ParsedArgs['values'], name: string, rule: { integer?: boolean; min?: number } = {}): number | undefined {
   const v = values[name]
   if (v === undefined) return undefined
   const x = Number(v)
-  if (typeof v !== 'string' || v.trim() === '' || !Number.isFinite(x) || (integer && !Number.isInteger(x)))
-    throw new UsageError(`--${name} must be ${integer ? 'a whole number' : 'a number'}, not ${String(v)}`)
+  const what = rule.integer ? 'a whole number' : 'a number'
+  if (typeof v !== 'string' || v.trim() === '' || !Number.isFinite(x) || (rule.integer && !Number.isInteger(x)))
+    throw new UsageError(`--${name} must be ${what}, not ${printable(String(v))}`)
+  if (rule.min !== undefined && x < rule.min) throw new UsageError(`--${name} must be ${what} ≥ ${rule.min}, not ${printable(v)}`)
   return x
 }
 
@@ -474,35 +474,58 @@ function numberFlag(values: ParsedArgs['values'], name: string, integer = false)
 function cliJob(): JobContext {
   const controller = new AbortController()
   process.once('SIGINT', () => controller.abort())
-  let last = 0
-  return {
-    signal: controller.signal,
-    progress: (fraction, message) => {
-      const now = Date.now()
-      if (fraction !== 1 && now - last < 250) return
-      last = now
-      reportProgress(fraction, message)
-    },
-  }
+  return { signal: controller.signal, progress: throttledProgress(reportProgress, 250) }
 }
 
+/** `text` broken into lines of at most `width` columns (after `indent`), at spaces. */
+function wrap(text: string, width = 80, indent = ''): string {
+  const lines: string[] = []
+  let line = ''
+  for (const word of text.split(/\s+/).filter(Boolean)) {
+    if (line && indent.length + line.length + 1 + word.length > width) {
+      lines.push(indent + line)
+      line = word
+    } else line = line ? `${line} ${word}` : word
+  }
+  if (line) lines.push(indent + line)
+  return lines.join('\n')
+}
+
+/** The overview: usage, then one short line per command. */
 function help(): string {
-  const width = Math.max(...Object.values(commands).map((c) => c.usage.length))
-  const lines = Object.values(commands).map((c) => `  framewise ${c.usage.padEnd(width)}  ${c.summary}`)
+  const width = Math.max(...Object.keys(commands).map((n) => n.length))
   return [
     'Framewise: frame-wise sequence labelling of audio and time series.',
     '',
-    'Usage:',
-    ...lines,
+    'Usage: framewise <command> [arguments] [options]',
+    '       framewise help <command>    the command\'s arguments and options',
+    '',
+    'Commands:',
+    ...Object.entries(commands).map(([name, c]) => `  ${name.padEnd(width)}  ${c.brief}`),
     '',
     'Results are JSON on stdout; progress goes to stderr.',
     'Exit codes: 0 success, 1 bad input, 2 usage error.',
   ].join('\n')
 }
 
+/** One command's usage (wrapped at its options) and what it does. */
+function commandHelp(command: Command): string {
+  return `Usage:\n${wrap(`framewise ${command.usage}`, 80, '  ')}\n\n${wrap(command.summary, 80, '  ')}`
+}
+
 /** Run the CLI on `argv` (without node and script); resolves to the exit code. */
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv
+  if (name === 'help' && rest[0] !== undefined) {
+    const asked = commands[rest[0]]
+    if (!asked) {
+      printLine(`unknown command '${rest[0]}'`)
+      process.stderr.write(`\n${help()}\n`)
+      return 2
+    }
+    process.stdout.write(commandHelp(asked) + '\n')
+    return 0
+  }
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     process.stdout.write(help() + '\n')
     return name === undefined ? 2 : 0
@@ -515,14 +538,14 @@ export async function main(argv: string[]): Promise<number> {
   }
   try {
     if (rest.includes('--help') || rest.includes('-h')) {
-      process.stdout.write(`Usage: framewise ${command.usage}\n  ${command.summary}\n`)
+      process.stdout.write(commandHelp(command) + '\n')
       return 0
     }
     let parsed: ParsedArgs
     try {
       parsed = parseArgs({ args: rest, options: command.options ?? {}, allowPositionals: true, strict: true })
     } catch (err) {
-      throw new UsageError((err as Error).message)
+      throw new UsageError((err as Error).message.replace(/\s*\n\s*/g, ' '))
     }
     const result = await command.run(parsed)
     const problems = result instanceof WithProblems ? result.problems : []
@@ -544,7 +567,7 @@ export async function main(argv: string[]): Promise<number> {
 function printError(err: unknown, usage: string): number {
   if (err instanceof UsageError) {
     printLine(err.message)
-    process.stderr.write(`Usage: framewise ${usage}\n`)
+    process.stderr.write(`Usage:\n${wrap(`framewise ${usage}`, 80, '  ')}\n`)
     return 2
   }
   const errnoPath = (err as NodeJS.ErrnoException | null)?.path

@@ -12,6 +12,20 @@ export interface JobContext {
   progress(fraction: number | null, message: string): void
 }
 
+/**
+ * `report`, called at most once per `intervalMs` (the last report, fraction 1, always passes):
+ * the one throttle of progress, for job events and the CLI's progress line alike.
+ */
+export function throttledProgress(report: JobContext['progress'], intervalMs: number): JobContext['progress'] {
+  let last = -Infinity
+  return (fraction, message) => {
+    const now = Date.now()
+    if (fraction !== 1 && now - last < intervalMs) return
+    last = now
+    report(fraction, message)
+  }
+}
+
 export class Jobs {
   readonly #running = new Map<string, AbortController>()
 
@@ -26,15 +40,9 @@ export class Jobs {
     if (this.#running.has(jobId)) throw new ApiError('invalid-request', `job ${jobId} is already running`)
     const controller = new AbortController()
     this.#running.set(jobId, controller)
-    let last = 0
     const ctx: JobContext = {
       signal: controller.signal,
-      progress: (fraction, message) => {
-        const now = Date.now()
-        if (fraction !== 1 && now - last < 100) return
-        last = now
-        this.emit({ jobId, fraction, message })
-      },
+      progress: throttledProgress((fraction, message) => this.emit({ jobId, fraction, message }), 100),
     }
     let entered = false
     try {
