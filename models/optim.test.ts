@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { Adam, adamW, clipGradNorm, Sgd, type Optimizer } from './optim'
+import { Adam, adamW, clipGradNorm, type Optimizer } from './optim'
 import optimFixture from './fixtures/fixture_optim.json'
 
 interface OptimFixture {
@@ -17,19 +17,9 @@ const fix = optimFixture as unknown as OptimFixture
 function make(name: string, n: number): Optimizer {
   const o = fix.runs[name].options as {
     lr: number
-    momentum?: number
-    nesterov?: boolean
     weight_decay?: number
     betas?: number[]
     eps?: number
-  }
-  if (name.startsWith('sgd')) {
-    return new Sgd(n, {
-      lr: o.lr,
-      momentum: o.momentum,
-      nesterov: o.nesterov,
-      weightDecay: o.weight_decay,
-    })
   }
   const [beta1, beta2] = o.betas ?? [0.9, 0.999]
   const opts = { lr: o.lr, beta1, beta2, eps: o.eps, weightDecay: o.weight_decay }
@@ -37,7 +27,8 @@ function make(name: string, n: number): Optimizer {
 }
 
 describe('optimisers against torch.optim trajectories (float64)', () => {
-  for (const name of Object.keys(fix.runs)) {
+  // the fixture also holds SGD trajectories; Framewise trains with Adam/AdamW only
+  for (const name of Object.keys(fix.runs).filter((n) => !n.startsWith('sgd'))) {
     it(`${name}: ${fix.grads.length} steps match to 1e-12`, () => {
       const n = fix.p0.length
       const params = Float64Array.from(fix.p0)

@@ -1,9 +1,7 @@
 /**
  * Optimisers over the flat parameter and gradient arrays (one loop each), following PyTorch's
- * torch.optim update rules exactly (so fixtures from torch check them), in order of complexity:
+ * torch.optim update rules exactly (so fixtures from torch check them):
  *
- * SGD with momentum μ, dampening 0, L2 weight decay λ:
- *   g ← g + λθ;   v ← g (first step) else μv + g;   d = nesterov ? g + μv : v;   θ ← θ − η d
  * Adam (Kingma & Ba), L2 weight decay λ folded into the gradient:
  *   g ← g + λθ;   m ← β₁m + (1−β₁)g;   v ← β₂v + (1−β₂)g²
  *   θ ← θ − η/(1−β₁ᵗ) · m / (√v / √(1−β₂ᵗ) + ε)
@@ -18,46 +16,6 @@ export interface Optimizer {
   lr: number
   /** Applies one update to params from grads (same flat layout). */
   step(params: FloatArray, grads: FloatArray): void
-}
-
-export interface SgdOptions {
-  /** Learning rate η. */
-  lr: number
-  /** Momentum μ (0 = plain SGD). */
-  momentum?: number
-  /** Nesterov momentum. */
-  nesterov?: boolean
-  /** L2 weight decay λ. */
-  weightDecay?: number
-}
-
-export class Sgd implements Optimizer {
-  lr: number
-  private readonly v: Float64Array
-  private started = false
-
-  constructor(
-    n: number,
-    private readonly o: SgdOptions,
-  ) {
-    this.lr = o.lr
-    this.v = new Float64Array(o.momentum ? n : 0)
-  }
-
-  step(params: FloatArray, grads: FloatArray): void {
-    const { momentum: mu = 0, nesterov = false, weightDecay: wd = 0 } = this.o
-    const { lr, v } = this
-    const first = !this.started
-    this.started = true
-    for (let i = 0; i < params.length; i++) {
-      let g = grads[i] + wd * params[i]
-      if (mu !== 0) {
-        v[i] = first ? g : mu * v[i] + g
-        g = nesterov ? g + mu * v[i] : v[i]
-      }
-      params[i] -= lr * g
-    }
-  }
 }
 
 export interface AdamOptions {

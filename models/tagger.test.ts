@@ -11,7 +11,6 @@ import {
   createTagger,
   taggerBackward,
   taggerForward,
-  tbpttWindows,
   type TaggerState,
   type TaggerWorkspace,
 } from './tagger'
@@ -140,6 +139,24 @@ describe('residual connections: gradient check (float64, masks, dropout on the b
     }
   })
 })
+
+/** The TBPTT plan for a sequence of length n: windows [start, end) whose loss covers [lossFrom, end). */
+function tbpttWindows(
+  n: number,
+  k1: number,
+  k2: number,
+): { start: number; lossFrom: number; end: number; carryAt: number }[] {
+  if (!(k1 >= 1 && k2 >= k1)) throw new RangeError('TBPTT needs 1 ≤ k1 ≤ k2')
+  const out = []
+  for (let s = 0; s < n; s += k1) {
+    const end = Math.min(n, s + k1)
+    const start = Math.max(0, end - k2)
+    // the next window starts at max(0, nextEnd − k2): carry the state reached there
+    const nextEnd = Math.min(n, end + k1)
+    out.push({ start, lossFrom: s, end, carryAt: Math.max(0, nextEnd - k2) - start })
+  }
+  return out
+}
 
 describe('truncated BPTT', () => {
   it('windows tile the sequence and carry points lie inside each window', () => {

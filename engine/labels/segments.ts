@@ -38,19 +38,6 @@ export function sortSegments(segments: readonly Segment[]): Segment[] {
   )
 }
 
-/** Problems in a segment list (empty when valid): non-finite or negative times, end < start, empty labels. */
-export function segmentProblems(segments: readonly Segment[]): string[] {
-  const out: string[] = []
-  segments.forEach((s, i) => {
-    if (!Number.isFinite(s.start) || !Number.isFinite(s.end))
-      out.push(`segment ${i + 1}: non-finite time`)
-    else if (s.start < 0) out.push(`segment ${i + 1}: negative start ${s.start}`)
-    else if (s.end < s.start) out.push(`segment ${i + 1}: end ${s.end} before start ${s.start}`)
-    if (s.label.trim() === '') out.push(`segment ${i + 1}: empty label`)
-  })
-  return out
-}
-
 /** Pairs of overlapping segments (by index in sorted order), for warnings. */
 export function overlaps(segments: readonly Segment[]): Array<[Segment, Segment]> {
   const s = sortSegments(segments)
