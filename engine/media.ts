@@ -8,8 +8,8 @@
  */
 import { DataError } from './errors'
 import { openRegular, timeBound } from './input-files'
+import { audioMime } from './media-types'
 import type { Project } from './project/store'
-import { audioMime } from './views'
 
 /**
  * What the first bytes of each type we play must be, and how to say so. (audio/decode.ts picks

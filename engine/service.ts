@@ -19,6 +19,7 @@ import {
 import { DataError, fileError } from './errors'
 import { Gate } from './gate'
 import { Jobs } from './jobs'
+import { audioMime } from './media-types'
 import { PickedPaths } from './paths'
 import { ProjectLock } from './project/lock'
 import { mediaKind, Project } from './project/store'
@@ -32,7 +33,7 @@ import { RunStore } from './train/runs'
 import { SETTING_EXCLUSIONS, TRAIN_DEFAULTS } from './train/settings'
 import { exportFormat, exportLabelFile, importLabelFile } from './labelio'
 import { spectrogramWindow } from './spectrogram'
-import { audioMime, peaksWindow, seriesWindow } from './views'
+import { peaksWindow, seriesWindow } from './views'
 import { waveform } from './waveform'
 
 type Handlers = {

@@ -210,18 +210,3 @@ function channelRange(values: Float32Array, C: number, c: number): [number, numb
   }
   return Number.isFinite(lo) ? [lo, hi] : [0, 1]
 }
-
-const MIME: Record<string, string> = {
-  '.wav': 'audio/wav',
-  '.wave': 'audio/wav',
-  '.flac': 'audio/flac',
-  '.mp3': 'audio/mpeg',
-  '.ogg': 'audio/ogg',
-  '.oga': 'audio/ogg',
-}
-
-/** MIME type of an audio file from its extension, or null when it is not one we play. */
-export function audioMime(file: string): string | null {
-  const dot = file.lastIndexOf('.')
-  return dot < 0 ? null : (MIME[file.slice(dot).toLowerCase()] ?? null)
-}
