@@ -175,6 +175,11 @@ describe.each(KINDS)('a %s where a file is expected', (kind) => {
         { method: 'exportLabels', params: { media: 'tone.wav', path: path.join(user, 'out.json'), overwrite: true } },
         { method: 'exportModel', params: { model: 'file:tagger_A_lstm.onnx', path: path.join(user, 'out.onnx') } },
         { method: 'listDir', params: { dir: path.join(user, 'dir') } },
+        // the devices named directly, as a user could type them
+        { method: 'importLabels', params: { media: 'tone.wav', path: '/dev/zero', format: 'audacity' } },
+        { method: 'importLabels', params: { media: 'tone.wav', path: '/dev/null' } },
+        { method: 'importModel', params: { path: '/dev/zero' } },
+        { method: 'listDir', params: { dir: '/dev/null' } },
         { method: 'addMedia', params: { paths: [path.join(user, 'new.wav')] } },
         { method: 'getProject', params: {} },
       ], false)
@@ -269,6 +274,9 @@ describe.each(KINDS)('a %s where a file is expected', (kind) => {
         [['convert', bad('x.txt'), '--from', 'audacity', '--to', 'json', '--out', path.join(base, 'c.json')], false],
         [['score', labels, labels], false],
         [['score', bad('x.txt'), labels], false],
+        [['convert', '/dev/zero', '--from', 'audacity', '--to', 'json', '--out', path.join(base, 'c.json')], false],
+        [['features', '/dev/zero'], false],
+        [['info', '/dev/zero.onnx'], false],
       ]
       for (const [argv, projectNamed] of argvs) {
         const what = `framewise ${argv.map((a) => (a.startsWith(base) ? path.relative(base, a) : path.basename(a))).join(' ')}`
