@@ -10,6 +10,7 @@
  */
 import { z } from 'zod'
 import { featureSpecSchema } from './features/spec'
+import { LABEL_FORMATS, type LabelFormatName } from './labels/format-list'
 import { trainSettingsSchema, type SettingExclusion, type TrainSettings } from './train/settings'
 
 // ---------------------------------------------------------------------------------------------
@@ -160,8 +161,7 @@ export interface SpectrogramImage {
 }
 
 /** Label file formats of the data pipeline (engine/labels/formats.ts). */
-export const LABEL_FORMATS = ['audacity', 'raven', 'textgrid', 'csv', 'json'] as const
-export type LabelFormatName = (typeof LABEL_FORMATS)[number]
+export { LABEL_FORMATS, type LabelFormatName } from './labels/format-list'
 
 /** Labels read from a file, not yet applied (the renderer applies them as one undoable edit). */
 export interface ImportedLabels {

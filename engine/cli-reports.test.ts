@@ -162,6 +162,7 @@ describe('binary input and unexpected errors', () => {
     const file = path.join(dir, 'gone\x1b[31m.wav')
     commands.fsfail = {
       usage: 'fsfail',
+      brief: 'test',
       summary: 'test',
       run: () => Promise.reject(Object.assign(new Error(`ENOENT: no such file or directory, open '${file}'`), { code: 'ENOENT', path: file })),
     }
@@ -174,7 +175,7 @@ describe('binary input and unexpected errors', () => {
   })
 
   it('prints an unexpected error as one line with a hint, and the stack with FRAMEWISE_DEBUG=1', async () => {
-    commands.boom = { usage: 'boom', summary: 'test', run: () => Promise.reject(new TypeError('x is not a function\nsecond line')) }
+    commands.boom = { usage: 'boom', brief: 'test', summary: 'test', run: () => Promise.reject(new TypeError('x is not a function\nsecond line')) }
     try {
       const line = expectOneLine(await runCli(['boom']), 'x is not a function', 1)
       expect(line).toMatch(/FRAMEWISE_DEBUG=1/)

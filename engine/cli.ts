@@ -15,7 +15,6 @@ import { expandInputs, predictToFiles } from './infer/batch'
 import { evaluateClips, predictClipsToFile } from './infer/clip'
 import { isClipModel, readClipModel } from './onnx/clip'
 import { clipItemsOf } from './train/clip-project'
-import { PREDICT_FORMATS, type PredictFormat } from './infer/outputs'
 import { inspectModel } from './onnx/read'
 import { Project } from './project/store'
 import { evaluateModel } from './evaluate'
@@ -27,7 +26,7 @@ import { keepServingOnFaults, startServer } from './server'
 import { featuresCommand, PRESET_NAMES, type PresetName } from './features/command'
 import { isSeriesFile } from './features/extract'
 import { convertCommand } from './labels/command'
-import { formatNames, type LabelFormatName } from './labels/formats'
+import { isLabelFormat, LABEL_FORMATS } from './labels/format-list'
 import { scoreCommand } from './labels/score'
 
 /** Thrown for wrong arguments: exit code 2 with the command's usage. */
@@ -144,9 +143,8 @@ export const commands: Record<string, Command> = {
           onProgress: (f, m) => reportProgress(f, m),
         })
       }
-      const format = values.format as PredictFormat
-      if (!PREDICT_FORMATS.includes(format))
-        throw new UsageError(`--format must be one of ${PREDICT_FORMATS.join(', ')}`)
+      const format = String(values.format)
+      if (!isLabelFormat(format)) throw new UsageError(`--format must be one of ${LABEL_FORMATS.join(', ')}`)
       const output = values.output as string | undefined
       if (output !== undefined && output !== 'logits' && output !== 'probabilities')
         throw new UsageError('--output must be logits or probabilities')
@@ -354,11 +352,9 @@ export const commands: Record<string, Command> = {
     async run({ positionals, values }) {
       if (positionals.length !== 1) throw new UsageError('convert takes exactly one label file')
       const to = values.to as string | undefined
-      if (!to || !formatNames.includes(to as LabelFormatName))
-        throw new UsageError(`--to must be one of ${formatNames.join(', ')}`)
+      if (!to || !isLabelFormat(to)) throw new UsageError(`--to must be one of ${LABEL_FORMATS.join(', ')}`)
       const from = values.from as string | undefined
-      if (from !== undefined && !formatNames.includes(from as LabelFormatName))
-        throw new UsageError(`--from must be one of ${formatNames.join(', ')}`)
+      if (from !== undefined && !isLabelFormat(from)) throw new UsageError(`--from must be one of ${LABEL_FORMATS.join(', ')}`)
       if (typeof values.out !== 'string') throw new UsageError('--out <file> is required')
       await checkOutFile(values.out)
       return convertCommand({

@@ -7,7 +7,8 @@ import { stat } from 'node:fs/promises'
 import path from 'node:path'
 import { ApiError, type LabelFormatName, type Segment } from './api'
 import { assertWritable } from './input-files'
-import { FORMATS, formatByName, readLabels, writeLabels } from './labels/formats'
+import { formatOfPath } from './labels/format-list'
+import { formatByName, readLabels, writeLabels } from './labels/formats'
 
 /** Segments of a label file (format sniffed unless given), reduced to start/end/label, sorted. */
 export async function importLabelFile(file: string, format?: LabelFormatName): Promise<Segment[]> {
@@ -17,17 +18,12 @@ export async function importLabelFile(file: string, format?: LabelFormatName): P
     .sort((a, b) => a.start - b.start || a.end - b.end)
 }
 
-/** The format named, else the one whose extension `file` has. */
+/** The format named, else the one whose ending `file` has. */
 export function exportFormat(file: string, format?: LabelFormatName): LabelFormatName {
   if (format) return format
-  const lower = file.toLowerCase()
-  // Longest extension first, so '.selections.txt' is Raven and plain '.txt' Audacity.
-  const byExt = FORMATS.flatMap((f) => f.extensions.map((e) => ({ f, e: e.toLowerCase() })))
-    .filter(({ f, e }) => lower.endsWith(e) && !(f.name === 'raven' && e === '.txt'))
-    .sort((a, b) => b.e.length - a.e.length)[0]
-  if (!byExt)
-    throw new ApiError('bad-input', `${file}: name a format (the extension does not say which)`)
-  return byExt.f.name
+  const byEnding = formatOfPath(file)
+  if (!byEnding) throw new ApiError('bad-input', `${file}: name a format (the extension does not say which)`)
+  return byEnding.name
 }
 
 /** Write `segments` to `file`; an existing file is kept unless `overwrite`. */

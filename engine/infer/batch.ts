@@ -10,7 +10,8 @@ import type { FeatureSpec } from '../features/spec'
 import { readSeriesCsv } from '../series/csv'
 import { writeFileAtomic } from '../files'
 import { readModel, type ReadModelOptions } from '../onnx/read'
-import { FORMAT_SUFFIX, formatPrediction, probabilitiesCsv, type PredictFormat } from './outputs'
+import { LABEL_FORMAT_FILES, type LabelFormatName } from '../labels/format-list'
+import { formatPrediction, probabilitiesCsv } from './outputs'
 import { predictFile, type WindowOptions } from './predict'
 
 const AUDIO_EXTENSIONS = ['.wav', '.flac', '.mp3', '.ogg']
@@ -26,7 +27,8 @@ export interface PredictFilesOptions extends ReadModelOptions {
   /** Folder for the outputs (created if missing). */
   out: string
   /** Label file format. */
-  format: PredictFormat
+  /** Every label format can be written; each file is named with its format's suffix. */
+  format: LabelFormatName
   /** Also write `<stem>.probs.csv`. */
   probabilities?: boolean
   /** Window and context sizes in frames (see predict.ts). */
@@ -115,7 +117,7 @@ export async function predictToFiles(
     })
     const outputs: [string, string][] = [
       [
-        path.join(options.out, stem + FORMAT_SUFFIX[options.format]),
+        path.join(options.out, stem + LABEL_FORMAT_FILES[options.format].suffix),
         formatPrediction(p, options.format, model.spec.kind === 'series' ? await rowTimesOf(file, model.spec) : undefined),
       ],
     ]

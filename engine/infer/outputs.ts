@@ -5,19 +5,9 @@
 import { writeRowLabelCsv } from '../labels/csv'
 import { formatByName } from '../labels/formats'
 import { writeTextGrid } from '../labels/textgrid'
+import type { LabelFormatName } from '../labels/format-list'
 import type { Prediction } from './predict'
 
-export const PREDICT_FORMATS = ['audacity', 'raven', 'textgrid', 'csv', 'json'] as const
-export type PredictFormat = (typeof PREDICT_FORMATS)[number]
-
-/** File name suffix per format (csv/json avoid `<stem>.csv` and the model card's `<stem>.json`). */
-export const FORMAT_SUFFIX: Record<PredictFormat, string> = {
-  audacity: '.txt',
-  raven: '.selections.txt',
-  textgrid: '.TextGrid',
-  csv: '.labels.csv',
-  json: '.labels.json',
-}
 
 const num = (x: number) => String(Number(x.toFixed(6)))
 /** A CSV field, quoted when it holds a comma, quote or newline. */
@@ -46,7 +36,7 @@ export function labelsAtTimes(p: Prediction, rowTimes: ArrayLike<number>): strin
  * The label file text for a prediction, written by engine/labels (so `framewise train` reads it
  * back); with `rowTimes` (series inputs) CSV output is one `time,label` row per input row.
  */
-export function formatPrediction(p: Prediction, format: PredictFormat, rowTimes?: ArrayLike<number>): string {
+export function formatPrediction(p: Prediction, format: LabelFormatName, rowTimes?: ArrayLike<number>): string {
   if (format === 'csv' && rowTimes) return writeRowLabelCsv(rowTimes, labelsAtTimes(p, rowTimes))
   if (format === 'textgrid') return writeTextGrid(p.segments, 'labels', durationOf(p))
   return formatByName(format)!.write(p.segments)

@@ -1,6 +1,6 @@
 /**
- * Label formats in one list (Meyda-style registry): name, extensions, a sniffer, reader, writer.
- * `readLabels` picks by explicit format, then content sniffing, then extension.
+ * How each label format of format-list.ts is read and written: a sniffer, a reader and a writer
+ * per name. `readLabels` picks by explicit format, then content sniffing, then file ending.
  */
 import { writeFile } from 'node:fs/promises'
 import { extname } from 'node:path'
@@ -13,6 +13,7 @@ import { isRaven, readRaven, writeRaven } from './raven'
 import type { Segment } from './segments'
 import { decodeText } from './text'
 import { readTextGrid, writeTextGrid } from './textgrid'
+import { formatOfPath, LABEL_FORMAT_FILES, LABEL_FORMATS, type LabelFormatName } from './format-list'
 
 export interface ReadLabelOptions {
   /** TextGrid tier name (default: first interval tier). */
@@ -23,55 +24,35 @@ export interface ReadLabelOptions {
 
 export interface LabelFormat {
   /** Format id used by --to and the API. */
-  name: 'audacity' | 'raven' | 'textgrid' | 'csv' | 'json'
-  /** Extensions written (first) and recognised. */
-  extensions: string[]
+  name: LabelFormatName
+  /** Endings recognised (format-list.ts). */
+  extensions: readonly string[]
   /** True when the text is certainly this format. */
   sniff: (text: string) => boolean
   read: (text: string, file: string, options: ReadLabelOptions) => Segment[]
   write: (segments: readonly Segment[]) => string
 }
 
-export const FORMATS: LabelFormat[] = [
-  {
-    name: 'raven',
-    extensions: ['.selections.txt', '.txt'],
-    sniff: isRaven,
-    read: (t, f, o) => readRaven(t, f, o.labelColumn),
-    write: writeRaven,
-  },
-  {
-    name: 'textgrid',
-    extensions: ['.TextGrid', '.textgrid'],
+type Codec = Omit<LabelFormat, 'name' | 'extensions'>
+
+/** Sniffed in this order: the most specific formats first (a Raven table before Audacity's tabs). */
+const CODECS = {
+  raven: { sniff: isRaven, read: (t, f, o) => readRaven(t, f, o.labelColumn), write: writeRaven },
+  textgrid: {
     sniff: (t) => /^\s*(File type = )?"ooTextFile"/.test(t),
     read: (t, f, o) => readTextGrid(t, f, o.tier),
     write: (s) => writeTextGrid(s),
   },
-  {
-    name: 'json',
-    extensions: ['.json'],
-    sniff: (t) => /^\s*[[{]/.test(t),
-    read: readLabelJson,
-    write: writeLabelJson,
-  },
-  {
-    name: 'audacity',
-    extensions: ['.txt', '.labels'],
-    sniff: (t) => /^\s*[-\d.eE+]+\t[-\d.eE+]+\t/.test(t),
-    read: readAudacity,
-    write: writeAudacity,
-  },
-  {
-    name: 'csv',
-    extensions: ['.csv'],
-    sniff: () => false,
-    read: readLabelCsv,
-    write: writeLabelCsv,
-  },
-]
+  json: { sniff: (t) => /^\s*[[{]/.test(t), read: readLabelJson, write: writeLabelJson },
+  audacity: { sniff: (t) => /^\s*[-\d.eE+]+\t[-\d.eE+]+\t/.test(t), read: readAudacity, write: writeAudacity },
+  csv: { sniff: () => false, read: readLabelCsv, write: writeLabelCsv },
+} satisfies Record<LabelFormatName, Codec>
 
-export type LabelFormatName = LabelFormat['name']
-export const formatNames = FORMATS.map((f) => f.name)
+export const FORMATS: LabelFormat[] = (Object.keys(CODECS) as LabelFormatName[]).map((name) => ({
+  name,
+  extensions: LABEL_FORMAT_FILES[name].extensions,
+  ...CODECS[name],
+}))
 
 export function formatByName(name: string): LabelFormat | undefined {
   return FORMATS.find((f) => f.name === name.toLowerCase())
@@ -81,12 +62,10 @@ export function formatByName(name: string): LabelFormat | undefined {
 export function detectFormat(path: string, text: string): LabelFormat {
   const sniffed = FORMATS.find((f) => f.sniff(text))
   if (sniffed) return sniffed
-  const lower = path.toLowerCase()
-  const byExt = FORMATS.find(
-    (f) => f.extensions.some((e) => lower.endsWith(e.toLowerCase())) && f.name !== 'raven',
-  )
-  if (byExt) return byExt
-  throw new DataError(path, `unknown label format "${extname(path)}" (${formatNames.join(', ')})`)
+  const byEnding = formatOfPath(path)?.name
+  // Raven is recognised by its header (sniffed above); a .selections.txt without one reads as .txt
+  if (byEnding) return formatByName(byEnding === 'raven' ? 'audacity' : byEnding)!
+  throw new DataError(path, `unknown label format "${extname(path)}" (${LABEL_FORMATS.join(', ')})`)
 }
 
 export async function readLabels(
@@ -98,7 +77,7 @@ export async function readLabels(
   if (!format)
     throw new DataError(
       path,
-      `unknown label format "${options.format}" (${formatNames.join(', ')})`,
+      `unknown label format "${options.format}" (${LABEL_FORMATS.join(', ')})`,
     )
   return format.read(text, path, options)
 }
@@ -109,7 +88,7 @@ export async function writeLabels(
   format: string,
 ): Promise<void> {
   const f = formatByName(format)
-  if (!f) throw new RangeError(`unknown label format "${format}" (${formatNames.join(', ')})`)
+  if (!f) throw new RangeError(`unknown label format "${format}" (${LABEL_FORMATS.join(', ')})`)
   await assertWritable(path)
   await writeFile(path, f.write(segments))
 }

@@ -12,6 +12,7 @@ import { DataError } from '../errors'
 import { READ_LIMITS, readRegular } from '../input-files'
 import { eventMetrics, frameMetrics } from '../metrics'
 import { isRowLabelCsv, readRowLabelCsv, rowLabelsToSegments } from './csv'
+import { formatOfPath } from './format-list'
 import { detectFormat, readLabels } from './formats'
 import { frameCentres, segmentsToFrames, type Segment } from './segments'
 import { decodeText } from './text'
@@ -31,14 +32,11 @@ export interface ScoreOptions {
   background?: string
 }
 
-const LABEL_EXTS = ['.selections.txt', '.textgrid', '.txt', '.labels', '.csv', '.json']
-
-/** File stem without its label extension; undefined for files that are not label files. */
+/** File stem without its label ending (format-list.ts); undefined for files that are not label files. */
 export function labelStem(name: string): string | undefined {
-  const lower = name.toLowerCase()
-  if (lower.endsWith('.probs.csv') || name.startsWith('.')) return undefined
-  const ext = LABEL_EXTS.find((e) => lower.endsWith(e))
-  return ext ? name.slice(0, name.length - ext.length) : undefined
+  if (name.toLowerCase().endsWith('.probs.csv') || name.startsWith('.')) return undefined
+  const ending = formatOfPath(name)?.ending
+  return ending ? name.slice(0, name.length - ending.length) : undefined
 }
 
 async function stems(dir: string): Promise<Map<string, string>> {

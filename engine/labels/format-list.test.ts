@@ -1,0 +1,36 @@
+import { describe, expect, it } from 'vitest'
+import { exportFormat } from '../labelio'
+import { formatOfPath, LABEL_FORMAT_FILES, LABEL_FORMATS } from './format-list'
+import { FORMATS } from './formats'
+import { labelStem } from './score'
+
+describe('the one list of label formats', () => {
+  it.each([
+    ['calls.selections.txt', 'raven', 'calls'],
+    ['CALLS.Selections.TXT', 'raven', 'CALLS'],
+    ['calls.txt', 'audacity', 'calls'],
+    ['calls.labels', 'audacity', 'calls'],
+    ['calls.TextGrid', 'textgrid', 'calls'],
+    ['calls.labels.csv', 'csv', 'calls'],
+    ['calls.csv', 'csv', 'calls'],
+    ['calls.labels.json', 'json', 'calls'],
+    ['calls.json', 'json', 'calls'],
+  ])('%s is %s, stem %s, for export and for score alike', (file, format, stem) => {
+    expect(formatOfPath(file)?.name).toBe(format)
+    expect(exportFormat(file)).toBe(format)
+    expect(labelStem(file)).toBe(stem)
+  })
+
+  it('a file predict names is read back as its format, with the recording as its stem', () => {
+    for (const name of LABEL_FORMATS) {
+      expect(formatOfPath(`rec${LABEL_FORMAT_FILES[name].suffix}`)?.name).toBe(name)
+      expect(labelStem(`rec${LABEL_FORMAT_FILES[name].suffix}`)).toBe('rec')
+    }
+  })
+
+  it('every listed format has a reader and writer, and nothing else does', () => {
+    expect(FORMATS.map((f) => f.name).sort()).toEqual([...LABEL_FORMATS].sort())
+    expect(formatOfPath('rec.wav')).toBeNull()
+    expect(labelStem('rec.probs.csv')).toBeUndefined()
+  })
+})

@@ -1,0 +1,41 @@
+/**
+ * The label formats Framewise reads and writes, as data: names, the file endings that say a file
+ * is in that format, and the ending Framewise gives a file it names itself. The one list: the API
+ * contract (no Node APIs here: the sandboxed preload bundles the contract), the readers and
+ * writers (formats.ts), import/export, `predict` and `score` all derive from it.
+ */
+export const LABEL_FORMATS = ['audacity', 'raven', 'textgrid', 'csv', 'json'] as const
+export type LabelFormatName = (typeof LABEL_FORMATS)[number]
+
+export interface LabelFormatFile {
+  /** Endings that say a file is in this format, matched case-insensitively. */
+  extensions: readonly string[]
+  /**
+   * The ending of a file Framewise names (predict's outputs beside a recording): never a bare
+   * `.csv`/`.json`, which would collide with a CSV recording or a model card of the same stem.
+   */
+  suffix: string
+}
+
+export const LABEL_FORMAT_FILES: Record<LabelFormatName, LabelFormatFile> = {
+  // plain `.txt` is Audacity's ending; a Raven table ending in .txt is recognised by its header
+  audacity: { extensions: ['.txt', '.labels'], suffix: '.txt' },
+  raven: { extensions: ['.selections.txt'], suffix: '.selections.txt' },
+  textgrid: { extensions: ['.textgrid'], suffix: '.TextGrid' },
+  csv: { extensions: ['.labels.csv', '.csv'], suffix: '.labels.csv' },
+  json: { extensions: ['.labels.json', '.json'], suffix: '.labels.json' },
+}
+
+/** Every ending any format has, longest first (so `.selections.txt` wins over `.txt`). */
+const ENDINGS = LABEL_FORMATS.flatMap((name) => LABEL_FORMAT_FILES[name].extensions.map((ending) => ({ name, ending })))
+  .sort((a, b) => b.ending.length - a.ending.length)
+
+/** The format whose ending `file` has (the longest that matches), and that ending; null for none. */
+export function formatOfPath(file: string): { name: LabelFormatName; ending: string } | null {
+  const lower = file.toLowerCase()
+  return ENDINGS.find((e) => lower.endsWith(e.ending)) ?? null
+}
+
+export function isLabelFormat(name: string): name is LabelFormatName {
+  return (LABEL_FORMATS as readonly string[]).includes(name)
+}
