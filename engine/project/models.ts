@@ -18,7 +18,7 @@ import { cardPathOf, postProcessSchema, readModelCard, type ModelCard, type Outp
 import { readModel } from '../onnx/read'
 import { isClipModel, readClipModel } from '../onnx/clip'
 import { predictClip } from '../infer/clip'
-import { RunStore } from '../train/runs'
+import { RunRecords } from './runs'
 import { PREDICTIONS_DIR, type Project } from './store'
 
 export const MODELS_DIR = 'models'
@@ -27,7 +27,7 @@ export const MODELS_DIR = 'models'
 export function modelPath(project: Project, id: string): string {
   const [kind, name] = [id.slice(0, id.indexOf(':')), id.slice(id.indexOf(':') + 1)]
   if (!/^[\w.-]+$/.test(name) || name.startsWith('.')) throw new ApiError('invalid-request', `bad model id ${JSON.stringify(id)}`)
-  if (kind === 'run') return path.join(new RunStore(project.dir).dir(name), 'model.onnx')
+  if (kind === 'run') return path.join(new RunRecords(project.dir).dir(name), 'model.onnx')
   if (kind === 'file') return path.join(project.dir, MODELS_DIR, name)
   throw new ApiError('invalid-request', `bad model id ${JSON.stringify(id)}`)
 }
@@ -59,7 +59,7 @@ function viewOf(id: string, source: ModelView['source'], file: string, card: Mod
 
 export async function listModels(project: Project): Promise<ModelView[]> {
   const out: ModelView[] = []
-  for (const run of await new RunStore(project.dir).list()) {
+  for (const run of await new RunRecords(project.dir).list()) {
     if (run.status !== 'done' || !run.model) continue
     const file = modelPath(project, `run:${run.id}`)
     out.push(viewOf(`run:${run.id}`, 'trained', file, await readModelCard(file).catch(() => null), run.finishedAt ?? run.startedAt))

@@ -7,9 +7,10 @@
 import path from 'node:path'
 import { DataError } from '../errors'
 import type { JobContext } from '../jobs'
+import type { RunRecord } from '../project/runs'
 import type { TrainJobOptions } from './job'
 import { NonFiniteLossError, type EpochRecord, type TrainProgress } from './loop'
-import { RunStore, newRunId, type RunRecord } from './runs'
+import { RunStore, newRunId } from './runs'
 
 /** What a finished training hands back to its run record. */
 interface TrainedRun {

@@ -2,8 +2,9 @@ import { promises as fs } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import type { RunRecord } from '../project/runs'
 import type { Checkpoint } from './loop'
-import { RunStore, dataHash, decodeCheckpoint, encodeCheckpoint, newRunId, type RunRecord } from './runs'
+import { RunStore, dataHash, decodeCheckpoint, encodeCheckpoint, newRunId } from './runs'
 import { parseTrainSettings } from './settings'
 
 let dir: string
