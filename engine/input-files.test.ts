@@ -20,6 +20,12 @@ describe('input files', () => {
     await expect(readRegular(regular, 3)).rejects.toThrow(`${regular}: is 0.00 MB, larger than`)
   })
 
+  it('checks the limit while reading too: a file whose stated size is 0 (procfs) is read, or refused when over', async () => {
+    const text = await readRegularText('/proc/self/status', 1024 * 1024)
+    expect(text).toMatch(/^Name:/)
+    await expect(readRegular('/proc/self/status', 10)).rejects.toThrow('/proc/self/status: is 0.00 MB, larger than the 0.00 MB')
+  })
+
   it.each([
     [fifo, 'is a named pipe (FIFO), not a regular file'],
     ['/dev/zero', 'is a character device, not a regular file'],

@@ -134,17 +134,22 @@ export async function readRegular(file: string, maxBytes: number): Promise<Buffe
   try {
     const { size } = await handle.stat()
     if (size > maxBytes) throw new DataError(file, sizeProblem(size, maxBytes))
-    const chunks: Buffer[] = []
+    // One buffer of the stated size (+1 to see growth), doubled only if the file grows while read.
+    let buf = Buffer.allocUnsafe(Math.min(Math.max(size, 64 * 1024 - 1), maxBytes) + 1)
     let total = 0
     for (;;) {
-      const chunk = Buffer.allocUnsafe(Math.min(Math.max(size - total, 64 * 1024), 16 * 1024 * 1024, maxBytes + 1 - total))
-      const { bytesRead } = await timeBound(file, handle.read(chunk, 0, chunk.length, null))
+      if (total === buf.length) {
+        const grown = Buffer.allocUnsafe(Math.min(buf.length * 2, maxBytes + 1))
+        buf.copy(grown, 0, 0, total)
+        buf = grown
+      }
+      const length = Math.min(buf.length - total, 16 * 1024 * 1024)
+      const { bytesRead } = await timeBound(file, handle.read(buf, total, length, null))
       if (bytesRead === 0) break
       total += bytesRead
       if (total > maxBytes) throw new DataError(file, sizeProblem(total, maxBytes))
-      chunks.push(bytesRead === chunk.length ? chunk : chunk.subarray(0, bytesRead))
     }
-    return chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, total)
+    return buf.subarray(0, total)
   } catch (e) {
     throw fileError(file, e)
   } finally {
