@@ -4,7 +4,7 @@
  */
 import { mkdir, readdir, stat } from 'node:fs/promises'
 import path from 'node:path'
-import { DataError } from '../errors'
+import { DataError, fileError } from '../errors'
 import { isSeriesFile } from '../features/extract'
 import type { FeatureSpec } from '../features/spec'
 import { readSeriesCsv } from '../series/csv'
@@ -57,8 +57,9 @@ export async function expandInputs(paths: string[], kind: 'audio' | 'series'): P
     let s
     try {
       s = await stat(p)
-    } catch {
-      throw new DataError(p, 'no such file or folder')
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new DataError(p, 'no such file or folder')
+      throw fileError(p, err)
     }
     if (!s.isDirectory()) {
       out.push(p)
