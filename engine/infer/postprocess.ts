@@ -13,30 +13,12 @@
  * Viterbi on ship it at width 1; it still runs when asked for, as a plain smoother of labels.
  * P_MIN keeps a probability that float32 rounded to 0 from forbidding a frame's class outright.
  */
-import { estimateTransitions, viterbi, type Transitions } from '../../models/decode'
+import { viterbi, type Transitions } from '../../models/decode'
 import { framesToSegments, modeFilter, type Segment } from '../labels/segments'
-import type { PostProcess, TransitionsMeta } from '../onnx/metadata'
+import type { PostProcess } from '../onnx/metadata'
 
 /** Floor of a probability before its log (see the header). */
 export const P_MIN = 1e-30
-
-/** Add-α label transitions of training sequences (labels < 0 break chains), as stored in metadata. */
-export function transitionsOf(sequences: ArrayLike<number>[], C: number, alpha = 1): TransitionsMeta {
-  const tr = estimateTransitions(sequences, C, alpha)
-  return {
-    initial: Array.from(tr.logInit, Math.exp),
-    matrix: Array.from({ length: C }, (_, p) => Array.from(tr.logTrans.subarray(p * C, (p + 1) * C), Math.exp)),
-    alpha,
-  }
-}
-
-/** Stored transitions (probabilities) → the log π and log A of models/decode.ts (0 → −∞). */
-export function transitionsToLog(t: TransitionsMeta): Transitions {
-  const C = t.initial.length
-  const logTrans = new Float64Array(C * C)
-  for (let p = 0; p < C; p++) for (let c = 0; c < C; c++) logTrans[p * C + c] = Math.log(t.matrix[p][c])
-  return { logInit: Float64Array.from(t.initial, Math.log), logTrans }
-}
 
 /** Viterbi path of (T, C) probabilities with transitions `tr` and weight λ (see the header). */
 export function viterbiLabels(probs: Float32Array, C: number, tr: Transitions, weight: number): Int32Array {

@@ -22,7 +22,8 @@ import { readModel, releaseSessions } from '../onnx/read'
 import { randomParams } from '../onnx/testing'
 import { parseTrainSettings } from '../train/settings'
 import { trainTagger } from '../train/loop'
-import { decodeLabels, labelsToSegments, smoothLabels, transitionsOf, transitionsToLog, viterbiLabels } from './postprocess'
+import { transitionsOf, transitionsToLog } from '../onnx/transitions'
+import { decodeLabels, labelsToSegments, smoothLabels, viterbiLabels } from './postprocess'
 import { predictFile } from './predict'
 
 let dir: string

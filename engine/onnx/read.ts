@@ -18,7 +18,6 @@ import onnxProto from 'onnx-proto'
 import * as ort from 'onnxruntime-node'
 import { DataError } from '../errors'
 import { READ_LIMITS, readRegular } from '../input-files'
-import { transitionsToLog } from '../infer/postprocess'
 import type { Transitions } from '../../models/decode'
 import { featureSpecSchema, type FeatureSpec } from '../features/spec'
 import {
@@ -37,6 +36,7 @@ import {
   type PostProcessInput,
   type TransitionsMeta,
 } from './metadata'
+import { transitionsToLog } from './transitions'
 
 /** One input or output as onnxruntime reports it. */
 export interface TensorInfo {
