@@ -4,13 +4,12 @@
  * line `framewise: <file>: <problem>` per problem on stderr; 2 usage errors. `printError` is the
  * one place errors are printed.
  */
-import { readFile, stat } from 'node:fs/promises'
+import { stat } from 'node:fs/promises'
 import { availableParallelism } from 'node:os'
 import path from 'node:path'
 import { parseArgs, type ParseArgsConfig } from 'node:util'
 import { ApiError } from './api'
 import { DataError, fileError, printable } from './errors'
-import { parseFeatureSpec, type FeatureSpec } from './features/spec'
 import { expandInputs, predictToFiles } from './infer/batch'
 import { evaluateClips, predictClipsToFile } from './infer/clip'
 import { isClipModel, readClipModel } from './onnx/clip'
@@ -23,7 +22,7 @@ import { trainCommand } from './train/command'
 import { trainSettingsSchema } from './train/settings'
 import { z } from 'zod'
 import { keepServingOnFaults, startServer } from './server'
-import { featuresCommand, PRESET_NAMES, type PresetName } from './features/command'
+import { featuresCommand, loadFeatureSpec, PRESET_NAMES, type PresetName } from './features/command'
 import { isSeriesFile } from './features/extract'
 import { convertCommand } from './labels/command'
 import { isLabelFormat, LABEL_FORMATS } from './labels/format-list'
@@ -150,21 +149,7 @@ export const commands: Record<string, Command> = {
         throw new UsageError('--output must be logits or probabilities')
       const median = numberFlag(values, 'median', { integer: true, min: 1 })
       if (median !== undefined && median % 2 === 0) throw new UsageError('--median must be odd')
-      let spec: FeatureSpec | undefined
-      if (typeof values.spec === 'string') {
-        const file = values.spec
-        const text = await readFile(file, 'utf8').catch((e: Error) => {
-          throw new DataError(file, `cannot read (${e.message})`)
-        })
-        try {
-          spec = parseFeatureSpec(JSON.parse(text))
-        } catch (e) {
-          throw new DataError(
-            file,
-            `not a valid FeatureSpec (${(e as Error).message.split('\n')[0]})`,
-          )
-        }
-      }
+      const spec = typeof values.spec === 'string' ? await loadFeatureSpec(values.spec) : undefined
       const classes =
         typeof values.classes === 'string'
           ? values.classes.split(',').map((c) => c.trim())
@@ -468,9 +453,21 @@ function numberFlag(values: ParsedArgs['values'], name: string, rule: { integer?
 
 /** Progress on stderr and Ctrl+C as cancellation, for long commands. */
 function cliJob(): JobContext {
-  const controller = new AbortController()
-  process.once('SIGINT', () => controller.abort())
-  return { signal: controller.signal, progress: throttledProgress(reportProgress, 250) }
+  return { signal: interrupted(), progress: throttledProgress(reportProgress, 250) }
+}
+
+let sigint: AbortController | null = null
+/** Aborted by Ctrl+C: one SIGINT listener for the process, however many jobs a run starts. */
+function interrupted(): AbortSignal {
+  if (!sigint) {
+    const controller = new AbortController()
+    sigint = controller
+    process.once('SIGINT', () => {
+      sigint = null
+      controller.abort()
+    })
+  }
+  return sigint.signal
 }
 
 /** `text` broken into lines of at most `width` columns (after `indent`), at spaces. */
