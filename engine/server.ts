@@ -230,6 +230,9 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     server.listen(options.port ?? 0, HOST, () => resolve())
   })
   port = (server.address() as { port: number }).port
+  // Later server errors (accept failing with EMFILE when out of file descriptors) affect the
+  // connection being accepted, not the server.
+  server.on('error', (err) => console.error(`framewise: server error (still serving): ${String(err).split('\n')[0]}`))
   return {
     url: `http://${HOST}:${port}/?token=${token}`,
     port,
