@@ -11,6 +11,7 @@
 import { z } from 'zod'
 import { featureSpecSchema } from './features/spec'
 import { LABEL_FORMATS, type LabelFormatName } from './labels/format-list'
+import type { MediaKind } from './media-types'
 import { trainSettingsSchema, type SettingExclusion, type TrainSettings } from './train/settings'
 
 // ---------------------------------------------------------------------------------------------
@@ -176,7 +177,8 @@ export interface ImportedLabels {
 export interface DirListing {
   dir: string
   parent: string | null
-  entries: { name: string; kind: 'dir' | 'file' }[]
+  /** Folders, and files with the kind of media each holds (null: not a media file Framewise reads). */
+  entries: ({ name: string; kind: 'dir' } | { name: string; kind: 'file'; media: MediaKind | null })[]
 }
 
 /** The saved state of one media file's labels. */

@@ -23,7 +23,7 @@ import { trainSettingsSchema } from './train/settings'
 import { z } from 'zod'
 import { keepServingOnFaults, startServer } from './server'
 import { featuresCommand, loadFeatureSpec, PRESET_NAMES, type PresetName } from './features/command'
-import { isSeriesFile } from './features/extract'
+import { mediaKindOf } from './media-types'
 import { convertCommand } from './labels/command'
 import { isLabelFormat, LABEL_FORMATS } from './labels/format-list'
 import { scoreCommand } from './labels/score'
@@ -305,7 +305,7 @@ export const commands: Record<string, Command> = {
       if (values.spec !== undefined && preset !== undefined) throw new UsageError('give --spec or --preset, not both')
       if (preset !== undefined && !PRESET_NAMES.includes(preset as PresetName))
         throw new UsageError(`--preset must be one of ${PRESET_NAMES.join(', ')}`)
-      if (preset !== undefined && (preset === 'raw') !== isSeriesFile(positionals[0]))
+      if (preset !== undefined && (preset === 'raw') !== (mediaKindOf(positionals[0]) === 'series'))
         throw new UsageError(`--preset ${preset} is for ${preset === 'raw' ? 'CSV time series' : 'audio'} files`)
       if (typeof values.out === 'string') await checkOutFile(values.out)
       let last = ''

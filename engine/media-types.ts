@@ -24,10 +24,27 @@ export const MEDIA_TYPES: Readonly<Record<string, MediaType>> = {
   '.tsv': { kind: 'series' },
 }
 
+/**
+ * Files Framewise writes beside recordings (predicted label tables, probabilities): CSV, but
+ * never media. A plain `.txt` is not a series either: it is an Audacity label track.
+ */
+const NOT_MEDIA = /\.(labels|probs)\.csv$/i
+
 /** The media type of `file` from its extension (any case), or null when it is none we read. */
 export function mediaTypeOf(file: string): MediaType | null {
   const dot = file.lastIndexOf('.')
-  return dot < 0 ? null : (MEDIA_TYPES[file.slice(dot).toLowerCase()] ?? null)
+  if (dot < 0 || NOT_MEDIA.test(file)) return null
+  return MEDIA_TYPES[file.slice(dot).toLowerCase()] ?? null
+}
+
+/** 'audio' or 'series' for a media file, from its extension; null for anything else. */
+export function mediaKindOf(file: string): MediaKind | null {
+  return mediaTypeOf(file)?.kind ?? null
+}
+
+/** The extensions of one kind, e.g. for a message listing what a folder may hold. */
+export function extensionsOf(kind: MediaKind): string[] {
+  return Object.keys(MEDIA_TYPES).filter((ext) => MEDIA_TYPES[ext].kind === kind)
 }
 
 /** MIME type of an audio file from its extension, or null when it is not one we play. */

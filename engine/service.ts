@@ -19,10 +19,10 @@ import {
 import { DataError, fileError } from './errors'
 import { Gate } from './gate'
 import { Jobs } from './jobs'
-import { audioMime } from './media-types'
+import { audioMime, mediaKindOf } from './media-types'
 import { PickedPaths } from './paths'
 import { ProjectLock } from './project/lock'
-import { mediaKind, Project } from './project/store'
+import { Project } from './project/store'
 import { evaluateModel } from './evaluate'
 import { clipEvaluationView, evaluateClips } from './infer/clip'
 import { isClipModel } from './onnx/clip'
@@ -145,17 +145,17 @@ export class Service {
     },
     getPeaks: ({ media, start, end, pixels, jobId }) => {
       const file = this.project.mediaPath(media)
-      if (mediaKind(file) !== 'audio') throw new ApiError('bad-input', `${media}: not an audio file`)
+      if (mediaKindOf(file) !== 'audio') throw new ApiError('bad-input', `${media}: not an audio file`)
       return this.jobs.run(jobId, (ctx) => peaksWindow(file, this.project.cacheDir('peaks'), start, end, pixels, ctx))
     },
     getSeries: ({ media, start, end, points, jobId }) => {
       const file = this.project.mediaPath(media)
-      if (mediaKind(file) !== 'series') throw new ApiError('bad-input', `${media}: not a CSV time series`)
+      if (mediaKindOf(file) !== 'series') throw new ApiError('bad-input', `${media}: not a CSV time series`)
       return this.jobs.run(jobId, (ctx) => seriesWindow(file, start, end, points, ctx))
     },
     getSpectrogram: ({ media, start, end, columns, bands, jobId }) => {
       const file = this.project.mediaPath(media)
-      if (mediaKind(file) !== 'audio') throw new ApiError('bad-input', `${media}: not an audio file`)
+      if (mediaKindOf(file) !== 'audio') throw new ApiError('bad-input', `${media}: not an audio file`)
       return this.jobs.run(jobId, (ctx) => spectrogramWindow(file, start, end, columns, bands, ctx))
     },
     getMediaSource: async ({ media }) => {
@@ -228,7 +228,7 @@ export class Service {
       })
       const entries = dirents
         .filter((d) => !d.name.startsWith('.') && (d.isDirectory() || d.isFile()))
-        .map((d) => ({ name: d.name, kind: d.isDirectory() ? ('dir' as const) : ('file' as const) }))
+        .map((d) => (d.isDirectory() ? { name: d.name, kind: 'dir' as const } : { name: d.name, kind: 'file' as const, media: mediaKindOf(d.name) }))
         .sort((a, b) => (a.kind === b.kind ? a.name.localeCompare(b.name) : a.kind === 'dir' ? -1 : 1))
       const parent = path.dirname(abs)
       return { dir: abs, parent: parent === abs ? null : parent, entries }

@@ -7,7 +7,8 @@ import { createWriteStream } from 'node:fs'
 import { once } from 'node:events'
 import { DataError } from '../errors'
 import { READ_LIMITS, readRegularText } from '../input-files'
-import { extractFileFeatures, isSeriesFile, type FeatureMatrix } from './extract'
+import { mediaKindOf } from '../media-types'
+import { extractFileFeatures, type FeatureMatrix } from './extract'
 import { parseFeatureSpec, PRESETS, type FeatureSpec } from './spec'
 
 export type PresetName = keyof typeof PRESETS
@@ -67,8 +68,8 @@ export async function resolveSpec(
   preset?: PresetName,
 ): Promise<FeatureSpec> {
   if (specPath) return loadFeatureSpec(specPath)
-  const spec = PRESETS[preset ?? (isSeriesFile(file) ? 'raw' : 'mfcc')]()
-  if ((spec.kind === 'series') !== isSeriesFile(file)) {
+  const spec = PRESETS[preset ?? (mediaKindOf(file) === 'series' ? 'raw' : 'mfcc')]()
+  if ((spec.kind === 'series') !== (mediaKindOf(file) === 'series')) {
     throw new DataError(
       file,
       `preset "${preset}" is for ${spec.kind === 'series' ? 'CSV time series' : 'audio'} files`,

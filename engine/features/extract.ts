@@ -9,7 +9,7 @@
 import { createHash } from 'node:crypto'
 import { availableParallelism } from 'node:os'
 import { mkdir } from 'node:fs/promises'
-import { basename, extname, join } from 'node:path'
+import { basename, join } from 'node:path'
 import { decodeAudio, sniffAudioFormat } from '../audio/decode'
 import { readWavInfo, type WavInfo } from '../audio/wav'
 import { resample, resampledLength, resampleInputSpan } from '../audio/resample'
@@ -26,6 +26,7 @@ import { featureNames, type AudioSpec, type FeatureSpec, type SeriesSpec } from 
 import { extractionHash, specHash } from './spec-hash'
 import { featurePool } from './pool'
 import type { WorkerJob } from './worker'
+import { mediaKindOf } from '../media-types'
 
 export interface FeatureMatrix {
   /** (frames, dims) row-major. */
@@ -232,9 +233,6 @@ export function extractSeriesFeatures(series: SeriesData, spec: SeriesSpec): Fea
   return finishFeatures(base, frames, spec, frameTimes, channels)
 }
 
-/** True for files read as CSV time series (by extension). */
-export const isSeriesFile = (path: string) =>
-  ['.csv', '.tsv', '.txt'].includes(extname(path).toLowerCase())
 
 /** Features of one file for a spec, from the cache when valid. */
 export async function extractFileFeatures(
@@ -243,7 +241,7 @@ export async function extractFileFeatures(
   options: ExtractOptions = {},
 ): Promise<FeatureMatrix> {
   if (spec.kind === 'series') {
-    if (!isSeriesFile(path)) throw new DataError(path, 'a series FeatureSpec needs a CSV file')
+    if (mediaKindOf(path) !== 'series') throw new DataError(path, 'a series FeatureSpec needs a CSV file')
     const series = await readSeriesCsv(path, {
       channels: spec.channels ?? undefined,
       sampleRate: spec.sampleRate ?? undefined,
@@ -253,7 +251,7 @@ export async function extractFileFeatures(
     })
     return extractSeriesFeatures(series, spec)
   }
-  if (isSeriesFile(path)) throw new DataError(path, 'an audio FeatureSpec cannot read a CSV file')
+  if (mediaKindOf(path) === 'series') throw new DataError(path, 'an audio FeatureSpec cannot read a CSV file')
   const { base, T, stats } = options.cacheDir
     ? await cachedBaseFeatures(path, spec, options.cacheDir, options)
     : await baseFeatures(path, spec, options)

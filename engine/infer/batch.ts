@@ -5,7 +5,7 @@
 import { mkdir, readdir, stat } from 'node:fs/promises'
 import path from 'node:path'
 import { DataError, fileError } from '../errors'
-import { isSeriesFile } from '../features/extract'
+import { extensionsOf, mediaKindOf } from '../media-types'
 import type { FeatureSpec } from '../features/spec'
 import { readSeriesCsv } from '../series/csv'
 import { writeFileAtomic } from '../files'
@@ -14,7 +14,6 @@ import { LABEL_FORMAT_FILES, type LabelFormatName } from '../labels/format-list'
 import { formatPrediction, probabilitiesCsv } from './outputs'
 import { predictFile, type WindowOptions } from './predict'
 
-const AUDIO_EXTENSIONS = ['.wav', '.flac', '.mp3', '.ogg']
 
 /** Times of every row of a CSV series (the rows a per-row label file must cover). */
 async function rowTimesOf(file: string, spec: FeatureSpec): Promise<Float64Array> {
@@ -50,8 +49,7 @@ export interface PredictedFile {
 
 /** `paths` with folders replaced by their files of the given kind (not recursive). */
 export async function expandInputs(paths: string[], kind: 'audio' | 'series'): Promise<string[]> {
-  const wanted = (f: string) =>
-    kind === 'series' ? isSeriesFile(f) : AUDIO_EXTENSIONS.includes(path.extname(f).toLowerCase())
+  const wanted = (f: string) => mediaKindOf(f) === kind
   const out: string[] = []
   for (const p of paths) {
     let s
@@ -66,13 +64,13 @@ export async function expandInputs(paths: string[], kind: 'audio' | 'series'): P
       continue
     }
     const names = (await readdir(p, { withFileTypes: true }))
-      .filter((e) => e.isFile() && wanted(e.name) && !/\.(probs|labels)\.csv$/i.test(e.name))
+      .filter((e) => e.isFile() && wanted(e.name))
       .map((e) => e.name)
       .sort()
     if (names.length === 0)
       throw new DataError(
         p,
-        `contains no ${kind === 'audio' ? 'audio (.wav/.flac/.mp3/.ogg)' : 'CSV'} files`,
+        `contains no ${kind === 'audio' ? 'audio' : 'series'} files (${extensionsOf(kind).join(', ')})`,
       )
     out.push(...names.map((n) => path.join(p, n)))
   }

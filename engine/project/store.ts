@@ -28,6 +28,7 @@ import { frameHop } from './grid'
 import { DEFAULT_KEEP_VERSIONS, HISTORY_DIR, History, sha256 } from './history'
 import { processAlive } from './lock'
 import { probeDuration } from './probe'
+import { mediaKindOf } from '../media-types'
 import {
   LABELS_DIR,
   LabelFileSchema,
@@ -53,18 +54,8 @@ export function mediaStatus(segmentCount: number, predicted: boolean, reviewed: 
   return predicted ? 'predicted' : 'unlabelled'
 }
 
-const AUDIO_EXTENSIONS = new Set(['.wav', '.wave', '.flac', '.mp3', '.ogg', '.oga'])
 /** Derived data (rebuilt when missing), kept out of the user's own files. */
 const CACHE_DIR = '.framewise-cache'
-const SERIES_EXTENSIONS = new Set(['.csv', '.tsv'])
-
-/** 'audio' | 'series' for a supported media path, or null. */
-export function mediaKind(file: string): MediaRecord['kind'] | null {
-  const ext = path.extname(file).toLowerCase()
-  if (AUDIO_EXTENSIONS.has(ext)) return 'audio'
-  if (SERIES_EXTENSIONS.has(ext)) return 'series'
-  return null
-}
 
 export class Project {
   /** Tail of the write queue per file, so concurrent saves land in order. */
@@ -322,7 +313,7 @@ export class Project {
     const taken = new Set(next.media.map((m) => m.labels))
     for (const p of paths) {
       const abs = path.resolve(this.dir, p)
-      const kind = mediaKind(abs)
+      const kind = mediaKindOf(abs)
       if (!kind) throw new ApiError('bad-input', `${abs}: unsupported file type (Framewise opens WAV, FLAC, MP3, OGG and CSV)`)
       const stat = await fs.stat(abs).catch(() => null)
       if (!stat?.isFile()) throw new ApiError('bad-input', `${abs}: no such file`)

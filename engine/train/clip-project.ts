@@ -14,7 +14,7 @@ import type { ExportResult } from '../onnx/metadata'
 import { MANIFEST_FILE } from '../project/manifest'
 import type { RunRecord } from '../project/runs'
 import { Project } from '../project/store'
-import { isSeriesFile } from '../features/extract'
+import { mediaKindOf } from '../media-types'
 import { readSeriesCsv, TIME_COLUMNS } from '../series/csv'
 import type { ClipData, ClipSequence, ClipTrainResult } from './classify'
 import { assembleDataset, type AssembledData, type DataFile } from './dataset'
@@ -24,7 +24,6 @@ import { bestMetrics, openRunRecord, recordRun } from './recorded-run'
 import { RunStore, dataHash } from './runs'
 import type { TrainSettings } from './settings'
 
-const AUDIO = ['.wav', '.flac', '.mp3', '.ogg']
 
 /** A media file with its clip class. */
 export interface ClipFile {
@@ -134,13 +133,12 @@ export async function scanClipFolder(dir: string): Promise<{ kind: 'audio' | 'se
   for (const sub of entries.filter((e) => e.isDirectory() && !e.name.startsWith('.')).sort((a, b) => a.name.localeCompare(b.name))) {
     const names = (await fs.readdir(path.join(dir, sub.name))).sort()
     for (const n of names) {
-      const ext = path.extname(n).toLowerCase()
-      if (AUDIO.includes(ext) || (isSeriesFile(n) && !n.endsWith('.labels.csv')))
+      if (mediaKindOf(n))
         files.push({ name: `${sub.name}/${n}`, path: path.join(dir, sub.name, n), clipClass: sub.name })
     }
   }
   if (files.length === 0) throw new DataError(dir, 'no clip folders: put each class’s files in a subfolder named after the class (<dir>/<class>/<file>.wav)')
-  const audio = files.filter((f) => AUDIO.includes(path.extname(f.path).toLowerCase()))
+  const audio = files.filter((f) => mediaKindOf(f.path) === 'audio')
   if (audio.length && audio.length !== files.length) throw new DataError(dir, 'the class folders mix audio and CSV time series; a model takes one kind')
   if (audio.length) return { kind: 'audio', files, channels: null }
   const first = await readSeriesCsv(files[0].path)

@@ -12,8 +12,8 @@ import { DataError } from '../errors'
 import { readLabels } from '../labels/formats'
 import { readSeriesCsv, TIME_COLUMNS } from '../series/csv'
 import type { ClassMap, DataFile } from './dataset'
+import { mediaKindOf } from '../media-types'
 
-const AUDIO = ['.wav', '.flac', '.mp3', '.ogg']
 export const BACKGROUND = 'background'
 
 export interface DataFolder {
@@ -39,8 +39,8 @@ export async function scanDataFolder(dir: string): Promise<DataFolder> {
     throw new DataError(dir, `cannot read the folder (${err.message})`)
   })
   const names = new Set(entries)
-  const audio = entries.filter((n) => AUDIO.includes(path.extname(n).toLowerCase())).sort()
-  const series = entries.filter((n) => path.extname(n).toLowerCase() === '.csv' && !n.endsWith('.labels.csv')).sort()
+  const audio = entries.filter((n) => mediaKindOf(n) === 'audio').sort()
+  const series = entries.filter((n) => mediaKindOf(n) === 'series').sort()
   if (audio.length && series.length) throw new DataError(dir, 'the folder mixes audio and CSV time series; a model takes one kind')
   const files: DataFile[] = []
   const skipped: string[] = []
