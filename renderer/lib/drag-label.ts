@@ -4,10 +4,25 @@
  * drag to extend it, release to commit; the hover time follows the pointer. One implementation
  * for every surface, so they behave the same.
  */
-import type { EditState } from '../state/edit.svelte'
-import type { ViewState } from '../state/view.svelte'
+import type { Viewport } from './timescale'
 
-export function dragToLabel(view: ViewState, edit: EditState) {
+/** What the attachment reads and moves of the visible window (a ViewState is one). */
+export interface HoverView {
+  start: number
+  span: number
+  viewport: Viewport
+  hover: number | null
+}
+
+/** The pointer gesture it drives, x in px from the surface's left (an EditState is one). */
+export interface Gesture {
+  down(x: number, createOnly?: boolean): void
+  move(x: number): void
+  up(x: number): void
+  cancel(): void
+}
+
+export function dragToLabel(view: HoverView, edit: Gesture) {
   return (node: HTMLElement | SVGElement): (() => void) => {
     const xOf = (e: PointerEvent) => e.clientX - node.getBoundingClientRect().left
     const handlers: [string, (e: PointerEvent) => void][] = [

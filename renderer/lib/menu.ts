@@ -1,6 +1,6 @@
 /**
  * Where a desktop menu command (electron/menu-commands.ts) goes in the renderer. Commands named
- * like a key action run what that key runs (App.svelte's `perform`, the key handler's own path),
+ * like a key action run what that key runs (the Studio's `perform`, the key handler's own path),
  * except Undo/Redo while a text field has focus, which stay the field's native text undo, as
  * the keys do there. The rest (File menu, spectrogram) are the app's own commands.
  */
