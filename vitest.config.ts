@@ -1,9 +1,48 @@
-import { defineConfig } from 'vitest/config'
+import type { Plugin } from 'vite'
+import { configDefaults, defineConfig } from 'vitest/config'
 
+const STATE_TESTS = 'renderer/state/**/*.test.ts'
+
+/**
+ * Compiles `.svelte.ts` modules (the renderer's state classes, TypeScript already stripped) to
+ * Svelte's client code, so their runes and effects run under test. Tests are server-side
+ * modules, for which the Svelte plugin would compile no effects; and it would load the compiler
+ * for every run, where this loads it only when such a module is imported.
+ */
+function svelteModules(): Plugin {
+  return {
+    name: 'framewise:svelte-modules',
+    enforce: 'post',
+    async transform(code, id) {
+      if (!id.split('?')[0].endsWith('.svelte.ts')) return null
+      const { compileModule } = await import('svelte/compiler')
+      const { js } = compileModule(code, { filename: id, generate: 'client', dev: true })
+      return { code: js.code, map: js.map }
+    },
+  }
+}
+
+// Two projects: plain TypeScript everywhere, and the renderer's state classes, which need the
+// Svelte compiler and Svelte's client runtime (the `browser` condition).
 export default defineConfig({
   test: {
-    include: ['engine/**/*.test.ts', 'electron/**/*.test.ts', 'models/**/*.test.ts', 'renderer/**/*.test.ts', 'scripts/**/*.test.ts'],
     testTimeout: 60_000,
     pool: 'forks',
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'unit',
+          include: ['engine/**/*.test.ts', 'electron/**/*.test.ts', 'models/**/*.test.ts', 'renderer/**/*.test.ts', 'scripts/**/*.test.ts'],
+          exclude: [...configDefaults.exclude, STATE_TESTS],
+        },
+      },
+      {
+        extends: true,
+        plugins: [svelteModules()],
+        resolve: { conditions: ['browser'] },
+        test: { name: 'renderer-state', include: [STATE_TESTS] },
+      },
+    ],
   },
 })
