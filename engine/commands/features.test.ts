@@ -4,7 +4,8 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { makeWav, sine } from '../audio/testing'
 import { DataError } from '../errors'
-import { featuresCommand, loadFeatureSpec } from './command'
+import { loadFeatureSpec } from '../features/spec-file'
+import { featuresCommand } from './features'
 
 const dir = mkdtempSync(join(tmpdir(), 'fw-featcmd-'))
 const wav = join(dir, 'tone.wav')

@@ -6,10 +6,11 @@
 import { createWriteStream } from 'node:fs'
 import { once } from 'node:events'
 import { DataError } from '../errors'
-import { READ_LIMITS, readRegularText } from '../input-files'
 import { mediaKindOf } from '../media-types'
-import { extractFileFeatures, type FeatureMatrix } from './extract'
-import { parseFeatureSpec, PRESETS, type FeatureSpec } from './spec'
+import { extractFileFeatures, type FeatureMatrix } from '../features/extract'
+import { PRESETS, type FeatureSpec } from '../features/spec'
+import { loadFeatureSpec } from '../features/spec-file'
+import { type Command, UsageError, checkOutFile, reportProgress } from './command'
 
 export type PresetName = keyof typeof PRESETS
 export const PRESET_NAMES = Object.keys(PRESETS) as PresetName[]
@@ -27,38 +28,6 @@ export interface FeaturesCommandOptions {
   cacheDir?: string
   /** Progress sink (stderr in the CLI). */
   onProgress?: (fraction: number, message: string) => void
-}
-
-/** Reads and validates a FeatureSpec JSON file; problems are DataErrors naming the file. */
-export async function loadFeatureSpec(path: string): Promise<FeatureSpec> {
-  let text: string
-  try {
-    text = await readRegularText(path, READ_LIMITS.json)
-  } catch (e) {
-    if (e instanceof DataError) throw e
-    throw new DataError(
-      path,
-      `cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
-    )
-  }
-  let json: unknown
-  try {
-    json = JSON.parse(text)
-  } catch (e) {
-    throw new DataError(path, `invalid JSON (${(e as Error).message})`)
-  }
-  try {
-    return parseFeatureSpec(json)
-  } catch (e) {
-    const issues = (e as { issues?: Array<{ path: PropertyKey[]; message: string }> }).issues
-    const first = issues?.[0]
-    throw new DataError(
-      path,
-      first
-        ? `invalid FeatureSpec: ${first.path.join('.') || 'top level'}: ${first.message}`
-        : (e as Error).message,
-    )
-  }
 }
 
 /** The spec a command uses: --spec file, else the preset, else the file kind's default. */
@@ -144,4 +113,34 @@ export async function writeFeatureCsv(path: string, m: FeatureMatrix): Promise<v
   }
   out.end()
   await Promise.race([done, fail])
+}
+
+export const features: Command = {
+  brief: 'the features of an audio or CSV file',
+  usage: 'features <file> [--spec spec.json | --preset mfcc|logmel|raw] [--out feats.csv]',
+  summary:
+    'features of an audio or CSV file: a JSON summary, or with --out a CSV time,<feature names> (one row per frame, time = frame centre in seconds)',
+  options: { spec: { type: 'string' }, preset: { type: 'string' }, out: { type: 'string' } },
+  async run({ positionals, values }) {
+    if (positionals.length !== 1) throw new UsageError('features takes exactly one audio or CSV file')
+    const preset = values.preset as string | undefined
+    if (values.spec !== undefined && preset !== undefined) throw new UsageError('give --spec or --preset, not both')
+    if (preset !== undefined && !PRESET_NAMES.includes(preset as PresetName))
+      throw new UsageError(`--preset must be one of ${PRESET_NAMES.join(', ')}`)
+    if (preset !== undefined && (preset === 'raw') !== (mediaKindOf(positionals[0]) === 'series'))
+      throw new UsageError(`--preset ${preset} is for ${preset === 'raw' ? 'CSV time series' : 'audio'} files`)
+    if (typeof values.out === 'string') await checkOutFile(values.out)
+    let last = ''
+    return featuresCommand({
+      file: positionals[0],
+      specPath: values.spec as string | undefined,
+      preset: preset as PresetName | undefined,
+      out: values.out as string | undefined,
+      onProgress: (f, message) => {
+        const line = `${Math.floor(f * 10)} ${message}`
+        if (line !== last) reportProgress(f, message)
+        last = line
+      },
+    })
+  },
 }

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { DataError } from '../errors'
-import { convertCommand } from './command'
-import { readLabels } from './formats'
+import { convertCommand } from './convert'
+import { readLabels } from '../labels/formats'
 import { labelStem, scoreCommand } from './score'
 
 const dir = mkdtempSync(join(tmpdir(), 'fw-labelcmd-'))

@@ -11,11 +11,12 @@ import { basename, join } from 'node:path'
 import { DataError } from '../errors'
 import { READ_LIMITS, readRegular } from '../input-files'
 import { eventMetrics, frameMetrics } from '../metrics'
-import { isRowLabelCsv, readRowLabelCsv, rowLabelsToSegments } from './csv'
-import { formatOfPath } from './format-list'
-import { detectFormat, readLabels } from './formats'
-import { frameCentres, segmentsToFrames, type Segment } from './segments'
-import { decodeText } from './text'
+import { isRowLabelCsv, readRowLabelCsv, rowLabelsToSegments } from '../labels/csv'
+import { formatOfPath } from '../labels/format-list'
+import { detectFormat, readLabels } from '../labels/formats'
+import { frameCentres, segmentsToFrames, type Segment } from '../labels/segments'
+import { decodeText } from '../labels/text'
+import { type Command, UsageError, numberFlag } from './command'
 
 export interface ScoreOptions {
   /** Folder of predicted label files. */
@@ -172,4 +173,30 @@ export async function scoreCommand(o: ScoreOptions): Promise<unknown> {
     },
     files,
   }
+}
+
+export const score: Command = {
+  brief: 'score predicted label files against references',
+  usage: 'score <pred-dir> <ref-dir> [--collar 0.2]',
+  summary:
+    'score predicted label files against references paired by file stem: frame accuracy, per-class P/R/F1, macro-F1, event F1, confusion matrix (also --offset, --hop S, --background NAME)',
+  options: {
+    collar: { type: 'string' },
+    offset: { type: 'boolean', default: false },
+    hop: { type: 'string' },
+    background: { type: 'string' },
+  },
+  async run({ positionals, values }) {
+    if (positionals.length !== 2) throw new UsageError('score takes a prediction folder and a reference folder')
+    const hop = numberFlag(values, 'hop', { min: 0 })
+    if (hop === 0) throw new UsageError('--hop must be > 0')
+    return scoreCommand({
+      predDir: positionals[0],
+      refDir: positionals[1],
+      collar: numberFlag(values, 'collar', { min: 0 }),
+      offset: values.offset === true,
+      hop,
+      background: values.background as string | undefined,
+    })
+  },
 }

@@ -6,19 +6,21 @@ import { promises as fs } from 'node:fs'
 import path from 'node:path'
 import { ApiError } from '../api'
 import { DataError } from '../errors'
-import { READ_LIMITS, readRegularText } from '../input-files'
 import { parseFeatureSpec, PRESETS, type FeatureSpec } from '../features/spec'
+import { loadFeatureSpec, specProblem } from '../features/spec-file'
 import type { JobContext } from '../jobs'
 import { cardPathOf } from '../onnx/metadata'
 import { MANIFEST_FILE } from '../project/manifest'
 import { Project } from '../project/store'
-import { assembleDataset } from './dataset'
-import { scanDataFolder } from './folder'
-import { runClassifierWorker, runTrainingWorker } from './job'
-import { assembleClips, exportTrainedClassifier, scanClipFolder } from './clip-project'
-import { exportTrainedTagger, trainProject } from './project'
-import { RunStore } from './runs'
-import { parseTrainSettings, type TrainSettings, type TrainSettingsInput } from './settings'
+import { assembleDataset } from '../train/dataset'
+import { scanDataFolder } from '../train/folder'
+import { runClassifierWorker, runTrainingWorker } from '../train/job'
+import { assembleClips, exportTrainedClassifier, scanClipFolder } from '../train/clip-project'
+import { exportTrainedTagger, trainProject } from '../train/project'
+import { RunStore } from '../train/runs'
+import { parseTrainSettings, trainSettingsSchema, type TrainSettings, type TrainSettingsInput } from '../train/settings'
+import { z } from 'zod'
+import { type Command, UsageError, checkOutFile, cliJob, numberFlag } from './command'
 
 export interface TrainCommandInput {
   dir: string
@@ -42,27 +44,10 @@ export interface TrainSummary {
   seconds: number
 }
 
-async function readSpec(arg: string | undefined): Promise<unknown | undefined> {
+/** --features: a preset name or a FeatureSpec file. */
+async function readSpec(arg: string | undefined): Promise<FeatureSpec | undefined> {
   if (arg === undefined) return undefined
-  if (arg in PRESETS) return PRESETS[arg as keyof typeof PRESETS]()
-  let text: string
-  try {
-    text = await readRegularText(arg, READ_LIMITS.json)
-  } catch (err) {
-    if (err instanceof DataError) throw err
-    throw new DataError(arg, `cannot read the feature spec (${(err as Error).message})`)
-  }
-  try {
-    return JSON.parse(text)
-  } catch (err) {
-    throw new DataError(arg, `the feature spec is not valid JSON (${(err as Error).message})`)
-  }
-}
-
-/** A FeatureSpec parse failure in one line: its first issue and where, not zod's JSON list. */
-function specProblem(err: unknown): string {
-  const issue = (err as { issues?: { path: PropertyKey[]; message: string }[] }).issues?.[0]
-  return issue ? `${issue.path.join('.') || 'top level'}: ${issue.message}` : (err as Error).message
+  return arg in PRESETS ? PRESETS[arg as keyof typeof PRESETS]() : loadFeatureSpec(arg)
 }
 
 const finite = (x: number | null | undefined) => (x !== null && x !== undefined && Number.isFinite(x) ? x : null)
@@ -107,7 +92,7 @@ export async function trainCommand(input: TrainCommandInput): Promise<TrainSumma
   if (isProject) {
     // a recorded run in the project, tagger or clip classifier (trainProject picks by settings.task)
     const project = await Project.open(input.dir)
-    const run = await trainProject(project, input.ctx, { settings: input.settings, features: specInput as Record<string, unknown> | undefined })
+    const run = await trainProject(project, input.ctx, { settings: input.settings, features: specInput })
     const from = path.join(new RunStore(project.dir).dir(run.id), run.model!)
     await fs.copyFile(from, out)
     await fs.copyFile(cardPathOf(from), cardPathOf(out))
@@ -178,4 +163,94 @@ async function trainClipFolder(input: TrainCommandInput, out: string, settings: 
   const exported = await exportTrainedClassifier(out, result, assembled.spec, classes)
   ctx.progress(1, `wrote ${exported.modelPath}`)
   return summaryOf({ ...result, model: exported.modelPath, card: exported.cardPath, run: null, classes, files: { ...assembled.files, skipped: [] } }, started)
+}
+
+export const train: Command = {
+  brief: 'train a tagger or clip classifier, export ONNX',
+  usage:
+    'train <project-or-data-dir> --out model.onnx [--cell lstm|gru|rnn|rnn-relu] [--hidden N] [--layers N] [--unidirectional] [--residual] [--attention-heads 0|1|2|4] [--attention-window FRAMES] [--epochs N] [--batch N] [--chunk N] [--lr X] [--seed N] [--features SPEC] [--val FRACTION] [--task tag|classify] [--pooling mean|max|attention] [--init default|chrono] [--output-recurrence [--scheduled-sampling X] [--beam N]]',
+  summary:
+    'train a tagger on a project or a data folder and export it as ONNX + model card; also --dropout X, --patience N, --threads N, --class-weights none|sqrt-balanced|balanced; --task classify [--pooling mean|max|attention] trains a clip classifier on the files\' clip classes (project) or <dir>/<class>/<file> subfolders; --output-recurrence feeds each frame the previous label (unidirectional, decoded greedily, or by beam search with --beam N > 1)',
+  options: {
+    out: { type: 'string' },
+    cell: { type: 'string' },
+    hidden: { type: 'string' },
+    layers: { type: 'string' },
+    unidirectional: { type: 'boolean', default: false },
+    residual: { type: 'boolean', default: false },
+    'attention-heads': { type: 'string' },
+    'attention-window': { type: 'string' },
+    epochs: { type: 'string' },
+    batch: { type: 'string' },
+    chunk: { type: 'string' },
+    lr: { type: 'string' },
+    seed: { type: 'string' },
+    features: { type: 'string' },
+    val: { type: 'string' },
+    dropout: { type: 'string' },
+    patience: { type: 'string' },
+    threads: { type: 'string' },
+    'class-weights': { type: 'string' },
+    task: { type: 'string' },
+    pooling: { type: 'string' },
+    init: { type: 'string' },
+    'output-recurrence': { type: 'boolean', default: false },
+    'scheduled-sampling': { type: 'string' },
+    beam: { type: 'string' },
+  },
+  async run({ positionals, values }) {
+    if (positionals.length !== 1) throw new UsageError('train takes one project or data folder')
+    if (typeof values.out !== 'string') throw new UsageError('--out model.onnx is required')
+    await checkOutFile(values.out)
+    if ((values.beam !== undefined || values['scheduled-sampling'] !== undefined) && !values['output-recurrence'])
+      throw new UsageError('--beam and --scheduled-sampling need --output-recurrence')
+    const cell = values.cell === 'rnn' ? 'rnn-tanh' : values.cell
+    if (cell !== undefined && !['lstm', 'gru', 'rnn-tanh', 'rnn-relu'].includes(cell as string))
+      throw new UsageError(`--cell must be lstm, gru, rnn or rnn-relu, not ${String(cell)}`)
+    const settings = {
+      cell,
+      hidden: numberFlag(values, 'hidden', { integer: true }),
+      layers: numberFlag(values, 'layers', { integer: true }),
+      // output recurrence decodes left to right: it implies --unidirectional
+      bidirectional: values.unidirectional || values['output-recurrence'] ? false : undefined,
+      residual: values.residual ? true : undefined,
+      attentionHeads: numberFlag(values, 'attention-heads', { integer: true }),
+      attentionWindow: numberFlag(values, 'attention-window', { integer: true }),
+      epochs: numberFlag(values, 'epochs', { integer: true }),
+      batch: numberFlag(values, 'batch', { integer: true }),
+      chunk: numberFlag(values, 'chunk', { integer: true }),
+      lr: numberFlag(values, 'lr'),
+      seed: numberFlag(values, 'seed', { integer: true }),
+      valFraction: numberFlag(values, 'val'),
+      dropout: numberFlag(values, 'dropout'),
+      patience: numberFlag(values, 'patience', { integer: true }),
+      threads: numberFlag(values, 'threads', { integer: true }),
+      classWeights: values['class-weights'],
+      task: values.task,
+      pooling: values.pooling,
+      init: values.init,
+      outputRecurrence: values['output-recurrence'] ? true : undefined,
+      scheduledSampling: numberFlag(values, 'scheduled-sampling'),
+      ...(values.beam !== undefined
+        ? (() => {
+            const n = numberFlag(values, 'beam', { integer: true })!
+            return n > 1 ? { decode: 'beam', beamWidth: n } : { decode: 'greedy' }
+          })()
+        : {}),
+    }
+    const parsed = trainSettingsSchema.safeParse(Object.fromEntries(Object.entries(settings).filter(([, v]) => v !== undefined)))
+    if (!parsed.success) throw new UsageError(z.prettifyError(parsed.error))
+    const { attentionHeads: heads, hidden, bidirectional } = parsed.data
+    if (heads > 0 && (hidden * (bidirectional ? 2 : 1)) % heads !== 0)
+      throw new UsageError(
+        `--attention-heads ${heads} must divide the stack's width ${hidden * (bidirectional ? 2 : 1)} (hidden × directions)`,
+      )
+    return trainCommand({
+      dir: positionals[0],
+      out: values.out,
+      settings: parsed.data,
+      features: values.features as string | undefined,
+      ctx: cliJob(),
+    })
+  },
 }

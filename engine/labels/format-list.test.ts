@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { exportFormat } from '../labelio'
 import { formatOfPath, LABEL_FORMAT_FILES, LABEL_FORMATS } from './format-list'
 import { FORMATS } from './formats'
-import { labelStem } from './score'
+import { labelStem } from '../commands/score'
 
 describe('the one list of label formats', () => {
   it.each([

@@ -1,0 +1,30 @@
+/** `framewise info`: a project (manifest, media, label counts, a problem per unreadable label file) or a model, as JSON. */
+import { inspectModel } from '../onnx/read'
+import { Project } from '../project/store'
+import { type Command, UsageError, WithProblems } from './command'
+
+export const info: Command = {
+  brief: 'a project or a model, as JSON',
+  usage: 'info <project-dir | model.onnx>',
+  summary:
+    'print a project (manifest, media, label counts) or a model (inputs, outputs, metadata, card) as JSON',
+  async run({ positionals }) {
+    if (positionals.length !== 1)
+      throw new UsageError('info takes exactly one project folder or .onnx file')
+    if (positionals[0].toLowerCase().endsWith('.onnx')) return inspectModel(positionals[0])
+    const project = await Project.open(positionals[0])
+    const view = await project.view()
+    // A damaged label file is reported per file, as the app shows it, not counted as empty.
+    const result = {
+      ...project.toJSON(),
+      dir: view.dir,
+      media: view.media.map((m, i) => ({
+        ...project.media[i],
+        segmentCount: m.segmentCount,
+        ...(m.problem ? { problem: m.problem } : {}),
+      })),
+    }
+    const problems = view.media.flatMap((m) => (m.problem ? [m.problem] : []))
+    return problems.length ? new WithProblems(result, problems) : result
+  },
+}

@@ -1,0 +1,91 @@
+/** `framewise predict`: label recordings (files or folders) with a tagger, or classify them with a clip classifier, into files beside each other in --out. */
+import { availableParallelism } from 'node:os'
+import { expandInputs, predictToFiles } from '../infer/batch'
+import { predictClipsToFile } from '../infer/clip'
+import { isClipModel, readClipModel } from '../onnx/clip'
+import { loadFeatureSpec } from '../features/spec-file'
+import { isLabelFormat, LABEL_FORMATS } from '../labels/format-list'
+import { type Command, UsageError, VITERBI_OPTIONS, checkOutDir, numberFlag, reportProgress, viterbiFlags } from './command'
+
+export const predict: Command = {
+  brief: 'label recordings with a model',
+  usage:
+    'predict <model.onnx> <file|dir>... --out DIR [--format audacity|raven|textgrid|csv|json] [--probabilities] [--spec spec.json --classes a,b,c]',
+  summary:
+    'label files with a model: <stem>.<ext> of the non-background segments per input, <stem>.probs.csv with --probabilities; also --output logits|probabilities, --background NAME|none, --median N, --min-duration S, --merge-gap S, --viterbi [--viterbi-weight X] | --no-viterbi (decode frames with the label transitions stored at training), --threads N, --window N, --context N',
+  options: {
+    out: { type: 'string' },
+    format: { type: 'string', default: 'audacity' },
+    probabilities: { type: 'boolean', default: false },
+    spec: { type: 'string' },
+    classes: { type: 'string' },
+    output: { type: 'string' },
+    background: { type: 'string' },
+    median: { type: 'string' },
+    'min-duration': { type: 'string' },
+    'merge-gap': { type: 'string' },
+    ...VITERBI_OPTIONS,
+    threads: { type: 'string' },
+    window: { type: 'string' },
+    context: { type: 'string' },
+  },
+  async run({ positionals, values }) {
+    const [model, ...inputs] = positionals
+    if (!model || inputs.length === 0)
+      throw new UsageError('predict takes a model and at least one file or folder')
+    if (typeof values.out !== 'string') throw new UsageError('--out DIR is required')
+    await checkOutDir(values.out)
+    if (await isClipModel(model)) {
+      // a clip classifier: one row per file in <out>/clips.json (default) or clips.csv
+      const format = values.format === 'csv' ? 'csv' : 'json'
+      const clip = await readClipModel(model)
+      return predictClipsToFile(model, await expandInputs(inputs, clip.spec.kind), {
+        out: values.out,
+        format,
+        onProgress: (f, m) => reportProgress(f, m),
+      })
+    }
+    const format = String(values.format)
+    if (!isLabelFormat(format)) throw new UsageError(`--format must be one of ${LABEL_FORMATS.join(', ')}`)
+    const output = values.output as string | undefined
+    if (output !== undefined && output !== 'logits' && output !== 'probabilities')
+      throw new UsageError('--output must be logits or probabilities')
+    const median = numberFlag(values, 'median', { integer: true, min: 1 })
+    if (median !== undefined && median % 2 === 0) throw new UsageError('--median must be odd')
+    const spec = typeof values.spec === 'string' ? await loadFeatureSpec(values.spec) : undefined
+    const classes =
+      typeof values.classes === 'string'
+        ? values.classes.split(',').map((c) => c.trim())
+        : undefined
+    const background = values.background as string | undefined
+    let last = ''
+    return predictToFiles(model, inputs, {
+      out: values.out,
+      format,
+      probabilities: values.probabilities === true,
+      spec,
+      classes,
+      output,
+      // The model runs after the features, when the feature workers are idle: both cores.
+      threads: numberFlag(values, 'threads', { integer: true, min: 1 }) ?? Math.min(2, availableParallelism()),
+      windowFrames: numberFlag(values, 'window', { integer: true, min: 1 }),
+      contextFrames: numberFlag(values, 'context', { integer: true, min: 0 }),
+      postprocess: {
+        ...(median !== undefined ? { medianFilter: median } : {}),
+        ...(values['min-duration'] !== undefined
+          ? { minDuration: numberFlag(values, 'min-duration', { min: 0 }) }
+          : {}),
+        ...(values['merge-gap'] !== undefined ? { mergeGap: numberFlag(values, 'merge-gap', { min: 0 }) } : {}),
+        ...(background !== undefined
+          ? { background: background === 'none' ? null : background }
+          : {}),
+        ...viterbiFlags(values),
+      },
+      onProgress: (f, message) => {
+        const line = `${Math.floor(f * 10)} ${message}` // at most one line per 10 % per stage
+        if (line !== last) reportProgress(f, message)
+        last = line
+      },
+    })
+  },
+}
