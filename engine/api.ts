@@ -90,18 +90,6 @@ export interface ProjectView {
   frameHop: { audio: number; seriesRows: number }
 }
 
-/** Min/max waveform summary of a stretch of audio, one pair per bucket. */
-export interface Waveform {
-  /** Duration of the whole file in seconds. */
-  duration: number
-  sampleRate: number
-  /** Samples summarised by one bucket. */
-  samplesPerBucket: number
-  /** Per-bucket minima and maxima, in [-1, 1]. */
-  min: number[]
-  max: number[]
-}
-
 /** Waveform min/max of a window of an audio file, from the peaks pyramid level that fits. */
 export interface PeaksWindow {
   /** Duration of the whole file in seconds. */
@@ -278,8 +266,6 @@ export const requestSchemas = {
   reloadProject: z.object({}).strict(),
   /** Write the open project's manifest over an externally changed framewise.json ("keep"). */
   keepProject: z.object({}).strict(),
-  /** Waveform min/max of a media file at about `buckets` buckets over its whole duration. */
-  getWaveform: z.object({ media: mediaId, buckets: z.number().int().min(1).max(1_000_000), jobId }).strict(),
   /** Waveform peaks of an audio file over [start, end) seconds at about `pixels` buckets. */
   getPeaks: z
     .object({
@@ -387,7 +373,6 @@ export interface Results {
   restoreLabelVersion: LabelsView
   reloadProject: ProjectView
   keepProject: ProjectView
-  getWaveform: Waveform
   getPeaks: PeaksWindow
   getSeries: SeriesWindow
   getSpectrogram: SpectrogramImage

@@ -27,14 +27,14 @@ import { evaluateModel } from './evaluate'
 import { clipEvaluationView, evaluateClips } from './infer/clip'
 import { isClipModel } from './onnx/clip'
 import { clipItemsOfProject } from './train/clip-project'
-import { exportModel, importModel, listModels, modelPath, predictMedia, readPrediction } from './project/models'
+import { exportModel, importModel, listModels, modelPath } from './project/models'
+import { predictMedia, readPrediction } from './project/predictions'
 import { trainProject } from './train/project'
 import { RunStore } from './train/runs'
 import { SETTING_EXCLUSIONS, TRAIN_DEFAULTS } from './train/settings'
 import { exportFormat, exportLabelFile, importLabelFile } from './labelio'
 import { spectrogramWindow } from './spectrogram'
 import { peaksWindow, seriesWindow } from './views'
-import { waveform } from './waveform'
 
 type Handlers = {
   [M in RequestName]: (params: z.output<(typeof requestSchemas)[M]>) => Promise<Results[M]>
@@ -138,10 +138,6 @@ export class Service {
     keepProject: async () => {
       await this.project.keepManifest()
       return this.project.view()
-    },
-    getWaveform: ({ media, buckets, jobId }) => {
-      const file = this.project.mediaPath(media)
-      return this.jobs.run(jobId, (ctx) => waveform(file, this.project.cacheDir('peaks'), buckets, ctx))
     },
     getPeaks: ({ media, start, end, pixels, jobId }) => {
       const file = this.project.mediaPath(media)

@@ -196,7 +196,6 @@ describe.each(KINDS)('a %s where a file is expected', (kind) => {
       await place(kind, path.join(dir, 'log.csv'))
       await expectAnswers('media file', service, [
         { method: 'getProject', params: {} },
-        { method: 'getWaveform', params: { media: 'tone.wav', buckets: 100, jobId: job('w') } },
         { method: 'getPeaks', params: { media: 'tone.wav', start: 0, end: 1, pixels: 100, jobId: job('pk') } },
         { method: 'getSpectrogram', params: { media: 'tone.wav', start: 0, end: 1, columns: 64, bands: 32, jobId: job('sg') } },
         { method: 'getSeries', params: { media: 'log.csv', start: 0, end: 1, points: 100, jobId: job('sr') } },
