@@ -53,7 +53,8 @@ import { decodeLabels } from '../infer/postprocess'
 import { exportTagger, postProcessSchema } from '../onnx/metadata'
 import { readModel, releaseSessions } from '../onnx/read'
 import { transitionsOf, transitionsToLog } from '../onnx/transitions'
-import { trainTagger, type Sequence, type TrainData } from '../train/loop'
+import { trainTagger } from '../train/loop'
+import type { Sequence, TrainData } from '../train/sequences'
 import { parseTrainSettings, type TrainSettingsInput } from '../train/settings'
 
 export const PHASE_CLASSES = ['background', 'phase1', 'phase2', 'phase3']

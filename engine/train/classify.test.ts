@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest'
 import { syntheticClips } from '../bench/clip'
 import { CROP, trainClassifier, validateClips, type ClipData } from './classify'
-import type { Checkpoint } from './loop'
+import type { Checkpoint } from './epochs'
 import { parseTrainSettings } from './settings'
 
 const data = (n = 48, frames = 60): ClipData => ({

@@ -40,7 +40,8 @@ import {
 } from '../../models/pooling'
 import { Rng } from '../../models/rng'
 import { allocWorkspace, taggerBackward, taggerForward, type Tagger } from '../../models/tagger'
-import { classWeightsOf, EpochTracker, optimizerOf, taggerConfigOf, type TrainHooks } from './loop'
+import { classWeightsOf, optimizerOf, taggerConfigOf } from './config'
+import { EpochTracker, type TrainHooks } from './epochs'
 import type { TrainSettings } from './settings'
 import { confusionScores } from '../metrics'
 

@@ -10,7 +10,7 @@ import { RunningStats, standardize } from '../features/normalize'
 import { IGNORE, segmentsToFrames } from '../labels/segments'
 import type { FeatureSpec } from '../features/spec'
 import { Rng } from '../../models/rng'
-import type { Sequence, TrainData } from './loop'
+import type { Sequence, TrainData } from './sequences'
 
 /** Where a file's labels come from: segments in seconds, or one label per CSV row. */
 export type LabelSource = { kind: 'segments'; segments: Segment[] } | { kind: 'rows'; labels: (string | null)[] }

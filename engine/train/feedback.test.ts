@@ -12,7 +12,8 @@ import { Rng } from '../../models/rng'
 import { allocWorkspace, createTagger, taggerForward, type TaggerConfig } from '../../models/tagger'
 import { PHASE_CLASSES, phaseSequences, scorePhases } from '../bench/phases'
 import { FeedbackInputs, samplingProbability, SS_RAMP_EPOCHS } from './feedback'
-import { trainTagger, validate } from './loop'
+import { trainTagger } from './loop'
+import { validate } from './validate'
 import { parseTrainSettings } from './settings'
 
 const [F, C] = [2, 3]

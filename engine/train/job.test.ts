@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import { Rng } from '../../models/rng'
 import { runTrainingWorker } from './job'
-import { trainTagger, type TrainData } from './loop'
+import { trainTagger } from './loop'
+import type { TrainData } from './sequences'
 import { parseTrainSettings } from './settings'
 
 function data(): TrainData {

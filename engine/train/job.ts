@@ -4,7 +4,10 @@
  */
 import type { KernelsChoice } from '../kernels/load'
 import { startWorker } from '../workers'
-import { NonFiniteLossError, type Checkpoint, type EpochRecord, type TrainData, type TrainProgress, type TrainResult } from './loop'
+import type { EpochRecord, TrainProgress } from '../api'
+import { NonFiniteLossError, type Checkpoint } from './epochs'
+import type { TrainResult } from './loop'
+import type { TrainData } from './sequences'
 import type { TrainSettings } from './settings'
 import type { ClipData, ClipTrainResult } from './classify'
 

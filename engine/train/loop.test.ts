@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest'
 import { paramLayout, taggerViews } from '../../models/params'
 import { Rng } from '../../models/rng'
-import { NonFiniteLossError, chunksOf, type Checkpoint, classWeightsOf, trainTagger, type Sequence, type TrainData } from './loop'
+import { classWeightsOf } from './config'
+import { NonFiniteLossError, type Checkpoint } from './epochs'
+import { chunksOf, trainTagger } from './loop'
+import type { Sequence, TrainData } from './sequences'
 import { parseTrainSettings } from './settings'
 
 /**

@@ -4,7 +4,7 @@
  * and the best epoch is exported as ONNX with its model card into the run folder.
  */
 import { z } from 'zod'
-import { ApiError, type LabelClass } from '../api'
+import { ApiError, type EpochRecord, type LabelClass, type TrainProgress } from '../api'
 import { DataError } from '../errors'
 import { parseFeatureSpec, type FeatureSpec } from '../features/spec'
 import type { JobContext } from '../jobs'
@@ -15,7 +15,7 @@ import type { Project } from '../project/store'
 import { assembleDataset, type AssembledData, type ClassMap, type DataFile } from './dataset'
 import { runTrainingWorker } from './job'
 import { trainClipProject } from './clip-project'
-import type { EpochRecord, TrainProgress, TrainResult } from './loop'
+import type { TrainResult } from './loop'
 import { bestMetrics, openRunRecord, recordRun } from './recorded-run'
 import { RunStore, dataHash } from './runs'
 import { parseTrainSettings, type TrainSettings } from './settings'

@@ -9,7 +9,8 @@ import { DataError } from '../errors'
 import type { JobContext } from '../jobs'
 import type { RunRecord } from '../project/runs'
 import type { TrainJobOptions } from './job'
-import { NonFiniteLossError, type EpochRecord, type TrainProgress } from './loop'
+import type { EpochRecord, TrainProgress } from '../api'
+import { NonFiniteLossError } from './epochs'
 import { RunStore, newRunId } from './runs'
 
 /** What a finished training hands back to its run record. */

@@ -3,7 +3,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { RunRecord } from '../project/runs'
-import type { Checkpoint } from './loop'
+import type { Checkpoint } from './epochs'
 import { RunStore, dataHash, decodeCheckpoint, encodeCheckpoint, newRunId } from './runs'
 import { parseTrainSettings } from './settings'
 

@@ -11,7 +11,9 @@ import { DataError } from '../errors'
 import { writeFileAtomic } from '../files'
 import { READ_LIMITS, readRegular } from '../input-files'
 import { nullNaN, RunRecords } from '../project/runs'
-import type { Checkpoint, EpochRecord, Sequence } from './loop'
+import type { EpochRecord } from '../api'
+import type { Checkpoint } from './epochs'
+import type { Sequence } from './sequences'
 
 /** A sortable, unique run id: UTC time plus 4 random hex digits. */
 export function newRunId(now = new Date()): string {

@@ -4,7 +4,10 @@
  * step when asked to cancel.
  */
 import { parentPort, workerData } from 'node:worker_threads'
-import { trainTagger, type Checkpoint, type EpochRecord, type TrainData, type TrainProgress, type TrainResult } from './loop'
+import type { EpochRecord, TrainProgress } from '../api'
+import type { Checkpoint } from './epochs'
+import { trainTagger, type TrainResult } from './loop'
+import type { TrainData } from './sequences'
 import type { TrainSettings } from './settings'
 import type { KernelsChoice } from '../kernels/load'
 import type { FromTrainWorker, ToTrainWorker } from './job'
