@@ -1,5 +1,7 @@
 /**
- * A project on disk: open/create, media list, label classes, one label file per media file.
+ * A project on disk: open/create, the manifest (media list, label classes), and the parts it
+ * composes: one label file per media file (labels-store.ts), the bookkeeping that tells the
+ * store's own writes from other programs' (changes.ts) and the folder watcher (watcher.ts).
  * Every write is atomic (files.ts); writes to one file are serialised; a manifest that could
  * not be read is never written. Each label file's last versions are kept (history.ts).
  *
@@ -8,7 +10,7 @@
  * the caller says to keep its own version (`force`), and even then the disk version goes into
  * the history first. `watch()` reports such changes as they happen.
  */
-import { mkdirSync, watch as fsWatch, promises as fs, type FSWatcher } from 'node:fs'
+import { promises as fs } from 'node:fs'
 import path from 'node:path'
 import {
   ApiError,
@@ -24,21 +26,15 @@ import { isMissing, printable } from '../errors'
 import { toPosix, writeJsonAtomic } from '../files'
 import { READ_LIMITS, readRegularText } from '../input-files'
 import { confinedPath, type PickedPaths } from '../paths'
+import { FileChanges } from './changes'
 import { frameHop } from './grid'
 import { DEFAULT_KEEP_VERSIONS, HISTORY_DIR, History, sha256 } from './history'
+import { LabelStore } from './labels-store'
 import { processAlive } from './lock'
 import { probeDuration } from './probe'
 import { mediaKindOf } from '../media-types'
-import {
-  LABELS_DIR,
-  LabelFileSchema,
-  MANIFEST_FILE,
-  newManifest,
-  parseManifest,
-  type LabelFile,
-  type Manifest,
-  type MediaRecord,
-} from './manifest'
+import { LABELS_DIR, MANIFEST_FILE, newManifest, parseManifest, type Manifest, type MediaRecord } from './manifest'
+import { watchProject } from './watcher'
 
 /** Saved predictions, one per media file (engine/project/models.ts writes them). */
 export const PREDICTIONS_DIR = 'predictions'
@@ -58,17 +54,11 @@ export function mediaStatus(segmentCount: number, predicted: boolean, reviewed: 
 const CACHE_DIR = '.framewise-cache'
 
 export class Project {
-  /** Tail of the write queue per file, so concurrent saves land in order. */
-  readonly #writes = new Map<string, Promise<unknown>>()
-  /** sha256 of each file (absolute path) as last read out or written by this store. */
-  readonly #seen = new Map<string, string>()
-  /** sha256 of the last few texts this store wrote per file: a watcher event that reads a
-   * file between two quick saves sees an older own write, not an outside change. */
-  readonly #written = new Map<string, string[]>()
+  /** Hashes of the files as this store last saw them, and the write queue per file. */
+  readonly #changes = new FileChanges()
   /** When set, media outside the project folder must have been picked by the user (paths.ts). */
   #picked: PickedPaths | null = null
-  /** What view() needs of each label file (absolute path), with the file's identity when read. */
-  readonly #summaries = new Map<string, LabelSummary>()
+  readonly #labels: LabelStore
 
   private constructor(
     /** Absolute project folder. */
@@ -76,7 +66,8 @@ export class Project {
     private manifest: Manifest,
     manifestText: string,
   ) {
-    this.#seen.set(path.join(dir, MANIFEST_FILE), sha256(manifestText))
+    this.#changes.saw(path.join(dir, MANIFEST_FILE), manifestText)
+    this.#labels = new LabelStore(this, this.#changes)
   }
 
   /** Stored versions of label files and the manifest. */
@@ -144,10 +135,10 @@ export class Project {
   /** Re-read framewise.json after an external change (the user chose "reload"). */
   async reload(): Promise<void> {
     const file = path.join(this.dir, MANIFEST_FILE)
-    await this.serialise(file, async () => {
+    await this.#changes.serialise(file, async () => {
       const text = await readManifestText(this.dir)
       this.manifest = parseManifestFile(file, text)
-      this.#seen.set(file, sha256(text))
+      this.#changes.saw(file, text)
     })
   }
 
@@ -161,66 +152,7 @@ export class Project {
    * project is open. Returns the function that stops watching.
    */
   watch(listener: (change: ExternalChange) => void): () => void {
-    const watchers: FSWatcher[] = []
-    const timers = new Map<string, NodeJS.Timeout>()
-    const check = (file: string) => {
-      clearTimeout(timers.get(file))
-      timers.set(
-        file,
-        setTimeout(() => {
-          timers.delete(file)
-          void this.externalChange(file).then((c) => c && listener(c), () => {})
-        }, 50),
-      )
-    }
-    const watchDir = (dir: string) => {
-      try {
-        const w = fsWatch(dir, (_, name) => name && !name.startsWith('.') && check(path.join(dir, name.toString())))
-        w.on('error', () => w.close())
-        w.unref() // watching never keeps a process alive (tests, CLI)
-        watchers.push(w)
-      } catch {
-        // a folder that cannot be watched still gets the check before every write
-      }
-    }
-    watchDir(this.dir)
-    // The labels folder appears with the first save; make it now so it can be watched.
-    const labelsDir = path.join(this.dir, LABELS_DIR)
-    try {
-      mkdirSync(labelsDir, { recursive: true })
-    } catch {
-      // unwritable project: nothing will be saved there either
-    }
-    watchDir(labelsDir)
-    return () => {
-      for (const w of watchers) w.close()
-      for (const t of timers.values()) clearTimeout(t)
-    }
-  }
-
-  #remember(file: string, hash: string): void {
-    this.#written.set(file, [...(this.#written.get(file) ?? []).slice(-3), hash])
-  }
-
-  /**
-   * Write `value` (serialised as `text`) to `file`, noted as this store's own before the rename
-   * so the watcher does not report it. When the write fails and the file does not hold `text`
-   * (the fault came before the rename), the note is undone, so the next save is not taken for
-   * a change by another program.
-   */
-  async #write(file: string, text: string, value: unknown): Promise<void> {
-    const seen = this.#seen.get(file)
-    this.#seen.set(file, sha256(text))
-    this.#remember(file, sha256(text))
-    try {
-      await writeJsonAtomic(file, value)
-    } catch (err) {
-      if ((await readRegularText(file, Buffer.byteLength(text)).catch(() => null)) !== text) {
-        if (seen === undefined) this.#seen.delete(file)
-        else this.#seen.set(file, seen)
-      }
-      throw err
-    }
+    return watchProject(this.dir, (file) => this.externalChange(file), listener)
   }
 
   /** The change to `file` since this store last saw it, or null (unchanged, or not ours). */
@@ -228,12 +160,8 @@ export class Project {
     const manifestFile = path.join(this.dir, MANIFEST_FILE)
     const record = this.manifest.media.find((m) => path.join(this.dir, m.labels) === file)
     if (file !== manifestFile && !record) return null
-    const seen = this.#seen.get(file)
-    const text = await readRegularText(file, file === manifestFile ? READ_LIMITS.manifest : READ_LIMITS.labels).catch(() => null)
-    if (text === null ? seen === undefined : sha256(text) === seen || this.#written.get(file)?.includes(sha256(text))) return null
-    this.#summaries.delete(file)
-    if (seen === undefined && record) return null // labels the page has not loaded yet
-    return { kind: record ? 'labels' : 'manifest', media: record?.path ?? null, file, deleted: text === null }
+    const limit = file === manifestFile ? READ_LIMITS.manifest : READ_LIMITS.labels
+    return this.#changes.externalChange(file, record, limit, (f) => this.#labels.forget(f))
   }
 
   get classes(): readonly LabelClass[] {
@@ -253,7 +181,7 @@ export class Project {
     const media = await Promise.all(
       this.manifest.media.map(async (m) => {
         // One damaged label file must not keep the whole project from opening.
-        const summary = await this.labelSummary(m)
+        const summary = await this.#labels.summary(m)
         const labels = { segmentCount: summary.segmentCount, problem: (summary.error as Error | undefined)?.message }
         // Media the page may not reach (outside the project, not picked) say so up front.
         let unreachable: string | undefined
@@ -331,7 +259,7 @@ export class Project {
   async setClasses(classes: LabelClass[]): Promise<void> {
     const names = new Set(classes.map((c) => c.name))
     for (const m of this.manifest.media) {
-      const summary = await this.labelSummary(m)
+      const summary = await this.#labels.summary(m)
       if (summary.error) throw summary.error
       const used = summary.used.find((label) => !names.has(label))
       if (used)
@@ -365,90 +293,26 @@ export class Project {
 
   /** The labels of one media file as on disk now (the page's "reload"). */
   async readLabels(id: string): Promise<LabelsView> {
-    const record = this.record(id)
-    const { labels, text } = await this.readLabelText(record)
-    if (text !== null) this.#seen.set(this.labelPath(record), sha256(text))
-    else this.#seen.delete(this.labelPath(record))
-    return { media: id, segments: labels.segments, revision: labels.revision }
+    return this.#labels.read(this.record(id))
   }
 
   /**
-   * Save all segments of one media file. `baseRevision` must be the revision the caller last
-   * read or saved, and the file must not have been changed by another program since this store
-   * last read or wrote it, so no edit made elsewhere is silently overwritten. `force` (the
-   * user chose to keep their version) skips both checks; the version on disk is kept in the
-   * history either way. Acknowledged means durable: the file is fsynced and renamed in place.
+   * Save all segments of one media file: refused ('conflict') when `baseRevision` is stale or the
+   * file changed on disk, unless `force`; acknowledged means durable (LabelStore.write).
    */
   async writeLabels(id: string, segments: Segment[], baseRevision: number, force = false): Promise<LabelsView> {
-    const record = this.record(id)
-    const names = new Set(this.manifest.classes.map((c) => c.name))
-    const unknown = segments.find((s) => !names.has(s.label))
-    if (unknown) throw new ApiError('bad-input', `${record.path}: unknown label class '${unknown.label}'`)
-    const file = this.labelPath(record)
-    return this.serialise(file, async () => {
-      let current: { labels: LabelFile; text: string | null }
-      try {
-        current = await this.readLabelText(record)
-      } catch (err) {
-        if (!force) throw err
-        // Damaged on disk and the user keeps their version: continue after the newest stored one.
-        const newest = (await this.history.list(record.labels))[0]
-        const text = await readRegularText(file, READ_LIMITS.labels).catch(() => null)
-        current = { labels: emptyLabels(record, newest?.revision ?? 0), text }
-      }
-      const { labels, text } = current
-      const seen = this.#seen.get(file)
-      if (!force && labels.revision !== baseRevision)
-        throw new ApiError('conflict', `${file}: labels changed since revision ${baseRevision} (now ${labels.revision}); reload them`)
-      if (!force && seen !== undefined && (text === null || sha256(text) !== seen))
-        throw new ApiError(
-          'conflict',
-          `${file}: changed on disk by another program since Framewise last read it; reload it, or keep your version (save with force)`,
-        )
-      // Not read in this process (e.g. after a restart): every version Framewise writes is also
-      // stored, so a file matching none of them was written by someone else.
-      if (!force && seen === undefined && text !== null && !(await this.history.holds(record.labels, text)))
-        throw new ApiError(
-          'conflict',
-          `${file}: changed on disk by another program (it matches none of the versions Framewise saved); reload it, or keep your version (save with force)`,
-        )
-      // Whatever is on disk now is kept (a no-op when it is the newest stored version already).
-      if (text !== null) await this.history.save(record.labels, text, labels.revision)
-      const sorted = [...segments].sort((a, b) => a.start - b.start || a.end - b.end)
-      const next: LabelFile = { format: 'framewise-labels', version: 1, media: record.path, revision: labels.revision + 1, segments: sorted }
-      const nextText = JSON.stringify(next, null, 2) + '\n'
-      await fs.mkdir(path.dirname(file), { recursive: true })
-      // The history first: a crash between the two leaves a stored version that never reached the
-      // label file (harmless), never a label file that matches no stored version.
-      await this.history.save(record.labels, nextText, next.revision)
-      await this.#write(file, nextText, next)
-      const key = await fileKey(file)
-      if (key) this.#summaries.set(file, { key, segmentCount: sorted.length, used: [...new Set(sorted.map((s) => s.label))] })
-      return { media: id, segments: sorted, revision: next.revision }
-    })
+    return this.#labels.write(this.record(id), segments, baseRevision, force)
   }
 
   /** The stored versions of a media file's labels, and whether the file itself is readable. */
   async labelVersions(id: string): Promise<LabelVersions> {
-    const record = this.record(id)
-    const problem = await this.readLabelText(record).then(
-      () => null,
-      (err: Error) => err.message,
-    )
-    return { media: id, file: this.labelPath(record), problem, versions: await this.history.list(record.labels) }
+    return this.#labels.versions(this.record(id))
   }
 
   /** Make a stored version the current labels (a new revision; the current file is kept too). */
   async restoreLabels(id: string, version: string): Promise<LabelsView> {
-    const record = this.record(id)
-    const text = await this.history.read(record.labels, version)
-    if (text === null) throw new ApiError('bad-input', `${this.labelPath(record)}: no stored version ${version}`)
-    const parsed = parseLabelText(path.join(this.history.folder(record.labels), version), text)
-    const base = await this.readLabelText(record).then(
-      (c) => c.labels.revision,
-      () => 0,
-    )
-    return this.writeLabels(id, parsed.segments, base, true)
+    const { segments, revision } = await this.#labels.stored(this.record(id), version)
+    return this.writeLabels(id, segments, revision, true)
   }
 
   private record(id: string): MediaRecord {
@@ -457,73 +321,19 @@ export class Project {
     return record
   }
 
-  /** The label file of a record; never outside the project (a manifest can be hostile). */
-  private labelPath(record: MediaRecord): string {
-    const file = confinedPath(this.dir, record.labels)
-    if (!file || !record.labels.endsWith('.json'))
-      throw new ApiError('bad-input', `${path.join(this.dir, MANIFEST_FILE)}: label file ${record.labels} is outside the project folder or not .json`)
-    return file
-  }
-
-  /**
-   * A label file's segment count and the classes it uses (or why it cannot be read), read again
-   * only when the file changed on disk since (its identity: inode, size, mtime, ctime), so a
-   * large label file is not parsed on every view.
-   */
-  private async labelSummary(record: MediaRecord): Promise<Omit<LabelSummary, 'key'>> {
-    let file: string
-    try {
-      file = this.labelPath(record)
-    } catch (error) {
-      return { segmentCount: 0, used: [], error }
-    }
-    const key = await fileKey(file)
-    const cached = this.#summaries.get(file)
-    if (key !== null && cached?.key === key) return cached
-    // Taken before the read: a change during it makes the next view read again.
-    const summary: LabelSummary = await this.readLabelText(record).then(
-      ({ labels }) => ({ key: key ?? '', segmentCount: labels.segments.length, used: [...new Set(labels.segments.map((s) => s.label))] }),
-      (error: unknown) => ({ key: key ?? '', segmentCount: 0, used: [], error }),
-    )
-    if (key !== null) this.#summaries.set(file, summary)
-    else this.#summaries.delete(file)
-    return summary
-  }
-
-  /** The parsed label file and its text (null when it does not exist yet). */
-  private async readLabelText(record: MediaRecord): Promise<{ labels: LabelFile; text: string | null }> {
-    const file = this.labelPath(record)
-    let text: string
-    try {
-      text = await readRegularText(file, READ_LIMITS.labels)
-    } catch (err) {
-      if (isMissing(err)) return { labels: emptyLabels(record, 0), text: null }
-      throw new ApiError('bad-input', (err as Error).message)
-    }
-    try {
-      return { labels: parseLabelText(file, text), text }
-    } catch (err) {
-      const count = (await this.history.list(record.labels)).length
-      const recovery = count
-        ? `; ${count} earlier version${count === 1 ? ' is' : 's are'} kept: restore one (Label history)`
-        : '; no earlier versions are kept'
-      throw new ApiError('corrupt', `${(err as Error).message}${recovery}`)
-    }
-  }
-
   /**
    * Write `next` as the manifest. Refused ('conflict') when framewise.json changed on disk since
    * this store read or wrote it, unless `force`; the disk version is kept in the history.
    */
   private async replaceManifest(next: Manifest, force = false): Promise<void> {
     const file = path.join(this.dir, MANIFEST_FILE)
-    await this.serialise(file, async () => {
+    await this.#changes.serialise(file, async () => {
       // Missing is written anew; anything else unreadable (a FIFO, a link out) is not overwritten.
       const disk = await readManifestText(this.dir).catch((err: unknown) => {
         if (isMissing(err)) return null
         throw err
       })
-      if (disk !== null && sha256(disk) !== this.#seen.get(file)) {
+      if (disk !== null && sha256(disk) !== this.#changes.seen(file)) {
         if (!force)
           throw new ApiError(
             'conflict',
@@ -532,11 +342,11 @@ export class Project {
         await this.history.save(MANIFEST_FILE, disk, 0)
       }
       const text = manifestText(next)
-      const failed = await this.#write(file, text, next).then(
+      const failed = await this.#changes.write(file, text, next).then(
         () => null,
         (err: unknown) => err,
       )
-      if (this.#seen.get(file) === sha256(text)) this.manifest = next // on disk, even when not confirmed durable
+      if (this.#changes.seen(file) === sha256(text)) this.manifest = next // on disk, even when not confirmed durable
       if (failed) throw failed
     })
   }
@@ -544,29 +354,6 @@ export class Project {
   private saveManifest(): Promise<void> {
     return writeJsonAtomic(path.join(this.dir, MANIFEST_FILE), this.manifest)
   }
-
-  private serialise<T>(file: string, work: () => Promise<T>): Promise<T> {
-    const run = (this.#writes.get(file) ?? Promise.resolve()).then(work, work)
-    this.#writes.set(file, run.catch(() => {}))
-    return run
-  }
-}
-
-/** What view() and setClasses need of one label file. */
-interface LabelSummary {
-  /** fileKey of the file when it was read. */
-  key: string
-  segmentCount: number
-  /** Class names its segments use. */
-  used: string[]
-  /** Why it cannot be read, when it cannot. */
-  error?: unknown
-}
-
-/** A regular file's identity and version (changes with any write or replace), or null. */
-async function fileKey(file: string): Promise<string | null> {
-  const s = await fs.stat(file, { bigint: true }).catch(() => null)
-  return s?.isFile() ? `${s.dev}:${s.ino}:${s.size}:${s.mtimeNs}:${s.ctimeNs}` : null
 }
 
 /** The text writeJsonAtomic writes for a manifest (so its hash is known before the write). */
@@ -592,24 +379,6 @@ function parseManifestFile(file: string, text: string): Manifest {
   } catch (err) {
     throw new ApiError('bad-input', `${file}: ${printable((err as Error).message, 300)}`)
   }
-}
-
-function emptyLabels(record: MediaRecord, revision: number): LabelFile {
-  return { format: 'framewise-labels', version: 1, media: record.path, revision, segments: [] }
-}
-
-/** Parse a label file's text; errors name the file. */
-export function parseLabelText(file: string, text: string): LabelFile {
-  let raw: unknown
-  try {
-    raw = JSON.parse(text)
-  } catch (err) {
-    throw new ApiError('bad-input', `${file}: not valid JSON (${printable((err as Error).message, 200)})`)
-  }
-  const parsed = LabelFileSchema.safeParse(raw)
-  if (!parsed.success)
-    throw new ApiError('bad-input', `${file}: invalid label file: ${printable(parsed.error.issues[0]?.message ?? '', 200)}`)
-  return parsed.data
 }
 
 function uniqueLabelFile(stem: string, taken: Set<string>): string {
