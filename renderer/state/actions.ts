@@ -11,7 +11,8 @@ import type { LabelsState } from './labels.svelte'
 import type { PlayerState } from './player.svelte'
 import type { ViewState } from './view.svelte'
 
-export interface Studio {
+/** What the actions act on (the Studio provides it). */
+export interface ActionScope {
   labels: LabelsState
   view: ViewState
   player: PlayerState
@@ -22,7 +23,7 @@ export interface Studio {
   toggleHelp: () => void
 }
 
-export function runAction(s: Studio, action: Action, digit?: number, big?: boolean): void {
+export function runAction(s: ActionScope, action: Action, digit?: number, big?: boolean): void {
   const { labels, view, player, edit } = s
   const sel = labels.selected !== null ? labels.segments[labels.selected] : null
   const select = (i: number) => {

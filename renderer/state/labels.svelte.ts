@@ -33,8 +33,13 @@ export class LabelsState {
   segments = $state.raw<Segment[]>([])
   /** Index of the selected segment, or null. */
   selected = $state<number | null>(null)
-  /** Class that new segments get. */
-  currentClass = $state<string | null>(null)
+  /** The class last chosen for new segments (a click, a digit key). */
+  #chosenClass = $state<string | null>(null)
+  /** Class that new segments get: the chosen one while the project has it, else its first class. */
+  #currentClass = $derived.by(() => {
+    const names = this.classNames()
+    return this.#chosenClass !== null && names.includes(this.#chosenClass) ? this.#chosenClass : (names[0] ?? null)
+  })
   status = $state<SaveStatus>('saved')
   error = $state<string | null>(null)
   /** The label file on disk is damaged (restore an earlier version). */
@@ -54,11 +59,26 @@ export class LabelsState {
   #timer: ReturnType<typeof setTimeout> | null = null
   #saving: Promise<void> = Promise.resolve()
 
-  constructor(private readonly onSaved: (media: string, count: number) => void = () => {}) {
+  /**
+   * `onSaved` hears each save's segment count; `classNames` are the classes a segment can have
+   * now (the project's, in order).
+   */
+  constructor(
+    private readonly onSaved: (media: string, count: number) => void = () => {},
+    private readonly classNames: () => string[] = () => [],
+  ) {
     api.on('externalChange', (change) => {
       if (change.kind === 'labels' && change.media === this.media)
         this.conflict = `${change.file} was ${change.deleted ? 'deleted' : 'changed'} by another program.`
     })
+  }
+
+  get currentClass(): string | null {
+    return this.#currentClass
+  }
+
+  set currentClass(name: string | null) {
+    this.#chosenClass = name
   }
 
   /** Drop this version and load the one on disk. */

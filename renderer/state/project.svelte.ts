@@ -18,6 +18,8 @@ export class ProjectState {
     this.view?.media.find((m) => m.id === this.selectedId) ?? null,
   )
   classes: LabelClass[] = $derived(this.view?.classes ?? [])
+  /** The classes a segment can have (the background is none of them). */
+  segmentClasses: LabelClass[] = $derived(this.classes.filter((c) => c.role === 'class'))
   /** Clip classes in use (file-level classes for clip classification), sorted. */
   clipClasses: string[] = $derived([...new Set((this.view?.media ?? []).flatMap((m) => (m.clipClass ? [m.clipClass] : [])))].sort())
 

@@ -30,7 +30,11 @@ export class SignalState {
   #held: Held | null = null
   #busy = false
 
-  constructor(private readonly view: ViewState) {}
+  /** `onOpened` hears each file's duration once it is known (the file list shows it). */
+  constructor(
+    private readonly view: ViewState,
+    private readonly onOpened: (media: string, duration: number) => void = () => {},
+  ) {}
 
   /** Open a media file: learn its duration, show all of it. */
   async open(media: string | null, kind: 'audio' | 'series' | null): Promise<void> {
@@ -70,6 +74,7 @@ export class SignalState {
         this.seriesOverview = whole
       }
       this.loading = false
+      if (this.view.duration > 0) this.onOpened(media, this.view.duration)
       this.update()
     } catch (err) {
       if (this.media === media) {

@@ -23,7 +23,7 @@ export class ViewState {
   /** Snap edits to the frame grid. */
   snap = $state(false)
   /** Seconds per feature frame of the file on screen (the project's feature hop). */
-  frame = $state(DEFAULT_HOP)
+  frame = $derived.by(() => this.frameOf() ?? DEFAULT_HOP)
   /** The snap grid in frames (1 = every frame; coarser grids stay on frame boundaries). */
   gridFrames = $state(1)
   /** Frame-grid step, seconds. */
@@ -34,6 +34,9 @@ export class ViewState {
     span: this.span,
     width: Math.max(1, this.width),
   })
+
+  /** `frameOf` tells the frame of the file on screen, null while it is not known. */
+  constructor(private readonly frameOf: () => number | null = () => null) {}
 
   /** Show the whole of a file that is `duration` seconds long. */
   reset(duration: number): void {
