@@ -7,8 +7,8 @@ import { Service } from './service'
 
 /** predictMedia that finishes when the test says so (or fails when its job is cancelled). */
 const predictions = vi.hoisted(() => ({ release: [] as (() => void)[] }))
-vi.mock('./project/models', async (original) => ({
-  ...(await original<typeof import('./project/models')>()),
+vi.mock('./project/predictions', async (original) => ({
+  ...(await original<typeof import('./project/predictions')>()),
   predictMedia: (_p: unknown, _m: unknown, media: string, ctx: { signal: AbortSignal }) =>
     new Promise((resolve, reject) => {
       predictions.release.push(() => resolve({ media }))

@@ -8,7 +8,8 @@ import { AUDIO_CLASSES, syntheticAudio } from '../train/synthetic'
 import { smoothLabels, viterbiLabels } from '../infer/postprocess'
 import { predictFile } from '../infer/predict'
 import { readModel } from '../onnx/read'
-import { exportModel, importModel, listModels, modelPath, predictMedia, readPrediction } from './models'
+import { exportModel, importModel, listModels, modelPath } from './models'
+import { predictMedia, readPrediction } from './predictions'
 import { Project } from './store'
 
 let dir: string

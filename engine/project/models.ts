@@ -1,25 +1,21 @@
 /**
  * A project's models: the ones its training runs exported (runs/<id>/model.onnx) and the ones
  * imported from elsewhere (models/<name>.onnx, each with a model card that carries the
- * FeatureSpec and class names the user gave). Predictions made with them are kept per media
- * file in predictions/<stem>.json, so the sidebar can show what was predicted.
+ * FeatureSpec and class names the user gave). Predictions made with them: predictions.ts.
  */
 import { promises as fs } from 'node:fs'
 import path from 'node:path'
-import type { ModelView, PredictionView } from '../api'
+import type { ModelView } from '../api'
 import { ApiError } from '../api'
-import { DataError, isMissing } from '../errors'
-import { assertWritable, READ_LIMITS, readRegular, readRegularText } from '../input-files'
+import { DataError } from '../errors'
+import { assertWritable, READ_LIMITS, readRegular } from '../input-files'
 import { writeFileAtomic, writeJsonAtomic } from '../files'
 import { featureSpecSchema } from '../features/spec'
-import type { JobContext } from '../jobs'
-import { predictFile, probabilitiesToSegments, type Prediction } from '../infer/predict'
-import { cardPathOf, postProcessSchema, readModelCard, type ModelCard, type OutputKind, type PostProcessInput } from '../onnx/metadata'
+import { cardPathOf, postProcessSchema, readModelCard, type ModelCard, type OutputKind } from '../onnx/metadata'
 import { readModel } from '../onnx/read'
 import { isClipModel, readClipModel } from '../onnx/clip'
-import { predictClip } from '../infer/clip'
 import { RunRecords } from './runs'
-import { PREDICTIONS_DIR, type Project } from './store'
+import type { Project } from './store'
 
 export const MODELS_DIR = 'models'
 
@@ -152,123 +148,4 @@ export async function exportModel(project: Project, id: string, dest: string): P
   const card = cardPathOf(from)
   if (await fs.stat(card).then(() => true, () => false)) await fs.copyFile(card, cardPathOf(dest))
   return { model: dest, card: cardPathOf(dest) }
-}
-
-/** Run a model on one media file of the project; the prediction is saved with the project. */
-/**
- * The last few taggers' outputs, so that changing only the post-processing (the Models panel's
- * Viterbi toggle and weight, a live preview) re-decodes the stored probabilities instead of
- * running features and model again. Keyed by model and media file with their sizes and mtimes.
- */
-const probabilityCache = new Map<string, Prediction>()
-const PROBABILITY_CACHE_SIZE = 4
-
-async function cacheKey(file: string, mediaFile: string): Promise<string> {
-  const [a, b] = await Promise.all([fs.stat(file), fs.stat(mediaFile)])
-  return JSON.stringify([file, a.size, a.mtimeMs, mediaFile, b.size, b.mtimeMs])
-}
-
-export async function predictMedia(
-  project: Project,
-  modelId: string,
-  media: string,
-  ctx: JobContext,
-  postprocess?: Partial<PostProcessInput>,
-): Promise<PredictionView> {
-  const file = modelPath(project, modelId)
-  if (await isClipModel(file)) return predictClipMedia(project, modelId, file, media, ctx)
-  const model = await readModel(file, { postprocess })
-  const mediaFile = project.mediaPath(media)
-  const key = await cacheKey(file, mediaFile).catch(() => null)
-  const cached = key === null ? undefined : probabilityCache.get(key)
-  let p: Prediction
-  if (cached) {
-    p = { ...cached, ...probabilitiesToSegments(model, cached.probabilities, cached.frameTimes) }
-    ctx.progress(1, 'segments')
-  } else {
-    p = await predictFile(model, mediaFile, {
-      signal: ctx.signal,
-      cacheDir: project.cacheDir('features'),
-      onStage: (f, stage) => ctx.progress(f, stage),
-    })
-    // output-recurrent models decode their own path: their probabilities alone cannot redo it
-    if (key !== null && !model.decoder) {
-      probabilityCache.delete(key)
-      probabilityCache.set(key, p)
-      while (probabilityCache.size > PROBABILITY_CACHE_SIZE) probabilityCache.delete(probabilityCache.keys().next().value!)
-    }
-  }
-  const C = p.classes.length
-  const confidence = new Array<number>(p.frames)
-  for (let t = 0; t < p.frames; t++) {
-    let m = 0
-    for (let c = 0; c < C; c++) m = Math.max(m, p.probabilities[t * C + c])
-    confidence[t] = Math.round(m * 1000) / 1000
-  }
-  const view: PredictionView = {
-    media,
-    model: modelId,
-    created: new Date().toISOString(),
-    classes: p.classes,
-    start: p.frameTimes[0] ?? 0,
-    hop: p.hop,
-    labels: Array.from(p.labels),
-    confidence,
-    segments: p.segments,
-  }
-  await fs.mkdir(path.join(project.dir, PREDICTIONS_DIR), { recursive: true })
-  await writeJsonAtomic(predictionPath(project, media), view)
-  return view
-}
-
-/** A clip classifier's prediction for one media file, saved like a tagger's. */
-async function predictClipMedia(project: Project, modelId: string, file: string, media: string, ctx: JobContext): Promise<PredictionView> {
-  const p = await predictClip(await readClipModel(file), project.mediaPath(media), {
-    signal: ctx.signal,
-    cacheDir: project.cacheDir('features'),
-    onStage: (f, stage) => ctx.progress(f, stage),
-  })
-  const top = p.weights ? Math.max(...p.weights) || 1 : 1
-  const view: PredictionView = {
-    media,
-    model: modelId,
-    created: new Date().toISOString(),
-    classes: p.classes,
-    start: p.start,
-    hop: p.hop,
-    labels: [],
-    confidence: [],
-    segments: [],
-    clip: {
-      class: p.class,
-      confidence: Math.max(...p.probabilities),
-      probabilities: p.probabilities,
-      weights: p.weights ? Array.from(p.weights, (w) => Math.round((w / top) * 1000) / 1000) : null,
-    },
-  }
-  await fs.mkdir(path.join(project.dir, PREDICTIONS_DIR), { recursive: true })
-  await writeJsonAtomic(predictionPath(project, media), view)
-  return view
-}
-
-function predictionPath(project: Project, media: string): string {
-  const record = project.media.find((m) => m.path === media)
-  if (!record) throw new ApiError('bad-input', `${media}: not a media file of this project`)
-  return project.predictionPath(record)
-}
-
-/** The saved prediction of a media file, or null. */
-export async function readPrediction(project: Project, media: string): Promise<PredictionView | null> {
-  const file = predictionPath(project, media)
-  // Per-frame labels and confidences: as large as a label file can be.
-  const text = await readRegularText(file, READ_LIMITS.labels).catch((err: unknown) => {
-    if (isMissing(err)) return null
-    throw err
-  })
-  if (text === null) return null
-  try {
-    return JSON.parse(text) as PredictionView
-  } catch {
-    throw new DataError(file, 'the saved prediction is not valid JSON; predict again')
-  }
 }

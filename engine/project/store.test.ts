@@ -62,7 +62,7 @@ describe('Project store', () => {
     await p.addMedia([await wav('a.wav'), await wav('b.wav'), await wav('c.wav')])
     const statuses = async (q: Project) => (await q.view()).media.map((m) => m.status)
     expect(await statuses(p)).toEqual(['unlabelled', 'unlabelled', 'unlabelled'])
-    // b gets a saved prediction (as engine/project/models.ts writes it), a gets labels.
+    // b gets a saved prediction (as engine/project/predictions.ts writes it), a gets labels.
     await fs.mkdir(path.join(dir, 'predictions'), { recursive: true })
     await fs.writeFile(p.predictionPath(p.media[1]), '{}')
     expect(p.predictionPath(p.media[1])).toBe(path.join(dir, 'predictions', 'b.prediction.json'))

@@ -36,7 +36,7 @@ import { mediaKindOf } from '../media-types'
 import { LABELS_DIR, MANIFEST_FILE, newManifest, parseManifest, type Manifest, type MediaRecord } from './manifest'
 import { watchProject } from './watcher'
 
-/** Saved predictions, one per media file (engine/project/models.ts writes them). */
+/** Saved predictions, one per media file (engine/project/predictions.ts writes them). */
 export const PREDICTIONS_DIR = 'predictions'
 
 /**
