@@ -3,7 +3,7 @@
  *   train PROJECT [RUN_ID]  trains (or resumes) through the service, printing one JSON line per epoch
  *   export FILE             exports a small tagger to FILE over and over, printing each count
  */
-import { exportTagger } from '../onnx/metadata'
+import { exportTagger } from '../onnx/export'
 import { configA, randomParams, specF40 } from '../onnx/testing'
 import { Service } from '../service'
 

@@ -23,7 +23,7 @@ import {
   type TaggerConfig,
 } from '../../models/tagger'
 import { parseFeatureSpec } from '../features/spec'
-import { exportTagger } from '../onnx/metadata'
+import { exportTagger } from '../onnx/export'
 import { readModel, releaseSessions } from '../onnx/read'
 import { decodeOnnx, engineTaggerOf, taggerFromGraph } from './feedback'
 import { predictFile } from './predict'

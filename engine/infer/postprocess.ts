@@ -15,7 +15,7 @@
  */
 import { viterbi, type Transitions } from '../../models/decode'
 import { framesToSegments, modeFilter, type Segment } from '../labels/segments'
-import type { PostProcess } from '../onnx/metadata'
+import type { PostProcess } from '../onnx/postprocess-settings'
 
 /** Floor of a probability before its log (see the header). */
 export const P_MIN = 1e-30

@@ -2,7 +2,8 @@
 import type { OnnxGraph } from '../../models/onnx-types'
 import { makeWav, sine } from '../audio/testing'
 import { parseFeatureSpec } from '../features/spec'
-import { metadataProps, postProcessSchema } from '../onnx/metadata'
+import { metadataProps } from '../onnx/metadata'
+import { postProcessSchema } from '../onnx/postprocess-settings'
 import { encodeModel } from '../onnx/write'
 
 /**

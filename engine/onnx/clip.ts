@@ -13,17 +13,13 @@ import { paramLayout, type TaggerConfig } from '../../models/params'
 import { poolingLayout, type PoolingConfig } from '../../models/pooling'
 import { DataError } from '../errors'
 import { featureSpecSchema, type FeatureSpec } from '../features/spec'
+import { cardHeader, taggerCard, type ModelCard } from './card'
+import { graphFeatureSpec, writeModelFiles, type ExportResult } from './export'
 import {
-  cardHeader,
   classesSchema,
   featureCount,
-  graphFeatureSpec,
   metadataProps,
   PRODUCER_VERSION,
-  taggerCard,
-  writeModelFiles,
-  type ExportResult,
-  type ModelCard,
   type ModelMetadata,
 } from './metadata'
 import { load, type ModelInfo } from './read'

@@ -10,7 +10,7 @@ import * as ort from 'onnxruntime-node'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DataError } from '../errors'
 import { parseFeatureSpec } from '../features/spec'
-import { exportTagger } from './metadata'
+import { exportTagger } from './export'
 import { inspectModel, readModel, releaseSessions } from './read'
 import { configA, identityModel, randomParams, specF40 } from './testing'
 

@@ -20,22 +20,23 @@ import { DataError } from '../errors'
 import { READ_LIMITS, readRegular } from '../input-files'
 import type { Transitions } from '../../models/decode'
 import { featureSpecSchema, type FeatureSpec } from '../features/spec'
+import { readModelCard, type ModelCard } from './card'
 import {
-  backgroundIndex,
   classesSchema,
   featureCount,
   parseMetadataProps,
-  postProcessSchema,
-  readModelCard,
   type AttentionMeta,
   type Decoder,
-  type ModelCard,
   type ModelMetadata,
   type OutputKind,
-  type PostProcess,
-  type PostProcessInput,
   type TransitionsMeta,
 } from './metadata'
+import {
+  backgroundIndex,
+  postProcessSchema,
+  type PostProcess,
+  type PostProcessInput,
+} from './postprocess-settings'
 import { transitionsToLog } from './transitions'
 
 /** One input or output as onnxruntime reports it. */

@@ -8,7 +8,7 @@ import { ApiError, type EpochRecord, type LabelClass, type TrainProgress } from 
 import { DataError } from '../errors'
 import { parseFeatureSpec, type FeatureSpec } from '../features/spec'
 import type { JobContext } from '../jobs'
-import { exportTagger, type ExportResult } from '../onnx/metadata'
+import { exportTagger, type ExportResult } from '../onnx/export'
 import { transitionsOf } from '../onnx/transitions'
 import type { RunRecord } from '../project/runs'
 import type { Project } from '../project/store'
