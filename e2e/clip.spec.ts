@@ -6,7 +6,7 @@
 import { expect, test } from '@playwright/test'
 import { promises as fs } from 'node:fs'
 import path from 'node:path'
-import { makeWav } from '../engine/audio/testing'
+import { makeWav } from '../engine/media/audio/testing'
 import { Project } from '../engine/project/store'
 import { Rng } from '../models/rng'
 import { startEngine, tempDir, type Engine } from './helpers'

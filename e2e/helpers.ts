@@ -4,9 +4,9 @@ import { promises as fs } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { test, type Page } from '@playwright/test'
-import { makeWav } from '../engine/audio/testing'
+import { makeWav } from '../engine/media/audio/testing'
 import { Project } from '../engine/project/store'
-import { syntheticAudio } from '../engine/train/synthetic'
+import { syntheticAudio } from '../engine/data/synthetic'
 
 /** A 16-bit mono PCM WAV: `seconds` of a 440 Hz tone with a louder burst in the middle. */
 export function toneWav(seconds: number, rate = 16000): Buffer {
@@ -93,7 +93,7 @@ export async function drag(page: Page, from: [number, number], to: [number, numb
 
 /**
  * A project in a fresh temp folder: four 8-second synthetic recordings (tones, chirps, noise
- * bursts; engine/train/synthetic.ts, seeded from `seed`) with the first three labelled and the
+ * bursts; engine/data/synthetic.ts, seeded from `seed`) with the first three labelled and the
  * fourth left to predict. Returns the folder.
  */
 export async function labelledAudioProject(name: string, seed: number): Promise<string> {

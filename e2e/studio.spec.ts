@@ -12,7 +12,7 @@ import { promises as fs } from 'node:fs'
 import path from 'node:path'
 import type { Segment } from '../engine/api'
 import { rowLabelsToSegments } from '../engine/labels/csv'
-import { syntheticAudio, syntheticSeries } from '../engine/train/synthetic'
+import { syntheticAudio, syntheticSeries } from '../engine/data/synthetic'
 import { drag, startEngine, tempDir, xAt, type Engine } from './helpers'
 
 interface Flow {

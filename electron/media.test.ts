@@ -2,14 +2,14 @@ import { promises as fs } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { PickedPaths } from '../engine/paths'
+import { PickedPaths } from '../engine/io/confined-paths'
 import { Project } from '../engine/project/store'
 import { electron, schemes } from './electron-stand-in'
 import { handleMedia, MEDIA_SCHEME, MEDIA_SCHEME_PRIVILEGES, mediaIdFromUrl, mediaUrl, registerMedia } from './media'
 
 let root: string
 let project: Project
-// 100 bytes that sniff as WAV (engine/media.ts serves only content that is the audio its name claims).
+// 100 bytes that sniff as WAV (engine/media/playback.ts serves only content that is the audio its name claims).
 const audio = Buffer.from(Array.from({ length: 100 }, (_, i) => i))
 audio.write('RIFF', 0, 'latin1')
 audio.write('WAVE', 8, 'latin1')

@@ -2,14 +2,14 @@
  * Playback in Electron: the page's <audio> streams from `framewise-media://project/media?id=…`,
  * served by a privileged custom protocol (browser mode has server.ts's `/media` route instead).
  * The URL names a media id, never a path: the project store resolves it (manifest entries only,
- * confined to the project or picked by the user) in engine/media.ts, shared with browser mode.
+ * confined to the project or picked by the user) in engine/media/playback.ts, shared with browser mode.
  * Electron is imported for its types only: the handler and its registration are tested in plain
  * Node (registration against the typed stand-in in electron-stand-in.ts).
  */
 import type { CustomScheme, Protocol } from 'electron'
 import { createReadStream } from 'node:fs'
 import { Readable } from 'node:stream'
-import { mediaReply } from '../engine/media'
+import { mediaReply } from '../engine/media/playback'
 import type { Project } from '../engine/project/store'
 
 export const MEDIA_SCHEME = 'framewise-media'

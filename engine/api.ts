@@ -11,7 +11,7 @@
 import { z } from 'zod'
 import { featureSpecSchema } from './features/spec'
 import { LABEL_FORMATS, type LabelFormatName } from './labels/format-list'
-import type { MediaKind } from './media-types'
+import type { MediaKind } from './media/kinds'
 import { trainSettingsSchema, type SettingExclusion, type TrainSettings } from './train/settings'
 
 // ---------------------------------------------------------------------------------------------

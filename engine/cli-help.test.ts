@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { runCli } from './cli-testing'
+import { runCli } from './testing/cli'
 
 const COMMANDS = ['info', 'predict', 'train', 'eval', 'features', 'convert', 'score', 'serve']
 const wide = (text: string) => text.split('\n').filter((l) => l.length > 80)

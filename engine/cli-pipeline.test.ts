@@ -10,7 +10,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { writeAudacity } from './labels/audacity'
-import { syntheticAudio, syntheticSeries } from './train/synthetic'
+import { syntheticAudio, syntheticSeries } from './data/synthetic'
 
 let root: string
 beforeAll(async () => {

@@ -4,7 +4,7 @@ import http from 'node:http'
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { parseRange } from './media'
+import { parseRange } from './media/playback'
 import { startServer, type RunningServer } from './server'
 
 let server: RunningServer

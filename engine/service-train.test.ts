@@ -4,7 +4,7 @@ import path from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { EvaluationView, RunView, TrainingEvent } from './api'
 import { Service } from './service'
-import { syntheticAudio } from './train/synthetic'
+import { syntheticAudio } from './data/synthetic'
 
 let dir: string
 beforeEach(async () => {

@@ -3,7 +3,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { Progress } from './api'
-import { makeWav, sine } from './audio/testing'
+import { makeWav, sine } from './media/audio/testing'
 import { Service } from './service'
 
 let dir: string

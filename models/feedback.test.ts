@@ -4,7 +4,7 @@
  * the path it decoded (which checks the state carry between steps).
  */
 import { describe, expect, it } from 'vitest'
-import { logSoftmaxRows, previousLabelInput } from './decode'
+import { logSoftmaxRows, previousLabelInput } from './label-decoding'
 import { BeamSearch, concatFeedback, decodeWithTagger } from './feedback'
 import { initTagger } from './init'
 import { tsKernels } from './kernels-ts'

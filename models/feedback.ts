@@ -22,7 +22,7 @@
  * Shapes (tensor.ts legend); K ≤ W hypotheses are the batch rows of one step.
  */
 import type { FloatArray, Kernels } from './kernels'
-import { logSoftmaxRows } from './decode'
+import { logSoftmaxRows } from './label-decoding'
 import {
   allocState,
   allocWorkspace,

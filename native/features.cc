@@ -1,6 +1,6 @@
 // Frame → log-mel, the audio feature hot loop (≈ 360k frames per hour at a 10 ms hop), compiled
 // per instruction set like kernels_isa.cc (same -m flags, same namespaces). It computes exactly
-// what engine/features/frames.ts computes for the mel features, in float64 like it:
+// what engine/features/audio-features.ts computes for the mel features, in float64 like it:
 //
 //   x_n   = s[t·hop − N/2 + n] · win_n,  n < N   (zero outside 0 … length − 1: centred frames)
 //   X_k   = Σ_n x_n e^{−2πikn/N},  P_k = |X_k|²,  k = 0 … N/2        (real FFT, rfft.ts)

@@ -15,7 +15,7 @@ const SCANNED = ['engine', 'models']
 const FORBIDDEN: { from: string; to: string; why: string }[] = [
   { from: 'engine/infer/', to: 'engine/train/', why: 'inference must not depend on training' },
   { from: 'engine/onnx/', to: 'engine/infer/', why: 'model files sit below inference' },
-  { from: 'engine/media.ts', to: 'engine/views.ts', why: 'media serving sits below the views' },
+  { from: 'engine/media/playback.ts', to: 'engine/media/view-windows.ts', why: 'media serving sits below the views' },
   { from: 'engine/project/models.ts', to: 'engine/train/runs.ts', why: 'the model registry sits below training runs' },
 ]
 

@@ -2,7 +2,7 @@
 # System packages the test suite uses on Debian/Ubuntu: Chromium for the browser-mode e2e tests
 # (Playwright's own browser download is not used), python3-onnx, whose onnx.checker validates
 # our exported models, and sox + lame, which make the FLAC/OGG/MP3 files the decoder tests read.
-# Under CI a test whose tool is missing fails instead of skipping (engine/test-tools.ts), so every
+# Under CI a test whose tool is missing fails instead of skipping (engine/testing/tools.ts), so every
 # tool a test uses must be listed here. Safe to run again: installs only what is missing.
 set -e
 missing=""

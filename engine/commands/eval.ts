@@ -2,7 +2,7 @@
 import { evaluateClips } from '../infer/clip'
 import { isClipModel } from '../onnx/clip'
 import { clipItemsOf } from '../train/clip-project'
-import { evaluateModel } from '../evaluate'
+import { evaluateModel } from '../eval/evaluate'
 import { type Command, UsageError, VITERBI_OPTIONS, cliJob, numberFlag, viterbiFlags } from './command'
 
 export const evalCommand: Command = {

@@ -6,7 +6,7 @@
 import { createWriteStream } from 'node:fs'
 import { once } from 'node:events'
 import { DataError } from '../errors'
-import { mediaKindOf } from '../media-types'
+import { mediaKindOf } from '../media/kinds'
 import { extractFileFeatures, type FeatureMatrix } from '../features/extract'
 import { PRESETS, type FeatureSpec } from '../features/spec'
 import { loadFeatureSpec } from '../features/spec-file'

@@ -2,9 +2,9 @@ import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { makeWav } from '../audio/testing'
-import { readSeriesCsv } from '../series/csv'
-import { resample } from '../audio/resample'
+import { makeWav } from '../media/audio/testing'
+import { readSeriesCsv } from '../media/series/csv'
+import { resample } from '../media/audio/resample'
 import {
   audioBaseFeatures,
   directWav,
@@ -12,7 +12,7 @@ import {
   extractSeriesFeatures,
   resampleParallel,
 } from './extract'
-import { audioFrameCount, computeAudioFrames } from './frames'
+import { audioFrameCount, computeAudioFrames } from './audio-features'
 import { parseFeatureSpec, type AudioSpec, type SeriesSpec } from './spec'
 
 const dir = mkdtempSync(join(tmpdir(), 'fw-extract-'))
@@ -54,7 +54,7 @@ describe('WAV files read by the feature workers themselves', () => {
   const L = Float64Array.from(noise(16000 * 35, 4))
   const R = Float64Array.from(noise(16000 * 35, 5))
   const ref = async (channel: 'mix' | number, spec: AudioSpec) => {
-    const { decodeAudio } = await import('../audio/decode')
+    const { decodeAudio } = await import('../media/audio/decode')
     const file = join(dir, `direct-ref.wav`)
     writeFileSync(file, makeWav({ bits: 16, rate: 16000, channels: [L, R] }))
     const { samples } = await decodeAudio(file, { channel })
@@ -127,7 +127,7 @@ describe('WAV files read by the feature workers themselves', () => {
     const wav = await directWav(at44, spec, 2)
     expect(wav?.info.sampleRate).toBe(44100) // the path under test
     const fm = await extractFileFeatures(at44, spec, { workers: 2 })
-    const { decodeAudio } = await import('../audio/decode')
+    const { decodeAudio } = await import('../media/audio/decode')
     const x = resample((await decodeAudio(at44)).samples, 44100, 16000)
     const T = audioFrameCount(x.length, 160)
     const want = computeAudioFrames(x, spec, 0, T)

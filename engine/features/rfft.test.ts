@@ -1,6 +1,6 @@
 import FFT from 'fft.js'
 import { describe, expect, it } from 'vitest'
-import { analysisWindow, audioFrameCount, computeAudioFrames } from './frames'
+import { analysisWindow, audioFrameCount, computeAudioFrames } from './audio-features'
 import { melFilterbank } from './mel'
 import { RealFFT } from './rfft'
 import { parseFeatureSpec, type AudioSpec } from './spec'

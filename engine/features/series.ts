@@ -4,7 +4,7 @@
  * centred on row t·hop (rows [t·hop − ⌊N/2⌋, t·hop − ⌊N/2⌋ + N), clipped to the file) and takes
  * that row's time; there are ⌈rows / hop⌉ frames.
  */
-import type { SeriesData } from '../series/csv'
+import type { SeriesData } from '../media/series/csv'
 import type { SeriesSpec } from './spec'
 
 export function seriesBaseFeatures(

@@ -1,6 +1,6 @@
 /** FeatureSpec JSON files as users give them (--spec, --features): read, parsed, one line per problem. */
 import { DataError } from '../errors'
-import { READ_LIMITS, readRegularText } from '../input-files'
+import { READ_LIMITS, readRegularText } from '../io/input-files'
 import { parseFeatureSpec, type FeatureSpec } from './spec'
 
 /** Reads and validates a FeatureSpec JSON file; problems are DataErrors naming the file. */

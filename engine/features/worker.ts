@@ -13,11 +13,11 @@ import {
   resampleInputSpan,
   resampleRange,
   type InputSlice,
-} from '../audio/resample'
-import { readWavRangeSync, type WavInfo } from '../audio/wav'
-import { openRegularSync } from '../input-files'
-import { computeAudioFrames, frameSpan, type SignalSlice } from './frames'
-import { runModelJob, type ModelJob } from './model-job'
+} from '../media/audio/resample'
+import { readWavRangeSync, type WavInfo } from '../media/audio/wav'
+import { openRegularSync } from '../io/input-files'
+import { computeAudioFrames, frameSpan, type SignalSlice } from './audio-features'
+import { runModelJob, type ModelJob } from './worker-onnx'
 import type { AudioSpec } from './spec'
 
 export interface FeatureJob {

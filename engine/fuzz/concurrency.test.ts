@@ -12,7 +12,7 @@ import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { RunView } from '../api'
 import { Service } from '../service'
-import { syntheticAudio } from '../train/synthetic'
+import { syntheticAudio } from '../data/synthetic'
 import { fuzzScale, reportFuzz } from './report'
 import { rng } from './rng'
 

@@ -15,7 +15,7 @@ import { cardPathOf, readModelCard } from '../onnx/card'
 import { inspectModel, releaseSessions } from '../onnx/read'
 import { Project } from '../project/store'
 import { RunStore } from '../train/runs'
-import { syntheticAudio } from '../train/synthetic'
+import { syntheticAudio } from '../data/synthetic'
 import { fuzzScale, reportFuzz } from './report'
 import { rng } from './rng'
 

@@ -9,10 +9,10 @@ import path from 'node:path'
 import * as ort from 'onnxruntime-node'
 import Papa from 'papaparse'
 import { DataError } from '../errors'
-import { writeFileAtomic } from '../files'
+import { writeFileAtomic } from '../io/atomic-write'
 import { readClipModel, type ClipModel } from '../onnx/clip'
-import { confusionScores } from '../metrics'
-import { frameHop, modelFeatures, type PredictOptions } from './predict'
+import { confusionScores } from '../eval/metrics'
+import { hopOfFrameTimes, modelFeatures, type PredictOptions } from './predict'
 import type { TaggerModel } from '../onnx/read'
 import type { EvaluationView } from '../api'
 
@@ -56,7 +56,7 @@ export async function predictClip(model: ClipModel, file: string, options: Predi
     probabilities: p,
     frames: fm.frames,
     start: fm.frameTimes[0] ?? 0,
-    hop: frameHop(fm.frameTimes, fallback),
+    hop: hopOfFrameTimes(fm.frameTimes, fallback),
     weights: model.weightsName ? Float32Array.from(out[model.weightsName].data as Float32Array) : null,
   }
 }

@@ -25,7 +25,7 @@ import { gatesOf, type CellType, type TaggerConfig } from '../../models/params'
 import { createTagger, type Tagger } from '../../models/tagger'
 import { pickKernels } from '../kernels/load'
 import { DataError } from '../errors'
-import { READ_LIMITS, readRegular } from '../input-files'
+import { READ_LIMITS, readRegular } from '../io/input-files'
 import type { TaggerModel } from '../onnx/read'
 
 export interface DecodeOptions {

@@ -4,7 +4,7 @@
  * across background, min duration) are engine/labels/segments.ts, the same code that turns labels
  * into frames for training, so a prediction reads back as the labels it stands for.
  *
- * Viterbi (postprocess.viterbi, models/decode.ts): with the model's label transitions π, A
+ * Viterbi (postprocess.viterbi, models/label-decoding.ts): with the model's label transitions π, A
  * (counted on its training labels) and ℓ_t(c) = log max(p_t(c), P_MIN),
  *   ŷ = argmax_y  log π(y_0) + ℓ_0(y_0) + Σ_{t≥1} [ λ·log A(y_{t−1}, y_t) + ℓ_t(y_t) ]
  * over the whole file's stitched probabilities (O(T·C²)), replacing the argmax. Order: Viterbi,
@@ -13,7 +13,7 @@
  * Viterbi on ship it at width 1; it still runs when asked for, as a plain smoother of labels.
  * P_MIN keeps a probability that float32 rounded to 0 from forbidding a frame's class outright.
  */
-import { viterbi, type Transitions } from '../../models/decode'
+import { viterbi, type Transitions } from '../../models/label-decoding'
 import { framesToSegments, modeFilter, type Segment } from '../labels/segments'
 import type { PostProcess } from '../onnx/postprocess-settings'
 

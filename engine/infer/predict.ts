@@ -19,7 +19,7 @@ import { availableParallelism } from 'node:os'
 import * as ort from 'onnxruntime-node'
 import { DataError } from '../errors'
 import { extractFileFeatures, type FeatureMatrix } from '../features/extract'
-import { featurePool } from '../features/pool'
+import { featurePool } from '../features/worker-pool'
 import { modeFilter, type Segment } from '../labels/segments'
 import type { TaggerModel } from '../onnx/read'
 import { decodeOnnx } from './feedback'
@@ -112,7 +112,7 @@ async function runModel(
   return y.data as Float32Array
 }
 
-/** runModel on a feature-pool worker (features/model-job.ts): its own session, same options. */
+/** runModel on a feature-pool worker (features/worker-onnx.ts): its own session, same options. */
 async function runModelOnPool(
   model: TaggerModel,
   x: Float32Array,
@@ -268,7 +268,7 @@ export async function predictProbabilities(
 }
 
 /** Seconds between frames: the median step of the frame times (robust to irregular series). */
-export function frameHop(times: Float64Array, fallback: number): number {
+export function hopOfFrameTimes(times: Float64Array, fallback: number): number {
   if (times.length < 2) return fallback
   const steps = Array.from(
     { length: Math.min(times.length - 1, 1001) },
@@ -351,7 +351,7 @@ export async function predictFile(
       onProgress: modelProgress,
     }))
   const fallback = model.spec.kind === 'audio' ? model.spec.hopLength / model.spec.sampleRate : 1
-  const hop = frameHop(fm.frameTimes, fallback)
+  const hop = hopOfFrameTimes(fm.frameTimes, fallback)
   const { labels, segments } = decoded
     ? decodedToSegments(model, decoded.path, fm.frameTimes)
     : probabilitiesToSegments(model, probabilities, fm.frameTimes)

@@ -1,6 +1,6 @@
 /** Test helpers for prediction: a hand-built model with a known answer, and test signals. */
 import type { OnnxGraph } from '../../models/onnx-types'
-import { makeWav, sine } from '../audio/testing'
+import { makeWav, sine } from '../media/audio/testing'
 import { parseFeatureSpec } from '../features/spec'
 import { metadataProps } from '../onnx/metadata'
 import { postProcessSchema } from '../onnx/postprocess-settings'

@@ -1,6 +1,6 @@
 /**
  * Viterbi post-processing with the label transitions stored at training: the transitions
- * round-trip through metadata and card, post-processing equals models/decode.ts `viterbi` on the
+ * round-trip through metadata and card, post-processing equals models/label-decoding.ts `viterbi` on the
  * same log-probabilities, forbidden transitions never show up, predictFile decodes the stitched
  * whole-file probabilities (windows included), bad transitions are DataErrors naming the file,
  * and on ordered phases Viterbi removes most order violations of the argmax.
@@ -9,17 +9,17 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { estimateTransitions, viterbi } from '../../models/decode'
+import { estimateTransitions, viterbi } from '../../models/label-decoding'
 import { Rng } from '../../models/rng'
 import { allocWorkspace, createTagger, taggerForward, type TaggerConfig } from '../../models/tagger'
 import { tsKernels } from '../../models/kernels-ts'
-import { PHASE_CLASSES, phaseSequences, scorePhases } from '../bench/phases'
+import { PHASE_CLASSES, phaseSequences, scorePhases } from '../data/phases'
 import { DataError } from '../errors'
 import { parseFeatureSpec } from '../features/spec'
 import { exportTagger } from '../onnx/export'
 import { META_KEYS, parseMetadataProps } from '../onnx/metadata'
 import { postProcessSchema } from '../onnx/postprocess-settings'
-import { runCli as cli } from '../cli-testing'
+import { runCli as cli } from '../testing/cli'
 import { readModel, releaseSessions } from '../onnx/read'
 import { randomParams } from '../onnx/testing'
 import { parseTrainSettings } from '../train/settings'
@@ -101,7 +101,7 @@ describe('transitions in metadata', () => {
 })
 
 describe('decodeLabels', () => {
-  it('with Viterbi equals models/decode.ts viterbi on the same log-probabilities; λ 0 is the argmax', () => {
+  it('with Viterbi equals models/label-decoding.ts viterbi on the same log-probabilities; λ 0 is the argmax', () => {
     const [T, K] = [200, 4]
     const probs = randomProbs(T, K, 1)
     const seqs = [Int32Array.from({ length: 300 }, (_, t) => Math.floor(t / 25) % K)]

@@ -1,14 +1,14 @@
 // The native log-mel kernel (native/features.cc) against frames.ts's TS path, every ISA variant.
 import { join } from 'node:path'
 import { describe, expect, it, vi } from 'vitest'
-import { decodeAudio } from '../audio/decode'
-import { analysisWindow, audioFrameCount, computeAudioFrames } from '../features/frames'
+import { decodeAudio } from '../media/audio/decode'
+import { analysisWindow, audioFrameCount, computeAudioFrames } from '../features/audio-features'
 import { melSegments } from '../features/mel'
 import { parseFeatureSpec, type AudioSpec } from '../features/spec'
 import { loadNativeLogmel, type LogmelFrames } from './features'
 import { NATIVE_ISAS } from './load'
 import { Rng } from '../../models/rng'
-import { requireUnderCi } from '../test-tools'
+import { requireUnderCi } from '../testing/tools'
 
 const variants = NATIVE_ISAS.map((isa) => [isa, loadNativeLogmel(isa)] as const).filter(
   (v): v is readonly [(typeof NATIVE_ISAS)[number], LogmelFrames] => !(v[1] instanceof Error),

@@ -1,5 +1,5 @@
 /**
- * The native log-mel kernel (native/features.cc) for engine/features/frames.ts: frames t0 … t1−1
+ * The native log-mel kernel (native/features.cc) for engine/features/audio-features.ts: frames t0 … t1−1
  * of a signal → ln(max(mel power, 1e-10)), computed as frames.ts's TS path computes it (same
  * window, real FFT, mel segments, float64 throughout), ≈ 5× less CPU per frame.
  *

@@ -4,7 +4,7 @@ import type { Kernels } from '../../models/kernels'
 import { tsKernels, tsKernels64 } from '../../models/kernels-ts'
 import { Rng } from '../../models/rng'
 import { loadNativeKernels, NATIVE_ISAS } from './load'
-import { requireUnderCi } from '../test-tools'
+import { requireUnderCi } from '../testing/tools'
 
 const variants = NATIVE_ISAS.map((isa) => loadNativeKernels(isa)).filter(
   (k): k is Kernels => !(k instanceof Error),

@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { makeWav, sine } from '../audio/testing'
+import { makeWav, sine } from '../media/audio/testing'
 
 const dir = mkdtempSync(join(tmpdir(), 'fw-cli-data-'))
 const cli = (...args: string[]) => {

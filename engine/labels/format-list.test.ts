@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { exportFormat } from '../labelio'
+import { exportFormat } from './import-export'
 import { formatOfPath, LABEL_FORMAT_FILES, LABEL_FORMATS } from './format-list'
 import { FORMATS } from './formats'
 import { labelStem } from '../commands/score'

@@ -5,7 +5,7 @@
 import { writeFile } from 'node:fs/promises'
 import { extname } from 'node:path'
 import { DataError } from '../errors'
-import { assertWritable, READ_LIMITS, readRegular } from '../input-files'
+import { assertWritable, READ_LIMITS, readRegular } from '../io/input-files'
 import { readAudacity, writeAudacity } from './audacity'
 import { readLabelCsv, writeLabelCsv } from './csv'
 import { readLabelJson, writeLabelJson } from './json'

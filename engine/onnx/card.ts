@@ -7,7 +7,7 @@ import path from 'node:path'
 import { z } from 'zod'
 import type { TaggerConfig } from '../../models/params'
 import { DataError, isMissing } from '../errors'
-import { READ_LIMITS, readRegularText } from '../input-files'
+import { READ_LIMITS, readRegularText } from '../io/input-files'
 import { featureSpecSchema } from '../features/spec'
 import {
   attentionSchema,

@@ -13,7 +13,7 @@ import type { CellType } from '../../models/params'
 import { tsKernels } from '../../models/kernels-ts'
 import { createTagger } from '../../models/tagger'
 import { encodeModel } from './write'
-import { hasTool } from '../test-tools'
+import { hasTool } from '../testing/tools'
 
 const PYTHON = '/usr/bin/python3'
 const hasOnnx = hasTool('python3-onnx (for onnx.checker)', PYTHON, ['-c', 'import onnx'], 'apt-get install python3-onnx')

@@ -6,7 +6,7 @@
 import { taggerGraph, type GraphNormalisation } from '../../models/onnx-graph'
 import type { TaggerConfig } from '../../models/params'
 import { paramLayout } from '../../models/params'
-import { writeFileAtomic, writeJsonAtomic } from '../files'
+import { writeFileAtomic, writeJsonAtomic } from '../io/atomic-write'
 import { featureSpecSchema, type FeatureSpec } from '../features/spec'
 import { cardHeader, cardPathOf, taggerCard, type ModelCard } from './card'
 import {

@@ -71,7 +71,7 @@ export const transitionsSchema = z
   )
 /**
  * Label transitions in probabilities, not logs: JSON has no −∞ and a forbidden transition is
- * a plain 0 (models/decode.ts takes their logs, `transitionsToLog`).
+ * a plain 0 (models/label-decoding.ts takes their logs, `transitionsToLog`).
  */
 export type TransitionsMeta = z.output<typeof transitionsSchema>
 

@@ -1,9 +1,9 @@
 /**
  * A model's label transitions as it stores them (framewise.transitions, metadata.ts's
  * TransitionsMeta: probabilities, so a forbidden transition is a plain 0), counted from training
- * labels and turned back into the log π and log A that Viterbi decoding (models/decode.ts) takes.
+ * labels and turned back into the log π and log A that Viterbi decoding (models/label-decoding.ts) takes.
  */
-import { estimateTransitions, type Transitions } from '../../models/decode'
+import { estimateTransitions, type Transitions } from '../../models/label-decoding'
 import type { TransitionsMeta } from './metadata'
 
 /** Add-α label transitions of training sequences (labels < 0 break chains), as stored in metadata. */
@@ -16,7 +16,7 @@ export function transitionsOf(sequences: ArrayLike<number>[], C: number, alpha =
   }
 }
 
-/** Stored transitions (probabilities) → the log π and log A of models/decode.ts (0 → −∞). */
+/** Stored transitions (probabilities) → the log π and log A of models/label-decoding.ts (0 → −∞). */
 export function transitionsToLog(t: TransitionsMeta): Transitions {
   const C = t.initial.length
   const logTrans = new Float64Array(C * C)

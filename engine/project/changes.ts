@@ -5,8 +5,8 @@
  * event for a file that matches it is not an external change.
  */
 import type { ExternalChange } from '../api'
-import { writeJsonAtomic } from '../files'
-import { readRegularText } from '../input-files'
+import { writeJsonAtomic } from '../io/atomic-write'
+import { readRegularText } from '../io/input-files'
 import { sha256 } from './history'
 import type { MediaRecord } from './manifest'
 

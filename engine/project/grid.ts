@@ -5,7 +5,7 @@
  */
 import { parseFeatureSpec, type FeatureSpec } from '../features/spec'
 
-export function frameHop(features: Record<string, unknown>): { audio: number; seriesRows: number } {
+export function gridHops(features: Record<string, unknown>): { audio: number; seriesRows: number } {
   const spec = (kind: FeatureSpec['kind']): FeatureSpec => {
     try {
       if (features.kind === kind) return parseFeatureSpec(features)

@@ -10,9 +10,9 @@
 import { createHash } from 'node:crypto'
 import { promises as fs } from 'node:fs'
 import path from 'node:path'
-import { writeFileAtomic } from '../files'
-import { READ_LIMITS, readRegularText } from '../input-files'
-import { confinedPath } from '../paths'
+import { writeFileAtomic } from '../io/atomic-write'
+import { READ_LIMITS, readRegularText } from '../io/input-files'
+import { confinedPath } from '../io/confined-paths'
 
 export const HISTORY_DIR = '.framewise-history'
 /** Versions kept per file when the manifest does not say (`keepVersions`). */

@@ -11,7 +11,7 @@ import { promises as fs } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { ApiError } from '../api'
-import { READ_LIMITS, readRegularText } from '../input-files'
+import { READ_LIMITS, readRegularText } from '../io/input-files'
 
 export const LOCK_FILE = '.framewise-lock'
 

@@ -2,9 +2,9 @@ import { promises as fs } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { encodePeaks, peaksCachePath } from '../audio/peaks'
-import { makeWav } from '../audio/testing'
-import { frameHop } from './grid'
+import { encodePeaks, peaksCachePath } from '../media/audio/peaks'
+import { makeWav } from '../media/audio/testing'
+import { gridHops } from './grid'
 import { probeDuration } from './probe'
 import { Project } from './store'
 
@@ -87,12 +87,12 @@ describe('probeDuration', () => {
   })
 })
 
-describe('frameHop', () => {
+describe('gridHops', () => {
   it('is the hop of the project feature settings, else the defaults (10 ms, one row)', () => {
-    expect(frameHop({})).toEqual({ audio: 0.01, seriesRows: 1 })
-    expect(frameHop({ kind: 'audio', sampleRate: 22050, hopLength: 441 })).toEqual({ audio: 0.02, seriesRows: 1 })
-    expect(frameHop({ kind: 'series', frameLength: 10, hopLength: 5 })).toEqual({ audio: 0.01, seriesRows: 5 })
-    expect(frameHop({ kind: 'audio', hopLength: -3 })).toEqual({ audio: 0.01, seriesRows: 1 })
+    expect(gridHops({})).toEqual({ audio: 0.01, seriesRows: 1 })
+    expect(gridHops({ kind: 'audio', sampleRate: 22050, hopLength: 441 })).toEqual({ audio: 0.02, seriesRows: 1 })
+    expect(gridHops({ kind: 'series', frameLength: 10, hopLength: 5 })).toEqual({ audio: 0.01, seriesRows: 5 })
+    expect(gridHops({ kind: 'audio', hopLength: -3 })).toEqual({ audio: 0.01, seriesRows: 1 })
   })
 })
 

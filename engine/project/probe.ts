@@ -7,10 +7,10 @@
  * no duration.
  */
 import { stat, type FileHandle } from 'node:fs/promises'
-import { peaksCachePath } from '../audio/peaks'
-import { readWavInfo } from '../audio/wav'
-import { openRegular } from '../input-files'
-import { detectDelimiter, TIME_COLUMNS } from '../series/csv'
+import { peaksCachePath } from '../media/audio/peaks'
+import { readWavInfo } from '../media/audio/wav'
+import { openRegular } from '../io/input-files'
+import { detectDelimiter, TIME_COLUMNS } from '../media/series/csv'
 
 const known = new Map<string, { size: number; mtimeMs: number; duration: Promise<number | null> }>()
 
@@ -68,7 +68,7 @@ async function peaksDuration(file: string, peaksDir: string): Promise<number | n
 }
 
 /**
- * A CSV with a time column (seconds or ISO 8601 dates, as series/csv.ts reads it): the last
+ * A CSV with a time column (seconds or ISO 8601 dates, as media/series/csv.ts reads it): the last
  * row's time plus its interval, as the series view reports. Without one, rows have no time
  * until a sample rate is chosen: null.
  */

@@ -3,11 +3,11 @@ import { promises as fs } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { readRegularText } from '../input-files'
+import { readRegularText } from '../io/input-files'
 import { Project } from './store'
 
-vi.mock('../input-files', async (original) => {
-  const actual = await original<typeof import('../input-files')>()
+vi.mock('../io/input-files', async (original) => {
+  const actual = await original<typeof import('../io/input-files')>()
   return { ...actual, readRegularText: vi.fn(actual.readRegularText) }
 })
 const reads = vi.mocked(readRegularText)

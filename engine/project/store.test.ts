@@ -2,7 +2,7 @@ import { promises as fs } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { writeFileAtomic } from '../files'
+import { writeFileAtomic } from '../io/atomic-write'
 import { FORMAT_VERSION, MANIFEST_FILE } from './manifest'
 import { Project } from './store'
 

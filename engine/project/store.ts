@@ -23,16 +23,16 @@ import {
   type Segment,
 } from '../api'
 import { isMissing, printable } from '../errors'
-import { toPosix, writeJsonAtomic } from '../files'
-import { READ_LIMITS, readRegularText } from '../input-files'
-import { confinedPath, type PickedPaths } from '../paths'
+import { toPosix, writeJsonAtomic } from '../io/atomic-write'
+import { READ_LIMITS, readRegularText } from '../io/input-files'
+import { confinedPath, type PickedPaths } from '../io/confined-paths'
 import { FileChanges } from './changes'
-import { frameHop } from './grid'
+import { gridHops } from './grid'
 import { DEFAULT_KEEP_VERSIONS, HISTORY_DIR, History, sha256 } from './history'
 import { LabelStore } from './labels-store'
 import { processAlive } from './lock'
 import { probeDuration } from './probe'
-import { mediaKindOf } from '../media-types'
+import { mediaKindOf } from '../media/kinds'
 import { LABELS_DIR, MANIFEST_FILE, newManifest, parseManifest, type Manifest, type MediaRecord } from './manifest'
 import { watchProject } from './watcher'
 
@@ -210,7 +210,7 @@ export class Project {
         }
       }),
     )
-    const frame = frameHop(this.manifest.features)
+    const frame = gridHops(this.manifest.features)
     return { dir: this.dir, name: this.manifest.name, classes: structuredClone(this.manifest.classes), media, frameHop: frame }
   }
 

@@ -4,7 +4,7 @@
  * NaN loss with a clear error, and cancels.
  */
 import { describe, expect, it } from 'vitest'
-import { syntheticClips } from '../bench/clip'
+import { syntheticClips } from '../data/clips'
 import { CROP, trainClassifier, validateClips, type ClipData } from './classify'
 import type { Checkpoint } from './epochs'
 import { parseTrainSettings } from './settings'

@@ -43,7 +43,7 @@ import { allocWorkspace, taggerBackward, taggerForward, type Tagger } from '../.
 import { classWeightsOf, optimizerOf, taggerConfigOf } from './config'
 import { EpochTracker, type TrainHooks } from './epochs'
 import type { TrainSettings } from './settings'
-import { confusionScores } from '../metrics'
+import { confusionScores } from '../eval/metrics'
 
 /** Longest training window per file, in frames (30 s at a 10 ms hop); see the header. */
 export const CROP = 3000

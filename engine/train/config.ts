@@ -4,7 +4,7 @@
  */
 import { Adam, adamW } from '../../models/optim'
 import type { TaggerConfig } from '../../models/tagger'
-import type { Sequence } from './sequences'
+import type { Sequence } from '../data/sequences'
 import type { TrainSettings } from './settings'
 
 /** Per-class loss weights from label frequencies: 'balanced' 1/f, 'sqrt-balanced' 1/√f, mean 1 over present classes. */

@@ -15,7 +15,7 @@
  * (seed, epoch, step), so a run resumed from a checkpoint feeds the same labels.
  */
 import type { Kernels } from '../../models/kernels'
-import { previousLabelInput } from '../../models/decode'
+import { previousLabelInput } from '../../models/label-decoding'
 import { concatFeedback, greedyBatch } from '../../models/feedback'
 import { Rng } from '../../models/rng'
 import { createTagger, type Tagger, type TaggerConfig } from '../../models/tagger'

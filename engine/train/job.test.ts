@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { Rng } from '../../models/rng'
 import { runTrainingWorker } from './job'
 import { trainTagger } from './loop'
-import type { TrainData } from './sequences'
+import type { TrainData } from '../data/sequences'
 import { parseTrainSettings } from './settings'
 
 function data(): TrainData {

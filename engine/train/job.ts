@@ -7,7 +7,7 @@ import { startWorker } from '../workers'
 import type { EpochRecord, TrainProgress } from '../api'
 import { NonFiniteLossError, type Checkpoint } from './epochs'
 import type { TrainResult } from './loop'
-import type { TrainData } from './sequences'
+import type { TrainData } from '../data/sequences'
 import type { TrainSettings } from './settings'
 import type { ClipData, ClipTrainResult } from './classify'
 

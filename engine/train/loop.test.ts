@@ -4,7 +4,7 @@ import { Rng } from '../../models/rng'
 import { classWeightsOf } from './config'
 import { NonFiniteLossError, type Checkpoint } from './epochs'
 import { chunksOf, trainTagger } from './loop'
-import type { Sequence, TrainData } from './sequences'
+import type { Sequence, TrainData } from '../data/sequences'
 import { parseTrainSettings } from './settings'
 
 /**

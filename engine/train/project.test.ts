@@ -7,7 +7,7 @@ import type { JobContext } from '../jobs'
 import { Project } from '../project/store'
 import { classMapOf, trainProject, type TrainingUpdate } from './project'
 import { RunStore } from './runs'
-import { AUDIO_CLASSES, syntheticAudio } from './synthetic'
+import { AUDIO_CLASSES, syntheticAudio } from '../data/synthetic'
 
 let dir: string
 beforeEach(async () => {

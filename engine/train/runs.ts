@@ -8,12 +8,12 @@ import { createHash, randomBytes } from 'node:crypto'
 import { promises as fs } from 'node:fs'
 import path from 'node:path'
 import { DataError } from '../errors'
-import { writeFileAtomic } from '../files'
-import { READ_LIMITS, readRegular } from '../input-files'
+import { writeFileAtomic } from '../io/atomic-write'
+import { READ_LIMITS, readRegular } from '../io/input-files'
 import { nullNaN, RunRecords } from '../project/runs'
 import type { EpochRecord } from '../api'
 import type { Checkpoint } from './epochs'
-import type { Sequence } from './sequences'
+import type { Sequence } from '../data/sequences'
 
 /** A sortable, unique run id: UTC time plus 4 random hex digits. */
 export function newRunId(now = new Date()): string {

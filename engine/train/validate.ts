@@ -6,10 +6,10 @@ import type { KernelsChoice } from '../kernels/load'
 import { pickKernels } from '../kernels/load'
 import { crossEntropy } from '../../models/loss'
 import { allocWorkspace, createTagger, taggerForward, type TaggerConfig } from '../../models/tagger'
-import { previousLabelInput } from '../../models/decode'
+import { previousLabelInput } from '../../models/label-decoding'
 import { concatFeedback, decodeWithTagger } from '../../models/feedback'
-import { confusionScores } from '../metrics'
-import type { Sequence } from './sequences'
+import { confusionScores } from '../eval/metrics'
+import type { Sequence } from '../data/sequences'
 
 /** Frames per validation window: bounds memory on hour-long files. */
 const VAL_WINDOW = 4000

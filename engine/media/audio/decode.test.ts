@@ -1,0 +1,181 @@
+import { execFileSync } from 'node:child_process'
+import { mkdtempSync, writeFileSync, openSync, ftruncateSync, closeSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { DataError } from '../../errors'
+import { decodeAudio, oggCodec } from './decode'
+import { makeWav, sine } from './testing'
+import { hasTool } from '../../testing/tools'
+
+const dir = mkdtempSync(join(tmpdir(), 'fw-decode-'))
+const put = (name: string, b: Buffer) => {
+  const p = join(dir, name)
+  writeFileSync(p, b)
+  return p
+}
+const hasSox = hasTool('sox', 'sox', ['--version'], 'apt-get install sox')
+
+describe('decodeAudio: WAV', () => {
+  const left = sine(1000, 440, 8000, 0.5)
+  const right = sine(1000, 440, 8000, -0.25)
+  const cases = [
+    { name: 'pcm8', bits: 8, tol: 1 / 128 },
+    { name: 'pcm16', bits: 16, tol: 1 / 32768 },
+    { name: 'pcm24', bits: 24, tol: 1 / 2 ** 23 },
+    { name: 'pcm32', bits: 32, tol: 1 / 2 ** 31 },
+    { name: 'float32', bits: 32, code: 3, tol: 1e-7 },
+    { name: 'float64', bits: 64, code: 3, tol: 1e-7 },
+    { name: 'ext24', bits: 24, code: 0xfffe, sub: 1, tol: 1 / 2 ** 23 },
+    { name: 'extfloat', bits: 32, code: 0xfffe, sub: 3, tol: 1e-7 },
+  ]
+  for (const c of cases) {
+    it(`${c.name}: mixes stereo to mono and picks a channel`, async () => {
+      const p = put(`${c.name}.wav`, makeWav({ ...c, rate: 8000, channels: [left, right] }))
+      const mix = await decodeAudio(p)
+      expect(mix.sampleRate).toBe(8000)
+      expect(mix.channels).toBe(2)
+      expect(mix.samples.length).toBe(1000)
+      let err = 0
+      for (let i = 0; i < 1000; i++)
+        err = Math.max(err, Math.abs(mix.samples[i] - (left[i] + right[i]) / 2))
+      expect(err).toBeLessThanOrEqual(c.tol * 1.01 + 1e-7)
+      const r = await decodeAudio(p, { channel: 1 })
+      expect(r.samples[2]).toBeCloseTo(right[2], c.bits === 8 ? 2 : c.bits === 16 ? 4 : 5)
+    })
+  }
+
+  it('resamples to the requested rate', async () => {
+    const p = put('r.wav', makeWav({ bits: 16, rate: 44100, channels: [sine(44100, 1000, 44100)] }))
+    const a = await decodeAudio(p, { sampleRate: 16000 })
+    expect(a.samples.length).toBe(16000)
+    expect(a.sourceSampleRate).toBe(44100)
+    expect(a.samples[4000]).toBeCloseTo(0.5 * Math.sin((2 * Math.PI * 1000 * 4000) / 16000), 3)
+  })
+})
+
+describe('decodeAudio: bad WAV files', () => {
+  const good = () => makeWav({ bits: 16, rate: 8000, channels: [sine(100, 440, 8000)] })
+  const expectDataError = async (p: string, re: RegExp) => {
+    const e = await decodeAudio(p).catch((x) => x)
+    expect(e).toBeInstanceOf(DataError)
+    expect(e.message).toMatch(re)
+    expect(e.message.startsWith(p)).toBe(true)
+  }
+  it('refuses a non-RIFF file with a .wav name', () =>
+    expectDataError(put('x.wav', Buffer.from('hello world, not audio')), /not a valid WAV/))
+  it('refuses a header cut off before the data', () =>
+    expectDataError(put('cut.wav', good().subarray(0, 30)), /truncated/))
+  it('refuses a data chunk that claims more bytes than follow', () =>
+    expectDataError(
+      put(
+        'lie.wav',
+        makeWav({ bits: 16, rate: 8000, channels: [sine(100, 1, 8000)], dataSizeField: 10_000 }),
+      ),
+      /claims 10000 bytes but only 200 follow/,
+    ))
+  it('refuses 0-length data', () =>
+    expectDataError(
+      put('empty.wav', makeWav({ bits: 16, rate: 8000, channels: [[]] })),
+      /data chunk is empty/,
+    ))
+  it('refuses an unsupported codec by name', () =>
+    expectDataError(
+      put('adpcm.wav', makeWav({ code: 2, bits: 16, rate: 8000, channels: [sine(10, 1, 8000)] })),
+      /unsupported WAV codec 0x0002 \(MS ADPCM\)/,
+    ))
+  it('refuses an empty file', () => expectDataError(put('zero.wav', Buffer.alloc(0)), /empty file/))
+  it('refuses a several-GB WAV before allocating (sparse file)', async () => {
+    const p = put(
+      'huge.wav',
+      makeWav({ bits: 16, rate: 8000, channels: [[0]], dataSizeField: 0xfffffff0 }),
+    )
+    const fd = openSync(p, 'r+')
+    ftruncateSync(fd, 0xfffffff0 + 100) // sparse: no GBs written
+    closeSync(fd)
+    await expectDataError(p, /too long: 2147483640 samples exceed the limit of 536870912/)
+  })
+  it('refuses a several-GB compressed file by size (sparse file)', async () => {
+    const p = put('huge.mp3', Buffer.from('ID3\x03\0\0\0\0\0\0', 'latin1'))
+    const fd = openSync(p, 'r+')
+    ftruncateSync(fd, 3 * 2 ** 30)
+    closeSync(fd)
+    await expectDataError(p, /too large: 3221225472 bytes/)
+  })
+  it('refuses a file with an unknown extension and magic', () =>
+    expectDataError(put('a.xyz', Buffer.from('0123456789abcdef')), /unsupported audio format/))
+})
+
+describe.skipIf(!hasSox)('decodeAudio: FLAC and OGG via audio-decode', () => {
+  for (const ext of ['flac', 'ogg']) {
+    it(`${ext}: decodes a 440 Hz tone at the right rate and length`, async () => {
+      const p = join(dir, `tone.${ext}`)
+      execFileSync('sox', [
+        '-n',
+        '-r',
+        '22050',
+        '-c',
+        '2',
+        p,
+        'synth',
+        '0.5',
+        'sine',
+        '440',
+        'vol',
+        '0.5',
+      ])
+      const a = await decodeAudio(p)
+      expect(a.format).toBe(ext)
+      expect(a.sampleRate).toBe(22050)
+      expect(a.channels).toBe(2)
+      expect(Math.abs(a.samples.length - 11025)).toBeLessThan(ext === 'ogg' ? 1100 : 1)
+      let peak = 0
+      for (let i = 2000; i < 9000; i++) peak = Math.max(peak, Math.abs(a.samples[i]))
+      expect(peak).toBeGreaterThan(0.45)
+      expect(peak).toBeLessThan(0.55)
+    })
+  }
+  it('routes Ogg Opus to the Opus decoder and Ogg Vorbis to Vorbis', async () => {
+    expect(await oggCodec(join(dir, 'tone.ogg'))).toBe('oga')
+    const fake = join(dir, 'fake.opus.ogg')
+    writeFileSync(
+      fake,
+      Buffer.concat([
+        Buffer.from('OggS', 'latin1'),
+        Buffer.alloc(24),
+        Buffer.from('OpusHead', 'latin1'),
+      ]),
+    )
+    expect(await oggCodec(fake)).toBe('opus')
+    await expect(decodeAudio(fake)).rejects.toBeInstanceOf(DataError)
+  })
+  it('reports a corrupt FLAC body as a DataError', async () => {
+    const p = join(dir, 'bad.flac')
+    writeFileSync(p, Buffer.concat([Buffer.from('fLaC', 'latin1'), Buffer.alloc(200, 7)]))
+    const e = await decodeAudio(p).catch((x) => x)
+    expect(e).toBeInstanceOf(DataError)
+  })
+})
+
+const hasLame = hasTool('lame', 'lame', ['--version'], 'apt-get install lame')
+
+describe.skipIf(!hasLame)('decodeAudio: MP3 encoder padding', () => {
+  // A 10 ms 1 kHz burst at sample 4000 of 1 s of silence; after decoding it must still start there.
+  const x = new Float64Array(16000)
+  for (let i = 4000; i < 4160; i++) x[i] = 0.8 * Math.sin((2 * Math.PI * 1000 * (i - 4000)) / 16000)
+  const wav = put('burst.wav', makeWav({ bits: 16, rate: 16000, channels: [x] }))
+  const onset = (s: Float32Array) => s.findIndex((v) => Math.abs(v) > 0.05)
+  it('with a LAME header (decoder trims): onset stays at 4000 ± 2 and length ≈ 16000', async () => {
+    const p = join(dir, 'tagged.mp3')
+    execFileSync('lame', ['--quiet', '-b', '64', wav, p])
+    const a = await decodeAudio(p)
+    expect(Math.abs(onset(a.samples) - 4001)).toBeLessThanOrEqual(2)
+    expect(Math.abs(a.samples.length - 16000)).toBeLessThanOrEqual(1152)
+  })
+  it('without a header: we drop 1105 samples, onset at 4000 ± 2', async () => {
+    const p = join(dir, 'untagged.mp3')
+    execFileSync('lame', ['--quiet', '-t', '-b', '64', wav, p])
+    const a = await decodeAudio(p)
+    expect(Math.abs(onset(a.samples) - 4001)).toBeLessThanOrEqual(2)
+  })
+})

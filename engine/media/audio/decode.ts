@@ -1,0 +1,212 @@
+/**
+ * Any supported audio file → Float32 mono at a chosen rate. WAV streams through wav.ts (one mono
+ * copy, any size up to MAX_DECODED_SAMPLES); FLAC, MP3 and OGG (Vorbis or Opus) stream through audio-decode's
+ * chunked decoder and are mixed down chunk by chunk, so the decoder's multi-channel output is
+ * never held whole. Resampling (resample.ts) briefly holds the source-rate copy and the result.
+ *
+ * MP3: decoding puts the encoder delay + decoder delay (1105 samples with LAME) before the audio,
+ * which would shift every label. See mp3Delay for how it is removed.
+ */
+import { extname } from 'node:path'
+import decodeAudioFile from 'audio-decode'
+import { DataError } from '../../errors'
+import { assertRegular, openRegular } from '../../io/input-files'
+import { MAX_DECODED_SAMPLES, readWav } from './wav'
+import { resample } from './resample'
+
+/** Compressed files above this size are refused before decoding (1 GiB ≈ 15 h of 128 kb/s MP3). */
+export const MAX_COMPRESSED_BYTES = 2 ** 30
+
+export type AudioFormat = 'wav' | 'flac' | 'mp3' | 'ogg'
+
+export interface DecodeOptions {
+  /** Channel to keep: 'mix' averages all channels (default), a number picks one (0-based). */
+  channel?: 'mix' | number
+  /** Resample to this rate in Hz; omitted keeps the file's rate. */
+  sampleRate?: number
+  /** Cancels decoding between blocks. */
+  signal?: AbortSignal
+  /** Reports progress as a fraction 0..1 and a message. */
+  onProgress?: (fraction: number, message: string) => void
+}
+
+export interface DecodedAudio {
+  /** Mono samples in [-1, 1]. */
+  samples: Float32Array
+  /** Rate of `samples` in Hz. */
+  sampleRate: number
+  /** Rate stored in the file. */
+  sourceSampleRate: number
+  /** Channel count stored in the file. */
+  channels: number
+  /** Container/codec. */
+  format: AudioFormat
+  /** Duration in seconds. */
+  duration: number
+}
+
+/** Picks the format from the first bytes, falling back to the extension. */
+export async function sniffAudioFormat(path: string): Promise<AudioFormat> {
+  const fh = await openRegular(path)
+  const b = Buffer.alloc(12)
+  try {
+    await fh.read(b, 0, 12, 0)
+  } finally {
+    await fh.close()
+  }
+  const tag = b.toString('latin1', 0, 4)
+  if (tag === 'RIFF' || tag === 'RF64') return 'wav'
+  if (tag === 'fLaC') return 'flac'
+  if (tag === 'OggS') return 'ogg'
+  if (tag.startsWith('ID3') || (b[0] === 0xff && (b[1] & 0xe0) === 0xe0)) return 'mp3'
+  const ext = extname(path).slice(1).toLowerCase()
+  if (ext === 'wav' || ext === 'flac' || ext === 'mp3' || ext === 'ogg') {
+    throw new DataError(path, `not a valid ${ext.toUpperCase()} file (unexpected leading bytes)`, {
+      offset: 0,
+    })
+  }
+  throw new DataError(path, 'unsupported audio format (WAV, FLAC, MP3 and OGG are supported)', {
+    offset: 0,
+  })
+}
+
+export async function decodeAudio(
+  path: string,
+  options: DecodeOptions = {},
+): Promise<DecodedAudio> {
+  const size = (await assertRegular(path)).size
+  if (size === 0) throw new DataError(path, 'empty file')
+  const format = await sniffAudioFormat(path)
+  let mono: Float32Array
+  let rate: number
+  let channels: number
+  if (format === 'wav') {
+    const { samples, info } = await readWav(path, options)
+    ;[mono, rate, channels] = [samples, info.sampleRate, info.channels]
+  } else {
+    if (size > MAX_COMPRESSED_BYTES) {
+      throw new DataError(
+        path,
+        `too large: ${size} bytes exceed the ${MAX_COMPRESSED_BYTES}-byte limit for compressed audio`,
+      )
+    }
+    ;({ mono, rate, channels } = await decodeCompressed(path, format, size, options))
+  }
+  const target = options.sampleRate ?? rate
+  if (target !== rate) {
+    options.onProgress?.(1, `resampling ${rate} → ${target} Hz`)
+    mono = resample(mono, rate, target)
+  }
+  return {
+    samples: mono,
+    sampleRate: target,
+    sourceSampleRate: rate,
+    channels,
+    format,
+    duration: mono.length / target,
+  }
+}
+
+async function decodeCompressed(
+  path: string,
+  format: Exclude<AudioFormat, 'wav'>,
+  size: number,
+  options: DecodeOptions,
+): Promise<{ mono: Float32Array; rate: number; channels: number }> {
+  const codec = format === 'ogg' ? await oggCodec(path) : format
+  const skip = format === 'mp3' ? await mp3Delay(path) : 0
+  let out = new Float32Array(1 << 16)
+  let n = 0
+  let rate = 0
+  let channels = 0
+  let dropped = 0
+  let readBytes = 0
+  const stream = (await openRegular(path)).createReadStream({ highWaterMark: 1 << 18 })
+  async function* counted(): AsyncGenerator<Uint8Array> {
+    for await (const c of stream as AsyncIterable<Buffer>) {
+      readBytes += c.length
+      yield c
+    }
+  }
+  try {
+    for await (const chunk of decodeAudioFile(counted(), codec)) {
+      options.signal?.throwIfAborted()
+      const data = chunk.channelData
+      if (!data.length || !data[0].length) continue
+      rate ||= chunk.sampleRate
+      channels ||= data.length
+      const pick = options.channel ?? 'mix'
+      if (pick !== 'mix' && !(Number.isInteger(pick) && pick >= 0 && pick < data.length)) {
+        throw new DataError(path, `channel ${pick} does not exist (the file has ${data.length})`)
+      }
+      const len = data[0].length
+      const from = Math.min(len, Math.max(0, skip - dropped))
+      dropped += from
+      if (n + len - from > out.length) {
+        const grown = new Float32Array(Math.max(out.length * 2, n + len))
+        grown.set(out.subarray(0, n))
+        out = grown
+      }
+      for (let i = from; i < len; i++) {
+        let s = 0
+        if (pick === 'mix') {
+          for (let c = 0; c < data.length; c++) s += data[c][i]
+          s /= data.length
+        } else s = data[pick][i]
+        out[n++] = s
+      }
+      if (n > MAX_DECODED_SAMPLES)
+        throw new DataError(path, `too long: more than ${MAX_DECODED_SAMPLES} samples`)
+      options.onProgress?.(Math.min(1, readBytes / size), `decoding ${format.toUpperCase()}`)
+    }
+  } catch (e) {
+    if (e instanceof DataError || (e as Error).name === 'AbortError') throw e
+    throw new DataError(path, `cannot decode ${format.toUpperCase()}: ${(e as Error).message}`)
+  } finally {
+    stream.destroy()
+  }
+  if (n === 0 || !rate)
+    throw new DataError(path, `no audio could be decoded from this ${format.toUpperCase()} file`)
+  return { mono: out.slice(0, n), rate, channels }
+}
+
+/** Ogg carries Vorbis or Opus; the first page's codec header says which. */
+export async function oggCodec(path: string): Promise<'oga' | 'opus'> {
+  const fh = await openRegular(path)
+  try {
+    const b = Buffer.alloc(64)
+    const { bytesRead } = await fh.read(b, 0, 64, 0)
+    return b.subarray(0, bytesRead).includes('OpusHead', 0, 'latin1') ? 'opus' : 'oga'
+  } finally {
+    await fh.close()
+  }
+}
+
+/** mpg123's decoder delay (529) plus the usual encoder delay of LAME and most MDCT encoders (576). */
+export const MP3_UNTAGGED_DELAY = 529 + 576
+
+/**
+ * Samples to drop at the start of an MP3. With a Xing/Info + LAME header the decoder
+ * (mpg123-decoder, gapless on) already trims delay and padding, so 0. Without one we drop
+ * MP3_UNTAGGED_DELAY, which aligns LAME-encoded files exactly (decode.test.ts) and others to
+ * within their encoder's deviation from 576 samples.
+ */
+export async function mp3Delay(path: string): Promise<number> {
+  const fh = await openRegular(path)
+  try {
+    const head = Buffer.alloc(10)
+    await fh.read(head, 0, 10, 0)
+    let start = 0
+    if (head.toString('latin1', 0, 3) === 'ID3') {
+      start = 10 + ((head[6] << 21) | (head[7] << 14) | (head[8] << 7) | head[9])
+    }
+    const frame = Buffer.alloc(512)
+    const { bytesRead } = await fh.read(frame, 0, 512, start)
+    const body = frame.subarray(0, bytesRead)
+    const xing = Math.max(body.indexOf('Xing', 0, 'latin1'), body.indexOf('Info', 0, 'latin1'))
+    const tagged = xing >= 0 && body.indexOf('LAME', xing, 'latin1') >= 0
+    return tagged ? 0 : MP3_UNTAGGED_DELAY
+  } finally {
+    await fh.close()
+  }
+}
