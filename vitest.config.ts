@@ -33,7 +33,13 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'unit',
-          include: ['engine/**/*.test.ts', 'electron/**/*.test.ts', 'models/**/*.test.ts', 'renderer/**/*.test.ts', 'scripts/**/*.test.ts'],
+          include: [
+            'engine/**/*.test.ts',
+            'electron/**/*.test.ts',
+            'models/**/*.test.ts',
+            'renderer/**/*.test.ts',
+            'scripts/**/*.test.ts',
+          ],
           exclude: [...configDefaults.exclude, STATE_TESTS],
         },
       },

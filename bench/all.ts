@@ -31,6 +31,11 @@ for (const name of BENCHES) {
 
 const ratios = lines
   .filter((l) => typeof l.ratio === 'number')
-  .map((l) => `${String(l.bench)}:${String(l.config ?? '')}${l.cell ? ':' + String(l.cell) : ''}=${(l.ratio as number).toFixed(2)}`)
-process.stdout.write(JSON.stringify({ bench: 'summary', results: lines.length, failed, ratios }) + '\n')
+  .map(
+    (l) =>
+      `${String(l.bench)}:${String(l.config ?? '')}${l.cell ? ':' + String(l.cell) : ''}=${(l.ratio as number).toFixed(2)}`,
+  )
+process.stdout.write(
+  JSON.stringify({ bench: 'summary', results: lines.length, failed, ratios }) + '\n',
+)
 process.exit(failed ? 1 : 0)

@@ -97,9 +97,19 @@ function runRow(row: Row, seed: number, k: Kernels, budgetS: number, maxSteps: n
   initTagger(m.params, cfg, new Rng(seed)) // the same stack and Wout with or without attention
   const setup = { m, ws: allocWorkspace(cfg, k, T, B), k, T, n: B }
   const batch = (rng: Rng) => cueBatch(rng, row.lag, B)
-  const run = trainRecall(setup, batch, new Rng(1000 + seed), { lr: LR, clip: CLIP, seconds: budgetS, maxSteps })
+  const run = trainRecall(setup, batch, new Rng(1000 + seed), {
+    lr: LR,
+    clip: CLIP,
+    seconds: budgetS,
+    maxSteps,
+  })
   const test = scoreRecall(setup, batch, new Rng(7), TEST / B)
-  return { steps: run.steps, msPerStep: (run.seconds * 1000) / Math.max(1, run.steps), testAcc: test.acc, solvedAt: run.solvedAt }
+  return {
+    steps: run.steps,
+    msPerStep: (run.seconds * 1000) / Math.max(1, run.steps),
+    testAcc: test.acc,
+    solvedAt: run.solvedAt,
+  }
 }
 
 const mean = (a: number[]): number => a.reduce((p, q) => p + q, 0) / Math.max(1, a.length)
@@ -127,8 +137,7 @@ function main(): void {
       console.log(JSON.stringify({ ...row, cell: args.cell, seed, kernels: k.name, ...r }))
       rs.push(r)
     }
-    const att =
-      row.window === null ? 'none' : row.window === 0 ? 'global' : `window ${row.window}`
+    const att = row.window === null ? 'none' : row.window === 0 ? 'global' : `window ${row.window}`
     const accs = rs.map((r) => r.testAcc.toFixed(2)).join(', ')
     const solved = rs.map((r) => r.solvedAt ?? '—').join(', ')
     table.push(

@@ -22,7 +22,13 @@
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { loadKernels } from '../engine/kernels/load'
-import { clipForward, createClipModel, trainClassifier, validateClips, type ClipData } from '../engine/train/classify'
+import {
+  clipForward,
+  createClipModel,
+  trainClassifier,
+  validateClips,
+  type ClipData,
+} from '../engine/train/classify'
 import { syntheticClips } from '../engine/data/clips'
 import { parseTrainSettings } from '../engine/train/settings'
 
@@ -46,7 +52,14 @@ async function main(): Promise<void> {
   const seeds = (quick ? '1' : args.seeds).split(',').map(Number)
   const poolings = args.pooling.split(',') as ('mean' | 'max' | 'attention')[]
   const classes = ['c0', 'c1', 'c2', 'c3']
-  const rows: { pooling: string; seed: number; accuracy: number; macroF1: number; onCue: number; seconds: number }[] = []
+  const rows: {
+    pooling: string
+    seed: number
+    accuracy: number
+    macroF1: number
+    onCue: number
+    seconds: number
+  }[] = []
   for (const seed of seeds) {
     const data: ClipData = {
       F: 8,
@@ -56,11 +69,22 @@ async function main(): Promise<void> {
     }
     const test = syntheticClips(nTest, 2000 + seed, { frames })
     for (const pooling of poolings) {
-      const settings = parseTrainSettings({ task: 'classify', pooling, hidden: 32, layers: 1, epochs, seed, patience: 0 })
+      const settings = parseTrainSettings({
+        task: 'classify',
+        pooling,
+        hidden: 32,
+        layers: 1,
+        epochs,
+        seed,
+        patience: 0,
+      })
       const t0 = Date.now()
       const r = await trainClassifier(data, settings, {
         onProgress: (p) => {
-          if (p.step === p.stepsPerEpoch) process.stderr.write(`${pooling} seed ${seed} epoch ${p.epoch}/${p.epochs} loss ${p.loss.toFixed(3)}\n`)
+          if (p.step === p.stepsPerEpoch)
+            process.stderr.write(
+              `${pooling} seed ${seed} epoch ${p.epoch}/${p.epochs} loss ${p.loss.toFixed(3)}\n`,
+            )
         },
       })
       const seconds = (Date.now() - t0) / 1000
@@ -83,14 +107,24 @@ async function main(): Promise<void> {
     }
   }
   const f = (x: number) => x.toFixed(3)
-  console.log(`\nT = ${frames} frames, cue 6 frames, ${nTrain} training / ${nTest} test clips, ${epochs} epochs, chance 0.25\n`)
-  console.log('| pooling | accuracy (per seed) | mean accuracy | mean macro-F1 | weight on the cue | s / run |')
+  console.log(
+    `\nT = ${frames} frames, cue 6 frames, ${nTrain} training / ${nTest} test clips, ${epochs} epochs, chance 0.25\n`,
+  )
+  console.log(
+    '| pooling | accuracy (per seed) | mean accuracy | mean macro-F1 | weight on the cue | s / run |',
+  )
   console.log('| --- | --- | --- | --- | --- | --- |')
   for (const pooling of poolings) {
     const r = rows.filter((x) => x.pooling === pooling)
-    const mean = (k: 'accuracy' | 'macroF1' | 'onCue' | 'seconds') => r.reduce((a, b) => a + b[k], 0) / r.length
-    const cue = pooling === 'attention' ? `${r.map((x) => f(x.onCue)).join(', ')} (uniform ${f(6 / frames)})` : '—'
-    console.log(`| ${pooling} | ${r.map((x) => f(x.accuracy)).join(', ')} | ${f(mean('accuracy'))} | ${f(mean('macroF1'))} | ${cue} | ${mean('seconds').toFixed(0)} |`)
+    const mean = (k: 'accuracy' | 'macroF1' | 'onCue' | 'seconds') =>
+      r.reduce((a, b) => a + b[k], 0) / r.length
+    const cue =
+      pooling === 'attention'
+        ? `${r.map((x) => f(x.onCue)).join(', ')} (uniform ${f(6 / frames)})`
+        : '—'
+    console.log(
+      `| ${pooling} | ${r.map((x) => f(x.accuracy)).join(', ')} | ${f(mean('accuracy'))} | ${f(mean('macroF1'))} | ${cue} | ${mean('seconds').toFixed(0)} |`,
+    )
   }
 }
 

@@ -63,7 +63,10 @@ for (const [what, tA, tB, M, N, K] of SHAPES) {
   }
 }
 
-for (const [Bn, H] of [[16, 64], [32, 128]]) {
+for (const [Bn, H] of [
+  [16, 64],
+  [32, 128],
+]) {
   const s = Bn * H
   const g = rand(4 * s)
   const [bih, bhh] = [rand(4 * H), rand(4 * H)]

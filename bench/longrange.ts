@@ -171,7 +171,12 @@ function runRow(row: Row, k: Kernels, budgetS: number, maxSteps: number): Result
     const raw = copyBatch(rng, row.lag, B)
     return delayed(raw.x, raw.labels, row.lag + K, B, d)
   }
-  const run = trainRecall(setup, batch, new Rng(2), { lr: LR, clip: row.clip, seconds: budgetS, maxSteps })
+  const run = trainRecall(setup, batch, new Rng(2), {
+    lr: LR,
+    clip: row.clip,
+    seconds: budgetS,
+    maxSteps,
+  })
   // held-out sequences, scored in minibatches of B
   const test = scoreRecall(setup, batch, new Rng(3), TEST / B)
   return {
@@ -209,7 +214,11 @@ function rows(groups: Set<string>, quick: boolean): Row[] {
   if (groups.has('residual'))
     for (const lag of args['residual-lags']!.split(',').map(Number))
       for (const cell of ['rnn-tanh', 'lstm', 'gru'] as const)
-        for (const [layers, residual] of [[1, false], [4, false], [4, true]] as const)
+        for (const [layers, residual] of [
+          [1, false],
+          [4, false],
+          [4, true],
+        ] as const)
           out.push({
             group: 'residual',
             cell,

@@ -57,9 +57,20 @@ import { transitionsOf, transitionsToLog } from '../engine/onnx/transitions'
 import { trainTagger } from '../engine/train/loop'
 import type { Sequence, TrainData } from '../engine/data/sequences'
 import { parseTrainSettings, type TrainSettingsInput } from '../engine/train/settings'
-import { PHASE_CLASSES, PHASE_FEATURES, phaseSequences, scorePhases, type PhaseScore } from '../engine/data/phases'
+import {
+  PHASE_CLASSES,
+  PHASE_FEATURES,
+  phaseSequences,
+  scorePhases,
+  type PhaseScore,
+} from '../engine/data/phases'
 
-function logProbs(config: TaggerConfig, params: Float32Array, x: Float32Array, T: number): Float64Array {
+function logProbs(
+  config: TaggerConfig,
+  params: Float32Array,
+  x: Float32Array,
+  T: number,
+): Float64Array {
   const k = pickKernels('auto')
   const m = createTagger(config, k)
   m.params.set(params)
@@ -122,7 +133,10 @@ async function main(): Promise<void> {
     }
     const test = phaseSequences(nTest, 2000 + seed, frames, noise)
     const truth = test.map((s) => s.labels)
-    const tr = estimateTransitions(data.train.map((s) => s.labels), C)
+    const tr = estimateTransitions(
+      data.train.map((s) => s.labels),
+      C,
+    )
     const base: TrainSettingsInput = {
       cell: 'gru',
       hidden: 32,
@@ -138,7 +152,9 @@ async function main(): Promise<void> {
       const r = await trainTagger(data, parseTrainSettings({ ...base, ...s }), {
         onProgress: (p) => {
           if (p.step === p.stepsPerEpoch)
-            process.stderr.write(`${name} seed ${seed} epoch ${p.epoch}/${p.epochs} loss ${p.loss.toFixed(3)}\n`)
+            process.stderr.write(
+              `${name} seed ${seed} epoch ${p.epoch}/${p.epochs} loss ${p.loss.toFixed(3)}\n`,
+            )
         },
       })
       return { r, seconds: (Date.now() - t0) / 1000 }
@@ -147,16 +163,31 @@ async function main(): Promise<void> {
       const { r, seconds } = await train(bi ? 'bi' : 'uni', { bidirectional: bi })
       const lps = test.map((s) => logProbs(r.config, r.params, s.x, frames))
       const name = bi ? 'bi' : 'uni'
-      push({ model: name, seed, seconds, ...scorePhases(truth, lps.map((lp) => argmaxPath(lp, frames, C))) })
+      push({
+        model: name,
+        seed,
+        seconds,
+        ...scorePhases(
+          truth,
+          lps.map((lp) => argmaxPath(lp, frames, C)),
+        ),
+      })
       const vit = lps.map((lp) => {
         const path = new Int32Array(frames)
         viterbi(path, lp, tr, frames, C)
         return path
       })
       push({ model: `${name}+viterbi`, seed, seconds, ...scorePhases(truth, vit) })
-      const stored = transitionsToLog(transitionsOf(data.train.map((s) => s.labels), C))
+      const stored = transitionsToLog(
+        transitionsOf(
+          data.train.map((s) => s.labels),
+          C,
+        ),
+      )
       const post = postProcessSchema.parse({ viterbi: { enabled: true, weight: 1 } })
-      const fromStored = lps.map((lp) => decodeLabels(Float32Array.from(lp, Math.exp), C, post, stored))
+      const fromStored = lps.map((lp) =>
+        decodeLabels(Float32Array.from(lp, Math.exp), C, post, stored),
+      )
       push({ model: `${name}+viterbi stored`, seed, seconds, ...scorePhases(truth, fromStored) })
     }
     for (const eps of epsList) {
@@ -173,7 +204,13 @@ async function main(): Promise<void> {
         const paths = test.map((s) => decodeWithTagger(m, k, s.x, frames, width).path)
         const decodeMs = (Date.now() - t0) / (nTest * frames)
         const model = width === 1 ? `or ε=${eps}` : `or ε=${eps} beam ${width}`
-        push({ model, seed, seconds, ...scorePhases(truth, paths), decodeMsPerFrame: decodeMs } as PhaseRow)
+        push({
+          model,
+          seed,
+          seconds,
+          ...scorePhases(truth, paths),
+          decodeMsPerFrame: decodeMs,
+        } as PhaseRow)
       }
     }
   }
@@ -181,11 +218,14 @@ async function main(): Promise<void> {
   console.log(
     `\nGRU H 32, ${nTrain} training / ${nTest} test sequences of ${frames} frames, noise σ ${noise}, ${epochs} epochs, seeds ${seeds.join(', ')} (means)\n`,
   )
-  console.log('| model | frame accuracy | order violations / 100 events | event F1 | s / training |')
+  console.log(
+    '| model | frame accuracy | order violations / 100 events | event F1 | s / training |',
+  )
   console.log('| --- | --- | --- | --- | --- |')
   for (const model of [...new Set(rows.map((r) => r.model))]) {
     const r = rows.filter((x) => x.model === model)
-    const mean = (k: 'accuracy' | 'violations' | 'eventF1' | 'seconds') => r.reduce((a, b) => a + b[k], 0) / r.length
+    const mean = (k: 'accuracy' | 'violations' | 'eventF1' | 'seconds') =>
+      r.reduce((a, b) => a + b[k], 0) / r.length
     console.log(
       `| ${model} | ${f(mean('accuracy'))} | ${f(mean('violations'), 1)} | ${f(mean('eventF1'))} | ${mean('seconds').toFixed(0)} |`,
     )
@@ -211,7 +251,12 @@ async function decodeSpeed(T: number, W: number): Promise<void> {
   initTagger(m.params, config, new Rng(1))
   const rng = new Rng(2)
   const x = Float32Array.from({ length: T * Fs }, () => rng.normal())
-  const spec = parseFeatureSpec({ kind: 'audio', features: [{ name: 'logmel' }], deltas: 0, normalization: { mode: 'none' } })
+  const spec = parseFeatureSpec({
+    kind: 'audio',
+    features: [{ name: 'logmel' }],
+    deltas: 0,
+    normalization: { mode: 'none' },
+  })
   const dir = await mkdtemp(path.join(tmpdir(), 'fw-phases-'))
   try {
     const file = path.join(dir, 'or.onnx')
@@ -221,7 +266,12 @@ async function decodeSpeed(T: number, W: number): Promise<void> {
     const plainFile = path.join(dir, 'plain.onnx')
     const plainParams = new Float32Array(createTagger(plainCfg, k).params.length)
     initTagger(plainParams, plainCfg, new Rng(1))
-    await exportTagger(plainFile, { config: plainCfg, params: plainParams, spec, classes: PHASE_CLASSES })
+    await exportTagger(plainFile, {
+      config: plainCfg,
+      params: plainParams,
+      spec,
+      classes: PHASE_CLASSES,
+    })
     const plain = await readModel(plainFile)
     await engineTaggerOf(model, Fs) // read back and probed once per model, not timed
     // best of 5 runs: on a shared machine single runs varied 5× with the load
@@ -235,11 +285,26 @@ async function decodeSpeed(T: number, W: number): Promise<void> {
       return T / (best / 1000)
     }
     const rows: [string, number][] = [
-      ['engine forward, greedy', await time(() => decodeOnnx(model, x, T, Fs, { width: 1, driver: 'engine' }))],
-      [`engine forward, beam ${W}`, await time(() => decodeOnnx(model, x, T, Fs, { width: W, driver: 'engine' }))],
-      ['onnxruntime step-wise, greedy', await time(() => decodeOnnx(model, x, T, Fs, { width: 1, driver: 'onnx' }))],
-      [`onnxruntime step-wise, beam ${W}`, await time(() => decodeOnnx(model, x, T, Fs, { width: W, driver: 'onnx' }))],
-      ['plain tagger, onnxruntime windows', await time(() => predictProbabilities(plain, x, T, Fs))],
+      [
+        'engine forward, greedy',
+        await time(() => decodeOnnx(model, x, T, Fs, { width: 1, driver: 'engine' })),
+      ],
+      [
+        `engine forward, beam ${W}`,
+        await time(() => decodeOnnx(model, x, T, Fs, { width: W, driver: 'engine' })),
+      ],
+      [
+        'onnxruntime step-wise, greedy',
+        await time(() => decodeOnnx(model, x, T, Fs, { width: 1, driver: 'onnx' })),
+      ],
+      [
+        `onnxruntime step-wise, beam ${W}`,
+        await time(() => decodeOnnx(model, x, T, Fs, { width: W, driver: 'onnx' })),
+      ],
+      [
+        'plain tagger, onnxruntime windows',
+        await time(() => predictProbabilities(plain, x, T, Fs)),
+      ],
     ]
     console.log(`\nDecoding speed, GRU F ${Fs} H 64 L 2 C ${C}, ${T} frames (${k.name} kernels)\n`)
     console.log('| decoder | frames / s |')

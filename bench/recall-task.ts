@@ -76,7 +76,12 @@ export function trainRecall(
 }
 
 /** Mean loss and accuracy over `batches` held-out batches of `batch(rng)`. */
-export function scoreRecall(s: RecallSetup, batch: (rng: Rng) => RecallBatch, rng: Rng, batches: number): { loss: number; acc: number } {
+export function scoreRecall(
+  s: RecallSetup,
+  batch: (rng: Rng) => RecallBatch,
+  rng: Rng,
+  batches: number,
+): { loss: number; acc: number } {
   const { m, ws, k, T, n } = s
   const C = m.config.numClasses
   const lengths = new Int32Array(n).fill(T)

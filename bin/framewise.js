@@ -4,7 +4,9 @@ import { existsSync } from 'node:fs'
 
 const cli = new URL('../out/main/cli.js', import.meta.url)
 if (!existsSync(cli)) {
-  process.stderr.write('framewise: the app is not built yet; run `npm run build` in the Framewise folder\n')
+  process.stderr.write(
+    'framewise: the app is not built yet; run `npm run build` in the Framewise folder\n',
+  )
   process.exit(1)
 }
 const { main } = await import(cli.href)

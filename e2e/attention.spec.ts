@@ -10,7 +10,9 @@ import { collectPageErrors, useLabelledAudioProject } from './helpers'
 
 const project = useLabelledAudioProject('attention', 700)
 
-test('train a tagger with self-attention from the panel, see it in Models, predict', async ({ page }, testInfo) => {
+test('train a tagger with self-attention from the panel, see it in Models, predict', async ({
+  page,
+}, testInfo) => {
   test.setTimeout(240_000)
   const pageErrors = collectPageErrors(page)
   await page.goto(project.engine.url)
@@ -41,7 +43,9 @@ test('train a tagger with self-attention from the panel, see it in Models, predi
   await expect(page.getByTestId('epoch-curve')).toContainText('val macro-F1')
   await expect(page.getByTestId('epoch-curve')).not.toContainText('clip')
   await page.screenshot({ path: testInfo.outputPath('1-trained.png') })
-  await page.getByTestId('run-history').screenshot({ path: testInfo.outputPath('1b-run-history.png') })
+  await page
+    .getByTestId('run-history')
+    .screenshot({ path: testInfo.outputPath('1b-run-history.png') })
 
   await page.getByTestId('tab-models').click()
   await expect(page.getByTestId('model-list')).toContainText('+ attention 2h ±20')
@@ -51,7 +55,9 @@ test('train a tagger with self-attention from the panel, see it in Models, predi
   await page.screenshot({ path: testInfo.outputPath('2-predicted.png') })
 
   const runs = await fs.readdir(path.join(project.dir, 'runs'))
-  const card = JSON.parse(await fs.readFile(path.join(project.dir, 'runs', runs[0], 'model.json'), 'utf8'))
+  const card = JSON.parse(
+    await fs.readFile(path.join(project.dir, 'runs', runs[0], 'model.json'), 'utf8'),
+  )
   expect(card.tagger.attention).toEqual({ heads: 2, window: 20 })
   expect(pageErrors).toEqual([])
 })

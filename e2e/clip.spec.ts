@@ -31,11 +31,16 @@ test.beforeAll(async () => {
   dir = await tempDir('fw-e2e-clip-')
   const project = await Project.create(dir, 'clips')
   for (const [i, name] of FILES.entries()) {
-    await fs.writeFile(path.join(dir, `${name}.wav`), clipWav(name.startsWith('low') ? 500 : 2500, 40 + i))
+    await fs.writeFile(
+      path.join(dir, `${name}.wav`),
+      clipWav(name.startsWith('low') ? 500 : 2500, 40 + i),
+    )
     await project.addMedia([`${name}.wav`])
   }
   // Most files get their clip class here; the test sets two more in the sidebar.
-  for (const name of FILES.slice(0, 8)) if (!['low3', 'high3'].includes(name)) await project.setClipClass(`${name}.wav`, name.replace(/\d$/, ''))
+  for (const name of FILES.slice(0, 8))
+    if (!['low3', 'high3'].includes(name))
+      await project.setClipClass(`${name}.wav`, name.replace(/\d$/, ''))
   engine = await startEngine(['--project', dir])
 })
 test.afterAll(async () => {
@@ -43,7 +48,9 @@ test.afterAll(async () => {
   await fs.rm(dir, { recursive: true, force: true })
 })
 
-test('set clip classes, train a clip classifier, predict: class and attention strip', async ({ page }, testInfo) => {
+test('set clip classes, train a clip classifier, predict: class and attention strip', async ({
+  page,
+}, testInfo) => {
   test.setTimeout(240_000)
   const pageErrors: string[] = []
   page.on('pageerror', (err) => pageErrors.push(err.message))
@@ -51,15 +58,28 @@ test('set clip classes, train a clip classifier, predict: class and attention st
   await expect(page.getByTestId('media-item')).toHaveCount(FILES.length)
   await expect(page.getByTestId('media-clip-class')).toHaveCount(6)
 
-  for (const [name, cls] of [['low3', 'low'], ['high3', 'high']]) {
-    await page.getByTestId('media-item').filter({ hasText: `${name}.wav` }).click()
+  for (const [name, cls] of [
+    ['low3', 'low'],
+    ['high3', 'high'],
+  ]) {
+    await page
+      .getByTestId('media-item')
+      .filter({ hasText: `${name}.wav` })
+      .click()
     await page.getByTestId('clip-class-input').fill(cls)
     await page.getByTestId('clip-class-input').press('Enter')
-    await expect(page.getByTestId('media-item').filter({ hasText: `${name}.wav` }).getByTestId('media-clip-class')).toHaveText(cls)
+    await expect(
+      page
+        .getByTestId('media-item')
+        .filter({ hasText: `${name}.wav` })
+        .getByTestId('media-clip-class'),
+    ).toHaveText(cls)
   }
   await expect(page.getByTestId('media-clip-class')).toHaveCount(8)
   const manifest = JSON.parse(await fs.readFile(path.join(dir, 'framewise.json'), 'utf8'))
-  expect(manifest.media.find((m: { path: string }) => m.path === 'high3.wav').clipClass).toBe('high')
+  expect(manifest.media.find((m: { path: string }) => m.path === 'high3.wav').clipClass).toBe(
+    'high',
+  )
   await page.screenshot({ path: testInfo.outputPath('1-clip-classes.png') })
 
   await page.getByTestId('tab-train').click()
@@ -83,17 +103,33 @@ test('set clip classes, train a clip classifier, predict: class and attention st
   // Clip runs are scored on files, not frames: the row, its tooltips and a note say so.
   const row = page.getByTestId('run-history').locator('tbody tr')
   await expect(row).toHaveAttribute('data-scored-on', 'files')
-  await expect(row.locator('td').nth(4)).toHaveAttribute('title', /macro-F1 over the \d+ validation files \(one clip class each\)/)
-  await expect(page.getByTestId('run-history-note')).toContainText('scored on whole validation files')
+  await expect(row.locator('td').nth(4)).toHaveAttribute(
+    'title',
+    /macro-F1 over the \d+ validation files \(one clip class each\)/,
+  )
+  await expect(page.getByTestId('run-history-note')).toContainText(
+    'scored on whole validation files',
+  )
   await expect(page.getByTestId('epoch-curve')).toContainText('val clip macro-F1')
   const runs = await fs.readdir(path.join(dir, 'runs'))
-  const settings = JSON.parse(await fs.readFile(path.join(dir, 'runs', runs[0], 'run.json'), 'utf8')).settings
-  expect(settings).toMatchObject({ task: 'classify', outputRecurrence: false, attentionHeads: 0, bidirectional: true })
+  const settings = JSON.parse(
+    await fs.readFile(path.join(dir, 'runs', runs[0], 'run.json'), 'utf8'),
+  ).settings
+  expect(settings).toMatchObject({
+    task: 'classify',
+    outputRecurrence: false,
+    attentionHeads: 0,
+    bidirectional: true,
+  })
   await page.screenshot({ path: testInfo.outputPath('2-trained.png') })
-  await page.getByTestId('run-history').screenshot({ path: testInfo.outputPath('2b-run-history.png') })
+  await page
+    .getByTestId('run-history')
+    .screenshot({ path: testInfo.outputPath('2b-run-history.png') })
 
   await page.getByTestId('tab-models').click()
-  await expect(page.getByTestId('model-list')).toContainText('clip classifier · high, low · val clip macro-F1')
+  await expect(page.getByTestId('model-list')).toContainText(
+    'clip classifier · high, low · val clip macro-F1',
+  )
   await page.getByTestId('media-item').filter({ hasText: 'mystery.wav' }).click()
   await page.getByTestId('predict-current').click()
   const strip = page.getByTestId('attention-strip')
@@ -115,10 +151,14 @@ test('set clip classes, train a clip classifier, predict: class and attention st
 
   // Evaluate on the 9 files with a clip class (the mystery file's now too): accuracy over files.
   await page.getByTestId('evaluate').click()
-  await expect(page.getByTestId('eval-clip')).toContainText('9 files with a clip class', { timeout: 60_000 })
+  await expect(page.getByTestId('eval-clip')).toContainText('9 files with a clip class', {
+    timeout: 60_000,
+  })
   await expect(page.getByTestId('eval-files').locator('tbody tr')).toHaveCount(9)
   // Files, not frames: per-file clip class and prediction, no event columns.
-  await expect(page.getByTestId('eval-files').locator('thead')).toHaveText(/File \(wrong first\)\s*Clip class\s*Predicted\s*Confidence/)
+  await expect(page.getByTestId('eval-files').locator('thead')).toHaveText(
+    /File \(wrong first\)\s*Clip class\s*Predicted\s*Confidence/,
+  )
   const first = page.getByTestId('eval-files').locator('tbody tr').first()
   await expect(first.locator('td').nth(1)).toHaveText(/^(low|high)$/)
   await expect(first.locator('td').nth(2)).toHaveText(/^(low|high)$/)

@@ -22,11 +22,23 @@ test('Electron: label a WAV, find the label after a reload, play it; the rendere
   try {
     const page = await app.firstWindow()
     // Hardening as the renderer sees it: no Node, no require, only the bridge.
-    expect(await page.evaluate(() => typeof (globalThis as { require?: unknown }).require)).toBe('undefined')
-    expect(await page.evaluate(() => typeof (globalThis as { process?: unknown }).process)).toBe('undefined')
-    expect(await page.evaluate(() => Object.keys((globalThis as unknown as { framewise: object }).framewise))).toContain('saveLabels')
+    expect(await page.evaluate(() => typeof (globalThis as { require?: unknown }).require)).toBe(
+      'undefined',
+    )
+    expect(await page.evaluate(() => typeof (globalThis as { process?: unknown }).process)).toBe(
+      'undefined',
+    )
+    expect(
+      await page.evaluate(() =>
+        Object.keys((globalThis as unknown as { framewise: object }).framewise),
+      ),
+    ).toContain('saveLabels')
     // The bridge exposes API functions only, never ipcRenderer.
-    expect(await page.evaluate(() => 'ipcRenderer' in (globalThis as unknown as { framewise: object }).framewise)).toBe(false)
+    expect(
+      await page.evaluate(
+        () => 'ipcRenderer' in (globalThis as unknown as { framewise: object }).framewise,
+      ),
+    ).toBe(false)
 
     const projectDir = path.join(root, 'project')
     await page.getByTestId('create-project-input').fill(projectDir)
@@ -50,7 +62,8 @@ test('Electron: label a WAV, find the label after a reload, play it; the rendere
     await expect(page.getByTestId('segment-row')).toHaveCount(0)
     await page.keyboard.press(`${mod}+Shift+z`)
     await expect(page.getByTestId('segment-row')).toHaveCount(1)
-    const clickMenu = (id: string) => app.evaluate(({ Menu }, id) => Menu.getApplicationMenu()?.getMenuItemById(id)?.click(), id)
+    const clickMenu = (id: string) =>
+      app.evaluate(({ Menu }, id) => Menu.getApplicationMenu()?.getMenuItemById(id)?.click(), id)
     await clickMenu('undo')
     await expect(page.getByTestId('segment-row')).toHaveCount(0)
     await clickMenu('redo')
@@ -71,13 +84,23 @@ test('Electron: label a WAV, find the label after a reload, play it; the rendere
     // Add files through the native open dialog (answered by a stand-in in the main process): the
     // dialog's choice is added at once, and a dialog with bad arguments is refused.
     await fs.writeFile(path.join(root, 'second.wav'), toneWav(2))
-    await app.evaluate(({ dialog }, file) => {
-      dialog.showOpenDialog = (async () => ({ canceled: false, filePaths: [file] })) as typeof dialog.showOpenDialog
-    }, path.join(root, 'second.wav'))
+    await app.evaluate(
+      ({ dialog }, file) => {
+        dialog.showOpenDialog = (async () => ({
+          canceled: false,
+          filePaths: [file],
+        })) as typeof dialog.showOpenDialog
+      },
+      path.join(root, 'second.wav'),
+    )
     await page.getByTestId('add-media-browse').click()
     await expect(page.getByTestId('media-item')).toHaveCount(2)
     const refused = await page.evaluate(() =>
-      (globalThis as unknown as { framewiseDialogs: { open: (a: unknown) => Promise<{ ok: boolean }> } }).framewiseDialogs.open({ kind: 'exe' }),
+      (
+        globalThis as unknown as {
+          framewiseDialogs: { open: (a: unknown) => Promise<{ ok: boolean }> }
+        }
+      ).framewiseDialogs.open({ kind: 'exe' }),
     )
     expect(refused.ok).toBe(false)
   } finally {

@@ -11,7 +11,9 @@ import { collectPageErrors, useLabelledAudioProject } from './helpers'
 
 const project = useLabelledAudioProject('feedback', 800)
 
-test('train an output-recurrent tagger from the panel and predict with it', async ({ page }, testInfo) => {
+test('train an output-recurrent tagger from the panel and predict with it', async ({
+  page,
+}, testInfo) => {
   test.setTimeout(240_000)
   const pageErrors = collectPageErrors(page)
   await page.goto(project.engine.url)
@@ -39,7 +41,9 @@ test('train an output-recurrent tagger from the panel and predict with it', asyn
   await expect(row).toHaveAttribute('data-scored-on', 'frames')
   await expect(page.getByTestId('run-history-note')).toHaveCount(0)
   await page.screenshot({ path: testInfo.outputPath('1-trained.png') })
-  await page.getByTestId('run-history').screenshot({ path: testInfo.outputPath('1b-run-history.png') })
+  await page
+    .getByTestId('run-history')
+    .screenshot({ path: testInfo.outputPath('1b-run-history.png') })
 
   await page.getByTestId('tab-models').click()
   await expect(page.getByTestId('model-list')).toContainText('GRU 2×64 + label feedback')

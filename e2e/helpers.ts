@@ -118,7 +118,10 @@ export async function labelledAudioProject(name: string, seed: number): Promise<
  * For a spec file: before its tests, a labelledAudioProject and an engine serving it; after
  * them, both gone. The returned object's `engine` and `dir` are valid inside tests.
  */
-export function useLabelledAudioProject(name: string, seed: number): { readonly engine: Engine; readonly dir: string } {
+export function useLabelledAudioProject(
+  name: string,
+  seed: number,
+): { readonly engine: Engine; readonly dir: string } {
   const it = { engine: undefined as unknown as Engine, dir: '' }
   test.beforeAll(async () => {
     it.dir = await labelledAudioProject(name, seed)

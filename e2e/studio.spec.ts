@@ -75,9 +75,17 @@ const SERIES: Flow = {
     for (let i = 0; i < 4; i++) {
       const s = syntheticSeries(3000 + i, 60)
       // The logs carry no label column: labels live in the project, as drawn in the UI.
-      const csv = s.csv.trim().split('\n').map((line) => line.slice(0, line.lastIndexOf(','))).join('\n') + '\n'
+      const csv =
+        s.csv
+          .trim()
+          .split('\n')
+          .map((line) => line.slice(0, line.lastIndexOf(',')))
+          .join('\n') + '\n'
       await fs.writeFile(path.join(dir, `walk${i}.csv`), csv)
-      const segments = rowLabelsToSegments(s.labels.map((_, r) => r / s.rate), s.labels)
+      const segments = rowLabelsToSegments(
+        s.labels.map((_, r) => r / s.rate),
+        s.labels,
+      )
       truth.push(segments.filter((x) => x.label !== 'rest'))
     }
     return truth
@@ -120,7 +128,8 @@ const cells = async (rows: Locator) =>
 
 async function studio(page: Page, testInfo: TestInfo, flow: Flow, name: string) {
   test.setTimeout(300_000)
-  const shot = (step: string, fullPage = false) => page.screenshot({ path: testInfo.outputPath(`${name}-${step}.png`), fullPage })
+  const shot = (step: string, fullPage = false) =>
+    page.screenshot({ path: testInfo.outputPath(`${name}-${step}.png`), fullPage })
   const pageErrors: string[] = []
   page.on('pageerror', (err) => pageErrors.push(err.message))
   const truth = await flow.write(root)
@@ -130,7 +139,9 @@ async function studio(page: Page, testInfo: TestInfo, flow: Flow, name: string) 
   const saved = async (file: string): Promise<Segment[]> => {
     await expect(page.getByTestId('save-status')).toHaveAttribute('data-status', 'saved')
     const stem = file.slice(0, file.lastIndexOf('.'))
-    return JSON.parse(await fs.readFile(path.join(projectDir, `labels/${stem}.labels.json`), 'utf8')).segments
+    return JSON.parse(
+      await fs.readFile(path.join(projectDir, `labels/${stem}.labels.json`), 'utf8'),
+    ).segments
   }
 
   // Create the project and add three files at once: each shows its duration unopened.
@@ -138,10 +149,19 @@ async function studio(page: Page, testInfo: TestInfo, flow: Flow, name: string) 
   await page.getByTestId('create-project-input').fill(projectDir)
   await page.getByTestId('create-project-submit').click()
   await expect(page.getByTestId('media-list')).toBeVisible()
-  await page.getByTestId('add-media-input').fill(flow.files.slice(0, 3).map((f) => path.join(root, f)).join('; '))
+  await page.getByTestId('add-media-input').fill(
+    flow.files
+      .slice(0, 3)
+      .map((f) => path.join(root, f))
+      .join('; '),
+  )
   await page.getByTestId('add-media-submit').click()
   await expect(page.getByTestId('media-item')).toHaveCount(3)
-  await expect(page.getByTestId('media-duration')).toHaveText([flow.durationText, flow.durationText, flow.durationText])
+  await expect(page.getByTestId('media-duration')).toHaveText([
+    flow.durationText,
+    flow.durationText,
+    flow.durationText,
+  ])
 
   // Classes: rename the defaults, add the rest (hotkeys 1, 2, … in order).
   await page.getByTestId('class-editor').locator('summary').click()
@@ -153,7 +173,8 @@ async function studio(page: Page, testInfo: TestInfo, flow: Flow, name: string) 
     await classRows.last().getByLabel('Class name').fill(c)
   }
   await page.getByTestId('save-classes').click()
-  for (const c of flow.classes) await expect(page.getByRole('radio', { name: new RegExp(c) })).toBeVisible()
+  for (const c of flow.classes)
+    await expect(page.getByRole('radio', { name: new RegExp(c) })).toBeVisible()
   await page.getByTestId('class-editor').locator('summary').click()
   await shot('1-files-and-classes')
 
@@ -169,7 +190,12 @@ async function studio(page: Page, testInfo: TestInfo, flow: Flow, name: string) 
   for (const [i, s] of truth[0].entries()) {
     await page.keyboard.press('Escape')
     await page.keyboard.press(String(flow.classes.indexOf(s.label) + 1))
-    if (i % 2 === 0) await drag(page, [xAt(surface, s.start, flow.duration), sy], [xAt(surface, end(s.end), flow.duration), sy])
+    if (i % 2 === 0)
+      await drag(
+        page,
+        [xAt(surface, s.start, flow.duration), sy],
+        [xAt(surface, end(s.end), flow.duration), sy],
+      )
     else {
       await page.mouse.click(xAt(ruler, s.start, flow.duration), ruler.y + 10)
       await page.keyboard.press('[')
@@ -200,11 +226,18 @@ async function studio(page: Page, testInfo: TestInfo, flow: Flow, name: string) 
   await page.keyboard.press('s')
   await expect(page.getByTestId('snap')).toBeChecked()
   await page.keyboard.press('Escape')
-  await drag(page, [xAt(surface, flow.free[0], flow.duration), sy], [xAt(surface, flow.free[1], flow.duration), sy])
+  await drag(
+    page,
+    [xAt(surface, flow.free[0], flow.duration), sy],
+    [xAt(surface, flow.free[1], flow.duration), sy],
+  )
   await expect(rows).toHaveCount(count + 1)
   const step = 5 * flow.frame
-  const snapped = (await saved(first)).find((s) => s.start >= flow.free[0] - step && s.end <= flow.free[1] + step)!
-  for (const edge of [snapped.start, snapped.end]) expect(Math.abs(edge / step - Math.round(edge / step))).toBeLessThan(1e-6)
+  const snapped = (await saved(first)).find(
+    (s) => s.start >= flow.free[0] - step && s.end <= flow.free[1] + step,
+  )!
+  for (const edge of [snapped.start, snapped.end])
+    expect(Math.abs(edge / step - Math.round(edge / step))).toBeLessThan(1e-6)
   await page.keyboard.press('Control+z')
   await expect(rows).toHaveCount(count)
   await page.keyboard.press('s')
@@ -214,7 +247,10 @@ async function studio(page: Page, testInfo: TestInfo, flow: Flow, name: string) 
   await page.getByTestId('label-files').locator('summary').click()
   for (const i of [1, 2]) {
     const track = path.join(root, `truth${i}.txt`)
-    await fs.writeFile(track, truth[i].map((s) => `${s.start}\t${s.end}\t${s.label}`).join('\n') + '\n')
+    await fs.writeFile(
+      track,
+      truth[i].map((s) => `${s.start}\t${s.end}\t${s.label}`).join('\n') + '\n',
+    )
     await item(flow.files[i]).click()
     await expect(rows).toHaveCount(0)
     await page.getByTestId('import-labels-input').fill(track)
@@ -233,8 +269,11 @@ async function studio(page: Page, testInfo: TestInfo, flow: Flow, name: string) 
   await item(first).click()
   await expect(rows).toHaveCount(count)
   drawn = await saved(first)
-  expect(await cells(rows)).toEqual(drawn.map((s) => [s.label, s.start.toFixed(3), s.end.toFixed(3)]))
-  for (const f of flow.files.slice(0, 3)) await expect(item(f).locator('[data-status]')).toHaveAttribute('data-status', 'labelled')
+  expect(await cells(rows)).toEqual(
+    drawn.map((s) => [s.label, s.start.toFixed(3), s.end.toFixed(3)]),
+  )
+  for (const f of flow.files.slice(0, 3))
+    await expect(item(f).locator('[data-status]')).toHaveAttribute('data-status', 'labelled')
   await shot('3-after-reload')
 
   // Train a small model: progress, the loss curve, per-epoch curves and the run history.
@@ -273,7 +312,9 @@ async function studio(page: Page, testInfo: TestInfo, flow: Flow, name: string) 
   // Accept it all: the labels take the predicted segments; undo and redo the acceptance.
   await page.getByTestId('accept-all').click()
   await expect(rows).toHaveCount(predicted)
-  await expect.poll(async () => Number(await track.getAttribute('data-disagreements'))).toBeLessThan(disagreeing)
+  await expect
+    .poll(async () => Number(await track.getAttribute('data-disagreements')))
+    .toBeLessThan(disagreeing)
   await page.keyboard.press('Control+z')
   await expect(rows).toHaveCount(0)
   await page.keyboard.press('Control+Shift+z')

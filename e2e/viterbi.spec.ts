@@ -32,15 +32,23 @@ test('Viterbi toggle and weight re-predict the shown file', async ({ page }, tes
   await page.screenshot({ path: testInfo.outputPath('1-viterbi-on.png') })
 
   const saved = async () => {
-    const preds = path.join(project.dir, (await fs.readdir(project.dir)).find((d) => /pred/i.test(d))!)
+    const preds = path.join(
+      project.dir,
+      (await fs.readdir(project.dir)).find((d) => /pred/i.test(d))!,
+    )
     const files = await fs.readdir(preds, { recursive: true })
     const f = files.find((n) => String(n).endsWith('.json'))!
-    return JSON.parse(await fs.readFile(path.join(preds, String(f)), 'utf8')) as { created: string; labels: number[] }
+    return JSON.parse(await fs.readFile(path.join(preds, String(f)), 'utf8')) as {
+      created: string
+      labels: number[]
+    }
   }
   const first = await saved()
   // off: the preview re-predicts by itself (no button press)
   await page.getByTestId('viterbi-toggle').uncheck()
-  await expect.poll(async () => (await saved()).created, { timeout: 30_000 }).not.toBe(first.created)
+  await expect
+    .poll(async () => (await saved()).created, { timeout: 30_000 })
+    .not.toBe(first.created)
   const off = await saved()
   await expect(page.getByTestId('viterbi-weight')).toBeDisabled()
   await page.screenshot({ path: testInfo.outputPath('2-viterbi-off.png') })
@@ -49,11 +57,16 @@ test('Viterbi toggle and weight re-predict the shown file', async ({ page }, tes
   await page.getByTestId('viterbi-weight').fill('4')
   await expect(page.locator('[data-testid="postprocess"] output')).toHaveText('4.00')
   await expect.poll(async () => (await saved()).created, { timeout: 30_000 }).not.toBe(off.created)
-  await expect.poll(async () => {
-    const changes = (l: number[]) => l.filter((c, t) => t > 0 && c !== l[t - 1]).length
-    const heavy = await saved()
-    return changes(heavy.labels) <= changes(off.labels)
-  }, { timeout: 30_000 }).toBe(true)
+  await expect
+    .poll(
+      async () => {
+        const changes = (l: number[]) => l.filter((c, t) => t > 0 && c !== l[t - 1]).length
+        const heavy = await saved()
+        return changes(heavy.labels) <= changes(off.labels)
+      },
+      { timeout: 30_000 },
+    )
+    .toBe(true)
 
   await page.getByTestId('evaluate').click()
   await expect(page.getByTestId('model-progress')).toHaveCount(0, { timeout: 60_000 })

@@ -52,7 +52,9 @@ test('label a WAV and find the label after a reload', async ({ page }, testInfo)
   await page.screenshot({ path: testInfo.outputPath('labelled.png') })
 
   // The label file on disk holds the segment, at about a third to two thirds of 4 s.
-  const saved = JSON.parse(await fs.readFile(path.join(projectDir, 'labels/tone.labels.json'), 'utf8'))
+  const saved = JSON.parse(
+    await fs.readFile(path.join(projectDir, 'labels/tone.labels.json'), 'utf8'),
+  )
   expect(saved.segments).toHaveLength(1)
   expect(saved.segments[0].label).toBe('event')
   expect(saved.segments[0].start).toBeGreaterThan(1.1)
@@ -63,7 +65,9 @@ test('label a WAV and find the label after a reload', async ({ page }, testInfo)
   await page.reload()
   await expect(page.getByTestId('waveform-surface')).toBeVisible()
   await expect(page.getByTestId('segment-row')).toHaveCount(1)
-  await expect(page.getByTestId('segment-row').first()).toContainText(saved.segments[0].start.toFixed(3))
+  await expect(page.getByTestId('segment-row').first()).toContainText(
+    saved.segments[0].start.toFixed(3),
+  )
   await page.screenshot({ path: testInfo.outputPath('after-reload.png') })
   expect(pageErrors).toEqual([])
 })

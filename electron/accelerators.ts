@@ -48,10 +48,29 @@ export function roleSubmenu(role: Role, platform: Platform): Role[] | undefined 
       return [mac ? 'close' : 'quit']
     case 'editMenu':
       return mac
-        ? ['undo', 'redo', 'cut', 'copy', 'paste', 'pasteAndMatchStyle', 'delete', 'selectAll', 'startSpeaking', 'stopSpeaking']
+        ? [
+            'undo',
+            'redo',
+            'cut',
+            'copy',
+            'paste',
+            'pasteAndMatchStyle',
+            'delete',
+            'selectAll',
+            'startSpeaking',
+            'stopSpeaking',
+          ]
         : ['undo', 'redo', 'cut', 'copy', 'paste', 'delete', 'selectAll']
     case 'viewMenu':
-      return ['reload', 'forceReload', 'toggleDevTools', 'resetZoom', 'zoomIn', 'zoomOut', 'togglefullscreen']
+      return [
+        'reload',
+        'forceReload',
+        'toggleDevTools',
+        'resetZoom',
+        'zoomIn',
+        'zoomOut',
+        'togglefullscreen',
+      ]
     case 'windowMenu':
       return mac ? ['minimize', 'zoom', 'front'] : ['minimize', 'close']
   }
@@ -69,13 +88,27 @@ export interface MenuChord {
 }
 
 /** Every item of a template that carries a chord, role defaults included. */
-export function menuChords(template: MenuItemConstructorOptions[], platform: Platform): MenuChord[] {
+export function menuChords(
+  template: MenuItemConstructorOptions[],
+  platform: Platform,
+): MenuChord[] {
   const out: MenuChord[] = []
   const visit = (item: MenuItemConstructorOptions): void => {
-    const sub = Array.isArray(item.submenu) ? item.submenu : item.role ? roleSubmenu(item.role, platform)?.map((role) => ({ role })) : undefined
+    const sub = Array.isArray(item.submenu)
+      ? item.submenu
+      : item.role
+        ? roleSubmenu(item.role, platform)?.map((role) => ({ role }))
+        : undefined
     if (sub) return sub.forEach(visit)
-    const accelerator = item.accelerator ?? (item.role ? roleAccelerator(item.role, platform) : undefined)
-    if (accelerator) out.push({ name: item.label ?? item.role ?? '?', item, accelerator, registered: item.registerAccelerator !== false })
+    const accelerator =
+      item.accelerator ?? (item.role ? roleAccelerator(item.role, platform) : undefined)
+    if (accelerator)
+      out.push({
+        name: item.label ?? item.role ?? '?',
+        item,
+        accelerator,
+        registered: item.registerAccelerator !== false,
+      })
   }
   template.forEach(visit)
   return out
@@ -104,10 +137,18 @@ export function acceleratorKey(accelerator: string, platform: Platform): KeyLike
   // A trailing '+' is the key itself ("CmdOrCtrl++" is not valid Electron; "Plus" is).
   const parts = accelerator.split('+')
   const key = parts.pop()!
-  const press: KeyLike = { key: NAMED_KEYS[key.toLowerCase()] ?? key, ctrlKey: false, metaKey: false, shiftKey: false, altKey: false }
+  const press: KeyLike = {
+    key: NAMED_KEYS[key.toLowerCase()] ?? key,
+    ctrlKey: false,
+    metaKey: false,
+    shiftKey: false,
+    altKey: false,
+  }
   for (const mod of parts.map((p) => p.toLowerCase())) {
-    if (mod === 'commandorcontrol' || mod === 'cmdorctrl') press[platform === 'darwin' ? 'metaKey' : 'ctrlKey'] = true
-    else if (mod === 'command' || mod === 'cmd' || mod === 'super' || mod === 'meta') press.metaKey = true
+    if (mod === 'commandorcontrol' || mod === 'cmdorctrl')
+      press[platform === 'darwin' ? 'metaKey' : 'ctrlKey'] = true
+    else if (mod === 'command' || mod === 'cmd' || mod === 'super' || mod === 'meta')
+      press.metaKey = true
     else if (mod === 'control' || mod === 'ctrl') press.ctrlKey = true
     else if (mod === 'alt' || mod === 'option' || mod === 'altgr') press.altKey = true
     else if (mod === 'shift') press.shiftKey = true

@@ -4,7 +4,15 @@
  * member is typed by Electron's own declarations (electron.d.ts): an API change there fails the
  * typecheck here. It records what was registered and shown; tests set the dialogs' answers.
  */
-import type { BaseWindow, IpcMainInvokeEvent, OpenDialogOptions, OpenDialogReturnValue, SaveDialogOptions, SaveDialogReturnValue, WebFrameMain } from 'electron'
+import type {
+  BaseWindow,
+  IpcMainInvokeEvent,
+  OpenDialogOptions,
+  OpenDialogReturnValue,
+  SaveDialogOptions,
+  SaveDialogReturnValue,
+  WebFrameMain,
+} from 'electron'
 
 type ElectronModule = typeof import('electron')
 type IpcHandler = Parameters<ElectronModule['ipcMain']['handle']>[1]
@@ -28,8 +36,14 @@ export const electron = {
     handle: (channel: string, listener: IpcHandler) => void handlers.set(channel, listener),
   },
   dialog: {
-    showOpenDialog: async (...args: [BaseWindow, OpenDialogOptions] | [OpenDialogOptions]) => (shown.push(options(args)), answers.open),
-    showSaveDialog: async (...args: [BaseWindow, SaveDialogOptions] | [SaveDialogOptions]) => (shown.push(options(args)), answers.save),
+    showOpenDialog: async (...args: [BaseWindow, OpenDialogOptions] | [OpenDialogOptions]) => (
+      shown.push(options(args)),
+      answers.open
+    ),
+    showSaveDialog: async (...args: [BaseWindow, SaveDialogOptions] | [SaveDialogOptions]) => (
+      shown.push(options(args)),
+      answers.save
+    ),
   },
   protocol: {
     handle: (scheme: string, handler: ProtocolHandler) => void schemes.set(scheme, handler),
@@ -41,9 +55,14 @@ export const electron = {
 }
 
 /** Call a registered ipcMain handler as a request from a frame at `url` (undefined: no frame). */
-export function invoke(channel: string, url: string | undefined, params: unknown): Promise<unknown> {
+export function invoke(
+  channel: string,
+  url: string | undefined,
+  params: unknown,
+): Promise<unknown> {
   const handler = handlers.get(channel)
   if (!handler) throw new Error(`nothing handles ${channel}`)
-  const senderFrame = url === undefined ? null : ({ url } satisfies Pick<WebFrameMain, 'url'> as WebFrameMain)
+  const senderFrame =
+    url === undefined ? null : ({ url } satisfies Pick<WebFrameMain, 'url'> as WebFrameMain)
   return Promise.resolve(handler({ senderFrame } as IpcMainInvokeEvent, params))
 }

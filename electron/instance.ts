@@ -12,10 +12,15 @@ export const MANIFEST = 'framewise.json'
 const MAX_PATH = 4096
 
 /** The project folder a command line names: none, a folder, or what is wrong with the argument. */
-export function projectFromArgv(argv: readonly string[], cwd: string, platform: Platform): { dir: string } | { error: string } | null {
+export function projectFromArgv(
+  argv: readonly string[],
+  cwd: string,
+  platform: Platform,
+): { dir: string } | { error: string } | null {
   const p = platform === 'win32' ? path.win32 : path.posix
   const checked = (arg: string, what: string): { dir: string } | { error: string } => {
-    if (arg === '' || arg.startsWith('-')) return { error: `${what}: needs a project folder (--project DIR)` }
+    if (arg === '' || arg.startsWith('-'))
+      return { error: `${what}: needs a project folder (--project DIR)` }
     if (arg.length > MAX_PATH || arg.includes('\0')) return { error: `${what}: not a usable path` }
     return { dir: p.resolve(cwd, arg) }
   }
@@ -35,15 +40,22 @@ export function projectFromArgv(argv: readonly string[], cwd: string, platform: 
 
 /** What the running app does with a second launch. */
 export type Handoff =
-  | { action: 'focus' }
-  | { action: 'open'; dir: string }
-  | { action: 'report'; message: string }
+  { action: 'focus' } | { action: 'open'; dir: string } | { action: 'report'; message: string }
 
 /** `openDir`: the folder of the project open now, or null. */
-export function secondInstance(argv: readonly string[], cwd: string, platform: Platform, openDir: string | null): Handoff {
+export function secondInstance(
+  argv: readonly string[],
+  cwd: string,
+  platform: Platform,
+  openDir: string | null,
+): Handoff {
   const named = projectFromArgv(argv, cwd, platform)
   if (named === null) return { action: 'focus' }
   if ('error' in named) return { action: 'report', message: named.error }
-  const same = openDir !== null && (platform === 'linux' ? named.dir === openDir : named.dir.toLowerCase() === openDir.toLowerCase())
+  const same =
+    openDir !== null &&
+    (platform === 'linux'
+      ? named.dir === openDir
+      : named.dir.toLowerCase() === openDir.toLowerCase())
   return same ? { action: 'focus' } : { action: 'open', dir: named.dir }
 }

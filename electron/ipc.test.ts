@@ -9,7 +9,8 @@ const { registerIpc } = await import('./ipc')
 
 const ours = 'file:///app/out/renderer/index.html'
 registerIpc(new Service(() => {}), (url) => url.split(/[?#]/)[0] === ours)
-const call = (method: string, url: string | undefined, params: unknown) => invoke(ipcChannel(method as never), url, params)
+const call = (method: string, url: string | undefined, params: unknown) =>
+  invoke(ipcChannel(method as never), url, params)
 
 describe('IPC handlers', () => {
   it('register one channel per request', () => {
@@ -17,13 +18,33 @@ describe('IPC handlers', () => {
   })
 
   it('refuse requests from any frame but our renderer', async () => {
-    for (const url of ['https://evil.example/', 'file:///tmp/other.html', `${ours}.evil`, 'file:///app/out/renderer/index.html/../x.html', '', undefined])
-      expect(await call('getProject', url, {})).toMatchObject({ ok: false, error: { code: 'invalid-request' } })
+    for (const url of [
+      'https://evil.example/',
+      'file:///tmp/other.html',
+      `${ours}.evil`,
+      'file:///app/out/renderer/index.html/../x.html',
+      '',
+      undefined,
+    ])
+      expect(await call('getProject', url, {})).toMatchObject({
+        ok: false,
+        error: { code: 'invalid-request' },
+      })
     expect(await call('getProject', `${ours}#x`, {})).toEqual({ ok: true, result: null })
   })
 
   it('answer malformed arguments with an error envelope, never a throw', async () => {
-    const bad = [undefined, null, 42, 'x', [], { __proto__: { polluted: 1 } }, JSON.parse('{"__proto__":{"polluted":1}}'), { dir: 7 }, { media: {} }]
+    const bad = [
+      undefined,
+      null,
+      42,
+      'x',
+      [],
+      { __proto__: { polluted: 1 } },
+      JSON.parse('{"__proto__":{"polluted":1}}'),
+      { dir: 7 },
+      { media: {} },
+    ]
     for (const name of requestNames)
       for (const params of bad) {
         const reply = (await call(name, ours, params)) as { ok: boolean; error?: { code: string } }

@@ -11,7 +11,13 @@ export function registerIpc(service: Service, isOurRenderer: (url: string) => bo
     ipcMain.handle(ipcChannel(name), (event: IpcMainInvokeEvent, params: unknown) => {
       const url = event.senderFrame?.url ?? ''
       if (!isOurRenderer(url))
-        return { ok: false, error: { code: 'invalid-request', message: `refused a request from ${url || 'an unknown frame'}` } }
+        return {
+          ok: false,
+          error: {
+            code: 'invalid-request',
+            message: `refused a request from ${url || 'an unknown frame'}`,
+          },
+        }
       return service.call(name, params)
     })
   }

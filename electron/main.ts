@@ -19,10 +19,14 @@ import { menuTemplate } from './menu-template'
 const here = path.dirname(fileURLToPath(import.meta.url))
 const rendererIndex = path.join(here, '../renderer/index.html')
 const rendererUrl = pathToFileURL(rendererIndex).href
-const platform: Platform = process.platform === 'darwin' || process.platform === 'win32' ? process.platform : 'linux'
+const platform: Platform =
+  process.platform === 'darwin' || process.platform === 'win32' ? process.platform : 'linux'
 
 let window: BrowserWindow | null = null
-const service = new Service((event, ...args) => window?.webContents.send(IPC_EVENT_CHANNEL, event, args), { mediaUrl })
+const service = new Service(
+  (event, ...args) => window?.webContents.send(IPC_EVENT_CHANNEL, event, args),
+  { mediaUrl },
+)
 
 // Playback streams from our own scheme (electron/media.ts), registered before ready.
 protocol.registerSchemesAsPrivileged([MEDIA_SCHEME_PRIVILEGES])
@@ -50,7 +54,8 @@ function openDir(): string | null {
  * about unsaved edits; while no page is up yet, directly (the page reads it when it loads).
  */
 async function openHandedOver(dir: string): Promise<void> {
-  if (window && !window.webContents.isLoading()) return sendToRenderer({ command: 'open-project', dir })
+  if (window && !window.webContents.isLoading())
+    return sendToRenderer({ command: 'open-project', dir })
   const opened = await service.call('openProject', { dir })
   if (!opened.ok) console.error(`framewise: ${opened.error.message}`)
 }
@@ -123,10 +128,15 @@ app.whenReady().then(async () => {
   session.defaultSession.setPermissionRequestHandler((_, __, callback) => callback(false))
   session.defaultSession.setPermissionCheckHandler(() => false)
   registerIpc(service, (url) => url.split(/[?#]/)[0] === rendererUrl)
-  registerDialogs(() => window, (url) => url.split(/[?#]/)[0] === rendererUrl)
+  registerDialogs(
+    () => window,
+    (url) => url.split(/[?#]/)[0] === rendererUrl,
+  )
   registerMedia(protocol, () => service.project)
   Menu.setApplicationMenu(Menu.buildFromTemplate(menuTemplate(platform, sendToRenderer)))
-  const named = openedFile ? { dir: path.dirname(openedFile) } : projectFromArgv(process.argv, process.cwd(), platform)
+  const named = openedFile
+    ? { dir: path.dirname(openedFile) }
+    : projectFromArgv(process.argv, process.cwd(), platform)
   if (named && 'error' in named) console.error(`framewise: ${named.error}`)
   else if (named) await openHandedOver(named.dir)
   await createWindow()

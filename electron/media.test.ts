@@ -5,7 +5,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { PickedPaths } from '../engine/io/confined-paths'
 import { Project } from '../engine/project/store'
 import { electron, schemes } from './electron-stand-in'
-import { handleMedia, MEDIA_SCHEME, MEDIA_SCHEME_PRIVILEGES, mediaIdFromUrl, mediaUrl, registerMedia } from './media'
+import {
+  handleMedia,
+  MEDIA_SCHEME,
+  MEDIA_SCHEME_PRIVILEGES,
+  mediaIdFromUrl,
+  mediaUrl,
+  registerMedia,
+} from './media'
 
 let root: string
 let project: Project
@@ -34,7 +41,13 @@ const get = (url: string, init?: RequestInit) => handleMedia(new Request(url, in
 
 describe('framewise-media: URLs', () => {
   it('map a media id to one URL segment and back, whatever the id holds', () => {
-    for (const id of ['rec/a b#?.wav', '../picked.wav', 'Zürich 100%.flac', '..', 'a/../../b.wav']) {
+    for (const id of [
+      'rec/a b#?.wav',
+      '../picked.wav',
+      'Zürich 100%.flac',
+      '..',
+      'a/../../b.wav',
+    ]) {
       const url = mediaUrl(id)
       expect(url.startsWith('framewise-media://project/media?id=')).toBe(true)
       expect(mediaIdFromUrl(url)).toBe(id)
@@ -85,7 +98,13 @@ describe('the framewise-media: handler', () => {
 
   it('serves nothing but media files of the open project', async () => {
     // Not in the manifest (traversal to a file that exists), not audio, not ours, no project.
-    for (const id of ['../secret.wav', '../../etc/passwd', 'rec/../../secret.wav', 'notes.csv', 'framewise.json'])
+    for (const id of [
+      '../secret.wav',
+      '../../etc/passwd',
+      'rec/../../secret.wav',
+      'notes.csv',
+      'framewise.json',
+    ])
       expect((await get(mediaUrl(id))).status).toBe(404)
     expect((await get('framewise-media://project/rec/a%20b.wav')).status).toBe(400)
     expect((await get('framewise-media://project/media?id=rec%2Fa%20b%23%3F.wav')).status).toBe(200)
@@ -100,7 +119,11 @@ describe('the framewise-media: handler', () => {
     const dir = path.join(root, 'hostile')
     const hostile = await Project.create(dir)
     const manifest = JSON.parse(await fs.readFile(path.join(dir, 'framewise.json'), 'utf8'))
-    manifest.media.push({ path: '../secret.wav', kind: 'audio', labels: 'labels/secret.labels.json' })
+    manifest.media.push({
+      path: '../secret.wav',
+      kind: 'audio',
+      labels: 'labels/secret.labels.json',
+    })
     await fs.writeFile(path.join(dir, 'framewise.json'), JSON.stringify(manifest))
     const reopened = await Project.open(dir)
     reopened.confine(new PickedPaths())
@@ -114,14 +137,21 @@ describe('the framewise-media: scheme in Electron', () => {
   it('is registered on the protocol module and serves the open project through it', async () => {
     registerMedia(electron.protocol, () => project)
     const handler = schemes.get(MEDIA_SCHEME)!
-    const reply = await handler(new Request(mediaUrl('rec/a b#?.wav'), { headers: { Range: 'bytes=0-3' } }))
+    const reply = await handler(
+      new Request(mediaUrl('rec/a b#?.wav'), { headers: { Range: 'bytes=0-3' } }),
+    )
     expect(reply.status).toBe(206)
     expect(Buffer.from(await reply.arrayBuffer())).toEqual(audio.subarray(0, 4))
     expect((await handler(new Request(mediaUrl('../secret.wav')))).status).toBe(404)
   })
 
   it('streams (Range requests for <audio>) without bypassing the CSP', () => {
-    expect(MEDIA_SCHEME_PRIVILEGES.privileges).toEqual({ standard: true, secure: true, stream: true, supportFetchAPI: true })
+    expect(MEDIA_SCHEME_PRIVILEGES.privileges).toEqual({
+      standard: true,
+      secure: true,
+      stream: true,
+      supportFetchAPI: true,
+    })
     expect('bypassCSP' in MEDIA_SCHEME_PRIVILEGES.privileges).toBe(false)
   })
 })

@@ -41,7 +41,12 @@ export function mediaIdFromUrl(url: string): string | null {
   } catch {
     return null
   }
-  if (parsed.protocol !== `${MEDIA_SCHEME}:` || parsed.host !== HOST || parsed.pathname !== '/media') return null
+  if (
+    parsed.protocol !== `${MEDIA_SCHEME}:` ||
+    parsed.host !== HOST ||
+    parsed.pathname !== '/media'
+  )
+    return null
   const ids = parsed.searchParams.getAll('id')
   return ids.length === 1 && ids[0] !== '' ? ids[0] : null
 }
@@ -56,10 +61,19 @@ export async function handleMedia(request: Request, project: () => Project): Pro
   } catch {
     return new Response('no project is open', { status: 404 })
   }
-  const reply = await mediaReply(open, id, request.method, request.headers.get('range') ?? undefined)
-  if (!reply.body) return new Response(reply.error ?? null, { status: reply.status, headers: reply.headers })
+  const reply = await mediaReply(
+    open,
+    id,
+    request.method,
+    request.headers.get('range') ?? undefined,
+  )
+  if (!reply.body)
+    return new Response(reply.error ?? null, { status: reply.status, headers: reply.headers })
   const stream = createReadStream(reply.body.file, { start: reply.body.start, end: reply.body.end })
-  return new Response(Readable.toWeb(stream) as ReadableStream, { status: reply.status, headers: reply.headers })
+  return new Response(Readable.toWeb(stream) as ReadableStream, {
+    status: reply.status,
+    headers: reply.headers,
+  })
 }
 
 /** Serve the scheme from the open project (after ready). */

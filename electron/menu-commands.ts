@@ -11,10 +11,25 @@ import type { Action } from '../renderer/lib/keys'
 export const MENU_CHANNEL = 'framewise:menu'
 
 /** Menu commands that are key actions: the page binds their chords, the menu only shows them. */
-export const PAGE_ACTIONS = ['undo', 'redo', 'zoom-in', 'zoom-out', 'zoom-fit', 'help'] as const satisfies readonly Action[]
+export const PAGE_ACTIONS = [
+  'undo',
+  'redo',
+  'zoom-in',
+  'zoom-out',
+  'zoom-fit',
+  'help',
+] as const satisfies readonly Action[]
 export type PageAction = (typeof PAGE_ACTIONS)[number]
 
-const APP_COMMANDS = ['open-project', 'create-project', 'add-media', 'import-labels', 'export-labels', 'export-model', 'toggle-spectrogram'] as const
+const APP_COMMANDS = [
+  'open-project',
+  'create-project',
+  'add-media',
+  'import-labels',
+  'export-labels',
+  'export-model',
+  'toggle-spectrogram',
+] as const
 export type AppCommand = (typeof APP_COMMANDS)[number]
 export const MENU_COMMANDS = [...PAGE_ACTIONS, ...APP_COMMANDS] as const
 
@@ -22,9 +37,17 @@ export const menuCommand = z
   .object({
     command: z.enum(MENU_COMMANDS),
     /** The project folder to open (open-project only). */
-    dir: z.string().min(1).max(4096).regex(/^[^\0]*$/, 'a path without NUL').optional(),
+    dir: z
+      .string()
+      .min(1)
+      .max(4096)
+      .regex(/^[^\0]*$/, 'a path without NUL')
+      .optional(),
   })
   .strict()
-  .refine((c) => c.dir === undefined || c.command === 'open-project', 'only open-project takes a folder')
+  .refine(
+    (c) => c.dir === undefined || c.command === 'open-project',
+    'only open-project takes a folder',
+  )
 
 export type MenuCommand = z.infer<typeof menuCommand>

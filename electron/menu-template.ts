@@ -16,18 +16,29 @@ import type { MenuItemConstructorOptions } from 'electron'
 import type { Platform } from './accelerators'
 import type { AppCommand, MenuCommand, PageAction } from './menu-commands'
 
-export function menuTemplate(platform: Platform, send: (command: MenuCommand) => void): MenuItemConstructorOptions[] {
+export function menuTemplate(
+  platform: Platform,
+  send: (command: MenuCommand) => void,
+): MenuItemConstructorOptions[] {
   const mac = platform === 'darwin'
   const separator = { type: 'separator' } as const
   /** An item the main process may hold a chord for: the page does not bind it. */
-  const app = (label: string, command: AppCommand, accelerator?: string): MenuItemConstructorOptions => ({
+  const app = (
+    label: string,
+    command: AppCommand,
+    accelerator?: string,
+  ): MenuItemConstructorOptions => ({
     id: command,
     label,
     accelerator,
     click: () => send({ command }),
   })
   /** An item whose chord the page binds: shown, never registered. */
-  const page = (label: string, command: PageAction, accelerator?: string): MenuItemConstructorOptions => ({
+  const page = (
+    label: string,
+    command: PageAction,
+    accelerator?: string,
+  ): MenuItemConstructorOptions => ({
     id: command,
     label,
     accelerator: mac && !/^(CmdOrCtrl|Cmd)\+/.test(accelerator ?? '') ? undefined : accelerator,
@@ -79,7 +90,10 @@ export function menuTemplate(platform: Platform, send: (command: MenuCommand) =>
     ...(mac ? [{ role: 'windowMenu' as const }] : []),
     {
       role: 'help',
-      submenu: [page('Keyboard Shortcuts', 'help'), ...(mac ? [] : [separator, { role: 'about' as const }])],
+      submenu: [
+        page('Keyboard Shortcuts', 'help'),
+        ...(mac ? [] : [separator, { role: 'about' as const }]),
+      ],
     },
   ]
 }

@@ -4,12 +4,20 @@
  * and, apart from the engine's API, the two native file dialogs and the menu's commands.
  */
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron'
-import { IPC_EVENT_CHANNEL, ipcChannel, perRequest, type Requests, type Transport } from '../engine/api'
+import {
+  IPC_EVENT_CHANNEL,
+  ipcChannel,
+  perRequest,
+  type Requests,
+  type Transport,
+} from '../engine/api'
 import { DIALOG_OPEN_CHANNEL, DIALOG_SAVE_CHANNEL } from './channels'
 import { MENU_CHANNEL, menuCommand, type MenuCommand } from './menu-commands'
 
 const transport: Transport = {
-  ...perRequest<Requests>((name) => (params: unknown) => ipcRenderer.invoke(ipcChannel(name), params)),
+  ...perRequest<Requests>(
+    (name) => (params: unknown) => ipcRenderer.invoke(ipcChannel(name), params),
+  ),
   on(event, listener) {
     const handler = (_: IpcRendererEvent, name: string, args: Parameters<typeof listener>) => {
       if (name === event) listener(...args)

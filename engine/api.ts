@@ -166,7 +166,9 @@ export interface DirListing {
   dir: string
   parent: string | null
   /** Folders, and files with the kind of media each holds (null: not a media file Framewise reads). */
-  entries: ({ name: string; kind: 'dir' } | { name: string; kind: 'file'; media: MediaKind | null })[]
+  entries: (
+    { name: string; kind: 'dir' } | { name: string; kind: 'file'; media: MediaKind | null }
+  )[]
 }
 
 /** The saved state of one media file's labels. */
@@ -215,8 +217,12 @@ export interface ExternalChange {
 const path = z.string().min(1).max(4096)
 const mediaId = z.string().min(1).max(4096)
 /** `run:<runId>` (a trained model) or `file:<name>` (an imported one). */
-const modelId = z.string().regex(/^(run|file):[\w.-]{1,200}$/, 'model ids look like run:<id> or file:<name>')
-const jobId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'jobId must be 1–64 letters, digits, _ or -')
+const modelId = z
+  .string()
+  .regex(/^(run|file):[\w.-]{1,200}$/, 'model ids look like run:<id> or file:<name>')
+const jobId = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{1,64}$/, 'jobId must be 1–64 letters, digits, _ or -')
 
 /**
  * Post-processing a prediction or evaluation uses instead of the model's own: for now Viterbi
@@ -224,12 +230,19 @@ const jobId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'jobId must be 1–64 le
  * (engine/infer/postprocess.ts). Absent: the model's setting.
  */
 const postprocessOverride = z
-  .object({ viterbi: z.object({ enabled: z.boolean(), weight: z.number().min(0).max(100) }).strict().optional() })
+  .object({
+    viterbi: z
+      .object({ enabled: z.boolean(), weight: z.number().min(0).max(100) })
+      .strict()
+      .optional(),
+  })
   .strict()
 
 export const requestSchemas = {
   /** Create a project in an empty or new folder and open it. */
-  createProject: z.object({ dir: path, name: z.string().trim().min(1).max(200).optional() }).strict(),
+  createProject: z
+    .object({ dir: path, name: z.string().trim().min(1).max(200).optional() })
+    .strict(),
   /** Open an existing project folder. */
   openProject: z.object({ dir: path }).strict(),
   /** The open project, or null. */
@@ -244,7 +257,9 @@ export const requestSchemas = {
       message: 'class names must be unique',
     }),
   /** Set (a name) or clear (null) the file-level clip class of one media file. */
-  setClipClass: z.object({ media: mediaId, clipClass: z.string().trim().min(1).max(100).nullable() }).strict(),
+  setClipClass: z
+    .object({ media: mediaId, clipClass: z.string().trim().min(1).max(100).nullable() })
+    .strict(),
   setReviewed: z.object({ media: mediaId, reviewed: z.boolean() }).strict(),
   /** Labels of one media file. */
   getLabels: z.object({ media: mediaId }).strict(),
@@ -261,7 +276,9 @@ export const requestSchemas = {
   /** Stored earlier versions of a media file's labels (recovery of a damaged file). */
   listLabelVersions: z.object({ media: mediaId }).strict(),
   /** Make a stored version the current labels (saved as a new revision). */
-  restoreLabelVersion: z.object({ media: mediaId, version: z.string().regex(/^\d{9}-\d{13}\.json$/) }).strict(),
+  restoreLabelVersion: z
+    .object({ media: mediaId, version: z.string().regex(/^\d{9}-\d{13}\.json$/) })
+    .strict(),
   /** Re-read framewise.json after an external change ("reload"). */
   reloadProject: z.object({}).strict(),
   /** Write the open project's manifest over an externally changed framewise.json ("keep"). */
@@ -303,10 +320,17 @@ export const requestSchemas = {
   /** A URL the page can play an audio file of the project from. */
   getMediaSource: z.object({ media: mediaId }).strict(),
   /** Read a label file (absolute, or relative to the project) for one media file; saves nothing. */
-  importLabels: z.object({ media: mediaId, path, format: z.enum(LABEL_FORMATS).optional() }).strict(),
+  importLabels: z
+    .object({ media: mediaId, path, format: z.enum(LABEL_FORMATS).optional() })
+    .strict(),
   /** Write the saved labels of a media file to `path` (format from its extension unless given). */
   exportLabels: z
-    .object({ media: mediaId, path, format: z.enum(LABEL_FORMATS).optional(), overwrite: z.boolean().optional() })
+    .object({
+      media: mediaId,
+      path,
+      format: z.enum(LABEL_FORMATS).optional(),
+      overwrite: z.boolean().optional(),
+    })
     .strict(),
   /** Abort a running job; unknown or finished jobs are ignored. */
   cancelJob: z.object({ jobId }).strict(),
@@ -322,7 +346,10 @@ export const requestSchemas = {
       jobId,
       settings: trainSettingsSchema.strict().optional(),
       features: featureSpecSchema.optional(),
-      resume: z.string().regex(/^[\w-]{1,100}$/).optional(),
+      resume: z
+        .string()
+        .regex(/^[\w-]{1,100}$/)
+        .optional(),
     })
     .strict(),
   /** Every training setting's default, and the settings that exclude each other. */
@@ -346,12 +373,19 @@ export const requestSchemas = {
   /** Copy a model (and its card) to a .onnx path the user chose. */
   exportModel: z.object({ model: modelId, path }).strict(),
   /** Run a model on one media file (a job); the prediction is saved with the project. */
-  predict: z.object({ jobId, model: modelId, media: mediaId, postprocess: postprocessOverride.optional() }).strict(),
+  predict: z
+    .object({ jobId, model: modelId, media: mediaId, postprocess: postprocessOverride.optional() })
+    .strict(),
   /** The saved prediction of a media file, or null. */
   getPrediction: z.object({ media: mediaId }).strict(),
   /** Score a model on the project's labelled files (a job): frame and event metrics, per file. */
   evaluate: z
-    .object({ jobId, model: modelId, collar: z.number().min(0).max(10).optional(), postprocess: postprocessOverride.optional() })
+    .object({
+      jobId,
+      model: modelId,
+      collar: z.number().min(0).max(10).optional(),
+      postprocess: postprocessOverride.optional(),
+    })
     .strict(),
 }
 
@@ -450,7 +484,15 @@ export interface RunView {
   dataHash: string
   files: { train: string[]; val: string[] }
   classWeights: number[]
-  history: { epoch: number; trainLoss: number | null; valLoss: number | null; valAccuracy: number | null; valMacroF1: number | null; seconds: number; framesPerSecond: number }[]
+  history: {
+    epoch: number
+    trainLoss: number | null
+    valLoss: number | null
+    valAccuracy: number | null
+    valMacroF1: number | null
+    seconds: number
+    framesPerSecond: number
+  }[]
   bestEpoch: number | null
   /** Model file in the run folder, once exported. */
   model: string | null
@@ -483,7 +525,11 @@ export interface ModelView {
     outputRecurrence?: boolean
   } | null
   /** Its shipped post-processing (from the card; absent when it has none). */
-  postprocess?: { medianFilter: number; minDuration: number; viterbi?: { enabled: boolean; weight: number } }
+  postprocess?: {
+    medianFilter: number
+    minDuration: number
+    viterbi?: { enabled: boolean; weight: number }
+  }
   /** It carries label transitions, so Viterbi post-processing can be switched on. */
   transitions?: boolean
   /** Validation metrics from its card. */
@@ -531,8 +577,23 @@ export interface EvaluationView {
   model: string
   classes: string[]
   files: number
-  frame: { accuracy: number; macroF1: number; perClass: ClassScoresView[]; confusion: number[][]; frames: number }
-  event: { precision: number; recall: number; f1: number; tp: number; fp: number; fn: number; perClass: ClassScoresView[]; collar: number }
+  frame: {
+    accuracy: number
+    macroF1: number
+    perClass: ClassScoresView[]
+    confusion: number[][]
+    frames: number
+  }
+  event: {
+    precision: number
+    recall: number
+    f1: number
+    tp: number
+    fp: number
+    fn: number
+    perClass: ClassScoresView[]
+    collar: number
+  }
   /** Per file, worst macro-F1 first. */
   perFile: {
     file: string
@@ -627,7 +688,9 @@ export type Transport = Requests & {
  * An object with one member per request, `make(name)` for each: how electron/preload.ts builds
  * its transport from the list of request names without casting it to its type.
  */
-export function perRequest<T extends Record<RequestName, unknown>>(make: (name: RequestName) => T[RequestName]): T {
+export function perRequest<T extends Record<RequestName, unknown>>(
+  make: (name: RequestName) => T[RequestName],
+): T {
   return Object.fromEntries(requestNames.map((name) => [name, make(name)])) as T // every RequestName, each made by `make`
 }
 

@@ -27,10 +27,12 @@ describe('framewise help', () => {
     expect(r.stderr).toMatch(/^framewise: unknown command 'trian'$/m)
   })
 
-  it('a malformed option is one line, not the parser\'s several', async () => {
+  it("a malformed option is one line, not the parser's several", async () => {
     const r = await runCli(['serve', '--port', '-1'])
     expect(r.code).toBe(2)
-    expect(r.stderr.split('\n')[0]).toMatch(/^framewise: Option '--port' argument is ambiguous\. Did you forget/)
+    expect(r.stderr.split('\n')[0]).toMatch(
+      /^framewise: Option '--port' argument is ambiguous\. Did you forget/,
+    )
     expect(r.stderr).not.toContain('\\x0a')
   })
 })

@@ -21,7 +21,10 @@ afterAll(async () => {
 })
 
 function framewise(...args: string[]): { code: number; json: any; stderr: string } {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'engine/cli.ts', ...args], { encoding: 'utf8', timeout: 300_000 })
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'engine/cli.ts', ...args], {
+    encoding: 'utf8',
+    timeout: 300_000,
+  })
   let json: unknown = null
   try {
     json = JSON.parse(r.stdout)
@@ -44,7 +47,26 @@ describe('framewise train → predict → eval', () => {
       await fs.writeFile(path.join(dir, `rec${i}.txt`), writeAudacity(a.segments))
     }
     const model = path.join(root, 'audio.onnx')
-    const t = framewise('train', train, '--out', model, '--hidden', '24', '--layers', '1', '--epochs', '10', '--chunk', '200', '--batch', '8', '--lr', '0.01', '--threads', '1')
+    const t = framewise(
+      'train',
+      train,
+      '--out',
+      model,
+      '--hidden',
+      '24',
+      '--layers',
+      '1',
+      '--epochs',
+      '10',
+      '--chunk',
+      '200',
+      '--batch',
+      '8',
+      '--lr',
+      '0.01',
+      '--threads',
+      '1',
+    )
     expect(t.code, t.stderr).toBe(0)
     expect(t.json.classes).toEqual(['background', 'chirp', 'noise', 'tone'])
     expect(t.json.files.val.length).toBe(2)
@@ -63,9 +85,13 @@ describe('framewise train → predict → eval', () => {
 
     // the card carries the training labels' transitions and ships Viterbi on (median filter off)
     const card = JSON.parse(await fs.readFile(model.replace(/\.onnx$/, '.json'), 'utf8'))
-    expect(card.postprocess).toMatchObject({ medianFilter: 1, viterbi: { enabled: true, weight: 1 } })
+    expect(card.postprocess).toMatchObject({
+      medianFilter: 1,
+      viterbi: { enabled: true, weight: 1 },
+    })
     expect(card.transitions.matrix).toHaveLength(4)
-    for (const row of card.transitions.matrix) expect(row.reduce((a: number, b: number) => a + b, 0)).toBeCloseTo(1, 9)
+    for (const row of card.transitions.matrix)
+      expect(row.reduce((a: number, b: number) => a + b, 0)).toBeCloseTo(1, 9)
     // the argmax (--no-viterbi) scores too; both decodings are good on this task
     const off = framewise('eval', model, test, '--no-viterbi')
     expect(off.code, off.stderr).toBe(0)
@@ -77,12 +103,38 @@ describe('framewise train → predict → eval', () => {
     const test = path.join(root, 'csv-test')
     await fs.mkdir(train)
     await fs.mkdir(test)
-    for (let i = 0; i < 6; i++) await fs.writeFile(path.join(i < 5 ? train : test, `log${i}.csv`), syntheticSeries(2000 + i, 90).csv)
+    for (let i = 0; i < 6; i++)
+      await fs.writeFile(
+        path.join(i < 5 ? train : test, `log${i}.csv`),
+        syntheticSeries(2000 + i, 90).csv,
+      )
     const spec = path.join(root, 'series-spec.json')
     // The default normalisation for series (global, from the training files) is what is tested.
-    await fs.writeFile(spec, JSON.stringify({ kind: 'series', frameLength: 10, hopLength: 5, stats: ['mean', 'std'] }))
+    await fs.writeFile(
+      spec,
+      JSON.stringify({ kind: 'series', frameLength: 10, hopLength: 5, stats: ['mean', 'std'] }),
+    )
     const model = path.join(root, 'series.onnx')
-    const t = framewise('train', train, '--out', model, '--features', spec, '--hidden', '16', '--layers', '1', '--epochs', '12', '--chunk', '150', '--lr', '0.01', '--threads', '1')
+    const t = framewise(
+      'train',
+      train,
+      '--out',
+      model,
+      '--features',
+      spec,
+      '--hidden',
+      '16',
+      '--layers',
+      '1',
+      '--epochs',
+      '12',
+      '--chunk',
+      '150',
+      '--lr',
+      '0.01',
+      '--threads',
+      '1',
+    )
     expect(t.code, t.stderr).toBe(0)
     expect(t.json.classes).toEqual(['rest', 'run', 'walk'])
 
@@ -91,7 +143,15 @@ describe('framewise train → predict → eval', () => {
     expect(e.json.frame.macroF1).toBeGreaterThanOrEqual(0.9)
 
     const out = path.join(root, 'csv-pred')
-    const p = framewise('predict', model, path.join(test, 'log5.csv'), '--out', out, '--format', 'csv')
+    const p = framewise(
+      'predict',
+      model,
+      path.join(test, 'log5.csv'),
+      '--out',
+      out,
+      '--format',
+      'csv',
+    )
     expect(p.code, p.stderr).toBe(0)
     const rows = (await fs.readFile(path.join(out, 'log5.labels.csv'), 'utf8')).trim().split('\n')
     expect(rows[0]).toBe('time,label')
@@ -103,16 +163,53 @@ describe('framewise train → predict → eval', () => {
     const test = path.join(root, 'or-test')
     await fs.mkdir(train)
     await fs.mkdir(test)
-    for (let i = 0; i < 6; i++) await fs.writeFile(path.join(i < 5 ? train : test, `log${i}.csv`), syntheticSeries(2000 + i, 90).csv)
+    for (let i = 0; i < 6; i++)
+      await fs.writeFile(
+        path.join(i < 5 ? train : test, `log${i}.csv`),
+        syntheticSeries(2000 + i, 90).csv,
+      )
     const spec = path.join(root, 'or-spec.json')
-    await fs.writeFile(spec, JSON.stringify({ kind: 'series', frameLength: 10, hopLength: 5, stats: ['mean', 'std'] }))
+    await fs.writeFile(
+      spec,
+      JSON.stringify({ kind: 'series', frameLength: 10, hopLength: 5, stats: ['mean', 'std'] }),
+    )
     const model = path.join(root, 'or.onnx')
-    const t = framewise('train', train, '--out', model, '--features', spec, '--hidden', '16', '--layers', '1', '--epochs', '12', '--chunk', '150', '--lr', '0.01', '--threads', '1', '--output-recurrence', '--beam', '3')
+    const t = framewise(
+      'train',
+      train,
+      '--out',
+      model,
+      '--features',
+      spec,
+      '--hidden',
+      '16',
+      '--layers',
+      '1',
+      '--epochs',
+      '12',
+      '--chunk',
+      '150',
+      '--lr',
+      '0.01',
+      '--threads',
+      '1',
+      '--output-recurrence',
+      '--beam',
+      '3',
+    )
     expect(t.code, t.stderr).toBe(0)
     const info = framewise('info', model)
     expect(info.code, info.stderr).toBe(0)
-    expect(info.json.framewise.decoder).toEqual({ kind: 'output-recurrence', decode: 'beam', beam: 3 })
-    expect(info.json.inputs.map((i: { name: string }) => i.name)).toEqual(['features', 'previous_labels', 'h0_l0'])
+    expect(info.json.framewise.decoder).toEqual({
+      kind: 'output-recurrence',
+      decode: 'beam',
+      beam: 3,
+    })
+    expect(info.json.inputs.map((i: { name: string }) => i.name)).toEqual([
+      'features',
+      'previous_labels',
+      'h0_l0',
+    ])
     const e = framewise('eval', model, test)
     expect(e.code, e.stderr).toBe(0)
     expect(e.json.frame.accuracy).toBeGreaterThanOrEqual(0.8)
@@ -128,7 +225,9 @@ describe('framewise train → predict → eval', () => {
     await fs.mkdir(empty)
     const r = framewise('train', empty, '--out', path.join(root, 'x.onnx'))
     expect(r.code).toBe(1)
-    expect(r.stderr).toMatch(new RegExp(`^framewise: ${empty.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: `))
+    expect(r.stderr).toMatch(
+      new RegExp(`^framewise: ${empty.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: `),
+    )
     expect(framewise('train', empty).code).toBe(2)
     expect(framewise('train', empty, '--out', 'x.onnx', '--hidden', 'lots').code).toBe(2)
   })

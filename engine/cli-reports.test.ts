@@ -20,7 +20,10 @@ beforeAll(async () => {
   await fs.writeFile(path.join(dir, 'tone.wav'), toneWav(1, 0.2, 0.6))
   await fs.writeFile(path.join(dir, 'model.onnx'), rmsModel(0.1))
   await fs.writeFile(path.join(dir, 'a.txt'), '0.1\t0.5\ttone\n')
-  await fs.writeFile(path.join(dir, 'binary.txt'), Buffer.from('0.1\t\x1b[31m\x00\xff\xfe\x07tone\x1b]0;pwned\x07\n', 'latin1'))
+  await fs.writeFile(
+    path.join(dir, 'binary.txt'),
+    Buffer.from('0.1\t\x1b[31m\x00\xff\xfe\x07tone\x1b]0;pwned\x07\n', 'latin1'),
+  )
   await fs.mkdir(path.join(dir, 'folder'))
 })
 afterAll(async () => {
@@ -31,7 +34,11 @@ afterAll(async () => {
 const RAW_CONTROL = /[\x00-\x08\x0b-\x1f\x7f\x80-\x9f\ufffd]/
 
 /** Exactly one `framewise: ` line on stderr naming `file`, no stack, no raw control bytes. */
-function expectOneLine(r: { code: number; stdout: string; stderr: string }, file: string, code: number): string {
+function expectOneLine(
+  r: { code: number; stdout: string; stderr: string },
+  file: string,
+  code: number,
+): string {
   const lines = r.stderr.split('\n').filter((l) => l !== '')
   expect(lines, r.stderr).toHaveLength(1)
   expect(lines[0]).toMatch(/^framewise: /)
@@ -43,7 +50,10 @@ function expectOneLine(r: { code: number; stdout: string; stderr: string }, file
 }
 
 /** A project with one recording whose label file `damage` then replaces. */
-async function damagedProject(name: string, damage: (labels: string) => Promise<void>): Promise<{ root: string; labels: string }> {
+async function damagedProject(
+  name: string,
+  damage: (labels: string) => Promise<void>,
+): Promise<{ root: string; labels: string }> {
   const root = path.join(dir, name)
   await fs.mkdir(root)
   await fs.copyFile(path.join(dir, 'tone.wav'), path.join(root, 'tone.wav'))
@@ -68,7 +78,10 @@ describe('framewise info on a project with a damaged label file', () => {
     const r = await runCli(['info', root])
     expectOneLine(r, path.basename(labels), 1)
     const media = JSON.parse(r.stdout).media
-    expect(media[0]).toMatchObject({ path: 'tone.wav', problem: expect.stringContaining(path.basename(labels)) })
+    expect(media[0]).toMatchObject({
+      path: 'tone.wav',
+      problem: expect.stringContaining(path.basename(labels)),
+    })
   })
 
   it('reports a 2 GB label file, per file, and exits 1', async () => {
@@ -94,29 +107,62 @@ describe('framewise info on a project with a damaged label file', () => {
 describe('bad --out paths', () => {
   it('predict: an existing file given as the --out folder', async () => {
     const out = path.join(dir, 'a.txt')
-    const line = expectOneLine(await runCli(['predict', path.join(dir, 'model.onnx'), path.join(dir, 'tone.wav'), '--out', out]), out, 1)
+    const line = expectOneLine(
+      await runCli([
+        'predict',
+        path.join(dir, 'model.onnx'),
+        path.join(dir, 'tone.wav'),
+        '--out',
+        out,
+      ]),
+      out,
+      1,
+    )
     expect(line).toMatch(/folder/)
   })
 
   it('convert: a missing output folder', async () => {
     const missing = path.join(dir, 'no-such-folder')
-    const line = expectOneLine(await runCli(['convert', path.join(dir, 'a.txt'), '--to', 'json', '--out', path.join(missing, 'x.json')]), missing, 1)
+    const line = expectOneLine(
+      await runCli([
+        'convert',
+        path.join(dir, 'a.txt'),
+        '--to',
+        'json',
+        '--out',
+        path.join(missing, 'x.json'),
+      ]),
+      missing,
+      1,
+    )
     expect(line).toMatch(/create it first/)
   })
 
   it('features: a missing output folder', async () => {
     const missing = path.join(dir, 'no-such-folder')
-    expectOneLine(await runCli(['features', path.join(dir, 'tone.wav'), '--out', path.join(missing, 'f.csv')]), missing, 1)
+    expectOneLine(
+      await runCli(['features', path.join(dir, 'tone.wav'), '--out', path.join(missing, 'f.csv')]),
+      missing,
+      1,
+    )
   })
 
   it('train: a missing output folder, before any training', async () => {
     const missing = path.join(dir, 'no-such-folder')
-    expectOneLine(await runCli(['train', path.join(dir, 'sound'), '--out', path.join(missing, 'm.onnx')]), missing, 1)
+    expectOneLine(
+      await runCli(['train', path.join(dir, 'sound'), '--out', path.join(missing, 'm.onnx')]),
+      missing,
+      1,
+    )
   })
 
   it('convert and features: an output that is a folder', async () => {
     const out = path.join(dir, 'folder')
-    const a = expectOneLine(await runCli(['convert', path.join(dir, 'a.txt'), '--to', 'json', '--out', out]), out, 1)
+    const a = expectOneLine(
+      await runCli(['convert', path.join(dir, 'a.txt'), '--to', 'json', '--out', out]),
+      out,
+      1,
+    )
     expect(a).toMatch(/folder/)
     expectOneLine(await runCli(['features', path.join(dir, 'tone.wav'), '--out', out]), out, 1)
   })
@@ -131,7 +177,10 @@ describe('serve --project', () => {
   it('on a folder whose framewise.json is binary garbage', async () => {
     const root = path.join(dir, 'hostile')
     await fs.mkdir(root)
-    await fs.writeFile(path.join(root, 'framewise.json'), Buffer.from('\x1b[2J\x00\xff{"format":\x07', 'latin1'))
+    await fs.writeFile(
+      path.join(root, 'framewise.json'),
+      Buffer.from('\x1b[2J\x00\xff{"format":\x07', 'latin1'),
+    )
     expectOneLine(await runCli(['serve', '--project', root]), 'framewise.json', 1)
   })
 
@@ -145,14 +194,24 @@ describe('serve --project', () => {
 describe('binary input and unexpected errors', () => {
   it('escapes the bytes of a binary label file instead of printing them', async () => {
     const file = path.join(dir, 'binary.txt')
-    expectOneLine(await runCli(['convert', file, '--to', 'json', '--out', path.join(dir, 'b.json')]), file, 1)
+    expectOneLine(
+      await runCli(['convert', file, '--to', 'json', '--out', path.join(dir, 'b.json')]),
+      file,
+      1,
+    )
   })
 
   it('escapes a file name with control bytes in progress lines too', async () => {
     const named = path.join(dir, 'named')
     await fs.mkdir(named)
     await fs.copyFile(path.join(dir, 'tone.wav'), path.join(named, 'x\x1b]0;pwned\x07.wav'))
-    const r = await runCli(['predict', path.join(dir, 'model.onnx'), named, '--out', path.join(dir, 'named-out')])
+    const r = await runCli([
+      'predict',
+      path.join(dir, 'model.onnx'),
+      named,
+      '--out',
+      path.join(dir, 'named-out'),
+    ])
     expect(r.code).toBe(0)
     expect(r.stderr).toContain('x\\x1b]0;pwned\\x07.wav')
     expect(r.stderr).not.toMatch(RAW_CONTROL)
@@ -164,7 +223,13 @@ describe('binary input and unexpected errors', () => {
       usage: 'fsfail',
       brief: 'test',
       summary: 'test',
-      run: () => Promise.reject(Object.assign(new Error(`ENOENT: no such file or directory, open '${file}'`), { code: 'ENOENT', path: file })),
+      run: () =>
+        Promise.reject(
+          Object.assign(new Error(`ENOENT: no such file or directory, open '${file}'`), {
+            code: 'ENOENT',
+            path: file,
+          }),
+        ),
     }
     try {
       const line = expectOneLine(await runCli(['fsfail']), 'gone\\x1b[31m.wav', 1)
@@ -175,7 +240,12 @@ describe('binary input and unexpected errors', () => {
   })
 
   it('prints an unexpected error as one line with a hint, and the stack with FRAMEWISE_DEBUG=1', async () => {
-    commands.boom = { usage: 'boom', brief: 'test', summary: 'test', run: () => Promise.reject(new TypeError('x is not a function\nsecond line')) }
+    commands.boom = {
+      usage: 'boom',
+      brief: 'test',
+      summary: 'test',
+      run: () => Promise.reject(new TypeError('x is not a function\nsecond line')),
+    }
     try {
       const line = expectOneLine(await runCli(['boom']), 'x is not a function', 1)
       expect(line).toMatch(/FRAMEWISE_DEBUG=1/)

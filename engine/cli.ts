@@ -6,7 +6,13 @@
  */
 import { parseArgs } from 'node:util'
 import { ApiError } from './api'
-import { MESSAGE_CHARS, UsageError, WithProblems, type Command, type ParsedArgs } from './commands/command'
+import {
+  MESSAGE_CHARS,
+  UsageError,
+  WithProblems,
+  type Command,
+  type ParsedArgs,
+} from './commands/command'
 import { convert } from './commands/convert'
 import { evalCommand } from './commands/eval'
 import { features } from './commands/features'
@@ -17,7 +23,16 @@ import { serve } from './commands/serve'
 import { train } from './commands/train'
 import { DataError, fileError, printable } from './errors'
 
-export const commands: Record<string, Command> = { info, predict, train, eval: evalCommand, features, convert, score, serve }
+export const commands: Record<string, Command> = {
+  info,
+  predict,
+  train,
+  eval: evalCommand,
+  features,
+  convert,
+  score,
+  serve,
+}
 
 /** One `framewise: <text>` line on stderr, escaped: bytes quoted from a bad file never reach the terminal raw. */
 function printLine(text: string): void {
@@ -45,7 +60,7 @@ function help(): string {
     'Framewise: frame-wise sequence labelling of audio and time series.',
     '',
     'Usage: framewise <command> [arguments] [options]',
-    '       framewise help <command>    the command\'s arguments and options',
+    "       framewise help <command>    the command's arguments and options",
     '',
     'Commands:',
     ...Object.entries(commands).map(([name, c]) => `  ${name.padEnd(width)}  ${c.brief}`),
@@ -90,7 +105,12 @@ export async function main(argv: string[]): Promise<number> {
     }
     let parsed: ParsedArgs
     try {
-      parsed = parseArgs({ args: rest, options: command.options ?? {}, allowPositionals: true, strict: true })
+      parsed = parseArgs({
+        args: rest,
+        options: command.options ?? {},
+        allowPositionals: true,
+        strict: true,
+      })
     } catch (err) {
       throw new UsageError((err as Error).message.replace(/\s*\n\s*/g, ' '))
     }
@@ -126,7 +146,12 @@ function printError(err: unknown, usage: string): number {
   const message = known instanceof Error ? `${known.name}: ${known.message}` : String(known)
   if (process.env.FRAMEWISE_DEBUG === '1') {
     const stack = (known instanceof Error && known.stack) || message
-    process.stderr.write(`framewise: internal error: ${stack.split('\n').map((l) => printable(l, 1000)).join('\n')}\n`)
+    process.stderr.write(
+      `framewise: internal error: ${stack
+        .split('\n')
+        .map((l) => printable(l, 1000))
+        .join('\n')}\n`,
+    )
   } else {
     process.stderr.write(
       `framewise: internal error: ${printable(message, MESSAGE_CHARS)} (run with FRAMEWISE_DEBUG=1 for the stack)\n`,
@@ -135,5 +160,6 @@ function printError(err: unknown, usage: string): number {
   return 1
 }
 
-const isEntry = process.argv[1] !== undefined && import.meta.url === new URL(`file://${process.argv[1]}`).href
+const isEntry =
+  process.argv[1] !== undefined && import.meta.url === new URL(`file://${process.argv[1]}`).href
 if (isEntry) main(process.argv.slice(2)).then((code) => process.exit(code))

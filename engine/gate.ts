@@ -32,7 +32,9 @@ export class Gate {
       return Promise.resolve()
     }
     if (this.#line.length >= this.waiting)
-      return Promise.reject(new ApiError('busy', `the engine is busy with ${this.load} ${this.what}; try again`))
+      return Promise.reject(
+        new ApiError('busy', `the engine is busy with ${this.load} ${this.what}; try again`),
+      )
     return new Promise<void>((resolve, reject) => {
       const place = () => {
         signal?.removeEventListener('abort', onAbort)

@@ -16,7 +16,10 @@ export interface JobContext {
  * `report`, called at most once per `intervalMs` (the last report, fraction 1, always passes):
  * the one throttle of progress, for job events and the CLI's progress line alike.
  */
-export function throttledProgress(report: JobContext['progress'], intervalMs: number): JobContext['progress'] {
+export function throttledProgress(
+  report: JobContext['progress'],
+  intervalMs: number,
+): JobContext['progress'] {
   let last = -Infinity
   return (fraction, message) => {
     const now = Date.now()
@@ -37,12 +40,16 @@ export class Jobs {
    * waits.
    */
   async run<T>(jobId: string, work: (ctx: JobContext) => Promise<T>, gate?: Gate): Promise<T> {
-    if (this.#running.has(jobId)) throw new ApiError('invalid-request', `job ${jobId} is already running`)
+    if (this.#running.has(jobId))
+      throw new ApiError('invalid-request', `job ${jobId} is already running`)
     const controller = new AbortController()
     this.#running.set(jobId, controller)
     const ctx: JobContext = {
       signal: controller.signal,
-      progress: throttledProgress((fraction, message) => this.emit({ jobId, fraction, message }), 100),
+      progress: throttledProgress(
+        (fraction, message) => this.emit({ jobId, fraction, message }),
+        100,
+      ),
     }
     let entered = false
     try {

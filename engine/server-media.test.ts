@@ -24,7 +24,8 @@ beforeAll(async () => {
   await fs.writeFile(path.join(root, 'renderer/index.html'), '<!doctype html><title>t</title>')
   await fs.writeFile(path.join(root, 'a.wav'), audio)
   await fs.writeFile(path.join(root, 'secret.wav'), audio)
-  for (const [name, bytes] of Object.entries(impostors)) await fs.writeFile(path.join(root, name), bytes)
+  for (const [name, bytes] of Object.entries(impostors))
+    await fs.writeFile(path.join(root, name), bytes)
   server = await startServer({ rendererDir: path.join(root, 'renderer') })
   const created = await server.service.call('createProject', { dir: path.join(root, 'project') })
   expect(created.ok).toBe(true)
@@ -117,7 +118,9 @@ describe('/media sniffs content', () => {
       const id = `../${name}`
       const reply = await get(`id=${encodeURIComponent(id)}&token=${server.token}`)
       expect(reply.status, name).toBe(415)
-      expect(reply.body.toString(), name).toMatch(name === 'empty.flac' ? /is empty/ : /does not hold (WAV|MP3) audio/)
+      expect(reply.body.toString(), name).toMatch(
+        name === 'empty.flac' ? /is empty/ : /does not hold (WAV|MP3) audio/,
+      )
       expect(reply.body.toString()).not.toContain('root:x')
     }
   })

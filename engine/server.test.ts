@@ -6,7 +6,16 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { WebSocket } from 'ws'
-import { closeCodeOf, exchange, frame, getRequest, OP, rawWebSocket, statusOf, within } from './fuzz/wire'
+import {
+  closeCodeOf,
+  exchange,
+  frame,
+  getRequest,
+  OP,
+  rawWebSocket,
+  statusOf,
+  within,
+} from './fuzz/wire'
 import { SOCKET_LIMITS, startServer, type RunningServer } from './server'
 
 let server: RunningServer
@@ -25,9 +34,14 @@ afterAll(async () => {
 const origin = () => `http://127.0.0.1:${server.port}`
 
 /** Resolves 'open' or the HTTP status the upgrade was refused with. */
-function connect(token: string, headers: Record<string, string> = {}): Promise<{ result: 'open' | number; ws: WebSocket }> {
+function connect(
+  token: string,
+  headers: Record<string, string> = {},
+): Promise<{ result: 'open' | number; ws: WebSocket }> {
   return new Promise((resolve) => {
-    const ws = new WebSocket(`ws://127.0.0.1:${server.port}/api?token=${token}`, { headers: { Origin: origin(), ...headers } })
+    const ws = new WebSocket(`ws://127.0.0.1:${server.port}/api?token=${token}`, {
+      headers: { Origin: origin(), ...headers },
+    })
     ws.on('open', () => resolve({ result: 'open', ws }))
     ws.on('unexpected-response', (_, res) => resolve({ result: res.statusCode ?? 0, ws }))
     ws.on('error', () => resolve({ result: -1, ws }))
@@ -44,10 +58,13 @@ function request(ws: WebSocket, message: unknown): Promise<Record<string, unknow
 function get(pathname: string, host: string): Promise<number> {
   return new Promise((resolve, reject) => {
     http
-      .get({ host: '127.0.0.1', port: server.port, path: pathname, headers: { Host: host } }, (res) => {
-        res.resume()
-        resolve(res.statusCode ?? 0)
-      })
+      .get(
+        { host: '127.0.0.1', port: server.port, path: pathname, headers: { Host: host } },
+        (res) => {
+          res.resume()
+          resolve(res.statusCode ?? 0)
+        },
+      )
       .on('error', reject)
   })
 }
@@ -73,7 +90,9 @@ describe('browser-mode server', () => {
 
   it('refuses another Origin, and no Origin', async () => {
     expect((await connect(server.token, { Origin: 'http://evil.example' })).result).toBe(403)
-    expect((await connect(server.token, { Origin: `http://127.0.0.1:${server.port + 1}` })).result).toBe(403)
+    expect(
+      (await connect(server.token, { Origin: `http://127.0.0.1:${server.port + 1}` })).result,
+    ).toBe(403)
     expect((await connect(server.token, { Origin: '' })).result).toBe(403)
   })
 
@@ -90,15 +109,30 @@ describe('browser-mode server', () => {
 
   it('answers malformed messages with errors and keeps serving', async () => {
     const { ws } = await connect(server.token)
-    expect(await request(ws, 'not json')).toMatchObject({ id: null, ok: false, error: { code: 'invalid-request' } })
-    expect(await request(ws, { method: 'getProject' })).toMatchObject({ ok: false, error: { code: 'invalid-request' } })
-    expect(await request(ws, { id: 2, method: 'rm -rf', params: {} })).toMatchObject({ id: 2, ok: false, error: { code: 'unknown-method' } })
+    expect(await request(ws, 'not json')).toMatchObject({
+      id: null,
+      ok: false,
+      error: { code: 'invalid-request' },
+    })
+    expect(await request(ws, { method: 'getProject' })).toMatchObject({
+      ok: false,
+      error: { code: 'invalid-request' },
+    })
+    expect(await request(ws, { id: 2, method: 'rm -rf', params: {} })).toMatchObject({
+      id: 2,
+      ok: false,
+      error: { code: 'unknown-method' },
+    })
     expect(await request(ws, { id: 3, method: 'openProject', params: { dir: 42 } })).toMatchObject({
       id: 3,
       ok: false,
       error: { code: 'invalid-request' },
     })
-    expect(await request(ws, { id: 4, method: 'getProject', params: {} })).toEqual({ id: 4, ok: true, result: null })
+    expect(await request(ws, { id: 4, method: 'getProject', params: {} })).toEqual({
+      id: 4,
+      ok: true,
+      result: null,
+    })
     ws.close()
   })
 })
@@ -107,7 +141,11 @@ describe('browser-mode server', () => {
 async function stillServing(): Promise<void> {
   const { result, ws } = await connect(server.token)
   expect(result).toBe('open')
-  expect(await request(ws, { id: 'alive', method: 'getProject', params: {} })).toEqual({ id: 'alive', ok: true, result: null })
+  expect(await request(ws, { id: 'alive', method: 'getProject', params: {} })).toEqual({
+    id: 'alive',
+    ok: true,
+    result: null,
+  })
   ws.close()
 }
 
@@ -117,15 +155,30 @@ describe('the server survives hostile clients', () => {
       const { reply } = await exchange(server.port, getRequest(server.port, target))
       expect(statusOf(reply), target).toBe(target.startsWith('/media') ? 403 : 400)
     }
-    expect(statusOf((await exchange(server.port, getRequest(server.port, '/?token=%'))).reply)).toBe(200)
+    expect(
+      statusOf((await exchange(server.port, getRequest(server.port, '/?token=%'))).reply),
+    ).toBe(200)
     await stillServing()
   })
 
   it('answers malformed request lines and oversized headers itself, and cuts off a slow client', async () => {
     expect(statusOf((await exchange(server.port, 'GARBAGE\r\n\r\n')).reply)).toBe(400)
-    expect(statusOf((await exchange(server.port, getRequest(server.port, '/', `X-Big: ${'a'.repeat(64 * 1024)}\r\n`))).reply)).toBe(431)
+    expect(
+      statusOf(
+        (
+          await exchange(
+            server.port,
+            getRequest(server.port, '/', `X-Big: ${'a'.repeat(64 * 1024)}\r\n`),
+          )
+        ).reply,
+      ),
+    ).toBe(431)
     // Slowloris: headers that never finish are closed within the (test's 500 ms) bound.
-    const slow = await exchange(server.port, `GET / HTTP/1.1\r\nHost: 127.0.0.1:${server.port}\r\nX-Slow: 1`, { ms: 5000 })
+    const slow = await exchange(
+      server.port,
+      `GET / HTTP/1.1\r\nHost: 127.0.0.1:${server.port}\r\nX-Slow: 1`,
+      { ms: 5000 },
+    )
     expect(slow.closed).toBe(true)
     await stillServing()
   })
@@ -150,7 +203,11 @@ describe('the server survives hostile clients', () => {
       expect(closeCodeOf(c.received())).toBe(code)
     }
     // The other connection and the server live on.
-    expect(await request(other.ws, { id: 'other', method: 'getProject', params: {} })).toEqual({ id: 'other', ok: true, result: null })
+    expect(await request(other.ws, { id: 'other', method: 'getProject', params: {} })).toEqual({
+      id: 'other',
+      ok: true,
+      result: null,
+    })
     other.ws.close()
     await stillServing()
   })
@@ -175,11 +232,13 @@ describe('one connection cannot take the server over', () => {
       const { ws } = await connect(server.token)
       const replies: { ok: boolean }[] = []
       ws.on('message', (data) => replies.push(JSON.parse(data.toString())))
-      for (let i = 0; i < 300; i++) ws.send(JSON.stringify({ id: i, method: 'getProject', params: {} }))
+      for (let i = 0; i < 300; i++)
+        ws.send(JSON.stringify({ id: i, method: 'getProject', params: {} }))
       await new Promise((res) => setTimeout(res, 300))
       expect(peak).toBe(SOCKET_LIMITS.inFlight)
       hold = false
-      for (let t = 0; t < 200 && replies.length < 300; t++) await new Promise((res) => setTimeout(res, 20))
+      for (let t = 0; t < 200 && replies.length < 300; t++)
+        await new Promise((res) => setTimeout(res, 20))
       expect(replies.filter((r) => !r.ok)).toEqual([])
       expect(replies).toHaveLength(300)
       ws.close()
@@ -196,11 +255,18 @@ describe('one connection cannot take the server over', () => {
     let calls = 0
     server.service.call = (method, params) => (calls++, call(method, params))
     try {
-      for (let i = 0; i < 500; i++) await fs.writeFile(path.join(listing, `${String(i).padStart(4, '0')}-${'n'.repeat(100)}`), '')
+      for (let i = 0; i < 500; i++)
+        await fs.writeFile(
+          path.join(listing, `${String(i).padStart(4, '0')}-${'n'.repeat(100)}`),
+          '',
+        )
       const c = await rawWebSocket(server.port, server.token)
       c.socket.pause() // reads nothing from here on
       const N = 1000 // replies of about 60 kB each: 60 MB if all were answered
-      const request = frame(OP.text, JSON.stringify({ id: 1, method: 'listDir', params: { dir: listing } }))
+      const request = frame(
+        OP.text,
+        JSON.stringify({ id: 1, method: 'listDir', params: { dir: listing } }),
+      )
       for (let i = 0; i < N; i++) c.socket.write(request)
       await new Promise((res) => setTimeout(res, 1500))
       const whilePaused = calls
@@ -221,7 +287,11 @@ describe('one connection cannot take the server over', () => {
 describe('framewise serve', () => {
   it('logs a fault that escapes every handler as one line and keeps running', () => {
     const entry = fileURLToPath(new URL('./fuzz/fault-entry.ts', import.meta.url))
-    const run = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', entry, ...args], { encoding: 'utf8', timeout: 30_000 })
+    const run = (...args: string[]) =>
+      spawnSync(process.execPath, ['--import', 'tsx', entry, ...args], {
+        encoding: 'utf8',
+        timeout: 30_000,
+      })
     const kept = run()
     expect(kept.status).toBe(0)
     expect(kept.stdout).toBe('still here\n')

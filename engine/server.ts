@@ -73,7 +73,9 @@ export const SOCKET_LIMITS = {
 /** The built renderer next to the built engine (out/renderer), also when run from source. */
 export function defaultRendererDir(): string {
   const here = path.dirname(fileURLToPath(import.meta.url))
-  return import.meta.url.endsWith('.ts') ? path.resolve(here, '../out/renderer') : path.resolve(here, '../renderer')
+  return import.meta.url.endsWith('.ts')
+    ? path.resolve(here, '../out/renderer')
+    : path.resolve(here, '../renderer')
 }
 
 const CONTENT_TYPES: Record<string, string> = {
@@ -135,7 +137,9 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       req.on('error', () => res.destroy())
       res.on('error', () => res.destroy())
       handleRequest(req, res).catch((err: unknown) => {
-        console.error(`framewise: internal error serving ${String(req.url).slice(0, 200)}: ${String(err).split('\n')[0]}`)
+        console.error(
+          `framewise: internal error serving ${String(req.url).slice(0, 200)}: ${String(err).split('\n')[0]}`,
+        )
         if (res.headersSent) res.destroy()
         else deny(res, 'internal error', 500)
       })
@@ -149,8 +153,15 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
     const reply = socket as Duplex & { _httpMessage?: { headersSent?: boolean } }
     if (err.code !== 'ECONNRESET' && socket.writable && !reply._httpMessage?.headersSent) {
-      const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400
-      socket.write(`HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`)
+      const status =
+        err.code === 'HPE_HEADER_OVERFLOW'
+          ? 431
+          : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+            ? 408
+            : 400
+      socket.write(
+        `HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`,
+      )
     }
     socket.destroy()
   })
@@ -163,7 +174,8 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     if (url.pathname === '/media') return serveMedia(req, res, url)
     let rel: string
     try {
-      rel = url.pathname === '/' ? 'index.html' : decodeURIComponent(url.pathname).replace(/^\/+/, '')
+      rel =
+        url.pathname === '/' ? 'index.html' : decodeURIComponent(url.pathname).replace(/^\/+/, '')
     } catch {
       return deny(res, 'malformed percent-encoding in the URL', 400)
     }
@@ -186,7 +198,11 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
    * project (resolved by the project store, never a path from the URL). Single byte ranges are
    * honoured so the element can seek.
    */
-  async function serveMedia(req: http.IncomingMessage, res: http.ServerResponse, url: URL): Promise<void> {
+  async function serveMedia(
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    url: URL,
+  ): Promise<void> {
     if (!sameToken(url.searchParams.get('token') ?? '', token)) return deny(res, 'token required')
     let project: Project
     try {
@@ -194,11 +210,19 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     } catch {
       return deny(res, 'not a media file of the open project', 404)
     }
-    const reply = await mediaReply(project, url.searchParams.get('id') ?? '', req.method ?? 'GET', req.headers.range)
+    const reply = await mediaReply(
+      project,
+      url.searchParams.get('id') ?? '',
+      req.method ?? 'GET',
+      req.headers.range,
+    )
     if (reply.error && reply.status !== 416) return deny(res, reply.error, reply.status)
     res.writeHead(reply.status, reply.headers)
     if (!reply.body) return void res.end()
-    const stream = createReadStream(reply.body.file, { start: reply.body.start, end: reply.body.end })
+    const stream = createReadStream(reply.body.file, {
+      start: reply.body.start,
+      end: reply.body.end,
+    })
     stream.on('error', () => res.destroy())
     res.on('close', () => stream.destroy())
     stream.pipe(res)
@@ -209,7 +233,10 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     // Node's own error handling leaves the socket at the upgrade; a reset must not go unheard.
     socket.on('error', () => socket.destroy())
     const url = parseUrl(req.url)
-    if (!url) return void socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n')
+    if (!url)
+      return void socket.end(
+        'HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n',
+      )
     const ok =
       url.pathname === '/api' &&
       allowedHosts().includes(req.headers.host ?? '') &&
@@ -232,7 +259,9 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   port = (server.address() as { port: number }).port
   // Later server errors (accept failing with EMFILE when out of file descriptors) affect the
   // connection being accepted, not the server.
-  server.on('error', (err) => console.error(`framewise: server error (still serving): ${String(err).split('\n')[0]}`))
+  server.on('error', (err) =>
+    console.error(`framewise: server error (still serving): ${String(err).split('\n')[0]}`),
+  )
   return {
     url: `http://${HOST}:${port}/?token=${token}`,
     port,
@@ -328,12 +357,19 @@ async function answer(service: Service, data: RawData, isBinary: boolean): Promi
     if (id === null) throw new Error('a message needs a numeric or string "id"')
     envelope = await service.call(msg.method, msg.params)
   } catch (err) {
-    envelope = { ok: false, error: { code: 'invalid-request', message: err instanceof Error ? err.message : String(err) } }
+    envelope = {
+      ok: false,
+      error: { code: 'invalid-request', message: err instanceof Error ? err.message : String(err) },
+    }
   }
   try {
     return JSON.stringify({ id, ...envelope })
   } catch (err) {
-    return JSON.stringify({ id, ok: false, error: { code: 'internal', message: `the reply could not be sent: ${String(err)}` } })
+    return JSON.stringify({
+      id,
+      ok: false,
+      error: { code: 'internal', message: `the reply could not be sent: ${String(err)}` },
+    })
   }
 }
 
@@ -350,7 +386,9 @@ function rawText(data: RawData): string {
  * stderr and the server keeps serving, instead of the process (and the user's open page)
  * going down. The handlers catch what they expect; this is the net below them.
  */
-export function keepServingOnFaults(log: (line: string) => void = (line) => process.stderr.write(line + '\n')): void {
+export function keepServingOnFaults(
+  log: (line: string) => void = (line) => process.stderr.write(line + '\n'),
+): void {
   const line = (what: string, err: unknown) =>
     `framewise: ${what} (still serving): ${(err instanceof Error ? `${err.name}: ${err.message}` : String(err)).replace(/\s+/g, ' ').slice(0, 500)}`
   process.on('uncaughtException', (err) => log(line('internal error', err)))

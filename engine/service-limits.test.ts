@@ -41,10 +41,16 @@ describe('Service.call limits', () => {
     const calls = Array.from({ length: 8 }, () => service.call('getProject', {}))
     const early = await Promise.race([Promise.all(calls.slice(5)), tick().then(() => 'pending')])
     expect(early).toEqual(
-      Array(3).fill({ ok: false, error: { code: 'busy', message: 'the engine is busy with 5 requests; try again' } }),
+      Array(3).fill({
+        ok: false,
+        error: { code: 'busy', message: 'the engine is busy with 5 requests; try again' },
+      }),
     )
     // cancelJob never waits in line, however busy the engine is.
-    expect(await service.call('cancelJob', { jobId: 'none' })).toEqual({ ok: true, result: { cancelled: false } })
+    expect(await service.call('cancelJob', { jobId: 'none' })).toEqual({
+      ok: true,
+      result: { cancelled: false },
+    })
     expect(release).toHaveLength(2)
     while (release.length || running) {
       release.splice(0).forEach((r) => r())
@@ -57,17 +63,31 @@ describe('Service.call limits', () => {
   })
 
   it('counts long jobs apart: they do not starve quick requests, and wait where cancelJob reaches them', async () => {
-    const service = new Service(() => {}, { limits: { running: 1, waiting: 0, jobs: 1, jobsWaiting: 1 } })
-    expect(await service.call('createProject', { dir: path.join(dir, 'p') })).toMatchObject({ ok: true })
-    const predict = (jobId: string) => service.call('predict', { jobId, model: 'run:m', media: 'a.wav' })
+    const service = new Service(() => {}, {
+      limits: { running: 1, waiting: 0, jobs: 1, jobsWaiting: 1 },
+    })
+    expect(await service.call('createProject', { dir: path.join(dir, 'p') })).toMatchObject({
+      ok: true,
+    })
+    const predict = (jobId: string) =>
+      service.call('predict', { jobId, model: 'run:m', media: 'a.wav' })
     const first = predict('p1')
     const second = predict('p2')
     await tick()
     expect(predictions.release).toHaveLength(1)
-    expect(await predict('p3')).toMatchObject({ ok: false, error: { code: 'busy', message: expect.stringContaining('jobs') } })
+    expect(await predict('p3')).toMatchObject({
+      ok: false,
+      error: { code: 'busy', message: expect.stringContaining('jobs') },
+    })
     // Two jobs in flight, and the one quick place is still free.
-    expect(await service.call('getProject', {})).toMatchObject({ ok: true, result: { dir: path.join(dir, 'p') } })
-    expect(await service.call('cancelJob', { jobId: 'p2' })).toEqual({ ok: true, result: { cancelled: true } })
+    expect(await service.call('getProject', {})).toMatchObject({
+      ok: true,
+      result: { dir: path.join(dir, 'p') },
+    })
+    expect(await service.call('cancelJob', { jobId: 'p2' })).toEqual({
+      ok: true,
+      result: { cancelled: true },
+    })
     expect(await second).toMatchObject({ ok: false, error: { code: 'cancelled' } })
     predictions.release.shift()!()
     expect(await first).toEqual({ ok: true, result: { media: 'a.wav' } })

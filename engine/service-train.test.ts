@@ -32,7 +32,13 @@ describe('training through the API', () => {
       const a = syntheticAudio(500 + i, 5)
       await fs.writeFile(path.join(dir, `r${i}.wav`), a.wav)
       await service.call('addMedia', { paths: [`r${i}.wav`] })
-      expect(await service.call('saveLabels', { media: `r${i}.wav`, segments: a.segments, baseRevision: 0 })).toMatchObject({ ok: true })
+      expect(
+        await service.call('saveLabels', {
+          media: `r${i}.wav`,
+          segments: a.segments,
+          baseRevision: 0,
+        }),
+      ).toMatchObject({ ok: true })
     }
     const settings = { hidden: 8, layers: 1, epochs: 2, batch: 4, chunk: 100, threads: 1 }
     const trained = await service.call('train', { jobId: 't1', settings })
@@ -62,15 +68,24 @@ describe('training through the API', () => {
     const unknown = await service.call('train', { jobId: 't3', settings: { hiden: 32 } })
     expect(unknown).toMatchObject({ ok: false, error: { code: 'invalid-request' } })
     if (!unknown.ok) expect(unknown.error.message).toMatch(/hiden/)
-    const conflict = await service.call('train', { jobId: 't4', settings: { outputRecurrence: true } })
+    const conflict = await service.call('train', {
+      jobId: 't4',
+      settings: { outputRecurrence: true },
+    })
     expect(conflict).toMatchObject({ ok: false, error: { code: 'invalid-request' } })
-    if (!conflict.ok) expect(conflict.error.message).toMatch(/training settings: bidirectional must be off: Output recurrence/)
+    if (!conflict.ok)
+      expect(conflict.error.message).toMatch(
+        /training settings: bidirectional must be off: Output recurrence/,
+      )
     expect(await service.call('listRuns', {})).toEqual({ ok: true, result: [] })
   })
 
   it('serves the training defaults and the exclusions the Train panel applies', async () => {
     const r = await new Service(() => {}).call('trainingDefaults', {})
-    expect(r).toMatchObject({ ok: true, result: { settings: { cell: 'gru', hidden: 64, bidirectional: true } } })
+    expect(r).toMatchObject({
+      ok: true,
+      result: { settings: { cell: 'gru', hidden: 64, bidirectional: true } },
+    })
     if (r.ok) expect((r.result as { exclusions: unknown[] }).exclusions.length).toBeGreaterThan(0)
   })
 })

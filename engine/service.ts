@@ -98,12 +98,17 @@ export class Service {
     this.jobs = new Jobs((p) => this.emit('progress', p))
     const limits = { ...CALL_LIMITS, ...options.limits }
     this.#requests = new Gate(limits.running, limits.waiting, 'requests')
-    this.#longJobs = new Gate(limits.jobs, limits.jobsWaiting, 'jobs (training, prediction, evaluation)')
+    this.#longJobs = new Gate(
+      limits.jobs,
+      limits.jobsWaiting,
+      'jobs (training, prediction, evaluation)',
+    )
   }
 
   /** The open project, or a 'no-project' error. */
   get project(): Project {
-    if (!this.#project) throw new ApiError('no-project', 'no project is open; create or open one first')
+    if (!this.#project)
+      throw new ApiError('no-project', 'no project is open; create or open one first')
     return this.#project
   }
 
@@ -128,7 +133,8 @@ export class Service {
       return this.project.view()
     },
     getLabels: ({ media }) => this.project.readLabels(media),
-    saveLabels: ({ media, segments, baseRevision, force }) => this.project.writeLabels(media, segments, baseRevision, force),
+    saveLabels: ({ media, segments, baseRevision, force }) =>
+      this.project.writeLabels(media, segments, baseRevision, force),
     listLabelVersions: ({ media }) => this.project.labelVersions(media),
     restoreLabelVersion: ({ media, version }) => this.project.restoreLabels(media, version),
     reloadProject: async () => {
@@ -141,24 +147,30 @@ export class Service {
     },
     getPeaks: ({ media, start, end, pixels, jobId }) => {
       const file = this.project.mediaPath(media)
-      if (mediaKindOf(file) !== 'audio') throw new ApiError('bad-input', `${media}: not an audio file`)
-      return this.jobs.run(jobId, (ctx) => peaksWindow(file, this.project.cacheDir('peaks'), start, end, pixels, ctx))
+      if (mediaKindOf(file) !== 'audio')
+        throw new ApiError('bad-input', `${media}: not an audio file`)
+      return this.jobs.run(jobId, (ctx) =>
+        peaksWindow(file, this.project.cacheDir('peaks'), start, end, pixels, ctx),
+      )
     },
     getSeries: ({ media, start, end, points, jobId }) => {
       const file = this.project.mediaPath(media)
-      if (mediaKindOf(file) !== 'series') throw new ApiError('bad-input', `${media}: not a CSV time series`)
+      if (mediaKindOf(file) !== 'series')
+        throw new ApiError('bad-input', `${media}: not a CSV time series`)
       return this.jobs.run(jobId, (ctx) => seriesWindow(file, start, end, points, ctx))
     },
     getSpectrogram: ({ media, start, end, columns, bands, jobId }) => {
       const file = this.project.mediaPath(media)
-      if (mediaKindOf(file) !== 'audio') throw new ApiError('bad-input', `${media}: not an audio file`)
+      if (mediaKindOf(file) !== 'audio')
+        throw new ApiError('bad-input', `${media}: not an audio file`)
       return this.jobs.run(jobId, (ctx) => spectrogramWindow(file, start, end, columns, bands, ctx))
     },
     getMediaSource: async ({ media }) => {
       const file = this.project.mediaPath(media)
       const mime = audioMime(file)
       if (!mime) throw new ApiError('bad-input', `${media}: not an audio file`)
-      if (!this.options.mediaUrl) throw new ApiError('bad-input', 'playback is not available in this mode')
+      if (!this.options.mediaUrl)
+        throw new ApiError('bad-input', 'playback is not available in this mode')
       return { url: this.options.mediaUrl(media), mime }
     },
     importLabels: async ({ media, path: file, format }) => {
@@ -189,13 +201,21 @@ export class Service {
           }),
         this.#longJobs,
       ),
-    trainingDefaults: async () => ({ settings: TRAIN_DEFAULTS, exclusions: [...SETTING_EXCLUSIONS] }),
+    trainingDefaults: async () => ({
+      settings: TRAIN_DEFAULTS,
+      exclusions: [...SETTING_EXCLUSIONS],
+    }),
     listRuns: () => new RunStore(this.project.dir).list(),
     listModels: () => listModels(this.project),
-    importModel: ({ path: source, features, classes, output }) => importModel(this.project, source, { features, classes, output }),
+    importModel: ({ path: source, features, classes, output }) =>
+      importModel(this.project, source, { features, classes, output }),
     exportModel: ({ model, path: dest }) => exportModel(this.project, model, dest),
     predict: ({ jobId, model, media, postprocess }) =>
-      this.jobs.run(jobId, (ctx) => predictMedia(this.project, model, media, ctx, postprocess), this.#longJobs),
+      this.jobs.run(
+        jobId,
+        (ctx) => predictMedia(this.project, model, media, ctx, postprocess),
+        this.#longJobs,
+      ),
     getPrediction: ({ media }) => readPrediction(this.project, media),
     evaluate: ({ jobId, model, collar, postprocess }) =>
       this.jobs.run(
@@ -206,9 +226,16 @@ export class Service {
           if (await isClipModel(file)) {
             const items = clipItemsOfProject(this.project)
             const cacheDir = this.project.cacheDir('features')
-            return clipEvaluationView(await evaluateClips(file, items, { signal: ctx.signal, cacheDir, onProgress }))
+            return clipEvaluationView(
+              await evaluateClips(file, items, { signal: ctx.signal, cacheDir, onProgress }),
+            )
           }
-          return evaluateModel(file, this.project.dir, { collar, postprocess, signal: ctx.signal, onProgress })
+          return evaluateModel(file, this.project.dir, {
+            collar,
+            postprocess,
+            signal: ctx.signal,
+            onProgress,
+          })
         },
         this.#longJobs,
       ),
@@ -224,8 +251,14 @@ export class Service {
       })
       const entries = dirents
         .filter((d) => !d.name.startsWith('.') && (d.isDirectory() || d.isFile()))
-        .map((d) => (d.isDirectory() ? { name: d.name, kind: 'dir' as const } : { name: d.name, kind: 'file' as const, media: mediaKindOf(d.name) }))
-        .sort((a, b) => (a.kind === b.kind ? a.name.localeCompare(b.name) : a.kind === 'dir' ? -1 : 1))
+        .map((d) =>
+          d.isDirectory()
+            ? { name: d.name, kind: 'dir' as const }
+            : { name: d.name, kind: 'file' as const, media: mediaKindOf(d.name) },
+        )
+        .sort((a, b) =>
+          a.kind === b.kind ? a.name.localeCompare(b.name) : a.kind === 'dir' ? -1 : 1,
+        )
       const parent = path.dirname(abs)
       return { dir: abs, parent: parent === abs ? null : parent, entries }
     },
@@ -239,7 +272,10 @@ export class Service {
     let gate: Gate | null = null
     try {
       if (typeof method !== 'string' || !Object.hasOwn(requestSchemas, method))
-        throw new ApiError('unknown-method', `unknown method ${JSON.stringify(method)?.slice(0, 100)}`)
+        throw new ApiError(
+          'unknown-method',
+          `unknown method ${JSON.stringify(method)?.slice(0, 100)}`,
+        )
       const name = method as RequestName
       if (name !== 'cancelJob' && !LONG_JOBS.has(name)) {
         // Before validation: a parsed copy of a large message is part of what the limit bounds.
@@ -247,13 +283,19 @@ export class Service {
         gate = this.#requests
       }
       const parsed = requestSchemas[name].safeParse(params ?? {})
-      if (!parsed.success) throw new ApiError('invalid-request', `${name}: ${z.prettifyError(parsed.error)}`)
+      if (!parsed.success)
+        throw new ApiError('invalid-request', `${name}: ${z.prettifyError(parsed.error)}`)
       const handler = this.handlers[name] as (p: unknown) => Promise<unknown>
       return { ok: true, result: await handler(parsed.data) }
     } catch (err) {
-      if (err instanceof ApiError) return { ok: false, error: { code: err.code, message: err.message } }
-      if (err instanceof DataError) return { ok: false, error: { code: 'bad-input', message: err.message } }
-      return { ok: false, error: { code: 'internal', message: err instanceof Error ? err.message : String(err) } }
+      if (err instanceof ApiError)
+        return { ok: false, error: { code: err.code, message: err.message } }
+      if (err instanceof DataError)
+        return { ok: false, error: { code: 'bad-input', message: err.message } }
+      return {
+        ok: false,
+        error: { code: 'internal', message: err instanceof Error ? err.message : String(err) },
+      }
     } finally {
       gate?.leave()
     }
@@ -266,7 +308,10 @@ export class Service {
    */
   async #open(load: () => Promise<Project>): Promise<ProjectView> {
     const project = await load()
-    const lock = this.#project?.dir === project.dir && this.#lock ? this.#lock : await ProjectLock.acquire(project.dir)
+    const lock =
+      this.#project?.dir === project.dir && this.#lock
+        ? this.#lock
+        : await ProjectLock.acquire(project.dir)
     await this.#letGo(lock)
     this.#lock = lock
     await project.removeStaleTemps() // safe now: no other Framewise writes here

@@ -18,7 +18,8 @@ const runningFromSource = import.meta.url.endsWith('.ts')
 
 /** Start the named worker; `options.workerData` is passed through. */
 export function startWorker(name: WorkerName, options: WorkerOptions = {}): Worker {
-  if (!runningFromSource) return new Worker(new URL(`./${name}-worker.js`, import.meta.url), options)
+  if (!runningFromSource)
+    return new Worker(new URL(`./${name}-worker.js`, import.meta.url), options)
   const source = new URL(workerSources[name], import.meta.url).href
   const tsx = import.meta.resolve('tsx/esm/api')
   const boot = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(source)}) })`

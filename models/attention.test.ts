@@ -130,7 +130,12 @@ interface AttentionCase {
   dx: number[][][]
 }
 
-const fixture = selfAttentionFixture as unknown as { T: number; E: number; lengths: number[]; cases: Record<string, AttentionCase> }
+const fixture = selfAttentionFixture as unknown as {
+  T: number
+  E: number
+  lengths: number[]
+  cases: Record<string, AttentionCase>
+}
 
 function parity<A extends FloatArray>(k: Kernels<A>, name: string): number {
   const { T, E } = fixture

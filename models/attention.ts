@@ -37,7 +37,14 @@
  * dW_in, so they must be finite (the tagger writes zeros there).
  */
 import type { FloatArray, Kernels } from './kernels'
-import { createModule, namedViews, packedLayout, type Module, type NamedShape, type ParamLayout } from './layout'
+import {
+  createModule,
+  namedViews,
+  packedLayout,
+  type Module,
+  type NamedShape,
+  type ParamLayout,
+} from './layout'
 
 export interface AttentionConfig {
   /** E: model width (input = output), e.g. D·H of the recurrent stack. */

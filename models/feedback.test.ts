@@ -56,7 +56,8 @@ describe('beam search', () => {
       let [s, p] = [0, C]
       for (let t = 0; t < T; t++) {
         const r = row(t, p)
-        for (let c = 0; c < C; c++) expect(full.probabilities[t * C + c]).toBeCloseTo(Math.exp(r[c]), 6)
+        for (let c = 0; c < C; c++)
+          expect(full.probabilities[t * C + c]).toBeCloseTo(Math.exp(r[c]), 6)
         s += r[full.path[t]]
         p = full.path[t]
       }
@@ -104,7 +105,11 @@ describe('output-recurrent tagger', () => {
     )
   })
 
-  for (const [cell, L] of [['lstm', 2], ['gru', 2], ['rnn-tanh', 1]] as const) {
+  for (const [cell, L] of [
+    ['lstm', 2],
+    ['gru', 2],
+    ['rnn-tanh', 1],
+  ] as const) {
     it(`${cell} L${L}: step-by-step decoding = teacher forcing of the decoded path, beam ≥ greedy`, () => {
       const c = cfg(cell, L)
       const k = tsKernels
@@ -127,7 +132,9 @@ describe('output-recurrent tagger', () => {
       let ll = 0
       for (let t = 0; t < T; t++) {
         for (let j = 0; j < 3; j++)
-          expect(Math.abs(greedy.probabilities[t * 3 + j] - Math.exp(lp[t * 3 + j]))).toBeLessThan(1e-5)
+          expect(Math.abs(greedy.probabilities[t * 3 + j] - Math.exp(lp[t * 3 + j]))).toBeLessThan(
+            1e-5,
+          )
         let arg = 0
         for (let j = 1; j < 3; j++) if (lp[t * 3 + j] > lp[t * 3 + arg]) arg = j
         expect(greedy.path[t]).toBe(arg)

@@ -134,7 +134,8 @@ export class BeamSearch {
     for (let t = T - 1; t >= 0; t--) {
       path[t] = this.emitted[t * W + k]
       k = this.back[t * W + k] // the row at step t that this hypothesis extended
-      for (let c = 0; c < C; c++) probabilities[t * C + c] = Math.exp(this.rows[(t * W + k) * C + c])
+      for (let c = 0; c < C; c++)
+        probabilities[t * C + c] = Math.exp(this.rows[(t * W + k) * C + c])
     }
     return { path, probabilities, logLikelihood }
   }
@@ -265,4 +266,3 @@ export function greedyBatch<A extends FloatArray>(
   }
   return labels
 }
-

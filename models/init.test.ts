@@ -48,7 +48,9 @@ describe('rng', () => {
 describe('params layout', () => {
   it('is PyTorch state_dict order, so the config-A weight index has the same offsets', () => {
     for (const cell of ['lstm', 'gru'] as const) {
-      const index = weightIndexes[cell] as { tensors: { name: string; shape: number[]; offset: number }[] }
+      const index = weightIndexes[cell] as {
+        tensors: { name: string; shape: number[]; offset: number }[]
+      }
       const layout = paramLayout(
         cfg(cell, { inputSize: 40, hiddenSize: 64, numLayers: 1, numClasses: 4 }),
       )
@@ -173,6 +175,8 @@ describe('chrono initialisation', () => {
     initTagger(b, r, new Rng(1), { scheme: 'chrono', maxTimescale: 50 })
     expect(b).toEqual(a)
     const g = new Float32Array(paramLayout(cfg('gru')).size)
-    expect(() => initTagger(g, cfg('gru'), new Rng(1), { scheme: 'chrono' })).toThrow(/maxTimescale/)
+    expect(() => initTagger(g, cfg('gru'), new Rng(1), { scheme: 'chrono' })).toThrow(
+      /maxTimescale/,
+    )
   })
 })

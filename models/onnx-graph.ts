@@ -33,8 +33,21 @@
  * which are PyTorch's bias_ih and bias_hh.
  */
 import { poolingFragment, selfAttentionFragment } from './onnx-attention'
-import type { OnnxAttribute, OnnxGraph, OnnxInitializer, OnnxNode, OnnxValueInfo } from './onnx-types'
-import { attentionConfigOf, directionsOf, gatesOf, paramLayout, taggerViews, type TaggerConfig } from './params'
+import type {
+  OnnxAttribute,
+  OnnxGraph,
+  OnnxInitializer,
+  OnnxNode,
+  OnnxValueInfo,
+} from './onnx-types'
+import {
+  attentionConfigOf,
+  directionsOf,
+  gatesOf,
+  paramLayout,
+  taggerViews,
+  type TaggerConfig,
+} from './params'
 import type { PoolingConfig } from './pooling'
 
 /** Global feature normalisation baked into the graph: x̂ = (x − mean) / std, per feature. */
@@ -52,14 +65,25 @@ export const ONNX_GATE_BLOCKS: Record<TaggerConfig['cell'], number[]> = {
 }
 
 /** Copy the gate blocks of `src` ((G·H) rows of `cols`) into `dst` at `offset`, in ONNX order. */
-function permuteGates(src: Float32Array, blocks: number[], H: number, cols: number, dst: Float32Array, offset: number): void {
+function permuteGates(
+  src: Float32Array,
+  blocks: number[],
+  H: number,
+  cols: number,
+  dst: Float32Array,
+  offset: number,
+): void {
   blocks.forEach((from, to) => {
     dst.set(src.subarray(from * H * cols, (from + 1) * H * cols), offset + to * H * cols)
   })
 }
 
 /** The ONNX graph of a tagger with flat parameters `params` (layout of params.ts). */
-export function taggerGraph(config: TaggerConfig, params: Float32Array, norm?: GraphNormalisation): OnnxGraph {
+export function taggerGraph(
+  config: TaggerConfig,
+  params: Float32Array,
+  norm?: GraphNormalisation,
+): OnnxGraph {
   const { inputSize: F, hiddenSize: H, numLayers: L, numClasses: C } = config
   const [G, D] = [gatesOf(config.cell), directionsOf(config)]
   const blocks = ONNX_GATE_BLOCKS[config.cell]
@@ -71,18 +95,36 @@ export function taggerGraph(config: TaggerConfig, params: Float32Array, norm?: G
   const fed = !!config.outputRecurrence
   const Fx = fed ? F - C : F // feature columns (the rest are fed-back labels)
   if (norm) {
-    if (norm.mean.length !== Fx || norm.std.length !== Fx) throw new RangeError('normalisation must have F entries')
+    if (norm.mean.length !== Fx || norm.std.length !== Fx)
+      throw new RangeError('normalisation must have F entries')
     initializers.push({ name: 'norm_mean', dims: [Fx], float: Float32Array.from(norm.mean) })
     initializers.push({ name: 'norm_std', dims: [Fx], float: Float32Array.from(norm.std) })
     nodes.push({ op: 'Sub', name: 'normalise_sub', inputs: [x, 'norm_mean'], outputs: ['centred'] })
-    nodes.push({ op: 'Div', name: 'normalise_div', inputs: ['centred', 'norm_std'], outputs: ['normalised'] })
+    nodes.push({
+      op: 'Div',
+      name: 'normalise_div',
+      inputs: ['centred', 'norm_std'],
+      outputs: ['normalised'],
+    })
     x = 'normalised'
   }
   if (fed) {
-    nodes.push({ op: 'Concat', name: 'label_feedback', inputs: [x, 'previous_labels'], outputs: ['x_fed'], attributes: { axis: 2 } })
+    nodes.push({
+      op: 'Concat',
+      name: 'label_feedback',
+      inputs: [x, 'previous_labels'],
+      outputs: ['x_fed'],
+      attributes: { axis: 2 },
+    })
     x = 'x_fed'
   }
-  nodes.push({ op: 'Transpose', name: 'to_time_major', inputs: [x], outputs: ['x_tbf'], attributes: { perm: [1, 0, 2] } })
+  nodes.push({
+    op: 'Transpose',
+    name: 'to_time_major',
+    inputs: [x],
+    outputs: ['x_tbf'],
+    attributes: { perm: [1, 0, 2] },
+  })
   x = 'x_tbf'
   initializers.push({ name: 'shape_tb_flat', dims: [3], int64: [0, 0, -1] })
 
@@ -113,22 +155,51 @@ export function taggerGraph(config: TaggerConfig, params: Float32Array, norm?: G
     // output recurrence: initial state in, final state out (sequence_lens '' = every row full)
     const stateIn = fed ? ['', `h0_l${l}`, ...(lstm ? [`c0_l${l}`] : [])] : []
     const stateOut = fed ? [`hT_l${l}`, ...(lstm ? [`cT_l${l}`] : [])] : []
-    nodes.push({ op, name: `${op.toLowerCase()}_l${l}`, inputs: [x, `W_l${l}`, `R_l${l}`, `B_l${l}`, ...stateIn], outputs: [`Y_l${l}`, ...stateOut], attributes })
-    nodes.push({ op: 'Transpose', name: `merge_dirs_l${l}`, inputs: [`Y_l${l}`], outputs: [`Y_tbdh_l${l}`], attributes: { perm: [0, 2, 1, 3] } })
-    nodes.push({ op: 'Reshape', name: `flatten_dirs_l${l}`, inputs: [`Y_tbdh_l${l}`, 'shape_tb_flat'], outputs: [`h_l${l}`] })
+    nodes.push({
+      op,
+      name: `${op.toLowerCase()}_l${l}`,
+      inputs: [x, `W_l${l}`, `R_l${l}`, `B_l${l}`, ...stateIn],
+      outputs: [`Y_l${l}`, ...stateOut],
+      attributes,
+    })
+    nodes.push({
+      op: 'Transpose',
+      name: `merge_dirs_l${l}`,
+      inputs: [`Y_l${l}`],
+      outputs: [`Y_tbdh_l${l}`],
+      attributes: { perm: [0, 2, 1, 3] },
+    })
+    nodes.push({
+      op: 'Reshape',
+      name: `flatten_dirs_l${l}`,
+      inputs: [`Y_tbdh_l${l}`, 'shape_tb_flat'],
+      outputs: [`h_l${l}`],
+    })
     if (config.residual && l > 0) {
       // dropout is off at inference, so the skip adds yˡ⁻¹ as training's undropped path does
-      nodes.push({ op: 'Add', name: `residual_l${l}`, inputs: [`h_l${l}`, x], outputs: [`y_l${l}`] })
+      nodes.push({
+        op: 'Add',
+        name: `residual_l${l}`,
+        inputs: [`h_l${l}`, x],
+        outputs: [`y_l${l}`],
+      })
       x = `y_l${l}`
     } else x = `h_l${l}`
   }
 
   // Output layer: logits = y · Woutᵀ + bout, with Woutᵀ stored as (D·H, C).
   const WoutT = new Float32Array(D * H * C)
-  for (let c = 0; c < C; c++) for (let j = 0; j < D * H; j++) WoutT[j * C + c] = p.Wout[c * D * H + j]
+  for (let c = 0; c < C; c++)
+    for (let j = 0; j < D * H; j++) WoutT[j * C + c] = p.Wout[c * D * H + j]
   initializers.push({ name: 'out_weight_t', dims: [D * H, C], float: WoutT })
   initializers.push({ name: 'out_bias', dims: [C], float: Float32Array.from(p.bout) })
-  nodes.push({ op: 'Transpose', name: 'to_batch_major', inputs: [x], outputs: ['h_btk'], attributes: { perm: [1, 0, 2] } })
+  nodes.push({
+    op: 'Transpose',
+    name: 'to_batch_major',
+    inputs: [x],
+    outputs: ['h_btk'],
+    attributes: { perm: [1, 0, 2] },
+  })
   let top = 'h_btk'
   const attCfg = attentionConfigOf(config)
   if (attCfg) {
@@ -136,20 +207,39 @@ export function taggerGraph(config: TaggerConfig, params: Float32Array, norm?: G
     const entries = paramLayout(config).entries.filter((e) => e.name.startsWith('self_attn.'))
     const from = entries[0].offset
     const last = entries[entries.length - 1]
-    const att = selfAttentionFragment(attCfg, params.subarray(from, last.offset + last.length), top, { prefix: 'self_attn' })
+    const att = selfAttentionFragment(
+      attCfg,
+      params.subarray(from, last.offset + last.length),
+      top,
+      { prefix: 'self_attn' },
+    )
     nodes.push(...att.nodes)
     initializers.push(...att.initializers)
     top = att.output
   }
-  nodes.push({ op: 'MatMul', name: 'out_matmul', inputs: [top, 'out_weight_t'], outputs: ['out_mm'] })
+  nodes.push({
+    op: 'MatMul',
+    name: 'out_matmul',
+    inputs: [top, 'out_weight_t'],
+    outputs: ['out_mm'],
+  })
   nodes.push({ op: 'Add', name: 'out_add', inputs: ['out_mm', 'out_bias'], outputs: ['logits'] })
-  nodes.push({ op: 'Softmax', name: 'softmax', inputs: ['logits'], outputs: ['probabilities'], attributes: { axis: -1 } })
+  nodes.push({
+    op: 'Softmax',
+    name: 'softmax',
+    inputs: ['logits'],
+    outputs: ['probabilities'],
+    attributes: { axis: -1 },
+  })
 
   const states = (pre: string): OnnxValueInfo[] =>
     !fed
       ? []
       : Array.from({ length: L }, (_, l) =>
-          (config.cell === 'lstm' ? ['h', 'c'] : ['h']).map((v) => ({ name: `${v}${pre}_l${l}`, dims: [1, 'batch', H] })),
+          (config.cell === 'lstm' ? ['h', 'c'] : ['h']).map((v) => ({
+            name: `${v}${pre}_l${l}`,
+            dims: [1, 'batch', H],
+          })),
         ).flat()
   return {
     name: 'framewise_tagger',

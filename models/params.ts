@@ -106,7 +106,9 @@ export function checkConfig(c: TaggerConfig): void {
   if (c.outputRecurrence && c.inputSize <= c.numClasses)
     throw new RangeError(`output recurrence: inputSize ${c.inputSize} must be F + C > C`)
   if (c.outputRecurrence && c.attention)
-    throw new RangeError('output recurrence cannot take self-attention: attention reads later frames')
+    throw new RangeError(
+      'output recurrence cannot take self-attention: attention reads later frames',
+    )
   if (c.attention) {
     const { heads, window } = c.attention
     if (!ok(heads, 1, 4)) throw new RangeError(`attention heads ${heads} is outside 1..4`)

@@ -23,7 +23,12 @@ import maskedRnnRelu from './fixtures/fixture_masked_rnn-relu.json'
 import maskedRnnTanh from './fixtures/fixture_masked_rnn-tanh.json'
 import stateFixtures from './fixtures/fixture_state.json'
 
-const masked: Record<string, unknown> = { 'rnn-tanh': maskedRnnTanh, 'rnn-relu': maskedRnnRelu, lstm: maskedLstm, gru: maskedGru }
+const masked: Record<string, unknown> = {
+  'rnn-tanh': maskedRnnTanh,
+  'rnn-relu': maskedRnnRelu,
+  lstm: maskedLstm,
+  gru: maskedGru,
+}
 
 interface MaskedFixture {
   cell: CellType

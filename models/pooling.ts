@@ -36,7 +36,14 @@
  * (mean/max pooling have only out.*).
  */
 import type { FloatArray, Kernels } from './kernels'
-import { createModule, namedViews, packedLayout, type Module, type NamedShape, type ParamLayout } from './layout'
+import {
+  createModule,
+  namedViews,
+  packedLayout,
+  type Module,
+  type NamedShape,
+  type ParamLayout,
+} from './layout'
 import { crossEntropy, type LossOptions, type LossResult } from './loss'
 
 export type PoolingKind = 'mean' | 'max' | 'attention'

@@ -51,7 +51,9 @@ function problem(
     labels[i] = rng.uniform() < 0.15 ? -1 : rng.int(cfg.numClasses)
   const classWeights = Array.from({ length: cfg.numClasses }, () => rng.uniform(0.5, 2))
   const state = carried ? allocState(cfg, k, B) : null
-  if (state) for (const a of [...state.h, ...(state.c ?? [])]) for (let i = 0; i < a.length; i++) a[i] = 0.5 * rng.normal()
+  if (state)
+    for (const a of [...state.h, ...(state.c ?? [])])
+      for (let i = 0; i < a.length; i++) a[i] = 0.5 * rng.normal()
   const ws = allocWorkspace(cfg, k, T, B, denseLimit)
   const C = cfg.numClasses
   const run = (withGrad: boolean): number => {
@@ -72,7 +74,16 @@ const cells: CellType[] = ['rnn-tanh', 'lstm', 'gru']
 
 describe('tagger + self-attention: gradient check (float64, rel err < 1e-4)', () => {
   const results: string[] = []
-  const cases: { cell: CellType; bi: boolean; heads: number; window: number; layers: number; residual?: boolean; carried?: boolean; dense?: boolean }[] = []
+  const cases: {
+    cell: CellType
+    bi: boolean
+    heads: number
+    window: number
+    layers: number
+    residual?: boolean
+    carried?: boolean
+    dense?: boolean
+  }[] = []
   for (const cell of cells)
     for (const bi of [false, true])
       for (const window of [0, 1, 4]) cases.push({ cell, bi, heads: bi ? 2 : 1, window, layers: 1 })
@@ -104,7 +115,10 @@ describe('tagger + self-attention: gradient check (float64, rel err < 1e-4)', ()
       run(true)
       // the key bias's gradient is exactly 0 (a per-query constant cancels in the softmax), so
       // its finite differences are round-off: the floor compares those absolutely
-      const r = gradcheck(() => run(false), m.params, m.grads, m.layout, { perTensor: 5, floor: 1e-5 })
+      const r = gradcheck(() => run(false), m.params, m.grads, m.layout, {
+        perTensor: 5,
+        floor: 1e-5,
+      })
       results.push(`${name.padEnd(52)} maxRel=${r.maxRel.toExponential(2)} (${r.checked} params)`)
       expect(r.checked).toBeGreaterThan(30)
       expect(r.maxRel, JSON.stringify(r.worst)).toBeLessThan(1e-4)
@@ -150,7 +164,9 @@ describe('tagger + self-attention: layout and behaviour', () => {
     const m = createTagger({ ...base, attention: { heads: 1, window: 3 } }, k)
     const a = attentionOf(m)!
     a.p.Wo[0] = 42
-    expect(m.params[m.layout.entries.find((e) => e.name === 'self_attn.out_proj.weight')!.offset]).toBe(42)
+    expect(
+      m.params[m.layout.entries.find((e) => e.name === 'self_attn.out_proj.weight')!.offset],
+    ).toBe(42)
     expect(a.params.buffer).toBe(m.params.buffer)
     expect(a.layout.size).toBe(3 * 64 + 24 + 64 + 8)
     expect(a.config).toEqual({ modelSize: 8, numHeads: 1, window: 3, residual: true })
@@ -249,13 +265,20 @@ function runFixture<A extends FloatArray>(fix: AttentionFixture, k: Kernels<A>) 
   const got = new Float64Array(T * B * C)
   for (let t = 0; t < T; t++)
     for (let b = 0; b < B; b++)
-      if (t < lengths[b]) for (let j = 0; j < C; j++) got[(t * B + b) * C + j] = ws.logits[(t * B + b) * C + j]
+      if (t < lengths[b])
+        for (let j = 0; j < C; j++) got[(t * B + b) * C + j] = ws.logits[(t * B + b) * C + j]
   const checks = [
     checkTensor('logits', got, timeMajor(new Float64Array(T * B * C), fix.logits, T, C)),
     checkTensor('loss', [r.loss], [fix.loss]),
   ]
   for (const e of m.layout.entries)
-    checks.push(checkTensor(`grad ${e.name}`, m.grads.subarray(e.offset, e.offset + e.length), fix.grads[e.name]))
+    checks.push(
+      checkTensor(
+        `grad ${e.name}`,
+        m.grads.subarray(e.offset, e.offset + e.length),
+        fix.grads[e.name],
+      ),
+    )
   return checks
 }
 
@@ -270,7 +293,9 @@ describe('PyTorch parity: RNN + nn.MultiheadAttention (masks, window) + Linear, 
       expect(c64[0].maxRef).toBeGreaterThan(0.05)
       for (const c of c64) expect(c.maxDiff, c.name).toBeLessThan(1e-12)
       for (const c of c32) expect(c.maxDiff, c.name).toBeLessThan(1e-5)
-      console.log(`${name} float32 worst maxdiff ${Math.max(...c32.map((c) => c.maxDiff)).toExponential(2)}`)
+      console.log(
+        `${name} float32 worst maxdiff ${Math.max(...c32.map((c) => c.maxDiff)).toExponential(2)}`,
+      )
     })
   }
 })

@@ -15,8 +15,16 @@ const SCANNED = ['engine', 'models']
 const FORBIDDEN: { from: string; to: string; why: string }[] = [
   { from: 'engine/infer/', to: 'engine/train/', why: 'inference must not depend on training' },
   { from: 'engine/onnx/', to: 'engine/infer/', why: 'model files sit below inference' },
-  { from: 'engine/media/playback.ts', to: 'engine/media/view-windows.ts', why: 'media serving sits below the views' },
-  { from: 'engine/project/models.ts', to: 'engine/train/runs.ts', why: 'the model registry sits below training runs' },
+  {
+    from: 'engine/media/playback.ts',
+    to: 'engine/media/view-windows.ts',
+    why: 'media serving sits below the views',
+  },
+  {
+    from: 'engine/project/models.ts',
+    to: 'engine/train/runs.ts',
+    why: 'the model registry sits below training runs',
+  },
 ]
 
 function sources(dir: string): string[] {
@@ -25,7 +33,8 @@ function sources(dir: string): string[] {
     const file = path.join(dir, name)
     if (statSync(file).isDirectory()) {
       if (name !== 'node_modules' && name !== 'fixtures') out.push(...sources(file))
-    } else if (name.endsWith('.ts') && !name.endsWith('.test.ts') && !name.endsWith('.d.ts')) out.push(file)
+    } else if (name.endsWith('.ts') && !name.endsWith('.test.ts') && !name.endsWith('.d.ts'))
+      out.push(file)
   }
   return out
 }
@@ -93,7 +102,11 @@ function components(edges: Map<string, string[]>): string[][] {
 }
 
 /** The shortest chain from `start` back to itself inside one component, as `a → b → a`. */
-function shortestCycle(start: string, members: Set<string>, edges: Map<string, string[]>): string[] {
+function shortestCycle(
+  start: string,
+  members: Set<string>,
+  edges: Map<string, string[]>,
+): string[] {
   const prev = new Map<string, string>()
   const queue = [start]
   while (queue.length) {
@@ -151,7 +164,8 @@ describe('import graph of engine/ and models/', () => {
     for (const [from, targets] of edges) {
       for (const rule of FORBIDDEN) {
         if (!from.startsWith(rule.from)) continue
-        for (const to of targets) if (to.startsWith(rule.to)) found.push(`${from} → ${to}: ${rule.why}`)
+        for (const to of targets)
+          if (to.startsWith(rule.to)) found.push(`${from} → ${to}: ${rule.why}`)
       }
     }
     expect(found).toEqual([])

@@ -42,7 +42,8 @@ for (let x = 64; x < N - 64; x += 8) {
   const c = labelAt(x)
   const env = c ? 0.75 + 0.25 * Math.sin(x / 9) : 0.18 + 0.1 * Math.sin(x / 5)
   const h = Math.round(150 * Math.abs(env * Math.sin(x / 13 + 1) + 0.15 * env))
-  for (let dx = 0; dx < 5; dx++) for (let y = 230 - h; y <= 230 + h; y++) set(x + dx, y, c ? classes[c] : [0xd0, 0xd4, 0xdc])
+  for (let dx = 0; dx < 5; dx++)
+    for (let y = 230 - h; y <= 230 + h; y++) set(x + dx, y, c ? classes[c] : [0xd0, 0xd4, 0xdc])
 }
 
 // PNG: signature, IHDR, one IDAT (filter 0 per row), IEND.

@@ -48,7 +48,11 @@ for (let i = 0; i < seeds; i++) {
   runs.push({
     label: `durability seed ${7 + i}`,
     file: path.join(fuzzDir, 'durability.test.ts'),
-    env: { FW_DURABILITY_CYCLES: String(share), FW_SEED: String(7 + i), FW_POWER_CUTS: String(powerCuts) },
+    env: {
+      FW_DURABILITY_CYCLES: String(share),
+      FW_SEED: String(7 + i),
+      FW_POWER_CUTS: String(powerCuts),
+    },
     filter: i === 0 ? undefined : 'SIGKILL',
   })
 }
@@ -130,26 +134,35 @@ function execute(run) {
       out.end()
       const seconds = (Date.now() - started) / 1000
       const ok = code === 0
-      const why = timedOut ? `still running after ${values['run-minutes']} min` : (signal ?? `exit ${code}`)
-      console.log(`soak: ${run.label}: ${ok ? 'passed' : `FAILED (${why}), see ${log}`} in ${seconds.toFixed(0)} s`)
+      const why = timedOut
+        ? `still running after ${values['run-minutes']} min`
+        : (signal ?? `exit ${code}`)
+      console.log(
+        `soak: ${run.label}: ${ok ? 'passed' : `FAILED (${why}), see ${log}`} in ${seconds.toFixed(0)} s`,
+      )
       resolve({ ...run, ok, seconds, treeMB: Math.round(peak / 2 ** 20), log })
     })
   })
 }
 
-console.log(`soak: ${runs.length} runs at FW_FUZZ_SCALE=${scale}, ${cycles} SIGKILL cycles over ${seeds} seeds, ${powerCuts} power cuts, ${jobs} at a time; logs in ${outDir}`)
+console.log(
+  `soak: ${runs.length} runs at FW_FUZZ_SCALE=${scale}, ${cycles} SIGKILL cycles over ${seeds} seeds, ${powerCuts} power cuts, ${jobs} at a time; logs in ${outDir}`,
+)
 const started = Date.now()
 const queue = [...runs]
 const done = []
 await Promise.all(
   Array.from({ length: jobs }, async () => {
-    for (let run; (run = queue.shift()); ) done.push(await execute(run))
+    for (let run; (run = queue.shift());) done.push(await execute(run))
   }),
 )
 
 const reports = (() => {
   try {
-    return readFileSync(reportFile, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l))
+    return readFileSync(reportFile, 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l))
   } catch {
     return [] // no fuzzer got as far as reporting
   }
@@ -164,7 +177,9 @@ const failedRuns = done.filter((r) => !r.ok).length
 let badReports = 0
 for (const r of reports) {
   const row = {
-    fuzzer: r.fuzzer + (typeof r.seed === 'number' && r.fuzzer.startsWith('durability') ? ` (seed ${r.seed})` : ''),
+    fuzzer:
+      r.fuzzer +
+      (typeof r.seed === 'number' && r.fuzzer.startsWith('durability') ? ` (seed ${r.seed})` : ''),
     cases: num(r, 'cases', 'cycles', 'jobs', 'messages', 'requests', 'rounds'),
     crashes: num(r, 'crashes', 'failures'),
     hangs: num(r, 'hangs'),
@@ -180,12 +195,29 @@ for (const r of reports) {
   } else row.result = 'ok'
   rows.push(row)
 }
-for (const r of done) rows.push({ fuzzer: `run: ${r.label}`, peakMB: r.treeMB, seconds: Math.round(r.seconds), result: r.ok ? 'ok' : 'FAIL' })
+for (const r of done)
+  rows.push({
+    fuzzer: `run: ${r.label}`,
+    peakMB: r.treeMB,
+    seconds: Math.round(r.seconds),
+    result: r.ok ? 'ok' : 'FAIL',
+  })
 
-const columns = ['fuzzer', 'cases', 'crashes', 'hangs', 'losses', 'torn', 'peakMB', 'seconds', 'result']
+const columns = [
+  'fuzzer',
+  'cases',
+  'crashes',
+  'hangs',
+  'losses',
+  'torn',
+  'peakMB',
+  'seconds',
+  'result',
+]
 const cell = (v) => (v === undefined ? '-' : String(v))
 const widths = columns.map((c) => Math.max(c.length, ...rows.map((r) => cell(r[c]).length)))
-const line = (values) => values.map((v, i) => (i === 0 ? v.padEnd(widths[i]) : v.padStart(widths[i]))).join('  ')
+const line = (values) =>
+  values.map((v, i) => (i === 0 ? v.padEnd(widths[i]) : v.padStart(widths[i]))).join('  ')
 console.log(`\n${line(columns)}\n${line(widths.map((w) => '-'.repeat(w)))}`)
 for (const r of rows) console.log(line(columns.map((c) => cell(r[c]))))
 const minutes = (Date.now() - started) / 60_000
@@ -196,5 +228,9 @@ console.log(
     `${sum(sigkill, 'acknowledged')} edits acknowledged, ${sum(sigkill, 'losses')} lost; all figures: ${reportFile}`,
 )
 const failed = failedRuns + badReports
-console.log(failed ? `soak: ${failedRuns} runs failed, ${badReports} reports show crashes, hangs, losses or torn files` : 'soak: all passed')
+console.log(
+  failed
+    ? `soak: ${failedRuns} runs failed, ${badReports} reports show crashes, hangs, losses or torn files`
+    : 'soak: all passed',
+)
 process.exit(failed ? 1 : 0)

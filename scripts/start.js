@@ -6,7 +6,9 @@ import { findElectronBinary } from './electron-binary.js'
 
 const args = process.argv.slice(2)
 if (!existsSync('out/main/main.js')) {
-  console.error('Framewise is not built yet: run `npm run build` (npm install does it) and try again.')
+  console.error(
+    'Framewise is not built yet: run `npm run build` (npm install does it) and try again.',
+  )
   process.exit(1)
 }
 

@@ -75,20 +75,24 @@ export async function checkOutFile(file: string): Promise<void> {
 /** An output folder is created when missing, but must not be a file. */
 export async function checkOutDir(dir: string): Promise<void> {
   const s = await statOrNull(dir)
-  if (s && !s.isDirectory()) throw new DataError(dir, 'is a file, not a folder; give a folder for --out')
+  if (s && !s.isDirectory())
+    throw new DataError(dir, 'is a file, not a folder; give a folder for --out')
 }
 
 /**
  * postprocess.viterbi from --viterbi / --no-viterbi / --viterbi-weight X (which implies
  * --viterbi), or nothing: the model's own setting stays.
  */
-export function viterbiFlags(values: ParsedArgs['values']): { viterbi?: { enabled: boolean; weight: number } } {
+export function viterbiFlags(values: ParsedArgs['values']): {
+  viterbi?: { enabled: boolean; weight: number }
+} {
   const on = values.viterbi === true
   const off = values['no-viterbi'] === true
   const weight = numberFlag(values, 'viterbi-weight')
   if (on && off) throw new UsageError('give --viterbi or --no-viterbi, not both')
   if (weight !== undefined && weight < 0) throw new UsageError('--viterbi-weight must be ≥ 0')
-  if (off && weight !== undefined) throw new UsageError('--viterbi-weight needs --viterbi, not --no-viterbi')
+  if (off && weight !== undefined)
+    throw new UsageError('--viterbi-weight needs --viterbi, not --no-viterbi')
   if (off) return { viterbi: { enabled: false, weight: 1 } }
   if (on || weight !== undefined) return { viterbi: { enabled: true, weight: weight ?? 1 } }
   return {}
@@ -98,14 +102,24 @@ export function viterbiFlags(values: ParsedArgs['values']): { viterbi?: { enable
  * A numeric flag, or undefined when absent; a usage error when it is not a (whole) number or is
  * below `min`. The one parser of the CLI's number flags.
  */
-export function numberFlag(values: ParsedArgs['values'], name: string, rule: { integer?: boolean; min?: number } = {}): number | undefined {
+export function numberFlag(
+  values: ParsedArgs['values'],
+  name: string,
+  rule: { integer?: boolean; min?: number } = {},
+): number | undefined {
   const v = values[name]
   if (v === undefined) return undefined
   const x = Number(v)
   const what = rule.integer ? 'a whole number' : 'a number'
-  if (typeof v !== 'string' || v.trim() === '' || !Number.isFinite(x) || (rule.integer && !Number.isInteger(x)))
+  if (
+    typeof v !== 'string' ||
+    v.trim() === '' ||
+    !Number.isFinite(x) ||
+    (rule.integer && !Number.isInteger(x))
+  )
     throw new UsageError(`--${name} must be ${what}, not ${printable(String(v))}`)
-  if (rule.min !== undefined && x < rule.min) throw new UsageError(`--${name} must be ${what} ≥ ${rule.min}, not ${printable(v)}`)
+  if (rule.min !== undefined && x < rule.min)
+    throw new UsageError(`--${name} must be ${what} ≥ ${rule.min}, not ${printable(v)}`)
   return x
 }
 

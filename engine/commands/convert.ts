@@ -61,9 +61,11 @@ export const convert: Command = {
   async run({ positionals, values }) {
     if (positionals.length !== 1) throw new UsageError('convert takes exactly one label file')
     const to = values.to as string | undefined
-    if (!to || !isLabelFormat(to)) throw new UsageError(`--to must be one of ${LABEL_FORMATS.join(', ')}`)
+    if (!to || !isLabelFormat(to))
+      throw new UsageError(`--to must be one of ${LABEL_FORMATS.join(', ')}`)
     const from = values.from as string | undefined
-    if (from !== undefined && !isLabelFormat(from)) throw new UsageError(`--from must be one of ${LABEL_FORMATS.join(', ')}`)
+    if (from !== undefined && !isLabelFormat(from))
+      throw new UsageError(`--from must be one of ${LABEL_FORMATS.join(', ')}`)
     if (typeof values.out !== 'string') throw new UsageError('--out <file> is required')
     await checkOutFile(values.out)
     return convertCommand({

@@ -122,13 +122,17 @@ export const features: Command = {
     'features of an audio or CSV file: a JSON summary, or with --out a CSV time,<feature names> (one row per frame, time = frame centre in seconds)',
   options: { spec: { type: 'string' }, preset: { type: 'string' }, out: { type: 'string' } },
   async run({ positionals, values }) {
-    if (positionals.length !== 1) throw new UsageError('features takes exactly one audio or CSV file')
+    if (positionals.length !== 1)
+      throw new UsageError('features takes exactly one audio or CSV file')
     const preset = values.preset as string | undefined
-    if (values.spec !== undefined && preset !== undefined) throw new UsageError('give --spec or --preset, not both')
+    if (values.spec !== undefined && preset !== undefined)
+      throw new UsageError('give --spec or --preset, not both')
     if (preset !== undefined && !PRESET_NAMES.includes(preset as PresetName))
       throw new UsageError(`--preset must be one of ${PRESET_NAMES.join(', ')}`)
     if (preset !== undefined && (preset === 'raw') !== (mediaKindOf(positionals[0]) === 'series'))
-      throw new UsageError(`--preset ${preset} is for ${preset === 'raw' ? 'CSV time series' : 'audio'} files`)
+      throw new UsageError(
+        `--preset ${preset} is for ${preset === 'raw' ? 'CSV time series' : 'audio'} files`,
+      )
     if (typeof values.out === 'string') await checkOutFile(values.out)
     let last = ''
     return featuresCommand({

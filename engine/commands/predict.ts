@@ -5,7 +5,15 @@ import { predictClipsToFile } from '../infer/clip'
 import { isClipModel, readClipModel } from '../onnx/clip'
 import { loadFeatureSpec } from '../features/spec-file'
 import { isLabelFormat, LABEL_FORMATS } from '../labels/format-list'
-import { type Command, UsageError, VITERBI_OPTIONS, checkOutDir, numberFlag, reportProgress, viterbiFlags } from './command'
+import {
+  type Command,
+  UsageError,
+  VITERBI_OPTIONS,
+  checkOutDir,
+  numberFlag,
+  reportProgress,
+  viterbiFlags,
+} from './command'
 
 export const predict: Command = {
   brief: 'label recordings with a model',
@@ -46,7 +54,8 @@ export const predict: Command = {
       })
     }
     const format = String(values.format)
-    if (!isLabelFormat(format)) throw new UsageError(`--format must be one of ${LABEL_FORMATS.join(', ')}`)
+    if (!isLabelFormat(format))
+      throw new UsageError(`--format must be one of ${LABEL_FORMATS.join(', ')}`)
     const output = values.output as string | undefined
     if (output !== undefined && output !== 'logits' && output !== 'probabilities')
       throw new UsageError('--output must be logits or probabilities')
@@ -67,7 +76,9 @@ export const predict: Command = {
       classes,
       output,
       // The model runs after the features, when the feature workers are idle: both cores.
-      threads: numberFlag(values, 'threads', { integer: true, min: 1 }) ?? Math.min(2, availableParallelism()),
+      threads:
+        numberFlag(values, 'threads', { integer: true, min: 1 }) ??
+        Math.min(2, availableParallelism()),
       windowFrames: numberFlag(values, 'window', { integer: true, min: 1 }),
       contextFrames: numberFlag(values, 'context', { integer: true, min: 0 }),
       postprocess: {
@@ -75,7 +86,9 @@ export const predict: Command = {
         ...(values['min-duration'] !== undefined
           ? { minDuration: numberFlag(values, 'min-duration', { min: 0 }) }
           : {}),
-        ...(values['merge-gap'] !== undefined ? { mergeGap: numberFlag(values, 'merge-gap', { min: 0 }) } : {}),
+        ...(values['merge-gap'] !== undefined
+          ? { mergeGap: numberFlag(values, 'merge-gap', { min: 0 }) }
+          : {}),
         ...(background !== undefined
           ? { background: background === 'none' ? null : background }
           : {}),

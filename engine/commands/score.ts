@@ -187,7 +187,8 @@ export const score: Command = {
     background: { type: 'string' },
   },
   async run({ positionals, values }) {
-    if (positionals.length !== 2) throw new UsageError('score takes a prediction folder and a reference folder')
+    if (positionals.length !== 2)
+      throw new UsageError('score takes a prediction folder and a reference folder')
     const hop = numberFlag(values, 'hop', { min: 0 })
     if (hop === 0) throw new UsageError('--hop must be > 0')
     return scoreCommand({

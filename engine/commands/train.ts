@@ -18,7 +18,12 @@ import { runClassifierWorker, runTrainingWorker } from '../train/job'
 import { assembleClips, exportTrainedClassifier, scanClipFolder } from '../train/clip-project'
 import { exportTrainedTagger, trainProject } from '../train/project'
 import { RunStore } from '../train/runs'
-import { parseTrainSettings, trainSettingsSchema, type TrainSettings, type TrainSettingsInput } from '../train/settings'
+import {
+  parseTrainSettings,
+  trainSettingsSchema,
+  type TrainSettings,
+  type TrainSettingsInput,
+} from '../train/settings'
 import { z } from 'zod'
 import { type Command, UsageError, checkOutFile, cliJob, numberFlag } from './command'
 
@@ -50,14 +55,18 @@ async function readSpec(arg: string | undefined): Promise<FeatureSpec | undefine
   return arg in PRESETS ? PRESETS[arg as keyof typeof PRESETS]() : loadFeatureSpec(arg)
 }
 
-const finite = (x: number | null | undefined) => (x !== null && x !== undefined && Number.isFinite(x) ? x : null)
+const finite = (x: number | null | undefined) =>
+  x !== null && x !== undefined && Number.isFinite(x) ? x : null
 
 /** An epoch's validation metrics, from a training result (numbers) or a run record (NaN stored as null). */
 type Metrics = { valLoss: number | null; valAccuracy: number | null; valMacroF1: number | null }
 
 /** The summary of a finished training: its best epoch's metrics (NaN as null), epochs and wall time. */
 function summaryOf(
-  s: Pick<TrainSummary, 'model' | 'card' | 'run' | 'classes' | 'files'> & { history: Metrics[]; bestEpoch: number | null },
+  s: Pick<TrainSummary, 'model' | 'card' | 'run' | 'classes' | 'files'> & {
+    history: Metrics[]
+    bestEpoch: number | null
+  },
   started: number,
 ): TrainSummary {
   const best = s.history[(s.bestEpoch ?? 1) - 1]
@@ -68,7 +77,11 @@ function summaryOf(
     classes: s.classes,
     files: s.files,
     bestEpoch: s.bestEpoch ?? 0,
-    best: { valLoss: finite(best?.valLoss), valAccuracy: finite(best?.valAccuracy), valMacroF1: finite(best?.valMacroF1) },
+    best: {
+      valLoss: finite(best?.valLoss),
+      valAccuracy: finite(best?.valAccuracy),
+      valMacroF1: finite(best?.valMacroF1),
+    },
     epochs: s.history.length,
     seconds: (Date.now() - started) / 1000,
   }
@@ -92,23 +105,45 @@ export async function trainCommand(input: TrainCommandInput): Promise<TrainSumma
   if (isProject) {
     // a recorded run in the project, tagger or clip classifier (trainProject picks by settings.task)
     const project = await Project.open(input.dir)
-    const run = await trainProject(project, input.ctx, { settings: input.settings, features: specInput })
+    const run = await trainProject(project, input.ctx, {
+      settings: input.settings,
+      features: specInput,
+    })
     const from = path.join(new RunStore(project.dir).dir(run.id), run.model!)
     await fs.copyFile(from, out)
     await fs.copyFile(cardPathOf(from), cardPathOf(out))
-    return summaryOf({ ...run, model: out, card: cardPathOf(out), run: run.id, files: { ...run.files, skipped: [] } }, started)
+    return summaryOf(
+      {
+        ...run,
+        model: out,
+        card: cardPathOf(out),
+        run: run.id,
+        files: { ...run.files, skipped: [] },
+      },
+      started,
+    )
   }
   if (settings.task === 'classify') return trainClipFolder(input, out, settings, specInput, started)
 
   const folder = await scanDataFolder(input.dir)
   let spec: FeatureSpec
   try {
-    spec = parseFeatureSpec(specInput ?? { kind: folder.kind, ...(folder.kind === 'series' ? { channels: folder.channels } : {}) })
+    spec = parseFeatureSpec(
+      specInput ?? {
+        kind: folder.kind,
+        ...(folder.kind === 'series' ? { channels: folder.channels } : {}),
+      },
+    )
   } catch (err) {
     throw new DataError(input.features ?? input.dir, `invalid feature spec: ${specProblem(err)}`)
   }
-  if (spec.kind !== folder.kind) throw new DataError(input.features ?? input.dir, `a ${spec.kind} feature spec for ${folder.kind} files`)
-  if (spec.kind === 'series' && spec.channels === null) spec = { ...spec, channels: folder.channels }
+  if (spec.kind !== folder.kind)
+    throw new DataError(
+      input.features ?? input.dir,
+      `a ${spec.kind} feature spec for ${folder.kind} files`,
+    )
+  if (spec.kind === 'series' && spec.channels === null)
+    spec = { ...spec, channels: folder.channels }
   input.ctx.progress(0, 'computing features')
   const assembled = await assembleDataset(folder.files, spec, folder.classes, {
     seed: settings.seed,
@@ -129,23 +164,50 @@ export async function trainCommand(input: TrainCommandInput): Promise<TrainSumma
         `epoch ${r.epoch}: train loss ${r.trainLoss.toFixed(4)}, val loss ${r.valLoss.toFixed(4)}, val macro-F1 ${r.valMacroF1.toFixed(3)}`,
       ),
   })
-  const exported = await exportTrainedTagger(out, result, { assembled, files: folder.files, classes: folder.classes, spec })
+  const exported = await exportTrainedTagger(out, result, {
+    assembled,
+    files: folder.files,
+    classes: folder.classes,
+    spec,
+  })
   input.ctx.progress(1, `wrote ${exported.modelPath}`)
   const files = { ...assembled.files, skipped: folder.skipped }
-  return summaryOf({ ...result, model: exported.modelPath, card: exported.cardPath, run: null, classes: folder.classes.names, files }, started)
+  return summaryOf(
+    {
+      ...result,
+      model: exported.modelPath,
+      card: exported.cardPath,
+      run: null,
+      classes: folder.classes.names,
+      files,
+    },
+    started,
+  )
 }
 
 /** `framewise train --task classify` on a class-folder data folder (<dir>/<class>/<file>). */
-async function trainClipFolder(input: TrainCommandInput, out: string, settings: TrainSettings, specInput: unknown, started: number): Promise<TrainSummary> {
+async function trainClipFolder(
+  input: TrainCommandInput,
+  out: string,
+  settings: TrainSettings,
+  specInput: unknown,
+  started: number,
+): Promise<TrainSummary> {
   const { ctx } = input
   const folder = await scanClipFolder(input.dir)
   let spec: FeatureSpec
   try {
-    spec = parseFeatureSpec(specInput ?? { kind: folder.kind, ...(folder.kind === 'series' ? { channels: folder.channels } : {}) })
+    spec = parseFeatureSpec(
+      specInput ?? {
+        kind: folder.kind,
+        ...(folder.kind === 'series' ? { channels: folder.channels } : {}),
+      },
+    )
   } catch (err) {
     throw new DataError(input.dir, `invalid feature spec: ${specProblem(err)}`)
   }
-  if (spec.kind !== folder.kind) throw new DataError(input.dir, `a ${spec.kind} feature spec for ${folder.kind} files`)
+  if (spec.kind !== folder.kind)
+    throw new DataError(input.dir, `a ${spec.kind} feature spec for ${folder.kind} files`)
   ctx.progress(0, 'computing features')
   const { data, assembled, classes } = await assembleClips(folder.files, spec, {
     seed: settings.seed,
@@ -156,13 +218,29 @@ async function trainClipFolder(input: TrainCommandInput, out: string, settings: 
   const result = await runClassifierWorker(data, settings, {
     signal: ctx.signal,
     onProgress: (p) =>
-      ctx.progress(0.1 + (0.88 * (p.epoch - 1 + p.step / p.stepsPerEpoch)) / p.epochs, `epoch ${p.epoch}/${p.epochs} step ${p.step}/${p.stepsPerEpoch} loss ${p.loss.toFixed(4)}`),
+      ctx.progress(
+        0.1 + (0.88 * (p.epoch - 1 + p.step / p.stepsPerEpoch)) / p.epochs,
+        `epoch ${p.epoch}/${p.epochs} step ${p.step}/${p.stepsPerEpoch} loss ${p.loss.toFixed(4)}`,
+      ),
     onEpoch: (r) =>
-      ctx.progress(0.1 + (0.88 * r.epoch) / settings.epochs, `epoch ${r.epoch}: train loss ${r.trainLoss.toFixed(4)}, val accuracy ${r.valAccuracy.toFixed(3)}, val macro-F1 ${r.valMacroF1.toFixed(3)}`),
+      ctx.progress(
+        0.1 + (0.88 * r.epoch) / settings.epochs,
+        `epoch ${r.epoch}: train loss ${r.trainLoss.toFixed(4)}, val accuracy ${r.valAccuracy.toFixed(3)}, val macro-F1 ${r.valMacroF1.toFixed(3)}`,
+      ),
   })
   const exported = await exportTrainedClassifier(out, result, assembled.spec, classes)
   ctx.progress(1, `wrote ${exported.modelPath}`)
-  return summaryOf({ ...result, model: exported.modelPath, card: exported.cardPath, run: null, classes, files: { ...assembled.files, skipped: [] } }, started)
+  return summaryOf(
+    {
+      ...result,
+      model: exported.modelPath,
+      card: exported.cardPath,
+      run: null,
+      classes,
+      files: { ...assembled.files, skipped: [] },
+    },
+    started,
+  )
 }
 
 export const train: Command = {
@@ -170,7 +248,7 @@ export const train: Command = {
   usage:
     'train <project-or-data-dir> --out model.onnx [--cell lstm|gru|rnn|rnn-relu] [--hidden N] [--layers N] [--unidirectional] [--residual] [--attention-heads 0|1|2|4] [--attention-window FRAMES] [--epochs N] [--batch N] [--chunk N] [--lr X] [--seed N] [--features SPEC] [--val FRACTION] [--task tag|classify] [--pooling mean|max|attention] [--init default|chrono] [--output-recurrence [--scheduled-sampling X] [--beam N]]',
   summary:
-    'train a tagger on a project or a data folder and export it as ONNX + model card; also --dropout X, --patience N, --threads N, --class-weights none|sqrt-balanced|balanced; --task classify [--pooling mean|max|attention] trains a clip classifier on the files\' clip classes (project) or <dir>/<class>/<file> subfolders; --output-recurrence feeds each frame the previous label (unidirectional, decoded greedily, or by beam search with --beam N > 1)',
+    "train a tagger on a project or a data folder and export it as ONNX + model card; also --dropout X, --patience N, --threads N, --class-weights none|sqrt-balanced|balanced; --task classify [--pooling mean|max|attention] trains a clip classifier on the files' clip classes (project) or <dir>/<class>/<file> subfolders; --output-recurrence feeds each frame the previous label (unidirectional, decoded greedily, or by beam search with --beam N > 1)",
   options: {
     out: { type: 'string' },
     cell: { type: 'string' },
@@ -202,7 +280,10 @@ export const train: Command = {
     if (positionals.length !== 1) throw new UsageError('train takes one project or data folder')
     if (typeof values.out !== 'string') throw new UsageError('--out model.onnx is required')
     await checkOutFile(values.out)
-    if ((values.beam !== undefined || values['scheduled-sampling'] !== undefined) && !values['output-recurrence'])
+    if (
+      (values.beam !== undefined || values['scheduled-sampling'] !== undefined) &&
+      !values['output-recurrence']
+    )
       throw new UsageError('--beam and --scheduled-sampling need --output-recurrence')
     const cell = values.cell === 'rnn' ? 'rnn-tanh' : values.cell
     if (cell !== undefined && !['lstm', 'gru', 'rnn-tanh', 'rnn-relu'].includes(cell as string))
@@ -238,7 +319,9 @@ export const train: Command = {
           })()
         : {}),
     }
-    const parsed = trainSettingsSchema.safeParse(Object.fromEntries(Object.entries(settings).filter(([, v]) => v !== undefined)))
+    const parsed = trainSettingsSchema.safeParse(
+      Object.fromEntries(Object.entries(settings).filter(([, v]) => v !== undefined)),
+    )
     if (!parsed.success) throw new UsageError(z.prettifyError(parsed.error))
     const { attentionHeads: heads, hidden, bidirectional } = parsed.data
     if (heads > 0 && (hidden * (bidirectional ? 2 : 1)) % heads !== 0)

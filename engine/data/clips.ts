@@ -26,7 +26,11 @@ export interface SyntheticClipOptions {
 }
 
 /** `n` clips of noise with one decisive cue each (see the header), with where it is; seeded. */
-export function syntheticClips(n: number, seed: number, o: SyntheticClipOptions): (ClipSequence & { cueStart: number })[] {
+export function syntheticClips(
+  n: number,
+  seed: number,
+  o: SyntheticClipOptions,
+): (ClipSequence & { cueStart: number })[] {
   const { frames: T, F = 8, C = 4, cue = 6, amplitude = 3, distractors = 2 } = o
   const rng = new Rng(seed)
   const out: (ClipSequence & { cueStart: number })[] = []

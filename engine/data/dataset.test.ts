@@ -3,12 +3,23 @@ import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { parseFeatureSpec } from '../features/spec'
-import { assembleDataset, frameLabels, rowFrameLabels, splitByFile, type ClassMap, type DataFile } from './dataset'
+import {
+  assembleDataset,
+  frameLabels,
+  rowFrameLabels,
+  splitByFile,
+  type ClassMap,
+  type DataFile,
+} from './dataset'
 import { trainTagger } from '../train/loop'
 import { parseTrainSettings } from '../train/settings'
 import { AUDIO_CLASSES, SERIES_CLASSES, syntheticAudio, syntheticSeries } from './synthetic'
 
-const audioClasses: ClassMap = { names: ['background', ...AUDIO_CLASSES], background: 'background', ignore: [] }
+const audioClasses: ClassMap = {
+  names: ['background', ...AUDIO_CLASSES],
+  background: 'background',
+  ignore: [],
+}
 
 describe('frame labels', () => {
   const times = Float64Array.from({ length: 10 }, (_, t) => t * 0.1) // centres 0, 0.1, …, 0.9
@@ -34,7 +45,9 @@ describe('frame labels', () => {
   })
 
   it('name the file and the class when a label is unknown', () => {
-    expect(() => frameLabels([{ start: 0, end: 1, label: 'bird' }], times, audioClasses, 'a.wav')).toThrow(/a.wav: unknown label class 'bird'/)
+    expect(() =>
+      frameLabels([{ start: 0, end: 1, label: 'bird' }], times, audioClasses, 'a.wav'),
+    ).toThrow(/a.wav: unknown label class 'bird'/)
   })
 
   it('take the centre row of each series frame', () => {
@@ -50,7 +63,9 @@ describe('split by file', () => {
     const a = splitByFile(10, 0.2, 5)
     expect(splitByFile(10, 0.2, 5)).toEqual(a)
     expect(a.val).toHaveLength(2)
-    expect([...a.train, ...a.val].sort((x, y) => x - y)).toEqual(Array.from({ length: 10 }, (_, i) => i))
+    expect([...a.train, ...a.val].sort((x, y) => x - y)).toEqual(
+      Array.from({ length: 10 }, (_, i) => i),
+    )
     expect(splitByFile(2, 0.01, 1).val).toHaveLength(1)
     expect(splitByFile(1, 0.5, 1).val).toHaveLength(0)
     expect(splitByFile(10, 0.2, 6)).not.toEqual(a)
@@ -72,14 +87,31 @@ describe('assembled datasets train models that generalise to unseen files', () =
       const a = syntheticAudio(100 + i, 12)
       const p = path.join(dir, `rec${i}.wav`)
       await fs.writeFile(p, a.wav)
-      files.push({ name: `rec${i}.wav`, path: p, labels: { kind: 'segments', segments: a.segments } })
+      files.push({
+        name: `rec${i}.wav`,
+        path: p,
+        labels: { kind: 'segments', segments: a.segments },
+      })
     }
     const spec = parseFeatureSpec({ kind: 'audio' })
-    const { data, files: split } = await assembleDataset(files, spec, audioClasses, { seed: 1, valFraction: 0.25, cacheDir: path.join(dir, 'cache') })
+    const { data, files: split } = await assembleDataset(files, spec, audioClasses, {
+      seed: 1,
+      valFraction: 0.25,
+      cacheDir: path.join(dir, 'cache'),
+    })
     expect(split.val).toHaveLength(2)
     expect(data.F).toBe(39)
     expect(data.train[0].labels.length).toBe(Math.floor((12 * 16000) / 160) + 1)
-    const settings = parseTrainSettings({ hidden: 24, layers: 1, epochs: 8, batch: 8, chunk: 200, lr: 0.01, threads: 1, patience: 0 })
+    const settings = parseTrainSettings({
+      hidden: 24,
+      layers: 1,
+      epochs: 8,
+      batch: 8,
+      chunk: 200,
+      lr: 0.01,
+      threads: 1,
+      patience: 0,
+    })
     const r = await trainTagger(data, settings, { kernels: 'ts' })
     const best = r.history[r.bestEpoch - 1]
     expect(best.valMacroF1).toBeGreaterThanOrEqual(0.9)
@@ -93,13 +125,29 @@ describe('assembled datasets train models that generalise to unseen files', () =
       await fs.writeFile(p, s.csv)
       files.push({ name: `log${i}.csv`, path: p, labels: { kind: 'rows', labels: s.labels } })
     }
-    const spec = parseFeatureSpec({ kind: 'series', channels: ['ax', 'ay', 'az'], frameLength: 10, hopLength: 5, stats: ['mean', 'std'], normalization: { mode: 'global', mean: [], std: [] } })
+    const spec = parseFeatureSpec({
+      kind: 'series',
+      channels: ['ax', 'ay', 'az'],
+      frameLength: 10,
+      hopLength: 5,
+      stats: ['mean', 'std'],
+      normalization: { mode: 'global', mean: [], std: [] },
+    })
     const classes: ClassMap = { names: [...SERIES_CLASSES], background: null, ignore: [] }
     const assembled = await assembleDataset(files, spec, classes, { seed: 2, valFraction: 0.2 })
     const norm = assembled.spec.normalization
     expect(norm.mode).toBe('global')
     if (norm.mode === 'global') expect(norm.mean).toHaveLength(6)
-    const settings = parseTrainSettings({ hidden: 16, layers: 1, epochs: 10, batch: 8, chunk: 150, lr: 0.01, threads: 1, patience: 0 })
+    const settings = parseTrainSettings({
+      hidden: 16,
+      layers: 1,
+      epochs: 10,
+      batch: 8,
+      chunk: 150,
+      lr: 0.01,
+      threads: 1,
+      patience: 0,
+    })
     const r = await trainTagger(assembled.data, settings, { kernels: 'ts' })
     expect(r.history[r.bestEpoch - 1].valMacroF1).toBeGreaterThanOrEqual(0.9)
   })

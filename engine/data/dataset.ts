@@ -13,7 +13,8 @@ import { Rng } from '../../models/rng'
 import type { Sequence, TrainData } from './sequences'
 
 /** Where a file's labels come from: segments in seconds, or one label per CSV row. */
-export type LabelSource = { kind: 'segments'; segments: Segment[] } | { kind: 'rows'; labels: (string | null)[] }
+export type LabelSource =
+  { kind: 'segments'; segments: Segment[] } | { kind: 'rows'; labels: (string | null)[] }
 
 export interface DataFile {
   /** Display name (relative path). */
@@ -38,21 +39,41 @@ export interface ClassMap {
  * segment containing its centre time (the segment starting last wins where segments overlap),
  * else the background class, else −1 (ignored). Labels in `ignore` give −1.
  */
-export function frameLabels(segments: Segment[], frameTimes: Float64Array, classes: ClassMap, file: string): Int32Array {
+export function frameLabels(
+  segments: Segment[],
+  frameTimes: Float64Array,
+  classes: ClassMap,
+  file: string,
+): Int32Array {
   // Ignore-labels are mapped as extra classes, then to −1, so they still cover their frames.
   const all = [...classes.names, ...classes.ignore]
   let out: Int32Array
   try {
-    out = segmentsToFrames(segments, frameTimes, all, classes.background === null ? { partial: true } : { background: classes.background })
+    out = segmentsToFrames(
+      segments,
+      frameTimes,
+      all,
+      classes.background === null ? { partial: true } : { background: classes.background },
+    )
   } catch (err) {
-    throw new DataError(file, `${(err as Error).message.replace(/^label "(.*)" is not a class/, "unknown label class '$1'")}`)
+    throw new DataError(
+      file,
+      `${(err as Error).message.replace(/^label "(.*)" is not a class/, "unknown label class '$1'")}`,
+    )
   }
   for (let t = 0; t < out.length; t++) if (out[t] >= classes.names.length) out[t] = IGNORE
   return out
 }
 
 /** Per-row labels (CSV label column) → frame labels: each frame takes its centre row's label. */
-export function rowFrameLabels(rows: (string | null)[], frames: number, hop: number, frameLength: number, classes: ClassMap, file: string): Int32Array {
+export function rowFrameLabels(
+  rows: (string | null)[],
+  frames: number,
+  hop: number,
+  frameLength: number,
+  classes: ClassMap,
+  file: string,
+): Int32Array {
   const index = new Map(classes.names.map((n, i) => [n, i]))
   const fill = classes.background === null ? -1 : (index.get(classes.background) ?? -1)
   const out = new Int32Array(frames)
@@ -63,7 +84,8 @@ export function rowFrameLabels(rows: (string | null)[], frames: number, hop: num
     else if (classes.ignore.includes(label)) out[t] = -1
     else {
       const k = index.get(label)
-      if (k === undefined) throw new DataError(file, `unknown label class '${label}' in row ${row + 1}`)
+      if (k === undefined)
+        throw new DataError(file, `unknown label class '${label}' in row ${row + 1}`)
       out[t] = k
     }
   }
@@ -71,7 +93,11 @@ export function rowFrameLabels(rows: (string | null)[], frames: number, hop: num
 }
 
 /** Indices of the validation files: a seeded shuffle; at least one file on each side when possible. */
-export function splitByFile(n: number, valFraction: number, seed: number): { train: number[]; val: number[] } {
+export function splitByFile(
+  n: number,
+  valFraction: number,
+  seed: number,
+): { train: number[]; val: number[] } {
   const order = new Rng(seed).shuffle(Array.from({ length: n }, (_, i) => i))
   let nVal = Math.round(valFraction * n)
   if (valFraction > 0 && n >= 2) nVal = Math.min(n - 1, Math.max(1, nVal))
@@ -97,7 +123,12 @@ export interface AssembledData {
   files: { train: string[]; val: string[] }
 }
 
-export async function assembleDataset(files: DataFile[], spec: FeatureSpec, classes: ClassMap, opts: AssembleOptions): Promise<AssembledData> {
+export async function assembleDataset(
+  files: DataFile[],
+  spec: FeatureSpec,
+  classes: ClassMap,
+  opts: AssembleOptions,
+): Promise<AssembledData> {
   if (files.length === 0) throw new DataError('dataset', 'no labelled files to train on')
   const global = spec.normalization.mode === 'global'
   const extractSpec = (global ? { ...spec, normalization: { mode: 'none' } } : spec) as FeatureSpec
@@ -114,7 +145,14 @@ export async function assembleDataset(files: DataFile[], spec: FeatureSpec, clas
     const labels =
       f.labels.kind === 'segments'
         ? frameLabels(f.labels.segments, m.frameTimes, classes, f.name)
-        : rowFrameLabels(f.labels.labels, m.frames, spec.hopLength, spec.frameLength, classes, f.name)
+        : rowFrameLabels(
+            f.labels.labels,
+            m.frames,
+            spec.hopLength,
+            spec.frameLength,
+            classes,
+            f.name,
+          )
     sequences.push({ name: f.name, x: m.data, labels })
   }
   const F = sequences[0].x.length / Math.max(1, sequences[0].labels.length)

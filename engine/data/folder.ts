@@ -28,7 +28,13 @@ export interface DataFolder {
 
 /** The label file of an audio file, if any (first match in the documented order). */
 function labelFileOf(stem: string, names: Set<string>): string | undefined {
-  const candidates = [`${stem}.txt`, `${stem}.labels.csv`, `${stem}.TextGrid`, `${stem}.textgrid`, `${stem}.labels.json`]
+  const candidates = [
+    `${stem}.txt`,
+    `${stem}.labels.csv`,
+    `${stem}.TextGrid`,
+    `${stem}.textgrid`,
+    `${stem}.labels.json`,
+  ]
   const direct = candidates.find((c) => names.has(c))
   if (direct) return direct
   return [...names].find((n) => n.startsWith(`${stem}.`) && /selections?\.txt$/i.test(n))
@@ -41,7 +47,8 @@ export async function scanDataFolder(dir: string): Promise<DataFolder> {
   const names = new Set(entries)
   const audio = entries.filter((n) => mediaKindOf(n) === 'audio').sort()
   const series = entries.filter((n) => mediaKindOf(n) === 'series').sort()
-  if (audio.length && series.length) throw new DataError(dir, 'the folder mixes audio and CSV time series; a model takes one kind')
+  if (audio.length && series.length)
+    throw new DataError(dir, 'the folder mixes audio and CSV time series; a model takes one kind')
   const files: DataFile[] = []
   const skipped: string[] = []
   const labels = new Set<string>()
@@ -61,8 +68,18 @@ export async function scanDataFolder(dir: string): Promise<DataFolder> {
     }
     labels.delete(BACKGROUND)
     const classNames = [BACKGROUND, ...[...labels].sort()]
-    if (files.length === 0) throw new DataError(dir, 'no audio file has a label file next to it (<stem>.txt, .labels.csv, .TextGrid, .labels.json or a Raven selection table)')
-    return { kind: 'audio', files, classes: { names: classNames, background: BACKGROUND, ignore: [] }, channels: null, skipped }
+    if (files.length === 0)
+      throw new DataError(
+        dir,
+        'no audio file has a label file next to it (<stem>.txt, .labels.csv, .TextGrid, .labels.json or a Raven selection table)',
+      )
+    return {
+      kind: 'audio',
+      files,
+      classes: { names: classNames, background: BACKGROUND, ignore: [] },
+      channels: null,
+      skipped,
+    }
   }
 
   for (const name of series) {
@@ -74,11 +91,24 @@ export async function scanDataFolder(dir: string): Promise<DataFolder> {
     }
     const these = data.channels.filter((c) => !TIME_COLUMNS.includes(c.toLowerCase()))
     if (channels && channels.join(',') !== these.join(','))
-      throw new DataError(file, `has channels ${these.join(', ')}; the other files have ${channels.join(', ')}`)
+      throw new DataError(
+        file,
+        `has channels ${these.join(', ')}; the other files have ${channels.join(', ')}`,
+      )
     channels = these
     data.labels.forEach((l) => labels.add(l))
     files.push({ name, path: file, labels: { kind: 'rows', labels: data.labels } })
   }
-  if (files.length === 0) throw new DataError(dir, 'no labelled files: audio with label files, or CSV files with a label column')
-  return { kind: 'series', files, classes: { names: [...labels].sort(), background: null, ignore: [] }, channels, skipped }
+  if (files.length === 0)
+    throw new DataError(
+      dir,
+      'no labelled files: audio with label files, or CSV files with a label column',
+    )
+  return {
+    kind: 'series',
+    files,
+    classes: { names: [...labels].sort(), background: null, ignore: [] },
+    channels,
+    skipped,
+  }
 }

@@ -45,7 +45,8 @@ export function phaseSequences(n: number, seed: number, frames: number, noise = 
       // μ blended over the 4 frames around a change: weights of the frames s − 2 .. s + 1
       for (let j = 0; j < F; j++) {
         let mu = 0
-        for (let d = -2; d <= 1; d++) mu += MU[labels[Math.min(frames - 1, Math.max(0, s + d))]][j] / 4
+        for (let d = -2; d <= 1; d++)
+          mu += MU[labels[Math.min(frames - 1, Math.max(0, s + d))]][j] / 4
         x[s * F + j] = mu + noise * rng.normal()
       }
     }

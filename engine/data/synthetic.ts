@@ -51,7 +51,12 @@ export function syntheticAudio(seed: number, seconds = 20, sampleRate = 16000): 
     t += dur + 0.4 + 1.1 * rng.uniform()
   }
   for (let i = 0; i < n; i++) x[i] = Math.max(-1, Math.min(1, x[i] * gain))
-  return { wav: makeWav({ bits: 16, rate: sampleRate, channels: [x] }), segments, sampleRate, seconds }
+  return {
+    wav: makeWav({ bits: 16, rate: sampleRate, channels: [x] }),
+    segments,
+    sampleRate,
+    seconds,
+  }
 }
 
 export interface SyntheticSeries {

@@ -56,18 +56,31 @@ async function referenceFiles(dir: string): Promise<{ files: DataFile[]; classes
   const files: DataFile[] = []
   for (const m of project.media) {
     const { segments } = await project.readLabels(m.path)
-    if (segments.length) files.push({ name: m.path, path: project.mediaPath(m.path), labels: { kind: 'segments', segments } })
+    if (segments.length)
+      files.push({
+        name: m.path,
+        path: project.mediaPath(m.path),
+        labels: { kind: 'segments', segments },
+      })
   }
   return { files, classes: classMapOf(project.classes, project.toJSON().labelling) }
 }
 
-export async function evaluateModel(modelPath: string, dataDir: string, opts: EvaluateOptions = {}): Promise<Evaluation> {
+export async function evaluateModel(
+  modelPath: string,
+  dataDir: string,
+  opts: EvaluateOptions = {},
+): Promise<Evaluation> {
   const model = await readModel(modelPath, { postprocess: opts.postprocess })
   const { files, classes: dataClasses } = await referenceFiles(dataDir)
   if (files.length === 0) throw new DataError(dataDir, 'no labelled files to evaluate on')
   // References are mapped onto the model's classes; the data's background is the model's.
   const background = model.background === null ? null : model.classes[model.background]
-  const classes: ClassMap = { names: model.classes, background: dataClasses.background === null ? null : background, ignore: dataClasses.ignore }
+  const classes: ClassMap = {
+    names: model.classes,
+    background: dataClasses.background === null ? null : background,
+    ignore: dataClasses.ignore,
+  }
   const allRef: number[] = []
   const allPred: number[] = []
   const refEvents: Segment[] = []
@@ -82,14 +95,31 @@ export async function evaluateModel(modelPath: string, dataDir: string, opts: Ev
     const ref =
       f.labels.kind === 'segments'
         ? frameLabels(f.labels.segments, p.frameTimes, classes, f.name)
-        : rowFrameLabels(f.labels.labels, p.frames, model.spec.hopLength, model.spec.frameLength, classes, f.name)
+        : rowFrameLabels(
+            f.labels.labels,
+            p.frames,
+            model.spec.hopLength,
+            model.spec.frameLength,
+            classes,
+            f.name,
+          )
     const refSegs =
       f.labels.kind === 'segments'
-        ? f.labels.segments.filter((s) => s.label !== background && !classes.ignore.includes(s.label))
-        : framesToSegments(ref, p.frameTimes, model.classes, { background: model.background ?? undefined })
+        ? f.labels.segments.filter(
+            (s) => s.label !== background && !classes.ignore.includes(s.label),
+          )
+        : framesToSegments(ref, p.frameTimes, model.classes, {
+            background: model.background ?? undefined,
+          })
     const fm = frameMetrics(ref, p.labels, model.classes)
     const em = eventMetrics(refSegs, p.segments, { collar: opts.collar })
-    perFile.push({ file: f.name, frames: fm.frames, accuracy: fm.accuracy, macroF1: fm.macroF1, eventF1: em.f1 })
+    perFile.push({
+      file: f.name,
+      frames: fm.frames,
+      accuracy: fm.accuracy,
+      macroF1: fm.macroF1,
+      eventF1: em.f1,
+    })
     allRef.push(...ref)
     allPred.push(...p.labels)
     const shift = (s: Segment) => ({ ...s, start: s.start + offset, end: s.end + offset })

@@ -59,7 +59,11 @@ describe('confusionScores: the one scoring of a confusion matrix', () => {
     const ref = [0, 1, 1, 2, 0, 2]
     const pred = [0, 1, 0, 2, 2, 2]
     const fm = frameMetrics(ref, pred, ['x', 'y', 'z'])
-    expect(confusionScores(fm.confusion, ['x', 'y', 'z'])).toEqual({ accuracy: fm.accuracy, macroF1: fm.macroF1, perClass: fm.perClass })
+    expect(confusionScores(fm.confusion, ['x', 'y', 'z'])).toEqual({
+      accuracy: fm.accuracy,
+      macroF1: fm.macroF1,
+      perClass: fm.perClass,
+    })
   })
 })
 

@@ -90,7 +90,14 @@ export function confusionScores(
     const predictedC = confusion.reduce((s, row) => s + row[c], 0)
     const precision = div(tp, predictedC)
     const recall = div(tp, support[c])
-    return { label, precision, recall, f1: f1(precision, recall), support: support[c], predicted: predictedC }
+    return {
+      label,
+      precision,
+      recall,
+      f1: f1(precision, recall),
+      support: support[c],
+      predicted: predictedC,
+    }
   })
   const present = scored.filter((c) => c.support > 0 || c.predicted > 0)
   return {

@@ -2,7 +2,12 @@ import Meyda from 'meyda'
 import { describe, expect, it } from 'vitest'
 import { appendDeltas } from './deltas'
 import fixture from './fixtures/mfcc.json'
-import { analysisWindow, audioBaseDims, audioFrameCount, computeAudioFrames } from './audio-features'
+import {
+  analysisWindow,
+  audioBaseDims,
+  audioFrameCount,
+  computeAudioFrames,
+} from './audio-features'
 import { parseFeatureSpec, type AudioSpec } from './spec'
 
 // The fixture's signal (make_mfcc.py): a 300 → 2800 Hz chirp + 1234 Hz + 5555 Hz tones, float32.

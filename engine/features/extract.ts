@@ -179,13 +179,10 @@ async function poolFeatures(
               t1,
             }
           : { kind: 'wavFrames', ...source, spec, t0, t1 }
-      const data = await pool.run(
-        job,
-        (d) => {
-          done[id] = d
-          tick()
-        },
-      )
+      const data = await pool.run(job, (d) => {
+        done[id] = d
+        tick()
+      })
       out.set(data, t0 * F)
       stats?.add(data)
       done[id] = t1 - t0
@@ -233,7 +230,6 @@ export function extractSeriesFeatures(series: SeriesData, spec: SeriesSpec): Fea
   return finishFeatures(base, frames, spec, frameTimes, channels)
 }
 
-
 /** Features of one file for a spec, from the cache when valid. */
 export async function extractFileFeatures(
   path: string,
@@ -241,7 +237,8 @@ export async function extractFileFeatures(
   options: ExtractOptions = {},
 ): Promise<FeatureMatrix> {
   if (spec.kind === 'series') {
-    if (mediaKindOf(path) !== 'series') throw new DataError(path, 'a series FeatureSpec needs a CSV file')
+    if (mediaKindOf(path) !== 'series')
+      throw new DataError(path, 'a series FeatureSpec needs a CSV file')
     const series = await readSeriesCsv(path, {
       channels: spec.channels ?? undefined,
       sampleRate: spec.sampleRate ?? undefined,
@@ -251,7 +248,8 @@ export async function extractFileFeatures(
     })
     return extractSeriesFeatures(series, spec)
   }
-  if (mediaKindOf(path) === 'series') throw new DataError(path, 'an audio FeatureSpec cannot read a CSV file')
+  if (mediaKindOf(path) === 'series')
+    throw new DataError(path, 'an audio FeatureSpec cannot read a CSV file')
   const { base, T, stats } = options.cacheDir
     ? await cachedBaseFeatures(path, spec, options.cacheDir, options)
     : await baseFeatures(path, spec, options)
@@ -295,7 +293,11 @@ async function cachedBaseFeatures(
   )
 }
 
-async function baseFeatures(path: string, spec: AudioSpec, options: ExtractOptions): Promise<BaseFeatures> {
+async function baseFeatures(
+  path: string,
+  spec: AudioSpec,
+  options: ExtractOptions,
+): Promise<BaseFeatures> {
   const F = audioBaseDims(spec)
   const workers = options.workers ?? Math.min(2, availableParallelism())
   const wav = await directWav(path, spec, workers)

@@ -115,4 +115,3 @@ export function melSegments(
   start[bands + 1] = k
   return { bands, start, rise }
 }
-

@@ -117,7 +117,7 @@ port.on('message', async (job: WorkerJob & { id: number }) => {
       job.kind === 'model'
         ? await runModelJob(job)
         : job.kind === 'frames'
-        ? computeAudioFrames(job.samples, job.spec, job.t0, job.t1, onRow, job.slice)
+          ? computeAudioFrames(job.samples, job.spec, job.t0, job.t1, onRow, job.slice)
           : job.kind === 'wavFrames'
             ? wavFrames(job, onRow)
             : resampleRange(job.samples, job.slice, job.from, job.to, job.o0, job.o1)

@@ -55,47 +55,65 @@ async function ok<T>(method: string, params: unknown): Promise<T> {
 }
 
 describe('concurrent jobs on uncached files', () => {
-  it('answers every job with a result or cancelled, never internal', async () => {
-    const r = rng(SEED)
-    const tally = { jobs: 0, results: 0, cancelled: 0, failures: 0 }
-    const failures: string[] = []
-    let peakRss = process.memoryUsage().rss
-    for (let round = 0; round < ROUNDS; round++) {
-      await fs.rm(path.join(dir, '.framewise-cache'), { recursive: true, force: true })
-      const jobs: { id: string; method: string; params: Record<string, unknown> }[] = []
-      const add = (method: string, params: Record<string, unknown>) => {
-        const id = `r${round}-${jobs.length}`
-        jobs.push({ id, method, params: { ...params, jobId: id } })
-      }
-      for (let k = 0; k < 16; k++) {
-        const media = r.pick(FILES)
-        const kind = r.pick(['getPeaks', 'getSpectrogram', 'predict'] as const)
-        if (kind === 'getPeaks') add(kind, { media, start: 0, end: r.int(1, 3), pixels: r.int(10, 500) })
-        if (kind === 'getSpectrogram') add(kind, { media, start: 0, end: 3, columns: 64, bands: 32 })
-        if (kind === 'predict') add(kind, { media, model })
-      }
-      for (let k = 0; k < 3; k++) add('train', { settings: SETTINGS })
-      const replies = jobs.map((j) => service.call(j.method, j.params))
-      // Cancel about a third of the jobs, each at a random moment while the others run.
-      const cancels = jobs
-        .filter(() => r.next() < 0.35)
-        .map((j) => new Promise<void>((done) => setTimeout(() => (service.jobs.cancel(j.id), done()), r.int(0, 40))))
-      const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 50)
-      const settled = await Promise.all(replies)
-      clearInterval(sampler)
-      await Promise.all(cancels)
-      settled.forEach((reply, i) => {
-        tally.jobs++
-        if (reply.ok) tally.results++
-        else if (reply.error.code === 'cancelled') tally.cancelled++
-        else {
-          tally.failures++
-          failures.push(`${jobs[i].method}: ${reply.error.code}: ${reply.error.message}`)
+  it(
+    'answers every job with a result or cancelled, never internal',
+    async () => {
+      const r = rng(SEED)
+      const tally = { jobs: 0, results: 0, cancelled: 0, failures: 0 }
+      const failures: string[] = []
+      let peakRss = process.memoryUsage().rss
+      for (let round = 0; round < ROUNDS; round++) {
+        await fs.rm(path.join(dir, '.framewise-cache'), { recursive: true, force: true })
+        const jobs: { id: string; method: string; params: Record<string, unknown> }[] = []
+        const add = (method: string, params: Record<string, unknown>) => {
+          const id = `r${round}-${jobs.length}`
+          jobs.push({ id, method, params: { ...params, jobId: id } })
         }
+        for (let k = 0; k < 16; k++) {
+          const media = r.pick(FILES)
+          const kind = r.pick(['getPeaks', 'getSpectrogram', 'predict'] as const)
+          if (kind === 'getPeaks')
+            add(kind, { media, start: 0, end: r.int(1, 3), pixels: r.int(10, 500) })
+          if (kind === 'getSpectrogram')
+            add(kind, { media, start: 0, end: 3, columns: 64, bands: 32 })
+          if (kind === 'predict') add(kind, { media, model })
+        }
+        for (let k = 0; k < 3; k++) add('train', { settings: SETTINGS })
+        const replies = jobs.map((j) => service.call(j.method, j.params))
+        // Cancel about a third of the jobs, each at a random moment while the others run.
+        const cancels = jobs
+          .filter(() => r.next() < 0.35)
+          .map(
+            (j) =>
+              new Promise<void>((done) =>
+                setTimeout(() => (service.jobs.cancel(j.id), done()), r.int(0, 40)),
+              ),
+          )
+        const sampler = setInterval(
+          () => (peakRss = Math.max(peakRss, process.memoryUsage().rss)),
+          50,
+        )
+        const settled = await Promise.all(replies)
+        clearInterval(sampler)
+        await Promise.all(cancels)
+        settled.forEach((reply, i) => {
+          tally.jobs++
+          if (reply.ok) tally.results++
+          else if (reply.error.code === 'cancelled') tally.cancelled++
+          else {
+            tally.failures++
+            failures.push(`${jobs[i].method}: ${reply.error.code}: ${reply.error.message}`)
+          }
+        })
+      }
+      reportFuzz('concurrency', {
+        rounds: ROUNDS,
+        ...tally,
+        peakRssMB: Math.round(peakRss / 2 ** 20),
       })
-    }
-    reportFuzz('concurrency', { rounds: ROUNDS, ...tally, peakRssMB: Math.round(peakRss / 2 ** 20) })
-    expect(failures).toEqual([])
-    expect(tally.results).toBeGreaterThan(0)
-  }, 60_000 + ROUNDS * 10_000)
+      expect(failures).toEqual([])
+      expect(tally.results).toBeGreaterThan(0)
+    },
+    60_000 + ROUNDS * 10_000,
+  )
 })

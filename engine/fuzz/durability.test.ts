@@ -45,11 +45,17 @@ const entry = path.join(path.dirname(fileURLToPath(import.meta.url)), 'serve-ent
 interface Child {
   proc: ChildProcess
   ws: WebSocket
-  call(method: string, params: unknown): Promise<{ ok: boolean; result?: any; error?: { code: string; message: string } }>
+  call(
+    method: string,
+    params: unknown,
+  ): Promise<{ ok: boolean; result?: any; error?: { code: string; message: string } }>
 }
 
 async function start(dir: string, env: Record<string, string> = {}): Promise<Child> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', entry, dir, dir], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } })
+  const proc = spawn(process.execPath, ['--import', 'tsx', entry, dir, dir], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...env },
+  })
   let err = ''
   proc.stderr!.on('data', (d) => (err += d))
   let timer: NodeJS.Timeout | undefined
@@ -60,9 +66,17 @@ async function start(dir: string, env: Record<string, string> = {}): Promise<Chi
       if (out.includes('\n')) resolve(JSON.parse(out.split('\n')[0]!))
     })
     proc.on('exit', (code) => reject(new Error(`server exited (${code}): ${err}`)))
-    timer = setTimeout(() => (proc.kill('SIGKILL'), reject(new Error(`server did not start within ${START_MS} ms: ${err}`))), START_MS)
+    timer = setTimeout(
+      () => (
+        proc.kill('SIGKILL'),
+        reject(new Error(`server did not start within ${START_MS} ms: ${err}`))
+      ),
+      START_MS,
+    )
   }).finally(() => clearTimeout(timer))
-  const ws = new WebSocket(`ws://127.0.0.1:${info.port}/api?token=${info.token}`, { headers: { Origin: `http://127.0.0.1:${info.port}` } })
+  const ws = new WebSocket(`ws://127.0.0.1:${info.port}/api?token=${info.token}`, {
+    headers: { Origin: `http://127.0.0.1:${info.port}` },
+  })
   await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject))
   let nextId = 1
   const waiting = new Map<number, (r: any) => void>()
@@ -112,7 +126,11 @@ interface Figures {
 }
 
 const segmentsFor = (edit: number): Segment[] =>
-  Array.from({ length: 1 + (edit % 7) }, (_, i) => ({ start: edit + i, end: edit + i + 0.5, label: 'event' }))
+  Array.from({ length: 1 + (edit % 7) }, (_, i) => ({
+    start: edit + i,
+    end: edit + i + 0.5,
+    label: 'event',
+  }))
 
 /** Every JSON file of the project that fails to parse or match its schema (temp files aside). */
 async function tornFiles(dir: string, figures: Figures): Promise<string[]> {
@@ -127,7 +145,8 @@ async function tornFiles(dir: string, figures: Figures): Promise<string[]> {
   }
   await parses(path.join(dir, 'framewise.json'), ManifestSchema)
   const labelDirs = [path.join(dir, 'labels')]
-  for (const d of await fs.readdir(path.join(dir, HISTORY_DIR)).catch(() => [])) labelDirs.push(path.join(dir, HISTORY_DIR, d))
+  for (const d of await fs.readdir(path.join(dir, HISTORY_DIR)).catch(() => []))
+    labelDirs.push(path.join(dir, HISTORY_DIR, d))
   for (const d of labelDirs)
     for (const name of await fs.readdir(d).catch(() => [])) {
       if (name.endsWith('.tmp')) continue // a killed write's temp file: never read
@@ -139,13 +158,15 @@ async function tornFiles(dir: string, figures: Figures): Promise<string[]> {
 
 /** The server's peak resident set so far (Linux; 0 elsewhere). */
 function peakMB(pid: number | undefined): number {
-  const hwm = /VmHWM:\s+(\d+) kB/.exec((() => {
-    try {
-      return readFileSync(`/proc/${pid}/status`, 'utf8')
-    } catch {
-      return ''
-    }
-  })())
+  const hwm = /VmHWM:\s+(\d+) kB/.exec(
+    (() => {
+      try {
+        return readFileSync(`/proc/${pid}/status`, 'utf8')
+      } catch {
+        return ''
+      }
+    })(),
+  )
   return hwm ? Math.round(Number(hwm[1]) / 1024) : 0
 }
 
@@ -175,7 +196,9 @@ async function killCycles(run: KillRun): Promise<void> {
   /** Per media: the last acknowledged labels, and the edit in flight (if any) at the kill. */
   const acked = new Map(MEDIA.map((m) => [m, { revision: 0, segments: [] as Segment[] }]))
   const inFlight = new Map<string, Segment[]>()
-  const countTemps = async () => (await fs.readdir(path.join(dir, 'labels')).catch(() => [])).filter((n) => n.endsWith('.tmp')).length
+  const countTemps = async () =>
+    (await fs.readdir(path.join(dir, 'labels')).catch(() => [])).filter((n) => n.endsWith('.tmp'))
+      .length
   /** After a restart: every acknowledged edit is there; an in-flight one landed or not. */
   const verify = async (child: Child, cycle: number) => {
     for (const m of MEDIA) {
@@ -184,13 +207,25 @@ async function killCycles(run: KillRun): Promise<void> {
       const pending = inFlight.get(m)
       if (!got.ok) {
         figures.torn++
-        problems.push(`cycle ${cycle}, ${m}: the restarted server cannot read the labels: ${got.error?.message}`)
+        problems.push(
+          `cycle ${cycle}, ${m}: the restarted server cannot read the labels: ${got.error?.message}`,
+        )
         continue
       }
-      if (pending && got.result.revision === before.revision + 1 && JSON.stringify(got.result.segments) === JSON.stringify(pending)) figures.inFlightLanded++
-      else if (got.result.revision !== before.revision || JSON.stringify(got.result.segments) !== JSON.stringify(before.segments)) {
+      if (
+        pending &&
+        got.result.revision === before.revision + 1 &&
+        JSON.stringify(got.result.segments) === JSON.stringify(pending)
+      )
+        figures.inFlightLanded++
+      else if (
+        got.result.revision !== before.revision ||
+        JSON.stringify(got.result.segments) !== JSON.stringify(before.segments)
+      ) {
         figures.losses++
-        problems.push(`cycle ${cycle}, ${m}: acknowledged revision ${before.revision} lost (found revision ${got.result.revision}, ${got.result.segments.length} segments)`)
+        problems.push(
+          `cycle ${cycle}, ${m}: acknowledged revision ${before.revision} lost (found revision ${got.result.revision}, ${got.result.segments.length} segments)`,
+        )
       }
       // Go on from what is there, so one loss is counted once.
       acked.set(m, { revision: got.result.revision, segments: got.result.segments })
@@ -217,7 +252,14 @@ async function killCycles(run: KillRun): Promise<void> {
           while (!killed) {
             const segments = segmentsFor(figures.editsSent++)
             inFlight.set(m, segments)
-            const reply = await Promise.race([child.call('saveLabels', { media: m, segments, baseRevision: acked.get(m)!.revision }), exited])
+            const reply = await Promise.race([
+              child.call('saveLabels', {
+                media: m,
+                segments,
+                baseRevision: acked.get(m)!.revision,
+              }),
+              exited,
+            ])
             if (killed || !reply) return
             const { ok, result, error } = reply as Awaited<ReturnType<Child['call']>>
             if (!ok) {
@@ -232,10 +274,13 @@ async function killCycles(run: KillRun): Promise<void> {
             if (++cycleAcks === killAfter) {
               figures.peakMB = Math.max(figures.peakMB, peakMB(child.proc.pid))
               // Kill a few milliseconds later, while the other writers' saves are mid-flight.
-              setTimeout(() => {
-                killed = true
-                child.proc.kill('SIGKILL')
-              }, r.int(0, 6))
+              setTimeout(
+                () => {
+                  killed = true
+                  child.proc.kill('SIGKILL')
+                },
+                r.int(0, 6),
+              )
             }
           }
         }),
@@ -256,7 +301,8 @@ async function killCycles(run: KillRun): Promise<void> {
     figures.restarts++
     // The restarted server cleared the temp files the killed writes left (their pid is gone).
     const leftovers = (await fs.readdir(path.join(dir, 'labels'))).filter((n) => n.endsWith('.tmp'))
-    if (leftovers.length) problems.push(`temp files left after the restart: ${leftovers.join(', ')}`)
+    if (leftovers.length)
+      problems.push(`temp files left after the restart: ${leftovers.join(', ')}`)
     await verify(last, run.cycles)
     last.proc.kill('SIGKILL')
     last.ws.terminate()
@@ -267,8 +313,18 @@ async function killCycles(run: KillRun): Promise<void> {
 }
 
 const newFigures = (): Figures => ({
-  cycles: 0, restarts: 0, editsSent: 0, acknowledged: 0, inFlightAtKill: 0, inFlightLanded: 0,
-  losses: 0, torn: 0, filesParsed: 0, tempsCleared: 0, peakMB: 0, seconds: 0,
+  cycles: 0,
+  restarts: 0,
+  editsSent: 0,
+  acknowledged: 0,
+  inFlightAtKill: 0,
+  inFlightLanded: 0,
+  losses: 0,
+  torn: 0,
+  filesParsed: 0,
+  tempsCleared: 0,
+  peakMB: 0,
+  seconds: 0,
 })
 
 /** Reported in afterAll, so a failed or timed-out run still prints what it gathered. */
@@ -287,12 +343,16 @@ describe('two Framewise processes on one project', () => {
 
   it('the second is told who has it open and does not open it', { timeout: 60_000 }, async () => {
     const first = await start(dir)
-    const second = spawn(process.execPath, ['--import', 'tsx', entry, dir, dir], { stdio: ['ignore', 'pipe', 'pipe'] })
+    const second = spawn(process.execPath, ['--import', 'tsx', entry, dir, dir], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
     let err = ''
     second.stderr!.on('data', (d) => (err += d))
     const code = await new Promise((resolve) => second.on('exit', resolve))
     expect(code).not.toBe(0)
-    expect(err).toContain(`${dir}: the project is open in another Framewise (process ${first.proc.pid} since`)
+    expect(err).toContain(
+      `${dir}: the project is open in another Framewise (process ${first.proc.pid} since`,
+    )
     // The first one is unaffected.
     expect(await first.call('getLabels', { media: 'a.wav' })).toMatchObject({ ok: true })
     first.proc.kill('SIGKILL')
@@ -314,7 +374,14 @@ describe('label saves survive SIGKILL', () => {
     const figures = newFigures()
     reports.push(['durability-sigkill', figures])
     const problems: string[] = []
-    await killCycles({ dir, cycles: CYCLES, seed: SEED, figures, problems, deadline: performance.now() + timeout - 20_000 })
+    await killCycles({
+      dir,
+      cycles: CYCLES,
+      seed: SEED,
+      figures,
+      problems,
+      deadline: performance.now() + timeout - 20_000,
+    })
     expect(problems).toEqual([])
     expect(figures.losses).toBe(0)
     expect(figures.acknowledged).toBeGreaterThanOrEqual(CYCLES * 20)
@@ -344,8 +411,12 @@ class LoopDisk {
   }
 
   private mount(): void {
-    this.dev = execFileSync('losetup', ['-f', '--show', this.image], { stdio: 'pipe' }).toString().trim()
-    execFileSync('mount', ['-o', 'commit=600,noauto_da_alloc', this.dev, this.mnt], { stdio: 'pipe' })
+    this.dev = execFileSync('losetup', ['-f', '--show', this.image], { stdio: 'pipe' })
+      .toString()
+      .trim()
+    execFileSync('mount', ['-o', 'commit=600,noauto_da_alloc', this.dev, this.mnt], {
+      stdio: 'pipe',
+    })
   }
 
   private unmount(): void {
@@ -387,7 +458,8 @@ describe('label saves survive a power cut (unsynced writes dropped)', () => {
   const disks: LoopDisk[] = []
   beforeAll(async () => {
     root = await fs.mkdtemp(path.join(os.tmpdir(), 'fw-powercut-'))
-    if (process.platform !== 'linux' || process.getuid?.() !== 0) refused = 'needs Linux and root (losetup, mount)'
+    if (process.platform !== 'linux' || process.getuid?.() !== 0)
+      refused = 'needs Linux and root (losetup, mount)'
   })
   afterAll(async () => {
     for (const d of disks) d.destroy()
@@ -421,7 +493,15 @@ describe('label saves survive a power cut (unsynced writes dropped)', () => {
     const figures = newFigures()
     reports.push(['durability-power-cut', figures])
     const problems: string[] = []
-    await killCycles({ dir: d.mnt, cycles: POWER_CUTS, seed: SEED + 1, figures, problems, afterKill: () => d.powerCut(), deadline: performance.now() + timeout - 30_000 })
+    await killCycles({
+      dir: d.mnt,
+      cycles: POWER_CUTS,
+      seed: SEED + 1,
+      figures,
+      problems,
+      afterKill: () => d.powerCut(),
+      deadline: performance.now() + timeout - 30_000,
+    })
     expect(problems).toEqual([])
     expect(figures.acknowledged).toBeGreaterThanOrEqual(POWER_CUTS * 20)
   })
@@ -429,14 +509,26 @@ describe('label saves survive a power cut (unsynced writes dropped)', () => {
   // The controls: the same cut with the server's fsyncs skipped must lose what it acknowledged.
   for (const [skip, what] of [
     ['all', 'with no fsync at all, acknowledged edits are lost'],
-    ['files', 'with the folder fsynced but not the temp file, label files are left empty or edits lost'],
+    [
+      'files',
+      'with the folder fsynced but not the temp file, label files are left empty or edits lost',
+    ],
   ] as const)
     it(`the cut drops unsynced writes: ${what}`, { timeout: 60_000 }, async (ctx) => {
       const d = await disk(`unsafe-${skip}`)
       if (!d) return ctx.skip()
       const figures = newFigures()
       reports.push([`durability-power-cut-control-${skip}`, figures])
-      await killCycles({ dir: d.mnt, cycles: 1, seed: SEED + 2, figures, problems: [], env: { FW_TEST_SKIP_FSYNC: skip }, afterKill: () => d.powerCut(), deadline: performance.now() + 40_000 })
+      await killCycles({
+        dir: d.mnt,
+        cycles: 1,
+        seed: SEED + 2,
+        figures,
+        problems: [],
+        env: { FW_TEST_SKIP_FSYNC: skip },
+        afterKill: () => d.powerCut(),
+        deadline: performance.now() + 40_000,
+      })
       expect(figures.acknowledged).toBeGreaterThanOrEqual(20)
       expect(figures.losses + figures.torn).toBeGreaterThan(0)
     })

@@ -43,7 +43,8 @@ type Mutation = (b: Buffer, r: Rng) => Buffer
 
 const bitFlips: Mutation = (b, r) => {
   const out = Buffer.from(b)
-  for (let i = r.int(1, 8); i > 0 && out.length; i--) out[r.int(0, out.length - 1)]! ^= 1 << r.int(0, 7)
+  for (let i = r.int(1, 8); i > 0 && out.length; i--)
+    out[r.int(0, out.length - 1)]! ^= 1 << r.int(0, 7)
   return out
 }
 const truncate: Mutation = (b, r) => b.subarray(0, r.int(0, Math.max(0, b.length - 1)))
@@ -58,12 +59,20 @@ const hugeLength: Mutation = (b, r) => {
 /** Protobuf-style: a 5-byte varint claiming ~4 GB inserted somewhere. */
 const hugeVarint: Mutation = (b, r) => {
   const at = r.int(0, b.length)
-  return Buffer.concat([b.subarray(0, at), Buffer.from([0x0a, 0xff, 0xff, 0xff, 0xff, 0x0f]), b.subarray(at)])
+  return Buffer.concat([
+    b.subarray(0, at),
+    Buffer.from([0x0a, 0xff, 0xff, 0xff, 0xff, 0x0f]),
+    b.subarray(at),
+  ])
 }
 const garbage: Mutation = (b, r) => {
   const at = r.int(0, b.length)
   const junk = Buffer.from(Array.from({ length: r.int(1, 64) }, () => r.int(0, 255)))
-  return Buffer.concat([b.subarray(0, at), junk, b.subarray(r.next() < 0.5 ? at : Math.min(b.length, at + junk.length))])
+  return Buffer.concat([
+    b.subarray(0, at),
+    junk,
+    b.subarray(r.next() < 0.5 ? at : Math.min(b.length, at + junk.length)),
+  ])
 }
 const duplicate: Mutation = (b, r) => {
   const from = r.int(0, b.length)
@@ -76,7 +85,21 @@ const wrongTypes: Mutation = (b, r) => {
   const tokens = [...text.matchAll(/-?\d+(\.\d+)?(e[-+]?\d+)?|"[^"\n]*"|true|false|null|\[|\{/g)]
   if (!tokens.length) return b
   const t = r.pick(tokens)
-  const repl = r.pick(['"x"', '1e309', '-1', 'NaN', 'null', '{}', '[]', '1e21', '99999999999999999999', '"\u0000"', 'true', '-0', '"__proto__"'])
+  const repl = r.pick([
+    '"x"',
+    '1e309',
+    '-1',
+    'NaN',
+    'null',
+    '{}',
+    '[]',
+    '1e21',
+    '99999999999999999999',
+    '"\u0000"',
+    'true',
+    '-0',
+    '"__proto__"',
+  ])
   return Buffer.from(text.slice(0, t.index) + repl + text.slice(t.index! + t[0].length))
 }
 /** Text formats: one line repeated many times, or a very long line. */
@@ -108,7 +131,14 @@ afterAll(async () => {
   clearInterval(sampler)
   await releaseSessions()
   await fs.rm(dir, { recursive: true, force: true })
-  reportFuzz('files', { cases, valid, hangs, crashes, peakRssMB: Math.round(peakRss / 2 ** 20), seed: SEED })
+  reportFuzz('files', {
+    cases,
+    valid,
+    hangs,
+    crashes,
+    peakRssMB: Math.round(peakRss / 2 ** 20),
+    seed: SEED,
+  })
   console.log(`fuzz: cases per reader: ${JSON.stringify(counts)}`)
 })
 
@@ -116,7 +146,14 @@ afterAll(async () => {
  * Runs `n` mutated variants of `seed` through `read`; each must settle in time with a value or
  * an error naming the file.
  */
-async function fuzz(kind: string, seedBytes: Buffer, ext: string, n: number, mutations: Mutation[], read: (file: string) => Promise<unknown>): Promise<void> {
+async function fuzz(
+  kind: string,
+  seedBytes: Buffer,
+  ext: string,
+  n: number,
+  mutations: Mutation[],
+  read: (file: string) => Promise<unknown>,
+): Promise<void> {
   const r = rng(SEED * 1000 + kind.length * 31 + n)
   // The unmutated file must be readable, or the fuzz tests nothing.
   const base = path.join(dir, `${kind}-valid${ext}`)
@@ -142,15 +179,30 @@ async function fuzz(kind: string, seedBytes: Buffer, ext: string, n: number, mut
     cases++
     counts[kind] = (counts[kind] ?? 0) + 1
     if (outcome === 'timeout') hangs++
-    else if (outcome !== 'valid' && !((outcome instanceof DataError || outcome instanceof ApiError) && outcome.message.includes(path.basename(file)))) crashes++
+    else if (
+      outcome !== 'valid' &&
+      !(
+        (outcome instanceof DataError || outcome instanceof ApiError) &&
+        outcome.message.includes(path.basename(file))
+      )
+    )
+      crashes++
     expect(outcome, `${where}: no result within ${CASE_MS} ms`).not.toBe('timeout')
     if (outcome === 'valid') valid++
     else {
-      expect(outcome instanceof DataError || outcome instanceof ApiError, `${where}: threw ${String(outcome)}`).toBe(true)
-      expect((outcome as Error).message, `${where}: error does not name the file`).toContain(path.basename(file))
+      expect(
+        outcome instanceof DataError || outcome instanceof ApiError,
+        `${where}: threw ${String(outcome)}`,
+      ).toBe(true)
+      expect((outcome as Error).message, `${where}: error does not name the file`).toContain(
+        path.basename(file),
+      )
     }
     const mem = process.memoryUsage()
-    expect(mem.heapUsed + mem.arrayBuffers, `${where}: memory after ${ms.toFixed(0)} ms`).toBeLessThan(MEMORY_BYTES)
+    expect(
+      mem.heapUsed + mem.arrayBuffers,
+      `${where}: memory after ${ms.toFixed(0)} ms`,
+    ).toBeLessThan(MEMORY_BYTES)
     await fs.rm(file, { force: true })
   }
 }
@@ -161,153 +213,235 @@ const segments: Segment[] = [
   { start: 3.125, end: 4.5, label: 'song with spaces' },
 ]
 
-describe('hostile input files end in a clear error or a valid result', { timeout: 60_000 * SCALE }, () => {
-  it('WAV (PCM 16, float 32, stereo)', async () => {
-    const tone = sine(800, 440, 8000)
-    for (const [i, spec] of [
-      { bits: 16, rate: 8000, channels: [tone] },
-      { bits: 32, rate: 8000, code: 3, channels: [tone] },
-      { bits: 24, rate: 8000, channels: [tone, tone] },
-    ].entries())
-      await fuzz(`wav${i}`, makeWav(spec), '.wav', 50, BINARY, (f) => decodeAudio(f))
-  })
+describe(
+  'hostile input files end in a clear error or a valid result',
+  { timeout: 60_000 * SCALE },
+  () => {
+    it('WAV (PCM 16, float 32, stereo)', async () => {
+      const tone = sine(800, 440, 8000)
+      for (const [i, spec] of [
+        { bits: 16, rate: 8000, channels: [tone] },
+        { bits: 32, rate: 8000, code: 3, channels: [tone] },
+        { bits: 24, rate: 8000, channels: [tone, tone] },
+      ].entries())
+        await fuzz(`wav${i}`, makeWav(spec), '.wav', 50, BINARY, (f) => decodeAudio(f))
+    })
 
-  it('FLAC', async () => {
-    const flac = await fs.readFile(path.join(here, 'fixtures/tone.flac'))
-    await fuzz('flac', flac, '.flac', 80, BINARY, (f) => decodeAudio(f))
-  })
+    it('FLAC', async () => {
+      const flac = await fs.readFile(path.join(here, 'fixtures/tone.flac'))
+      await fuzz('flac', flac, '.flac', 80, BINARY, (f) => decodeAudio(f))
+    })
 
-  it('CSV time series', async () => {
-    const rows = ['time,ax,ay,label', ...Array.from({ length: 60 }, (_, i) => `${(i / 50).toFixed(2)},${Math.sin(i)},${i % 7},${i < 30 ? 'rest' : 'walk'}`)]
-    await fuzz('csv', Buffer.from(rows.join('\n') + '\n'), '.csv', 120, TEXT, (f) => readSeriesCsv(f))
-    await fuzz('csv-nolabel', Buffer.from(rows.map((l) => l.split(',').slice(0, 3).join(';')).join('\n')), '.csv', 40, TEXT, (f) => readSeriesCsv(f))
-  })
+    it('CSV time series', async () => {
+      const rows = [
+        'time,ax,ay,label',
+        ...Array.from(
+          { length: 60 },
+          (_, i) => `${(i / 50).toFixed(2)},${Math.sin(i)},${i % 7},${i < 30 ? 'rest' : 'walk'}`,
+        ),
+      ]
+      await fuzz('csv', Buffer.from(rows.join('\n') + '\n'), '.csv', 120, TEXT, (f) =>
+        readSeriesCsv(f),
+      )
+      await fuzz(
+        'csv-nolabel',
+        Buffer.from(rows.map((l) => l.split(',').slice(0, 3).join(';')).join('\n')),
+        '.csv',
+        40,
+        TEXT,
+        (f) => readSeriesCsv(f),
+      )
+    })
 
-  it('every label format', async () => {
-    for (const format of FORMATS) {
-      const text = Buffer.from(format.write(segments))
-      await fuzz(`labels-${format.name}`, text, format.extensions[0]!, 40, TEXT, (f) => readLabels(f, { format: format.name }))
-      // And through format detection, as an import would.
-      await fuzz(`labels-${format.name}-sniffed`, text, format.extensions[0]!, 10, TEXT, (f) => readLabels(f))
-    }
-  })
-
-  it('framewise.json and label files (Project.open, view, readLabels)', async () => {
-    const projectDir = path.join(dir, 'project')
-    await fs.mkdir(projectDir)
-    await fs.writeFile(path.join(projectDir, 'a.wav'), 'RIFF')
-    const p = await Project.create(projectDir)
-    await p.addMedia(['a.wav'])
-    await p.writeLabels('a.wav', [{ start: 0, end: 1, label: 'event' }], 0)
-    const manifest = await fs.readFile(path.join(projectDir, MANIFEST_FILE))
-    const labelFile = path.join(projectDir, 'labels/a.labels.json')
-    const labels = await fs.readFile(labelFile)
-    // Each case is a project folder of its own, so the error must name its framewise.json.
-    await fuzz('manifest', manifest, '', 100, TEXT, async (f) => {
-      const caseDir = `${f}.d`
-      await fs.mkdir(caseDir, { recursive: true })
-      await fs.rename(f, path.join(caseDir, MANIFEST_FILE)).catch(() => fs.copyFile(f, path.join(caseDir, MANIFEST_FILE)))
-      await fs.writeFile(f, '') // the harness removes it
-      try {
-        const opened = await Project.open(caseDir)
-        await opened.view()
-      } catch (err) {
-        if (err instanceof ApiError) throw new ApiError(err.code, `${f}: ${err.message}`) // name the case file the harness knows
-        throw err
-      } finally {
-        await fs.rm(caseDir, { recursive: true, force: true })
+    it('every label format', async () => {
+      for (const format of FORMATS) {
+        const text = Buffer.from(format.write(segments))
+        await fuzz(`labels-${format.name}`, text, format.extensions[0]!, 40, TEXT, (f) =>
+          readLabels(f, { format: format.name }),
+        )
+        // And through format detection, as an import would.
+        await fuzz(`labels-${format.name}-sniffed`, text, format.extensions[0]!, 10, TEXT, (f) =>
+          readLabels(f),
+        )
       }
     })
-    await fuzz('label-file', labels, '.json', 100, TEXT, async (f) => {
-      await fs.copyFile(f, labelFile)
-      try {
-        await p.readLabels('a.wav')
-      } catch (err) {
-        if (err instanceof ApiError && err.message.startsWith(labelFile)) throw new ApiError(err.code, `${f}: ${err.message}`)
-        throw err
+
+    it('framewise.json and label files (Project.open, view, readLabels)', async () => {
+      const projectDir = path.join(dir, 'project')
+      await fs.mkdir(projectDir)
+      await fs.writeFile(path.join(projectDir, 'a.wav'), 'RIFF')
+      const p = await Project.create(projectDir)
+      await p.addMedia(['a.wav'])
+      await p.writeLabels('a.wav', [{ start: 0, end: 1, label: 'event' }], 0)
+      const manifest = await fs.readFile(path.join(projectDir, MANIFEST_FILE))
+      const labelFile = path.join(projectDir, 'labels/a.labels.json')
+      const labels = await fs.readFile(labelFile)
+      // Each case is a project folder of its own, so the error must name its framewise.json.
+      await fuzz('manifest', manifest, '', 100, TEXT, async (f) => {
+        const caseDir = `${f}.d`
+        await fs.mkdir(caseDir, { recursive: true })
+        await fs
+          .rename(f, path.join(caseDir, MANIFEST_FILE))
+          .catch(() => fs.copyFile(f, path.join(caseDir, MANIFEST_FILE)))
+        await fs.writeFile(f, '') // the harness removes it
+        try {
+          const opened = await Project.open(caseDir)
+          await opened.view()
+        } catch (err) {
+          if (err instanceof ApiError) throw new ApiError(err.code, `${f}: ${err.message}`) // name the case file the harness knows
+          throw err
+        } finally {
+          await fs.rm(caseDir, { recursive: true, force: true })
+        }
+      })
+      await fuzz('label-file', labels, '.json', 100, TEXT, async (f) => {
+        await fs.copyFile(f, labelFile)
+        try {
+          await p.readLabels('a.wav')
+        } catch (err) {
+          if (err instanceof ApiError && err.message.startsWith(labelFile))
+            throw new ApiError(err.code, `${f}: ${err.message}`)
+          throw err
+        }
+      })
+    })
+
+    it('training checkpoints (RunStore.readCheckpoint)', async () => {
+      const P = 64
+      const checkpoint = {
+        epoch: 3,
+        params: new Float32Array(P).fill(0.5),
+        best: { params: new Float32Array(P).fill(0.25), epoch: 2, score: 0.75 },
+        optimizer: { t: 30, m: new Float64Array(P), v: new Float64Array(P) },
+        history: [
+          {
+            epoch: 1,
+            trainLoss: 1,
+            valLoss: 1,
+            valAccuracy: 0.5,
+            valMacroF1: 0.5,
+            seconds: 1,
+            framesPerSecond: 100,
+          },
+        ],
       }
+      await fuzz(
+        'checkpoint',
+        Buffer.from(encodeCheckpoint(checkpoint)),
+        '.bin',
+        100,
+        BINARY,
+        async (f) => decodeCheckpoint(await fs.readFile(f), f),
+      )
     })
-  })
 
-  it('training checkpoints (RunStore.readCheckpoint)', async () => {
-    const P = 64
-    const checkpoint = {
-      epoch: 3,
-      params: new Float32Array(P).fill(0.5),
-      best: { params: new Float32Array(P).fill(0.25), epoch: 2, score: 0.75 },
-      optimizer: { t: 30, m: new Float64Array(P), v: new Float64Array(P) },
-      history: [{ epoch: 1, trainLoss: 1, valLoss: 1, valAccuracy: 0.5, valMacroF1: 0.5, seconds: 1, framesPerSecond: 100 }],
-    }
-    await fuzz('checkpoint', Buffer.from(encodeCheckpoint(checkpoint)), '.bin', 100, BINARY, async (f) => decodeCheckpoint(await fs.readFile(f), f))
-  })
+    it('training run records (RunStore.read)', async () => {
+      const project = path.join(dir, 'runs-project')
+      const store = new RunStore(project)
+      const record = {
+        id: 'r1',
+        status: 'done',
+        startedAt: '2026-01-01T00:00:00.000Z',
+        finishedAt: '2026-01-01T00:01:00.000Z',
+        durationSeconds: 60,
+        settings: trainSettingsSchema.parse({}),
+        features: { kind: 'audio' },
+        classes: ['a', 'b'],
+        dataHash: 'ab',
+        files: { train: ['x.wav'], val: [] },
+        classWeights: [1, 1],
+        history: [
+          {
+            epoch: 1,
+            trainLoss: 1,
+            valLoss: null,
+            valAccuracy: null,
+            valMacroF1: null,
+            seconds: 1,
+            framesPerSecond: 9,
+          },
+        ],
+        bestEpoch: 1,
+        model: 'model.onnx',
+        error: null,
+      } as const
+      await store.write(structuredClone(record) as never)
+      const runJson = await fs.readFile(path.join(store.dir('r1'), 'run.json'))
+      await fuzz('run-record', runJson, '.json', 60, TEXT, async (f) => {
+        const id = path.basename(f, '.json')
+        await fs.mkdir(store.dir(id), { recursive: true })
+        await fs.copyFile(f, path.join(store.dir(id), 'run.json'))
+        try {
+          await store.read(id)
+        } catch (err) {
+          // The store names runs/<id>/run.json; the harness knows the case by its own file.
+          if (err instanceof DataError) throw new DataError(f, err.message)
+          throw err
+        } finally {
+          await fs.rm(store.dir(id), { recursive: true, force: true })
+        }
+      })
+    })
 
-  it('training run records (RunStore.read)', async () => {
-    const project = path.join(dir, 'runs-project')
-    const store = new RunStore(project)
-    const record = {
-      id: 'r1', status: 'done', startedAt: '2026-01-01T00:00:00.000Z', finishedAt: '2026-01-01T00:01:00.000Z', durationSeconds: 60,
-      settings: trainSettingsSchema.parse({}), features: { kind: 'audio' }, classes: ['a', 'b'], dataHash: 'ab', files: { train: ['x.wav'], val: [] },
-      classWeights: [1, 1], history: [{ epoch: 1, trainLoss: 1, valLoss: null, valAccuracy: null, valMacroF1: null, seconds: 1, framesPerSecond: 9 }],
-      bestEpoch: 1, model: 'model.onnx', error: null,
-    } as const
-    await store.write(structuredClone(record) as never)
-    const runJson = await fs.readFile(path.join(store.dir('r1'), 'run.json'))
-    await fuzz('run-record', runJson, '.json', 60, TEXT, async (f) => {
-      const id = path.basename(f, '.json')
-      await fs.mkdir(store.dir(id), { recursive: true })
-      await fs.copyFile(f, path.join(store.dir(id), 'run.json'))
-      try {
-        await store.read(id)
-      } catch (err) {
-        // The store names runs/<id>/run.json; the harness knows the case by its own file.
-        if (err instanceof DataError) throw new DataError(f, err.message)
-        throw err
-      } finally {
-        await fs.rm(store.dir(id), { recursive: true, force: true })
+    it('ONNX models (inspectModel, readModel)', async () => {
+      // A small tagger of our own export, so the metadata (spec, classes) is fuzzed too.
+      const config = { ...configA('gru'), hiddenSize: 4, numClasses: 3 }
+      const exported = path.join(dir, 'export', 'small.onnx')
+      await fs.mkdir(path.dirname(exported))
+      await exportTagger(exported, {
+        config,
+        params: randomParams(config, 3),
+        spec: specF40(),
+        classes: ['a', 'b', 'c'],
+      })
+      const onnx = await fs.readFile(exported)
+      // Its card: each case is a card beside a copy of the model (readModelCard finds it by name).
+      const card = await fs.readFile(cardPathOf(exported))
+      await fuzz('model-card', card, '.json', 60, TEXT, async (f) => {
+        const model = f.replace(/\.json$/, '.onnx')
+        await fs.copyFile(exported, model)
+        try {
+          await readModelCard(model)
+        } finally {
+          await fs.rm(model, { force: true })
+        }
+      })
+      let n = 0
+      await fuzz('onnx', onnx, '.onnx', 80, BINARY, async (f) => {
+        if (++n % 20 === 0) await releaseSessions()
+        await inspectModel(f)
+        await readModel(f)
+      })
+    })
+
+    it('output-recurrent ONNX models (readModel, then decoding with the read-back or onnxruntime driver)', async () => {
+      // previous_labels, state inputs/outputs and framewise.decoder are fuzzed with the weights
+      const config = {
+        ...configA('lstm'),
+        inputSize: 40 + 3,
+        hiddenSize: 4,
+        numClasses: 3,
+        bidirectional: false,
+        outputRecurrence: true,
       }
+      const exported = path.join(dir, 'export-or', 'or.onnx')
+      await fs.mkdir(path.dirname(exported))
+      await exportTagger(exported, {
+        config,
+        params: randomParams(config, 3),
+        spec: specF40(),
+        classes: ['a', 'b', 'c'],
+        decoder: { decode: 'beam', beam: 2 },
+      })
+      const x = Float32Array.from({ length: 12 * 40 }, (_, i) => Math.sin(i))
+      let n = 0
+      await fuzz('onnx-feedback', await fs.readFile(exported), '.onnx', 60, BINARY, async (f) => {
+        if (++n % 20 === 0) await releaseSessions()
+        const model = await readModel(f)
+        if (model.numFeatures !== 40) return
+        await decodeOnnx(model, x, 12, 40)
+        await decodeOnnx(model, x, 12, 40, { driver: 'onnx' })
+      })
     })
-  })
-
-  it('ONNX models (inspectModel, readModel)', async () => {
-    // A small tagger of our own export, so the metadata (spec, classes) is fuzzed too.
-    const config = { ...configA('gru'), hiddenSize: 4, numClasses: 3 }
-    const exported = path.join(dir, 'export', 'small.onnx')
-    await fs.mkdir(path.dirname(exported))
-    await exportTagger(exported, { config, params: randomParams(config, 3), spec: specF40(), classes: ['a', 'b', 'c'] })
-    const onnx = await fs.readFile(exported)
-    // Its card: each case is a card beside a copy of the model (readModelCard finds it by name).
-    const card = await fs.readFile(cardPathOf(exported))
-    await fuzz('model-card', card, '.json', 60, TEXT, async (f) => {
-      const model = f.replace(/\.json$/, '.onnx')
-      await fs.copyFile(exported, model)
-      try {
-        await readModelCard(model)
-      } finally {
-        await fs.rm(model, { force: true })
-      }
-    })
-    let n = 0
-    await fuzz('onnx', onnx, '.onnx', 80, BINARY, async (f) => {
-      if (++n % 20 === 0) await releaseSessions()
-      await inspectModel(f)
-      await readModel(f)
-    })
-  })
-
-  it('output-recurrent ONNX models (readModel, then decoding with the read-back or onnxruntime driver)', async () => {
-    // previous_labels, state inputs/outputs and framewise.decoder are fuzzed with the weights
-    const config = { ...configA('lstm'), inputSize: 40 + 3, hiddenSize: 4, numClasses: 3, bidirectional: false, outputRecurrence: true }
-    const exported = path.join(dir, 'export-or', 'or.onnx')
-    await fs.mkdir(path.dirname(exported))
-    await exportTagger(exported, { config, params: randomParams(config, 3), spec: specF40(), classes: ['a', 'b', 'c'], decoder: { decode: 'beam', beam: 2 } })
-    const x = Float32Array.from({ length: 12 * 40 }, (_, i) => Math.sin(i))
-    let n = 0
-    await fuzz('onnx-feedback', await fs.readFile(exported), '.onnx', 60, BINARY, async (f) => {
-      if (++n % 20 === 0) await releaseSessions()
-      const model = await readModel(f)
-      if (model.numFeatures !== 40) return
-      await decodeOnnx(model, x, 12, 40)
-      await decodeOnnx(model, x, 12, 40, { driver: 'onnx' })
-    })
-  })
-})
+  },
+)

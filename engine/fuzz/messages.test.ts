@@ -18,27 +18,99 @@ import { rng } from './rng'
 
 const SEED = Number(process.env.FW_SEED ?? 1)
 const SCALE = fuzzScale()
-const CODES: ErrorCode[] = ['invalid-request', 'unknown-method', 'no-project', 'bad-input', 'conflict', 'corrupt', 'locked', 'cancelled', 'busy', 'internal']
+const CODES: ErrorCode[] = [
+  'invalid-request',
+  'unknown-method',
+  'no-project',
+  'bad-input',
+  'conflict',
+  'corrupt',
+  'locked',
+  'cancelled',
+  'busy',
+  'internal',
+]
 /** Requests that create or write files where their (random) arguments point, or start long jobs. */
-const WRITERS = new Set(['createProject', 'exportModel', 'importModel', 'train', 'predict', 'addMedia', 'setClasses', 'saveLabels', 'restoreLabelVersion', 'keepProject', 'setClipClass'])
-const KEYS = ['dir', 'media', 'segments', 'start', 'end', 'label', 'baseRevision', 'jobId', 'buckets', 'pixels', 'points', 'paths', 'classes', 'name', '__proto__', 'constructor', 'prototype', 'toString', 'force', 'version', 'x']
-const STRINGS = ['', 'a.wav', '__proto__', 'constructor', '../../../../etc/passwd', '\u0000', 'x'.repeat(5000), '💥', 'null', '{}', '%00', 'C:\\\\Windows', 'run:../../x']
+const WRITERS = new Set([
+  'createProject',
+  'exportModel',
+  'importModel',
+  'train',
+  'predict',
+  'addMedia',
+  'setClasses',
+  'saveLabels',
+  'restoreLabelVersion',
+  'keepProject',
+  'setClipClass',
+])
+const KEYS = [
+  'dir',
+  'media',
+  'segments',
+  'start',
+  'end',
+  'label',
+  'baseRevision',
+  'jobId',
+  'buckets',
+  'pixels',
+  'points',
+  'paths',
+  'classes',
+  'name',
+  '__proto__',
+  'constructor',
+  'prototype',
+  'toString',
+  'force',
+  'version',
+  'x',
+]
+const STRINGS = [
+  '',
+  'a.wav',
+  '__proto__',
+  'constructor',
+  '../../../../etc/passwd',
+  '\u0000',
+  'x'.repeat(5000),
+  '💥',
+  'null',
+  '{}',
+  '%00',
+  'C:\\\\Windows',
+  'run:../../x',
+]
 
 type R = ReturnType<typeof rng>
 
 function value(r: R, depth = 0): unknown {
   const k = r.int(0, depth > 3 ? 5 : 8)
   switch (k) {
-    case 0: return null
-    case 1: return r.pick([true, false])
-    case 2: return r.pick([0, -1, 1.5, 1e308, -1e308, 2 ** 53, Number.MAX_SAFE_INTEGER + 2, 1e-320])
-    case 3: return r.pick(STRINGS)
-    case 4: return r.int(0, 1_000_000)
-    case 5: return r.pick(['NaN', 'Infinity', '-0'])
-    case 6: return Array.from({ length: r.int(0, 5) }, () => value(r, depth + 1))
+    case 0:
+      return null
+    case 1:
+      return r.pick([true, false])
+    case 2:
+      return r.pick([0, -1, 1.5, 1e308, -1e308, 2 ** 53, Number.MAX_SAFE_INTEGER + 2, 1e-320])
+    case 3:
+      return r.pick(STRINGS)
+    case 4:
+      return r.int(0, 1_000_000)
+    case 5:
+      return r.pick(['NaN', 'Infinity', '-0'])
+    case 6:
+      return Array.from({ length: r.int(0, 5) }, () => value(r, depth + 1))
     default: {
       const o: Record<string, unknown> = {}
-      for (let i = r.int(0, 5); i > 0; i--) Object.defineProperty(o, r.pick(KEYS), { value: value(r, depth + 1), enumerable: true, configurable: true, writable: true })
+      for (let i = r.int(0, 5); i > 0; i--)
+        Object.defineProperty(o, r.pick(KEYS), {
+          value: value(r, depth + 1),
+          enumerable: true,
+          configurable: true,
+          writable: true,
+        })
       return o
     }
   }
@@ -47,12 +119,36 @@ function value(r: R, depth = 0): unknown {
 /** A raw message text: mostly {id, method, params} shaped, sometimes not JSON at all. */
 function message(r: R, id: number): string {
   const kind = r.int(0, 9)
-  if (kind === 0) return r.pick(['', 'not json', '{', '[]', 'null', '42', '"str"', '{"id":', '\u0000'.repeat(10)])
+  if (kind === 0)
+    return r.pick(['', 'not json', '{', '[]', 'null', '42', '"str"', '{"id":', '\u0000'.repeat(10)])
   if (kind === 1) return '['.repeat(r.int(100, 20_000)) // deep nesting
-  if (kind === 2) return JSON.stringify({ id, method: r.pick(['getLabels', 'listDir']), params: { media: 'x'.repeat(r.int(4097, 100_000)) } })
-  if (kind === 3) return `{"id":${id},"method":"getProject","params":{"__proto__":{"polluted":true}},"__proto__":{"polluted":true}}`
-  const method = r.next() < 0.7 ? r.pick(requestNames.filter((n) => !WRITERS.has(n))) : r.pick(['', '__proto__', 'constructor', 'toString', 'hasOwnProperty', 'call', 'handlers', 'getproject', 'x'.repeat(300)])
-  const msg: Record<string, unknown> = { id: r.next() < 0.9 ? id : value(r), method: r.next() < 0.95 ? method : value(r), params: value(r) }
+  if (kind === 2)
+    return JSON.stringify({
+      id,
+      method: r.pick(['getLabels', 'listDir']),
+      params: { media: 'x'.repeat(r.int(4097, 100_000)) },
+    })
+  if (kind === 3)
+    return `{"id":${id},"method":"getProject","params":{"__proto__":{"polluted":true}},"__proto__":{"polluted":true}}`
+  const method =
+    r.next() < 0.7
+      ? r.pick(requestNames.filter((n) => !WRITERS.has(n)))
+      : r.pick([
+          '',
+          '__proto__',
+          'constructor',
+          'toString',
+          'hasOwnProperty',
+          'call',
+          'handlers',
+          'getproject',
+          'x'.repeat(300),
+        ])
+  const msg: Record<string, unknown> = {
+    id: r.next() < 0.9 ? id : value(r),
+    method: r.next() < 0.95 ? method : value(r),
+    params: value(r),
+  }
   return JSON.stringify(msg)
 }
 
@@ -62,7 +158,9 @@ beforeAll(async () => {
   dir = await fs.mkdtemp(path.join(os.tmpdir(), 'fw-msgfuzz-'))
   await fs.writeFile(path.join(dir, 'a.wav'), 'RIFF')
   server = await startServer({ rendererDir: dir })
-  expect(await server.service.call('createProject', { dir: path.join(dir, 'p') })).toMatchObject({ ok: true })
+  expect(await server.service.call('createProject', { dir: path.join(dir, 'p') })).toMatchObject({
+    ok: true,
+  })
 })
 afterAll(async () => {
   await server.close()
@@ -86,7 +184,13 @@ beforeAll(() => void process.on('uncaughtException', fault).on('unhandledRejecti
 afterAll(() => void process.off('uncaughtException', fault).off('unhandledRejection', fault))
 
 describe('malformed API messages', { timeout: 60_000 * SCALE }, () => {
-  afterAll(() => reportFuzz('messages', { cases: figures.serviceCalls + figures.socketMessages, ...figures, peakRssMB: Math.round(peakRss / 2 ** 20) }))
+  afterAll(() =>
+    reportFuzz('messages', {
+      cases: figures.serviceCalls + figures.socketMessages,
+      ...figures,
+      peakRssMB: Math.round(peakRss / 2 ** 20),
+    }),
+  )
 
   it('Service.call answers every one with an envelope and never throws', async () => {
     const r = rng(SEED)
@@ -115,7 +219,9 @@ describe('malformed API messages', { timeout: 60_000 * SCALE }, () => {
 
   it('the WebSocket answers every message once, keeps serving, and nothing is polluted', async () => {
     const r = rng(SEED + 1)
-    const ws = new WebSocket(`ws://127.0.0.1:${server.port}/api?token=${server.token}`, { headers: { Origin: `http://127.0.0.1:${server.port}` } })
+    const ws = new WebSocket(`ws://127.0.0.1:${server.port}/api?token=${server.token}`, {
+      headers: { Origin: `http://127.0.0.1:${server.port}` },
+    })
     await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject))
     const replies: any[] = []
     ws.on('message', (data) => replies.push(JSON.parse(data.toString())))
@@ -123,8 +229,16 @@ describe('malformed API messages', { timeout: 60_000 * SCALE }, () => {
     let binary = 0
     // Two huge ones (~8 MB each): a saveLabels with 100k segments and one long string.
     const big = { start: 0, end: 1, label: 'x'.repeat(50) }
-    ws.send(JSON.stringify({ id: 1, method: 'saveLabels', params: { media: 'a.wav', baseRevision: 0, segments: Array(100_000).fill(big) } }))
-    ws.send(JSON.stringify({ id: 2, method: 'openProject', params: { dir: 'y'.repeat(8_000_000) } }))
+    ws.send(
+      JSON.stringify({
+        id: 1,
+        method: 'saveLabels',
+        params: { media: 'a.wav', baseRevision: 0, segments: Array(100_000).fill(big) },
+      }),
+    )
+    ws.send(
+      JSON.stringify({ id: 2, method: 'openProject', params: { dir: 'y'.repeat(8_000_000) } }),
+    )
     for (let i = 3; i <= N; i++) {
       if (r.next() < 0.03) {
         ws.send(Buffer.from([0, 1, 2, 3]), { binary: true })
@@ -140,12 +254,22 @@ describe('malformed API messages', { timeout: 60_000 * SCALE }, () => {
     expect(replies.length, `${replies.length} of ${total} answered`).toBe(total)
     for (const reply of replies) expectEnvelope(reply, JSON.stringify(reply).slice(0, 200))
     // The huge ones are answered under their ids, with validation errors.
-    expect(replies.find((x) => x.id === 1)).toMatchObject({ ok: false, error: { code: 'bad-input', message: expect.stringContaining('a.wav') } })
-    expect(replies.find((x) => x.id === 2)).toMatchObject({ ok: false, error: { code: 'invalid-request' } })
+    expect(replies.find((x) => x.id === 1)).toMatchObject({
+      ok: false,
+      error: { code: 'bad-input', message: expect.stringContaining('a.wav') },
+    })
+    expect(replies.find((x) => x.id === 2)).toMatchObject({
+      ok: false,
+      error: { code: 'invalid-request' },
+    })
     // Still serving, the project still open and unharmed.
     ws.send(JSON.stringify({ id: 'last', method: 'getProject', params: {} }))
-    for (let t = 0; t < 100 && !replies.some((x) => x.id === 'last'); t++) await new Promise((res) => setTimeout(res, 50))
-    expect(replies.find((x) => x.id === 'last')).toMatchObject({ ok: true, result: { dir: path.join(dir, 'p') } })
+    for (let t = 0; t < 100 && !replies.some((x) => x.id === 'last'); t++)
+      await new Promise((res) => setTimeout(res, 50))
+    expect(replies.find((x) => x.id === 'last')).toMatchObject({
+      ok: true,
+      result: { dir: path.join(dir, 'p') },
+    })
     expect(({} as Record<string, unknown>).polluted).toBeUndefined()
     expect(Object.prototype).not.toHaveProperty('polluted')
     ws.close()

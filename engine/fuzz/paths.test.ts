@@ -19,7 +19,15 @@ import { releaseSessions } from '../onnx/read'
 import { Service } from '../service'
 import { fuzzScale, reportFuzz } from './report'
 
-const KINDS = ['fifo', 'dev-zero', 'dev-null', 'folder', 'symlink-loop', 'symlink-out', 'sparse-300MB'] as const
+const KINDS = [
+  'fifo',
+  'dev-zero',
+  'dev-null',
+  'folder',
+  'symlink-loop',
+  'symlink-out',
+  'sparse-300MB',
+] as const
 type Kind = (typeof KINDS)[number]
 /** One case may take this long on a busy 2-core machine; a hang fails the case instead of stalling. */
 const CASE_MS = 8_000
@@ -80,7 +88,9 @@ function unblockFifos(): void {
 /** `work`'s outcome, or 'hang' after CASE_MS. */
 async function bounded<T>(work: () => Promise<T>): Promise<T | 'hang'> {
   let timer: NodeJS.Timeout | undefined
-  const hang = new Promise<'hang'>((resolve) => (timer = setTimeout(() => resolve('hang'), CASE_MS)))
+  const hang = new Promise<'hang'>(
+    (resolve) => (timer = setTimeout(() => resolve('hang'), CASE_MS)),
+  )
   try {
     return await Promise.race([work(), hang])
   } finally {
@@ -98,7 +108,10 @@ function expectClear(what: string, message: string, projectNamed: boolean): void
 }
 
 const wav = () => makeWav({ bits: 16, rate: 16000, channels: [sine(16000, 440, 16000, 0.5)] })
-const csv = () => 'time,a,b\n' + Array.from({ length: 200 }, (_, i) => `${i / 50},${Math.sin(i)},${i % 7}`).join('\n') + '\n'
+const csv = () =>
+  'time,a,b\n' +
+  Array.from({ length: 200 }, (_, i) => `${i / 50},${Math.sin(i)},${i % 7}`).join('\n') +
+  '\n'
 
 /** A service with a fresh project holding tone.wav (labelled), log.csv and the imported model. */
 async function projectService(name: string): Promise<{ service: Service; dir: string }> {
@@ -117,7 +130,11 @@ async function projectService(name: string): Promise<{ service: Service; dir: st
     classes: ['a', 'b', 'c', 'd'].map((n, i) => ({ name: n, color: '#ff0000', hotkey: i + 1 })),
   })
   await must('addMedia', { paths: ['tone.wav', 'log.csv'] })
-  await must('saveLabels', { media: 'tone.wav', baseRevision: 0, segments: [{ start: 0.1, end: 0.4, label: 'a' }] })
+  await must('saveLabels', {
+    media: 'tone.wav',
+    baseRevision: 0,
+    segments: [{ start: 0.1, end: 0.4, label: 'a' }],
+  })
   await must('importModel', { path: external, features: logmel40, classes: ['a', 'b', 'c', 'd'] })
   return { service, dir }
 }
@@ -128,7 +145,12 @@ interface Call {
 }
 
 /** Run `calls` on `service`, each bounded; a hang or an internal error or unclear message fails. */
-async function expectAnswers(what: string, service: Service, calls: Call[], projectNamed: boolean): Promise<void> {
+async function expectAnswers(
+  what: string,
+  service: Service,
+  calls: Call[],
+  projectNamed: boolean,
+): Promise<void> {
   for (const { method, params } of calls) {
     const label = `${what}: ${method}`
     figures.cases++
@@ -160,7 +182,12 @@ describe.each(KINDS)('a %s where a file is expected', (kind) => {
       for (const name of ['x.json', 'x.txt', 'x.csv', 'x.TextGrid', 'x.selections.txt']) {
         const p = path.join(root, `user-${kind}-${round}`, name)
         await place(kind, p)
-        await expectAnswers(`importLabels ${name}`, service, [{ method: 'importLabels', params: { media: 'tone.wav', path: p } }], false)
+        await expectAnswers(
+          `importLabels ${name}`,
+          service,
+          [{ method: 'importLabels', params: { media: 'tone.wav', path: p } }],
+          false,
+        )
       }
       const user = path.join(root, `user-${kind}-${round}`)
       await place(kind, path.join(user, 'm.onnx'))
@@ -168,58 +195,146 @@ describe.each(KINDS)('a %s where a file is expected', (kind) => {
       await place(kind, path.join(user, 'out.onnx'))
       await place(kind, path.join(user, 'dir'))
       await place(kind, path.join(user, 'new.wav'))
-      await expectAnswers('user paths', service, [
-        { method: 'importLabels', params: { media: 'tone.wav', path: path.join(user, 'x.json'), format: 'json' } },
-        { method: 'importModel', params: { path: path.join(user, 'm.onnx') } },
-        { method: 'importModel', params: { path: path.join(user, 'm.onnx'), features: logmel40, classes: ['a', 'b', 'c', 'd'] } },
-        { method: 'exportLabels', params: { media: 'tone.wav', path: path.join(user, 'out.json'), overwrite: true } },
-        { method: 'exportModel', params: { model: 'file:tagger_A_lstm.onnx', path: path.join(user, 'out.onnx') } },
-        { method: 'listDir', params: { dir: path.join(user, 'dir') } },
-        // the devices named directly, as a user could type them
-        { method: 'importLabels', params: { media: 'tone.wav', path: '/dev/zero', format: 'audacity' } },
-        { method: 'importLabels', params: { media: 'tone.wav', path: '/dev/null' } },
-        { method: 'importModel', params: { path: '/dev/zero' } },
-        { method: 'listDir', params: { dir: '/dev/null' } },
-        { method: 'addMedia', params: { paths: [path.join(user, 'new.wav')] } },
-        { method: 'getProject', params: {} },
-      ], false)
+      await expectAnswers(
+        'user paths',
+        service,
+        [
+          {
+            method: 'importLabels',
+            params: { media: 'tone.wav', path: path.join(user, 'x.json'), format: 'json' },
+          },
+          { method: 'importModel', params: { path: path.join(user, 'm.onnx') } },
+          {
+            method: 'importModel',
+            params: {
+              path: path.join(user, 'm.onnx'),
+              features: logmel40,
+              classes: ['a', 'b', 'c', 'd'],
+            },
+          },
+          {
+            method: 'exportLabels',
+            params: { media: 'tone.wav', path: path.join(user, 'out.json'), overwrite: true },
+          },
+          {
+            method: 'exportModel',
+            params: { model: 'file:tagger_A_lstm.onnx', path: path.join(user, 'out.onnx') },
+          },
+          { method: 'listDir', params: { dir: path.join(user, 'dir') } },
+          // the devices named directly, as a user could type them
+          {
+            method: 'importLabels',
+            params: { media: 'tone.wav', path: '/dev/zero', format: 'audacity' },
+          },
+          { method: 'importLabels', params: { media: 'tone.wav', path: '/dev/null' } },
+          { method: 'importModel', params: { path: '/dev/zero' } },
+          { method: 'listDir', params: { dir: '/dev/null' } },
+          { method: 'addMedia', params: { paths: [path.join(user, 'new.wav')] } },
+          { method: 'getProject', params: {} },
+        ],
+        false,
+      )
 
       // Project-named files: the model, the media, the label file, the manifest.
       await place(kind, path.join(dir, 'models', 'tagger_A_lstm.onnx'))
-      await expectAnswers('model file', service, [
-        { method: 'listModels', params: {} },
-        { method: 'predict', params: { jobId: job('p1'), model: 'file:tagger_A_lstm.onnx', media: 'tone.wav' } },
-        { method: 'evaluate', params: { jobId: job('e1'), model: 'file:tagger_A_lstm.onnx' } },
-      ], true)
-      await expectAnswers('restore model', service, [{ method: 'importModel', params: { path: external, features: logmel40, classes: ['a', 'b', 'c', 'd'] } }], false)
+      await expectAnswers(
+        'model file',
+        service,
+        [
+          { method: 'listModels', params: {} },
+          {
+            method: 'predict',
+            params: { jobId: job('p1'), model: 'file:tagger_A_lstm.onnx', media: 'tone.wav' },
+          },
+          { method: 'evaluate', params: { jobId: job('e1'), model: 'file:tagger_A_lstm.onnx' } },
+        ],
+        true,
+      )
+      await expectAnswers(
+        'restore model',
+        service,
+        [
+          {
+            method: 'importModel',
+            params: { path: external, features: logmel40, classes: ['a', 'b', 'c', 'd'] },
+          },
+        ],
+        false,
+      )
       await place(kind, path.join(dir, 'tone.wav'))
       await place(kind, path.join(dir, 'log.csv'))
-      await expectAnswers('media file', service, [
-        { method: 'getProject', params: {} },
-        { method: 'getPeaks', params: { media: 'tone.wav', start: 0, end: 1, pixels: 100, jobId: job('pk') } },
-        { method: 'getSpectrogram', params: { media: 'tone.wav', start: 0, end: 1, columns: 64, bands: 32, jobId: job('sg') } },
-        { method: 'getSeries', params: { media: 'log.csv', start: 0, end: 1, points: 100, jobId: job('sr') } },
-        { method: 'getMediaSource', params: { media: 'tone.wav' } },
-        { method: 'predict', params: { jobId: job('p2'), model: 'file:tagger_A_lstm.onnx', media: 'tone.wav' } },
-        { method: 'train', params: { jobId: job('t'), settings: { hidden: 4, layers: 1, epochs: 1, chunk: 50, threads: 1 } } },
-      ], true)
+      await expectAnswers(
+        'media file',
+        service,
+        [
+          { method: 'getProject', params: {} },
+          {
+            method: 'getPeaks',
+            params: { media: 'tone.wav', start: 0, end: 1, pixels: 100, jobId: job('pk') },
+          },
+          {
+            method: 'getSpectrogram',
+            params: {
+              media: 'tone.wav',
+              start: 0,
+              end: 1,
+              columns: 64,
+              bands: 32,
+              jobId: job('sg'),
+            },
+          },
+          {
+            method: 'getSeries',
+            params: { media: 'log.csv', start: 0, end: 1, points: 100, jobId: job('sr') },
+          },
+          { method: 'getMediaSource', params: { media: 'tone.wav' } },
+          {
+            method: 'predict',
+            params: { jobId: job('p2'), model: 'file:tagger_A_lstm.onnx', media: 'tone.wav' },
+          },
+          {
+            method: 'train',
+            params: {
+              jobId: job('t'),
+              settings: { hidden: 4, layers: 1, epochs: 1, chunk: 50, threads: 1 },
+            },
+          },
+        ],
+        true,
+      )
       await place(kind, path.join(dir, 'labels', 'tone.labels.json'))
-      await expectAnswers('label file', service, [
-        { method: 'getProject', params: {} },
-        { method: 'getLabels', params: { media: 'tone.wav' } },
-        { method: 'listLabelVersions', params: { media: 'tone.wav' } },
-        { method: 'saveLabels', params: { media: 'tone.wav', baseRevision: 1, segments: [] } },
-        { method: 'exportLabels', params: { media: 'tone.wav', path: path.join(root, `exp-${kind}-${round}.json`) } },
-        { method: 'setClasses', params: { classes: [{ name: 'z', color: '#000000', hotkey: null }] } },
-        { method: 'openProject', params: { dir } },
-      ], true)
+      await expectAnswers(
+        'label file',
+        service,
+        [
+          { method: 'getProject', params: {} },
+          { method: 'getLabels', params: { media: 'tone.wav' } },
+          { method: 'listLabelVersions', params: { media: 'tone.wav' } },
+          { method: 'saveLabels', params: { media: 'tone.wav', baseRevision: 1, segments: [] } },
+          {
+            method: 'exportLabels',
+            params: { media: 'tone.wav', path: path.join(root, `exp-${kind}-${round}.json`) },
+          },
+          {
+            method: 'setClasses',
+            params: { classes: [{ name: 'z', color: '#000000', hotkey: null }] },
+          },
+          { method: 'openProject', params: { dir } },
+        ],
+        true,
+      )
       await place(kind, path.join(dir, 'framewise.json'))
-      await expectAnswers('manifest', service, [
-        { method: 'reloadProject', params: {} },
-        { method: 'getProject', params: {} },
-        { method: 'setReviewed', params: { media: 'tone.wav', reviewed: true } },
-        { method: 'openProject', params: { dir } },
-      ], true)
+      await expectAnswers(
+        'manifest',
+        service,
+        [
+          { method: 'reloadProject', params: {} },
+          { method: 'getProject', params: {} },
+          { method: 'setReviewed', params: { media: 'tone.wav', reviewed: true } },
+          { method: 'openProject', params: { dir } },
+        ],
+        true,
+      )
       await service.close()
     }
   })
@@ -251,7 +366,20 @@ describe.each(KINDS)('a %s where a file is expected', (kind) => {
       const good = path.join(data, 'ok.wav')
       const out = path.join(base, 'out')
       const predict = ['--out', out, '--spec', spec, '--classes', 'a,b,c,d']
-      const train = ['--out', path.join(base, 'm.onnx'), '--hidden', '4', '--layers', '1', '--epochs', '1', '--chunk', '50', '--threads', '1']
+      const train = [
+        '--out',
+        path.join(base, 'm.onnx'),
+        '--hidden',
+        '4',
+        '--layers',
+        '1',
+        '--epochs',
+        '1',
+        '--chunk',
+        '50',
+        '--threads',
+        '1',
+      ]
       const argvs: [string[], boolean][] = [
         [['info', manifestless], true],
         [['info', project], true],
@@ -262,7 +390,20 @@ describe.each(KINDS)('a %s where a file is expected', (kind) => {
         [['predict', bad('x.onnx'), good, ...predict], false],
         [['predict', external, bad('x.wav'), ...predict], false],
         [['predict', external, data, ...predict], false],
-        [['predict', external, good, '--out', out, '--spec', bad('spec.json'), '--classes', 'a,b,c,d'], false],
+        [
+          [
+            'predict',
+            external,
+            good,
+            '--out',
+            out,
+            '--spec',
+            bad('spec.json'),
+            '--classes',
+            'a,b,c,d',
+          ],
+          false,
+        ],
         [['train', data, ...train], false],
         [['train', project, ...train], true],
         [['train', manifestless, ...train], true],
@@ -270,10 +411,34 @@ describe.each(KINDS)('a %s where a file is expected', (kind) => {
         [['eval', bad('x.onnx'), data], false],
         [['eval', external, manifestless], true],
         [['convert', bad('x.txt'), '--to', 'json', '--out', path.join(base, 'c.json')], false],
-        [['convert', bad('x.txt'), '--from', 'audacity', '--to', 'json', '--out', path.join(base, 'c.json')], false],
+        [
+          [
+            'convert',
+            bad('x.txt'),
+            '--from',
+            'audacity',
+            '--to',
+            'json',
+            '--out',
+            path.join(base, 'c.json'),
+          ],
+          false,
+        ],
         [['score', labels, labels], false],
         [['score', bad('x.txt'), labels], false],
-        [['convert', '/dev/zero', '--from', 'audacity', '--to', 'json', '--out', path.join(base, 'c.json')], false],
+        [
+          [
+            'convert',
+            '/dev/zero',
+            '--from',
+            'audacity',
+            '--to',
+            'json',
+            '--out',
+            path.join(base, 'c.json'),
+          ],
+          false,
+        ],
         [['features', '/dev/zero'], false],
         [['info', '/dev/zero.onnx'], false],
       ]
@@ -288,7 +453,9 @@ describe.each(KINDS)('a %s where a file is expected', (kind) => {
         else {
           figures.errors++
           // progress lines, and Node's warnings about this test running many commands in one process
-          const lines = r.stderr.split('\n').filter((l) => l && !/^\d+% |^\(node:\d+\) |^\(Use `node --trace-warnings/.test(l))
+          const lines = r.stderr
+            .split('\n')
+            .filter((l) => l && !/^\d+% |^\(node:\d+\) |^\(Use `node --trace-warnings/.test(l))
           expect.soft(lines, `${what}: stderr ${r.stderr}`).toHaveLength(1)
           expect.soft(lines[0], what).toMatch(/^framewise: /)
           expect.soft(lines[0], what).not.toContain('internal error')
@@ -308,7 +475,12 @@ describe('FIFOs cannot starve the file threads', () => {
       // half open a project whose framewise.json is a FIFO, half import a FIFO as labels
       const p = path.join(root, 'burst-fifos', `d${i}`, i % 2 ? 'labels.json' : 'framewise.json')
       await place('fifo', p)
-      calls.push(service.call(i % 2 ? 'importLabels' : 'openProject', i % 2 ? { media: 'tone.wav', path: p } : { dir: path.dirname(p) }))
+      calls.push(
+        service.call(
+          i % 2 ? 'importLabels' : 'openProject',
+          i % 2 ? { media: 'tone.wav', path: p } : { dir: path.dirname(p) },
+        ),
+      )
     }
     figures.cases += 7
     const started = Date.now()

@@ -4,7 +4,11 @@
  */
 import { Rng } from '../../models/rng'
 
-export function rng(seed: number): { next(): number; int(lo: number, hi: number): number; pick<T>(xs: readonly T[]): T } {
+export function rng(seed: number): {
+  next(): number
+  int(lo: number, hi: number): number
+  pick<T>(xs: readonly T[]): T
+} {
   const r = new Rng(seed)
   const next = () => r.uniform()
   const int = (lo: number, hi: number) => lo + r.int(hi - lo + 1)

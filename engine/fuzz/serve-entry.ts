@@ -21,4 +21,6 @@ if (skip === 'all' || skip === 'files') {
 
 const project = process.argv[2]
 const server = await startServer({ project, rendererDir: process.argv[3] })
-process.stdout.write(JSON.stringify({ port: server.port, token: server.token, pid: process.pid }) + '\n')
+process.stdout.write(
+  JSON.stringify({ port: server.port, token: server.token, pid: process.pid }) + '\n',
+)

@@ -19,19 +19,35 @@ if (mode === 'train') {
       process.stdout.write(JSON.stringify({ runId: t.runId, epoch: t.epoch.epoch }) + '\n')
       if (t.epoch.epoch === 1) firstEpochAt = performance.now()
       if (t.epoch.epoch === 2 && killAt !== null)
-        setTimeout(() => process.kill(process.pid, 'SIGKILL'), killAt * (performance.now() - firstEpochAt))
+        setTimeout(
+          () => process.kill(process.pid, 'SIGKILL'),
+          killAt * (performance.now() - firstEpochAt),
+        )
     }
   })
   const opened = await service.call('openProject', { dir: target })
   if (!opened.ok) throw new Error(opened.error.message)
-  const settings = { hidden: 8, layers: 1, epochs: 12, batch: 4, chunk: 100, threads: 1, patience: 0 }
+  const settings = {
+    hidden: 8,
+    layers: 1,
+    epochs: 12,
+    batch: 4,
+    chunk: 100,
+    threads: 1,
+    patience: 0,
+  }
   const r = await service.call('train', { jobId: 'crash', ...(resume ? { resume } : { settings }) })
   process.stdout.write(JSON.stringify({ done: r }) + '\n')
   await service.close()
 } else if (mode === 'export') {
   const config = { ...configA('gru'), hiddenSize: 16, numClasses: 3 }
   for (let i = 0; ; i++) {
-    await exportTagger(target!, { config, params: randomParams(config, i), spec: specF40(), classes: ['a', 'b', 'c'] })
+    await exportTagger(target!, {
+      config,
+      params: randomParams(config, i),
+      spec: specF40(),
+      classes: ['a', 'b', 'c'],
+    })
     process.stdout.write(`${i}\n`)
   }
 }

@@ -23,7 +23,14 @@ const entry = path.join(path.dirname(fileURLToPath(import.meta.url)), 'train-ent
 const TRAIN_KILLS = Math.max(1, Math.round(fuzzScale()))
 const EXPORT_KILLS = Math.max(2, Math.round(2 * fuzzScale()))
 /** Kills done, and those after which the run did not resume to the end or the model did not load. */
-const figures = { trainingKills: 0, resumed: 0, exportKills: 0, exportsLoadable: 0, losses: 0, seconds: 0 }
+const figures = {
+  trainingKills: 0,
+  resumed: 0,
+  exportKills: 0,
+  exportsLoadable: 0,
+  losses: 0,
+  seconds: 0,
+}
 const startedAt = performance.now()
 let dir: string
 beforeAll(async () => {
@@ -32,14 +39,21 @@ beforeAll(async () => {
 afterAll(async () => {
   await releaseSessions()
   await fs.rm(dir, { recursive: true, force: true })
-  figures.losses = figures.trainingKills - figures.resumed + figures.exportKills - figures.exportsLoadable
+  figures.losses =
+    figures.trainingKills - figures.resumed + figures.exportKills - figures.exportsLoadable
   figures.seconds = Math.round((performance.now() - startedAt) / 1000)
   reportFuzz('training-crash', { cases: figures.trainingKills + figures.exportKills, ...figures })
 })
 
 /** Starts the entry; `lines` collects its stdout lines. */
-function child(args: string[], env: Record<string, string> = {}): { proc: ChildProcess; lines: string[]; exited: Promise<number | null> } {
-  const proc = spawn(process.execPath, ['--import', 'tsx', entry, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } })
+function child(
+  args: string[],
+  env: Record<string, string> = {},
+): { proc: ChildProcess; lines: string[]; exited: Promise<number | null> } {
+  const proc = spawn(process.execPath, ['--import', 'tsx', entry, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...env },
+  })
   const lines: string[] = []
   let out = ''
   proc.stdout!.on('data', (d) => {
@@ -50,21 +64,27 @@ function child(args: string[], env: Record<string, string> = {}): { proc: ChildP
   })
   let err = ''
   proc.stderr!.on('data', (d) => (err += d))
-  const exited = new Promise<number | null>((resolve) => proc.on('exit', (code) => (code ? console.error(err) : 0, resolve(code))))
+  const exited = new Promise<number | null>((resolve) =>
+    proc.on('exit', (code) => (code ? console.error(err) : 0, resolve(code))),
+  )
   return { proc, lines, exited }
 }
 
 async function until(cond: () => boolean, ms: number): Promise<void> {
-  for (const end = Date.now() + ms; !cond(); ) {
+  for (const end = Date.now() + ms; !cond();) {
     if (Date.now() > end) throw new Error('timed out waiting')
     await new Promise((r) => setTimeout(r, 20))
   }
 }
 
 describe('killed training and export', () => {
-  it('a training killed mid-run leaves a readable run and a checkpoint it resumes from', { timeout: 60_000 + TRAIN_KILLS * 60_000 }, async () => {
-    for (let k = 0; k < TRAIN_KILLS; k++) await killTraining(k)
-  })
+  it(
+    'a training killed mid-run leaves a readable run and a checkpoint it resumes from',
+    { timeout: 60_000 + TRAIN_KILLS * 60_000 },
+    async () => {
+      for (let k = 0; k < TRAIN_KILLS; k++) await killTraining(k)
+    },
+  )
 
   async function killTraining(k: number): Promise<void> {
     const project = path.join(dir, `project-${k}`)
@@ -102,31 +122,41 @@ describe('killed training and export', () => {
     expect(done).toMatchObject({ ok: true, result: { id: runId, status: 'done' } })
     const epochs = second.lines.slice(0, -1).map((l) => JSON.parse(l).epoch as number)
     // It goes on from the epoch after the checkpoint (none left if the kill came after the last).
-    expect(epochs).toEqual(Array.from({ length: 12 - checkpoint.epoch }, (_, i) => checkpoint.epoch + 1 + i))
-    expect((await store.read(runId)).history.map((h) => h.epoch)).toEqual(Array.from({ length: 12 }, (_, i) => i + 1))
+    expect(epochs).toEqual(
+      Array.from({ length: 12 - checkpoint.epoch }, (_, i) => checkpoint.epoch + 1 + i),
+    )
+    expect((await store.read(runId)).history.map((h) => h.epoch)).toEqual(
+      Array.from({ length: 12 }, (_, i) => i + 1),
+    )
     figures.resumed++
-    console.log(`training crash: killed after epoch ${checkpoint.epoch}, resumed epochs ${epochs.join(',')}`)
+    console.log(
+      `training crash: killed after epoch ${checkpoint.epoch}, resumed epochs ${epochs.join(',')}`,
+    )
   }
 
-  it('an export killed mid-write leaves a loadable model and card', { timeout: 30_000 + EXPORT_KILLS * 15_000 }, async () => {
-    const r = rng(11)
-    const file = path.join(dir, 'exports', 'model.onnx')
-    await fs.mkdir(path.dirname(file))
-    for (let round = 0; round < EXPORT_KILLS; round++) {
-      const c = child(['export', file])
-      const target = r.int(2, 12)
-      // An entry that dies on its own (it fails to load) fails the case at once, not after the wait.
-      await until(() => c.lines.length >= target || c.proc.exitCode !== null, 50_000)
-      expect(c.proc.exitCode, 'the export loop exited by itself').toBeNull()
-      c.proc.kill('SIGKILL')
-      await c.exited
-      figures.exportKills++
-      const info = await inspectModel(file)
-      expect(info.framewise?.classes).toEqual(['a', 'b', 'c'])
-      expect((await readModelCard(file))?.classes).toEqual(['a', 'b', 'c'])
-      figures.exportsLoadable++
-      await releaseSessions()
-    }
-    expect(cardPathOf(file)).toBe(path.join(dir, 'exports', 'model.json'))
-  })
+  it(
+    'an export killed mid-write leaves a loadable model and card',
+    { timeout: 30_000 + EXPORT_KILLS * 15_000 },
+    async () => {
+      const r = rng(11)
+      const file = path.join(dir, 'exports', 'model.onnx')
+      await fs.mkdir(path.dirname(file))
+      for (let round = 0; round < EXPORT_KILLS; round++) {
+        const c = child(['export', file])
+        const target = r.int(2, 12)
+        // An entry that dies on its own (it fails to load) fails the case at once, not after the wait.
+        await until(() => c.lines.length >= target || c.proc.exitCode !== null, 50_000)
+        expect(c.proc.exitCode, 'the export loop exited by itself').toBeNull()
+        c.proc.kill('SIGKILL')
+        await c.exited
+        figures.exportKills++
+        const info = await inspectModel(file)
+        expect(info.framewise?.classes).toEqual(['a', 'b', 'c'])
+        expect((await readModelCard(file))?.classes).toEqual(['a', 'b', 'c'])
+        figures.exportsLoadable++
+        await releaseSessions()
+      }
+      expect(cardPathOf(file)).toBe(path.join(dir, 'exports', 'model.json'))
+    },
+  )
 })

@@ -23,7 +23,12 @@ export function rawConnect(port: number): Promise<RawConnection> {
     const done = new Promise<void>((res) => socket.once('close', () => ((closed = true), res())))
     socket.on('error', () => {}) // a reset by the server is an answer too; 'close' follows
     socket.once('connect', () =>
-      resolve({ socket, received: () => Buffer.concat(chunks), closed: done, isClosed: () => closed }),
+      resolve({
+        socket,
+        received: () => Buffer.concat(chunks),
+        closed: done,
+        isClosed: () => closed,
+      }),
     )
     socket.once('error', reject)
   })
@@ -52,7 +57,11 @@ export async function exchange(
   const c = await rawConnect(port)
   c.socket.write(bytes)
   const start = Date.now()
-  while (Date.now() - start < ms && !c.isClosed() && !(untilStatus && /\r\n\r\n/.test(c.received().toString('latin1'))))
+  while (
+    Date.now() - start < ms &&
+    !c.isClosed() &&
+    !(untilStatus && /\r\n\r\n/.test(c.received().toString('latin1')))
+  )
     await new Promise((res) => setTimeout(res, 10))
   const closed = c.isClosed()
   c.socket.destroy()
@@ -78,8 +87,10 @@ export async function rawWebSocket(port: number, token: string): Promise<RawConn
       `Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n` +
       `Sec-WebSocket-Key: ${randomBytes(16).toString('base64')}\r\n\r\n`,
   )
-  for (let t = 0; t < 200 && !c.received().includes('\r\n\r\n'); t++) await new Promise((res) => setTimeout(res, 10))
-  if (statusOf(c.received()) !== 101) throw new Error(`upgrade refused: ${c.received().toString('latin1', 0, 80)}`)
+  for (let t = 0; t < 200 && !c.received().includes('\r\n\r\n'); t++)
+    await new Promise((res) => setTimeout(res, 10))
+  if (statusOf(c.received()) !== 101)
+    throw new Error(`upgrade refused: ${c.received().toString('latin1', 0, 80)}`)
   return c
 }
 
@@ -92,7 +103,12 @@ export const OP = { continuation: 0, text: 1, binary: 2, close: 8, ping: 9, pong
 export function frame(
   opcode: number,
   payload: Buffer | string,
-  { fin = true, mask = true, length, rsv = 0 }: { fin?: boolean; mask?: boolean; length?: number; rsv?: number } = {},
+  {
+    fin = true,
+    mask = true,
+    length,
+    rsv = 0,
+  }: { fin?: boolean; mask?: boolean; length?: number; rsv?: number } = {},
 ): Buffer {
   const body = Buffer.isBuffer(payload) ? payload : Buffer.from(payload)
   const n = length ?? body.length

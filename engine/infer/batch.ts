@@ -14,11 +14,14 @@ import { LABEL_FORMAT_FILES, type LabelFormatName } from '../labels/format-list'
 import { formatPrediction, probabilitiesCsv } from './outputs'
 import { predictFile, type WindowOptions } from './predict'
 
-
 /** Times of every row of a CSV series (the rows a per-row label file must cover). */
 async function rowTimesOf(file: string, spec: FeatureSpec): Promise<Float64Array> {
   if (spec.kind !== 'series') return new Float64Array(0)
-  const series = await readSeriesCsv(file, { channels: spec.channels ?? undefined, sampleRate: spec.sampleRate ?? undefined, emptyLabel: '' })
+  const series = await readSeriesCsv(file, {
+    channels: spec.channels ?? undefined,
+    sampleRate: spec.sampleRate ?? undefined,
+    emptyLabel: '',
+  })
   return series.times
 }
 
@@ -56,7 +59,8 @@ export async function expandInputs(paths: string[], kind: 'audio' | 'series'): P
     try {
       s = await stat(p)
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new DataError(p, 'no such file or folder')
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT')
+        throw new DataError(p, 'no such file or folder')
       throw fileError(p, err)
     }
     if (!s.isDirectory()) {
@@ -117,7 +121,11 @@ export async function predictToFiles(
     const outputs: [string, string][] = [
       [
         path.join(options.out, stem + LABEL_FORMAT_FILES[options.format].suffix),
-        formatPrediction(p, options.format, model.spec.kind === 'series' ? await rowTimesOf(file, model.spec) : undefined),
+        formatPrediction(
+          p,
+          options.format,
+          model.spec.kind === 'series' ? await rowTimesOf(file, model.spec) : undefined,
+        ),
       ],
     ]
     if (options.probabilities)

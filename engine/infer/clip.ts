@@ -32,17 +32,27 @@ export interface ClipPrediction {
 }
 
 /** Predict the class of one file. */
-export async function predictClip(model: ClipModel, file: string, options: PredictOptions = {}): Promise<ClipPrediction> {
+export async function predictClip(
+  model: ClipModel,
+  file: string,
+  options: PredictOptions = {},
+): Promise<ClipPrediction> {
   // modelFeatures reads only the spec, the feature count and the file name.
   const fm = await modelFeatures(model as unknown as TaggerModel, file, options)
   options.signal?.throwIfAborted()
-  if (fm.frames === 0) throw new DataError(file, 'has no frames to classify (shorter than one frame)')
+  if (fm.frames === 0)
+    throw new DataError(file, 'has no frames to classify (shorter than one frame)')
   options.onStage?.(0.6, 'model')
   let out: ort.InferenceSession.ReturnType
   try {
-    out = await model.session.run({ [model.inputName]: new ort.Tensor('float32', fm.data, [1, fm.frames, fm.dims]) })
+    out = await model.session.run({
+      [model.inputName]: new ort.Tensor('float32', fm.data, [1, fm.frames, fm.dims]),
+    })
   } catch (err) {
-    throw new DataError(model.file, `onnxruntime failed on ${file} (${String((err as Error).message).split('\n')[0]})`)
+    throw new DataError(
+      model.file,
+      `onnxruntime failed on ${file} (${String((err as Error).message).split('\n')[0]})`,
+    )
   }
   const p = Array.from(out.probabilities.data as Float32Array)
   let arg = 0
@@ -57,7 +67,9 @@ export async function predictClip(model: ClipModel, file: string, options: Predi
     frames: fm.frames,
     start: fm.frameTimes[0] ?? 0,
     hop: hopOfFrameTimes(fm.frameTimes, fallback),
-    weights: model.weightsName ? Float32Array.from(out[model.weightsName].data as Float32Array) : null,
+    weights: model.weightsName
+      ? Float32Array.from(out[model.weightsName].data as Float32Array)
+      : null,
   }
 }
 
@@ -75,7 +87,12 @@ export async function predictClipsToFile(
   modelFile: string,
   inputs: string[],
   options: PredictClipsOptions,
-): Promise<{ model: string; classes: string[]; output: string; files: { file: string; class: string; probabilities: number[] }[] }> {
+): Promise<{
+  model: string
+  classes: string[]
+  output: string
+  files: { file: string; class: string; probabilities: number[] }[]
+}> {
   const model = await readClipModel(modelFile)
   const files: { file: string; class: string; probabilities: number[] }[] = []
   for (let i = 0; i < inputs.length; i++) {
@@ -88,10 +105,13 @@ export async function predictClipsToFile(
   const text =
     options.format === 'json'
       ? JSON.stringify(files, null, 2) + '\n'
-      : Papa.unparse({
-          fields: ['file', 'class', ...model.classes.map((c) => `p_${c}`)],
-          data: files.map((f) => [f.file, f.class, ...f.probabilities.map((p) => p.toFixed(6))]),
-        }, { newline: '\n' }) + '\n'
+      : Papa.unparse(
+          {
+            fields: ['file', 'class', ...model.classes.map((c) => `p_${c}`)],
+            data: files.map((f) => [f.file, f.class, ...f.probabilities.map((p) => p.toFixed(6))]),
+          },
+          { newline: '\n' },
+        ) + '\n'
   await writeFileAtomic(output, text)
   options.onProgress?.(1, `wrote ${output}`)
   return { model: modelFile, classes: model.classes, output, files }
@@ -112,7 +132,11 @@ export interface ClipEvaluation {
 export async function evaluateClips(
   modelFile: string,
   items: { file: string; name: string; clipClass: string }[],
-  options: { signal?: AbortSignal; onProgress?: (fraction: number, message: string) => void; cacheDir?: string } = {},
+  options: {
+    signal?: AbortSignal
+    onProgress?: (fraction: number, message: string) => void
+    cacheDir?: string
+  } = {},
 ): Promise<ClipEvaluation> {
   const model = await readClipModel(modelFile)
   const C = model.classes.length
@@ -122,15 +146,35 @@ export async function evaluateClips(
   for (const it of items) {
     options.onProgress?.(i++ / items.length, `classifying ${it.name}`)
     const y = model.classes.indexOf(it.clipClass)
-    if (y < 0) throw new DataError(it.file, `clip class '${it.clipClass}' is not a class of the model (${model.classes.join(', ')})`)
-    const r = await predictClip(model, it.file, { signal: options.signal, cacheDir: options.cacheDir })
+    if (y < 0)
+      throw new DataError(
+        it.file,
+        `clip class '${it.clipClass}' is not a class of the model (${model.classes.join(', ')})`,
+      )
+    const r = await predictClip(model, it.file, {
+      signal: options.signal,
+      cacheDir: options.cacheDir,
+    })
     const k = model.classes.indexOf(r.class)
     confusion[y][k]++
-    perFile.push({ file: it.name, clipClass: it.clipClass, predicted: r.class, confidence: r.probabilities[k] })
+    perFile.push({
+      file: it.name,
+      clipClass: it.clipClass,
+      predicted: r.class,
+      confidence: r.probabilities[k],
+    })
   }
   options.onProgress?.(1, 'evaluated')
   const { accuracy, macroF1 } = confusionScores(confusion, model.classes)
-  return { model: modelFile, classes: model.classes, files: items.length, accuracy, macroF1, confusion, perFile }
+  return {
+    model: modelFile,
+    classes: model.classes,
+    files: items.length,
+    accuracy,
+    macroF1,
+    confusion,
+    perFile,
+  }
 }
 
 /**
@@ -143,7 +187,14 @@ export function clipEvaluationView(ev: ClipEvaluation): EvaluationView {
   const perFile = ev.perFile
     .map((f) => {
       const right = f.predicted === f.clipClass ? 1 : 0
-      return { file: f.file, frames: 1, accuracy: right, macroF1: right, eventF1: NaN, clip: { reference: f.clipClass, predicted: f.predicted, confidence: f.confidence } }
+      return {
+        file: f.file,
+        frames: 1,
+        accuracy: right,
+        macroF1: right,
+        eventF1: NaN,
+        clip: { reference: f.clipClass, predicted: f.predicted, confidence: f.confidence },
+      }
     })
     .sort((a, b) => a.accuracy - b.accuracy || a.file.localeCompare(b.file))
   return {
@@ -151,7 +202,13 @@ export function clipEvaluationView(ev: ClipEvaluation): EvaluationView {
     classes: ev.classes,
     files: ev.files,
     task: 'classify',
-    frame: { accuracy: ev.accuracy, macroF1: ev.macroF1, perClass, confusion: ev.confusion, frames: ev.files },
+    frame: {
+      accuracy: ev.accuracy,
+      macroF1: ev.macroF1,
+      perClass,
+      confusion: ev.confusion,
+      frames: ev.files,
+    },
     event: { precision: NaN, recall: NaN, f1: NaN, tp: 0, fp: 0, fn: 0, perClass: [], collar: 0 },
     perFile: C ? perFile : [],
   }

@@ -60,13 +60,20 @@ function setup(cell: TaggerConfig['cell'], L: number, seed: number) {
   initTagger(m.params, config, new Rng(seed))
   for (let i = 0; i < m.p.Wout.length; i++) m.p.Wout[i] *= 4 // label changes along the path
   const rng = new Rng(seed + 1)
-  const raw = Float32Array.from({ length: T * F }, (_, i) => mean[i % F] + std[i % F] * rng.normal())
+  const raw = Float32Array.from(
+    { length: T * F },
+    (_, i) => mean[i % F] + std[i % F] * rng.normal(),
+  )
   const normed = raw.map((v, i) => (v - mean[i % F]) / std[i % F])
   return { config, m, raw, normed }
 }
 
 describe('exported output-recurrent taggers', () => {
-  for (const [cell, L] of [['lstm', 2], ['gru', 2], ['rnn-tanh', 1]] as const) {
+  for (const [cell, L] of [
+    ['lstm', 2],
+    ['gru', 2],
+    ['rnn-tanh', 1],
+  ] as const) {
     it(`${cell} L${L}: ORT = engine on teacher-forced input (≤ 1e-5), and the same decoded paths`, async () => {
       const { config, m, raw, normed } = setup(cell, L, 5)
       const file = path.join(dir, `${cell}.onnx`)
@@ -91,7 +98,8 @@ describe('exported output-recurrent taggers', () => {
       }
       for (let l = 0; l < L; l++) {
         feeds[`h0_l${l}`] = new ort.Tensor('float32', new Float32Array(8), [1, 1, 8])
-        if (cell === 'lstm') feeds[`c0_l${l}`] = new ort.Tensor('float32', new Float32Array(8), [1, 1, 8])
+        if (cell === 'lstm')
+          feeds[`c0_l${l}`] = new ort.Tensor('float32', new Float32Array(8), [1, 1, 8])
       }
       const out = await session.run(feeds)
       const probs = out.probabilities.data as Float32Array
@@ -123,8 +131,13 @@ describe('exported output-recurrent taggers', () => {
       // the file's weights read back are the trained ones, bit for bit, normalisation included
       const back = taggerFromGraph(await readFile(file))!
       expect(back.tagger.config).toMatchObject({ ...config, residual: false })
-      expect(Buffer.from(back.tagger.params.buffer, back.tagger.params.byteOffset, back.tagger.params.byteLength))
-        .toEqual(Buffer.from(m.params.buffer, m.params.byteOffset, m.params.byteLength))
+      expect(
+        Buffer.from(
+          back.tagger.params.buffer,
+          back.tagger.params.byteOffset,
+          back.tagger.params.byteLength,
+        ),
+      ).toEqual(Buffer.from(m.params.buffer, m.params.byteOffset, m.params.byteLength))
       expect([...back.norm!.mean]).toEqual(mean)
       for (const width of [1, 3]) {
         const ours = decodeWithTagger(m, tsKernels, normed, T, width)
@@ -142,7 +155,13 @@ describe('exported output-recurrent taggers', () => {
   it('predictFile decodes a CSV series with the metadata beam; cancel stops the decoder', async () => {
     const { config, m, raw, normed } = setup('gru', 1, 8)
     const file = path.join(dir, 'predict.onnx')
-    await exportTagger(file, { config, params: m.params, spec, classes, decoder: { decode: 'beam', beam: 2 } })
+    await exportTagger(file, {
+      config,
+      params: m.params,
+      spec,
+      classes,
+      decoder: { decode: 'beam', beam: 2 },
+    })
     const rows = ['time,u,v,w']
     for (let t = 0; t < T; t++) rows.push([t, raw[t * F], raw[t * F + 1], raw[t * F + 2]].join(','))
     const csv = path.join(dir, 'series.csv')
@@ -151,7 +170,8 @@ describe('exported output-recurrent taggers', () => {
     const p = await predictFile(model, csv)
     const ours = decodeWithTagger(m, tsKernels, normed, T, 2)
     expect([...p.labels]).toEqual([...ours.path])
-    for (let i = 0; i < T * C; i++) expect(Math.abs(p.probabilities[i] - ours.probabilities[i])).toBeLessThan(1e-5)
+    for (let i = 0; i < T * C; i++)
+      expect(Math.abs(p.probabilities[i] - ours.probabilities[i])).toBeLessThan(1e-5)
     const ac = new AbortController()
     ac.abort()
     await expect(decodeOnnx(model, raw, T, F, { signal: ac.signal })).rejects.toThrow()

@@ -68,11 +68,18 @@ export function taggerFromGraph(bytes: Uint8Array): GraphTagger | null {
   const outW = init.get('out_weight_t')
   if (rnns.length === 0 || !outB || !outW || inits.some((t) => t.name?.startsWith('self_attn')))
     return null
-  const attr = (n: onnxProto.onnx.INodeProto, name: string) => n.attribute?.find((a) => a.name === name)
+  const attr = (n: onnxProto.onnx.INodeProto, name: string) =>
+    n.attribute?.find((a) => a.name === name)
   const first = rnns[0]
   const acts = attr(first, 'activations')?.strings?.map((b) => new TextDecoder().decode(b)) ?? []
   const cell: CellType =
-    first.opType === 'LSTM' ? 'lstm' : first.opType === 'GRU' ? 'gru' : acts[0] === 'Relu' ? 'rnn-relu' : 'rnn-tanh'
+    first.opType === 'LSTM'
+      ? 'lstm'
+      : first.opType === 'GRU'
+        ? 'gru'
+        : acts[0] === 'Relu'
+          ? 'rnn-relu'
+          : 'rnn-tanh'
   const H = Number(attr(first, 'hidden_size')?.i ?? 0)
   const W0 = init.get('W_l0')
   if (!W0 || W0.dims.length !== 3 || W0.dims[0] !== 1 || !(H > 0)) return null
@@ -94,7 +101,14 @@ export function taggerFromGraph(bytes: Uint8Array): GraphTagger | null {
   for (let l = 0; l < config.numLayers; l++) {
     const In = l === 0 ? config.inputSize : H
     const [W, R, B] = [init.get(`W_l${l}`), init.get(`R_l${l}`), init.get(`B_l${l}`)]
-    if (!W || !R || !B || W.data.length !== G * H * In || R.data.length !== G * H * H || B.data.length !== 2 * G * H)
+    if (
+      !W ||
+      !R ||
+      !B ||
+      W.data.length !== G * H * In ||
+      R.data.length !== G * H * H ||
+      B.data.length !== 2 * G * H
+    )
       return null
   }
   if (outW.data.length !== H * C) return null
@@ -107,7 +121,9 @@ export function taggerFromGraph(bytes: Uint8Array): GraphTagger | null {
   const blocks = ONNX_GATE_BLOCKS[cell]
   // PyTorch block `from` sits at ONNX block `to`: copy it back
   const unpermute = (dst: Float32Array, src: Float32Array, off: number, cols: number): void =>
-    blocks.forEach((from, to) => dst.set(src.subarray(off + to * H * cols, off + (to + 1) * H * cols), from * H * cols))
+    blocks.forEach((from, to) =>
+      dst.set(src.subarray(off + to * H * cols, off + (to + 1) * H * cols), from * H * cols),
+    )
   for (let l = 0; l < config.numLayers; l++) {
     const [W, R, B] = [init.get(`W_l${l}`)!, init.get(`R_l${l}`)!, init.get(`B_l${l}`)!]
     const c = m.p.cells[l][0]
@@ -134,12 +150,18 @@ export async function engineTaggerOf(model: TaggerModel, F: number): Promise<Gra
       if (!gt || gt.tagger.config.inputSize !== F + gt.tagger.config.numClasses) return null
       // both drivers on the same teacher-forced probe: greedy from noise, 64 frames
       const T = 64
-      const rng = { s: 7, next() { return ((this.s = (Math.imul(this.s, 1103515245) + 12345) >>> 0) / 2 ** 32 - 0.5) * 4 } }
+      const rng = {
+        s: 7,
+        next() {
+          return ((this.s = (Math.imul(this.s, 1103515245) + 12345) >>> 0) / 2 ** 32 - 0.5) * 4
+        },
+      }
       const x = Float32Array.from({ length: T * F }, () => rng.next())
       const a = await decodeOnnxDriver(model, x, T, F, 1, {})
       const b = engineDecode(gt, x, T, F, 1)
       let diff = 0
-      for (let i = 0; i < a.probabilities.length; i++) diff = Math.max(diff, Math.abs(a.probabilities[i] - b.probabilities[i]))
+      for (let i = 0; i < a.probabilities.length; i++)
+        diff = Math.max(diff, Math.abs(a.probabilities[i] - b.probabilities[i]))
       return diff <= 1e-4 && a.path.every((y, t) => y === b.path[t]) ? gt : null
     })()
     engineTaggers.set(model, p)
@@ -229,7 +251,8 @@ async function decodeOnnxDriver(
     }
     layers.forEach((s, l) => {
       feeds[s.h0] = new ort.Tensor('float32', state[l].h.subarray(0, K * s.H), [1, K, s.H])
-      if (s.c0) feeds[s.c0] = new ort.Tensor('float32', state[l].c!.subarray(0, K * s.H), [1, K, s.H])
+      if (s.c0)
+        feeds[s.c0] = new ort.Tensor('float32', state[l].c!.subarray(0, K * s.H), [1, K, s.H])
     })
     let out: ort.InferenceSession.ReturnType
     try {
@@ -241,7 +264,10 @@ async function decodeOnnxDriver(
       )
     }
     const sizeOk = (name: string, n: number) => out[name]?.data.length === n
-    if (!sizeOk(model.outputName, K * C) || layers.some((s) => !sizeOk(s.hT, K * s.H) || (s.cT && !sizeOk(s.cT, K * s.H))))
+    if (
+      !sizeOk(model.outputName, K * C) ||
+      layers.some((s) => !sizeOk(s.hT, K * s.H) || (s.cT && !sizeOk(s.cT, K * s.H)))
+    )
       throw new DataError(model.file, `gave outputs of the wrong size for ${K} rows of one frame`)
     const y = out[model.outputName].data as Float32Array // (K, 1, C)
     for (let r = 0; r < K * C; r += C) {

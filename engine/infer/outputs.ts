@@ -8,7 +8,6 @@ import { writeTextGrid } from '../labels/textgrid'
 import type { LabelFormatName } from '../labels/format-list'
 import type { Prediction } from './predict'
 
-
 const num = (x: number) => String(Number(x.toFixed(6)))
 /** A CSV field, quoted when it holds a comma, quote or newline. */
 const field = (s: string) => (/[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s)
@@ -26,7 +25,8 @@ export function labelsAtTimes(p: Prediction, rowTimes: ArrayLike<number>): strin
   let f = 0
   for (let r = 0; r < rowTimes.length; r++) {
     const t = rowTimes[r]
-    while (f + 1 < p.frames && Math.abs(p.frameTimes[f + 1] - t) <= Math.abs(p.frameTimes[f] - t)) f++
+    while (f + 1 < p.frames && Math.abs(p.frameTimes[f + 1] - t) <= Math.abs(p.frameTimes[f] - t))
+      f++
     out[r] = p.classes[p.labels[f]]
   }
   return out
@@ -36,7 +36,11 @@ export function labelsAtTimes(p: Prediction, rowTimes: ArrayLike<number>): strin
  * The label file text for a prediction, written by engine/labels (so `framewise train` reads it
  * back); with `rowTimes` (series inputs) CSV output is one `time,label` row per input row.
  */
-export function formatPrediction(p: Prediction, format: LabelFormatName, rowTimes?: ArrayLike<number>): string {
+export function formatPrediction(
+  p: Prediction,
+  format: LabelFormatName,
+  rowTimes?: ArrayLike<number>,
+): string {
   if (format === 'csv' && rowTimes) return writeRowLabelCsv(rowTimes, labelsAtTimes(p, rowTimes))
   if (format === 'textgrid') return writeTextGrid(p.segments, 'labels', durationOf(p))
   return formatByName(format)!.write(p.segments)

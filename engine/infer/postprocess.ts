@@ -21,7 +21,12 @@ import type { PostProcess } from '../onnx/postprocess-settings'
 export const P_MIN = 1e-30
 
 /** Viterbi path of (T, C) probabilities with transitions `tr` and weight λ (see the header). */
-export function viterbiLabels(probs: Float32Array, C: number, tr: Transitions, weight: number): Int32Array {
+export function viterbiLabels(
+  probs: Float32Array,
+  C: number,
+  tr: Transitions,
+  weight: number,
+): Int32Array {
   const T = probs.length / C
   const logp = new Float64Array(T * C)
   for (let i = 0; i < logp.length; i++) logp[i] = Math.log(Math.max(probs[i], P_MIN))

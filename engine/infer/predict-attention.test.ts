@@ -82,7 +82,10 @@ describe('self-attention taggers: export, read back, predict', () => {
     const T = 3000
     const x = features(T, 40, 1)
     const whole = await wholeRun(m, x, T)
-    const stitched = await predictProbabilities(m, x, T, 40, { windowFrames: 700, contextFrames: 500 })
+    const stitched = await predictProbabilities(m, x, T, 40, {
+      windowFrames: 700,
+      contextFrames: 500,
+    })
     const diff = maxDiff(stitched, whole)
     console.log(`windowed attention r=40: stitched vs whole max |Δp| = ${diff.toExponential(2)}`)
     expect(diff).toBeLessThan(1e-4)
@@ -116,8 +119,14 @@ describe('self-attention taggers: export, read back, predict', () => {
     expect(attentionWindows({ heads: 1, window: 0 }, 11000, 15000, 500)).toEqual([11000, 500])
     expect(attentionWindows({ heads: 4, window: 0 }, 11000, 15000, 500)).toEqual([5792 - 1500, 500])
     // two runs in flight share the budget: windows shrink by √2
-    expect(attentionWindows({ heads: 1, window: 100 }, 1e6, 15000, 500, 2)).toEqual([4096 - 1800, 600])
+    expect(attentionWindows({ heads: 1, window: 100 }, 1e6, 15000, 500, 2)).toEqual([
+      4096 - 1800,
+      600,
+    ])
     expect(attentionWindows({ heads: 1, window: 0 }, 11000, 15000, 500, 2)).toEqual([11000, 500])
-    expect(attentionWindows({ heads: 1, window: 0 }, 20000, 15000, 500, 2)).toEqual([8192 - 1500, 500])
+    expect(attentionWindows({ heads: 1, window: 0 }, 20000, 15000, 500, 2)).toEqual([
+      8192 - 1500,
+      500,
+    ])
   })
 })

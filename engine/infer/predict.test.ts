@@ -216,7 +216,11 @@ describe('predictFile end to end', () => {
     await exportTagger(modelFile, {
       config,
       params: randomParams(config),
-      spec: parseFeatureSpec({ kind: 'series', channels: ['x', 'y'], normalization: { mode: 'none' } }),
+      spec: parseFeatureSpec({
+        kind: 'series',
+        channels: ['x', 'y'],
+        normalization: { mode: 'none' },
+      }),
       classes: ['off', 'on'],
     })
     const m = await readModel(modelFile, { spec: parseFeatureSpec({ kind: 'series' }) }) // every column: 3

@@ -228,10 +228,9 @@ export async function predictProbabilities(
     if (end === T) break
   }
   // Attention graphs hold (T, T) scores per sequence: they keep one window per run.
-  const most =
-    model.attention === null && dynamicBatch(model) ? (options.batch ?? WINDOW_BATCH) : 1
+  const most = model.attention === null && dynamicBatch(model) ? (options.batch ?? WINDOW_BATCH) : 1
   const groups: (typeof windows)[] = []
-  for (let i = 0; i < windows.length; ) {
+  for (let i = 0; i < windows.length;) {
     const n = windows[i].b - windows[i].a
     let j = i + 1
     while (j < windows.length && j - i < most && windows[j].b - windows[j].a === n) j++
@@ -324,7 +323,13 @@ function decodedToSegments(
   frameTimes: Float64Array,
 ): { labels: Int32Array; segments: Segment[] } {
   const labels = modeFilter(path, model.postprocess.medianFilter)
-  const segments = labelsToSegments(labels, frameTimes, model.classes, model.background, model.postprocess)
+  const segments = labelsToSegments(
+    labels,
+    frameTimes,
+    model.classes,
+    model.background,
+    model.postprocess,
+  )
   return { labels, segments }
 }
 
@@ -342,7 +347,10 @@ export async function predictFile(
   // an output-recurrent model is decoded frame by frame (infer/feedback.ts); its labels are the
   // decoded path (beam search may leave a frame's argmax), its probabilities those along the path
   const decoded = model.decoder
-    ? await decodeOnnx(model, fm.data, fm.frames, fm.dims, { ...options, onProgress: modelProgress })
+    ? await decodeOnnx(model, fm.data, fm.frames, fm.dims, {
+        ...options,
+        onProgress: modelProgress,
+      })
     : null
   const probabilities =
     decoded?.probabilities ??

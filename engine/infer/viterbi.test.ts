@@ -37,8 +37,20 @@ afterAll(async () => {
 
 const [F, C] = [3, 3]
 const classes = ['background', 'a', 'b']
-const spec = parseFeatureSpec({ kind: 'series', channels: ['u', 'v', 'w'], normalization: { mode: 'none' } })
-const config: TaggerConfig = { cell: 'gru', inputSize: F, hiddenSize: 6, numLayers: 1, numClasses: C, bidirectional: true, dropout: 0 }
+const spec = parseFeatureSpec({
+  kind: 'series',
+  channels: ['u', 'v', 'w'],
+  normalization: { mode: 'none' },
+})
+const config: TaggerConfig = {
+  cell: 'gru',
+  inputSize: F,
+  hiddenSize: 6,
+  numLayers: 1,
+  numClasses: C,
+  bidirectional: true,
+  dropout: 0,
+}
 
 /** Random (T, C) probability rows, peaked enough that argmax and Viterbi can differ. */
 function randomProbs(T: number, K: number, seed: number): Float32Array {
@@ -60,7 +72,13 @@ describe('transitions in metadata', () => {
     expect(tr.alpha).toBe(0.5)
     for (let c = 0; c < C; c++) expect(Math.log(tr.initial[c])).toBeCloseTo(est.logInit[c], 12)
     const file = path.join(dir, 'tr.onnx')
-    const r = await exportTagger(file, { config, params: randomParams(config), spec, classes, transitions: tr })
+    const r = await exportTagger(file, {
+      config,
+      params: randomParams(config),
+      spec,
+      classes,
+      transitions: tr,
+    })
     expect(r.card.transitions).toEqual(tr)
     const card = JSON.parse(await readFile(r.cardPath, 'utf8'))
     expect(card.transitions.matrix).toEqual(tr.matrix)
@@ -73,29 +91,68 @@ describe('transitions in metadata', () => {
     const plain = path.join(dir, 'plain.onnx')
     await exportTagger(plain, { config, params: randomParams(config), spec, classes })
     expect((await readModel(plain)).transitions).toBeNull()
-    await expect(readModel(plain, { postprocess: { viterbi: { enabled: true, weight: 1 } } })).rejects.toThrow(
-      /plain\.onnx: has no label transitions/,
-    )
+    await expect(
+      readModel(plain, { postprocess: { viterbi: { enabled: true, weight: 1 } } }),
+    ).rejects.toThrow(/plain\.onnx: has no label transitions/)
     // unless the caller brings transitions (e.g. counted on a project's labels)
-    expect((await readModel(plain, { transitions: tr, postprocess: { viterbi: { enabled: true, weight: 1 } } })).transitions).not.toBeNull()
+    expect(
+      (
+        await readModel(plain, {
+          transitions: tr,
+          postprocess: { viterbi: { enabled: true, weight: 1 } },
+        })
+      ).transitions,
+    ).not.toBeNull()
   })
 
   it('bad transitions are DataErrors naming the file and the key', () => {
-    const bad = (v: unknown) => () => parseMetadataProps('m.onnx', { [META_KEYS.transitions]: JSON.stringify(v) })
+    const bad = (v: unknown) => () =>
+      parseMetadataProps('m.onnx', { [META_KEYS.transitions]: JSON.stringify(v) })
     expect(bad({ initial: [0.5, 0.5], matrix: [[1, 0]], alpha: 1 })).toThrow(DataError)
-    expect(bad({ initial: [0.5, 0.5], matrix: [[1, 0]], alpha: 1 })).toThrow(/m\.onnx.*framewise\.transitions.*C × C/s)
-    expect(bad({ initial: [0.5, 0.6], matrix: [[1, 0], [0, 1]], alpha: 1 })).toThrow(/sum to 1/)
-    expect(bad({ initial: [1.5, -0.5], matrix: [[1, 0], [0, 1]], alpha: 1 })).toThrow(DataError)
-    expect(() => parseMetadataProps('m.onnx', { [META_KEYS.transitions]: '{' })).toThrow(/m\.onnx.*not valid JSON/s)
+    expect(bad({ initial: [0.5, 0.5], matrix: [[1, 0]], alpha: 1 })).toThrow(
+      /m\.onnx.*framewise\.transitions.*C × C/s,
+    )
+    expect(
+      bad({
+        initial: [0.5, 0.6],
+        matrix: [
+          [1, 0],
+          [0, 1],
+        ],
+        alpha: 1,
+      }),
+    ).toThrow(/sum to 1/)
+    expect(
+      bad({
+        initial: [1.5, -0.5],
+        matrix: [
+          [1, 0],
+          [0, 1],
+        ],
+        alpha: 1,
+      }),
+    ).toThrow(DataError)
+    expect(() => parseMetadataProps('m.onnx', { [META_KEYS.transitions]: '{' })).toThrow(
+      /m\.onnx.*not valid JSON/s,
+    )
   })
 
   it('exportTagger refuses transitions of another class count; postprocess.viterbi is optional', async () => {
     const tr = transitionsOf([Int32Array.of(0, 1)], 2)
-    await expect(exportTagger(path.join(dir, 'x.onnx'), { config, params: randomParams(config), spec, classes, transitions: tr })).rejects.toThrow(
-      /transitions for 2 classes/,
-    )
+    await expect(
+      exportTagger(path.join(dir, 'x.onnx'), {
+        config,
+        params: randomParams(config),
+        spec,
+        classes,
+        transitions: tr,
+      }),
+    ).rejects.toThrow(/transitions for 2 classes/)
     expect(postProcessSchema.parse({}).viterbi).toBeUndefined()
-    expect(postProcessSchema.parse({ viterbi: { enabled: true } }).viterbi).toEqual({ enabled: true, weight: 1 })
+    expect(postProcessSchema.parse({ viterbi: { enabled: true } }).viterbi).toEqual({
+      enabled: true,
+      weight: 1,
+    })
     expect(() => postProcessSchema.parse({ viterbi: { enabled: true, weight: -1 } })).toThrow()
   })
 })
@@ -116,9 +173,21 @@ describe('decodeLabels', () => {
       expect([...ours]).toEqual([...ref])
     }
     const argmax = smoothLabels(probs, K, 1)
-    const smooth = decodeLabels(probs, K, postProcessSchema.parse({ viterbi: { enabled: true, weight: 1 } }), tr)
+    const smooth = decodeLabels(
+      probs,
+      K,
+      postProcessSchema.parse({ viterbi: { enabled: true, weight: 1 } }),
+      tr,
+    )
     expect([...smooth]).not.toEqual([...argmax]) // the input is noisy enough for Viterbi to matter
-    expect([...decodeLabels(probs, K, postProcessSchema.parse({ viterbi: { enabled: true, weight: 0 } }), tr)]).toEqual([...argmax])
+    expect([
+      ...decodeLabels(
+        probs,
+        K,
+        postProcessSchema.parse({ viterbi: { enabled: true, weight: 0 } }),
+        tr,
+      ),
+    ]).toEqual([...argmax])
     // off, or without transitions: the argmax + median filter as before
     const off = postProcessSchema.parse({ medianFilter: 3, viterbi: { enabled: false, weight: 1 } })
     expect([...decodeLabels(probs, K, off, tr)]).toEqual([...smoothLabels(probs, K, 3)])
@@ -128,17 +197,34 @@ describe('decodeLabels', () => {
     const [T, K] = [500, 4]
     // phases may only go 0 → 1 → 2 → 3 → 0 (or stay)
     const allowed = (p: number, c: number) => p === c || c === (p + 1) % K
-    const matrix = Array.from({ length: K }, (_, p) => Array.from({ length: K }, (_, c) => (allowed(p, c) ? (p === c ? 0.9 : 0.1) : 0)))
+    const matrix = Array.from({ length: K }, (_, p) =>
+      Array.from({ length: K }, (_, c) => (allowed(p, c) ? (p === c ? 0.9 : 0.1) : 0)),
+    )
     const tr = transitionsToLog({ initial: [1, 0, 0, 0], matrix, alpha: 0 })
     expect(tr.logTrans[0 * K + 2]).toBe(-Infinity)
     for (const seed of [1, 2, 3]) {
       const probs = randomProbs(T, K, seed)
       probs[0] = 0 // a probability rounded to 0 must not make every path impossible
-      const labels = decodeLabels(probs, K, postProcessSchema.parse({ viterbi: { enabled: true, weight: 1 } }), tr)
+      const labels = decodeLabels(
+        probs,
+        K,
+        postProcessSchema.parse({ viterbi: { enabled: true, weight: 1 } }),
+        tr,
+      )
       expect(labels[0]).toBe(0)
-      for (let t = 1; t < T; t++) expect(allowed(labels[t - 1], labels[t]), `frame ${t}: ${labels[t - 1]} → ${labels[t]}`).toBe(true)
+      for (let t = 1; t < T; t++)
+        expect(
+          allowed(labels[t - 1], labels[t]),
+          `frame ${t}: ${labels[t - 1]} → ${labels[t]}`,
+        ).toBe(true)
       const times = Float64Array.from({ length: T }, (_, t) => 0.01 * t + 0.005)
-      const segs = labelsToSegments(labels, times, ['p0', 'p1', 'p2', 'p3'], null, postProcessSchema.parse({}))
+      const segs = labelsToSegments(
+        labels,
+        times,
+        ['p0', 'p1', 'p2', 'p3'],
+        null,
+        postProcessSchema.parse({}),
+      )
       for (let i = 1; i < segs.length; i++) {
         const [p, c] = [Number(segs[i - 1].label.slice(1)), Number(segs[i].label.slice(1))]
         expect(allowed(p, c)).toBe(true)
@@ -158,7 +244,10 @@ describe('predictFile with Viterbi', () => {
     for (let t = 0; t < T; t++) rows.push([t, rng.normal(), rng.normal(), rng.normal()].join(','))
     const csv = path.join(dir, 'series.csv')
     await writeFile(csv, rows.join('\n') + '\n')
-    const tr = transitionsOf([Int32Array.from({ length: 400 }, (_, t) => Math.floor(t / 40) % C)], C)
+    const tr = transitionsOf(
+      [Int32Array.from({ length: 400 }, (_, t) => Math.floor(t / 40) % C)],
+      C,
+    )
     const file = path.join(dir, 'vit.onnx')
     await exportTagger(file, {
       config,
@@ -174,16 +263,35 @@ describe('predictFile with Viterbi', () => {
     const expected = viterbiLabels(whole.probabilities, C, transitionsToLog(tr), 1)
     expect([...whole.labels]).toEqual([...expected])
     expect([...whole.labels]).not.toEqual([...smoothLabels(whole.probabilities, C, 1)])
-    const windows = await predictFile(model, csv, { workers: 0, windowFrames: 64, contextFrames: 200 })
+    const windows = await predictFile(model, csv, {
+      workers: 0,
+      windowFrames: 64,
+      contextFrames: 200,
+    })
     expect([...windows.labels]).toEqual([...whole.labels])
 
     // framewise predict: the stored Viterbi by default, --no-viterbi the argmax, --viterbi-weight λ
     const rowLabels = async (...flags: string[]) => {
       const out = path.join(dir, `out${flags.join('')}`)
-      const r = await cli(['predict', file, csv, '--out', out, '--format', 'csv', '--threads', '1', ...flags])
+      const r = await cli([
+        'predict',
+        file,
+        csv,
+        '--out',
+        out,
+        '--format',
+        'csv',
+        '--threads',
+        '1',
+        ...flags,
+      ])
       expect(r.code, r.stderr).toBe(0)
       const text = await readFile(path.join(out, 'series.labels.csv'), 'utf8')
-      return text.trimEnd().split('\n').slice(1).map((row) => classes.indexOf(row.split(',')[1]))
+      return text
+        .trimEnd()
+        .split('\n')
+        .slice(1)
+        .map((row) => classes.indexOf(row.split(',')[1]))
     }
     expect(await rowLabels()).toEqual([...expected])
     expect(await rowLabels('--no-viterbi')).toEqual([...smoothLabels(whole.probabilities, C, 1)])
@@ -191,10 +299,18 @@ describe('predictFile with Viterbi', () => {
     expect([...heavy]).not.toEqual([...expected])
     expect(await rowLabels('--viterbi-weight', '4')).toEqual([...heavy])
     // usage errors exit 2; Viterbi on a model without transitions exits 1 naming the file
-    expect((await cli(['predict', file, csv, '--out', dir, '--viterbi', '--no-viterbi'])).code).toBe(2)
+    expect(
+      (await cli(['predict', file, csv, '--out', dir, '--viterbi', '--no-viterbi'])).code,
+    ).toBe(2)
     expect((await cli(['predict', file, csv, '--out', dir, '--viterbi-weight', '-1'])).code).toBe(2)
     const plain = path.join(dir, 'plain-cli.onnx')
-    await exportTagger(plain, { config, params: randomParams(config), spec, classes, postprocess: { viterbi: { enabled: true, weight: 1 } } })
+    await exportTagger(plain, {
+      config,
+      params: randomParams(config),
+      spec,
+      classes,
+      postprocess: { viterbi: { enabled: true, weight: 1 } },
+    })
     // exported without transitions, the Viterbi setting is dropped rather than shipped unusable
     expect((await readModel(plain)).postprocess.viterbi).toBeUndefined()
     const r = await cli(['predict', plain, csv, '--out', path.join(dir, 'o'), '--viterbi'])
@@ -208,11 +324,26 @@ describe('learning ordered phases', () => {
     const K = PHASE_CLASSES.length
     const data = { F: 4, classes: PHASE_CLASSES, train: phaseSequences(32, 21, 240, 1.2), val: [] }
     const test = phaseSequences(12, 22, 240, 1.2)
-    const settings = parseTrainSettings({ cell: 'gru', hidden: 16, layers: 1, bidirectional: false, epochs: 8, patience: 0, chunk: 120, classWeights: 'none', seed: 4 })
+    const settings = parseTrainSettings({
+      cell: 'gru',
+      hidden: 16,
+      layers: 1,
+      bidirectional: false,
+      epochs: 8,
+      patience: 0,
+      chunk: 120,
+      classWeights: 'none',
+      seed: 4,
+    })
     const r = await trainTagger(data, settings, { kernels: 'ts' })
     const m = createTagger(r.config, tsKernels)
     m.params.set(r.params)
-    const tr = transitionsToLog(transitionsOf(data.train.map((s) => s.labels), K))
+    const tr = transitionsToLog(
+      transitionsOf(
+        data.train.map((s) => s.labels),
+        K,
+      ),
+    )
     const post = postProcessSchema.parse({ viterbi: { enabled: true, weight: 1 } })
     const arg: Int32Array[] = []
     const vit: Int32Array[] = []

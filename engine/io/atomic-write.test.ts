@@ -54,7 +54,8 @@ interface Plan {
 }
 
 /** The file a temp file stands for: `.<name>.<pid>.<hex>.tmp` → `<name>`. */
-const targetOf = (tmp: string) => path.join(path.dirname(tmp), path.basename(tmp).replace(/^\.(.*)\.\d+\.[0-9a-f]+\.tmp$/, '$1'))
+const targetOf = (tmp: string) =>
+  path.join(path.dirname(tmp), path.basename(tmp).replace(/^\.(.*)\.\d+\.[0-9a-f]+\.tmp$/, '$1'))
 
 function fault(code: string, step: Step): NodeJS.ErrnoException {
   return Object.assign(new Error(`${code}: injected fault, ${step}`), { code, syscall: step })
@@ -63,7 +64,9 @@ function fault(code: string, step: Step): NodeJS.ErrnoException {
 /** Spies on fs.promises.open/rename and the handles open returns, following `plan`. */
 function inject(plan: Plan): void {
   const failing = (step: Step, file: string) =>
-    plan.fail?.step === step && (plan.fail.target ?? (() => true))(file) ? fault(plan.fail.code, step) : null
+    plan.fail?.step === step && (plan.fail.target ?? (() => true))(file)
+      ? fault(plan.fail.code, step)
+      : null
   vi.spyOn(fsp, 'open').mockImplementation((async (p: PathLike, flags?: string, mode?: number) => {
     const file = String(p)
     const dir = flags === 'r' && (await fsp.stat(file)).isDirectory()
@@ -76,13 +79,21 @@ function inject(plan: Plan): void {
     }
     const handle: FileHandle = await real.open(file, flags, mode)
     if (!dir && !isTemp(file)) return handle
-    const { writeFile, sync, close } = { writeFile: handle.writeFile.bind(handle), sync: handle.sync.bind(handle), close: handle.close.bind(handle) }
+    const { writeFile, sync, close } = {
+      writeFile: handle.writeFile.bind(handle),
+      sync: handle.sync.bind(handle),
+      close: handle.close.bind(handle),
+    }
     handle.writeFile = (async (data: string | Uint8Array) => {
       plan.log.push(`write ${name}`)
       const err = failing('write', name)
       if (!err) return writeFile(data)
       // A full disk takes part of the data first.
-      await writeFile(typeof data === 'string' ? data.slice(0, data.length >> 1) : data.subarray(0, data.length >> 1))
+      await writeFile(
+        typeof data === 'string'
+          ? data.slice(0, data.length >> 1)
+          : data.subarray(0, data.length >> 1),
+      )
       throw err
     }) as FileHandle['writeFile']
     handle.sync = async () => {
@@ -166,16 +177,29 @@ describe('writeFileAtomic: a fault at each step', () => {
         await writeFileAtomic(file, 'previous version\n')
         const plan: Plan = { log: [], fail: { step, code } }
         inject(plan)
-        const err = await writeFileAtomic(file, 'next version, longer than the previous one\n').catch((e: unknown) => e)
+        const err = await writeFileAtomic(
+          file,
+          'next version, longer than the previous one\n',
+        ).catch((e: unknown) => e)
         // The failing step is the last one taken (but for the close that always follows).
-        expect(plan.log.at(-1)).toMatch(step === 'write' || step === 'sync' ? /^close / : step === 'dir-sync' ? /^dir-close / : new RegExp(`^${step} `))
+        expect(plan.log.at(-1)).toMatch(
+          step === 'write' || step === 'sync'
+            ? /^close /
+            : step === 'dir-sync'
+              ? /^dir-close /
+              : new RegExp(`^${step} `),
+        )
         expect(err).toBeInstanceOf(DataError)
         const message = (err as Error).message
         const renamed = step.startsWith('dir-')
-        expect(message).toBe(`${file}: ${renamed ? 'saved, but the disk could not confirm it' : 'cannot save'}: ${ADVICE[code]}`)
+        expect(message).toBe(
+          `${file}: ${renamed ? 'saved, but the disk could not confirm it' : 'cannot save'}: ${ADVICE[code]}`,
+        )
         expect(message).not.toContain('\n')
         // Before the rename the previous version is untouched; after it the new one is whole.
-        expect(await fsp.readFile(file, 'utf8')).toBe(renamed ? 'next version, longer than the previous one\n' : 'previous version\n')
+        expect(await fsp.readFile(file, 'utf8')).toBe(
+          renamed ? 'next version, longer than the previous one\n' : 'previous version\n',
+        )
         expect(await fsp.readdir(dir)).toEqual(['labels.json'])
         // The fault clears: the next save goes through.
         vi.restoreAllMocks()
@@ -185,12 +209,15 @@ describe('writeFileAtomic: a fault at each step', () => {
       })
 
   it('passes other errors through unchanged (a missing folder stays ENOENT for the caller to word)', async () => {
-    const err = await writeFileAtomic(path.join(dir, 'missing', 'f.json'), 'x').catch((e: unknown) => e)
+    const err = await writeFileAtomic(path.join(dir, 'missing', 'f.json'), 'x').catch(
+      (e: unknown) => e,
+    )
     expect((err as NodeJS.ErrnoException).code).toBe('ENOENT')
   })
 })
 
-const segs = (n: number, label = 'event'): Segment[] => Array.from({ length: n }, (_, i) => ({ start: i, end: i + 0.5, label }))
+const segs = (n: number, label = 'event'): Segment[] =>
+  Array.from({ length: n }, (_, i) => ({ start: i, end: i + 0.5, label }))
 
 async function labelledProject(root: string): Promise<{ p: Project; labelFile: string }> {
   await fsp.writeFile(path.join(root, 'a.wav'), 'RIFF')
@@ -206,19 +233,29 @@ describe('a full disk during a save through the Project', () => {
       const { p, labelFile } = await labelledProject(dir)
       const before = await fsp.readFile(labelFile, 'utf8')
       inject({ log: [], fail: { step, code: 'ENOSPC', target: (f) => f === labelFile } })
-      await expect(p.writeLabels('a.wav', segs(5), 1)).rejects.toThrow(`${labelFile}: cannot save: the disk is full; free space and save again`)
+      await expect(p.writeLabels('a.wav', segs(5), 1)).rejects.toThrow(
+        `${labelFile}: cannot save: the disk is full; free space and save again`,
+      )
       expect(await fsp.readFile(labelFile, 'utf8')).toBe(before)
       expect(await temps(dir)).toEqual([])
       vi.restoreAllMocks()
       // The same save again (the page still holds revision 1, and reads nothing first) now goes through.
-      expect(await p.writeLabels('a.wav', segs(5), 1)).toMatchObject({ revision: 2, segments: segs(5) })
+      expect(await p.writeLabels('a.wav', segs(5), 1)).toMatchObject({
+        revision: 2,
+        segments: segs(5),
+      })
       expect(await p.readLabels('a.wav')).toMatchObject({ revision: 2, segments: segs(5) })
     })
 
   it('label save, EIO at the folder fsync: the new labels are whole on disk, the user is told, saving on from them works', async () => {
     const { p, labelFile } = await labelledProject(dir)
-    inject({ log: [], fail: { step: 'dir-sync', code: 'EIO', target: (d) => d === path.dirname(labelFile) } })
-    await expect(p.writeLabels('a.wav', segs(5), 1)).rejects.toThrow(`${labelFile}: saved, but the disk could not confirm it: input/output error`)
+    inject({
+      log: [],
+      fail: { step: 'dir-sync', code: 'EIO', target: (d) => d === path.dirname(labelFile) },
+    })
+    await expect(p.writeLabels('a.wav', segs(5), 1)).rejects.toThrow(
+      `${labelFile}: saved, but the disk could not confirm it: input/output error`,
+    )
     vi.restoreAllMocks()
     expect(await p.readLabels('a.wav')).toMatchObject({ revision: 2, segments: segs(5) })
     expect(await p.writeLabels('a.wav', segs(6), 2)).toMatchObject({ revision: 3 })
@@ -228,13 +265,21 @@ describe('a full disk during a save through the Project', () => {
     const { p, labelFile } = await labelledProject(dir)
     const before = await snapshot(dir)
     const historyDir = path.join(dir, HISTORY_DIR)
-    inject({ log: [], fail: { step: 'write', code: 'ENOSPC', target: (f) => f.startsWith(historyDir) } })
+    inject({
+      log: [],
+      fail: { step: 'write', code: 'ENOSPC', target: (f) => f.startsWith(historyDir) },
+    })
     const err = await p.writeLabels('a.wav', segs(5), 1).catch((e: Error) => e)
-    expect((err as Error).message).toMatch(new RegExp(`^${historyDir}/.*: cannot save: the disk is full; free space and save again$`))
+    expect((err as Error).message).toMatch(
+      new RegExp(`^${historyDir}/.*: cannot save: the disk is full; free space and save again$`),
+    )
     expect(await snapshot(dir)).toEqual(before)
     vi.restoreAllMocks()
     expect(await p.writeLabels('a.wav', segs(5), 1)).toMatchObject({ revision: 2 })
-    expect(JSON.parse(await fsp.readFile(labelFile, 'utf8'))).toMatchObject({ revision: 2, segments: segs(5) })
+    expect(JSON.parse(await fsp.readFile(labelFile, 'utf8'))).toMatchObject({
+      revision: 2,
+      segments: segs(5),
+    })
   })
 
   it('manifest save, ENOSPC: framewise.json and the classes kept, user told, next save succeeds', async () => {
@@ -246,13 +291,18 @@ describe('a full disk during a save through the Project', () => {
       { name: 'other', color: '#00ff00', hotkey: 2, role: 'class' as const },
     ]
     inject({ log: [], fail: { step: 'write', code: 'ENOSPC', target: (f) => f === manifest } })
-    await expect(p.setClasses(classes)).rejects.toThrow(`${manifest}: cannot save: the disk is full; free space and save again`)
+    await expect(p.setClasses(classes)).rejects.toThrow(
+      `${manifest}: cannot save: the disk is full; free space and save again`,
+    )
     expect(await fsp.readFile(manifest, 'utf8')).toBe(before)
     expect(await temps(dir)).toEqual([])
     expect((await p.view()).classes.map((c) => c.name)).not.toContain('other')
     vi.restoreAllMocks()
     await p.setClasses(classes)
-    expect((await Project.open(dir).then((q) => q.view())).classes.map((c) => c.name)).toEqual(['event', 'other'])
+    expect((await Project.open(dir).then((q) => q.view())).classes.map((c) => c.name)).toEqual([
+      'event',
+      'other',
+    ])
   })
 })
 
@@ -290,12 +340,25 @@ describe('a really full disk (tmpfs)', () => {
     // Fill the disk to the last page.
     const filler = path.join(mnt, 'filler')
     const fill = await fsp.open(filler, 'w')
-    for (const chunk = Buffer.alloc(4096, 1); ; )
-      if (!(await fill.write(chunk).then(() => true, (e: NodeJS.ErrnoException) => (e.code === 'ENOSPC' ? false : Promise.reject(e))))) break
+    for (const chunk = Buffer.alloc(4096, 1); ;)
+      if (
+        !(await fill.write(chunk).then(
+          () => true,
+          (e: NodeJS.ErrnoException) => (e.code === 'ENOSPC' ? false : Promise.reject(e)),
+        ))
+      )
+        break
     await fill.close()
     const before = await snapshot(root)
-    await expect(p.writeLabels('a.wav', segs(1000), 1)).rejects.toThrow(/: cannot save: the disk is full; free space and save again$/)
-    await expect(p.setClasses([{ name: 'event', color: '#ff0000', hotkey: 1, role: 'class' }, { name: 'x'.repeat(5000), color: '#00ff00', hotkey: 2, role: 'class' }])).rejects.toThrow(
+    await expect(p.writeLabels('a.wav', segs(1000), 1)).rejects.toThrow(
+      /: cannot save: the disk is full; free space and save again$/,
+    )
+    await expect(
+      p.setClasses([
+        { name: 'event', color: '#ff0000', hotkey: 1, role: 'class' },
+        { name: 'x'.repeat(5000), color: '#00ff00', hotkey: 2, role: 'class' },
+      ]),
+    ).rejects.toThrow(
       `${path.join(root, MANIFEST_FILE)}: cannot save: the disk is full; free space and save again`,
     )
     expect(await snapshot(root)).toEqual(before)

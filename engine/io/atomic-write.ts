@@ -29,7 +29,10 @@ export async function writeFileAtomic(
   { durable = true }: WriteOptions = {},
 ): Promise<void> {
   const dir = path.dirname(file)
-  const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`)
+  const tmp = path.join(
+    dir,
+    `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`,
+  )
   let created = false
   try {
     const handle = await fs.open(tmp, 'wx', 0o644)
@@ -86,7 +89,10 @@ function saveError(file: string, err: unknown, renamed: boolean): unknown {
   const fault = STORAGE_FAULTS[(err as NodeJS.ErrnoException)?.code ?? '']
   if (!fault) return err
   // After the rename the new version is in place but the disk did not confirm it is durable.
-  return new DataError(file, renamed ? `saved, but the disk could not confirm it: ${fault}` : `cannot save: ${fault}`)
+  return new DataError(
+    file,
+    renamed ? `saved, but the disk could not confirm it: ${fault}` : `cannot save: ${fault}`,
+  )
 }
 
 /** `p` with '/' separators, for ids and manifests that must read the same on every OS. */

@@ -56,11 +56,14 @@ describe('peaks cache under concurrent callers', () => {
   it('keeps computing for the callers still waiting when some cancel', async () => {
     const cache = join(dir, 'peaks')
     const { signals, cancelled } = cancelSome()
-    const settled = await Promise.allSettled(signals.map((signal) => loadPeaks(wav, cache, { signal })))
+    const settled = await Promise.allSettled(
+      signals.map((signal) => loadPeaks(wav, cache, { signal })),
+    )
     const done = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []))
     expect(done).toHaveLength(N - cancelled.size)
     settled.forEach((s, i) => {
-      if (cancelled.has(i)) expect(s).toMatchObject({ status: 'rejected', reason: { name: 'AbortError' } })
+      if (cancelled.has(i))
+        expect(s).toMatchObject({ status: 'rejected', reason: { name: 'AbortError' } })
     })
     for (const p of done) expect(p).toEqual(done[0])
     expect(decodes.count).toBe(1)
@@ -72,7 +75,12 @@ describe('peaks cache under concurrent callers', () => {
 describe('feature cache under concurrent callers', () => {
   // Per-file normalisation with Δ 0 standardises the base features in place: each caller
   // must get its own copy.
-  const spec = parseFeatureSpec({ kind: 'audio', sampleRate: 16000, deltas: 0, normalization: { mode: 'per-file' } })
+  const spec = parseFeatureSpec({
+    kind: 'audio',
+    sampleRate: 16000,
+    deltas: 0,
+    normalization: { mode: 'per-file' },
+  })
 
   it('computes an uncached file once and gives all 20 callers equal, unshared features', async () => {
     const cacheDir = join(dir, 'feats')
@@ -94,7 +102,8 @@ describe('feature cache under concurrent callers', () => {
     const done = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []))
     expect(done).toHaveLength(N - cancelled.size)
     settled.forEach((s, i) => {
-      if (cancelled.has(i)) expect(s).toMatchObject({ status: 'rejected', reason: { name: 'AbortError' } })
+      if (cancelled.has(i))
+        expect(s).toMatchObject({ status: 'rejected', reason: { name: 'AbortError' } })
     })
     for (const m of done) expect(m).toEqual(done[0])
     expect(decodes.count).toBe(1)
@@ -109,7 +118,13 @@ describe('getPeaks through one Service', () => {
     expect(await service.call('addMedia', { paths: ['a.wav'] })).toMatchObject({ ok: true })
     const calls = Array.from({ length: N }, (_, i) =>
       // two window sizes, so two pyramid levels are read from the one cached computation
-      service.call('getPeaks', { media: 'a.wav', start: 0, end: i % 2 ? 3 : 1, pixels: 300, jobId: `j${i}` }),
+      service.call('getPeaks', {
+        media: 'a.wav',
+        start: 0,
+        end: i % 2 ? 3 : 1,
+        pixels: 300,
+        jobId: `j${i}`,
+      }),
     )
     setTimeout(() => [0, 1, 5, 10].forEach((i) => service.jobs.cancel(`j${i}`)), 1)
     const replies = await Promise.all(calls)

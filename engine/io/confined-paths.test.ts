@@ -40,13 +40,20 @@ afterAll(async () => {
 
 const call = (method: string, params: unknown) => server.service.call(method, params)
 
-function status(query: string, method = 'GET', headers: Record<string, string> = {}): Promise<number> {
+function status(
+  query: string,
+  method = 'GET',
+  headers: Record<string, string> = {},
+): Promise<number> {
   return new Promise((resolve, reject) => {
     http
-      .request({ host: '127.0.0.1', port: server.port, method, path: `/media?${query}`, headers }, (res) => {
-        res.resume()
-        resolve(res.statusCode ?? 0)
-      })
+      .request(
+        { host: '127.0.0.1', port: server.port, method, path: `/media?${query}`, headers },
+        (res) => {
+          res.resume()
+          resolve(res.statusCode ?? 0)
+        },
+      )
       .on('error', reject)
       .end()
   })
@@ -64,16 +71,22 @@ describe('paths.ts', () => {
     const picked = new PickedPaths()
     expect(confinedPath(project, '../private/picked.wav', picked)).toBeNull()
     picked.add(path.join(outside, 'picked.wav'))
-    expect(confinedPath(project, '../private/picked.wav', picked)).toBe(path.join(outside, 'picked.wav'))
+    expect(confinedPath(project, '../private/picked.wav', picked)).toBe(
+      path.join(outside, 'picked.wav'),
+    )
   })
 })
 
 describe('the renderer reaches the project and picked files only', () => {
   it('serves media added through the picker (inside, or outside and picked)', async () => {
-    expect(await call('addMedia', { paths: ['inside.wav', path.join(outside, 'picked.wav')] })).toMatchObject({ ok: true })
+    expect(
+      await call('addMedia', { paths: ['inside.wav', path.join(outside, 'picked.wav')] }),
+    ).toMatchObject({ ok: true })
     expect(await call('getMediaSource', { media: 'inside.wav' })).toMatchObject({ ok: true })
     expect(await status(`id=inside.wav&token=${server.token}`)).toBe(200)
-    expect(await status(`id=${encodeURIComponent('../private/picked.wav')}&token=${server.token}`)).toBe(200)
+    expect(
+      await status(`id=${encodeURIComponent('../private/picked.wav')}&token=${server.token}`),
+    ).toBe(200)
   })
 
   it('refuses media a manifest names through .. or a symlink out of the project (not picked)', async () => {
@@ -87,24 +100,46 @@ describe('the renderer reaches the project and picked files only', () => {
     )
     await fs.writeFile(file, JSON.stringify(m))
     const reloaded = await call('reloadProject', {})
-    const problems = Object.fromEntries((reloaded.ok ? (reloaded.result as { media: { id: string; problem?: string }[] }).media : []).map((m) => [m.id, m.problem]))
+    const problems = Object.fromEntries(
+      (reloaded.ok
+        ? (reloaded.result as { media: { id: string; problem?: string }[] }).media
+        : []
+      ).map((m) => [m.id, m.problem]),
+    )
     expect(problems['inside.wav']).toBeUndefined()
     expect(problems['link.wav']).toContain('outside the project folder')
     for (const media of ['../private/secret.wav', 'link.wav']) {
-      expect(await call('getPeaks', { media, start: 0, end: 0.1, pixels: 10, jobId: 'p' })).toMatchObject({
+      expect(
+        await call('getPeaks', { media, start: 0, end: 0.1, pixels: 10, jobId: 'p' }),
+      ).toMatchObject({
         ok: false,
-        error: { code: 'bad-input', message: expect.stringContaining('outside the project folder') },
+        error: {
+          code: 'bad-input',
+          message: expect.stringContaining('outside the project folder'),
+        },
       })
       expect(await call('getMediaSource', { media })).toMatchObject({ ok: false })
       expect(await status(`id=${encodeURIComponent(media)}&token=${server.token}`)).toBe(404)
-      expect(await status(`id=${encodeURIComponent(media)}&token=${server.token}`, 'HEAD')).toBe(404)
+      expect(await status(`id=${encodeURIComponent(media)}&token=${server.token}`, 'HEAD')).toBe(
+        404,
+      )
     }
-    expect(await call('getSeries', { media: 'linkdir/secret.csv', start: 0, end: 1, points: 10, jobId: 's' })).toMatchObject({
+    expect(
+      await call('getSeries', {
+        media: 'linkdir/secret.csv',
+        start: 0,
+        end: 1,
+        points: 10,
+        jobId: 's',
+      }),
+    ).toMatchObject({
       ok: false,
       error: { message: expect.stringContaining('outside the project folder') },
     })
     // Picking the file (Add file) is what allows it.
-    expect(await call('addMedia', { paths: [path.join(project, 'link.wav')] })).toMatchObject({ ok: true })
+    expect(await call('addMedia', { paths: [path.join(project, 'link.wav')] })).toMatchObject({
+      ok: true,
+    })
     expect(await status(`id=link.wav&token=${server.token}`)).toBe(200)
   })
 
@@ -114,7 +149,9 @@ describe('the renderer reaches the project and picked files only', () => {
     m.media = [{ path: 'inside.wav', kind: 'audio', labels: '../private/owned.json' }]
     await fs.writeFile(file, JSON.stringify(m))
     expect(await call('reloadProject', {})).toMatchObject({ ok: true })
-    expect(await call('saveLabels', { media: 'inside.wav', segments: [], baseRevision: 0 })).toMatchObject({
+    expect(
+      await call('saveLabels', { media: 'inside.wav', segments: [], baseRevision: 0 }),
+    ).toMatchObject({
       ok: false,
       error: { message: expect.stringContaining('outside the project folder') },
     })
@@ -127,7 +164,9 @@ describe('the renderer reaches the project and picked files only', () => {
         expect(await status('id=inside.wav', method, headers)).toBe(403)
         expect(await status(`id=inside.wav&token=${'f'.repeat(64)}`, method, headers)).toBe(403)
       }
-    expect(await status(`id=inside.wav&token=${server.token}`, 'HEAD', { Range: 'bytes=0-9' })).toBe(206)
+    expect(
+      await status(`id=inside.wav&token=${server.token}`, 'HEAD', { Range: 'bytes=0-9' }),
+    ).toBe(206)
     expect(await status(`id=inside.wav&token=${server.token}`, 'POST')).toBe(405)
   })
 })

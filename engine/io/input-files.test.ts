@@ -3,7 +3,14 @@ import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { assertRegular, assertWritable, openRegularSync, readRegular, readRegularText, timeBound } from './input-files'
+import {
+  assertRegular,
+  assertWritable,
+  openRegularSync,
+  readRegular,
+  readRegularText,
+  timeBound,
+} from './input-files'
 
 const dir = mkdtempSync(path.join(tmpdir(), 'fw-input-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
@@ -23,7 +30,9 @@ describe('input files', () => {
   it('checks the limit while reading too: a file whose stated size is 0 (procfs) is read, or refused when over', async () => {
     const text = await readRegularText('/proc/self/status', 1024 * 1024)
     expect(text).toMatch(/^Name:/)
-    await expect(readRegular('/proc/self/status', 10)).rejects.toThrow('/proc/self/status: is 0.00 MB, larger than the 0.00 MB')
+    await expect(readRegular('/proc/self/status', 10)).rejects.toThrow(
+      '/proc/self/status: is 0.00 MB, larger than the 0.00 MB',
+    )
   })
 
   it.each([
@@ -42,15 +51,21 @@ describe('input files', () => {
   })
 
   it('refuses to write over a FIFO, device or folder, and allows a new or regular file', async () => {
-    await expect(assertWritable(fifo)).rejects.toThrow(`${fifo}: is a named pipe (FIFO), not a regular file; choose a file name to write to`)
+    await expect(assertWritable(fifo)).rejects.toThrow(
+      `${fifo}: is a named pipe (FIFO), not a regular file; choose a file name to write to`,
+    )
     await expect(assertWritable('/dev/zero')).rejects.toThrow('/dev/zero: is a character device')
     await expect(assertWritable(dir)).rejects.toThrow(`${dir}: is a folder, not a file`)
-    await expect(assertWritable(loop)).rejects.toThrow(`${loop}: cannot open: too many levels of symbolic links`)
+    await expect(assertWritable(loop)).rejects.toThrow(
+      `${loop}: cannot open: too many levels of symbolic links`,
+    )
     expect(await assertWritable(path.join(dir, 'new.json'))).toBeNull()
     expect((await assertWritable(regular))?.size).toBe(7)
   })
 
   it('gives up on a call that does not answer', async () => {
-    await expect(timeBound('/mnt/x', new Promise(() => {}), 20)).rejects.toThrow('/mnt/x: did not answer within 0 s')
+    await expect(timeBound('/mnt/x', new Promise(() => {}), 20)).rejects.toThrow(
+      '/mnt/x: did not answer within 0 s',
+    )
   })
 })

@@ -52,7 +52,16 @@ function sizeProblem(size: number, limit: number): string {
 export function timeBound<T>(file: string, work: Promise<T>, ms = READ_TIMEOUT_MS): Promise<T> {
   let timer: NodeJS.Timeout | undefined
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new DataError(file, `did not answer within ${Math.round(ms / 1000)} s (a disconnected drive?)`)), ms)
+    timer = setTimeout(
+      () =>
+        reject(
+          new DataError(
+            file,
+            `did not answer within ${Math.round(ms / 1000)} s (a disconnected drive?)`,
+          ),
+        ),
+      ms,
+    )
     timer.unref()
   })
   return Promise.race([work, timeout]).finally(() => clearTimeout(timer))
@@ -103,7 +112,8 @@ export async function assertRegular(file: string, maxBytes?: number): Promise<St
   const handle = await openRegular(file)
   try {
     const s = await handle.stat()
-    if (maxBytes !== undefined && s.size > maxBytes) throw new DataError(file, sizeProblem(s.size, maxBytes))
+    if (maxBytes !== undefined && s.size > maxBytes)
+      throw new DataError(file, sizeProblem(s.size, maxBytes))
     return s
   } finally {
     await handle.close()

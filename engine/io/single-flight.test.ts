@@ -20,7 +20,9 @@ describe('SingleFlight', () => {
     const flights = new SingleFlight<number[]>((v) => [...v])
     const g = gate()
     const seen: string[] = []
-    const calls = [0, 1, 2].map((i) => flights.run('k', g.compute, { onProgress: (f) => seen.push(`${i}:${f}`) }))
+    const calls = [0, 1, 2].map((i) =>
+      flights.run('k', g.compute, { onProgress: (f) => seen.push(`${i}:${f}`) }),
+    )
     await Promise.resolve()
     await Promise.resolve()
     expect(g.started).toHaveLength(1)
@@ -28,12 +30,16 @@ describe('SingleFlight', () => {
     expect(seen).toEqual(['0:0.5', '1:0.5', '2:0.5'])
     g.release([1, 2])
     const results = await Promise.all(calls)
-    expect(results).toEqual([[1, 2], [1, 2], [1, 2]])
+    expect(results).toEqual([
+      [1, 2],
+      [1, 2],
+      [1, 2],
+    ])
     expect(new Set(results).size).toBe(3)
     expect(flights.size).toBe(0)
   })
 
-  it("lets a caller cancel alone, and aborts the computation when the last one cancels", async () => {
+  it('lets a caller cancel alone, and aborts the computation when the last one cancels', async () => {
     const flights = new SingleFlight<number[]>()
     const g = gate()
     const [a, b] = [new AbortController(), new AbortController()]

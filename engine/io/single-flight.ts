@@ -40,7 +40,11 @@ export class SingleFlight<T> {
   }
 
   /** The result of `compute` for `key`: joins the computation in flight, or starts one. */
-  run(key: string, compute: (ctx: FlightContext) => Promise<T>, caller: FlightCaller = {}): Promise<T> {
+  run(
+    key: string,
+    compute: (ctx: FlightContext) => Promise<T>,
+    caller: FlightCaller = {},
+  ): Promise<T> {
     const { signal } = caller
     if (signal?.aborted) return Promise.reject(signal.reason)
     const flight = this.#flights.get(key) ?? this.#start(key, compute)

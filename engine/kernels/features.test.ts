@@ -13,7 +13,11 @@ import { requireUnderCi } from '../testing/tools'
 const variants = NATIVE_ISAS.map((isa) => [isa, loadNativeLogmel(isa)] as const).filter(
   (v): v is readonly [(typeof NATIVE_ISAS)[number], LogmelFrames] => !(v[1] instanceof Error),
 )
-const haveNative = requireUnderCi(!(loadNativeLogmel() instanceof Error), 'the native kernel addon', 'g++ and node-gyp build it in npm ci')
+const haveNative = requireUnderCi(
+  !(loadNativeLogmel() instanceof Error),
+  'the native kernel addon',
+  'g++ and node-gyp build it in npm ci',
+)
 
 /** Seeded uniform [0, 1) (the project's one PRNG), so failures reproduce. */
 function seeded(seed: number): () => number {

@@ -9,7 +9,11 @@ import { requireUnderCi } from '../testing/tools'
 const variants = NATIVE_ISAS.map((isa) => loadNativeKernels(isa)).filter(
   (k): k is Kernels => !(k instanceof Error),
 )
-const haveNative = requireUnderCi(!(loadNativeKernels() instanceof Error), 'the native kernel addon', 'g++ and node-gyp build it in npm ci')
+const haveNative = requireUnderCi(
+  !(loadNativeKernels() instanceof Error),
+  'the native kernel addon',
+  'g++ and node-gyp build it in npm ci',
+)
 
 /** Seeded uniform [lo, hi) floats (the project's one PRNG), so failures reproduce. */
 function rng(seed: number): (lo?: number, hi?: number) => number {
@@ -77,8 +81,23 @@ function checkGemm(k: Kernels, c: GemmCase, seed: number): { err: number; tsErr:
   const C64 = Float64Array.from(C0)
   k.gemm(tA, tB, M, N, K, A, aOff, lda, B, bOff, ldb, beta, C, cOff, ldc)
   tsKernels.gemm(tA, tB, M, N, K, A, aOff, lda, B, bOff, ldb, beta, Cts, cOff, ldc)
-  tsKernels64.gemm(tA, tB, M, N, K, Float64Array.from(A), aOff, lda, Float64Array.from(B), bOff,
-    ldb, beta, C64, cOff, ldc)
+  tsKernels64.gemm(
+    tA,
+    tB,
+    M,
+    N,
+    K,
+    Float64Array.from(A),
+    aOff,
+    lda,
+    Float64Array.from(B),
+    bOff,
+    ldb,
+    beta,
+    C64,
+    cOff,
+    ldc,
+  )
   // Elements outside the M×N window (stride padding, before/after) must be untouched.
   for (let i = 0; i < C.length; i++) {
     const row = Math.floor((i - cOff) / ldc)
@@ -143,7 +162,12 @@ describe.skipIf(!haveNative)('native kernels', () => {
 
       it('colSum is bit-identical to the reference (same summation order)', () => {
         const r = rng(5)
-        const shapes = [[1, 1, 1], [37, 5, 9], [400, 256, 256], [33, 100, 131]]
+        const shapes = [
+          [1, 1, 1],
+          [37, 5, 9],
+          [400, 256, 256],
+          [33, 100, 131],
+        ]
         for (const [M, N, ldx] of shapes) {
           const X = randArray(3 + M * ldx, r)
           const y = randArray(N + 4, r)
@@ -190,7 +214,14 @@ describe.skipIf(!haveNative)('native kernels', () => {
         expect(Array.from(sat)).toEqual([1, -1, 1, -1])
       })
 
-      for (const [B, H] of [[1, 1], [3, 5], [8, 16], [16, 64], [5, 37], [32, 128]]) {
+      for (const [B, H] of [
+        [1, 1],
+        [3, 5],
+        [8, 16],
+        [16, 64],
+        [5, 37],
+        [32, 128],
+      ]) {
         it(`step kernels match the reference: B=${B} H=${H}`, () => {
           const r = rng(B * 1000 + H)
           const s = B * H
@@ -206,8 +237,20 @@ describe.skipIf(!haveNative)('native kernels', () => {
           // LSTM forward: gates, bih, bhh, cPrev, c, h
           const lf = both(
             (kk, [g, bi, bh, cp, c, h]) =>
-              kk.lstmForwardStep(B, H, g, off, bi.subarray(off), bh.subarray(off), cp, off, c, off,
-                h, off),
+              kk.lstmForwardStep(
+                B,
+                H,
+                g,
+                off,
+                bi.subarray(off),
+                bh.subarray(off),
+                cp,
+                off,
+                c,
+                off,
+                h,
+                off,
+              ),
             [mk(4 * s), mk(4 * H, -0.5, 0.5), mk(4 * H, -0.5, 0.5), mk(s), mk(s), mk(s)],
           )
           expect(Math.max(...lf), `lstm fwd ${lf}`).toBeLessThan(1e-6)
@@ -222,17 +265,54 @@ describe.skipIf(!haveNative)('native kernels', () => {
           // GRU forward: gates, gh, bih, bhh, hPrev, hn, h
           const gf = both(
             (kk, [g, gh, bi, bh, hp, hn, h]) =>
-              kk.gruForwardStep(B, H, g, off, gh, off, bi.subarray(off), bh.subarray(off), hp, off,
-                hn, off, h, off),
-            [mk(3 * s), mk(3 * s), mk(3 * H, -0.5, 0.5), mk(3 * H, -0.5, 0.5), mk(s, -1, 1), mk(s),
-              mk(s)],
+              kk.gruForwardStep(
+                B,
+                H,
+                g,
+                off,
+                gh,
+                off,
+                bi.subarray(off),
+                bh.subarray(off),
+                hp,
+                off,
+                hn,
+                off,
+                h,
+                off,
+              ),
+            [
+              mk(3 * s),
+              mk(3 * s),
+              mk(3 * H, -0.5, 0.5),
+              mk(3 * H, -0.5, 0.5),
+              mk(s, -1, 1),
+              mk(s),
+              mk(s),
+            ],
           )
           expect(Math.max(...gf), `gru fwd ${gf}`).toBeLessThan(1e-6)
           // GRU backward: gates, hn, hPrev, dh, dGx, dGh, dhPrev
           const gb = both(
             (kk, [g, hn, hp, dh, dx, dq, dp]) =>
-              kk.gruBackwardStep(B, H, g, off, hn, off, hp, off, dh, off, dx, off, dq, off, dp,
-                off),
+              kk.gruBackwardStep(
+                B,
+                H,
+                g,
+                off,
+                hn,
+                off,
+                hp,
+                off,
+                dh,
+                off,
+                dx,
+                off,
+                dq,
+                off,
+                dp,
+                off,
+              ),
             [mk(3 * s, 0.01, 0.99), mk(s), mk(s, -1, 1), mk(s), mk(3 * s), mk(3 * s), mk(s)],
           )
           expect(Math.max(...gb), `gru bwd ${gb}`).toBeLessThan(1e-6)

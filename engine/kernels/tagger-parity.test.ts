@@ -97,9 +97,17 @@ describe('PyTorch parity, config A (F40 H64 C4, bidirectional, T = 50; shared/re
   const readJson = (name: string) => JSON.parse(readFileSync(new URL(name, dir), 'utf8'))
   for (const cell of ['lstm', 'gru'] as const) {
     it(`${cell}: logits match PyTorch to < 1e-5 with the TS and every native kernel`, () => {
-      const index = readJson(`tagger_A_${cell}.weights.json`) as WeightsIndex & { F: number; H: number; L: number; C: number }
+      const index = readJson(`tagger_A_${cell}.weights.json`) as WeightsIndex & {
+        F: number
+        H: number
+        L: number
+        C: number
+      }
       const values = float32FromBytes(readFileSync(new URL(`tagger_A_${cell}.weights.bin`, dir)))
-      const fix = readJson(`fixture_A_${cell}_T50.json`) as { input: number[][]; logits: number[][] }
+      const fix = readJson(`fixture_A_${cell}_T50.json`) as {
+        input: number[][]
+        logits: number[][]
+      }
       const cfg: TaggerConfig = {
         cell,
         inputSize: index.F,
@@ -116,7 +124,11 @@ describe('PyTorch parity, config A (F40 H64 C4, bidirectional, T = 50; shared/re
         const ws = allocWorkspace(cfg, k, T, 1)
         const x = timeMajor(k.alloc(T * cfg.inputSize), [fix.input], T, cfg.inputSize)
         taggerForward(ws, x, Int32Array.of(T), T, m, k)
-        const c = checkTensor(`A-${cell} logits (${k.name})`, ws.logits.subarray(0, T * cfg.numClasses), fix.logits.flat())
+        const c = checkTensor(
+          `A-${cell} logits (${k.name})`,
+          ws.logits.subarray(0, T * cfg.numClasses),
+          fix.logits.flat(),
+        )
         console.log(formatCheck(c))
         expect(c.maxRef).toBeGreaterThan(0.05) // a real signal, not zeros against zeros
         expect(c.maxDiff, k.name).toBeLessThan(1e-5)

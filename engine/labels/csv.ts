@@ -76,7 +76,7 @@ export function rowLabelsToSegments(
   const n = labels.length
   const step = n > 1 ? (times[n - 1] - times[0]) / (n - 1) : 0
   const out: Segment[] = []
-  for (let i = 0; i < n; ) {
+  for (let i = 0; i < n;) {
     let j = i + 1
     while (j < n && labels[j] === labels[i]) j++
     if (labels[i] !== background)

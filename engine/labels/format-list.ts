@@ -27,8 +27,9 @@ export const LABEL_FORMAT_FILES: Record<LabelFormatName, LabelFormatFile> = {
 }
 
 /** Every ending any format has, longest first (so `.selections.txt` wins over `.txt`). */
-const ENDINGS = LABEL_FORMATS.flatMap((name) => LABEL_FORMAT_FILES[name].extensions.map((ending) => ({ name, ending })))
-  .sort((a, b) => b.ending.length - a.ending.length)
+const ENDINGS = LABEL_FORMATS.flatMap((name) =>
+  LABEL_FORMAT_FILES[name].extensions.map((ending) => ({ name, ending })),
+).sort((a, b) => b.ending.length - a.ending.length)
 
 /** The format whose ending `file` has (the longest that matches), and that ending; null for none. */
 export function formatOfPath(file: string): { name: LabelFormatName; ending: string } | null {

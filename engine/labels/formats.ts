@@ -13,7 +13,12 @@ import { isRaven, readRaven, writeRaven } from './raven'
 import type { Segment } from './segments'
 import { decodeText } from './text'
 import { readTextGrid, writeTextGrid } from './textgrid'
-import { formatOfPath, LABEL_FORMAT_FILES, LABEL_FORMATS, type LabelFormatName } from './format-list'
+import {
+  formatOfPath,
+  LABEL_FORMAT_FILES,
+  LABEL_FORMATS,
+  type LabelFormatName,
+} from './format-list'
 
 export interface ReadLabelOptions {
   /** TextGrid tier name (default: first interval tier). */
@@ -44,7 +49,11 @@ const CODECS = {
     write: (s) => writeTextGrid(s),
   },
   json: { sniff: (t) => /^\s*[[{]/.test(t), read: readLabelJson, write: writeLabelJson },
-  audacity: { sniff: (t) => /^\s*[-\d.eE+]+\t[-\d.eE+]+\t/.test(t), read: readAudacity, write: writeAudacity },
+  audacity: {
+    sniff: (t) => /^\s*[-\d.eE+]+\t[-\d.eE+]+\t/.test(t),
+    read: readAudacity,
+    write: writeAudacity,
+  },
   csv: { sniff: () => false, read: readLabelCsv, write: writeLabelCsv },
 } satisfies Record<LabelFormatName, Codec>
 

@@ -22,7 +22,8 @@ export async function importLabelFile(file: string, format?: LabelFormatName): P
 export function exportFormat(file: string, format?: LabelFormatName): LabelFormatName {
   if (format) return format
   const byEnding = formatOfPath(file)
-  if (!byEnding) throw new ApiError('bad-input', `${file}: name a format (the extension does not say which)`)
+  if (!byEnding)
+    throw new ApiError('bad-input', `${file}: name a format (the extension does not say which)`)
   return byEnding.name
 }
 

@@ -127,7 +127,7 @@ export function framesToSegments(
     return (frameTimes[t - 1] + frameTimes[t]) / 2
   }
   let segs: Segment[] = []
-  for (let t = 0; t < T; ) {
+  for (let t = 0; t < T;) {
     let u = t + 1
     while (u < T && labels[u] === labels[t]) u++
     const c = labels[t]

@@ -37,8 +37,23 @@ describe('media types', () => {
   it('a folder given to predict yields the same files the one list names (.wave and .oga too)', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'fw-kinds-'))
     try {
-      for (const n of ['a.wav', 'b.WAVE', 'c.oga', 'd.flac', 'e.csv', 'e.labels.csv', 'e.probs.csv', 'notes.txt']) writeFileSync(path.join(dir, n), '')
-      expect((await expandInputs([dir], 'audio')).map((f) => path.basename(f))).toEqual(['a.wav', 'b.WAVE', 'c.oga', 'd.flac'])
+      for (const n of [
+        'a.wav',
+        'b.WAVE',
+        'c.oga',
+        'd.flac',
+        'e.csv',
+        'e.labels.csv',
+        'e.probs.csv',
+        'notes.txt',
+      ])
+        writeFileSync(path.join(dir, n), '')
+      expect((await expandInputs([dir], 'audio')).map((f) => path.basename(f))).toEqual([
+        'a.wav',
+        'b.WAVE',
+        'c.oga',
+        'd.flac',
+      ])
       expect((await expandInputs([dir], 'series')).map((f) => path.basename(f))).toEqual(['e.csv'])
     } finally {
       rmSync(dir, { recursive: true, force: true })

@@ -16,14 +16,27 @@ import type { Project } from '../project/store'
  * a decoder from the same signatures; this checks the claim an extension makes before the
  * bytes go to a browser.)
  */
-const SIGNATURES: Record<string, { kind: string; expected: string; test: (head: Buffer) => boolean }> = {
+const SIGNATURES: Record<
+  string,
+  { kind: string; expected: string; test: (head: Buffer) => boolean }
+> = {
   'audio/wav': {
     kind: 'WAV',
     expected: 'RIFF (or RIFX, RF64) … WAVE',
-    test: (b) => ['RIFF', 'RIFX', 'RF64'].includes(b.toString('latin1', 0, 4)) && b.toString('latin1', 8, 12) === 'WAVE',
+    test: (b) =>
+      ['RIFF', 'RIFX', 'RF64'].includes(b.toString('latin1', 0, 4)) &&
+      b.toString('latin1', 8, 12) === 'WAVE',
   },
-  'audio/flac': { kind: 'FLAC', expected: 'fLaC', test: (b) => b.toString('latin1', 0, 4) === 'fLaC' },
-  'audio/ogg': { kind: 'Ogg', expected: 'OggS', test: (b) => b.toString('latin1', 0, 4) === 'OggS' && b[4] === 0 },
+  'audio/flac': {
+    kind: 'FLAC',
+    expected: 'fLaC',
+    test: (b) => b.toString('latin1', 0, 4) === 'fLaC',
+  },
+  'audio/ogg': {
+    kind: 'Ogg',
+    expected: 'OggS',
+    test: (b) => b.toString('latin1', 0, 4) === 'OggS' && b[4] === 0,
+  },
   'audio/mpeg': {
     kind: 'MP3',
     expected: 'an ID3 tag or an MPEG audio frame',
@@ -39,7 +52,9 @@ export function notAudioOf(mime: string, head: Buffer): string | null {
   const signature = SIGNATURES[mime]
   if (!signature) return 'is not a type of audio Framewise plays'
   if (head.length === 0) return 'is empty'
-  return signature.test(head) ? null : `does not hold ${signature.kind} audio (it does not start with ${signature.expected})`
+  return signature.test(head)
+    ? null
+    : `does not hold ${signature.kind} audio (it does not start with ${signature.expected})`
 }
 
 /** What to answer a playback request with; `body` is the byte range to stream, if any. */
@@ -97,7 +112,12 @@ export async function mediaReply(
   }
   const parsed = parseRange(range, size)
   if (parsed === 'invalid')
-    return { status: 416, headers: { 'Content-Range': `bytes */${size}` }, body: null, error: 'bad range' }
+    return {
+      status: 416,
+      headers: { 'Content-Range': `bytes */${size}` },
+      body: null,
+      error: 'bad range',
+    }
   const [start, end] = parsed ?? [0, size - 1]
   if (parsed) headers['Content-Range'] = `bytes ${start}-${end}/${size}`
   headers['Content-Length'] = String(size === 0 ? 0 : end - start + 1)
@@ -106,7 +126,10 @@ export async function mediaReply(
 }
 
 /** A single `bytes=a-b`, `a-` or `-n` range → [first, last]; null without a header. */
-export function parseRange(header: string | undefined, size: number): [number, number] | null | 'invalid' {
+export function parseRange(
+  header: string | undefined,
+  size: number,
+): [number, number] | null | 'invalid' {
   if (!header) return null
   const m = /^bytes=(\d*)-(\d*)$/.exec(header.trim())
   if (!m || (m[1] === '' && m[2] === '')) return 'invalid'

@@ -315,7 +315,9 @@ describe('getSpectrogram', () => {
     const rate = 8000
     const n = 2 * rate
     // Silence for 1 s, then a 1 kHz sine.
-    const x = Float64Array.from({ length: n }, (_, i) => (i < rate ? 0 : (12000 / 32768) * Math.sin((2 * Math.PI * 1000 * i) / rate)))
+    const x = Float64Array.from({ length: n }, (_, i) =>
+      i < rate ? 0 : (12000 / 32768) * Math.sin((2 * Math.PI * 1000 * i) / rate),
+    )
     const b = makeWav({ bits: 16, rate, channels: [x] })
     await fs.writeFile(path.join(dir, 'sine.wav'), b)
     await ok('addMedia', { paths: ['sine.wav'] })

@@ -28,7 +28,10 @@ class FileCache<T> {
     const key = `${file}\0${s.size}\0${s.mtimeMs}`
     const value = this.#entries.has(key)
       ? this.#entries.get(key)!
-      : await this.#loading.run(key, load, { signal: ctx.signal, onProgress: (f, m) => ctx.progress(f, m) })
+      : await this.#loading.run(key, load, {
+          signal: ctx.signal,
+          onProgress: (f, m) => ctx.progress(f, m),
+        })
     this.#entries.delete(key)
     this.#entries.set(key, value)
     while (this.#entries.size > this.capacity)

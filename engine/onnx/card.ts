@@ -57,7 +57,13 @@ export const modelCardSchema = z.object({
   /** Label transitions of the training data (absent: none stored, e.g. an older card). */
   transitions: transitionsSchema.optional(),
   /** A clip classifier's pooling head (absent for taggers). */
-  pooling: z.object({ kind: z.enum(['mean', 'max', 'attention']), inputSize: z.number().int(), attentionSize: z.number().int() }).optional(),
+  pooling: z
+    .object({
+      kind: z.enum(['mean', 'max', 'attention']),
+      inputSize: z.number().int(),
+      attentionSize: z.number().int(),
+    })
+    .optional(),
   /** Validation metrics of the exported checkpoint (name → number or nested record). */
   metrics: z.record(z.string(), z.unknown()),
 })
@@ -113,7 +119,10 @@ export function cardHeader(modelPath: string, bytes: Uint8Array, runId: string |
 }
 
 /** The card's `tagger` block: the recurrent stack's configuration and parameter count. */
-export function taggerCard(config: TaggerConfig, parameters: number): NonNullable<ModelCard['tagger']> {
+export function taggerCard(
+  config: TaggerConfig,
+  parameters: number,
+): NonNullable<ModelCard['tagger']> {
   return {
     cell: config.cell,
     inputSize: config.inputSize,

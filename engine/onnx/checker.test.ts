@@ -16,7 +16,12 @@ import { encodeModel } from './write'
 import { hasTool } from '../testing/tools'
 
 const PYTHON = '/usr/bin/python3'
-const hasOnnx = hasTool('python3-onnx (for onnx.checker)', PYTHON, ['-c', 'import onnx'], 'apt-get install python3-onnx')
+const hasOnnx = hasTool(
+  'python3-onnx (for onnx.checker)',
+  PYTHON,
+  ['-c', 'import onnx'],
+  'apt-get install python3-onnx',
+)
 
 const CHECK = `
 import sys, onnx
@@ -50,38 +55,87 @@ describe.skipIf(!hasOnnx)('onnx.checker', () => {
     ['gru', false, 3, true],
     ['lstm', true, 2, true],
   ]
-  it.each(cases)('accepts the %s tagger (bidirectional %s, %i layers, residual %s)', async (cell, bidirectional, numLayers, residual) => {
-    const config = { cell, inputSize: 7, hiddenSize: 5, numLayers, numClasses: 3, bidirectional, dropout: 0, residual }
-    const m = createTagger(config, tsKernels)
-    const norm = { mean: new Float32Array(7).fill(0.5), std: new Float32Array(7).fill(2) }
-    const bytes = encodeModel(taggerGraph(config, m.params, norm), { 'framewise.classes': '["a","b","c"]' }, 'test')
-    expect(await check(bytes)).toBe("17 ['batch', 'time', 3]")
-  })
+  it.each(cases)(
+    'accepts the %s tagger (bidirectional %s, %i layers, residual %s)',
+    async (cell, bidirectional, numLayers, residual) => {
+      const config = {
+        cell,
+        inputSize: 7,
+        hiddenSize: 5,
+        numLayers,
+        numClasses: 3,
+        bidirectional,
+        dropout: 0,
+        residual,
+      }
+      const m = createTagger(config, tsKernels)
+      const norm = { mean: new Float32Array(7).fill(0.5), std: new Float32Array(7).fill(2) }
+      const bytes = encodeModel(
+        taggerGraph(config, m.params, norm),
+        { 'framewise.classes': '["a","b","c"]' },
+        'test',
+      )
+      expect(await check(bytes)).toBe("17 ['batch', 'time', 3]")
+    },
+  )
 
   const attention: [CellType, boolean, number, number][] = [
     ['gru', true, 2, 0],
     ['lstm', false, 1, 50],
     ['lstm', true, 4, 3],
   ]
-  it.each(attention)('accepts the %s tagger with self-attention (bidirectional %s, %i heads, window %i)', async (cell, bidirectional, heads, window) => {
-    const config = { cell, inputSize: 7, hiddenSize: 4, numLayers: 2, numClasses: 3, bidirectional, dropout: 0, attention: { heads, window } }
-    const m = createTagger(config, tsKernels)
-    const bytes = encodeModel(taggerGraph(config, m.params), { 'framewise.classes': '["a","b","c"]' }, 'test')
-    expect(await check(bytes)).toBe("17 ['batch', 'time', 3]")
-  })
+  it.each(attention)(
+    'accepts the %s tagger with self-attention (bidirectional %s, %i heads, window %i)',
+    async (cell, bidirectional, heads, window) => {
+      const config = {
+        cell,
+        inputSize: 7,
+        hiddenSize: 4,
+        numLayers: 2,
+        numClasses: 3,
+        bidirectional,
+        dropout: 0,
+        attention: { heads, window },
+      }
+      const m = createTagger(config, tsKernels)
+      const bytes = encodeModel(
+        taggerGraph(config, m.params),
+        { 'framewise.classes': '["a","b","c"]' },
+        'test',
+      )
+      expect(await check(bytes)).toBe("17 ['batch', 'time', 3]")
+    },
+  )
 
   const feedback: [CellType, number][] = [
     ['lstm', 2],
     ['gru', 1],
     ['rnn-tanh', 2],
   ]
-  it.each(feedback)('accepts the output-recurrent %s tagger (%i layers: previous_labels, state in/out)', async (cell, numLayers) => {
-    const config = { cell, inputSize: 4 + 3, hiddenSize: 5, numLayers, numClasses: 3, bidirectional: false, dropout: 0, outputRecurrence: true }
-    const m = createTagger(config, tsKernels)
-    const norm = { mean: new Float32Array(4).fill(0.5), std: new Float32Array(4).fill(2) }
-    const bytes = encodeModel(taggerGraph(config, m.params, norm), { 'framewise.classes': '["a","b","c"]' }, 'test')
-    const states = `[${Array.from({ length: numLayers }, () => "[1, 'batch', 5]").join(', ')}]`
-    const stateShapes = "print([[d.dim_param or d.dim_value for d in o.type.tensor_type.shape.dim] for o in inferred.graph.output[1:] if o.name.startswith('h')])"
-    expect(await check(bytes, CHECK + stateShapes)).toBe(`17 ['batch', 'time', 3]\n${states}`)
-  })
+  it.each(feedback)(
+    'accepts the output-recurrent %s tagger (%i layers: previous_labels, state in/out)',
+    async (cell, numLayers) => {
+      const config = {
+        cell,
+        inputSize: 4 + 3,
+        hiddenSize: 5,
+        numLayers,
+        numClasses: 3,
+        bidirectional: false,
+        dropout: 0,
+        outputRecurrence: true,
+      }
+      const m = createTagger(config, tsKernels)
+      const norm = { mean: new Float32Array(4).fill(0.5), std: new Float32Array(4).fill(2) }
+      const bytes = encodeModel(
+        taggerGraph(config, m.params, norm),
+        { 'framewise.classes': '["a","b","c"]' },
+        'test',
+      )
+      const states = `[${Array.from({ length: numLayers }, () => "[1, 'batch', 5]").join(', ')}]`
+      const stateShapes =
+        "print([[d.dim_param or d.dim_value for d in o.type.tensor_type.shape.dim] for o in inferred.graph.output[1:] if o.name.startswith('h')])"
+      expect(await check(bytes, CHECK + stateShapes)).toBe(`17 ['batch', 'time', 3]\n${states}`)
+    },
+  )
 })

@@ -39,13 +39,20 @@ export interface ExportClassifierInput {
 }
 
 /** Writes a clip classifier and its card, atomically (model first). */
-export async function exportClassifier(modelPath: string, input: ExportClassifierInput): Promise<ExportResult> {
+export async function exportClassifier(
+  modelPath: string,
+  input: ExportClassifierInput,
+): Promise<ExportResult> {
   const { config, pooling, params, classes } = input
-  if (classes.length !== pooling.numClasses) throw new RangeError(`${classes.length} class names for a head with ${pooling.numClasses} outputs`)
+  if (classes.length !== pooling.numClasses)
+    throw new RangeError(
+      `${classes.length} class names for a head with ${pooling.numClasses} outputs`,
+    )
   classesSchema.parse(classes)
   const P1 = paramLayout(config).size
   const P2 = poolingLayout(pooling).size
-  if (params.length !== P1 + P2) throw new RangeError(`params has ${params.length} values, the model needs ${P1 + P2}`)
+  if (params.length !== P1 + P2)
+    throw new RangeError(`params has ${params.length} values, the model needs ${P1 + P2}`)
   const { spec, norm } = graphFeatureSpec(input.spec, config.inputSize)
   const meta: ModelMetadata = {
     classes: [...classes],
@@ -55,7 +62,13 @@ export async function exportClassifier(modelPath: string, input: ExportClassifie
     output: 'probabilities',
     task: 'classify',
   }
-  const graph = clipClassifierGraph(config, params.subarray(0, P1), pooling, params.subarray(P1), norm)
+  const graph = clipClassifierGraph(
+    config,
+    params.subarray(0, P1),
+    pooling,
+    params.subarray(P1),
+    norm,
+  )
   const bytes = encodeModel(graph, metadataProps(meta), PRODUCER_VERSION)
   const card: ModelCard = {
     ...cardHeader(modelPath, bytes, meta.runId),
@@ -65,7 +78,11 @@ export async function exportClassifier(modelPath: string, input: ExportClassifie
     postprocess: meta.postprocess,
     output: 'probabilities',
     task: 'classify',
-    pooling: { kind: pooling.kind, inputSize: pooling.inputSize, attentionSize: pooling.attentionSize },
+    pooling: {
+      kind: pooling.kind,
+      inputSize: pooling.inputSize,
+      attentionSize: pooling.attentionSize,
+    },
     metrics: input.metrics ?? {},
   }
   return writeModelFiles(modelPath, bytes, card)
@@ -98,10 +115,17 @@ export async function isClipModel(file: string): Promise<boolean> {
 }
 
 /** Opens `file` as a clip classifier, checked against its spec and classes by a probe run. */
-export async function readClipModel(file: string, options: { threads?: number } = {}): Promise<ClipModel> {
+export async function readClipModel(
+  file: string,
+  options: { threads?: number } = {},
+): Promise<ClipModel> {
   const { info, session } = await load(file, options.threads ?? 1)
   if (!isClipInfo(info)) throw new DataError(file, 'is a frame tagger, not a clip classifier')
-  if (info.inputs.length !== 1) throw new DataError(file, `has ${info.inputs.length} inputs; a clip classifier has one [batch, time, features] input`)
+  if (info.inputs.length !== 1)
+    throw new DataError(
+      file,
+      `has ${info.inputs.length} inputs; a clip classifier has one [batch, time, features] input`,
+    )
   const input = info.inputs[0]
   const probs = info.outputs.find((o) => o.name === 'probabilities')
   if (!probs) throw new DataError(file, "has no 'probabilities' output")
@@ -117,11 +141,26 @@ export async function readClipModel(file: string, options: { threads?: number } 
     const out = await session
       .run({ [input.name]: new ort.Tensor('float32', new Float32Array(T * F), [1, T, F]) })
       .catch((err: Error) => {
-        throw new DataError(file, `fails on a [1, ${T}, ${F}] input (${String(err.message).split('\n')[0]})`)
+        throw new DataError(
+          file,
+          `fails on a [1, ${T}, ${F}] input (${String(err.message).split('\n')[0]})`,
+        )
       })
     const d = out.probabilities.dims
     if (d.length !== 2 || d[1] !== classes.length)
-      throw new DataError(file, `gives probabilities [${d.join(', ')}]; expected [1, ${classes.length}] for classes ${classes.join(', ')}`)
+      throw new DataError(
+        file,
+        `gives probabilities [${d.join(', ')}]; expected [1, ${classes.length}] for classes ${classes.join(', ')}`,
+      )
   }
-  return { file, info, session, inputName: input.name, numFeatures: F, classes: [...classes], spec, weightsName: weights ? weights.name : null }
+  return {
+    file,
+    info,
+    session,
+    inputName: input.name,
+    numFeatures: F,
+    classes: [...classes],
+    spec,
+    weightsName: weights ? weights.name : null,
+  }
 }

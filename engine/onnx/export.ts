@@ -113,7 +113,9 @@ export async function exportTagger(
     config.inputSize - (config.outputRecurrence ? config.numClasses : 0),
   )
   const transitions =
-    input.transitions && !config.outputRecurrence ? transitionsSchema.parse(input.transitions) : undefined
+    input.transitions && !config.outputRecurrence
+      ? transitionsSchema.parse(input.transitions)
+      : undefined
   const post = postProcessSchema.parse(input.postprocess ?? {})
   // Viterbi needs the transitions: a model without them ships it off (readModel would refuse it)
   if (post.viterbi?.enabled && !transitions) delete post.viterbi

@@ -66,7 +66,8 @@ export const transitionsSchema = z
     alpha: z.number().min(0),
   })
   .refine(
-    (t) => t.matrix.length === t.initial.length && t.matrix.every((r) => r.length === t.initial.length),
+    (t) =>
+      t.matrix.length === t.initial.length && t.matrix.every((r) => r.length === t.initial.length),
     'matrix must be C × C for the C values of initial',
   )
 /**

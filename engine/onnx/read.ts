@@ -315,7 +315,10 @@ export async function readModel(
   const fw = info.framewise
   const card = info.card
   if (fw.task === 'classify' || card?.task === 'classify')
-    throw new DataError(file, 'is a clip classifier (one class per file), not a frame tagger; framewise predict and eval read it as one')
+    throw new DataError(
+      file,
+      'is a clip classifier (one class per file), not a frame tagger; framewise predict and eval read it as one',
+    )
   // label feedback: previous_labels and per-layer state inputs besides the features
   const feedback = fw.decoder ? feedbackLayoutOf(file, info.inputs, info.outputs) : null
 
@@ -451,9 +454,14 @@ export async function readModel(
     throw new DataError(file, (err as Error).message)
   }
   // output-recurrent models decode their own path; their stored transitions are never used
-  const stored = fw.decoder ? undefined : (options.transitions ?? fw.transitions ?? card?.transitions)
+  const stored = fw.decoder
+    ? undefined
+    : (options.transitions ?? fw.transitions ?? card?.transitions)
   if (stored && stored.initial.length !== C)
-    throw new DataError(file, `has label transitions for ${stored.initial.length} classes but ${C} outputs`)
+    throw new DataError(
+      file,
+      `has label transitions for ${stored.initial.length} classes but ${C} outputs`,
+    )
   if (postprocess.viterbi?.enabled && !stored)
     throw new DataError(
       file,

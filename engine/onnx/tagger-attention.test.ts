@@ -47,9 +47,17 @@ async function parity(config: TaggerConfig, lengths: number[], withNorm: boolean
 const diffs: string[] = []
 
 describe('ONNX export of the tagger with self-attention runs in onnxruntime with our results', () => {
-  const cases: { cell: 'lstm' | 'gru'; bi: boolean; heads: number; window: number; layers?: number; residual?: boolean }[] = []
+  const cases: {
+    cell: 'lstm' | 'gru'
+    bi: boolean
+    heads: number
+    window: number
+    layers?: number
+    residual?: boolean
+  }[] = []
   for (const cell of ['lstm', 'gru'] as const)
-    for (const bi of [false, true]) for (const window of [0, 3]) cases.push({ cell, bi, heads: bi ? 2 : 1, window })
+    for (const bi of [false, true])
+      for (const window of [0, 3]) cases.push({ cell, bi, heads: bi ? 2 : 1, window })
   cases.push({ cell: 'gru', bi: true, heads: 4, window: 1, layers: 2, residual: true })
   cases.push({ cell: 'lstm', bi: false, heads: 2, window: 0, layers: 2 })
   for (const c of cases) {
@@ -74,15 +82,29 @@ describe('ONNX export of the tagger with self-attention runs in onnxruntime with
   it('prints the diffs', () => console.log(diffs.join('\n')))
 
   it('holds the attention as MatMul/Softmax between the batch-major transpose and Wout', () => {
-    const config: TaggerConfig = { cell: 'gru', inputSize: 3, hiddenSize: 4, numLayers: 1, numClasses: 2, bidirectional: true, dropout: 0, attention: { heads: 2, window: 5 } }
+    const config: TaggerConfig = {
+      cell: 'gru',
+      inputSize: 3,
+      hiddenSize: 4,
+      numLayers: 1,
+      numClasses: 2,
+      bidirectional: true,
+      dropout: 0,
+      attention: { heads: 2, window: 5 },
+    }
     const g = taggerGraph(config, createTagger(config, tsKernels).params)
     const ops = g.nodes.map((n) => n.op)
     expect(ops.filter((o) => o === 'Softmax')).toHaveLength(2) // attention + probabilities
     const att = g.nodes.filter((n) => n.name.startsWith('self_attn_'))
-    expect(att.map((n) => n.op)).toEqual(expect.arrayContaining(['MatMul', 'Softmax', 'Where', 'LessOrEqual']))
+    expect(att.map((n) => n.op)).toEqual(
+      expect.arrayContaining(['MatMul', 'Softmax', 'Where', 'LessOrEqual']),
+    )
     const out = g.nodes.find((n) => n.name === 'out_matmul')!
     expect(out.inputs[0]).toBe('self_attn_y') // the residual sum y + Attn(y)
-    const plain = taggerGraph({ ...config, attention: undefined }, createTagger({ ...config, attention: undefined }, tsKernels).params)
+    const plain = taggerGraph(
+      { ...config, attention: undefined },
+      createTagger({ ...config, attention: undefined }, tsKernels).params,
+    )
     expect(plain.nodes.some((n) => n.name.startsWith('self_attn_'))).toBe(false)
   })
 })

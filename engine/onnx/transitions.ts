@@ -7,11 +7,17 @@ import { estimateTransitions, type Transitions } from '../../models/label-decodi
 import type { TransitionsMeta } from './metadata'
 
 /** Add-α label transitions of training sequences (labels < 0 break chains), as stored in metadata. */
-export function transitionsOf(sequences: ArrayLike<number>[], C: number, alpha = 1): TransitionsMeta {
+export function transitionsOf(
+  sequences: ArrayLike<number>[],
+  C: number,
+  alpha = 1,
+): TransitionsMeta {
   const tr = estimateTransitions(sequences, C, alpha)
   return {
     initial: Array.from(tr.logInit, Math.exp),
-    matrix: Array.from({ length: C }, (_, p) => Array.from(tr.logTrans.subarray(p * C, (p + 1) * C), Math.exp)),
+    matrix: Array.from({ length: C }, (_, p) =>
+      Array.from(tr.logTrans.subarray(p * C, (p + 1) * C), Math.exp),
+    ),
     alpha,
   }
 }
@@ -20,6 +26,7 @@ export function transitionsOf(sequences: ArrayLike<number>[], C: number, alpha =
 export function transitionsToLog(t: TransitionsMeta): Transitions {
   const C = t.initial.length
   const logTrans = new Float64Array(C * C)
-  for (let p = 0; p < C; p++) for (let c = 0; c < C; c++) logTrans[p * C + c] = Math.log(t.matrix[p][c])
+  for (let p = 0; p < C; p++)
+    for (let c = 0; c < C; c++) logTrans[p * C + c] = Math.log(t.matrix[p][c])
   return { logInit: Float64Array.from(t.initial, Math.log), logTrans }
 }

@@ -3,7 +3,12 @@
  * (onnx-proto's protobuf classes, not hand-encoded bytes) with Framewise's metadata_props.
  */
 import onnxProto from 'onnx-proto'
-import { ONNX_OPSET, type OnnxAttribute, type OnnxGraph, type OnnxValueInfo } from '../../models/onnx-types'
+import {
+  ONNX_OPSET,
+  type OnnxAttribute,
+  type OnnxGraph,
+  type OnnxValueInfo,
+} from '../../models/onnx-types'
 
 const { onnx } = onnxProto
 
@@ -13,11 +18,17 @@ const IR_VERSION = 8
 function attribute(name: string, value: OnnxAttribute): onnxProto.onnx.IAttributeProto {
   const T = onnx.AttributeProto.AttributeType
   if (typeof value === 'number') {
-    return Number.isInteger(value) ? { name, type: T.INT, i: value } : { name, type: T.FLOAT, f: value }
+    return Number.isInteger(value)
+      ? { name, type: T.INT, i: value }
+      : { name, type: T.FLOAT, f: value }
   }
   if (typeof value === 'string') return { name, type: T.STRING, s: new TextEncoder().encode(value) }
   if (value.length > 0 && typeof value[0] === 'string')
-    return { name, type: T.STRINGS, strings: (value as string[]).map((s) => new TextEncoder().encode(s)) }
+    return {
+      name,
+      type: T.STRINGS,
+      strings: (value as string[]).map((s) => new TextEncoder().encode(s)),
+    }
   return { name, type: T.INTS, ints: value as number[] }
 }
 
@@ -27,14 +38,20 @@ function valueInfo(v: OnnxValueInfo): onnxProto.onnx.IValueInfoProto {
     type: {
       tensorType: {
         elemType: onnx.TensorProto.DataType.FLOAT,
-        shape: { dim: v.dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) },
+        shape: {
+          dim: v.dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })),
+        },
       },
     },
   }
 }
 
 /** Encode `graph` as an ONNX model file (bytes), with `metadata` as metadata_props. */
-export function encodeModel(graph: OnnxGraph, metadata: Record<string, string>, producerVersion: string): Uint8Array {
+export function encodeModel(
+  graph: OnnxGraph,
+  metadata: Record<string, string>,
+  producerVersion: string,
+): Uint8Array {
   const model: onnxProto.onnx.IModelProto = {
     irVersion: IR_VERSION,
     opsetImport: [{ domain: '', version: ONNX_OPSET }],
@@ -57,9 +74,16 @@ export function encodeModel(graph: OnnxGraph, metadata: Record<string, string>, 
               name: t.name,
               dims: t.dims,
               dataType: onnx.TensorProto.DataType.FLOAT,
-              rawData: new Uint8Array(t.float.buffer.slice(t.float.byteOffset, t.float.byteOffset + t.float.byteLength)),
+              rawData: new Uint8Array(
+                t.float.buffer.slice(t.float.byteOffset, t.float.byteOffset + t.float.byteLength),
+              ),
             }
-          : { name: t.name, dims: t.dims, dataType: onnx.TensorProto.DataType.INT64, int64Data: t.int64 ?? [] },
+          : {
+              name: t.name,
+              dims: t.dims,
+              dataType: onnx.TensorProto.DataType.INT64,
+              int64Data: t.int64 ?? [],
+            },
       ),
     },
     metadataProps: Object.entries(metadata).map(([key, value]) => ({ key, value })),

@@ -68,16 +68,29 @@ export class FileChanges {
   ): Promise<ExternalChange | null> {
     const seen = this.#seen.get(file)
     const text = await readRegularText(file, maxBytes).catch(() => null)
-    if (text === null ? seen === undefined : sha256(text) === seen || this.#written.get(file)?.includes(sha256(text))) return null
+    if (
+      text === null
+        ? seen === undefined
+        : sha256(text) === seen || this.#written.get(file)?.includes(sha256(text))
+    )
+      return null
     forget(file)
     if (seen === undefined && record) return null // labels the page has not loaded yet
-    return { kind: record ? 'labels' : 'manifest', media: record?.path ?? null, file, deleted: text === null }
+    return {
+      kind: record ? 'labels' : 'manifest',
+      media: record?.path ?? null,
+      file,
+      deleted: text === null,
+    }
   }
 
   /** Run `work` after every earlier write to `file` has settled. */
   serialise<T>(file: string, work: () => Promise<T>): Promise<T> {
     const run = (this.#writes.get(file) ?? Promise.resolve()).then(work, work)
-    this.#writes.set(file, run.catch(() => {}))
+    this.#writes.set(
+      file,
+      run.catch(() => {}),
+    )
     return run
   }
 }

@@ -46,7 +46,10 @@ describe('label history', () => {
     expect(problem).toBeNull()
     expect(versions.map((v) => v.revision)).toEqual([6, 5, 4])
     const folder = path.join(dir, HISTORY_DIR, 'labels~a.labels.json')
-    for (const name of await fs.readdir(folder)) expect(JSON.parse(await fs.readFile(path.join(folder, name), 'utf8')).format).toBe('framewise-labels')
+    for (const name of await fs.readdir(folder))
+      expect(JSON.parse(await fs.readFile(path.join(folder, name), 'utf8')).format).toBe(
+        'framewise-labels',
+      )
   })
 
   it('reports a damaged label file by name with its versions, and restores one', async () => {
@@ -56,7 +59,9 @@ describe('label history', () => {
     await fs.writeFile(labelFile(), '{"format": "framewise-lab')
     await expect(p.readLabels('a.wav')).rejects.toMatchObject({
       code: 'corrupt',
-      message: expect.stringMatching(new RegExp(`^${labelFile()}: not valid JSON.*2 earlier versions are kept`)),
+      message: expect.stringMatching(
+        new RegExp(`^${labelFile()}: not valid JSON.*2 earlier versions are kept`),
+      ),
     })
     // The project still opens; the damaged file is flagged.
     const view = await (await Project.open(dir)).view()
@@ -68,7 +73,11 @@ describe('label history', () => {
     expect(restored).toEqual({ media: 'a.wav', segments: seg(1), revision: 3 })
     expect(await p.readLabels('a.wav')).toEqual(restored)
     // The damaged text itself was kept too: nothing is thrown away.
-    const texts = await Promise.all((await p.labelVersions('a.wav')).versions.map((v) => p.history.read('labels/a.labels.json', v.id)))
+    const texts = await Promise.all(
+      (await p.labelVersions('a.wav')).versions.map((v) =>
+        p.history.read('labels/a.labels.json', v.id),
+      ),
+    )
     expect(texts).toContain('{"format": "framewise-lab')
   })
 })
@@ -81,12 +90,19 @@ describe('external changes', () => {
     const edited = JSON.parse(await fs.readFile(labelFile(), 'utf8'))
     edited.segments[0].end = 9
     await fs.writeFile(labelFile(), JSON.stringify(edited))
-    await expect(p.writeLabels('a.wav', seg(2), 1)).rejects.toMatchObject({ code: 'conflict', message: expect.stringContaining('another program') })
+    await expect(p.writeLabels('a.wav', seg(2), 1)).rejects.toMatchObject({
+      code: 'conflict',
+      message: expect.stringContaining('another program'),
+    })
     expect((await p.readLabels('a.wav')).segments).toEqual(seg(9)) // reload
     expect((await p.writeLabels('a.wav', seg(3), 1)).revision).toBe(2) // after reload, saves go on
     await fs.writeFile(labelFile(), JSON.stringify({ ...edited, revision: 7 }))
     expect((await p.writeLabels('a.wav', seg(4), 2, true)).revision).toBe(8) // keep mine
-    const versions = await Promise.all((await p.labelVersions('a.wav')).versions.map((v) => p.history.read('labels/a.labels.json', v.id)))
+    const versions = await Promise.all(
+      (await p.labelVersions('a.wav')).versions.map((v) =>
+        p.history.read('labels/a.labels.json', v.id),
+      ),
+    )
     expect(versions.some((t) => t?.includes('"revision":7'))).toBe(true)
   })
 
@@ -97,7 +113,10 @@ describe('external changes', () => {
     edited.segments[0].end = 5
     await fs.writeFile(labelFile(), JSON.stringify(edited)) // same revision
     const restarted = await Project.open(dir)
-    await expect(restarted.writeLabels('a.wav', seg(2), 1)).rejects.toMatchObject({ code: 'conflict', message: expect.stringContaining('another program') })
+    await expect(restarted.writeLabels('a.wav', seg(2), 1)).rejects.toMatchObject({
+      code: 'conflict',
+      message: expect.stringContaining('another program'),
+    })
     // An unchanged file after a restart saves as usual.
     const other = await Project.open(dir)
     await other.readLabels('a.wav')
@@ -111,7 +130,10 @@ describe('external changes', () => {
     const m = JSON.parse(await fs.readFile(file, 'utf8'))
     await fs.writeFile(file, JSON.stringify({ ...m, name: 'renamed outside' }))
     const classes = [...p.classes]
-    await expect(p.setClasses(classes)).rejects.toMatchObject({ code: 'conflict', message: expect.stringContaining(file) })
+    await expect(p.setClasses(classes)).rejects.toMatchObject({
+      code: 'conflict',
+      message: expect.stringContaining(file),
+    })
     await p.reload()
     expect((await p.view()).name).toBe('renamed outside')
     await p.setClasses(classes)
@@ -122,13 +144,17 @@ describe('external changes', () => {
 
   it('emits externalChange for an edited label file and manifest, not for its own writes', async () => {
     const events: unknown[] = []
-    const service = new Service((event, ...args) => void (event === 'externalChange' && events.push(args[0])))
+    const service = new Service(
+      (event, ...args) => void (event === 'externalChange' && events.push(args[0])),
+    )
     await fs.writeFile(path.join(dir, 'a.wav'), 'RIFF')
     expect(await service.call('createProject', { dir })).toMatchObject({ ok: true })
     await service.call('addMedia', { paths: ['a.wav'] })
     // Quick saves in a row: the watcher may read the file between two of them; still ours.
     for (let r = 0; r < 30; r++)
-      expect(await service.call('saveLabels', { media: 'a.wav', segments: seg(r + 1), baseRevision: r })).toMatchObject({ ok: true })
+      expect(
+        await service.call('saveLabels', { media: 'a.wav', segments: seg(r + 1), baseRevision: r }),
+      ).toMatchObject({ ok: true })
     await service.call('setClasses', { classes: [...(await Project.open(dir)).classes] })
     await new Promise((r) => setTimeout(r, 300))
     expect(events).toEqual([])
@@ -169,11 +195,20 @@ describe('project lock', () => {
     await expect(fs.access(lockFile)).rejects.toThrow()
 
     // Another live process (our parent) holds it: refused, clearly.
-    await fs.writeFile(lockFile, JSON.stringify({ pid: process.ppid, host: os.hostname(), id: 'x', since: 'then' }))
+    await fs.writeFile(
+      lockFile,
+      JSON.stringify({ pid: process.ppid, host: os.hostname(), id: 'x', since: 'then' }),
+    )
     const second = await new Service(() => {}).call('openProject', { dir })
-    expect(second).toMatchObject({ ok: false, error: { code: 'locked', message: expect.stringContaining(`process ${process.ppid}`) } })
+    expect(second).toMatchObject({
+      ok: false,
+      error: { code: 'locked', message: expect.stringContaining(`process ${process.ppid}`) },
+    })
     // A dead owner (no such pid) is stale: taken over.
-    await fs.writeFile(lockFile, JSON.stringify({ pid: 2 ** 22 + 1234, host: os.hostname(), id: 'y', since: 'then' }))
+    await fs.writeFile(
+      lockFile,
+      JSON.stringify({ pid: 2 ** 22 + 1234, host: os.hostname(), id: 'y', since: 'then' }),
+    )
     const lock = await ProjectLock.acquire(dir)
     expect(await lock.held()).toBe(true)
     await lock.release()

@@ -56,7 +56,8 @@ export class History {
     await fs.mkdir(dir, { recursive: true })
     const existing = await this.ids(rel)
     const newest = existing.at(-1)
-    if (newest && sha256((await this.readVersion(path.join(dir, newest))) ?? '') === sha256(text)) return
+    if (newest && sha256((await this.readVersion(path.join(dir, newest))) ?? '') === sha256(text))
+      return
     let stamp = now
     // Two saves in one millisecond with one revision (manifest) must not overwrite each other.
     while (existing.includes(versionId(revision, stamp))) stamp++
@@ -73,7 +74,13 @@ export class History {
     for (const id of (await this.ids(rel)).reverse()) {
       const m = VERSION_RE.exec(id)!
       const stat = await fs.stat(path.join(dir, id)).catch(() => null)
-      if (stat) out.push({ id, revision: Number(m[1]), savedAt: new Date(Number(m[2])).toISOString(), bytes: stat.size })
+      if (stat)
+        out.push({
+          id,
+          revision: Number(m[1]),
+          savedAt: new Date(Number(m[2])).toISOString(),
+          bytes: stat.size,
+        })
     }
     return out
   }
@@ -83,7 +90,9 @@ export class History {
     const ids = await this.ids(rel)
     if (!ids.length) return true
     const hash = sha256(text)
-    for (const id of ids.reverse()) if (sha256((await this.readVersion(path.join(this.folder(rel), id))) ?? '') === hash) return true
+    for (const id of ids.reverse())
+      if (sha256((await this.readVersion(path.join(this.folder(rel), id))) ?? '') === hash)
+        return true
     return false
   }
 

@@ -5,7 +5,13 @@
  */
 import { promises as fs } from 'node:fs'
 import path from 'node:path'
-import { ApiError, type LabelClass, type LabelsView, type LabelVersions, type Segment } from '../api'
+import {
+  ApiError,
+  type LabelClass,
+  type LabelsView,
+  type LabelVersions,
+  type Segment,
+} from '../api'
 import { isMissing, printable } from '../errors'
 import { READ_LIMITS, readRegularText } from '../io/input-files'
 import { confinedPath } from '../io/confined-paths'
@@ -55,10 +61,16 @@ export class LabelStore {
    * user chose to keep their version) skips both checks; the version on disk is kept in the
    * history either way. Acknowledged means durable: the file is fsynced and renamed in place.
    */
-  async write(record: MediaRecord, segments: Segment[], baseRevision: number, force = false): Promise<LabelsView> {
+  async write(
+    record: MediaRecord,
+    segments: Segment[],
+    baseRevision: number,
+    force = false,
+  ): Promise<LabelsView> {
     const names = new Set(this.project.classes.map((c) => c.name))
     const unknown = segments.find((s) => !names.has(s.label))
-    if (unknown) throw new ApiError('bad-input', `${record.path}: unknown label class '${unknown.label}'`)
+    if (unknown)
+      throw new ApiError('bad-input', `${record.path}: unknown label class '${unknown.label}'`)
     const file = this.path(record)
     return this.changes.serialise(file, async () => {
       let current: { labels: LabelFile; text: string | null }
@@ -74,7 +86,10 @@ export class LabelStore {
       const { labels, text } = current
       const seen = this.changes.seen(file)
       if (!force && labels.revision !== baseRevision)
-        throw new ApiError('conflict', `${file}: labels changed since revision ${baseRevision} (now ${labels.revision}); reload them`)
+        throw new ApiError(
+          'conflict',
+          `${file}: labels changed since revision ${baseRevision} (now ${labels.revision}); reload them`,
+        )
       if (!force && seen !== undefined && (text === null || sha256(text) !== seen))
         throw new ApiError(
           'conflict',
@@ -82,7 +97,12 @@ export class LabelStore {
         )
       // Not read in this process (e.g. after a restart): every version Framewise writes is also
       // stored, so a file matching none of them was written by someone else.
-      if (!force && seen === undefined && text !== null && !(await this.project.history.holds(record.labels, text)))
+      if (
+        !force &&
+        seen === undefined &&
+        text !== null &&
+        !(await this.project.history.holds(record.labels, text))
+      )
         throw new ApiError(
           'conflict',
           `${file}: changed on disk by another program (it matches none of the versions Framewise saved); reload it, or keep your version (save with force)`,
@@ -90,7 +110,13 @@ export class LabelStore {
       // Whatever is on disk now is kept (a no-op when it is the newest stored version already).
       if (text !== null) await this.project.history.save(record.labels, text, labels.revision)
       const sorted = [...segments].sort((a, b) => a.start - b.start || a.end - b.end)
-      const next: LabelFile = { format: 'framewise-labels', version: 1, media: record.path, revision: labels.revision + 1, segments: sorted }
+      const next: LabelFile = {
+        format: 'framewise-labels',
+        version: 1,
+        media: record.path,
+        revision: labels.revision + 1,
+        segments: sorted,
+      }
       const nextText = JSON.stringify(next, null, 2) + '\n'
       await fs.mkdir(path.dirname(file), { recursive: true })
       // The history first: a crash between the two leaves a stored version that never reached the
@@ -98,7 +124,12 @@ export class LabelStore {
       await this.project.history.save(record.labels, nextText, next.revision)
       await this.changes.write(file, nextText, next)
       const key = await fileKey(file)
-      if (key) this.#summaries.set(file, { key, segmentCount: sorted.length, used: [...new Set(sorted.map((s) => s.label))] })
+      if (key)
+        this.#summaries.set(file, {
+          key,
+          segmentCount: sorted.length,
+          used: [...new Set(sorted.map((s) => s.label))],
+        })
       return { media: record.path, segments: sorted, revision: next.revision }
     })
   }
@@ -109,14 +140,26 @@ export class LabelStore {
       () => null,
       (err: Error) => err.message,
     )
-    return { media: record.path, file: this.path(record), problem, versions: await this.project.history.list(record.labels) }
+    return {
+      media: record.path,
+      file: this.path(record),
+      problem,
+      versions: await this.project.history.list(record.labels),
+    }
   }
 
   /** The segments of a stored version, and the revision of the file now (0 when unreadable). */
-  async stored(record: MediaRecord, version: string): Promise<{ segments: Segment[]; revision: number }> {
+  async stored(
+    record: MediaRecord,
+    version: string,
+  ): Promise<{ segments: Segment[]; revision: number }> {
     const text = await this.project.history.read(record.labels, version)
-    if (text === null) throw new ApiError('bad-input', `${this.path(record)}: no stored version ${version}`)
-    const parsed = parseLabelText(path.join(this.project.history.folder(record.labels), version), text)
+    if (text === null)
+      throw new ApiError('bad-input', `${this.path(record)}: no stored version ${version}`)
+    const parsed = parseLabelText(
+      path.join(this.project.history.folder(record.labels), version),
+      text,
+    )
     const base = await this.readText(record).then(
       (c) => c.labels.revision,
       () => 0,
@@ -157,7 +200,11 @@ export class LabelStore {
     if (key !== null && cached?.key === key) return cached
     // Taken before the read: a change during it makes the next view read again.
     const summary: LabelSummary = await this.readText(record).then(
-      ({ labels }) => ({ key: key ?? '', segmentCount: labels.segments.length, used: [...new Set(labels.segments.map((s) => s.label))] }),
+      ({ labels }) => ({
+        key: key ?? '',
+        segmentCount: labels.segments.length,
+        used: [...new Set(labels.segments.map((s) => s.label))],
+      }),
       (error: unknown) => ({ key: key ?? '', segmentCount: 0, used: [], error }),
     )
     if (key !== null) this.#summaries.set(file, summary)
@@ -203,10 +250,16 @@ export function parseLabelText(file: string, text: string): LabelFile {
   try {
     raw = JSON.parse(text)
   } catch (err) {
-    throw new ApiError('bad-input', `${file}: not valid JSON (${printable((err as Error).message, 200)})`)
+    throw new ApiError(
+      'bad-input',
+      `${file}: not valid JSON (${printable((err as Error).message, 200)})`,
+    )
   }
   const parsed = LabelFileSchema.safeParse(raw)
   if (!parsed.success)
-    throw new ApiError('bad-input', `${file}: invalid label file: ${printable(parsed.error.issues[0]?.message ?? '', 200)}`)
+    throw new ApiError(
+      'bad-input',
+      `${file}: invalid label file: ${printable(parsed.error.issues[0]?.message ?? '', 200)}`,
+    )
   return parsed.data
 }

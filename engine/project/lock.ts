@@ -31,7 +31,12 @@ export class ProjectLock {
   /** Take the lock of the project in `dir`, or throw an ApiError naming who holds it. */
   static async acquire(dir: string): Promise<ProjectLock> {
     const file = path.join(dir, LOCK_FILE)
-    const mine: LockInfo = { pid: process.pid, host: os.hostname(), id: randomBytes(8).toString('hex'), since: new Date().toISOString() }
+    const mine: LockInfo = {
+      pid: process.pid,
+      host: os.hostname(),
+      id: randomBytes(8).toString('hex'),
+      since: new Date().toISOString(),
+    }
     for (let attempt = 0; attempt < 3; attempt++) {
       try {
         const handle = await fs.open(file, 'wx', 0o644)
@@ -43,7 +48,11 @@ export class ProjectLock {
         }
         return new ProjectLock(file, mine.id)
       } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw new ApiError('bad-input', `${file}: cannot lock the project: ${(err as Error).message}`)
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST')
+          throw new ApiError(
+            'bad-input',
+            `${file}: cannot lock the project: ${(err as Error).message}`,
+          )
       }
       const owner = await readLock(file)
       if (owner && owner.pid !== process.pid && owner.host === mine.host && processAlive(owner.pid))
@@ -53,11 +62,17 @@ export class ProjectLock {
             ` (if no Framewise is running, delete ${file})`,
         )
       if (owner && owner.host !== mine.host)
-        throw new ApiError('locked', `${dir}: the project is open on ${owner.host} (process ${owner.pid}); close it there first (or delete ${file})`)
+        throw new ApiError(
+          'locked',
+          `${dir}: the project is open on ${owner.host} (process ${owner.pid}); close it there first (or delete ${file})`,
+        )
       // Stale (dead owner, ours, or unreadable: a crash while it was being written): take over.
       await fs.rm(file, { force: true })
     }
-    throw new ApiError('locked', `${file}: could not take the project lock (another process keeps taking it)`)
+    throw new ApiError(
+      'locked',
+      `${file}: could not take the project lock (another process keeps taking it)`,
+    )
   }
 
   /** Still ours? (Someone may have deleted the file and another process taken it.) */
@@ -75,7 +90,12 @@ async function readLock(file: string): Promise<LockInfo | null> {
   try {
     const raw = JSON.parse(await readRegularText(file, READ_LIMITS.json)) as Partial<LockInfo>
     if (typeof raw.pid === 'number' && typeof raw.id === 'string')
-      return { pid: raw.pid, id: raw.id, host: String(raw.host ?? ''), since: String(raw.since ?? '?') }
+      return {
+        pid: raw.pid,
+        id: raw.id,
+        host: String(raw.host ?? ''),
+        since: String(raw.since ?? '?'),
+      }
   } catch {
     // missing or torn: treated as stale
   }

@@ -87,7 +87,8 @@ export function parseManifest(text: string): Manifest {
   }
   if (typeof raw === 'object' && raw !== null) {
     const { format, version } = raw as { format?: unknown; version?: unknown }
-    if (format !== 'framewise-project') throw new Error('not a Framewise project manifest (no "format": "framewise-project")')
+    if (format !== 'framewise-project')
+      throw new Error('not a Framewise project manifest (no "format": "framewise-project")')
     if (typeof version === 'number' && version > FORMAT_VERSION)
       throw new Error(
         `written by a newer Framewise (format version ${version}; this build reads up to ${FORMAT_VERSION}); update Framewise to open it`,

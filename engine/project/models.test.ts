@@ -22,7 +22,12 @@ beforeAll(async () => {
   project = await Project.create(dir)
   await project.setClasses([
     { name: 'background', color: '#999999', hotkey: null, role: 'background' },
-    ...AUDIO_CLASSES.map((name, i) => ({ name, color: '#ff0000', hotkey: i + 1, role: 'class' as const })),
+    ...AUDIO_CLASSES.map((name, i) => ({
+      name,
+      color: '#ff0000',
+      hotkey: i + 1,
+      role: 'class' as const,
+    })),
   ])
   for (let i = 0; i < 3; i++) {
     const a = syntheticAudio(700 + i, 6)
@@ -30,7 +35,9 @@ beforeAll(async () => {
     await project.addMedia([`r${i}.wav`])
     if (i < 2) await project.writeLabels(`r${i}.wav`, a.segments, 0)
   }
-  await trainProject(project, ctx(), { settings: { hidden: 8, layers: 1, epochs: 2, chunk: 100, threads: 1 } })
+  await trainProject(project, ctx(), {
+    settings: { hidden: 8, layers: 1, epochs: 2, chunk: 100, threads: 1 },
+  })
 })
 afterAll(async () => {
   await fs.rm(dir, { recursive: true, force: true })
@@ -40,7 +47,10 @@ describe('project models', () => {
   it('lists the trained model with its card', async () => {
     const models = await listModels(project)
     expect(models).toHaveLength(1)
-    expect(models[0]).toMatchObject({ source: 'trained', classes: ['background', ...AUDIO_CLASSES] })
+    expect(models[0]).toMatchObject({
+      source: 'trained',
+      classes: ['background', ...AUDIO_CLASSES],
+    })
     expect(models[0].tagger).toMatchObject({ cell: 'gru', hiddenSize: 8, bidirectional: true })
   })
 
@@ -57,30 +67,54 @@ describe('project models', () => {
   it('predicts with the Viterbi setting the panel sends, re-decoding cached probabilities', async () => {
     const [model] = await listModels(project)
     expect(model.transitions).toBe(true)
-    expect(model.postprocess).toMatchObject({ medianFilter: 1, viterbi: { enabled: true, weight: 1 } })
+    expect(model.postprocess).toMatchObject({
+      medianFilter: 1,
+      viterbi: { enabled: true, weight: 1 },
+    })
     const tagger = await readModel(modelPath(project, model.id))
     const { probabilities: probs } = await predictFile(tagger, project.mediaPath('r2.wav'))
     const C = tagger.numClasses
     const stages: string[] = []
-    const watch = (): JobContext => ({ signal: new AbortController().signal, progress: (_f, m) => void stages.push(m ?? '') })
+    const watch = (): JobContext => ({
+      signal: new AbortController().signal,
+      progress: (_f, m) => void stages.push(m ?? ''),
+    })
     const on = await predictMedia(project, model.id, 'r2.wav', watch())
     expect(on.labels).toEqual([...viterbiLabels(probs, C, tagger.transitions!, 1)])
     stages.length = 0
-    const off = await predictMedia(project, model.id, 'r2.wav', watch(), { viterbi: { enabled: false, weight: 1 } })
+    const off = await predictMedia(project, model.id, 'r2.wav', watch(), {
+      viterbi: { enabled: false, weight: 1 },
+    })
     expect(off.labels).toEqual([...smoothLabels(probs, C, 1)])
     expect(stages).toEqual(['segments']) // no features, no model: the cached probabilities
-    const heavy = await predictMedia(project, model.id, 'r2.wav', watch(), { viterbi: { enabled: true, weight: 5 } })
+    const heavy = await predictMedia(project, model.id, 'r2.wav', watch(), {
+      viterbi: { enabled: true, weight: 5 },
+    })
     expect(heavy.labels).toEqual([...viterbiLabels(probs, C, tagger.transitions!, 5)])
     expect(await readPrediction(project, 'r2.wav')).toEqual(heavy)
   })
 
   it('imports an external model once its features and classes fit, and refuses a mismatch before copying', async () => {
     const logmel40 = { kind: 'audio', features: [{ name: 'logmel' }], deltas: 0 }
-    await expect(importModel(project, external, { features: logmel40, classes: ['a', 'b', 'c'] })).rejects.toThrow(/4 classes.*3 class names/)
-    await expect(importModel(project, external, { features: { kind: 'audio' }, classes: ['a', 'b', 'c', 'd'] })).rejects.toThrow(/40 features.*39/)
+    await expect(
+      importModel(project, external, { features: logmel40, classes: ['a', 'b', 'c'] }),
+    ).rejects.toThrow(/4 classes.*3 class names/)
+    await expect(
+      importModel(project, external, {
+        features: { kind: 'audio' },
+        classes: ['a', 'b', 'c', 'd'],
+      }),
+    ).rejects.toThrow(/40 features.*39/)
     expect((await listModels(project)).filter((m) => m.source === 'imported')).toHaveLength(0)
-    const imported = await importModel(project, external, { features: logmel40, classes: ['a', 'b', 'c', 'd'] })
-    expect(imported).toMatchObject({ id: 'file:tagger_A_lstm.onnx', source: 'imported', classes: ['a', 'b', 'c', 'd'] })
+    const imported = await importModel(project, external, {
+      features: logmel40,
+      classes: ['a', 'b', 'c', 'd'],
+    })
+    expect(imported).toMatchObject({
+      id: 'file:tagger_A_lstm.onnx',
+      source: 'imported',
+      classes: ['a', 'b', 'c', 'd'],
+    })
     const p = await predictMedia(project, imported.id, 'r0.wav', ctx())
     expect(p.classes).toEqual(['a', 'b', 'c', 'd'])
     expect(Math.max(...p.confidence)).toBeLessThanOrEqual(1) // logits were turned into probabilities
@@ -97,7 +131,9 @@ describe('project models', () => {
     expect(listed.every((m) => m.classes.length === 4)).toBe(true)
     const size = (await fs.stat(external)).size
     for (const v of views) expect((await fs.stat(modelPath(project, v.id))).size).toBe(size)
-    expect((await fs.readdir(path.join(dir, 'models'))).filter((n) => n.endsWith('.tmp'))).toEqual([])
+    expect((await fs.readdir(path.join(dir, 'models'))).filter((n) => n.endsWith('.tmp'))).toEqual(
+      [],
+    )
   })
 
   it('exports a model with its card', async () => {
@@ -106,7 +142,9 @@ describe('project models', () => {
     const r = await exportModel(project, model.id, dest)
     expect((await fs.stat(r.model)).size).toBeGreaterThan(1000)
     expect(JSON.parse(await fs.readFile(r.card, 'utf8')).format).toBe('framewise-model-card')
-    await expect(exportModel(project, model.id, path.join(dir, 'x.txt'))).rejects.toThrow(/must end in .onnx/)
+    await expect(exportModel(project, model.id, path.join(dir, 'x.txt'))).rejects.toThrow(
+      /must end in .onnx/,
+    )
     await expect(exportModel(project, 'run:../../etc', dest)).rejects.toThrow(/bad model id/)
   })
 })

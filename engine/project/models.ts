@@ -24,13 +24,20 @@ export const MODELS_DIR = 'models'
 /** Model ids: `run:<runId>` for trained models, `file:<name>` for imported ones. */
 export function modelPath(project: Project, id: string): string {
   const [kind, name] = [id.slice(0, id.indexOf(':')), id.slice(id.indexOf(':') + 1)]
-  if (!/^[\w.-]+$/.test(name) || name.startsWith('.')) throw new ApiError('invalid-request', `bad model id ${JSON.stringify(id)}`)
+  if (!/^[\w.-]+$/.test(name) || name.startsWith('.'))
+    throw new ApiError('invalid-request', `bad model id ${JSON.stringify(id)}`)
   if (kind === 'run') return path.join(new RunRecords(project.dir).dir(name), 'model.onnx')
   if (kind === 'file') return path.join(project.dir, MODELS_DIR, name)
   throw new ApiError('invalid-request', `bad model id ${JSON.stringify(id)}`)
 }
 
-function viewOf(id: string, source: ModelView['source'], file: string, card: ModelCard | null, created: string): ModelView {
+function viewOf(
+  id: string,
+  source: ModelView['source'],
+  file: string,
+  card: ModelCard | null,
+  created: string,
+): ModelView {
   return {
     id,
     source,
@@ -60,14 +67,30 @@ export async function listModels(project: Project): Promise<ModelView[]> {
   for (const run of await new RunRecords(project.dir).list()) {
     if (run.status !== 'done' || !run.model) continue
     const file = modelPath(project, `run:${run.id}`)
-    out.push(viewOf(`run:${run.id}`, 'trained', file, await readModelCard(file).catch(() => null), run.finishedAt ?? run.startedAt))
+    out.push(
+      viewOf(
+        `run:${run.id}`,
+        'trained',
+        file,
+        await readModelCard(file).catch(() => null),
+        run.finishedAt ?? run.startedAt,
+      ),
+    )
   }
   const imported = await fs.readdir(path.join(project.dir, MODELS_DIR)).catch(() => [] as string[])
   for (const name of imported.filter((n) => n.endsWith('.onnx')).sort()) {
     const file = path.join(project.dir, MODELS_DIR, name)
     const stat = await fs.stat(file).catch(() => null)
     if (!stat?.isFile()) continue // a folder, link loop or device named .onnx is no model
-    out.push(viewOf(`file:${name}`, 'imported', file, await readModelCard(file).catch(() => null), stat.mtime.toISOString()))
+    out.push(
+      viewOf(
+        `file:${name}`,
+        'imported',
+        file,
+        await readModelCard(file).catch(() => null),
+        stat.mtime.toISOString(),
+      ),
+    )
   }
   return out
 }
@@ -96,16 +119,23 @@ async function reserve(file: string): Promise<boolean> {
  * Import an ONNX model: it is opened and checked as a tagger with the given or carried spec and
  * classes (a mismatch is an error before anything is copied), then copied with a card.
  */
-export async function importModel(project: Project, source: string, opts: ImportOptions = {}): Promise<ModelView> {
+export async function importModel(
+  project: Project,
+  source: string,
+  opts: ImportOptions = {},
+): Promise<ModelView> {
   let spec
   if (opts.features !== undefined) {
     const parsed = featureSpecSchema.safeParse(opts.features)
-    if (!parsed.success) throw new ApiError('invalid-request', `feature spec: ${parsed.error.issues[0]?.message}`)
+    if (!parsed.success)
+      throw new ApiError('invalid-request', `feature spec: ${parsed.error.issues[0]?.message}`)
     spec = parsed.data
   }
   // A clip classifier carries its spec and classes (it is ours or made to our contract).
   const clip = (await isClipModel(source)) ? await readClipModel(source) : null
-  const model = clip ? null : await readModel(source, { spec, classes: opts.classes, output: opts.output })
+  const model = clip
+    ? null
+    : await readModel(source, { spec, classes: opts.classes, output: opts.output })
   const dir = path.join(project.dir, MODELS_DIR)
   await fs.mkdir(dir, { recursive: true })
   const stem = path.basename(source, path.extname(source)).replace(/[^\w.-]/g, '_') || 'model'
@@ -131,7 +161,12 @@ export async function importModel(project: Project, source: string, opts: Import
     features: (clip ?? model!).spec,
     postprocess: postProcessSchema.parse(model?.postprocess ?? {}),
     output: model?.output ?? 'probabilities',
-    ...(clip ? { task: 'classify' as const, ...(clip.info.card?.pooling ? { pooling: clip.info.card.pooling } : {}) } : {}),
+    ...(clip
+      ? {
+          task: 'classify' as const,
+          ...(clip.info.card?.pooling ? { pooling: clip.info.card.pooling } : {}),
+        }
+      : {}),
     metrics: {},
   }
   await writeJsonAtomic(cardPathOf(target), card)
@@ -139,15 +174,26 @@ export async function importModel(project: Project, source: string, opts: Import
 }
 
 /** Copy a model and its card to `dest` (a .onnx path chosen by the user). */
-export async function exportModel(project: Project, id: string, dest: string): Promise<{ model: string; card: string }> {
+export async function exportModel(
+  project: Project,
+  id: string,
+  dest: string,
+): Promise<{ model: string; card: string }> {
   const from = modelPath(project, id)
-  if (!dest.toLowerCase().endsWith('.onnx')) throw new ApiError('invalid-request', `${dest}: the file name must end in .onnx`)
+  if (!dest.toLowerCase().endsWith('.onnx'))
+    throw new ApiError('invalid-request', `${dest}: the file name must end in .onnx`)
   await assertWritable(dest)
   await assertWritable(cardPathOf(dest))
   await fs.copyFile(from, dest).catch((err: Error) => {
     throw new DataError(dest, `cannot write the model (${err.message})`)
   })
   const card = cardPathOf(from)
-  if (await fs.stat(card).then(() => true, () => false)) await fs.copyFile(card, cardPathOf(dest))
+  if (
+    await fs.stat(card).then(
+      () => true,
+      () => false,
+    )
+  )
+    await fs.copyFile(card, cardPathOf(dest))
   return { model: dest, card: cardPathOf(dest) }
 }

@@ -60,7 +60,8 @@ export async function predictMedia(
     if (key !== null && !model.decoder) {
       probabilityCache.delete(key)
       probabilityCache.set(key, p)
-      while (probabilityCache.size > PROBABILITY_CACHE_SIZE) probabilityCache.delete(probabilityCache.keys().next().value!)
+      while (probabilityCache.size > PROBABILITY_CACHE_SIZE)
+        probabilityCache.delete(probabilityCache.keys().next().value!)
     }
   }
   const C = p.classes.length
@@ -87,7 +88,13 @@ export async function predictMedia(
 }
 
 /** A clip classifier's prediction for one media file, saved like a tagger's. */
-async function predictClipMedia(project: Project, modelId: string, file: string, media: string, ctx: JobContext): Promise<PredictionView> {
+async function predictClipMedia(
+  project: Project,
+  modelId: string,
+  file: string,
+  media: string,
+  ctx: JobContext,
+): Promise<PredictionView> {
   const p = await predictClip(await readClipModel(file), project.mediaPath(media), {
     signal: ctx.signal,
     cacheDir: project.cacheDir('features'),
@@ -123,7 +130,10 @@ function predictionPath(project: Project, media: string): string {
 }
 
 /** The saved prediction of a media file, or null. */
-export async function readPrediction(project: Project, media: string): Promise<PredictionView | null> {
+export async function readPrediction(
+  project: Project,
+  media: string,
+): Promise<PredictionView | null> {
   const file = predictionPath(project, media)
   // Per-frame labels and confidences: as large as a label file can be.
   const text = await readRegularText(file, READ_LIMITS.labels).catch((err: unknown) => {

@@ -24,7 +24,11 @@ function flacHeader(rate: number, channels: number, bits: number, samples: numbe
   b.write('fLaC', 0, 'latin1')
   b[4] = 0x80 // last metadata block, type 0 (STREAMINFO)
   b.writeUIntBE(34, 5, 3)
-  const packed = (BigInt(rate) << 44n) | (BigInt(channels - 1) << 41n) | (BigInt(bits - 1) << 36n) | BigInt(samples)
+  const packed =
+    (BigInt(rate) << 44n) |
+    (BigInt(channels - 1) << 41n) |
+    (BigInt(bits - 1) << 36n) |
+    BigInt(samples)
   b.writeBigUInt64BE(packed, 18)
   return b
 }
@@ -33,7 +37,10 @@ describe('probeDuration', () => {
   it('reads a WAV header (stereo, 24-bit) without decoding', async () => {
     const file = path.join(dir, 'a.wav')
     const n = 22050 * 3 + 7
-    await fs.writeFile(file, makeWav({ bits: 24, rate: 22050, channels: [new Float64Array(n), new Float64Array(n)] }))
+    await fs.writeFile(
+      file,
+      makeWav({ bits: 24, rate: 22050, channels: [new Float64Array(n), new Float64Array(n)] }),
+    )
     expect(await probeDuration(file, 'audio', peaksDir())).toBeCloseTo(n / 22050, 9)
   })
 
@@ -68,7 +75,10 @@ describe('probeDuration', () => {
     expect(await probeDuration(csv, 'series', peaksDir())).toBeCloseTo(800, 9)
 
     const iso = path.join(dir, 'iso.csv')
-    await fs.writeFile(iso, 'timestamp,x\n2024-01-01T00:00:00Z,1\n2024-01-01T00:00:01Z,2\n2024-01-01T00:00:02Z,3\n')
+    await fs.writeFile(
+      iso,
+      'timestamp,x\n2024-01-01T00:00:00Z,1\n2024-01-01T00:00:01Z,2\n2024-01-01T00:00:02Z,3\n',
+    )
     expect(await probeDuration(iso, 'series', peaksDir())).toBe(3)
   })
 
@@ -90,8 +100,14 @@ describe('probeDuration', () => {
 describe('gridHops', () => {
   it('is the hop of the project feature settings, else the defaults (10 ms, one row)', () => {
     expect(gridHops({})).toEqual({ audio: 0.01, seriesRows: 1 })
-    expect(gridHops({ kind: 'audio', sampleRate: 22050, hopLength: 441 })).toEqual({ audio: 0.02, seriesRows: 1 })
-    expect(gridHops({ kind: 'series', frameLength: 10, hopLength: 5 })).toEqual({ audio: 0.01, seriesRows: 5 })
+    expect(gridHops({ kind: 'audio', sampleRate: 22050, hopLength: 441 })).toEqual({
+      audio: 0.02,
+      seriesRows: 1,
+    })
+    expect(gridHops({ kind: 'series', frameLength: 10, hopLength: 5 })).toEqual({
+      audio: 0.01,
+      seriesRows: 5,
+    })
     expect(gridHops({ kind: 'audio', hopLength: -3 })).toEqual({ audio: 0.01, seriesRows: 1 })
   })
 })
@@ -99,7 +115,10 @@ describe('gridHops', () => {
 describe('the project view', () => {
   it('lists every probed duration unopened, and the feature hop of the project settings', async () => {
     const project = await Project.create(path.join(dir, 'listed'))
-    await fs.writeFile(path.join(project.dir, 'a.wav'), makeWav({ bits: 16, rate: 16000, channels: [new Float64Array(24000)] }))
+    await fs.writeFile(
+      path.join(project.dir, 'a.wav'),
+      makeWav({ bits: 16, rate: 16000, channels: [new Float64Array(24000)] }),
+    )
     await fs.writeFile(path.join(project.dir, 'b.csv'), 'time,x\n0,1\n0.5,2\n1,3\n')
     await fs.writeFile(path.join(project.dir, 'c.mp3'), Buffer.from('ID3 not really an mp3'))
     await project.addMedia(['a.wav', 'b.csv', 'c.mp3'])

@@ -15,7 +15,11 @@ import { detectDelimiter, TIME_COLUMNS } from '../media/series/csv'
 const known = new Map<string, { size: number; mtimeMs: number; duration: Promise<number | null> }>()
 
 /** Seconds of `file` ('audio' or 'series'), or null when a cheap probe cannot tell. */
-export async function probeDuration(file: string, kind: 'audio' | 'series', peaksDir: string): Promise<number | null> {
+export async function probeDuration(
+  file: string,
+  kind: 'audio' | 'series',
+  peaksDir: string,
+): Promise<number | null> {
   const s = await stat(file).catch(() => null)
   if (!s?.isFile()) return null
   const hit = known.get(file)
@@ -24,7 +28,9 @@ export async function probeDuration(file: string, kind: 'audio' | 'series', peak
     // Unknown until opened (MP3/OGG): ask the peaks cache again, it may exist by now.
     if (d !== null) return d
   }
-  const duration = (kind === 'series' ? csvDuration(file, s.size) : audioDuration(file, s.size, peaksDir)).catch(() => null)
+  const duration = (
+    kind === 'series' ? csvDuration(file, s.size) : audioDuration(file, s.size, peaksDir)
+  ).catch(() => null)
   known.set(file, { size: s.size, mtimeMs: s.mtimeMs, duration })
   return duration
 }
@@ -84,15 +90,22 @@ async function csvDuration(file: string, size: number): Promise<number | null> {
   } finally {
     await fh.close()
   }
-  const cells = (line: string) => line.split(delimiter).map((c) => c.trim().replace(/^"(.*)"$/, '$1'))
-  const headLines = headText.replace(/^\uFEFF/, '').split(/\r?\n/).filter((l) => l.trim() !== '')
+  const cells = (line: string) =>
+    line.split(delimiter).map((c) => c.trim().replace(/^"(.*)"$/, '$1'))
+  const headLines = headText
+    .replace(/^\uFEFF/, '')
+    .split(/\r?\n/)
+    .filter((l) => l.trim() !== '')
   if (headLines.length < 2) return null
   const names = cells(headLines[0]).map((n) => n.toLowerCase())
   const column = TIME_COLUMNS.map((t) => names.indexOf(t)).find((i) => i >= 0)
   if (column === undefined) return null
   // Drop the tail's first line: the header when the file fits in one chunk, else maybe a
   // line cut in the middle.
-  const whole = tailText.split(/\r?\n/).filter((l) => l.trim() !== '').slice(1)
+  const whole = tailText
+    .split(/\r?\n/)
+    .filter((l) => l.trim() !== '')
+    .slice(1)
   if (whole.length < 2) return null
   const [prev, last] = whole.slice(-2).map((l) => cells(l)[column])
   const first = cells(headLines[1])[column]

@@ -54,7 +54,9 @@ true satisfies RunRecord extends RunView ? true : never
 
 /** An epoch's metrics as stored: JSON has no NaN, so a non-finite value is written as null. */
 export const nullNaN = (r: EpochRecord) =>
-  Object.fromEntries(Object.entries(r).map(([k, v]) => [k, Number.isFinite(v) ? v : null])) as z.infer<typeof epochSchema>
+  Object.fromEntries(
+    Object.entries(r).map(([k, v]) => [k, Number.isFinite(v) ? v : null]),
+  ) as z.infer<typeof epochSchema>
 
 /** The run records of the project at `projectDir`. */
 export class RunRecords {
@@ -66,7 +68,10 @@ export class RunRecords {
 
   async write(record: RunRecord): Promise<void> {
     await fs.mkdir(this.dir(record.id), { recursive: true })
-    await writeJsonAtomic(path.join(this.dir(record.id), 'run.json'), { ...record, history: record.history.map((h) => nullNaN(h as EpochRecord)) })
+    await writeJsonAtomic(path.join(this.dir(record.id), 'run.json'), {
+      ...record,
+      history: record.history.map((h) => nullNaN(h as EpochRecord)),
+    })
   }
 
   async read(id: string): Promise<RunRecord> {
@@ -79,7 +84,8 @@ export class RunRecords {
       throw new DataError(file, `cannot read the run record (${(err as Error).message})`)
     }
     const parsed = runRecordSchema.safeParse(raw)
-    if (!parsed.success) throw new DataError(file, `invalid run record: ${parsed.error.issues[0]?.message}`)
+    if (!parsed.success)
+      throw new DataError(file, `invalid run record: ${parsed.error.issues[0]?.message}`)
     return parsed.data
   }
 

@@ -33,7 +33,14 @@ import { LabelStore } from './labels-store'
 import { processAlive } from './lock'
 import { probeDuration } from './probe'
 import { mediaKindOf } from '../media/kinds'
-import { LABELS_DIR, MANIFEST_FILE, newManifest, parseManifest, type Manifest, type MediaRecord } from './manifest'
+import {
+  LABELS_DIR,
+  MANIFEST_FILE,
+  newManifest,
+  parseManifest,
+  type Manifest,
+  type MediaRecord,
+} from './manifest'
 import { watchProject } from './watcher'
 
 /** Saved predictions, one per media file (engine/project/predictions.ts writes them). */
@@ -44,7 +51,11 @@ export const PREDICTIONS_DIR = 'predictions'
  * over labelled (has segments) over predicted (a model's prediction is saved, nothing labelled
  * yet: a candidate to accept and correct) over unlabelled.
  */
-export function mediaStatus(segmentCount: number, predicted: boolean, reviewed: boolean): MediaStatus {
+export function mediaStatus(
+  segmentCount: number,
+  predicted: boolean,
+  reviewed: boolean,
+): MediaStatus {
   if (reviewed) return 'reviewed'
   if (segmentCount > 0) return 'labelled'
   return predicted ? 'predicted' : 'unlabelled'
@@ -81,7 +92,10 @@ export class Project {
     await fs.mkdir(abs, { recursive: true })
     const manifestPath = path.join(abs, MANIFEST_FILE)
     if (await exists(manifestPath))
-      throw new ApiError('bad-input', `${manifestPath}: a project already exists here; open it instead`)
+      throw new ApiError(
+        'bad-input',
+        `${manifestPath}: a project already exists here; open it instead`,
+      )
     const manifest = newManifest(name ?? path.basename(abs))
     const project = new Project(abs, manifest, manifestText(manifest))
     await project.saveManifest()
@@ -96,7 +110,11 @@ export class Project {
     try {
       text = await readManifestText(abs)
     } catch (err) {
-      if (isMissing(err)) throw new ApiError('bad-input', `${manifestPath}: no Framewise project here (framewise.json is missing)`)
+      if (isMissing(err))
+        throw new ApiError(
+          'bad-input',
+          `${manifestPath}: no Framewise project here (framewise.json is missing)`,
+        )
       throw err
     }
     return new Project(abs, parseManifestFile(manifestPath, text), text)
@@ -119,7 +137,8 @@ export class Project {
   async removeStaleTemps(): Promise<number> {
     const dirs = [this.dir, path.join(this.dir, LABELS_DIR)]
     const historyRoot = path.join(this.dir, HISTORY_DIR)
-    for (const d of await fs.readdir(historyRoot).catch(() => [] as string[])) dirs.push(path.join(historyRoot, d))
+    for (const d of await fs.readdir(historyRoot).catch(() => [] as string[]))
+      dirs.push(path.join(historyRoot, d))
     let removed = 0
     for (const dir of dirs)
       for (const name of await fs.readdir(dir).catch(() => [] as string[])) {
@@ -182,7 +201,10 @@ export class Project {
       this.manifest.media.map(async (m) => {
         // One damaged label file must not keep the whole project from opening.
         const summary = await this.#labels.summary(m)
-        const labels = { segmentCount: summary.segmentCount, problem: (summary.error as Error | undefined)?.message }
+        const labels = {
+          segmentCount: summary.segmentCount,
+          problem: (summary.error as Error | undefined)?.message,
+        }
         // Media the page may not reach (outside the project, not picked) say so up front.
         let unreachable: string | undefined
         try {
@@ -191,7 +213,9 @@ export class Project {
           unreachable = (err as Error).message
         }
         const problem = [labels.problem, unreachable].filter(Boolean).join('; ')
-        const duration = unreachable ? null : await probeDuration(this.mediaPath(m.path), m.kind, this.cacheDir('peaks'))
+        const duration = unreachable
+          ? null
+          : await probeDuration(this.mediaPath(m.path), m.kind, this.cacheDir('peaks'))
         const predicted = await fs.stat(this.predictionPath(m)).then(
           () => true,
           () => false,
@@ -211,7 +235,13 @@ export class Project {
       }),
     )
     const frame = gridHops(this.manifest.features)
-    return { dir: this.dir, name: this.manifest.name, classes: structuredClone(this.manifest.classes), media, frameHop: frame }
+    return {
+      dir: this.dir,
+      name: this.manifest.name,
+      classes: structuredClone(this.manifest.classes),
+      media,
+      frameHop: frame,
+    }
   }
 
   /**
@@ -242,7 +272,11 @@ export class Project {
     for (const p of paths) {
       const abs = path.resolve(this.dir, p)
       const kind = mediaKindOf(abs)
-      if (!kind) throw new ApiError('bad-input', `${abs}: unsupported file type (Framewise opens WAV, FLAC, MP3, OGG and CSV)`)
+      if (!kind)
+        throw new ApiError(
+          'bad-input',
+          `${abs}: unsupported file type (Framewise opens WAV, FLAC, MP3, OGG and CSV)`,
+        )
       const stat = await fs.stat(abs).catch(() => null)
       if (!stat?.isFile()) throw new ApiError('bad-input', `${abs}: no such file`)
       this.#picked?.add(abs)
@@ -263,9 +297,15 @@ export class Project {
       if (summary.error) throw summary.error
       const used = summary.used.find((label) => !names.has(label))
       if (used)
-        throw new ApiError('bad-input', `class '${used}' is still used by the labels of ${m.path}; relabel those segments first`)
+        throw new ApiError(
+          'bad-input',
+          `class '${used}' is still used by the labels of ${m.path}; relabel those segments first`,
+        )
     }
-    await this.replaceManifest({ ...structuredClone(this.manifest), classes: structuredClone(classes) })
+    await this.replaceManifest({
+      ...structuredClone(this.manifest),
+      classes: structuredClone(classes),
+    })
   }
 
   /** Mark one media file's labels as checked by the user, or not. */
@@ -279,7 +319,11 @@ export class Project {
 
   /** Where the saved prediction of a media file lives (predictions/<stem>.prediction.json). */
   predictionPath(record: MediaRecord): string {
-    return path.join(this.dir, PREDICTIONS_DIR, path.basename(record.labels).replace(/\.labels\.json$/, '.prediction.json'))
+    return path.join(
+      this.dir,
+      PREDICTIONS_DIR,
+      path.basename(record.labels).replace(/\.labels\.json$/, '.prediction.json'),
+    )
   }
 
   /** Set (or clear, with null) the file-level clip class of one media file. */
@@ -300,7 +344,12 @@ export class Project {
    * Save all segments of one media file: refused ('conflict') when `baseRevision` is stale or the
    * file changed on disk, unless `force`; acknowledged means durable (LabelStore.write).
    */
-  async writeLabels(id: string, segments: Segment[], baseRevision: number, force = false): Promise<LabelsView> {
+  async writeLabels(
+    id: string,
+    segments: Segment[],
+    baseRevision: number,
+    force = false,
+  ): Promise<LabelsView> {
     return this.#labels.write(this.record(id), segments, baseRevision, force)
   }
 
@@ -369,7 +418,10 @@ function manifestText(m: Manifest): string {
 async function readManifestText(dir: string): Promise<string> {
   const file = path.join(dir, MANIFEST_FILE)
   if (!confinedPath(dir, MANIFEST_FILE))
-    throw new ApiError('bad-input', `${file}: links to a file outside the project folder; framewise.json must be a file inside it`)
+    throw new ApiError(
+      'bad-input',
+      `${file}: links to a file outside the project folder; framewise.json must be a file inside it`,
+    )
   return readRegularText(file, READ_LIMITS.manifest)
 }
 

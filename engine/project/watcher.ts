@@ -25,13 +25,19 @@ export function watchProject(
       file,
       setTimeout(() => {
         timers.delete(file)
-        void check(file).then((c) => c && listener(c), () => {})
+        void check(file).then(
+          (c) => c && listener(c),
+          () => {},
+        )
       }, 50),
     )
   }
   const watchDir = (dir: string) => {
     try {
-      const w = fsWatch(dir, (_, name) => name && !name.startsWith('.') && changed(path.join(dir, name.toString())))
+      const w = fsWatch(
+        dir,
+        (_, name) => name && !name.startsWith('.') && changed(path.join(dir, name.toString())),
+      )
       w.on('error', () => w.close())
       w.unref() // watching never keeps a process alive (tests, CLI)
       watchers.push(w)

@@ -19,7 +19,10 @@ export function requireUnderCi(available: boolean, what: string, install: string
 
 function missing(what: string, install: string): false {
   const message = `${what} is missing (${install})`
-  if (process.env.CI === 'true') throw new Error(`${message}: CI must not skip these tests; add it to scripts/install-test-deps.sh`)
+  if (process.env.CI === 'true')
+    throw new Error(
+      `${message}: CI must not skip these tests; add it to scripts/install-test-deps.sh`,
+    )
   console.log(`[skipped] ${message}`)
   return false
 }

@@ -82,17 +82,32 @@ export interface ClipTrainResult {
 }
 
 /** The tagger and pooling configs a clip classifier trains with. */
-export function clipConfigOf(settings: TrainSettings, F: number, C: number): { config: TaggerConfig; pooling: PoolingConfig } {
+export function clipConfigOf(
+  settings: TrainSettings,
+  F: number,
+  C: number,
+): { config: TaggerConfig; pooling: PoolingConfig } {
   const K = (settings.bidirectional ? 2 : 1) * settings.hidden
   // The plain stack: label feedback has no frame labels to feed here, and the self-attention
   // layer before pooling is not parity-tested with clip heads yet, so both are off.
   const config = taggerConfigOf({ ...settings, outputRecurrence: false, attentionHeads: 0 }, F, K)
   // A = H: the attention MLP as wide as one direction's state.
-  return { config, pooling: { kind: settings.pooling, inputSize: K, attentionSize: settings.hidden, numClasses: C } }
+  return {
+    config,
+    pooling: {
+      kind: settings.pooling,
+      inputSize: K,
+      attentionSize: settings.hidden,
+      numClasses: C,
+    },
+  }
 }
 
 /** The tagger's and the head's parameters out of one flat array (views). */
-export function splitClipParams(params: Float32Array, config: TaggerConfig): { tagger: Float32Array; head: Float32Array } {
+export function splitClipParams(
+  params: Float32Array,
+  config: TaggerConfig,
+): { tagger: Float32Array; head: Float32Array } {
   const P1 = paramLayout(config).size
   return { tagger: params.subarray(0, P1), head: params.subarray(P1) }
 }
@@ -105,7 +120,11 @@ interface ClipModel<A extends Float32Array> {
 }
 
 /** Tagger and head over one flat params array and one flat grads array. */
-export function createClipModel(config: TaggerConfig, pooling: PoolingConfig, k: Kernels): ClipModel<Float32Array> {
+export function createClipModel(
+  config: TaggerConfig,
+  pooling: PoolingConfig,
+  k: Kernels,
+): ClipModel<Float32Array> {
   const P1 = paramLayout(config).size
   const P2 = poolingLayout(pooling).size
   const params = k.alloc(P1 + P2)
@@ -142,20 +161,33 @@ export function clipForward(
   x: Float32Array, // (T, F)
   T: number,
   k: Kernels,
-  ws = { tagger: allocWorkspace(m.tagger.config, k, T, 1), pool: allocPooling(m.head.config, k, T, 1) },
+  ws = {
+    tagger: allocWorkspace(m.tagger.config, k, T, 1),
+    pool: allocPooling(m.head.config, k, T, 1),
+  },
 ): { logits: Float32Array; weights: Float32Array } {
   const lengths = Int32Array.of(T)
   taggerForward(ws.tagger, x, lengths, T, m.tagger, k)
   poolingForward(ws.pool, ws.tagger.logits, lengths, T, m.head, k)
-  return { logits: ws.pool.logits.slice(0, m.head.config.numClasses), weights: ws.pool.w.slice(0, T) }
+  return {
+    logits: ws.pool.logits.slice(0, m.head.config.numClasses),
+    weights: ws.pool.w.slice(0, T),
+  }
 }
 
 /** Train a clip classifier on `data` with `settings` (task 'classify'). */
-export async function trainClassifier(data: ClipData, settings: TrainSettings, hooks: TrainHooks = {}): Promise<ClipTrainResult> {
+export async function trainClassifier(
+  data: ClipData,
+  settings: TrainSettings,
+  hooks: TrainHooks = {},
+): Promise<ClipTrainResult> {
   const C = data.classes.length
   const train = data.train.filter((s) => s.label >= 0 && s.frames > 0)
   if (train.length === 0) throw new Error('no training data: give some files a clip class first')
-  if (C < 2) throw new Error(`clip classification needs at least 2 clip classes, found ${C} (${data.classes.join(', ')})`)
+  if (C < 2)
+    throw new Error(
+      `clip classification needs at least 2 clip classes, found ${C} (${data.classes.join(', ')})`,
+    )
   const { config, pooling } = clipConfigOf(settings, data.F, C)
   const classWeights = classWeightsOf(
     train.map((s) => ({ name: s.name, x: s.x, labels: Int32Array.of(s.label) })),
@@ -173,7 +205,9 @@ export async function trainClassifier(data: ClipData, settings: TrainSettings, h
   const x = k.alloc(Tmax * Bmax * F) // (T, B, F)
   const optimizer = optimizerOf(m.params.length, settings)
   const stepsPerEpoch = Math.ceil(train.length / Bmax)
-  const tracker = new EpochTracker(settings, stepsPerEpoch, m.params, optimizer, hooks.resume, () => initClipModel(m, new Rng(settings.seed)))
+  const tracker = new EpochTracker(settings, stepsPerEpoch, m.params, optimizer, hooks.resume, () =>
+    initClipModel(m, new Rng(settings.seed)),
+  )
   for (let epoch = tracker.firstEpoch; epoch <= settings.epochs; epoch++) {
     tracker.beginEpoch(epoch)
     const rng = new Rng(settings.seed * 1_000_003 + epoch) // order, crops and dropout of this epoch
@@ -194,7 +228,8 @@ export async function trainClassifier(data: ClipData, settings: TrainSettings, h
       const labels = Int32Array.from(batch, (c) => c.s.label)
       x.fill(0, 0, T * B * F)
       batch.forEach((c, b) => {
-        for (let t = 0; t < c.length; t++) x.set(c.s.x.subarray((c.start + t) * F, (c.start + t + 1) * F), (t * B + b) * F)
+        for (let t = 0; t < c.length; t++)
+          x.set(c.s.x.subarray((c.start + t) * F, (c.start + t + 1) * F), (t * B + b) * F)
       })
       const xs = x.subarray(0, T * B * F)
       m.grads.fill(0)
@@ -211,13 +246,22 @@ export async function trainClassifier(data: ClipData, settings: TrainSettings, h
       await new Promise((resolve) => setImmediate(resolve)) // let cancel messages in
     }
     const { record, checkpoint, stop } = tracker.endEpoch(
-      () => validateClips(data.val, config, pooling, m.params, classWeights, hooks.kernels ?? 'auto'),
+      () =>
+        validateClips(data.val, config, pooling, m.params, classWeights, hooks.kernels ?? 'auto'),
       data.val.some((s) => s.label >= 0),
     )
     await hooks.onEpoch?.(record, checkpoint)
     if (stop) break
   }
-  return { config, pooling, params: tracker.best.params, bestEpoch: tracker.best.epoch, history: tracker.history, stoppedEarly: tracker.stoppedEarly, classWeights }
+  return {
+    config,
+    pooling,
+    params: tracker.best.params,
+    bestEpoch: tracker.best.epoch,
+    history: tracker.history,
+    stoppedEarly: tracker.stoppedEarly,
+    classWeights,
+  }
 }
 
 /** Loss, accuracy, macro-F1 and confusion of a clip classifier on whole files. */

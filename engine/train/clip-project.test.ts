@@ -35,9 +35,13 @@ beforeAll(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'fw-clipcli-'))
   data = path.join(dir, 'data')
   const rng = new Rng(3)
-  for (const [cls, freq] of [['low', 600], ['high', 3000]] as const) {
+  for (const [cls, freq] of [
+    ['low', 600],
+    ['high', 3000],
+  ] as const) {
     await mkdir(path.join(data, cls), { recursive: true })
-    for (let i = 0; i < 6; i++) await writeFile(path.join(data, cls, `${cls}${i}.wav`), clipWav(freq, rng))
+    for (let i = 0; i < 6; i++)
+      await writeFile(path.join(data, cls, `${cls}${i}.wav`), clipWav(freq, rng))
   }
   await writeFile(path.join(data, 'README.txt'), 'ignored')
 })
@@ -46,12 +50,37 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true })
 })
 
-const small = ['--hidden', '8', '--layers', '1', '--epochs', '8', '--lr', '0.01', '--val', '0', '--seed', '1', '--features', 'logmel']
+const small = [
+  '--hidden',
+  '8',
+  '--layers',
+  '1',
+  '--epochs',
+  '8',
+  '--lr',
+  '0.01',
+  '--val',
+  '0',
+  '--seed',
+  '1',
+  '--features',
+  'logmel',
+]
 
 describe('framewise train --task classify', () => {
   it('trains on <dir>/<class>/<file>.wav, predicts clips.json / clips.csv and evaluates', async () => {
     const model = path.join(dir, 'clip.onnx')
-    const r = await cli(['train', data, '--out', model, '--task', 'classify', '--pooling', 'attention', ...small])
+    const r = await cli([
+      'train',
+      data,
+      '--out',
+      model,
+      '--task',
+      'classify',
+      '--pooling',
+      'attention',
+      ...small,
+    ])
     expect(r.stderr).not.toMatch(/error/i)
     expect(r.code).toBe(0)
     const summary = JSON.parse(r.stdout)
@@ -61,15 +90,30 @@ describe('framewise train --task classify', () => {
     expect(card?.pooling?.kind).toBe('attention')
 
     const out = path.join(dir, 'pred')
-    const p = await cli(['predict', model, path.join(data, 'low'), path.join(data, 'high'), '--out', out])
+    const p = await cli([
+      'predict',
+      model,
+      path.join(data, 'low'),
+      path.join(data, 'high'),
+      '--out',
+      out,
+    ])
     expect(p.code).toBe(0)
-    const rows = JSON.parse(await readFile(path.join(out, 'clips.json'), 'utf8')) as { file: string; class: string; probabilities: number[] }[]
+    const rows = JSON.parse(await readFile(path.join(out, 'clips.json'), 'utf8')) as {
+      file: string
+      class: string
+      probabilities: number[]
+    }[]
     expect(rows).toHaveLength(12)
     const right = rows.filter((x) => path.basename(path.dirname(x.file)) === x.class).length
     console.log(`training-set accuracy through predict: ${right}/12`)
     expect(right).toBeGreaterThanOrEqual(10)
-    expect((await cli(['predict', model, path.join(data, 'low'), '--out', out, '--format', 'csv'])).code).toBe(0)
-    expect((await readFile(path.join(out, 'clips.csv'), 'utf8')).split('\n')[0]).toBe('file,class,p_high,p_low')
+    expect(
+      (await cli(['predict', model, path.join(data, 'low'), '--out', out, '--format', 'csv'])).code,
+    ).toBe(0)
+    expect((await readFile(path.join(out, 'clips.csv'), 'utf8')).split('\n')[0]).toBe(
+      'file,class,p_high,p_low',
+    )
 
     const e = await cli(['eval', model, data])
     expect(e.code).toBe(0)
@@ -83,11 +127,24 @@ describe('framewise train --task classify', () => {
     const pdir = path.join(dir, 'project')
     await mkdir(pdir)
     const project = await Project.create(pdir, 'clips')
-    const files = ['low0', 'low1', 'low2', 'high0', 'high1', 'high2'].map((n) => path.join(data, n.replace(/\d/, ''), `${n}.wav`))
+    const files = ['low0', 'low1', 'low2', 'high0', 'high1', 'high2'].map((n) =>
+      path.join(data, n.replace(/\d/, ''), `${n}.wav`),
+    )
     await project.addMedia(files)
-    for (const m of project.media) await project.setClipClass(m.path, path.basename(m.path).replace(/\d\.wav$/, ''))
+    for (const m of project.media)
+      await project.setClipClass(m.path, path.basename(m.path).replace(/\d\.wav$/, ''))
     const model = path.join(dir, 'project.onnx')
-    const r = await cli(['train', pdir, '--out', model, '--task', 'classify', '--pooling', 'mean', ...small.slice(0, 6)])
+    const r = await cli([
+      'train',
+      pdir,
+      '--out',
+      model,
+      '--task',
+      'classify',
+      '--pooling',
+      'mean',
+      ...small.slice(0, 6),
+    ])
     expect(r.code).toBe(0)
     const summary = JSON.parse(r.stdout)
     const run = await new RunStore(pdir).read(summary.run)
@@ -123,9 +180,22 @@ describe('framewise train --task classify', () => {
     const pdir = path.join(dir, 'resume')
     await mkdir(pdir)
     const project = await Project.create(pdir, 'resume')
-    await project.addMedia(['low0', 'low1', 'low2', 'high0', 'high1', 'high2'].map((n) => path.join(data, n.replace(/\d/, ''), `${n}.wav`)))
-    for (const m of project.media) await project.setClipClass(m.path, path.basename(m.path).replace(/\d\.wav$/, ''))
-    const settings = { task: 'classify', hidden: 8, layers: 1, epochs: 20, patience: 0, lr: 0.01, threads: 1 }
+    await project.addMedia(
+      ['low0', 'low1', 'low2', 'high0', 'high1', 'high2'].map((n) =>
+        path.join(data, n.replace(/\d/, ''), `${n}.wav`),
+      ),
+    )
+    for (const m of project.media)
+      await project.setClipClass(m.path, path.basename(m.path).replace(/\d\.wav$/, ''))
+    const settings = {
+      task: 'classify',
+      hidden: 8,
+      layers: 1,
+      epochs: 20,
+      patience: 0,
+      lr: 0.01,
+      threads: 1,
+    }
     const ctx = (signal = new AbortController().signal) => ({ signal, progress: () => {} })
     const full = await trainProject(project, ctx(), { settings, features: { kind: 'audio' } })
 
@@ -148,7 +218,9 @@ describe('framewise train --task classify', () => {
     expect(resumed.history.map((h) => h.valLoss)).toEqual(full.history.map((h) => h.valLoss))
 
     await project.setClipClass(project.media[0].path, 'high') // the data changed: no resume
-    await expect(trainProject(project, ctx(), { resume: full.id })).rejects.toThrow(/changed since run/)
+    await expect(trainProject(project, ctx(), { resume: full.id })).rejects.toThrow(
+      /changed since run/,
+    )
   }, 120_000)
 
   it('classifies CSV series from class folders (burst in channel a vs b)', async () => {
@@ -161,13 +233,25 @@ describe('framewise train --task classify', () => {
         const rows = ['time,a,b']
         for (let t = 0; t < 200; t++) {
           const burst = t >= at && t < at + 10 ? 3 : 0
-          rows.push(`${(t / 50).toFixed(3)},${(rng.normal() + (cls === 'a' ? burst : 0)).toFixed(4)},${(rng.normal() + (cls === 'b' ? burst : 0)).toFixed(4)}`)
+          rows.push(
+            `${(t / 50).toFixed(3)},${(rng.normal() + (cls === 'a' ? burst : 0)).toFixed(4)},${(rng.normal() + (cls === 'b' ? burst : 0)).toFixed(4)}`,
+          )
         }
         await writeFile(path.join(sdir, cls, `${cls}${i}.csv`), rows.join('\n') + '\n')
       }
     }
     const model = path.join(dir, 'series.onnx')
-    const r = await cli(['train', sdir, '--out', model, '--task', 'classify', ...small.slice(0, 6), '--val', '0'])
+    const r = await cli([
+      'train',
+      sdir,
+      '--out',
+      model,
+      '--task',
+      'classify',
+      ...small.slice(0, 6),
+      '--val',
+      '0',
+    ])
     expect(r.code).toBe(0)
     expect(JSON.parse(r.stdout).classes).toEqual(['a', 'b'])
     const ev = JSON.parse((await cli(['eval', model, sdir])).stdout)

@@ -8,7 +8,11 @@ import type { Sequence } from '../data/sequences'
 import type { TrainSettings } from './settings'
 
 /** Per-class loss weights from label frequencies: 'balanced' 1/f, 'sqrt-balanced' 1/√f, mean 1 over present classes. */
-export function classWeightsOf(seqs: Sequence[], C: number, mode: TrainSettings['classWeights']): number[] {
+export function classWeightsOf(
+  seqs: Sequence[],
+  C: number,
+  mode: TrainSettings['classWeights'],
+): number[] {
   if (mode === 'none') return Array(C).fill(1)
   const counts = new Array<number>(C).fill(0)
   for (const s of seqs) for (const y of s.labels) if (y >= 0) counts[y]++
@@ -38,4 +42,6 @@ export function taggerConfigOf(settings: TrainSettings, F: number, C: number): T
 
 /** Adam, or AdamW with decoupled weight decay when the settings ask for it. */
 export const optimizerOf = (n: number, settings: TrainSettings): Adam =>
-  settings.weightDecay > 0 ? adamW(n, { lr: settings.lr, weightDecay: settings.weightDecay }) : new Adam(n, { lr: settings.lr })
+  settings.weightDecay > 0
+    ? adamW(n, { lr: settings.lr, weightDecay: settings.weightDecay })
+    : new Adam(n, { lr: settings.lr })

@@ -128,7 +128,8 @@ export class EpochTracker {
     }
     this.history.push(record)
     const score = hasVal ? scoreOf(record, settings.metric) : epoch
-    if (score > this.best.score || !Number.isFinite(this.best.score)) this.best = { params: Float32Array.from(params), epoch, score }
+    if (score > this.best.score || !Number.isFinite(this.best.score))
+      this.best = { params: Float32Array.from(params), epoch, score }
     const checkpoint: Checkpoint = {
       epoch,
       params: Float32Array.from(params),

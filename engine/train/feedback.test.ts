@@ -66,7 +66,17 @@ describe('feedback inputs', () => {
     for (let i = 0; i < m.p.Wout.length; i++) m.p.Wout[i] *= 4
     const own = greedyBatch(new Int32Array(T * B), m, tsKernels, xs, lens, T)
     const fed = (eps: number, epoch: number, step: number, seed = 1) =>
-      Array.from(new FeedbackInputs(config, tsKernels, T, B, eps, seed).build(xs, ys, lens, T, m.params, epoch, step))
+      Array.from(
+        new FeedbackInputs(config, tsKernels, T, B, eps, seed).build(
+          xs,
+          ys,
+          lens,
+          T,
+          m.params,
+          epoch,
+          step,
+        ),
+      )
     const prevOf = (out: number[], t: number, b: number): number => {
       const r = out.slice((t * B + b) * 5 + F, (t * B + b + 1) * 5)
       return r.indexOf(1)
@@ -121,19 +131,30 @@ describe('learning ordered phases', () => {
     })
     const r = await trainTagger(data, settings, { kernels: 'ts' })
     expect(r.config.inputSize).toBe(4 + 4)
-    expect(r.decoder).toEqual({ decode: settings.decode, beam: settings.decode === 'beam' ? settings.beamWidth : 1 })
+    expect(r.decoder).toEqual({
+      decode: settings.decode,
+      beam: settings.decode === 'beam' ? settings.beamWidth : 1,
+    })
     const last = r.history[r.history.length - 1]
     expect(last.valAccuracy).toBeGreaterThan(0.6) // chance (most frequent class) ≈ 0.45
     // validation decodes free-running: score the same decode for order
     const m = createTagger(r.config, tsKernels)
     m.params.set(r.params)
     const truth = data.val.map((s) => s.labels)
-    const decode = (w: number) => data.val.map((s) => decodeWithTagger(m, tsKernels, s.x, s.labels.length, w).path)
+    const decode = (w: number) =>
+      data.val.map((s) => decodeWithTagger(m, tsKernels, s.x, s.labels.length, w).path)
     const greedy = scorePhases(truth, decode(1))
-    expect(greedy.accuracy).toBeCloseTo(validate(data.val, r.config, r.params, null, 'ts').accuracy, 9)
+    expect(greedy.accuracy).toBeCloseTo(
+      validate(data.val, r.config, r.params, null, 'ts').accuracy,
+      9,
+    )
     const beam = scorePhases(truth, decode(4))
     // the plain unidirectional tagger, trained alike, flickers between phases (argmax per frame)
-    const plain = await trainTagger(data, { ...settings, outputRecurrence: false }, { kernels: 'ts' })
+    const plain = await trainTagger(
+      data,
+      { ...settings, outputRecurrence: false },
+      { kernels: 'ts' },
+    )
     const pm = createTagger(plain.config, tsKernels)
     pm.params.set(plain.params)
     const plainPaths = data.val.map((s) => {

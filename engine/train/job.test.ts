@@ -23,7 +23,15 @@ function data(): TrainData {
 
 describe('training in a worker thread', () => {
   it('gives the same weights as the loop in this thread, with progress and epoch callbacks', async () => {
-    const settings = parseTrainSettings({ hidden: 8, layers: 1, epochs: 3, batch: 4, chunk: 50, threads: 2, patience: 0 })
+    const settings = parseTrainSettings({
+      hidden: 8,
+      layers: 1,
+      epochs: 3,
+      batch: 4,
+      chunk: 50,
+      threads: 2,
+      patience: 0,
+    })
     const epochs: number[] = []
     let progressEvents = 0
     const inWorker = await runTrainingWorker(data(), settings, {
@@ -39,7 +47,14 @@ describe('training in a worker thread', () => {
 
   it('cancels promptly', async () => {
     const controller = new AbortController()
-    const settings = parseTrainSettings({ hidden: 8, layers: 1, epochs: 500, batch: 2, chunk: 50, threads: 1 })
+    const settings = parseTrainSettings({
+      hidden: 8,
+      layers: 1,
+      epochs: 500,
+      batch: 2,
+      chunk: 50,
+      threads: 1,
+    })
     const started = Date.now()
     const run = runTrainingWorker(data(), settings, {
       kernels: 'ts',

@@ -27,9 +27,15 @@ export interface TrainJobOptions {
   kernels?: KernelsChoice
 }
 
-export function runTrainingWorker(data: TrainData, settings: TrainSettings, opts: TrainJobOptions = {}): Promise<TrainResult> {
+export function runTrainingWorker(
+  data: TrainData,
+  settings: TrainSettings,
+  opts: TrainJobOptions = {},
+): Promise<TrainResult> {
   opts.signal?.throwIfAborted()
-  const worker = startWorker('train', { workerData: { data, settings, resume: opts.resume, kernels: opts.kernels } })
+  const worker = startWorker('train', {
+    workerData: { data, settings, resume: opts.resume, kernels: opts.kernels },
+  })
   let epochWrites: Promise<void> = Promise.resolve()
   return new Promise<TrainResult>((resolve, reject) => {
     const cancel = () => worker.postMessage({ type: 'cancel' } satisfies ToTrainWorker)
@@ -41,8 +47,13 @@ export function runTrainingWorker(data: TrainData, settings: TrainSettings, opts
     }
     worker.on('message', (m: FromTrainWorker) => {
       if (m.type === 'progress') opts.onProgress?.(m.progress)
-      else if (m.type === 'epoch') epochWrites = epochWrites.then(() => opts.onEpoch?.(m.record, m.checkpoint))
-      else if (m.type === 'done') epochWrites.then(() => finish(() => resolve(m.result)), (err) => finish(() => reject(err)))
+      else if (m.type === 'epoch')
+        epochWrites = epochWrites.then(() => opts.onEpoch?.(m.record, m.checkpoint))
+      else if (m.type === 'done')
+        epochWrites.then(
+          () => finish(() => resolve(m.result)),
+          (err) => finish(() => reject(err)),
+        )
       else {
         const err =
           m.name === 'AbortError'
@@ -54,12 +65,24 @@ export function runTrainingWorker(data: TrainData, settings: TrainSettings, opts
       }
     })
     worker.on('error', (err) => finish(() => reject(err)))
-    worker.on('exit', (code) => finish(() => reject(new Error(`the training worker stopped unexpectedly (exit code ${code})`))))
+    worker.on('exit', (code) =>
+      finish(() =>
+        reject(new Error(`the training worker stopped unexpectedly (exit code ${code})`)),
+      ),
+    )
   })
 }
 
 /** The same worker training a clip classifier (train/classify.ts; settings.task 'classify'). */
-export function runClassifierWorker(data: ClipData, settings: TrainSettings, opts: TrainJobOptions = {}): Promise<ClipTrainResult> {
-  const run = runTrainingWorker as unknown as (d: ClipData, s: TrainSettings, o: TrainJobOptions) => Promise<ClipTrainResult>
+export function runClassifierWorker(
+  data: ClipData,
+  settings: TrainSettings,
+  opts: TrainJobOptions = {},
+): Promise<ClipTrainResult> {
+  const run = runTrainingWorker as unknown as (
+    d: ClipData,
+    s: TrainSettings,
+    o: TrainJobOptions,
+  ) => Promise<ClipTrainResult>
   return run(data, { ...settings, task: 'classify' }, opts)
 }

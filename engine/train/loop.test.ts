@@ -42,29 +42,50 @@ function dataset(seed: number): TrainData {
 }
 
 const quick = (over: Record<string, unknown> = {}) =>
-  parseTrainSettings({ hidden: 12, layers: 1, epochs: 12, batch: 4, chunk: 100, lr: 0.02, threads: 1, patience: 0, ...over })
+  parseTrainSettings({
+    hidden: 12,
+    layers: 1,
+    epochs: 12,
+    batch: 4,
+    chunk: 100,
+    lr: 0.02,
+    threads: 1,
+    patience: 0,
+    ...over,
+  })
 
 describe('training loop', () => {
   it('learns a simple tagging task to a high validation macro-F1', async () => {
     const progress: number[] = []
-    const r = await trainTagger(dataset(1), quick(), { kernels: 'ts', onProgress: (p) => progress.push(p.epoch) })
+    const r = await trainTagger(dataset(1), quick(), {
+      kernels: 'ts',
+      onProgress: (p) => progress.push(p.epoch),
+    })
     const last = r.history.at(-1)!
     expect(r.history).toHaveLength(12)
     expect(last.trainLoss).toBeLessThan(r.history[0].trainLoss)
     expect(Math.max(...r.history.map((h) => h.valMacroF1))).toBeGreaterThan(0.85)
-    expect(r.history[r.bestEpoch - 1].valMacroF1).toBe(Math.max(...r.history.map((h) => h.valMacroF1)))
+    expect(r.history[r.bestEpoch - 1].valMacroF1).toBe(
+      Math.max(...r.history.map((h) => h.valMacroF1)),
+    )
     expect(progress.at(-1)).toBe(12)
   })
 
   it('trains a residual 3-layer stack (setting passed through to the model)', async () => {
-    const r = await trainTagger(dataset(1), quick({ layers: 3, residual: true, epochs: 6 }), { kernels: 'ts' })
+    const r = await trainTagger(dataset(1), quick({ layers: 3, residual: true, epochs: 6 }), {
+      kernels: 'ts',
+    })
     expect(r.config.residual).toBe(true)
     expect(Math.max(...r.history.map((h) => h.valMacroF1))).toBeGreaterThan(0.8)
   })
 
   it('trains with self-attention, global and windowed, on 2 worker threads (settings mapped to the model)', async () => {
     for (const attentionWindow of [0, 10]) {
-      const r = await trainTagger(dataset(1), quick({ attentionHeads: 2, attentionWindow, epochs: 5, threads: 2 }), { kernels: 'ts' })
+      const r = await trainTagger(
+        dataset(1),
+        quick({ attentionHeads: 2, attentionWindow, epochs: 5, threads: 2 }),
+        { kernels: 'ts' },
+      )
       expect(r.config.attention).toEqual({ heads: 2, window: attentionWindow })
       expect(Math.max(...r.history.map((h) => h.valMacroF1))).toBeGreaterThan(0.8)
     }
@@ -85,14 +106,20 @@ describe('training loop', () => {
     const s = quick({ epochs: 3, patience: 0 })
     const full = await trainTagger(dataset(3), s, { kernels: 'ts' })
     let checkpoint: Checkpoint | undefined
-    await trainTagger(dataset(3), { ...s, epochs: 2 }, { kernels: 'ts', onEpoch: (_, c) => void (checkpoint = c) })
+    await trainTagger(
+      dataset(3),
+      { ...s, epochs: 2 },
+      { kernels: 'ts', onEpoch: (_, c) => void (checkpoint = c) },
+    )
     const resumed = await trainTagger(dataset(3), s, { kernels: 'ts', resume: checkpoint })
     expect(resumed.history.map((h) => h.epoch)).toEqual([1, 2, 3])
     expect(Array.from(resumed.params)).toEqual(Array.from(full.params))
   })
 
   it('stops early when validation stops improving', async () => {
-    const r = await trainTagger(dataset(4), quick({ epochs: 40, patience: 2, lr: 0.05 }), { kernels: 'ts' })
+    const r = await trainTagger(dataset(4), quick({ epochs: 40, patience: 2, lr: 0.05 }), {
+      kernels: 'ts',
+    })
     expect(r.stoppedEarly).toBe(true)
     expect(r.history.length).toBe(r.bestEpoch + 2)
   })
@@ -100,8 +127,12 @@ describe('training loop', () => {
   it('reports a NaN loss with the step it happened at', async () => {
     const data = dataset(5)
     data.train[0].x[7] = Number.NaN
-    await expect(trainTagger(data, quick({ epochs: 1 }), { kernels: 'ts' })).rejects.toThrow(NonFiniteLossError)
-    await expect(trainTagger(data, quick({ epochs: 1 }), { kernels: 'ts' })).rejects.toThrow(/at epoch 1, step \d+/)
+    await expect(trainTagger(data, quick({ epochs: 1 }), { kernels: 'ts' })).rejects.toThrow(
+      NonFiniteLossError,
+    )
+    await expect(trainTagger(data, quick({ epochs: 1 }), { kernels: 'ts' })).rejects.toThrow(
+      /at epoch 1, step \d+/,
+    )
   })
 
   it('can be cancelled', async () => {
@@ -118,11 +149,19 @@ describe('training loop', () => {
 describe('training helpers', () => {
   it('cuts sequences into chunks that cover every frame once', () => {
     const seq = { name: 's', x: new Float32Array(250 * 2), labels: new Int32Array(250) }
-    expect(chunksOf([seq], 100).map((c) => [c.start, c.length])).toEqual([[0, 100], [100, 100], [200, 50]])
+    expect(chunksOf([seq], 100).map((c) => [c.start, c.length])).toEqual([
+      [0, 100],
+      [100, 100],
+      [200, 50],
+    ])
   })
 
   it('weights classes by inverse (square-root) frequency with mean 1', () => {
-    const seq = { name: 's', x: new Float32Array(0), labels: Int32Array.from([0, 0, 0, 0, 0, 0, 0, 0, 1, 1, -1]) }
+    const seq = {
+      name: 's',
+      x: new Float32Array(0),
+      labels: Int32Array.from([0, 0, 0, 0, 0, 0, 0, 0, 1, 1, -1]),
+    }
     const w = classWeightsOf([seq], 3, 'balanced')
     expect(w[1] / w[0]).toBeCloseTo(4, 10)
     expect((w[0] + w[1]) / 2).toBeCloseTo(1, 10)
@@ -130,14 +169,15 @@ describe('training helpers', () => {
     const s = classWeightsOf([seq], 2, 'sqrt-balanced')
     expect(s[1] / s[0]).toBeCloseTo(2, 10)
   })
-
 })
 
 describe('init setting', () => {
   it("init 'chrono' starts GRU keep gates at ln U(1, chunk − 1); 'default' at 0", async () => {
     // a learning rate of 1e-12 leaves the parameters where initialisation put them
     const at = async (init: 'default' | 'chrono') => {
-      const r = await trainTagger(dataset(2), quick({ init, epochs: 1, lr: 1e-12, chunk: 100 }), { kernels: 'ts' })
+      const r = await trainTagger(dataset(2), quick({ init, epochs: 1, lr: 1e-12, chunk: 100 }), {
+        kernels: 'ts',
+      })
       expect(r.params.length).toBe(paramLayout(r.config).size)
       return taggerViews(r.params, r.config).cells[0][0].bih.slice(12, 24) // z block (r, z, n), H = 12
     }

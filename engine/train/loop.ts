@@ -42,13 +42,18 @@ export function chunksOf(seqs: Sequence[], chunk: number): Chunk[] {
   const out: Chunk[] = []
   for (const seq of seqs) {
     const T = seq.labels.length
-    for (let start = 0; start < T; start += chunk) out.push({ seq, start, length: Math.min(chunk, T - start) })
+    for (let start = 0; start < T; start += chunk)
+      out.push({ seq, start, length: Math.min(chunk, T - start) })
   }
   return out
 }
 
 /** Train a tagger on `data` with `settings`. */
-export async function trainTagger(data: TrainData, settings: TrainSettings, hooks: TrainHooks = {}): Promise<TrainResult> {
+export async function trainTagger(
+  data: TrainData,
+  settings: TrainSettings,
+  hooks: TrainHooks = {},
+): Promise<TrainResult> {
   const C = data.classes.length
   const config = taggerConfigOf(settings, data.F, C)
   const classWeights = classWeightsOf(data.train, C, settings.classWeights)
@@ -69,12 +74,22 @@ export async function trainTagger(data: TrainData, settings: TrainSettings, hook
     const F = data.F
     const x = new Float32Array(settings.chunk * Bmax * F) // (T, B, F)
     const feedback = config.outputRecurrence
-      ? new FeedbackInputs(config, pickKernels(hooks.kernels ?? 'auto'), settings.chunk, Bmax, settings.scheduledSampling, settings.seed)
+      ? new FeedbackInputs(
+          config,
+          pickKernels(hooks.kernels ?? 'auto'),
+          settings.chunk,
+          Bmax,
+          settings.scheduledSampling,
+          settings.seed,
+        )
       : null
     const labels = new Int32Array(settings.chunk * Bmax) // (T, B)
     const stepsPerEpoch = Math.ceil(chunks.length / Bmax)
     const tracker = new EpochTracker(settings, stepsPerEpoch, params, optimizer, hooks.resume, () =>
-      initTagger(params, config, new Rng(settings.seed), { scheme: settings.init, maxTimescale: settings.chunk }),
+      initTagger(params, config, new Rng(settings.seed), {
+        scheme: settings.init,
+        maxTimescale: settings.chunk,
+      }),
     )
 
     for (let epoch = tracker.firstEpoch; epoch <= settings.epochs; epoch++) {
@@ -111,8 +126,18 @@ export async function trainTagger(data: TrainData, settings: TrainSettings, hook
       await hooks.onEpoch?.(record, checkpoint)
       if (stop) break
     }
-    const decoder = config.outputRecurrence ? { decode: settings.decode, beam: settings.decode === 'beam' ? settings.beamWidth : 1 } : null
-    return { config, params: tracker.best.params, bestEpoch: tracker.best.epoch, history: tracker.history, stoppedEarly: tracker.stoppedEarly, classWeights, decoder }
+    const decoder = config.outputRecurrence
+      ? { decode: settings.decode, beam: settings.decode === 'beam' ? settings.beamWidth : 1 }
+      : null
+    return {
+      config,
+      params: tracker.best.params,
+      bestEpoch: tracker.best.epoch,
+      history: tracker.history,
+      stoppedEarly: tracker.stoppedEarly,
+      classWeights,
+      decoder,
+    }
   } finally {
     await trainer.close()
   }

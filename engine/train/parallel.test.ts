@@ -109,7 +109,12 @@ describe('DataParallelTrainer', () => {
       dropout: 0,
     }
     // the pure-TS fallback, in the caller and in the worker
-    const t = await DataParallelTrainer.create(cfg, { threads: 2, Tmax: 10, Bmax: 6, kernels: 'ts' })
+    const t = await DataParallelTrainer.create(cfg, {
+      threads: 2,
+      Tmax: 10,
+      Bmax: 6,
+      kernels: 'ts',
+    })
     open.push(t)
     expect([t.kernelsName, ...t.workerKernels]).toEqual(['ts', 'ts'])
     initTagger(t.model.params, cfg, new Rng(1))

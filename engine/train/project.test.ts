@@ -19,14 +19,23 @@ afterEach(async () => {
 
 function context(controller = new AbortController()): JobContext & { fractions: number[] } {
   const fractions: number[] = []
-  return { signal: controller.signal, progress: (f) => void (f !== null && fractions.push(f)), fractions }
+  return {
+    signal: controller.signal,
+    progress: (f) => void (f !== null && fractions.push(f)),
+    fractions,
+  }
 }
 
 async function labelledProject(files = 3): Promise<Project> {
   const project = await Project.create(dir)
   await project.setClasses([
     { name: 'background', color: '#999999', hotkey: null, role: 'background' },
-    ...AUDIO_CLASSES.map((name, i) => ({ name, color: '#ff0000', hotkey: i + 1, role: 'class' as const })),
+    ...AUDIO_CLASSES.map((name, i) => ({
+      name,
+      color: '#ff0000',
+      hotkey: i + 1,
+      role: 'class' as const,
+    })),
     { name: 'unsure', color: '#000000', hotkey: null, role: 'ignore' },
   ])
   for (let i = 0; i < files; i++) {
@@ -47,7 +56,11 @@ describe('training a project', () => {
       { name: 'a', color: '#000000', hotkey: 1, role: 'class' as const },
       { name: 'skip', color: '#000000', hotkey: null, role: 'ignore' as const },
     ]
-    expect(classMapOf(classes, 'complete')).toEqual({ names: ['bg', 'a'], background: 'bg', ignore: ['skip'] })
+    expect(classMapOf(classes, 'complete')).toEqual({
+      names: ['bg', 'a'],
+      background: 'bg',
+      ignore: ['skip'],
+    })
     expect(classMapOf(classes, 'partial').background).toBeNull()
   })
 
@@ -55,7 +68,10 @@ describe('training a project', () => {
     const project = await labelledProject()
     const updates: TrainingUpdate[] = []
     const ctx = context()
-    const run = await trainProject(project, ctx, { settings: small, onUpdate: (u) => updates.push(u) })
+    const run = await trainProject(project, ctx, {
+      settings: small,
+      onUpdate: (u) => updates.push(u),
+    })
     expect(run.status).toBe('done')
     expect(run.history).toHaveLength(2)
     expect(run.files.train.length + run.files.val.length).toBe(3)
@@ -69,7 +85,9 @@ describe('training a project', () => {
     expect((await store.readCheckpoint(run.id)).epoch).toBe(2)
     const model = path.join(store.dir(run.id), run.model!)
     const session = await ort.InferenceSession.create(model)
-    const out = await session.run({ features: new ort.Tensor('float32', new Float32Array(50 * 39), [1, 50, 39]) })
+    const out = await session.run({
+      features: new ort.Tensor('float32', new Float32Array(50 * 39), [1, 50, 39]),
+    })
     expect(out.probabilities.dims).toEqual([1, 50, 4])
     await session.release()
     const card = JSON.parse(await fs.readFile(model.replace(/\.onnx$/, '.json'), 'utf8'))
@@ -97,11 +115,15 @@ describe('training a project', () => {
     await expect(run).rejects.toThrow()
     const [record] = await new RunStore(project.dir).list()
     expect(record.status).toBe('cancelled')
-    expect((await new RunStore(project.dir).readCheckpoint(record.id)).epoch).toBeGreaterThanOrEqual(1)
+    expect(
+      (await new RunStore(project.dir).readCheckpoint(record.id)).epoch,
+    ).toBeGreaterThanOrEqual(1)
   })
 
   it('refuses a project without labels, naming the folder', async () => {
     const project = await Project.create(dir)
-    await expect(trainProject(project, context(), { settings: small })).rejects.toThrow(`${dir}: no labelled files`)
+    await expect(trainProject(project, context(), { settings: small })).rejects.toThrow(
+      `${dir}: no labelled files`,
+    )
   })
 })

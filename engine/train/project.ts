@@ -21,7 +21,10 @@ import { RunStore, dataHash } from './runs'
 import { parseTrainSettings, type TrainSettings } from './settings'
 
 /** Model classes from project classes: every class but the 'ignore' ones, background included. */
-export function classMapOf(classes: readonly LabelClass[], labelling: 'complete' | 'partial'): ClassMap {
+export function classMapOf(
+  classes: readonly LabelClass[],
+  labelling: 'complete' | 'partial',
+): ClassMap {
   const background = classes.find((c) => c.role === 'background')?.name ?? null
   return {
     names: classes.filter((c) => c.role !== 'ignore').map((c) => c.name),
@@ -41,13 +44,20 @@ export function classMapOf(classes: readonly LabelClass[], labelling: 'complete'
  * Segments shorter than half the shortest labelled event (at most 100 ms) are dropped, as no such
  * events were ever labelled.
  */
-export function postprocessDefaults(files: DataFile[], classes: ClassMap, spec: FeatureSpec, viterbi = true) {
+export function postprocessDefaults(
+  files: DataFile[],
+  classes: ClassMap,
+  spec: FeatureSpec,
+  viterbi = true,
+) {
   const hopSeconds = spec.kind === 'audio' ? spec.hopLength / spec.sampleRate : null
   const frames = hopSeconds ? Math.max(1, Math.round(0.05 / hopSeconds)) : 1
   let shortest = Infinity
   for (const f of files)
     if (f.labels.kind === 'segments')
-      for (const s of f.labels.segments) if (s.label !== classes.background && s.end > s.start) shortest = Math.min(shortest, s.end - s.start)
+      for (const s of f.labels.segments)
+        if (s.label !== classes.background && s.end > s.start)
+          shortest = Math.min(shortest, s.end - s.start)
   return {
     // a Viterbi path has no runs a median filter would remove (docs/sequence-models.md)
     medianFilter: viterbi ? 1 : frames % 2 === 1 ? frames : frames + 1,
@@ -76,7 +86,10 @@ export function exportTrainedTagger(
     spec: assembled.spec,
     classes: classes.names,
     postprocess: postprocessDefaults(files, classes, spec, !result.config.outputRecurrence),
-    transitions: transitionsOf(assembled.data.train.map((s) => s.labels), classes.names.length),
+    transitions: transitionsOf(
+      assembled.data.train.map((s) => s.labels),
+      classes.names.length,
+    ),
     metrics: bestMetrics(result),
     runId,
   })
@@ -99,38 +112,71 @@ export interface ProjectTrainOptions {
 }
 
 /** Train on the project's labelled files; resolves to the finished run record. */
-export async function trainProject(project: Project, ctx: JobContext, opts: ProjectTrainOptions = {}): Promise<RunRecord> {
+export async function trainProject(
+  project: Project,
+  ctx: JobContext,
+  opts: ProjectTrainOptions = {},
+): Promise<RunRecord> {
   const store = new RunStore(project.dir)
   const resumeRecord = opts.resume ? await store.read(opts.resume) : null
   let settings: TrainSettings
   try {
     settings = resumeRecord ? resumeRecord.settings : parseTrainSettings(opts.settings ?? {})
   } catch (err) {
-    throw new ApiError('invalid-request', `training settings: ${err instanceof z.ZodError ? z.prettifyError(err) : (err as Error).message}`)
+    throw new ApiError(
+      'invalid-request',
+      `training settings: ${err instanceof z.ZodError ? z.prettifyError(err) : (err as Error).message}`,
+    )
   }
   const manifest = project.toJSON()
   if (settings.task === 'classify') {
-    const features = resumeRecord?.features ?? opts.features ?? (Object.keys(manifest.features).length ? manifest.features : undefined)
-    const resume = resumeRecord ? { record: resumeRecord, checkpoint: await store.readCheckpoint(resumeRecord.id) } : undefined
+    const features =
+      resumeRecord?.features ??
+      opts.features ??
+      (Object.keys(manifest.features).length ? manifest.features : undefined)
+    const resume = resumeRecord
+      ? { record: resumeRecord, checkpoint: await store.readCheckpoint(resumeRecord.id) }
+      : undefined
     return trainClipProject(project, ctx, settings, features, { onUpdate: opts.onUpdate, resume })
   }
-  const labelled = (await Promise.all(project.media.map(async (m) => ({ m, labels: await project.readLabels(m.path) })))).filter(
-    (x) => x.labels.segments.length > 0,
-  )
-  if (labelled.length === 0) throw new DataError(project.dir, 'no labelled files: label at least one file before training')
+  const labelled = (
+    await Promise.all(
+      project.media.map(async (m) => ({ m, labels: await project.readLabels(m.path) })),
+    )
+  ).filter((x) => x.labels.segments.length > 0)
+  if (labelled.length === 0)
+    throw new DataError(project.dir, 'no labelled files: label at least one file before training')
   const kinds = new Set(labelled.map((x) => x.m.kind))
-  if (kinds.size > 1) throw new DataError(project.dir, 'labelled files mix audio and CSV series; a model takes one kind')
+  if (kinds.size > 1)
+    throw new DataError(
+      project.dir,
+      'labelled files mix audio and CSV series; a model takes one kind',
+    )
   const kind = labelled[0].m.kind
-  const specInput = resumeRecord?.features ?? opts.features ?? (Object.keys(manifest.features).length ? manifest.features : { kind })
+  const specInput =
+    resumeRecord?.features ??
+    opts.features ??
+    (Object.keys(manifest.features).length ? manifest.features : { kind })
   let spec: FeatureSpec
   try {
     spec = parseFeatureSpec(specInput)
   } catch (err) {
-    throw new ApiError('invalid-request', `feature settings: ${err instanceof z.ZodError ? z.prettifyError(err) : (err as Error).message}`)
+    throw new ApiError(
+      'invalid-request',
+      `feature settings: ${err instanceof z.ZodError ? z.prettifyError(err) : (err as Error).message}`,
+    )
   }
-  if (spec.kind !== kind) throw new DataError(project.dir, `the feature settings are for ${spec.kind}, the labelled files are ${kind}`)
+  if (spec.kind !== kind)
+    throw new DataError(
+      project.dir,
+      `the feature settings are for ${spec.kind}, the labelled files are ${kind}`,
+    )
   const classes = classMapOf(project.classes, manifest.labelling)
-  const files: DataFile[] = labelled.map((x) => ({ name: x.m.path, path: project.mediaPath(x.m.path), labels: { kind: 'segments', segments: x.labels.segments } }))
+  const files: DataFile[] = labelled.map((x) => ({
+    name: x.m.path,
+    path: project.mediaPath(x.m.path),
+    labels: { kind: 'segments', segments: x.labels.segments },
+  }))
 
   ctx.progress(0, 'computing features')
   const assembled = await assembleDataset(files, spec, classes, {
@@ -159,7 +205,11 @@ export async function trainProject(project: Project, ctx: JobContext, opts: Proj
     ctx,
     onUpdate: opts.onUpdate,
     train: async (hooks) =>
-      runTrainingWorker(assembled.data, settings, { ...hooks, resume: resumeRecord ? await store.readCheckpoint(record.id) : undefined }),
-    exportModel: (result, modelPath) => exportTrainedTagger(modelPath, result, { assembled, files, classes, spec }, record.id),
+      runTrainingWorker(assembled.data, settings, {
+        ...hooks,
+        resume: resumeRecord ? await store.readCheckpoint(record.id) : undefined,
+      }),
+    exportModel: (result, modelPath) =>
+      exportTrainedTagger(modelPath, result, { assembled, files, classes, spec }, record.id),
   })
 }

@@ -23,7 +23,14 @@ interface TrainedRun {
 /** Metrics of the best epoch, for the model card (empty when there is none). */
 export function bestMetrics(r: { history: EpochRecord[]; bestEpoch: number }) {
   const best = r.history[r.bestEpoch - 1]
-  return best ? { epoch: best.epoch, valLoss: best.valLoss, valAccuracy: best.valAccuracy, valMacroF1: best.valMacroF1 } : {}
+  return best
+    ? {
+        epoch: best.epoch,
+        valLoss: best.valLoss,
+        valAccuracy: best.valAccuracy,
+        valMacroF1: best.valMacroF1,
+      }
+    : {}
 }
 
 /**
@@ -52,7 +59,10 @@ export function openRunRecord(
       error: null,
     }
   if (resumed.dataHash !== fields.dataHash)
-    throw new DataError(dir, `${changed} changed since run ${resumed.id} started; start a new run instead of resuming`)
+    throw new DataError(
+      dir,
+      `${changed} changed since run ${resumed.id} started; start a new run instead of resuming`,
+    )
   return { ...resumed, status: 'running', finishedAt: null, error: null }
 }
 
@@ -82,7 +92,10 @@ export async function recordRun<R extends TrainedRun>(opts: {
       signal: ctx.signal,
       onProgress: (progress) => {
         const done = (progress.epoch - 1 + progress.step / progress.stepsPerEpoch) / progress.epochs
-        ctx.progress(0.1 + 0.88 * done, `epoch ${progress.epoch}/${progress.epochs}, loss ${progress.loss.toFixed(4)}`)
+        ctx.progress(
+          0.1 + 0.88 * done,
+          `epoch ${progress.epoch}/${progress.epochs}, loss ${progress.loss.toFixed(4)}`,
+        )
         onUpdate?.({ runId, progress })
       },
       onEpoch: async (epoch, checkpoint) => {

@@ -20,7 +20,17 @@ const checkpoint = (): Checkpoint => ({
   params: Float32Array.from([1, -2.5, 3e-7]),
   best: { params: Float32Array.from([0.5, 0.25, -1]), epoch: 2, score: 0.75 },
   optimizer: { t: 42, m: Float64Array.from([1e-300, 2, 3]), v: Float64Array.from([4, 5, 6.5]) },
-  history: [{ epoch: 1, trainLoss: 1.5, valLoss: Number.NaN, valAccuracy: 0.5, valMacroF1: 0.4, seconds: 1, framesPerSecond: 100 }],
+  history: [
+    {
+      epoch: 1,
+      trainLoss: 1.5,
+      valLoss: Number.NaN,
+      valAccuracy: 0.5,
+      valMacroF1: 0.4,
+      seconds: 1,
+      framesPerSecond: 100,
+    },
+  ],
 })
 
 describe('checkpoints', () => {
@@ -39,8 +49,12 @@ describe('checkpoints', () => {
 
   it('refuse truncated or foreign files, naming them', () => {
     const bytes = Buffer.from(encodeCheckpoint(checkpoint()))
-    expect(() => decodeCheckpoint(bytes.subarray(0, bytes.length - 1), 'ck.bin')).toThrow(/ck.bin: truncated checkpoint/)
-    expect(() => decodeCheckpoint(Buffer.from('PK\x03\x04'), 'ck.bin')).toThrow(/ck.bin: not a Framewise checkpoint/)
+    expect(() => decodeCheckpoint(bytes.subarray(0, bytes.length - 1), 'ck.bin')).toThrow(
+      /ck.bin: truncated checkpoint/,
+    )
+    expect(() => decodeCheckpoint(Buffer.from('PK\x03\x04'), 'ck.bin')).toThrow(
+      /ck.bin: not a Framewise checkpoint/,
+    )
   })
 })
 

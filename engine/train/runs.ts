@@ -51,7 +51,13 @@ export class RunStore extends RunRecords {
 export function encodeCheckpoint(c: Checkpoint): Uint8Array {
   const P = c.params.length
   const meta = Buffer.from(
-    JSON.stringify({ epoch: c.epoch, best: { epoch: c.best.epoch, score: c.best.score }, t: c.optimizer.t, history: c.history.map(nullNaN), P }),
+    JSON.stringify({
+      epoch: c.epoch,
+      best: { epoch: c.best.epoch, score: c.best.score },
+      t: c.optimizer.t,
+      history: c.history.map(nullNaN),
+      P,
+    }),
   )
   const head = 8 + meta.length
   const pad = (8 - (head % 8)) % 8 // keep the float64 blocks 8-byte aligned
@@ -69,26 +75,50 @@ export function encodeCheckpoint(c: Checkpoint): Uint8Array {
 }
 
 export function decodeCheckpoint(buf: Buffer, file: string): Checkpoint {
-  if (buf.length < 8 || buf.toString('latin1', 0, 4) !== 'FWCK') throw new DataError(file, 'not a Framewise checkpoint')
+  if (buf.length < 8 || buf.toString('latin1', 0, 4) !== 'FWCK')
+    throw new DataError(file, 'not a Framewise checkpoint')
   const metaLength = buf.readUInt32LE(4)
   if (8 + metaLength > buf.length) throw new DataError(file, 'truncated checkpoint header')
   // Checked, not trusted: a damaged header must be a DataError naming the file (found by engine/fuzz/files.test.ts).
-  let meta: { epoch: number; best: { epoch: number; score: number }; t: number; history: EpochRecord[]; P: number }
+  let meta: {
+    epoch: number
+    best: { epoch: number; score: number }
+    t: number
+    history: EpochRecord[]
+    P: number
+  }
   try {
     meta = JSON.parse(buf.toString('utf8', 8, 8 + metaLength))
   } catch (err) {
     throw new DataError(file, `damaged checkpoint header (${(err as Error).message})`)
   }
-  if (typeof meta !== 'object' || meta === null || !Number.isSafeInteger(meta.P) || meta.P < 0 || !Array.isArray(meta.history) || typeof meta.best !== 'object' || meta.best === null)
+  if (
+    typeof meta !== 'object' ||
+    meta === null ||
+    !Number.isSafeInteger(meta.P) ||
+    meta.P < 0 ||
+    !Array.isArray(meta.history) ||
+    typeof meta.best !== 'object' ||
+    meta.best === null
+  )
     throw new DataError(file, 'damaged checkpoint header (missing or invalid fields)')
   const head = 8 + metaLength
   const start = head + ((8 - (head % 8)) % 8)
   const P = meta.P
-  if (buf.length !== start + P * 24) throw new DataError(file, `truncated checkpoint (${buf.length} bytes, expected ${start + P * 24})`)
+  if (buf.length !== start + P * 24)
+    throw new DataError(
+      file,
+      `truncated checkpoint (${buf.length} bytes, expected ${start + P * 24})`,
+    )
   const bytes = new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength).slice(start)
   const f32 = (i: number) => new Float32Array(bytes.buffer, i * P * 4, P)
   const f64 = (i: number) => new Float64Array(bytes.buffer, 8 * P + i * P * 8, P)
-  const history = meta.history.map((h) => Object.fromEntries(Object.entries(h).map(([k, v]) => [k, v ?? Number.NaN])) as unknown as EpochRecord)
+  const history = meta.history.map(
+    (h) =>
+      Object.fromEntries(
+        Object.entries(h).map(([k, v]) => [k, v ?? Number.NaN]),
+      ) as unknown as EpochRecord,
+  )
   return {
     epoch: meta.epoch,
     params: f32(0),

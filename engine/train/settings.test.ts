@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest'
-import { exclusionsAt, parseTrainSettings, SETTING_EXCLUSIONS, settingConflicts, TRAIN_DEFAULTS, trainSettingsSchema } from './settings'
+import {
+  exclusionsAt,
+  parseTrainSettings,
+  SETTING_EXCLUSIONS,
+  settingConflicts,
+  TRAIN_DEFAULTS,
+  trainSettingsSchema,
+} from './settings'
 
 describe('training settings', () => {
   it('the defaults are the schema with nothing given, and break no exclusion', () => {
@@ -8,16 +15,27 @@ describe('training settings', () => {
   })
 
   it.each([
-    [{ outputRecurrence: true }, 'bidirectional must be off: Output recurrence decodes left to right'],
-    [{ outputRecurrence: true, bidirectional: false, attentionHeads: 2 }, 'attentionHeads must be off: Self-attention reads later frames'],
+    [
+      { outputRecurrence: true },
+      'bidirectional must be off: Output recurrence decodes left to right',
+    ],
+    [
+      { outputRecurrence: true, bidirectional: false, attentionHeads: 2 },
+      'attentionHeads must be off: Self-attention reads later frames',
+    ],
     [{ task: 'classify', attentionHeads: 2 }, 'attentionHeads must be off: Clip classifiers pool'],
-    [{ task: 'classify', outputRecurrence: true }, 'outputRecurrence must be off: Clip classifiers have no frame labels'],
+    [
+      { task: 'classify', outputRecurrence: true },
+      'outputRecurrence must be off: Clip classifiers have no frame labels',
+    ],
   ])('refuses %j, saying why', (input, why) => {
     expect(() => parseTrainSettings(input)).toThrow(why)
   })
 
   it('takes each combination once the excluded setting is off', () => {
-    expect(parseTrainSettings({ outputRecurrence: true, bidirectional: false }).outputRecurrence).toBe(true)
+    expect(
+      parseTrainSettings({ outputRecurrence: true, bidirectional: false }).outputRecurrence,
+    ).toBe(true)
     expect(parseTrainSettings({ task: 'classify', pooling: 'attention' }).attentionHeads).toBe(0)
   })
 

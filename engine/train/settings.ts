@@ -106,7 +106,12 @@ export const trainSettingsSchema = z.object({
    */
   classWeights: z.enum(['none', 'sqrt-balanced', 'balanced']).default('sqrt-balanced'),
   /** Seed for initialisation, the split, shuffling and dropout: same seed + data ⇒ same model. */
-  seed: z.number().int().min(0).max(2 ** 31 - 1).default(1),
+  seed: z
+    .number()
+    .int()
+    .min(0)
+    .max(2 ** 31 - 1)
+    .default(1),
   /**
    * Fraction of *files* held out for validation. Splitting by file (never by frame) measures
    * how the model does on recordings it has not seen, which is what users need to know.
@@ -167,7 +172,10 @@ export const SETTING_EXCLUSIONS: readonly SettingExclusion[] = [
 ]
 
 /** The exclusions in force for `s` (their `when` holds), first rule per setting. */
-export function exclusionsAt(s: Pick<TrainSettings, 'task' | 'outputRecurrence'>, table: readonly SettingExclusion[] = SETTING_EXCLUSIONS): SettingExclusion[] {
+export function exclusionsAt(
+  s: Pick<TrainSettings, 'task' | 'outputRecurrence'>,
+  table: readonly SettingExclusion[] = SETTING_EXCLUSIONS,
+): SettingExclusion[] {
   const seen = new Set<string>()
   return table.filter((r) => {
     const holds = Object.entries(r.when).every(([k, v]) => s[k as keyof typeof r.when] === v)
@@ -186,6 +194,7 @@ export function settingConflicts(s: TrainSettings): SettingExclusion[] {
 export function parseTrainSettings(input: unknown): TrainSettings {
   const settings = trainSettingsSchema.parse(input ?? {})
   const conflicts = settingConflicts(settings)
-  if (conflicts.length) throw new Error(conflicts.map((r) => `${r.setting} must be off: ${r.why}`).join('; '))
+  if (conflicts.length)
+    throw new Error(conflicts.map((r) => `${r.setting} must be off: ${r.why}`).join('; '))
   return settings
 }

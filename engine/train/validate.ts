@@ -52,7 +52,10 @@ export function validate(
         xw = concatFeedback(xFed, xw, prev, n, F, C).subarray(0, n * config.inputSize)
       }
       taggerForward(ws, xw, lengths, n, m, k)
-      const r = crossEntropy(null, ws.logits, labels, lengths, n, 1, C, { classWeights, ignoreLabel: -1 })
+      const r = crossEntropy(null, ws.logits, labels, lengths, n, 1, C, {
+        classWeights,
+        ignoreLabel: -1,
+      })
       sum += r.sum
       weight += r.weightSum
       for (let t = 0; t < n; t++) {

@@ -31,12 +31,20 @@ const hooks = {
   resume,
   kernels,
   onProgress: (progress: TrainProgress) => post({ type: 'progress', progress }),
-  onEpoch: (record: EpochRecord, checkpoint: Checkpoint) => post({ type: 'epoch', record, checkpoint }),
+  onEpoch: (record: EpochRecord, checkpoint: Checkpoint) =>
+    post({ type: 'epoch', record, checkpoint }),
 }
 // task 'classify' sends ClipData (runClassifierWorker) and gets a ClipTrainResult back
 const training: Promise<unknown> =
-  settings.task === 'classify' ? trainClassifier(data as unknown as ClipData, settings, hooks) : trainTagger(data, settings, hooks)
+  settings.task === 'classify'
+    ? trainClassifier(data as unknown as ClipData, settings, hooks)
+    : trainTagger(data, settings, hooks)
 training.then(
   (result) => post({ type: 'done', result: result as TrainResult }),
-  (err: Error) => post({ type: 'error', name: controller.signal.aborted ? 'AbortError' : err.name, message: err.message }),
+  (err: Error) =>
+    post({
+      type: 'error',
+      name: controller.signal.aborted ? 'AbortError' : err.name,
+      message: err.message,
+    }),
 )

@@ -3,7 +3,15 @@
  * Electron's preload, else the browser-mode socket — and from then on nothing else in the
  * renderer can tell which one it is using.
  */
-import type { Api, ErrorCode, Params, RequestName, Requests, Results, Transport } from '../../engine/api'
+import type {
+  Api,
+  ErrorCode,
+  Params,
+  RequestName,
+  Requests,
+  Results,
+  Transport,
+} from '../../engine/api'
 import { connectSocket } from './socket'
 
 declare global {
@@ -30,12 +38,18 @@ export async function connectApi(): Promise<void> {
   if (window.framewise) transport = window.framewise
   else {
     const token = new URLSearchParams(location.search).get('token')
-    if (!token) throw new Error('This page needs the address printed by `npm start` (it carries an access token).')
+    if (!token)
+      throw new Error(
+        'This page needs the address printed by `npm start` (it carries an access token).',
+      )
     transport = await connectSocket(token)
   }
   const requests: Requests = transport
   /** One request, typed by its name: its result, or a RequestError. */
-  const request = async <M extends RequestName>(name: M, params: Params<M>): Promise<Results[M]> => {
+  const request = async <M extends RequestName>(
+    name: M,
+    params: Params<M>,
+  ): Promise<Results[M]> => {
     const envelope = await requests[name](params)
     if (!envelope.ok) throw new RequestError(envelope.error.code, envelope.error.message)
     return envelope.result

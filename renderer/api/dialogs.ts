@@ -10,8 +10,17 @@ interface Envelope<T> {
 }
 
 interface NativeDialogs {
-  open(args: { kind: 'file' | 'dir'; multiple?: boolean; filter?: 'media' | 'onnx' | 'labels'; title?: string }): Promise<Envelope<string[] | null>>
-  save(args: { defaultName: string; filter: 'onnx' | 'labels'; title?: string }): Promise<Envelope<string | null>>
+  open(args: {
+    kind: 'file' | 'dir'
+    multiple?: boolean
+    filter?: 'media' | 'onnx' | 'labels'
+    title?: string
+  }): Promise<Envelope<string[] | null>>
+  save(args: {
+    defaultName: string
+    filter: 'onnx' | 'labels'
+    title?: string
+  }): Promise<Envelope<string | null>>
 }
 
 declare global {
@@ -29,11 +38,15 @@ async function unwrap<T>(reply: Envelope<T>): Promise<T> {
 }
 
 /** Paths the user chose, or null when cancelled. */
-export async function openDialog(args: Parameters<NativeDialogs['open']>[0]): Promise<string[] | null> {
+export async function openDialog(
+  args: Parameters<NativeDialogs['open']>[0],
+): Promise<string[] | null> {
   return unwrap(await window.framewiseDialogs!.open(args))
 }
 
 /** The path to save to, or null when cancelled. */
-export async function saveDialog(args: Parameters<NativeDialogs['save']>[0]): Promise<string | null> {
+export async function saveDialog(
+  args: Parameters<NativeDialogs['save']>[0],
+): Promise<string | null> {
   return unwrap(await window.framewiseDialogs!.save(args))
 }

@@ -15,10 +15,18 @@ export async function connectSocket(token: string): Promise<Transport> {
 
   await new Promise<void>((resolve, reject) => {
     ws.addEventListener('open', () => resolve(), { once: true })
-    ws.addEventListener('error', () => reject(new Error('could not connect to the Framewise engine')), { once: true })
+    ws.addEventListener(
+      'error',
+      () => reject(new Error('could not connect to the Framewise engine')),
+      { once: true },
+    )
   })
   ws.addEventListener('message', (msg) => {
-    const data = JSON.parse(String(msg.data)) as { id?: number; event?: string; args?: unknown[] } & Envelope<unknown>
+    const data = JSON.parse(String(msg.data)) as {
+      id?: number
+      event?: string
+      args?: unknown[]
+    } & Envelope<unknown>
     if (data.event !== undefined) {
       for (const listener of listeners.get(data.event) ?? []) listener(...(data.args ?? []))
     } else if (typeof data.id === 'number') {
@@ -28,14 +36,20 @@ export async function connectSocket(token: string): Promise<Transport> {
   })
   ws.addEventListener('close', () => {
     for (const settle of pending.values())
-      settle({ ok: false, error: { code: 'internal', message: 'the connection to the Framewise engine was lost' } })
+      settle({
+        ok: false,
+        error: { code: 'internal', message: 'the connection to the Framewise engine was lost' },
+      })
     pending.clear()
   })
 
   const call = (method: string, params: unknown) =>
     new Promise<Envelope<unknown>>((resolve) => {
       if (ws.readyState !== WebSocket.OPEN)
-        return resolve({ ok: false, error: { code: 'internal', message: 'not connected to the Framewise engine' } })
+        return resolve({
+          ok: false,
+          error: { code: 'internal', message: 'not connected to the Framewise engine' },
+        })
       const id = nextId++
       pending.set(id, resolve)
       ws.send(JSON.stringify({ id, method, params }))

@@ -5,7 +5,12 @@
  */
 import type { Viewport } from './timescale'
 
-export function weightColumns(weights: readonly number[], start: number, hop: number, v: Viewport): Float32Array {
+export function weightColumns(
+  weights: readonly number[],
+  start: number,
+  hop: number,
+  v: Viewport,
+): Float32Array {
   const W = Math.max(1, Math.floor(v.width))
   const out = new Float32Array(W).fill(-1)
   const n = weights.length

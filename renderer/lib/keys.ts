@@ -47,7 +47,11 @@ export const BINDINGS: Binding[] = [
   { action: 'next-segment', keys: 'Tab', help: 'Select the next segment' },
   { action: 'previous-segment', keys: 'Shift+Tab', help: 'Select the previous segment' },
   { action: 'next-unlabelled', keys: 'N', help: 'Jump to the next unlabelled stretch' },
-  { action: 'next-low-confidence', keys: 'C', help: 'Jump to the next stretch the model is unsure of' },
+  {
+    action: 'next-low-confidence',
+    keys: 'C',
+    help: 'Jump to the next stretch the model is unsure of',
+  },
   { action: 'delete', keys: 'Delete / Backspace', help: 'Delete the selected segment' },
   { action: 'deselect', keys: 'Esc', help: 'Clear the selection and the mark' },
   { action: 'undo', keys: 'Ctrl+Z', help: 'Undo' },

@@ -21,14 +21,25 @@ export function architectureSummary(a: Architecture, style: 'full' | 'short' = '
   const parts = [`${a.bidirectional ? 'Bi' : ''}${a.cell.toUpperCase()} ${a.layers}×${a.hidden}`]
   if (a.pooling) parts.push(` clip/${a.pooling}`)
   if (a.attention)
-    parts.push(style === 'short' ? ` +att ${a.attention.heads}h` : ` + attention ${a.attention.heads}h ${a.attention.window ? `±${a.attention.window}` : 'global'}`)
+    parts.push(
+      style === 'short'
+        ? ` +att ${a.attention.heads}h`
+        : ` + attention ${a.attention.heads}h ${a.attention.window ? `±${a.attention.window}` : 'global'}`,
+    )
   if (a.outputRecurrence) parts.push(style === 'short' ? ' +feedback' : ' + label feedback')
   return parts.join('')
 }
 
 /** The architecture on a trained model's card. */
 export function architectureOfModel(t: NonNullable<ModelView['tagger']>): Architecture {
-  return { cell: t.cell, bidirectional: t.bidirectional, layers: t.numLayers, hidden: t.hiddenSize, attention: t.attention, outputRecurrence: t.outputRecurrence }
+  return {
+    cell: t.cell,
+    bidirectional: t.bidirectional,
+    layers: t.numLayers,
+    hidden: t.hiddenSize,
+    attention: t.attention,
+    outputRecurrence: t.outputRecurrence,
+  }
 }
 
 /** The architecture a run's (stored, loosely typed) training settings describe. */

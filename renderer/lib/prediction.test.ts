@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest'
 import type { PredictionView } from '../../engine/api'
-import { accept, columns, disagreements, frameAt, nextLowConfidence, predictedAt } from './prediction'
+import {
+  accept,
+  columns,
+  disagreements,
+  frameAt,
+  nextLowConfidence,
+  predictedAt,
+} from './prediction'
 
 const p: PredictionView = {
   media: 'a.wav',

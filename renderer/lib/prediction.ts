@@ -13,7 +13,10 @@ export function frameAt(p: PredictionView, t: number): number {
 }
 
 /** Per pixel column of the viewport: the predicted class (−1 outside) and its confidence. */
-export function columns(p: PredictionView, v: Viewport): { labels: Int32Array; confidence: Float32Array } {
+export function columns(
+  p: PredictionView,
+  v: Viewport,
+): { labels: Int32Array; confidence: Float32Array } {
   const W = Math.max(1, Math.floor(v.width))
   const labels = new Int32Array(W).fill(-1)
   const confidence = new Float32Array(W)
@@ -32,7 +35,11 @@ export function columns(p: PredictionView, v: Viewport): { labels: Int32Array; c
  * Stretches where the predicted class differs from the labelled one (background where no
  * segment is), merged across frames: [start, end) in seconds.
  */
-export function disagreements(p: PredictionView, segments: readonly Segment[], background: string | null): [number, number][] {
+export function disagreements(
+  p: PredictionView,
+  segments: readonly Segment[],
+  background: string | null,
+): [number, number][] {
   const out: [number, number][] = []
   let open: number | null = null
   for (let f = 0; f < p.labels.length; f++) {
@@ -56,7 +63,12 @@ export function predictedAt(p: PredictionView, t: number): number {
 }
 
 /** Labels after accepting predicted segments (all, or those overlapping [from, to)). */
-export function accept(labels: readonly Segment[], predicted: readonly Segment[], from = -Infinity, to = Infinity): Segment[] {
+export function accept(
+  labels: readonly Segment[],
+  predicted: readonly Segment[],
+  from = -Infinity,
+  to = Infinity,
+): Segment[] {
   let out = [...labels]
   for (const s of predicted) {
     const start = Math.max(s.start, from)
@@ -67,7 +79,13 @@ export function accept(labels: readonly Segment[], predicted: readonly Segment[]
 }
 
 /** Frame stretches with confidence below `threshold`, for the "next low-confidence stretch" key. */
-export function nextLowConfidence(p: PredictionView, after: number, threshold = 0.6): number | null {
-  for (let f = frameAt(p, after) + 1; f < p.labels.length; f++) if (p.confidence[f] < threshold && (f === 0 || p.confidence[f - 1] >= threshold)) return p.start + f * p.hop
+export function nextLowConfidence(
+  p: PredictionView,
+  after: number,
+  threshold = 0.6,
+): number | null {
+  for (let f = frameAt(p, after) + 1; f < p.labels.length; f++)
+    if (p.confidence[f] < threshold && (f === 0 || p.confidence[f - 1] >= threshold))
+      return p.start + f * p.hop
   return null
 }

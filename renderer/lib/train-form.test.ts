@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest'
-import { exclusionsAt, SETTING_EXCLUSIONS, settingConflicts, TRAIN_DEFAULTS, type TrainSettings } from '../../engine/train/settings'
+import {
+  exclusionsAt,
+  SETTING_EXCLUSIONS,
+  settingConflicts,
+  TRAIN_DEFAULTS,
+  type TrainSettings,
+} from '../../engine/train/settings'
 import { blockedBy, formOf, settled } from './train-form'
 
 // Test-only value imports from engine/: the panel must apply the engine's table exactly as the engine does.
@@ -16,10 +22,18 @@ describe('the Train panel form', () => {
       for (const outputRecurrence of [false, true])
         for (const bidirectional of [false, true])
           for (const attentionHeads of [0, 2] as const) {
-            const s: TrainSettings = { ...TRAIN_DEFAULTS, task, outputRecurrence, bidirectional, attentionHeads }
+            const s: TrainSettings = {
+              ...TRAIN_DEFAULTS,
+              task,
+              outputRecurrence,
+              bidirectional,
+              attentionHeads,
+            }
             const form = formOf(s)
             const blocked = blockedBy(form, SETTING_EXCLUSIONS)
-            expect(blocked).toEqual(Object.fromEntries(exclusionsAt(s).map((r) => [r.setting, r.why])))
+            expect(blocked).toEqual(
+              Object.fromEntries(exclusionsAt(s).map((r) => [r.setting, r.why])),
+            )
             expect(settingConflicts({ ...s, ...settled(form, SETTING_EXCLUSIONS) })).toEqual([])
           }
   })

@@ -37,8 +37,27 @@ export type TrainForm = Pick<
 >
 
 export const FORM_FIELDS = [
-  'task', 'pooling', 'cell', 'bidirectional', 'hidden', 'layers', 'dropout', 'residual', 'attentionHeads', 'attentionWindow', 'init',
-  'outputRecurrence', 'scheduledSampling', 'decode', 'beamWidth', 'epochs', 'lr', 'batch', 'chunk', 'classWeights', 'seed',
+  'task',
+  'pooling',
+  'cell',
+  'bidirectional',
+  'hidden',
+  'layers',
+  'dropout',
+  'residual',
+  'attentionHeads',
+  'attentionWindow',
+  'init',
+  'outputRecurrence',
+  'scheduledSampling',
+  'decode',
+  'beamWidth',
+  'epochs',
+  'lr',
+  'batch',
+  'chunk',
+  'classWeights',
+  'seed',
 ] as const satisfies readonly (keyof TrainForm)[]
 
 /** The form's fields of the engine's defaults. */
@@ -56,7 +75,11 @@ export type Blocked = Partial<Record<Exclusion['setting'], string>>
 export function exclusionsOf(f: TrainForm, exclusions: readonly Exclusion[]): Exclusion[] {
   const seen = new Set<string>()
   return exclusions.filter((r) => {
-    if (seen.has(r.setting) || !Object.entries(r.when).every(([k, v]) => f[k as keyof TrainForm] === v)) return false
+    if (
+      seen.has(r.setting) ||
+      !Object.entries(r.when).every(([k, v]) => f[k as keyof TrainForm] === v)
+    )
+      return false
     seen.add(r.setting)
     return true
   })
@@ -69,6 +92,8 @@ export function blockedBy(f: TrainForm, exclusions: readonly Exclusion[]): Block
 
 /** The form with every blocked setting off: what the UI shows and what training is sent. */
 export function settled(f: TrainForm, exclusions: readonly Exclusion[]): TrainForm {
-  return Object.assign({ ...f }, Object.fromEntries(exclusionsOf(f, exclusions).map((r) => [r.setting, r.off])))
+  return Object.assign(
+    { ...f },
+    Object.fromEntries(exclusionsOf(f, exclusions).map((r) => [r.setting, r.off])),
+  )
 }
-

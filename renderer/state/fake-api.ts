@@ -38,7 +38,8 @@ export class FakeApi {
 
   /** Send an event to the subscribers, as the engine would. */
   emit<E extends EventName>(event: E, ...args: Events[E]): void {
-    for (const listener of this.#listeners.get(event) ?? []) (listener as (...a: Events[E]) => void)(...args)
+    for (const listener of this.#listeners.get(event) ?? [])
+      (listener as (...a: Events[E]) => void)(...args)
   }
 
   /** Forget handlers, calls and subscribers (between tests). */

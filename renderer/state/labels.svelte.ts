@@ -38,7 +38,9 @@ export class LabelsState {
   /** Class that new segments get: the chosen one while the project has it, else its first class. */
   #currentClass = $derived.by(() => {
     const names = this.classNames()
-    return this.#chosenClass !== null && names.includes(this.#chosenClass) ? this.#chosenClass : (names[0] ?? null)
+    return this.#chosenClass !== null && names.includes(this.#chosenClass)
+      ? this.#chosenClass
+      : (names[0] ?? null)
   })
   status = $state<SaveStatus>('saved')
   error = $state<string | null>(null)

@@ -3,20 +3,30 @@ import type { Segment } from '../../engine/api'
 import { fake } from './fake-api'
 import { LabelsState } from './labels.svelte'
 
-vi.mock('../api/client', async (real) => ({ ...(await real<object>()), api: (await import('./fake-api')).fake.api }))
+vi.mock('../api/client', async (real) => ({
+  ...(await real<object>()),
+  api: (await import('./fake-api')).fake.api,
+}))
 
 const ON_DISK: Segment[] = [{ start: 4, end: 5, label: 'run' }]
 
 beforeEach(() => {
   fake.reset()
   fake.handle('getLabels', ({ media }) => ({ media, revision: 3, segments: ON_DISK }))
-  fake.handle('saveLabels', ({ media, segments }) => ({ media, revision: 4, segments: segments as Segment[] }))
+  fake.handle('saveLabels', ({ media, segments }) => ({
+    media,
+    revision: 4,
+    segments: segments as Segment[],
+  }))
 })
 
 describe('the labels of a file', () => {
   it('undoes and redoes an edit, and saves the state it ends in', async () => {
     const saved: [string, number][] = []
-    const labels = new LabelsState((media, count) => saved.push([media, count]), () => ['walk', 'run'])
+    const labels = new LabelsState(
+      (media, count) => saved.push([media, count]),
+      () => ['walk', 'run'],
+    )
     await labels.load('a.wav')
     expect(labels.segments).toEqual(ON_DISK)
 

@@ -46,7 +46,8 @@ export class ModelsState {
   async refresh(): Promise<void> {
     try {
       this.models = await api.listModels({})
-      if (!this.models.some((m) => m.id === this.selectedId)) this.selectedId = this.models.at(-1)?.id ?? null
+      if (!this.models.some((m) => m.id === this.selectedId))
+        this.selectedId = this.models.at(-1)?.id ?? null
     } catch (err) {
       this.error = (err as Error).message
     }
@@ -68,11 +69,19 @@ export class ModelsState {
     const model = this.selectedId
     if (!model || this.jobId) return
     for (let i = 0; i < media.length; i++) {
-      const ok = await this.#job(`predicting ${media[i]} (${i + 1}/${media.length})`, async (jobId) => {
-        const p = await api.predict({ jobId, model, media: media[i], ...this.#postprocess(model) })
-        if (p.media === current) this.prediction = p
-        this.onPredicted(p.media)
-      })
+      const ok = await this.#job(
+        `predicting ${media[i]} (${i + 1}/${media.length})`,
+        async (jobId) => {
+          const p = await api.predict({
+            jobId,
+            model,
+            media: media[i],
+            ...this.#postprocess(model),
+          })
+          if (p.media === current) this.prediction = p
+          this.onPredicted(p.media)
+        },
+      )
       if (!ok) break
     }
   }
@@ -117,7 +126,11 @@ export class ModelsState {
     })
   }
 
-  async importModel(path: string, features: Params<'importModel'>['features'], classes: string[] | undefined): Promise<boolean> {
+  async importModel(
+    path: string,
+    features: Params<'importModel'>['features'],
+    classes: string[] | undefined,
+  ): Promise<boolean> {
     this.error = null
     try {
       const m = await api.importModel({ path, features, classes })

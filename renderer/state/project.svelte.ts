@@ -21,7 +21,11 @@ export class ProjectState {
   /** The classes a segment can have (the background is none of them). */
   segmentClasses: LabelClass[] = $derived(this.classes.filter((c) => c.role === 'class'))
   /** Clip classes in use (file-level classes for clip classification), sorted. */
-  clipClasses: string[] = $derived([...new Set((this.view?.media ?? []).flatMap((m) => (m.clipClass ? [m.clipClass] : [])))].sort())
+  clipClasses: string[] = $derived(
+    [
+      ...new Set((this.view?.media ?? []).flatMap((m) => (m.clipClass ? [m.clipClass] : []))),
+    ].sort(),
+  )
 
   constructor() {
     api.on('externalChange', (change) => {
@@ -66,7 +70,9 @@ export class ProjectState {
   /** Set (a name) or clear (null or '') the clip class of a media file. */
   async setClipClass(id: string, clipClass: string | null): Promise<void> {
     const value = clipClass?.trim() || null
-    await this.#attempt(async () => this.#show(await api.setClipClass({ media: id, clipClass: value })))
+    await this.#attempt(async () =>
+      this.#show(await api.setClipClass({ media: id, clipClass: value })),
+    )
   }
 
   /** Mark (or unmark) a media file as reviewed: its labels were checked by the user. */
@@ -76,7 +82,10 @@ export class ProjectState {
 
   /** A prediction was saved for a media file: the file list shows it as predicted. */
   markPredicted(id: string): void {
-    this.#update(id, (m) => ({ predicted: true, status: statusOf(m.segmentCount, true, m.reviewed === true) }))
+    this.#update(id, (m) => ({
+      predicted: true,
+      status: statusOf(m.segmentCount, true, m.reviewed === true),
+    }))
   }
 
   async setClasses(classes: LabelClass[]): Promise<void> {

@@ -37,8 +37,13 @@ export class Studio implements ActionScope {
   /** Kind of the selected file: a primitive, so a new project view (after every save) does not reopen it. */
   #kind = $derived(this.project.selected?.kind ?? null)
   // The snap grid is the project's feature hop (per kind; a series hop in rows needs the row rate).
-  readonly view: ViewState = new ViewState(() => frameSeconds(this.#kind, this.project.view?.frameHop, this.signal.sampleRate))
-  readonly signal: SignalState = new SignalState(this.view, (media, duration) => (this.project.durations[media] = duration))
+  readonly view: ViewState = new ViewState(() =>
+    frameSeconds(this.#kind, this.project.view?.frameHop, this.signal.sampleRate),
+  )
+  readonly signal: SignalState = new SignalState(
+    this.view,
+    (media, duration) => (this.project.durations[media] = duration),
+  )
   readonly labels = new LabelsState(
     (media, count) => this.project.setSegmentCount(media, count),
     () => this.project.segmentClasses.map((c) => c.name),
@@ -61,9 +66,13 @@ export class Studio implements ActionScope {
   channels = $derived.by(() => this.signal.seriesOverview?.channels ?? [])
   layout = $state<'stacked' | 'overlaid'>('stacked')
   /** The current file's prediction (one for another file may still be on its way out). */
-  prediction = $derived.by(() => (this.models.prediction?.media === this.project.selectedId ? this.models.prediction : null))
+  prediction = $derived.by(() =>
+    this.models.prediction?.media === this.project.selectedId ? this.models.prediction : null,
+  )
   /** The background class's name: unlabelled time, drawn as no segment. */
-  background = $derived.by(() => this.project.classes.find((c) => c.role === 'background')?.name ?? null)
+  background = $derived.by(
+    () => this.project.classes.find((c) => c.role === 'background')?.name ?? null,
+  )
   #colours = $derived.by(() => new Map(this.project.classes.map((c) => [c.name, c.color])))
 
   /** `ask` puts a yes/no question to the user (leaving a project with unsaved edits). */
@@ -148,8 +157,15 @@ export class Studio implements ActionScope {
     if (!p || p.media !== labels.media) return
     const sel = labels.selected !== null ? labels.segments[labels.selected] : null
     if (where === 'selection' && !sel) return
-    const next = where === 'all' ? accept(labels.segments, p.segments) : accept(labels.segments, p.segments, sel!.start, sel!.end)
-    labels.apply(where === 'all' ? 'Accept predictions' : 'Accept predictions in selection', next, null)
+    const next =
+      where === 'all'
+        ? accept(labels.segments, p.segments)
+        : accept(labels.segments, p.segments, sel!.start, sel!.end)
+    labels.apply(
+      where === 'all' ? 'Accept predictions' : 'Accept predictions in selection',
+      next,
+      null,
+    )
   }
 
   /** Set the current file's clip class (a clip classifier's prediction accepted). */
@@ -164,7 +180,9 @@ export class Studio implements ActionScope {
     await labels.flush()
     if (labels.status === 'saved') return true
     const why = labels.conflict ?? labels.error ?? 'saving failed'
-    return this.ask(`${project.view.name} has label edits that are not saved (${why}). Open ${next} anyway and lose them?`)
+    return this.ask(
+      `${project.view.name} has label edits that are not saved (${why}). Open ${next} anyway and lose them?`,
+    )
   }
 
   /** A desktop menu command of the app's own (lib/menu.ts routes them); `dir` for open-project. */
@@ -174,17 +192,32 @@ export class Studio implements ActionScope {
       case 'open-project':
       case 'create-project': {
         const opening = command === 'open-project'
-        const chosen = dir ?? (await openDialog({ kind: 'dir', title: opening ? 'Open project' : 'Create a project in' }))?.[0]
+        const chosen =
+          dir ??
+          (
+            await openDialog({
+              kind: 'dir',
+              title: opening ? 'Open project' : 'Create a project in',
+            })
+          )?.[0]
         if (!chosen || !(await this.leaveProject(chosen))) return
         return opening ? project.open(chosen) : project.create(chosen)
       }
       case 'add-media': {
-        const paths = project.view && (await openDialog({ kind: 'file', multiple: true, filter: 'media', title: 'Add media' }))
+        const paths =
+          project.view &&
+          (await openDialog({ kind: 'file', multiple: true, filter: 'media', title: 'Add media' }))
         if (paths?.length) await project.addMedia(paths)
         return
       }
       case 'export-model': {
-        const dest = project.view && (await saveDialog({ defaultName: 'model.onnx', filter: 'onnx', title: 'Export ONNX model' }))
+        const dest =
+          project.view &&
+          (await saveDialog({
+            defaultName: 'model.onnx',
+            filter: 'onnx',
+            title: 'Export ONNX model',
+          }))
         if (dest) await this.models.exportModel(dest)
         return
       }

@@ -5,7 +5,10 @@ import { SETTING_EXCLUSIONS, TRAIN_DEFAULTS } from '../../engine/train/settings'
 import { fake, settle } from './fake-api'
 import { Studio } from './studio.svelte'
 
-vi.mock('../api/client', async (real) => ({ ...(await real<object>()), api: (await import('./fake-api')).fake.api }))
+vi.mock('../api/client', async (real) => ({
+  ...(await real<object>()),
+  api: (await import('./fake-api')).fake.api,
+}))
 
 const CLASSES: LabelClass[] = [
   { name: 'none', color: '#cccccc', hotkey: null, role: 'background' },
@@ -13,7 +16,13 @@ const CLASSES: LabelClass[] = [
   { name: 'run', color: '#00ff00', hotkey: 2, role: 'class' },
 ]
 
-const entry = (id: string, kind: MediaEntry['kind']): MediaEntry => ({ id, path: id, kind, segmentCount: 0, status: 'unlabelled' })
+const entry = (id: string, kind: MediaEntry['kind']): MediaEntry => ({
+  id,
+  path: id,
+  kind,
+  segmentCount: 0,
+  status: 'unlabelled',
+})
 
 const PROJECT: ProjectView = {
   dir: '/projects/gait',
@@ -26,7 +35,18 @@ const PROJECT: ProjectView = {
 /** A series of 10 s at `rate` rows/s with two channels, decimated to `points` (so zooming in fetches again). */
 function series(rate: number, points: number): SeriesWindow {
   const zeros = new Array<number>(points).fill(0)
-  return { duration: 10, sampleRate: rate, rows: 10 * rate, channels: ['x', 'y'], ranges: [[0, 1], [0, 1]], times: zeros, values: [zeros, zeros] }
+  return {
+    duration: 10,
+    sampleRate: rate,
+    rows: 10 * rate,
+    channels: ['x', 'y'],
+    ranges: [
+      [0, 1],
+      [0, 1],
+    ],
+    times: zeros,
+    values: [zeros, zeros],
+  }
 }
 
 let studio: Studio
@@ -49,12 +69,26 @@ beforeEach(() => {
   let view = PROJECT
   fake.handle('getProject', () => view)
   fake.handle('setClasses', ({ classes }) => (view = { ...view, classes: classes as LabelClass[] }))
-  fake.handle('getLabels', ({ media }) => ({ media, revision: 1, segments: [{ start: 1, end: 2, label: media === 'a.csv' ? 'walk' : 'run' }] }))
+  fake.handle('getLabels', ({ media }) => ({
+    media,
+    revision: 1,
+    segments: [{ start: 1, end: 2, label: media === 'a.csv' ? 'walk' : 'run' }],
+  }))
   fake.handle('getSeries', ({ media, points }) => series(media === 'a.csv' ? 50 : 100, points))
-  fake.handle('getPeaks', () => ({ duration: 4, sampleRate: 16000, bucketSize: 256, start: 0, secondsPerBucket: 0.016, minMax: [] }))
+  fake.handle('getPeaks', () => ({
+    duration: 4,
+    sampleRate: 16000,
+    bucketSize: 256,
+    start: 0,
+    secondsPerBucket: 0.016,
+    minMax: [],
+  }))
   fake.handle('getMediaSource', ({ media }) => ({ url: `/media/${media}`, mime: 'audio/wav' }))
   fake.handle('getPrediction', () => null)
-  fake.handle('trainingDefaults', () => ({ settings: { ...TRAIN_DEFAULTS, hidden: 48 }, exclusions: [...SETTING_EXCLUSIONS] }))
+  fake.handle('trainingDefaults', () => ({
+    settings: { ...TRAIN_DEFAULTS, hidden: 48 },
+    exclusions: [...SETTING_EXCLUSIONS],
+  }))
   fake.handle('listRuns', () => [])
   fake.handle('listModels', () => [])
   studio = new Studio(() => true)

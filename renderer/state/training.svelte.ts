@@ -5,7 +5,14 @@
  */
 import type { Results, RunView, TrainingEvent } from '../../engine/api'
 import { api, newJobId } from '../api/client'
-import { blockedBy, FORM_FIELDS, formOf, settled, type Blocked, type TrainForm } from '../lib/train-form'
+import {
+  blockedBy,
+  FORM_FIELDS,
+  formOf,
+  settled,
+  type Blocked,
+  type TrainForm,
+} from '../lib/train-form'
 
 export type { TrainForm } from '../lib/train-form'
 
@@ -135,7 +142,8 @@ export class TrainingState {
   settle(): void {
     if (!this.form || !this.defaults) return
     const next = settled(this.form, this.defaults.exclusions)
-    for (const k of FORM_FIELDS) if (next[k] !== this.form[k]) Object.assign(this.form, { [k]: next[k] })
+    for (const k of FORM_FIELDS)
+      if (next[k] !== this.form[k]) Object.assign(this.form, { [k]: next[k] })
   }
 }
 
@@ -145,16 +153,27 @@ export function scoredOn(run: RunView): 'files' | 'frames' {
 }
 
 /** Best validation scores of a run, for the history table. */
-export function bestOf(run: RunView): { epoch: number | null; macroF1: number | null; accuracy: number | null; loss: number | null } {
+export function bestOf(run: RunView): {
+  epoch: number | null
+  macroF1: number | null
+  accuracy: number | null
+  loss: number | null
+} {
   const e = run.bestEpoch ? run.history[run.bestEpoch - 1] : undefined
-  return { epoch: run.bestEpoch, macroF1: e?.valMacroF1 ?? null, accuracy: e?.valAccuracy ?? null, loss: e?.valLoss ?? null }
+  return {
+    epoch: run.bestEpoch,
+    macroF1: e?.valMacroF1 ?? null,
+    accuracy: e?.valAccuracy ?? null,
+    loss: e?.valLoss ?? null,
+  }
 }
 
 /** '1 h 02 min', '3 min 05 s', '12 s'. */
 export function formatDuration(seconds: number | null): string {
   if (seconds === null || !Number.isFinite(seconds)) return '—'
   const s = Math.max(0, Math.round(seconds))
-  if (s >= 3600) return `${Math.floor(s / 3600)} h ${String(Math.floor((s % 3600) / 60)).padStart(2, '0')} min`
+  if (s >= 3600)
+    return `${Math.floor(s / 3600)} h ${String(Math.floor((s % 3600) / 60)).padStart(2, '0')} min`
   if (s >= 60) return `${Math.floor(s / 60)} min ${String(s % 60).padStart(2, '0')} s`
   return `${s} s`
 }

@@ -4,7 +4,10 @@ import { fake } from './fake-api'
 import { SETTING_EXCLUSIONS, TRAIN_DEFAULTS } from '../../engine/train/settings'
 import { TrainingState } from './training.svelte'
 
-vi.mock('../api/client', async (real) => ({ ...(await real<object>()), api: (await import('./fake-api')).fake.api }))
+vi.mock('../api/client', async (real) => ({
+  ...(await real<object>()),
+  api: (await import('./fake-api')).fake.api,
+}))
 
 beforeEach(() => {
   fake.reset()
@@ -13,7 +16,10 @@ beforeEach(() => {
 
 describe('the Train panel state', () => {
   it('fills its form from the defaults the engine sends, once', async () => {
-    fake.handle('trainingDefaults', () => ({ settings: { ...TRAIN_DEFAULTS, cell: 'gru', hidden: 48 }, exclusions: [...SETTING_EXCLUSIONS] }))
+    fake.handle('trainingDefaults', () => ({
+      settings: { ...TRAIN_DEFAULTS, cell: 'gru', hidden: 48 },
+      exclusions: [...SETTING_EXCLUSIONS],
+    }))
     const training = new TrainingState()
     expect(training.form).toBeNull()
     await training.refresh()

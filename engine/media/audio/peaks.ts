@@ -194,7 +194,12 @@ export async function loadPeaks(
       } catch {
         // missing or unreadable cache: rebuild below
       }
-      const audio = await decodeAudio(audioPath, { ...options, sampleRate: undefined, signal, onProgress: progress })
+      const audio = await decodeAudio(audioPath, {
+        ...options,
+        sampleRate: undefined,
+        signal,
+        onProgress: progress,
+      })
       const peaks = buildPeaks(audio.samples, audio.sampleRate)
       await mkdir(cacheDir, { recursive: true })
       await writeFileAtomic(cache, encodePeaks(peaks), { durable: false })

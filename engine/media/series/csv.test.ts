@@ -21,23 +21,29 @@ const fails = async (text: string, re: RegExp, o: CsvOptions = {}) => {
 }
 
 describe('readSeriesCsv', () => {
-  it('refuses a line without end while streaming, not after buffering the whole file', { timeout: 60_000 }, async () => {
-    // 900 MB: a header, then NUL bytes and no newline (a sparse file; a binary file looks alike)
-    const p = put('time,a\n')
-    const fd = openSync(p, 'r+')
-    ftruncateSync(fd, 900 * 2 ** 20)
-    closeSync(fd)
-    let peak = 0
-    const sample = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 10)
-    const before = process.memoryUsage().rss
-    const started = Date.now()
-    const e = await readSeriesCsv(p).catch((x) => x)
-    clearInterval(sample)
-    expect(e).toBeInstanceOf(DataError)
-    expect(e.message).toBe(`${p}: a line longer than 4194304 characters: is this a CSV time series?`)
-    expect(Date.now() - started).toBeLessThan(10_000)
-    expect(peak - before).toBeLessThan(200 * 2 ** 20)
-  })
+  it(
+    'refuses a line without end while streaming, not after buffering the whole file',
+    { timeout: 60_000 },
+    async () => {
+      // 900 MB: a header, then NUL bytes and no newline (a sparse file; a binary file looks alike)
+      const p = put('time,a\n')
+      const fd = openSync(p, 'r+')
+      ftruncateSync(fd, 900 * 2 ** 20)
+      closeSync(fd)
+      let peak = 0
+      const sample = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 10)
+      const before = process.memoryUsage().rss
+      const started = Date.now()
+      const e = await readSeriesCsv(p).catch((x) => x)
+      clearInterval(sample)
+      expect(e).toBeInstanceOf(DataError)
+      expect(e.message).toBe(
+        `${p}: a line longer than 4194304 characters: is this a CSV time series?`,
+      )
+      expect(Date.now() - started).toBeLessThan(10_000)
+      expect(peak - before).toBeLessThan(200 * 2 ** 20)
+    },
+  )
 
   it('reads a header, time column, channels and labels', async () => {
     const s = await readSeriesCsv(put('time,ax,ay,label\n0,1,2,walk\n0.5,3,4,walk\n1.0,5,6,run\n'))

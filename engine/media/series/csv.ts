@@ -87,7 +87,10 @@ export async function readSeriesCsv(path: string, options: CsvOptions = {}): Pro
     throw new DataError(path, `too large: ${size} bytes exceed the ${MAX_CSV_BYTES}-byte CSV limit`)
   const delimiter = options.delimiter ?? (await detectDelimiter(path))
   const parser = Papa.parse(Papa.NODE_STREAM_INPUT, { delimiter, skipEmptyLines: false })
-  const input = (await openRegular(path)).createReadStream({ encoding: 'utf8', highWaterMark: 1 << 18 })
+  const input = (await openRegular(path)).createReadStream({
+    encoding: 'utf8',
+    highWaterMark: 1 << 18,
+  })
   let bytes = 0
   let sinceNewline = 0
   input.on('data', (c: string | Buffer) => {
@@ -95,7 +98,12 @@ export async function readSeriesCsv(path: string, options: CsvOptions = {}): Pro
     const last = c.lastIndexOf('\n')
     sinceNewline = last < 0 ? sinceNewline + c.length : c.length - last - 1
     if (sinceNewline > MAX_CSV_LINE_CHARS)
-      input.destroy(new DataError(path, `a line longer than ${MAX_CSV_LINE_CHARS} characters: is this a CSV time series?`))
+      input.destroy(
+        new DataError(
+          path,
+          `a line longer than ${MAX_CSV_LINE_CHARS} characters: is this a CSV time series?`,
+        ),
+      )
   })
   input.on('error', (e) => parser.destroy(e))
   input.pipe(parser)
