@@ -1,14 +1,29 @@
-// `npm test`: typecheck (tsc + svelte-check), Electron security lint, build, unit tests (vitest), e2e (Playwright), then
-// one closing line with the totals. Exits non-zero if any stage fails.
+// `npm test`: typecheck (tsc + svelte-check), lint (the import boundaries of ARCHITECTURE.md), formatting (Prettier),
+// Electron security lint, build, unit tests (vitest), e2e (Playwright), then one closing line with the totals. Exits
+// non-zero if any stage fails.
 import { spawnSync } from 'node:child_process'
 import { existsSync, readFileSync, rmSync } from 'node:fs'
 
 const stages = [
   ['typecheck', 'npm', ['run', 'typecheck']],
+  // ESLint: who may import whom (eslint.config.js); a boundary violation fails the run.
+  ['lint', 'npm', ['run', 'lint']],
+  // Prettier: an unformatted file fails the run (`npm run format` fixes it).
+  ['format:check', 'npm', ['run', 'format:check']],
   // Electronegativity over electron/ and the renderer's CSP: no unexplained high/medium findings.
   ['lint:electron', 'npm', ['run', 'lint:electron']],
   ['build', 'npx', ['electron-vite', 'build']],
-  ['unit', 'npx', ['vitest', 'run', '--reporter=default', '--reporter=json', '--outputFile.json=test-results/unit.json']],
+  [
+    'unit',
+    'npx',
+    [
+      'vitest',
+      'run',
+      '--reporter=default',
+      '--reporter=json',
+      '--outputFile.json=test-results/unit.json',
+    ],
+  ],
   ['e2e', 'npx', ['playwright', 'test']],
 ]
 
