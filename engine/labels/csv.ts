@@ -1,52 +1,185 @@
 /**
- * Label CSV: rows of start,end,label (seconds), with or without a header; the header may name the
- * columns start/begin/onset, end/stop/offset, label/class/annotation in any order. Delimiter
- * comma, semicolon or tab (detected by papaparse). Also the per-row form used by CSV time series:
- * a label per row ⇄ segments.
+ * Label CSV: a table of start, end (or duration) and label, with or without a header, as people
+ * and tools write it (DAS `,name,start_seconds,stop_seconds`, crowsetta generic-seq
+ * `label,onset_s,offset_s,…`, `onset_s,offset_s,label`, `Begin Time (s)`…): which column is which
+ * comes from the header names or the user's mapping (csv-columns.ts); times in seconds,
+ * milliseconds or samples; a table without a label column is one class the user names.
+ * Delimiter comma, semicolon, tab or bar (detected by papaparse). Also the per-row form used by
+ * CSV time series: a label per row ⇄ segments.
  */
 import Papa from 'papaparse'
 import { DataError } from '../errors'
+import { chooseColumns, mappingOf, type ColumnMapping, type TimeColumn } from './csv-columns'
 import type { Segment } from './segments'
 import { fmtTime, num } from './text'
 
-const START = ['start', 'begin', 'onset', 'start_time', 'begin time (s)']
-const END = ['end', 'stop', 'offset', 'end_time', 'end time (s)']
-const LABEL = ['label', 'class', 'annotation', 'name']
+/** Start-column names that make a CSV with a `label` column a segment table, not per-row labels. */
+const ROW_TABLE_START = ['start', 'begin', 'onset', 'start_time', 'begin time (s)']
 
-export function readLabelCsv(text: string, file: string): Segment[] {
-  const parsed = Papa.parse<string[]>(text.replace(/^\uFEFF/, ''), {
-    skipEmptyLines: false,
-    delimitersToGuess: [',', ';', '\t', '|'],
-  })
-  const rows = parsed.data
-  let firstRow = rows.findIndex((r) => r.some((c) => c.trim() !== ''))
-  if (firstRow < 0) return []
-  const head = rows[firstRow].map((c) => c.trim().toLowerCase())
-  let [iS, iE, iL] = [0, 1, 2]
-  if (!Number.isFinite(Number(head[0])) || head[0] === '') {
-    const find = (names: string[]) => head.findIndex((h) => names.includes(h))
-    ;[iS, iE, iL] = [find(START), find(END), find(LABEL)]
-    if (iS < 0 || iE < 0 || iL < 0)
-      throw new DataError(
-        file,
-        `header needs start, end and label columns (found ${rows[firstRow].join(', ')})`,
-        { line: firstRow + 1 },
-      )
-    firstRow++
+export interface CsvReadOptions {
+  /** Which column is which, when the header names do not say (or say it ambiguously). */
+  mapping?: ColumnMapping
+  /** Sample rate of the recording (Hz), for times in samples. */
+  rate?: number
+  /** The one class of every segment (a table without a label column). */
+  label?: string
+}
+
+/** What the import dialog shows before reading a table: its columns and Framewise's choice. */
+export interface LabelTablePreview {
+  /** Header cells, or "1", "2", … for a table without a header (the names a mapping uses). */
+  columns: string[]
+  header: boolean
+  delimiter: string
+  /** The first data rows, as text. */
+  rows: string[][]
+  /** Data rows in the table (blank lines not counted). */
+  rowCount: number
+  /** The mapping Framewise would read the table with. */
+  mapping: ColumnMapping
+  /** What the user must decide (empty when the table reads as it is). */
+  ambiguous: string[]
+  /** An unnamed index column left out (pandas), or null. */
+  indexColumn: string | null
+}
+
+const PREVIEW_ROWS = 10
+const MAPPING_HINT =
+  'map them with the mapping option { start, end | duration, label, unit } ' +
+  '(CLI: --start-column, --end-column or --duration-column, --label-column, --unit s|ms|samples)'
+
+interface Table {
+  columns: string[]
+  header: boolean
+  delimiter: string
+  /** Data rows with their 1-based line numbers, blank rows left out. */
+  data: Array<{ cells: string[]; line: number }>
+  /** Line of the header (or of the first row). */
+  headLine: number
+}
+
+const DELIMITERS = [',', ';', '\t', '|']
+
+function parseTable(text: string): Table | null {
+  const body = text.replace(/^\uFEFF/, '')
+  let parsed = Papa.parse<string[]>(body, { skipEmptyLines: false, delimitersToGuess: DELIMITERS })
+  // papaparse's guess needs several rows; a one-row table gets the delimiter its first line has
+  if (parsed.data.every((r) => r.length < 2)) {
+    const line = body.split(/\r\n|\n|\r/).find((l) => l.trim() !== '') ?? ''
+    const delimiter = DELIMITERS.find((d) => line.includes(d))
+    if (delimiter) parsed = Papa.parse<string[]>(body, { skipEmptyLines: false, delimiter })
   }
+  const rows = parsed.data
+  const first = rows.findIndex((r) => r.some((c) => c.trim() !== ''))
+  if (first < 0) return null
+  const head = rows[first]
+  const header = head[0].trim() === '' || !Number.isFinite(Number(head[0]))
+  const data: Table['data'] = []
+  for (let r = header ? first + 1 : first; r < rows.length; r++)
+    if (rows[r].some((c) => c.trim() !== '')) data.push({ cells: rows[r], line: r + 1 })
+  const width = Math.max(head.length, ...data.slice(0, PREVIEW_ROWS).map((d) => d.cells.length))
+  return {
+    columns: header
+      ? head.map((c) => c.trim())
+      : Array.from({ length: width }, (_, i) => String(i + 1)),
+    header,
+    delimiter: parsed.meta.delimiter,
+    data,
+    headLine: first + 1,
+  }
+}
+
+function choose(t: Table, options: CsvReadOptions) {
+  return chooseColumns(
+    t.header ? t.columns : null,
+    t.columns.length,
+    t.data.slice(0, PREVIEW_ROWS).map((d) => d.cells),
+    options.mapping,
+    options.label !== undefined,
+  )
+}
+
+/** The columns of a label table and how Framewise would read them (nothing is refused here). */
+export function previewLabelCsv(text: string, options: CsvReadOptions = {}): LabelTablePreview {
+  const t = parseTable(text)
+  if (!t)
+    return {
+      columns: [],
+      header: false,
+      delimiter: ',',
+      rows: [],
+      rowCount: 0,
+      mapping: {},
+      ambiguous: ['the table is empty'],
+      indexColumn: null,
+    }
+  const chosen = choose(t, options)
+  const ambiguous = [...chosen.ambiguous]
+  if (
+    chosen.label === null &&
+    options.label === undefined &&
+    !ambiguous.some((a) => a.startsWith('label'))
+  )
+    ambiguous.push('no label column: name the one class')
+  return {
+    columns: t.columns,
+    header: t.header,
+    delimiter: t.delimiter,
+    rows: t.data.slice(0, PREVIEW_ROWS).map((d) => d.cells),
+    rowCount: t.data.length,
+    mapping: mappingOf(chosen, t.columns),
+    ambiguous,
+    indexColumn: chosen.index === null ? null : t.columns[chosen.index],
+  }
+}
+
+export function readLabelCsv(text: string, file: string, options: CsvReadOptions = {}): Segment[] {
+  const t = parseTable(text)
+  if (!t) return []
+  const chosen = choose(t, options)
+  const listed = t.columns.map((c) => (c === '' ? '(unnamed)' : c)).join(', ')
+  const at = { line: t.headLine }
+  if (chosen.ambiguous.length)
+    throw new DataError(
+      file,
+      `cannot tell which column is which (${chosen.ambiguous.join('; ')}; columns: ${listed}): ${MAPPING_HINT}`,
+      at,
+    )
+  const oneClass = options.label?.trim()
+  if (chosen.label === null && !oneClass)
+    throw new DataError(
+      file,
+      `no label column (columns: ${listed}): name the one class with the label option (CLI --label NAME) or map a label column (--label-column)`,
+      at,
+    )
+  const start = chosen.start!
+  const times = [start, chosen.end, chosen.duration].filter((c): c is TimeColumn => c !== null)
+  const inSamples = times.find((c) => c.unit === 'samples')
+  const rate = options.rate
+  if (inSamples && !(rate !== undefined && Number.isFinite(rate) && rate > 0))
+    throw new DataError(
+      file,
+      `times are in samples (column "${t.columns[inSamples.index]}"): give the recording's sample rate (rate option; CLI --rate HZ)`,
+      at,
+    )
+  const scale = (c: TimeColumn) => (c.unit === 's' ? 1 : c.unit === 'ms' ? 1e-3 : 1 / rate!)
+  const need = Math.max(...times.map((c) => c.index), chosen.label ?? 0) + 1
   const out: Segment[] = []
-  for (let r = firstRow; r < rows.length; r++) {
-    const f = rows[r]
-    const line = r + 1
-    if (f.every((c) => c.trim() === '')) continue
-    if (f.length < Math.max(iS, iE, iL) + 1)
-      throw new DataError(file, `ragged row: ${f.length} fields`, { line })
-    const label = f[iL].trim()
-    if (label === '') throw new DataError(file, 'empty label', { line })
-    const start = num(f[iS], file, line, 'start')
-    const end = num(f[iE], file, line, 'end')
-    if (end < start) throw new DataError(file, `end ${end} before start ${start}`, { line })
-    out.push({ start, end, label })
+  for (const { cells: f, line } of t.data) {
+    if (f.length < need)
+      throw new DataError(file, `ragged row: ${f.length} fields where ${need} are needed`, { line })
+    const name = (c: TimeColumn) => t.columns[c.index] || 'start'
+    const value = (c: TimeColumn) => num(f[c.index], file, line, name(c)) * scale(c)
+    let label = oneClass ?? ''
+    if (chosen.label !== null) {
+      label = f[chosen.label].trim()
+      if (label === '')
+        throw new DataError(file, `empty label in column "${t.columns[chosen.label]}"`, { line })
+    }
+    const s = value(start)
+    const end = chosen.end ? value(chosen.end) : s + value(chosen.duration!)
+    if (end < s) throw new DataError(file, `end ${end} before start ${s}`, { line })
+    out.push({ start: s, end, label: label! })
   }
   return out
 }
@@ -92,7 +225,7 @@ export function isRowLabelCsv(text: string): boolean {
     .toLowerCase()
     .split(/[,;\t|]/)
     .map((h) => h.trim())
-  return head.includes('label') && !START.some((s) => head.includes(s))
+  return head.includes('label') && !ROW_TABLE_START.some((s) => head.includes(s))
 }
 
 /**

@@ -75,7 +75,7 @@ describe('Raven quirks', () => {
       head +
       '1\tWaveform 1\t1\t0.5\t1.5\t0\t0\tAMRO\n1\tSpectrogram 1\t1\t0.5\t1.5\t1000\t4000\tAMRO\n2\tSpectrogram 1\t1\t2\t3\t500\t900\tBLJA\n'
     expect(readRaven(t, 'r.txt')).toEqual([
-      { start: 0.5, end: 1.5, label: 'AMRO' },
+      { start: 0.5, end: 1.5, label: 'AMRO', lowFreq: 1000, highFreq: 4000 },
       { start: 2, end: 3, label: 'BLJA', lowFreq: 500, highFreq: 900 },
     ])
   })
@@ -83,7 +83,9 @@ describe('Raven quirks', () => {
     expect(() => readRaven(head + '1\tSpectrogram 1\t1\t0\t1\t0\t0\t\n', 'r.txt')).toThrow(
       'r.txt:2: empty label in column "Species"',
     )
-    expect(() => readRaven(head, 'r.txt', 'Notes')).toThrow(/no label column "Notes"/)
+    expect(() => readRaven(head, 'r.txt', { labelColumn: 'Notes' })).toThrow(
+      /no label column "Notes"/,
+    )
   })
 })
 
@@ -187,7 +189,7 @@ describe('CSV labels', () => {
     )
     expect(() => readLabelCsv('start,end,label\n0,1,\n', 'l.csv')).toThrow('l.csv:2: empty label')
     expect(() => readLabelCsv('from,to,what\n0,1,a\n', 'l.csv')).toThrow(
-      /header needs start, end and label/,
+      /cannot tell which column is which \(no start column; no end or duration column; columns: from, to, what\)/,
     )
   })
   it('per-row labels round-trip through time,label CSV; empty cells are errors', () => {

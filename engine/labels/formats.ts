@@ -7,7 +7,7 @@ import { extname } from 'node:path'
 import { DataError } from '../errors'
 import { assertWritable, READ_LIMITS, readRegular } from '../io/input-files'
 import { readAudacity, writeAudacity } from './audacity'
-import { readLabelCsv, writeLabelCsv } from './csv'
+import { readLabelCsv, writeLabelCsv, type CsvReadOptions } from './csv'
 import { readLabelJson, writeLabelJson } from './json'
 import { isRaven, readRaven, writeRaven } from './raven'
 import type { Segment } from './segments'
@@ -20,10 +20,11 @@ import {
   type LabelFormatName,
 } from './format-list'
 
-export interface ReadLabelOptions {
+/** CSV: `mapping`, `rate` (times in samples), `label` (one class for a table without labels). */
+export interface ReadLabelOptions extends CsvReadOptions {
   /** TextGrid tier name (default: first interval tier). */
   tier?: string
-  /** Raven label column (default: first of Annotation, Label, Class, Species, …). */
+  /** Raven label column (needed when the table has several: Annotation, Species, Call Type, …). */
   labelColumn?: string
 }
 
@@ -42,7 +43,7 @@ type Codec = Omit<LabelFormat, 'name' | 'extensions'>
 
 /** Sniffed in this order: the most specific formats first (a Raven table before Audacity's tabs). */
 const CODECS = {
-  raven: { sniff: isRaven, read: (t, f, o) => readRaven(t, f, o.labelColumn), write: writeRaven },
+  raven: { sniff: isRaven, read: readRaven, write: writeRaven },
   textgrid: {
     sniff: (t) => /^\s*(File type = )?"ooTextFile"/.test(t),
     read: (t, f, o) => readTextGrid(t, f, o.tier),

@@ -25,6 +25,10 @@ export interface Segment {
   lowFreq?: number
   /** Upper frequency bound in Hz, when known. */
   highFreq?: number
+  /** Channel the label was drawn on (1-based, Raven's `Channel`), when not the first. */
+  channel?: number
+  /** Other columns of the file it was read from (Raven measurements, notes), written back. */
+  extra?: Record<string, string>
 }
 
 /** Frame label for "not labelled; skip in training and scoring". */
