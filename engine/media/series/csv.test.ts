@@ -107,8 +107,14 @@ describe('readSeriesCsv: bad input', () => {
   it('empty label cells', () =>
     fails('t,x,label\n0,1,a\n1,2,\n', /:3: empty cell in label column "label"/))
   it('time going backwards', () => fails('t,x\n0,1\n2,1\n1,1\n', /:4: time 1 does not increase/))
-  it('no time column and no rate', () =>
-    fails('a,b\n1,2\n', /no time column \(time\/t\/timestamp\) and no sample rate/))
+  it('no time column and no rate: says where to give the rate', async () => {
+    const p = put('a,b\n1,2\n')
+    const e = await readSeriesCsv(p).catch((x) => x)
+    expect(e).toBeInstanceOf(DataError)
+    expect(e.message).toBe(
+      `${p}: no time column: give the rate with --rate or in the import dialog`,
+    )
+  })
   it('empty file and header only', async () => {
     await fails('', /empty file/)
     await fails('t,x\n', /a header but no data rows/)

@@ -1,13 +1,21 @@
 /**
  * CSV time series → channels (T, C) + times + optional per-row labels, streamed through papaparse
- * (rows are converted as they arrive; the text is never held whole). Detects the delimiter
- * (the candidate splitting the first lines into the most, equal, fields) and the header row (first row non-numeric where the second is numeric), finds the
- * time column (`time`, `t`, `timestamp`; numeric seconds or ISO 8601 dates) or uses an explicit
- * sample rate, and reports irregular sampling instead of hiding it.
+ * (rows are converted as they arrive; the text is never held whole). The lines (lines.ts): the
+ * separator detected among `, ; tab | : space`, `#` comment and blank lines skipped. The header
+ * row is detected (first row non-numeric where the second is numeric). The time column is named
+ * (`time`, `t`, `timestamp`, `datetime`) or is the first column of ISO 8601 date-times; numeric
+ * seconds or ISO 8601 (iso-time.ts). Without one, the rate the user gives places the rows; without
+ * that the file is refused, saying where to give it. Numbers may be quoted, and written with a
+ * decimal comma where `;` separates. Columns of text are skipped with a warning that names them,
+ * an unnamed index column (pandas) is no channel, and irregular sampling is reported, not hidden.
  */
 import Papa from 'papaparse'
-import { DataError } from '../../errors'
+import { DataError, printable } from '../../errors'
 import { assertRegular, openRegular } from '../../io/input-files'
+import { parseIsoTime, type IsoTime } from './iso-time'
+import { CsvLines, detectDelimiter, needsRewrite, UNIT_SEPARATOR } from './lines'
+
+export { detectDelimiter } from './lines'
 
 /** CSV files above this size are refused before parsing (1 GiB ≈ 50 M rows of 3 channels). */
 export const MAX_CSV_BYTES = 2 ** 30
@@ -19,20 +27,29 @@ export const MAX_CSV_BYTES = 2 ** 30
 export const MAX_CSV_LINE_CHARS = 2 ** 22
 
 /** Names recognised as the time column, case-insensitive, in order of preference. */
-export const TIME_COLUMNS = ['time', 't', 'timestamp']
+export const TIME_COLUMNS = ['time', 't', 'timestamp', 'datetime']
+
+/** The refusal of a file whose rows have no times: where the user gives the rate. */
+export const NO_TIME_COLUMN = 'no time column: give the rate with --rate or in the import dialog'
 
 export interface CsvOptions {
-  /** Time column name; default: the first of TIME_COLUMNS present; null: rows are evenly spaced. */
+  /**
+   * Time column name; default: the first of TIME_COLUMNS present, else the first column of ISO
+   * 8601 date-times; null: rows are evenly spaced at `sampleRate`.
+   */
   timeColumn?: string | null
-  /** Rows per second, used when there is no time column. */
+  /** Rows per second, used when there is no time column (the media's rate, or --rate). */
   sampleRate?: number
   /** Per-row label column (default 'label' when present); null ignores labels. */
   labelColumn?: string | null
   /** Value for empty label cells; when unset, an empty label cell is an error. */
   emptyLabel?: string
-  /** Channel columns to keep, in this order; default all other columns (all must be numeric). */
+  /**
+   * Channel columns to keep, in this order (all must be numeric); default every other column
+   * whose first value is a number (the others are skipped with a warning).
+   */
   channels?: string[]
-  /** Field delimiter; default detected (comma, semicolon, tab, pipe). */
+  /** Field delimiter; default detected (comma, semicolon, tab, pipe, colon, spaces). */
   delimiter?: string
   /** Whether the first row is a header; default detected. Without one, columns are c0, c1, …. */
   header?: boolean
@@ -68,7 +85,10 @@ export interface SeriesData {
   times: Float64Array
   /** Rows per second: 1 / median interval (or the given rate). */
   sampleRate: number
-  /** ISO 8601 time of the first row when the time column holds dates. */
+  /**
+   * ISO 8601 time of the first row when the time column holds dates (without a `Z` when the
+   * file's times have no zone).
+   */
   startDate?: string
   /** Per-row labels when a label column is present. */
   labels?: string[]
@@ -76,9 +96,24 @@ export interface SeriesData {
   labelColumn?: string
   /** Sampling regularity. */
   sampling: SamplingReport
+  /** What was read differently from the file as written, one `<file>: <problem>` line each. */
+  warnings: string[]
 }
 
-const isNumeric = (s: string) => s.trim() !== '' && Number.isFinite(Number(s))
+/** A number with a decimal comma, as spreadsheets in many locales write it where `;` separates. */
+const DECIMAL_COMMA = /^[+-]?\d*,\d+(?:[eE][+-]?\d+)?$/
+
+/** How programs write a number that is missing or infinite (numpy, MATLAB, R, JavaScript). */
+const NOT_FINITE = /^[+-]?(nan|inf|infinity)$/i
+
+/** The number a cell holds (quotes already stripped), else NaN; `decimalComma` reads `1,5` as 1.5. */
+function cellNumber(cell: string, decimalComma: boolean): number {
+  const s = cell.trim()
+  if (s === '') return NaN
+  const x = Number(s)
+  if (!Number.isNaN(x) || !decimalComma || !DECIMAL_COMMA.test(s)) return x
+  return Number(s.replace(',', '.'))
+}
 
 export async function readSeriesCsv(path: string, options: CsvOptions = {}): Promise<SeriesData> {
   const size = (await assertRegular(path)).size
@@ -86,27 +121,23 @@ export async function readSeriesCsv(path: string, options: CsvOptions = {}): Pro
   if (size > MAX_CSV_BYTES)
     throw new DataError(path, `too large: ${size} bytes exceed the ${MAX_CSV_BYTES}-byte CSV limit`)
   const delimiter = options.delimiter ?? (await detectDelimiter(path))
-  const parser = Papa.parse(Papa.NODE_STREAM_INPUT, { delimiter, skipEmptyLines: false })
+  const decimalComma = delimiter === ';'
+  const num = (cell: string) => cellNumber(cell, decimalComma)
+  const parser = Papa.parse(Papa.NODE_STREAM_INPUT, {
+    delimiter: needsRewrite(delimiter) ? UNIT_SEPARATOR : delimiter,
+    newline: '\n',
+    skipEmptyLines: false,
+  })
   const input = (await openRegular(path)).createReadStream({
     encoding: 'utf8',
     highWaterMark: 1 << 18,
   })
+  const lines = new CsvLines(path, delimiter, MAX_CSV_LINE_CHARS)
   let bytes = 0
-  let sinceNewline = 0
-  input.on('data', (c: string | Buffer) => {
-    bytes += c.length
-    const last = c.lastIndexOf('\n')
-    sinceNewline = last < 0 ? sinceNewline + c.length : c.length - last - 1
-    if (sinceNewline > MAX_CSV_LINE_CHARS)
-      input.destroy(
-        new DataError(
-          path,
-          `a line longer than ${MAX_CSV_LINE_CHARS} characters: is this a CSV time series?`,
-        ),
-      )
-  })
+  input.on('data', (c: string | Buffer) => (bytes += c.length))
   input.on('error', (e) => parser.destroy(e))
-  input.pipe(parser)
+  lines.on('error', (e) => parser.destroy(e))
+  input.pipe(lines).pipe(parser)
 
   let line = 0
   let first: string[] | undefined
@@ -115,12 +146,37 @@ export async function readSeriesCsv(path: string, options: CsvOptions = {}): Pro
   let rows = 0
   let values = new Float32Array(0)
   let times = new Float64Array(0)
-  let t0Date: number | undefined
+  let t0: IsoTime | undefined
   const labels: string[] = []
+
+  // The first row decides: numeric seconds, or ISO 8601 dates (relative to the first row's).
+  let isoTimes: boolean | undefined
+  const rowTime = (raw: string, lineNo: number): number => {
+    const cell = raw.trim()
+    const x = num(cell)
+    isoTimes ??= !Number.isFinite(x)
+    if (!isoTimes && Number.isFinite(x)) return x
+    const d = isoTimes ? parseIsoTime(cell) : null
+    if (!d)
+      throw new DataError(path, `time "${cell}" is neither seconds nor an ISO 8601 date`, {
+        line: lineNo,
+      })
+    t0 ??= d
+    if (d.zoned !== t0.zoned)
+      throw new DataError(
+        path,
+        `time "${cell}" ${d.zoned ? 'has a zone where the first row has none' : 'has no zone where the first row has one'}`,
+        { line: lineNo },
+      )
+    return d.seconds - t0.seconds + (d.fraction - t0.fraction)
+  }
 
   const addRow = (cells: string[], lineNo: number) => {
     const L = layout!
-    if (cells.length !== L.width) {
+    if (
+      cells.length < L.needed ||
+      (cells.length > L.width && cells.slice(L.width).some((c) => c.trim() !== ''))
+    ) {
       throw new DataError(
         path,
         `ragged row: ${cells.length} fields where the header has ${L.width}`,
@@ -139,8 +195,8 @@ export async function readSeriesCsv(path: string, options: CsvOptions = {}): Pro
     const C = L.channelIndex.length
     for (let c = 0; c < C; c++) {
       const cell = cells[L.channelIndex[c]]
-      const x = Number(cell)
-      if (cell.trim() === '' || !Number.isFinite(x)) {
+      const x = num(cell)
+      if (!Number.isFinite(x)) {
         const what =
           cell.trim() === ''
             ? 'an empty cell'
@@ -156,22 +212,11 @@ export async function readSeriesCsv(path: string, options: CsvOptions = {}): Pro
       values[rows * C + c] = x
     }
     if (L.timeIndex >= 0) {
-      const cell = cells[L.timeIndex].trim()
-      let t: number
-      if (isNumeric(cell)) t = Number(cell)
-      else {
-        const d = /^\d{4}-\d\d-\d\d/.test(cell) ? Date.parse(cell) : NaN
-        if (Number.isNaN(d))
-          throw new DataError(path, `time "${cell}" is neither seconds nor an ISO 8601 date`, {
-            line: lineNo,
-          })
-        t0Date ??= d
-        t = (d - t0Date) / 1000
-      }
+      const t = rowTime(cells[L.timeIndex], lineNo)
       if (rows > 0 && !(t > times[rows - 1])) {
         throw new DataError(
           path,
-          `time ${cell} does not increase (previous row: ${times[rows - 1]})`,
+          `time ${cells[L.timeIndex].trim()} does not increase (previous row: ${times[rows - 1]})`,
           { line: lineNo },
         )
       }
@@ -193,15 +238,22 @@ export async function readSeriesCsv(path: string, options: CsvOptions = {}): Pro
   try {
     for await (const row of parser as AsyncIterable<string[]>) {
       line++
-      if (row.length === 1 && row[0].trim() === '') continue
       if (line === 1 && row.length) row[0] = row[0].replace(/^\uFEFF/, '')
+      // blank lines, comment lines (blanked by CsvLines) and spreadsheet rows of empty cells
+      if (row.every((c) => c.trim() === '')) continue
       if (!first) {
         first = row
         firstLine = line
         continue
       }
       if (!layout) {
-        layout = makeLayout(path, first, row, options)
+        layout = makeLayout(
+          path,
+          { cells: first, line: firstLine },
+          { cells: row, line },
+          options,
+          num,
+        )
         if (!layout.header) addRow(first, firstLine)
       }
       addRow(row, line)
@@ -212,10 +264,11 @@ export async function readSeriesCsv(path: string, options: CsvOptions = {}): Pro
     }
   } finally {
     input.destroy()
+    lines.destroy()
   }
   if (!first) throw new DataError(path, 'no rows')
   if (!layout) {
-    layout = makeLayout(path, first, undefined, options)
+    layout = makeLayout(path, { cells: first, line: firstLine }, undefined, options, num)
     if (!layout.header) addRow(first, firstLine)
   }
   if (rows === 0) throw new DataError(path, 'a header but no data rows')
@@ -225,6 +278,11 @@ export async function readSeriesCsv(path: string, options: CsvOptions = {}): Pro
     layout.timeIndex >= 0 ? 'column' : 'rate',
     options.irregularTolerance ?? 0.01,
   )
+  let startDate: string | undefined
+  if (t0) {
+    const iso = new Date((t0.seconds + t0.fraction) * 1000).toISOString()
+    startDate = t0.zoned ? iso : iso.slice(0, -1)
+  }
   return {
     channels: layout.channelIndex.map((i) => layout!.names[i]),
     values: values.slice(0, rows * layout.channelIndex.length),
@@ -235,35 +293,61 @@ export async function readSeriesCsv(path: string, options: CsvOptions = {}): Pro
           ? 1 / sampling.medianInterval
           : 0
         : options.sampleRate!,
-    startDate: t0Date !== undefined ? new Date(t0Date).toISOString() : undefined,
+    startDate,
     labels: layout.labelIndex >= 0 ? labels : undefined,
     labelColumn: layout.labelIndex >= 0 ? layout.names[layout.labelIndex] : undefined,
     sampling,
+    warnings: layout.warnings,
   }
 }
 
 interface Layout {
   header: boolean
+  /** Fields of the first row. */
   width: number
+  /** Fields a row needs: one past the last column read. */
+  needed: number
   names: string[]
   timeIndex: number
   labelIndex: number
   channelIndex: number[]
+  warnings: string[]
+}
+
+/** A parsed row and its line number. */
+interface Row {
+  cells: string[]
+  line: number
 }
 
 function makeLayout(
   path: string,
-  first: string[],
-  second: string[] | undefined,
+  firstRow: Row,
+  second: Row | undefined,
   o: CsvOptions,
+  num: (cell: string) => number,
 ): Layout {
+  const isNumeric = (c: string) => Number.isFinite(num(c))
+  const first = firstRow.cells
   const header =
     o.header ??
     (first.some((c) => !isNumeric(c)) &&
       (!second ||
-        first.some((c, j) => !isNumeric(c) && second[j] !== undefined && isNumeric(second[j]))))
-  const names = header ? first.map((c) => c.trim()) : first.map((_, j) => `c${j}`)
-  const find = (name: string) => names.findIndex((n) => n.toLowerCase() === name.toLowerCase())
+        first.some(
+          (c, j) => !isNumeric(c) && second.cells[j] !== undefined && isNumeric(second.cells[j]),
+        )))
+  // the first data row and its line, which decide what each column holds
+  const data = header ? second : firstRow
+  const cell = (j: number) => data?.cells[j]?.trim() ?? ''
+  // An empty header cell over whole numbers is a pandas index; over nothing, a trailing separator.
+  const ignored = new Set<number>()
+  if (header)
+    first.forEach((c, j) => {
+      if (c.trim() === '' && /^(\d+|)$/.test(cell(j))) ignored.add(j)
+    })
+  const names = first.map((c, j) => (header && c.trim() !== '' ? c.trim() : `c${j}`))
+  const find = (name: string) =>
+    names.findIndex((n, j) => !ignored.has(j) && n.toLowerCase() === name.toLowerCase())
   let timeIndex = -1
   if (o.timeColumn) {
     timeIndex = find(o.timeColumn)
@@ -271,22 +355,20 @@ function makeLayout(
       throw new DataError(path, `no time column "${o.timeColumn}" (columns: ${names.join(', ')})`, {
         line: 1,
       })
-  } else if (o.timeColumn === undefined && header) {
-    for (const t of TIME_COLUMNS) if (timeIndex < 0) timeIndex = find(t)
+  } else if (o.timeColumn === undefined) {
+    if (header) for (const t of TIME_COLUMNS) if (timeIndex < 0) timeIndex = find(t)
+    if (timeIndex < 0)
+      timeIndex = names.findIndex((_, j) => !ignored.has(j) && parseIsoTime(cell(j)) !== null)
   }
-  if (timeIndex < 0 && !(o.sampleRate && o.sampleRate > 0)) {
-    throw new DataError(
-      path,
-      `no time column (${TIME_COLUMNS.join('/')}) and no sample rate given`,
-      { line: 1 },
-    )
-  }
+  if (timeIndex < 0 && !(Number.isFinite(o.sampleRate) && o.sampleRate! > 0))
+    throw new DataError(path, NO_TIME_COLUMN)
   let labelIndex = -1
   if (o.labelColumn !== null) {
     labelIndex = find(o.labelColumn ?? 'label')
     if (labelIndex < 0 && o.labelColumn)
       throw new DataError(path, `no label column "${o.labelColumn}"`, { line: 1 })
   }
+  const warnings: string[] = []
   let channelIndex: number[]
   if (o.channels) {
     channelIndex = o.channels.map((c) => {
@@ -297,9 +379,42 @@ function makeLayout(
         })
       return i
     })
-  } else channelIndex = names.map((_, i) => i).filter((i) => i !== timeIndex && i !== labelIndex)
+  } else {
+    const others = names
+      .map((_, i) => i)
+      .filter((i) => i !== timeIndex && i !== labelIndex && !ignored.has(i))
+    // A column whose first value is text holds no channel; an empty, NaN or infinite first
+    // value is a number missing, refused per row.
+    const text = others.filter(
+      (i) => cell(i) !== '' && !isNumeric(cell(i)) && !NOT_FINITE.test(cell(i)),
+    )
+    channelIndex = others.filter((i) => !text.includes(i))
+    if (text.length) {
+      const list = text
+        .map(
+          (i) =>
+            `"${names[i]}" ("${printable(cell(i), 40)}"${data ? ` on line ${data.line}` : ''})`,
+        )
+        .join(', ')
+      if (channelIndex.length === 0)
+        throw new DataError(path, `no channel columns: ${list} hold text, not numbers`, {
+          line: 1,
+        })
+      warnings.push(`${path}: skipped columns of text, not numbers: ${list}`)
+    }
+  }
   if (channelIndex.length === 0) throw new DataError(path, 'no channel columns', { line: 1 })
-  return { header, width: first.length, names, timeIndex, labelIndex, channelIndex }
+  const needed = Math.max(timeIndex, labelIndex, ...channelIndex) + 1
+  return {
+    header,
+    width: first.length,
+    needed,
+    names,
+    timeIndex,
+    labelIndex,
+    channelIndex,
+    warnings,
+  }
 }
 
 function samplingReport(
@@ -331,36 +446,4 @@ function samplingReport(
     irregularIntervals: irregular,
     regular: irregular === 0,
   }
-}
-
-/**
- * The delimiter among , ; tab | that splits the first (up to 20) lines of the file into the same
- * number (> 1) of fields, preferring more fields; ',' when none does (one column).
- * Ours rather than papaparse's guess, which misses short files with a BOM.
- */
-export async function detectDelimiter(path: string): Promise<string> {
-  const fh = await openRegular(path)
-  const buf = Buffer.alloc(1 << 16)
-  let n: number
-  try {
-    n = (await fh.read(buf, 0, buf.length, 0)).bytesRead
-  } finally {
-    await fh.close()
-  }
-  const lines = buf
-    .toString('utf8', 0, n)
-    .replace(/^\uFEFF/, '')
-    .split(/\r?\n/)
-    .slice(0, 20)
-    .filter((l, i, all) => l.trim() !== '' && (i < all.length - 1 || n < buf.length))
-  let best = ','
-  let bestFields = 1
-  for (const d of [',', ';', '\t', '|']) {
-    const counts = lines.map((l) => l.split(d).length)
-    if (counts.length && counts.every((c) => c === counts[0]) && counts[0] > bestFields) {
-      best = d
-      bestFields = counts[0]
-    }
-  }
-  return best
 }
