@@ -26,6 +26,17 @@ describe('media types', () => {
     }
   })
 
+  it('AIFF (.aif, .aiff, .aifc) plays as audio/aiff when it starts FORM … AIFF or AIFC', () => {
+    for (const f of ['a.aif', 'b.AIFF', 'c.aifc']) expect(audioMime(f), f).toBe('audio/aiff')
+    const form = (type: string) => Buffer.from(`FORM\0\0\0\x10${type}COMM`, 'latin1')
+    expect(notAudioOf('audio/aiff', form('AIFF'))).toBeNull()
+    expect(notAudioOf('audio/aiff', form('AIFC'))).toBeNull()
+    expect(notAudioOf('audio/aiff', Buffer.from('RIFF\0\0\0\0WAVEfmt ', 'latin1'))).toMatch(
+      /does not hold AIFF audio \(it does not start with FORM … AIFF \(or AIFC\)\)/,
+    )
+    expect(notAudioOf('audio/wav', Buffer.from('RIFX\0\0\0\0WAVEfmt ', 'latin1'))).toBeNull()
+  })
+
   it('the files Framewise writes beside recordings are not media, nor is a .txt label track', () => {
     expect(mediaKindOf('rec.labels.csv')).toBeNull()
     expect(mediaKindOf('rec.PROBS.csv')).toBeNull()

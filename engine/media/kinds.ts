@@ -16,6 +16,9 @@ export interface MediaType {
 export const MEDIA_TYPES: Readonly<Record<string, MediaType>> = {
   '.wav': { kind: 'audio', mime: 'audio/wav' },
   '.wave': { kind: 'audio', mime: 'audio/wav' },
+  '.aif': { kind: 'audio', mime: 'audio/aiff' },
+  '.aiff': { kind: 'audio', mime: 'audio/aiff' },
+  '.aifc': { kind: 'audio', mime: 'audio/aiff' },
   '.flac': { kind: 'audio', mime: 'audio/flac' },
   '.mp3': { kind: 'audio', mime: 'audio/mpeg' },
   '.ogg': { kind: 'audio', mime: 'audio/ogg' },

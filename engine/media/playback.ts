@@ -22,10 +22,17 @@ const SIGNATURES: Record<
 > = {
   'audio/wav': {
     kind: 'WAV',
-    expected: 'RIFF (or RIFX, RF64) … WAVE',
+    expected: 'RIFF (or RIFX, RF64, BW64) … WAVE',
     test: (b) =>
-      ['RIFF', 'RIFX', 'RF64'].includes(b.toString('latin1', 0, 4)) &&
+      ['RIFF', 'RIFX', 'RF64', 'BW64'].includes(b.toString('latin1', 0, 4)) &&
       b.toString('latin1', 8, 12) === 'WAVE',
+  },
+  'audio/aiff': {
+    kind: 'AIFF',
+    expected: 'FORM … AIFF (or AIFC)',
+    test: (b) =>
+      b.toString('latin1', 0, 4) === 'FORM' &&
+      ['AIFF', 'AIFC'].includes(b.toString('latin1', 8, 12)),
   },
   'audio/flac': {
     kind: 'FLAC',

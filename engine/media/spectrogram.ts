@@ -11,7 +11,7 @@ import type { FileHandle } from 'node:fs/promises'
 import FFT from 'fft.js'
 import type { SpectrogramImage } from '../api'
 import { decodeAudio } from './audio/decode'
-import { readWavInfo, type WavInfo } from './audio/wav'
+import { readWavInfo, wavToMono, type WavInfo } from './audio/wav'
 import { melFilterbank } from '../features/mel'
 import { openRegular } from '../io/input-files'
 import type { JobContext } from '../jobs'
@@ -33,7 +33,7 @@ let kept: { file: string; samples: Float32Array; sampleRate: number } | null = n
 
 /** Random access to the samples of an audio file (mono mix); close it after use. */
 export async function openReader(file: string, ctx: JobContext): Promise<Reader> {
-  if (/\.wave?$/i.test(file)) {
+  if (/\.(wave?|aiff?|aifc)$/i.test(file)) {
     const fh = await openRegular(file)
     try {
       const info = await readWavInfo(fh, file, (await fh.stat()).size)
@@ -73,15 +73,7 @@ function memoryReader(samples: Float32Array, sampleRate: number): Reader {
 }
 
 function wavReader(fh: FileHandle, info: WavInfo): Reader {
-  const bytes = info.bitsPerSample / 8
-  const block = bytes * info.channels
-  const sample = (buf: Buffer, o: number): number => {
-    if (info.encoding === 'float') return bytes === 4 ? buf.readFloatLE(o) : buf.readDoubleLE(o)
-    if (bytes === 1) return (buf[o] - 128) / 128
-    if (bytes === 2) return buf.readInt16LE(o) / 32768
-    if (bytes === 3) return buf.readIntLE(o, 3) / 8388608
-    return buf.readInt32LE(o) / 2147483648
-  }
+  const block = (info.bitsPerSample / 8) * info.channels
   return {
     sampleRate: info.sampleRate,
     length: info.frames,
@@ -92,11 +84,7 @@ function wavReader(fh: FileHandle, info: WavInfo): Reader {
       if (b <= a) return out
       const buf = Buffer.alloc((b - a) * block)
       await fh.read(buf, 0, buf.length, info.dataOffset + a * block)
-      for (let i = 0; i < b - a; i++) {
-        let s = 0
-        for (let c = 0; c < info.channels; c++) s += sample(buf, i * block + c * bytes)
-        out[a - at + i] = s / info.channels
-      }
+      wavToMono(buf, b - a, info, 'mix', out, a - at)
       return out
     },
     close: () => fh.close(),

@@ -1,5 +1,6 @@
 /**
- * A media file's duration without decoding it, for the file list: WAV from its header, FLAC
+ * A media file's duration without decoding it, for the file list: WAV and AIFF from their
+ * header (with the header's warnings: a truncated or unsized data chunk), FLAC
  * from STREAMINFO, CSV from its first and last lines (the time column), any audio from its
  * peaks cache once it has been opened (MP3 and OGG need a decode to know). A few small
  * positioned reads per file; results are remembered per path, size and mtime, so listing a
@@ -12,7 +13,15 @@ import { readWavInfo } from '../media/audio/wav'
 import { openRegular } from '../io/input-files'
 import { detectDelimiter, TIME_COLUMNS } from '../media/series/csv'
 
-const known = new Map<string, { size: number; mtimeMs: number; duration: Promise<number | null> }>()
+/** What a cheap probe tells: seconds (null when it cannot tell) and what the header got wrong. */
+export interface Probe {
+  duration: number | null
+  /** Problems read past (e.g. a truncated data chunk), one sentence each. */
+  warnings: string[]
+}
+
+const known = new Map<string, { size: number; mtimeMs: number; probe: Promise<Probe> }>()
+const UNKNOWN: Probe = { duration: null, warnings: [] }
 
 /** Seconds of `file` ('audio' or 'series'), or null when a cheap probe cannot tell. */
 export async function probeDuration(
@@ -20,29 +29,40 @@ export async function probeDuration(
   kind: 'audio' | 'series',
   peaksDir: string,
 ): Promise<number | null> {
-  const s = await stat(file).catch(() => null)
-  if (!s?.isFile()) return null
-  const hit = known.get(file)
-  if (hit && hit.size === s.size && hit.mtimeMs === s.mtimeMs) {
-    const d = await hit.duration
-    // Unknown until opened (MP3/OGG): ask the peaks cache again, it may exist by now.
-    if (d !== null) return d
-  }
-  const duration = (
-    kind === 'series' ? csvDuration(file, s.size) : audioDuration(file, s.size, peaksDir)
-  ).catch(() => null)
-  known.set(file, { size: s.size, mtimeMs: s.mtimeMs, duration })
-  return duration
+  return (await probeMedia(file, kind, peaksDir)).duration
 }
 
-async function audioDuration(file: string, size: number, peaksDir: string): Promise<number | null> {
+/** Seconds of `file` and its header's warnings, from a few positioned reads. */
+export async function probeMedia(
+  file: string,
+  kind: 'audio' | 'series',
+  peaksDir: string,
+): Promise<Probe> {
+  const s = await stat(file).catch(() => null)
+  if (!s?.isFile()) return UNKNOWN
+  const hit = known.get(file)
+  if (hit && hit.size === s.size && hit.mtimeMs === s.mtimeMs) {
+    const p = await hit.probe
+    // Unknown until opened (MP3/OGG): ask the peaks cache again, it may exist by now.
+    if (p.duration !== null) return p
+  }
+  const probe = (
+    kind === 'series'
+      ? csvDuration(file, s.size).then((duration) => ({ duration, warnings: [] }))
+      : audioProbe(file, s.size, peaksDir)
+  ).catch(() => UNKNOWN)
+  known.set(file, { size: s.size, mtimeMs: s.mtimeMs, probe })
+  return probe
+}
+
+async function audioProbe(file: string, size: number, peaksDir: string): Promise<Probe> {
   const fh = await openRegular(file)
   try {
     const head = await readAt(fh, 0, 42)
     const tag = head.toString('latin1', 0, 4)
-    if (tag === 'RIFF') {
+    if (['RIFF', 'RIFX', 'RF64', 'BW64', 'FORM'].includes(tag)) {
       const info = await readWavInfo(fh, file, size)
-      return info.frames / info.sampleRate
+      return { duration: info.frames / info.sampleRate, warnings: info.warnings }
     }
     // fLaC, then the STREAMINFO block (type 0): after 10 bytes of block and frame sizes come
     // sample rate (20 bits), channels − 1 (3), bits − 1 (5) and total samples (36; 0 = unknown).
@@ -50,12 +70,12 @@ async function audioDuration(file: string, size: number, peaksDir: string): Prom
       const b = head.subarray(18, 26)
       const rate = (b[0] << 12) | (b[1] << 4) | (b[2] >> 4)
       const total = (b[3] & 0x0f) * 2 ** 32 + b.readUInt32BE(4)
-      if (rate > 0 && total > 0) return total / rate
+      if (rate > 0 && total > 0) return { duration: total / rate, warnings: [] }
     }
   } finally {
     await fh.close()
   }
-  return peaksDuration(file, peaksDir)
+  return { duration: await peaksDuration(file, peaksDir), warnings: [] }
 }
 
 /** From the peaks cache header (sample rate at byte 8, length in samples at 12). */

@@ -1,5 +1,12 @@
 import { execFileSync } from 'node:child_process'
-import { mkdtempSync, writeFileSync, openSync, ftruncateSync, closeSync } from 'node:fs'
+import {
+  mkdtempSync,
+  writeFileSync,
+  openSync,
+  ftruncateSync,
+  closeSync,
+  readFileSync,
+} from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
@@ -66,14 +73,17 @@ describe('decodeAudio: bad WAV files', () => {
     expectDataError(put('x.wav', Buffer.from('hello world, not audio')), /not a valid WAV/))
   it('refuses a header cut off before the data', () =>
     expectDataError(put('cut.wav', good().subarray(0, 30)), /truncated/))
-  it('refuses a data chunk that claims more bytes than follow', () =>
-    expectDataError(
-      put(
-        'lie.wav',
-        makeWav({ bits: 16, rate: 8000, channels: [sine(100, 1, 8000)], dataSizeField: 10_000 }),
-      ),
-      /claims 10000 bytes but only 200 follow/,
-    ))
+  it('reads a data chunk that claims more bytes than follow, and says so', async () => {
+    const p = put(
+      'lie.wav',
+      makeWav({ bits: 16, rate: 8000, channels: [sine(100, 1, 8000)], dataSizeField: 10_000 }),
+    )
+    const a = await decodeAudio(p)
+    expect(a.samples.length).toBe(100)
+    expect(a.warnings).toEqual([
+      'truncated: the data chunk claims 10000 bytes but only 200 follow: read the 0.013 s that are there',
+    ])
+  })
   it('refuses 0-length data', () =>
     expectDataError(
       put('empty.wav', makeWav({ bits: 16, rate: 8000, channels: [[]] })),
@@ -148,6 +158,39 @@ describe.skipIf(!hasSox)('decodeAudio: FLAC and OGG via audio-decode', () => {
     )
     expect(await oggCodec(fake)).toBe('opus')
     await expect(decodeAudio(fake)).rejects.toBeInstanceOf(DataError)
+  })
+  it('a long FLAC with tags after its frames decodes to its exact sample count', async () => {
+    // 31 minutes at 22.05 kHz: the last frame holds 41013000 mod 4096 = 3848 samples, which an
+    // ID3v1 tag after it used to cost (1859.83 s instead of 1860).
+    const plain = join(dir, 'long.flac')
+    execFileSync('sox', ['-n', '-r', '22050', '-b', '16', '-c', '1', plain, 'trim', '0', '1860'])
+    const frames = readFileSync(plain)
+    const id3v1 = Buffer.concat([Buffer.from('TAG', 'latin1'), Buffer.alloc(125)])
+    const apeFooter = Buffer.alloc(32)
+    apeFooter.write('APETAGEX', 0, 'latin1')
+    apeFooter.writeUInt32LE(2000, 8)
+    apeFooter.writeUInt32LE(32 + 10, 12) // items (10 bytes) + this footer
+    const ape = Buffer.concat([Buffer.alloc(10, 0x41), apeFooter])
+    for (const [name, tail] of [
+      ['id3v1', id3v1],
+      ['ape+id3v1', Buffer.concat([ape, id3v1])],
+    ] as const) {
+      const p = put(`long-${name}.flac`, Buffer.concat([frames, tail]))
+      const a = await decodeAudio(p)
+      expect(a.samples.length, name).toBe(22050 * 1860)
+      expect(a.warnings).toEqual([])
+    }
+  }, 60_000)
+  it('warns when the decoded length differs from STREAMINFO', async () => {
+    const p = join(dir, 'short.flac')
+    execFileSync('sox', ['-n', '-r', '8000', '-b', '16', '-c', '1', p, 'trim', '0', '1'])
+    const b = readFileSync(p)
+    b.writeUInt32BE(8000 + 80, 22) // STREAMINFO's total samples (low 32 bits)
+    const a = await decodeAudio(put('lying.flac', b))
+    expect(a.samples.length).toBe(8000)
+    expect(a.warnings).toEqual([
+      'STREAMINFO says 8080 samples (1.01 s) but 8000 (1 s) could be decoded',
+    ])
   })
   it('reports a corrupt FLAC body as a DataError', async () => {
     const p = join(dir, 'bad.flac')

@@ -1,11 +1,16 @@
 /**
- * Any supported audio file → Float32 mono at a chosen rate. WAV streams through wav.ts (one mono
- * copy, any size up to MAX_DECODED_SAMPLES); FLAC, MP3 and OGG (Vorbis or Opus) stream through audio-decode's
+ * Any supported audio file → Float32 mono at a chosen rate. WAV and AIFF stream through wav.ts
+ * (one mono copy, any size up to MAX_DECODED_SAMPLES); FLAC, MP3 and OGG (Vorbis or Opus) stream through audio-decode's
  * chunked decoder and are mixed down chunk by chunk, so the decoder's multi-channel output is
  * never held whole. Resampling (resample.ts) briefly holds the source-rate copy and the result.
  *
  * MP3: decoding puts the encoder delay + decoder delay (1105 samples with LAME) before the audio,
  * which would shift every label. See mp3Delay for how it is removed.
+ *
+ * FLAC: audio-decode's frame parser only lets the last frame out when the file ends right after
+ * it, so a tag appended after the frames (ID3v1, APEv2, as taggers write) lost the last frame —
+ * up to a block of samples (4096) at the end. flacAudioEnd finds where the frames end, and only
+ * those bytes go to the decoder; a sample count that still differs from STREAMINFO's is warned.
  */
 import { extname } from 'node:path'
 import decodeAudioFile from 'audio-decode'
@@ -17,7 +22,7 @@ import { resample } from './resample'
 /** Compressed files above this size are refused before decoding (1 GiB ≈ 15 h of 128 kb/s MP3). */
 export const MAX_COMPRESSED_BYTES = 2 ** 30
 
-export type AudioFormat = 'wav' | 'flac' | 'mp3' | 'ogg'
+export type AudioFormat = 'wav' | 'aiff' | 'flac' | 'mp3' | 'ogg'
 
 export interface DecodeOptions {
   /** Channel to keep: 'mix' averages all channels (default), a number picks one (0-based). */
@@ -43,6 +48,10 @@ export interface DecodedAudio {
   format: AudioFormat
   /** Duration in seconds. */
   duration: number
+  /** What was wrong but read anyway (e.g. a truncated data chunk), one sentence each. */
+  warnings: string[]
+  /** Metadata chunks of a WAV or AIFF file (chunk-metadata.ts names the keys); {} for others. */
+  metadata: Record<string, string>
 }
 
 /** Picks the format from the first bytes, falling back to the extension. */
@@ -55,19 +64,25 @@ export async function sniffAudioFormat(path: string): Promise<AudioFormat> {
     await fh.close()
   }
   const tag = b.toString('latin1', 0, 4)
-  if (tag === 'RIFF' || tag === 'RF64') return 'wav'
+  if (['RIFF', 'RIFX', 'RF64', 'BW64'].includes(tag)) return 'wav'
+  if (tag === 'FORM' && ['AIFF', 'AIFC'].includes(b.toString('latin1', 8, 12))) return 'aiff'
   if (tag === 'fLaC') return 'flac'
   if (tag === 'OggS') return 'ogg'
   if (tag.startsWith('ID3') || (b[0] === 0xff && (b[1] & 0xe0) === 0xe0)) return 'mp3'
   const ext = extname(path).slice(1).toLowerCase()
-  if (ext === 'wav' || ext === 'flac' || ext === 'mp3' || ext === 'ogg') {
-    throw new DataError(path, `not a valid ${ext.toUpperCase()} file (unexpected leading bytes)`, {
-      offset: 0,
-    })
+  const claimed = ext === 'wave' ? 'wav' : ['aif', 'aifc'].includes(ext) ? 'aiff' : ext
+  if (['wav', 'aiff', 'flac', 'mp3', 'ogg'].includes(claimed)) {
+    throw new DataError(
+      path,
+      `not a valid ${claimed.toUpperCase()} file (unexpected leading bytes)`,
+      { offset: 0 },
+    )
   }
-  throw new DataError(path, 'unsupported audio format (WAV, FLAC, MP3 and OGG are supported)', {
-    offset: 0,
-  })
+  throw new DataError(
+    path,
+    'unsupported audio format (WAV, AIFF, FLAC, MP3 and OGG are supported)',
+    { offset: 0 },
+  )
 }
 
 export async function decodeAudio(
@@ -80,9 +95,12 @@ export async function decodeAudio(
   let mono: Float32Array
   let rate: number
   let channels: number
-  if (format === 'wav') {
+  let warnings: string[] = []
+  let metadata: Record<string, string> = {}
+  if (format === 'wav' || format === 'aiff') {
     const { samples, info } = await readWav(path, options)
     ;[mono, rate, channels] = [samples, info.sampleRate, info.channels]
+    ;({ warnings, metadata } = info)
   } else {
     if (size > MAX_COMPRESSED_BYTES) {
       throw new DataError(
@@ -90,7 +108,7 @@ export async function decodeAudio(
         `too large: ${size} bytes exceed the ${MAX_COMPRESSED_BYTES}-byte limit for compressed audio`,
       )
     }
-    ;({ mono, rate, channels } = await decodeCompressed(path, format, size, options))
+    ;({ mono, rate, channels, warnings } = await decodeCompressed(path, format, size, options))
   }
   const target = options.sampleRate ?? rate
   if (target !== rate) {
@@ -104,24 +122,30 @@ export async function decodeAudio(
     channels,
     format,
     duration: mono.length / target,
+    warnings,
+    metadata,
   }
 }
 
 async function decodeCompressed(
   path: string,
-  format: Exclude<AudioFormat, 'wav'>,
+  format: Exclude<AudioFormat, 'wav' | 'aiff'>,
   size: number,
   options: DecodeOptions,
-): Promise<{ mono: Float32Array; rate: number; channels: number }> {
+): Promise<{ mono: Float32Array; rate: number; channels: number; warnings: string[] }> {
   const codec = format === 'ogg' ? await oggCodec(path) : format
   const skip = format === 'mp3' ? await mp3Delay(path) : 0
+  const flac = format === 'flac' ? await flacLayout(path, size) : undefined
   let out = new Float32Array(1 << 16)
   let n = 0
   let rate = 0
   let channels = 0
   let dropped = 0
   let readBytes = 0
-  const stream = (await openRegular(path)).createReadStream({ highWaterMark: 1 << 18 })
+  const stream = (await openRegular(path)).createReadStream({
+    highWaterMark: 1 << 18,
+    ...(flac ? { end: flac.end - 1 } : {}),
+  })
   async function* counted(): AsyncGenerator<Uint8Array> {
     for await (const c of stream as AsyncIterable<Buffer>) {
       readBytes += c.length
@@ -167,7 +191,60 @@ async function decodeCompressed(
   }
   if (n === 0 || !rate)
     throw new DataError(path, `no audio could be decoded from this ${format.toUpperCase()} file`)
-  return { mono: out.slice(0, n), rate, channels }
+  const warnings: string[] = []
+  if (flac?.total && flac.total !== n) {
+    const seconds = (k: number) => +(k / rate).toFixed(3)
+    warnings.push(
+      `STREAMINFO says ${flac.total} samples (${seconds(flac.total)} s) but ${n} (${seconds(n)} s) could be decoded`,
+    )
+  }
+  return { mono: out.slice(0, n), rate, channels, warnings }
+}
+
+/**
+ * A FLAC file's STREAMINFO sample count (0: unknown) and the end of its frames: the file's end
+ * less the tags taggers append (ID3v1 `TAG`, an APEv2 footer `APETAGEX`, an ID3v2 footer `3DI`).
+ */
+export async function flacLayout(
+  path: string,
+  size: number,
+): Promise<{ total: number; end: number }> {
+  const fh = await openRegular(path)
+  try {
+    const at = async (position: number, length: number) => {
+      const b = Buffer.alloc(length)
+      if (position < 0) return b.subarray(0, 0)
+      const { bytesRead } = await fh.read(b, 0, length, position)
+      return b.subarray(0, bytesRead)
+    }
+    const head = await at(0, 26)
+    const total =
+      head.length === 26 && (head[4] & 0x7f) === 0
+        ? (head[21] & 0x0f) * 2 ** 32 + head.readUInt32BE(22)
+        : 0
+    let end = size
+    for (let strip = true; strip && end > 4;) {
+      strip = false
+      if ((await at(end - 128, 3)).toString('latin1') === 'TAG') {
+        end -= 128
+        strip = true
+      }
+      const ape = await at(end - 32, 32)
+      if (ape.length === 32 && ape.toString('latin1', 0, 8) === 'APETAGEX') {
+        // Tag size counts the items and this footer; a header of 32 bytes may precede them.
+        end -= ape.readUInt32LE(12) + (ape.readUInt32LE(20) & 0x80000000 ? 32 : 0)
+        strip = true
+      }
+      const id3 = await at(end - 10, 10)
+      if (id3.length === 10 && id3.toString('latin1', 0, 3) === '3DI') {
+        end -= 20 + ((id3[6] << 21) | (id3[7] << 14) | (id3[8] << 7) | id3[9])
+        strip = true
+      }
+    }
+    return { total, end: Math.max(4, end) }
+  } finally {
+    await fh.close()
+  }
 }
 
 /** Ogg carries Vorbis or Opus; the first page's codec header says which. */
