@@ -89,6 +89,14 @@ describe('Raven selection tables', () => {
         ],
       },
     ])
+    // read for one recording: that file's selections, found by name whatever its folder
+    expect(readRaven(t, 'm.txt', { media: '/data/2024/B.WAV' })).toEqual([
+      { start: 5, end: 6, label: 'y' },
+      { start: 10, end: 10.25, label: 'x' },
+    ])
+    expect(() => readRaven(t, 'm.txt', { media: '/data/c.wav' })).toThrow(
+      "m.txt: the table's selections are in a.wav, b.wav, not in c.wav: import it for one of those recordings",
+    )
     const noOffset = t.replace('\tFile Offset (s)', '').replace(/\t(10|5)\t(x|y)\n/g, '\t$2\n')
     expect(() => readRavenByFile(noOffset, 'm.txt')).toThrow(
       /m.txt:1: names 2 files but has no "File Offset \(s\)" column/,

@@ -48,6 +48,8 @@ export interface RavenReadOptions {
   labelColumn?: string
   /** The one class of every selection, for a table without a label column. */
   label?: string
+  /** The recording the labels are for: a multi-file table gives that file's selections. */
+  media?: string
 }
 
 export function isRaven(text: string): boolean {
@@ -169,7 +171,24 @@ function labelIndex(head: string[], file: string, options: RavenReadOptions): nu
   )
 }
 
+/**
+ * The selections of a table. Given the recording (`media`), a multi-file table gives the
+ * selections of the file of that name, in seconds from its start (a table over one file gives
+ * all of them, whatever the name).
+ */
 export function readRaven(text: string, file: string, options: RavenReadOptions = {}): Segment[] {
+  if (options.media && isRavenMultiFile(text)) {
+    const groups = readRavenByFile(text, file, options)
+    if (groups.length <= 1) return groups[0]?.segments ?? []
+    const name = options.media.split(/[\\/]/).pop()!
+    const mine = groups.find((g) => same(g.name, name))
+    if (!mine)
+      throw new DataError(
+        file,
+        `the table's selections are in ${groups.map((g) => g.name).join(', ')}, not in ${name}: import it for one of those recordings`,
+      )
+    return mine.segments
+  }
   return parse(text, file, options).rows.map((r) => r.segment)
 }
 
