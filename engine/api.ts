@@ -69,6 +69,11 @@ export interface MediaEntry {
   /** File-level class for clip classification, when set. */
   clipClass?: string
   /**
+   * What was wrong with the recording but read anyway, one sentence each (a data chunk cut off or
+   * left unsized: how many seconds were read); unlike `problem`, the file is usable.
+   */
+  notes?: string[]
+  /**
    * Why it cannot be used as is, when it cannot: its label file is damaged (restore a version),
    * or it lies outside the project and was not picked in this session (add it again).
    */

@@ -3,7 +3,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { encodePeaks, peaksCachePath } from '../media/audio/peaks'
-import { makeWav } from '../media/audio/testing'
+import { makeAiff, makeWav } from '../media/audio/testing'
 import { gridHops } from './grid'
 import { probeDuration } from './probe'
 import { Project } from './store'
@@ -129,5 +129,29 @@ describe('the project view', () => {
       ['c.mp3', undefined],
     ])
     expect(view.frameHop).toEqual({ audio: 0.01, seriesRows: 1 })
+  })
+
+  it("notes what a recording's header got wrong but was read (a cut-off data chunk, an AIFF)", async () => {
+    const project = await Project.create(path.join(dir, 'noted'))
+    const cut = makeWav({ bits: 16, rate: 8000, channels: [new Float64Array(8000)] })
+    await fs.writeFile(path.join(project.dir, 'cut.wav'), cut.subarray(0, cut.length - 4000))
+    await fs.writeFile(
+      path.join(project.dir, 'ok.aiff'),
+      makeAiff({ bits: 24, rate: 44100, channels: [new Float64Array(441)] }),
+    )
+    await project.addMedia(['cut.wav', 'ok.aiff'])
+    const view = await project.view()
+    expect(view.media.map((m) => [m.path, m.kind, m.duration, m.notes, m.problem])).toEqual([
+      [
+        'cut.wav',
+        'audio',
+        0.75,
+        [
+          'truncated: the data chunk claims 16000 bytes but only 12000 follow: read the 0.75 s that are there',
+        ],
+        undefined,
+      ],
+      ['ok.aiff', 'audio', 0.01, undefined, undefined],
+    ])
   })
 })

@@ -31,7 +31,7 @@ import { gridHops } from './grid'
 import { DEFAULT_KEEP_VERSIONS, HISTORY_DIR, History, sha256 } from './history'
 import { LabelStore } from './labels-store'
 import { processAlive } from './lock'
-import { probeDuration } from './probe'
+import { probeMedia } from './probe'
 import { mediaKindOf } from '../media/kinds'
 import {
   LABELS_DIR,
@@ -213,9 +213,10 @@ export class Project {
           unreachable = (err as Error).message
         }
         const problem = [labels.problem, unreachable].filter(Boolean).join('; ')
-        const duration = unreachable
+        const probe = unreachable
           ? null
-          : await probeDuration(this.mediaPath(m.path), m.kind, this.cacheDir('peaks'))
+          : await probeMedia(this.mediaPath(m.path), m.kind, this.cacheDir('peaks'))
+        const duration = probe?.duration ?? null
         const predicted = await fs.stat(this.predictionPath(m)).then(
           () => true,
           () => false,
@@ -230,6 +231,7 @@ export class Project {
           ...(m.reviewed ? { reviewed: true } : {}),
           ...(duration !== null ? { duration } : {}),
           ...(m.clipClass ? { clipClass: m.clipClass } : {}),
+          ...(probe?.warnings.length ? { notes: probe.warnings } : {}),
           ...(problem ? { problem } : {}),
         }
       }),
