@@ -47,6 +47,22 @@ export function reportProgress(fraction: number | null, message: string): void {
 /** Characters of a message printed before it is cut short. */
 export const MESSAGE_CHARS = 300
 
+/** A problem that did not stop the command (a skipped column), on stderr. */
+export function reportWarning(message: string): void {
+  process.stderr.write(`warning: ${printable(message, MESSAGE_CHARS)}\n`)
+}
+
+/** `--rate HZ` of the commands that read CSV series: rows per second where there is no time column. */
+export const RATE_OPTION = { rate: { type: 'string' } } as const
+
+/** --rate as a number of rows per second (> 0), or undefined when absent. */
+export function rateFlag(values: ParsedArgs['values']): number | undefined {
+  const rate = numberFlag(values, 'rate')
+  if (rate !== undefined && !(rate > 0))
+    throw new UsageError(`--rate must be a number of rows per second > 0, not ${rate}`)
+  return rate
+}
+
 /** The Viterbi post-processing flags of predict and eval. */
 export const VITERBI_OPTIONS = {
   viterbi: { type: 'boolean' },

@@ -1,7 +1,8 @@
 /**
- * `framewise features <file> [--spec spec.json | --preset mfcc|logmel|raw] [--out feats.csv]`:
- * without --out a JSON summary (names, frame count, per-feature mean/std/min/max); with it a CSV
- * `time,<feature names>`, one row per frame, time = frame centre in seconds.
+ * `framewise features <file> [--spec spec.json | --preset mfcc|logmel|raw] [--out feats.csv]
+ * [--rate HZ]`: without --out a JSON summary (names, frame count, per-feature mean/std/min/max);
+ * with it a CSV `time,<feature names>`, one row per frame, time = frame centre in seconds.
+ * --rate places the rows of a CSV without a time column.
  */
 import { createWriteStream } from 'node:fs'
 import { once } from 'node:events'
@@ -10,7 +11,15 @@ import { mediaKindOf } from '../media/kinds'
 import { extractFileFeatures, type FeatureMatrix } from '../features/extract'
 import { PRESETS, type FeatureSpec } from '../features/spec'
 import { loadFeatureSpec } from '../features/spec-file'
-import { type Command, UsageError, checkOutFile, reportProgress } from './command'
+import {
+  type Command,
+  RATE_OPTION,
+  UsageError,
+  checkOutFile,
+  rateFlag,
+  reportProgress,
+  reportWarning,
+} from './command'
 
 export type PresetName = keyof typeof PRESETS
 export const PRESET_NAMES = Object.keys(PRESETS) as PresetName[]
@@ -26,8 +35,12 @@ export interface FeaturesCommandOptions {
   out?: string
   /** Feature cache directory. */
   cacheDir?: string
+  /** CSV: rows per second when the file has no time column. */
+  rate?: number
   /** Progress sink (stderr in the CLI). */
   onProgress?: (fraction: number, message: string) => void
+  /** What the CSV reader skipped (columns of text), one line each (stderr in the CLI). */
+  onWarning?: (message: string) => void
 }
 
 /** The spec a command uses: --spec file, else the preset, else the file kind's default. */
@@ -49,9 +62,15 @@ export async function resolveSpec(
 
 export async function featuresCommand(o: FeaturesCommandOptions): Promise<unknown> {
   const spec = await resolveSpec(o.file, o.specPath, o.preset)
+  const warnings: string[] = []
   const m = await extractFileFeatures(o.file, spec, {
     cacheDir: o.cacheDir,
     onProgress: o.onProgress,
+    seriesRate: o.rate,
+    onWarning: (w) => {
+      warnings.push(w)
+      o.onWarning?.(w)
+    },
   })
   const summary = {
     file: o.file,
@@ -61,6 +80,7 @@ export async function featuresCommand(o: FeaturesCommandOptions): Promise<unknow
     dims: m.dims,
     duration: m.frames ? m.frameTimes[m.frames - 1] : 0,
     spec,
+    ...(warnings.length ? { warnings } : {}),
   }
   if (o.out) {
     await writeFeatureCsv(o.out, m)
@@ -117,10 +137,16 @@ export async function writeFeatureCsv(path: string, m: FeatureMatrix): Promise<v
 
 export const features: Command = {
   brief: 'the features of an audio or CSV file',
-  usage: 'features <file> [--spec spec.json | --preset mfcc|logmel|raw] [--out feats.csv]',
+  usage:
+    'features <file> [--spec spec.json | --preset mfcc|logmel|raw] [--out feats.csv] [--rate HZ]',
   summary:
-    'features of an audio or CSV file: a JSON summary, or with --out a CSV time,<feature names> (one row per frame, time = frame centre in seconds)',
-  options: { spec: { type: 'string' }, preset: { type: 'string' }, out: { type: 'string' } },
+    'features of an audio or CSV file: a JSON summary, or with --out a CSV time,<feature names> (one row per frame, time = frame centre in seconds); --rate HZ gives the rows per second of a CSV without a time column',
+  options: {
+    spec: { type: 'string' },
+    preset: { type: 'string' },
+    out: { type: 'string' },
+    ...RATE_OPTION,
+  },
   async run({ positionals, values }) {
     if (positionals.length !== 1)
       throw new UsageError('features takes exactly one audio or CSV file')
@@ -133,6 +159,7 @@ export const features: Command = {
       throw new UsageError(
         `--preset ${preset} is for ${preset === 'raw' ? 'CSV time series' : 'audio'} files`,
       )
+    const rate = rateFlag(values)
     if (typeof values.out === 'string') await checkOutFile(values.out)
     let last = ''
     return featuresCommand({
@@ -140,6 +167,8 @@ export const features: Command = {
       specPath: values.spec as string | undefined,
       preset: preset as PresetName | undefined,
       out: values.out as string | undefined,
+      rate,
+      onWarning: reportWarning,
       onProgress: (f, message) => {
         const line = `${Math.floor(f * 10)} ${message}`
         if (line !== last) reportProgress(f, message)

@@ -25,7 +25,16 @@ import {
   type TrainSettingsInput,
 } from '../train/settings'
 import { z } from 'zod'
-import { type Command, UsageError, checkOutFile, cliJob, numberFlag } from './command'
+import {
+  type Command,
+  RATE_OPTION,
+  UsageError,
+  checkOutFile,
+  cliJob,
+  numberFlag,
+  rateFlag,
+  reportWarning,
+} from './command'
 
 export interface TrainCommandInput {
   dir: string
@@ -33,6 +42,13 @@ export interface TrainCommandInput {
   settings: TrainSettingsInput
   /** A FeatureSpec JSON file, or a preset name (mfcc, logmel, raw). */
   features?: string
+  /**
+   * Data folder: rows per second of the CSV series without a time column; the model's spec
+   * keeps it, so predicting such files later needs no rate.
+   */
+  rate?: number
+  /** What the CSV reader skipped (columns of text), one line each. */
+  onWarning?: (message: string) => void
   ctx: JobContext
 }
 
@@ -54,6 +70,10 @@ async function readSpec(arg: string | undefined): Promise<FeatureSpec | undefine
   if (arg === undefined) return undefined
   return arg in PRESETS ? PRESETS[arg as keyof typeof PRESETS]() : loadFeatureSpec(arg)
 }
+
+/** A series spec with --rate as its rows per second (the model carries it); others as they are. */
+const withRate = (spec: FeatureSpec, rate: number | undefined): FeatureSpec =>
+  spec.kind === 'series' && rate !== undefined ? { ...spec, sampleRate: rate } : spec
 
 const finite = (x: number | null | undefined) =>
   x !== null && x !== undefined && Number.isFinite(x) ? x : null
@@ -102,6 +122,10 @@ export async function trainCommand(input: TrainCommandInput): Promise<TrainSumma
     throw new ApiError('invalid-request', `training settings: ${(err as Error).message}`)
   }
 
+  if (isProject && input.rate !== undefined)
+    throw new UsageError(
+      '--rate is for a data folder; a project keeps the rate of each file (set it where the file is imported)',
+    )
   if (isProject) {
     // a recorded run in the project, tagger or clip classifier (trainProject picks by settings.task)
     const project = await Project.open(input.dir)
@@ -125,14 +149,18 @@ export async function trainCommand(input: TrainCommandInput): Promise<TrainSumma
   }
   if (settings.task === 'classify') return trainClipFolder(input, out, settings, specInput, started)
 
-  const folder = await scanDataFolder(input.dir)
+  const folder = await scanDataFolder(input.dir, { seriesRate: input.rate })
+  folder.warnings.forEach((w) => input.onWarning?.(w))
   let spec: FeatureSpec
   try {
-    spec = parseFeatureSpec(
-      specInput ?? {
-        kind: folder.kind,
-        ...(folder.kind === 'series' ? { channels: folder.channels } : {}),
-      },
+    spec = withRate(
+      parseFeatureSpec(
+        specInput ?? {
+          kind: folder.kind,
+          ...(folder.kind === 'series' ? { channels: folder.channels } : {}),
+        },
+      ),
+      input.rate,
     )
   } catch (err) {
     throw new DataError(input.features ?? input.dir, `invalid feature spec: ${specProblem(err)}`)
@@ -194,14 +222,17 @@ async function trainClipFolder(
   started: number,
 ): Promise<TrainSummary> {
   const { ctx } = input
-  const folder = await scanClipFolder(input.dir)
+  const folder = await scanClipFolder(input.dir, { seriesRate: input.rate })
   let spec: FeatureSpec
   try {
-    spec = parseFeatureSpec(
-      specInput ?? {
-        kind: folder.kind,
-        ...(folder.kind === 'series' ? { channels: folder.channels } : {}),
-      },
+    spec = withRate(
+      parseFeatureSpec(
+        specInput ?? {
+          kind: folder.kind,
+          ...(folder.kind === 'series' ? { channels: folder.channels } : {}),
+        },
+      ),
+      input.rate,
     )
   } catch (err) {
     throw new DataError(input.dir, `invalid feature spec: ${specProblem(err)}`)
@@ -246,9 +277,9 @@ async function trainClipFolder(
 export const train: Command = {
   brief: 'train a tagger or clip classifier, export ONNX',
   usage:
-    'train <project-or-data-dir> --out model.onnx [--cell lstm|gru|rnn|rnn-relu] [--hidden N] [--layers N] [--unidirectional] [--residual] [--attention-heads 0|1|2|4] [--attention-window FRAMES] [--epochs N] [--batch N] [--chunk N] [--lr X] [--seed N] [--features SPEC] [--val FRACTION] [--task tag|classify] [--pooling mean|max|attention] [--init default|chrono] [--output-recurrence [--scheduled-sampling X] [--beam N]]',
+    'train <project-or-data-dir> --out model.onnx [--cell lstm|gru|rnn|rnn-relu] [--hidden N] [--layers N] [--unidirectional] [--residual] [--attention-heads 0|1|2|4] [--attention-window FRAMES] [--epochs N] [--batch N] [--chunk N] [--lr X] [--seed N] [--features SPEC] [--val FRACTION] [--task tag|classify] [--pooling mean|max|attention] [--init default|chrono] [--output-recurrence [--scheduled-sampling X] [--beam N]] [--rate HZ]',
   summary:
-    "train a tagger on a project or a data folder and export it as ONNX + model card; also --dropout X, --patience N, --threads N, --class-weights none|sqrt-balanced|balanced; --task classify [--pooling mean|max|attention] trains a clip classifier on the files' clip classes (project) or <dir>/<class>/<file> subfolders; --output-recurrence feeds each frame the previous label (unidirectional, decoded greedily, or by beam search with --beam N > 1)",
+    "train a tagger on a project or a data folder and export it as ONNX + model card; --rate HZ gives the rows per second of a data folder's CSV files without a time column; also --dropout X, --patience N, --threads N, --class-weights none|sqrt-balanced|balanced; --task classify [--pooling mean|max|attention] trains a clip classifier on the files' clip classes (project) or <dir>/<class>/<file> subfolders; --output-recurrence feeds each frame the previous label (unidirectional, decoded greedily, or by beam search with --beam N > 1)",
   options: {
     out: { type: 'string' },
     cell: { type: 'string' },
@@ -275,6 +306,7 @@ export const train: Command = {
     'output-recurrence': { type: 'boolean', default: false },
     'scheduled-sampling': { type: 'string' },
     beam: { type: 'string' },
+    ...RATE_OPTION,
   },
   async run({ positionals, values }) {
     if (positionals.length !== 1) throw new UsageError('train takes one project or data folder')
@@ -333,6 +365,8 @@ export const train: Command = {
       out: values.out,
       settings: parsed.data,
       features: values.features as string | undefined,
+      rate: rateFlag(values),
+      onWarning: reportWarning,
       ctx: cliJob(),
     })
   },

@@ -22,6 +22,8 @@ export interface DataFile {
   /** Absolute path of the media file. */
   path: string
   labels: LabelSource
+  /** Rows per second of a CSV series without a time column (the media's setting). */
+  seriesRate?: number
 }
 
 /** How label names map to model classes. */
@@ -138,6 +140,7 @@ export async function assembleDataset(
     opts.signal?.throwIfAborted()
     const base = i / files.length
     const m: FeatureMatrix = await extractFileFeatures(f.path, extractSpec, {
+      seriesRate: f.seriesRate,
       cacheDir: opts.cacheDir,
       signal: opts.signal,
       onProgress: (p) => opts.onProgress?.(base + p / files.length, `features of ${f.name}`),

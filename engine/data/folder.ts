@@ -24,6 +24,13 @@ export interface DataFolder {
   channels: string[] | null
   /** Media files without labels. */
   skipped: string[]
+  /** What the CSV reader skipped in the series files (columns of text), one line each. */
+  warnings: string[]
+}
+
+export interface DataFolderOptions {
+  /** Rows per second of the series files that have no time column (`--rate`). */
+  seriesRate?: number
 }
 
 /** The label file of an audio file, if any (first match in the documented order). */
@@ -40,7 +47,10 @@ function labelFileOf(stem: string, names: Set<string>): string | undefined {
   return [...names].find((n) => n.startsWith(`${stem}.`) && /selections?\.txt$/i.test(n))
 }
 
-export async function scanDataFolder(dir: string): Promise<DataFolder> {
+export async function scanDataFolder(
+  dir: string,
+  options: DataFolderOptions = {},
+): Promise<DataFolder> {
   const entries = await fs.readdir(dir).catch((err: Error) => {
     throw new DataError(dir, `cannot read the folder (${err.message})`)
   })
@@ -51,6 +61,7 @@ export async function scanDataFolder(dir: string): Promise<DataFolder> {
     throw new DataError(dir, 'the folder mixes audio and CSV time series; a model takes one kind')
   const files: DataFile[] = []
   const skipped: string[] = []
+  const warnings: string[] = []
   const labels = new Set<string>()
   let channels: string[] | null = null
 
@@ -79,12 +90,14 @@ export async function scanDataFolder(dir: string): Promise<DataFolder> {
       classes: { names: classNames, background: BACKGROUND, ignore: [] },
       channels: null,
       skipped,
+      warnings,
     }
   }
 
   for (const name of series) {
     const file = path.join(dir, name)
-    const data = await readSeriesCsv(file)
+    const data = await readSeriesCsv(file, { sampleRate: options.seriesRate })
+    warnings.push(...data.warnings)
     if (!data.labels) {
       skipped.push(name)
       continue
@@ -97,7 +110,12 @@ export async function scanDataFolder(dir: string): Promise<DataFolder> {
       )
     channels = these
     data.labels.forEach((l) => labels.add(l))
-    files.push({ name, path: file, labels: { kind: 'rows', labels: data.labels } })
+    files.push({
+      name,
+      path: file,
+      labels: { kind: 'rows', labels: data.labels },
+      seriesRate: options.seriesRate,
+    })
   }
   if (files.length === 0)
     throw new DataError(
@@ -110,5 +128,6 @@ export async function scanDataFolder(dir: string): Promise<DataFolder> {
     classes: { names: [...labels].sort(), background: null, ignore: [] },
     channels,
     skipped,
+    warnings,
   }
 }

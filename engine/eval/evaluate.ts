@@ -61,6 +61,7 @@ async function referenceFiles(dir: string): Promise<{ files: DataFile[]; classes
         name: m.path,
         path: project.mediaPath(m.path),
         labels: { kind: 'segments', segments },
+        seriesRate: m.seriesRate,
       })
   }
   return { files, classes: classMapOf(project.classes, project.toJSON().labelling) }
@@ -91,7 +92,7 @@ export async function evaluateModel(
     const f = files[i]
     opts.signal?.throwIfAborted()
     opts.onProgress?.(i / files.length, `predicting ${f.name}`)
-    const p = await predictFile(model, f.path, { signal: opts.signal })
+    const p = await predictFile(model, f.path, { signal: opts.signal, seriesRate: f.seriesRate })
     const ref =
       f.labels.kind === 'segments'
         ? frameLabels(f.labels.segments, p.frameTimes, classes, f.name)

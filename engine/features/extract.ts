@@ -52,6 +52,10 @@ export interface ExtractOptions {
   signal?: AbortSignal
   /** Reports progress as a fraction 0..1 and a message. */
   onProgress?: (fraction: number, message: string) => void
+  /** CSV series: rows per second of this file when it has no time column (over spec.sampleRate). */
+  seriesRate?: number
+  /** CSV series: what the reader skipped (columns of text), one `<file>: <problem>` line each. */
+  onWarning?: (message: string) => void
 }
 
 /** Below this many frames (≈ 30 s at 10 ms) worker start-up costs more than it saves. */
@@ -241,11 +245,12 @@ export async function extractFileFeatures(
       throw new DataError(path, 'a series FeatureSpec needs a CSV file')
     const series = await readSeriesCsv(path, {
       channels: spec.channels ?? undefined,
-      sampleRate: spec.sampleRate ?? undefined,
+      sampleRate: options.seriesRate ?? spec.sampleRate ?? undefined,
       // A `label` column is never a feature; its cells are not needed here, empty ones included.
       emptyLabel: '',
       signal: options.signal,
     })
+    series.warnings.forEach((w) => options.onWarning?.(w))
     return extractSeriesFeatures(series, spec)
   }
   if (mediaKindOf(path) === 'series')

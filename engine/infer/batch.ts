@@ -15,11 +15,15 @@ import { formatPrediction, probabilitiesCsv } from './outputs'
 import { predictFile, type WindowOptions } from './predict'
 
 /** Times of every row of a CSV series (the rows a per-row label file must cover). */
-async function rowTimesOf(file: string, spec: FeatureSpec): Promise<Float64Array> {
+async function rowTimesOf(
+  file: string,
+  spec: FeatureSpec,
+  seriesRate?: number,
+): Promise<Float64Array> {
   if (spec.kind !== 'series') return new Float64Array(0)
   const series = await readSeriesCsv(file, {
     channels: spec.channels ?? undefined,
-    sampleRate: spec.sampleRate ?? undefined,
+    sampleRate: seriesRate ?? spec.sampleRate ?? undefined,
     emptyLabel: '',
   })
   return series.times
@@ -36,6 +40,8 @@ export interface PredictFilesOptions extends ReadModelOptions {
   /** Window and context sizes in frames (see predict.ts). */
   windowFrames?: WindowOptions['windowFrames']
   contextFrames?: WindowOptions['contextFrames']
+  /** Rows per second of CSV series without a time column (`--rate`; over the model's). */
+  seriesRate?: number
   /** Cancels between files and windows. */
   signal?: AbortSignal
   /** Overall fraction 0..1 and a message naming the file. */
@@ -112,6 +118,7 @@ export async function predictToFiles(
     options.signal?.throwIfAborted()
     const stem = path.basename(file, path.extname(file))
     const p = await predictFile(model, file, {
+      seriesRate: options.seriesRate,
       signal: options.signal,
       windowFrames: options.windowFrames,
       contextFrames: options.contextFrames,
@@ -124,7 +131,9 @@ export async function predictToFiles(
         formatPrediction(
           p,
           options.format,
-          model.spec.kind === 'series' ? await rowTimesOf(file, model.spec) : undefined,
+          model.spec.kind === 'series'
+            ? await rowTimesOf(file, model.spec, options.seriesRate)
+            : undefined,
         ),
       ],
     ]

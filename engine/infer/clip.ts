@@ -78,6 +78,8 @@ export interface PredictClipsOptions {
   out: string
   /** clips.json (one object per file) or clips.csv (file, class, one probability column per class). */
   format: 'json' | 'csv'
+  /** Rows per second of CSV series without a time column (`--rate`). */
+  seriesRate?: number
   signal?: AbortSignal
   onProgress?: (fraction: number, message: string) => void
 }
@@ -97,7 +99,10 @@ export async function predictClipsToFile(
   const files: { file: string; class: string; probabilities: number[] }[] = []
   for (let i = 0; i < inputs.length; i++) {
     options.onProgress?.(i / inputs.length, `classifying ${inputs[i]}`)
-    const r = await predictClip(model, inputs[i], { signal: options.signal })
+    const r = await predictClip(model, inputs[i], {
+      signal: options.signal,
+      seriesRate: options.seriesRate,
+    })
     files.push({ file: inputs[i], class: r.class, probabilities: r.probabilities })
   }
   await mkdir(options.out, { recursive: true })
@@ -131,7 +136,7 @@ export interface ClipEvaluation {
 /** Accuracy, macro-F1 and confusion of a clip classifier on files with known clip classes. */
 export async function evaluateClips(
   modelFile: string,
-  items: { file: string; name: string; clipClass: string }[],
+  items: { file: string; name: string; clipClass: string; seriesRate?: number }[],
   options: {
     signal?: AbortSignal
     onProgress?: (fraction: number, message: string) => void
@@ -152,6 +157,7 @@ export async function evaluateClips(
         `clip class '${it.clipClass}' is not a class of the model (${model.classes.join(', ')})`,
       )
     const r = await predictClip(model, it.file, {
+      seriesRate: it.seriesRate,
       signal: options.signal,
       cacheDir: options.cacheDir,
     })

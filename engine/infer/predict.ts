@@ -49,6 +49,8 @@ export interface WindowOptions {
 export interface PredictOptions extends WindowOptions {
   /** Directory for cached features. */
   cacheDir?: string
+  /** CSV series: rows per second of this file when it has no time column (over the spec's). */
+  seriesRate?: number
   /** Overall progress: fraction 0..1 and the stage. */
   onStage?: (fraction: number, stage: 'features' | 'model' | 'segments') => void
 }
@@ -283,6 +285,7 @@ export async function modelFeatures(
   options: PredictOptions = {},
 ): Promise<FeatureMatrix> {
   const fm = await extractFileFeatures(file, model.spec, {
+    seriesRate: options.seriesRate,
     signal: options.signal,
     workers: options.workers,
     cacheDir: options.cacheDir,

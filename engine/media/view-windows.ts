@@ -23,9 +23,15 @@ class FileCache<T> {
   readonly #loading = new SingleFlight<T>()
   constructor(private readonly capacity: number) {}
 
-  async get(file: string, load: (ctx: FlightContext) => Promise<T>, ctx: JobContext): Promise<T> {
+  /** `variant`: what else the parsed value depends on (a series' rate). */
+  async get(
+    file: string,
+    load: (ctx: FlightContext) => Promise<T>,
+    ctx: JobContext,
+    variant = '',
+  ): Promise<T> {
     const s = await statFile(file)
-    const key = `${file}\0${s.size}\0${s.mtimeMs}`
+    const key = `${file}\0${s.size}\0${s.mtimeMs}\0${variant}`
     const value = this.#entries.has(key)
       ? this.#entries.get(key)!
       : await this.#loading.run(key, load, {
@@ -125,9 +131,13 @@ async function rawWindow(
 /** Peaks are drawn on screens a few hundred pixels tall: 4 decimals keep the JSON small. */
 const round4 = (x: number) => Math.round(x * 1e4) / 1e4
 
+/** Rows per second a series without a time column is drawn at until the user gives its rate. */
+const UNKNOWN_RATE = 1
+
 /**
  * Channels of a CSV over [start, end) seconds. Above `points` rows, each bucket of rows becomes
- * its min and max (in time order), so peaks survive decimation as in the waveform.
+ * its min and max (in time order), so peaks survive decimation as in the waveform. `rate`: rows
+ * per second when the file has no time column (the media's setting).
  */
 export async function seriesWindow(
   file: string,
@@ -135,13 +145,23 @@ export async function seriesWindow(
   end: number,
   points: number,
   ctx: JobContext,
+  rate?: number,
 ): Promise<SeriesWindow> {
-  // Without a time column rows are one second apart (the project has no series rate setting yet).
   const data = await seriesCache.get(
     file,
-    ({ signal, progress }) => readSeriesCsv(file, { sampleRate: 1, signal, onProgress: progress }),
+    ({ signal, progress }) =>
+      readSeriesCsv(file, { sampleRate: rate ?? UNKNOWN_RATE, signal, onProgress: progress }),
     ctx,
+    String(rate ?? ''),
   )
+  // Still drawn without a rate, so the user sees the file, but told the times are made up.
+  const warnings =
+    rate === undefined && data.sampling.source === 'rate'
+      ? [
+          ...data.warnings,
+          `${file}: no time column: rows are drawn ${UNKNOWN_RATE} s apart; give the rate in the import dialog`,
+        ]
+      : data.warnings
   const T = data.times.length
   const C = data.channels.length
   const duration = T > 0 ? data.times[T - 1] + (data.sampleRate > 0 ? 1 / data.sampleRate : 0) : 0
@@ -187,6 +207,7 @@ export async function seriesWindow(
     ranges,
     times,
     values,
+    ...(warnings.length ? { warnings } : {}),
   }
 }
 

@@ -25,6 +25,11 @@ export const MediaRecordSchema = z.object({
   clipClass: z.string().trim().min(1).max(100).optional(),
   /** The user has checked this file's labels (e.g. after accepting and correcting predictions). */
   reviewed: z.boolean().optional(),
+  /**
+   * Rows per second of a CSV time series without a time column, as the user gave it; every
+   * read of the file (view, features, training, prediction) places its rows by it.
+   */
+  seriesRate: z.number().finite().positive().max(1e9).optional(),
 })
 export type MediaRecord = z.infer<typeof MediaRecordSchema>
 

@@ -27,9 +27,9 @@ import { PREDICTIONS_DIR, type Project } from './store'
 const probabilityCache = new Map<string, Prediction>()
 const PROBABILITY_CACHE_SIZE = 4
 
-async function cacheKey(file: string, mediaFile: string): Promise<string> {
+async function cacheKey(file: string, mediaFile: string, seriesRate?: number): Promise<string> {
   const [a, b] = await Promise.all([fs.stat(file), fs.stat(mediaFile)])
-  return JSON.stringify([file, a.size, a.mtimeMs, mediaFile, b.size, b.mtimeMs])
+  return JSON.stringify([file, a.size, a.mtimeMs, mediaFile, b.size, b.mtimeMs, seriesRate ?? null])
 }
 
 /** Run a model on one media file of the project; the prediction is saved with the project. */
@@ -44,7 +44,8 @@ export async function predictMedia(
   if (await isClipModel(file)) return predictClipMedia(project, modelId, file, media, ctx)
   const model = await readModel(file, { postprocess })
   const mediaFile = project.mediaPath(media)
-  const key = await cacheKey(file, mediaFile).catch(() => null)
+  const seriesRate = project.seriesRate(media)
+  const key = await cacheKey(file, mediaFile, seriesRate).catch(() => null)
   const cached = key === null ? undefined : probabilityCache.get(key)
   let p: Prediction
   if (cached) {
@@ -52,6 +53,7 @@ export async function predictMedia(
     ctx.progress(1, 'segments')
   } else {
     p = await predictFile(model, mediaFile, {
+      seriesRate,
       signal: ctx.signal,
       cacheDir: project.cacheDir('features'),
       onStage: (f, stage) => ctx.progress(f, stage),
@@ -96,6 +98,7 @@ async function predictClipMedia(
   ctx: JobContext,
 ): Promise<PredictionView> {
   const p = await predictClip(await readClipModel(file), project.mediaPath(media), {
+    seriesRate: project.seriesRate(media),
     signal: ctx.signal,
     cacheDir: project.cacheDir('features'),
     onStage: (f, stage) => ctx.progress(f, stage),

@@ -232,6 +232,7 @@ export class Project {
           ...(duration !== null ? { duration } : {}),
           ...(m.clipClass ? { clipClass: m.clipClass } : {}),
           ...(probe?.warnings.length ? { notes: probe.warnings } : {}),
+          ...(m.seriesRate !== undefined ? { seriesRate: m.seriesRate } : {}),
           ...(problem ? { problem } : {}),
         }
       }),
@@ -317,6 +318,25 @@ export class Project {
     if (reviewed) record.reviewed = true
     else delete record.reviewed
     await this.replaceManifest(next)
+  }
+
+  /** Set (rows per second) or clear (null) the rate of a CSV series without a time column. */
+  async setSeriesRate(id: string, rate: number | null): Promise<void> {
+    const next = structuredClone(this.manifest)
+    const record = next.media.find((m) => m.path === this.record(id).path)!
+    if (record.kind !== 'series')
+      throw new ApiError(
+        'bad-input',
+        `${record.path}: not a CSV time series; only those take a rate`,
+      )
+    if (rate === null) delete record.seriesRate
+    else record.seriesRate = rate
+    await this.replaceManifest(next)
+  }
+
+  /** The rate the user gave a CSV series without a time column, if any (media/series/csv.ts). */
+  seriesRate(id: string): number | undefined {
+    return this.record(id).seriesRate
   }
 
   /** Where the saved prediction of a media file lives (predictions/<stem>.prediction.json). */

@@ -30,6 +30,8 @@ export interface ClipFile {
   name: string
   path: string
   clipClass: string
+  /** Rows per second of a CSV series without a time column (the media's setting). */
+  seriesRate?: number
 }
 
 /** Clip classes: the distinct classes of the files, sorted (so the order is reproducible). */
@@ -59,6 +61,7 @@ export async function assembleClips(
     name: f.name,
     path: f.path,
     labels: { kind: 'segments', segments: [] },
+    seriesRate: f.seriesRate,
   }))
   const assembled = await assembleDataset(
     dataFiles,
@@ -154,6 +157,7 @@ export async function trainClipProject(
     name: m.path,
     path: project.mediaPath(m.path),
     clipClass: m.clipClass!,
+    seriesRate: m.seriesRate,
   }))
   ctx.progress(0, 'computing features')
   const { data, assembled, classes } = await assembleClips(files, spec, {
@@ -196,6 +200,7 @@ export async function trainClipProject(
  */
 export async function scanClipFolder(
   dir: string,
+  options: { seriesRate?: number } = {},
 ): Promise<{ kind: 'audio' | 'series'; files: ClipFile[]; channels: string[] | null }> {
   const entries = await fs.readdir(dir, { withFileTypes: true }).catch((err: Error) => {
     throw new DataError(dir, `cannot read the folder (${err.message})`)
@@ -211,6 +216,7 @@ export async function scanClipFolder(
           name: `${sub.name}/${n}`,
           path: path.join(dir, sub.name, n),
           clipClass: sub.name,
+          ...(options.seriesRate !== undefined ? { seriesRate: options.seriesRate } : {}),
         })
     }
   }
@@ -226,7 +232,7 @@ export async function scanClipFolder(
       'the class folders mix audio and CSV time series; a model takes one kind',
     )
   if (audio.length) return { kind: 'audio', files, channels: null }
-  const first = await readSeriesCsv(files[0].path)
+  const first = await readSeriesCsv(files[0].path, { sampleRate: options.seriesRate })
   return {
     kind: 'series',
     files,
@@ -254,10 +260,15 @@ export async function clipItemsOf(
 /** A project's files with a clip class, for evaluation. */
 export function clipItemsOfProject(
   project: Project,
-): { file: string; name: string; clipClass: string }[] {
+): { file: string; name: string; clipClass: string; seriesRate?: number }[] {
   const items = project.media
     .filter((m) => m.clipClass)
-    .map((m) => ({ file: project.mediaPath(m.path), name: m.path, clipClass: m.clipClass! }))
+    .map((m) => ({
+      file: project.mediaPath(m.path),
+      name: m.path,
+      clipClass: m.clipClass!,
+      seriesRate: m.seriesRate,
+    }))
   if (items.length === 0)
     throw new DataError(project.dir, 'no file of the project has a clip class to evaluate against')
   return items

@@ -176,6 +176,7 @@ export async function trainProject(
     name: x.m.path,
     path: project.mediaPath(x.m.path),
     labels: { kind: 'segments', segments: x.labels.segments },
+    seriesRate: x.m.seriesRate,
   }))
 
   ctx.progress(0, 'computing features')
