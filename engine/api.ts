@@ -10,7 +10,7 @@
  */
 import { z } from 'zod'
 import { featureSpecSchema } from './features/spec'
-import { LABEL_FORMATS, type LabelFormatName } from './labels/format-list'
+import { LABEL_FORMATS, type LabelFormatName, WRITABLE_LABEL_FORMATS } from './labels/format-list'
 import type { MediaKind } from './media/kinds'
 import { trainSettingsSchema, type SettingExclusion, type TrainSettings } from './train/settings'
 
@@ -26,6 +26,10 @@ export const SegmentSchema = z
     end: z.number().finite().nonnegative(),
     /** Class name; must be one of the project's classes. */
     label: z.string().min(1).max(200),
+    /** Lower frequency bound in Hz (an Audacity spectral selection, a Raven box), when known. */
+    lowFreq: z.number().finite().nonnegative().optional(),
+    /** Upper frequency bound in Hz, when known. */
+    highFreq: z.number().finite().nonnegative().optional(),
   })
   .refine((s) => s.end >= s.start, { message: 'segment end is before its start' })
 export type Segment = z.infer<typeof SegmentSchema>
@@ -164,6 +168,8 @@ export interface ImportedLabels {
   segments: Segment[]
   /** Labels that are not classes of the project yet, in order of first use. */
   unknownClasses: string[]
+  /** What the reader chose or left out (other tiers, skipped results), one line each. */
+  notes: string[]
 }
 
 /** A directory listing for the browser-mode path picker. */
@@ -333,7 +339,7 @@ export const requestSchemas = {
     .object({
       media: mediaId,
       path,
-      format: z.enum(LABEL_FORMATS).optional(),
+      format: z.enum(WRITABLE_LABEL_FORMATS).optional(),
       overwrite: z.boolean().optional(),
     })
     .strict(),

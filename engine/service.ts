@@ -173,13 +173,14 @@ export class Service {
         throw new ApiError('bad-input', 'playback is not available in this mode')
       return { url: this.options.mediaUrl(media), mime }
     },
-    importLabels: async ({ media, path: file, format }) => {
-      this.project.mediaPath(media)
+    importLabels: async ({ media, path: file, format, ...options }) => {
+      const recording = this.project.mediaPath(media)
       const abs = path.resolve(this.project.dir, file)
-      const segments = await importLabelFile(abs, format)
+      // the recording's sample rate and start are looked up only when the file needs them
+      const { segments, notes } = await importLabelFile(abs, format, recording, options)
       const known = new Set(this.project.classes.map((c) => c.name))
       const unknownClasses = [...new Set(segments.map((s) => s.label).filter((l) => !known.has(l)))]
-      return { file: abs, segments, unknownClasses }
+      return { file: abs, segments, unknownClasses, notes }
     },
     exportLabels: async ({ media, path: file, format, overwrite }) => {
       const abs = path.resolve(this.project.dir, file)

@@ -1,14 +1,20 @@
 /**
- * `framewise convert <labels-file> --to audacity|raven|textgrid|csv|json --out <file>`: any
- * supported label format to any other. Returns what was read and written, with warnings for
- * what the target cannot hold (overlaps and point labels in a TextGrid tier).
+ * `framewise convert <labels-file> --to <format> --out <file>`: any label format Framewise reads
+ * to any it writes. Returns what was read and written, with warnings for what the reader left
+ * aside (other tiers, skipped results) and what the target cannot hold (overlaps and point labels
+ * in a TextGrid or ELAN tier).
  */
 import { resolve } from 'node:path'
 import { DataError } from '../errors'
 import { readLabels, writeLabels, type ReadLabelOptions } from '../labels/formats'
 import { overlaps, sortSegments } from '../labels/segments'
-import { isLabelFormat, LABEL_FORMATS } from '../labels/format-list'
-import { type Command, UsageError, checkOutFile } from './command'
+import {
+  isLabelFormat,
+  isWritableLabelFormat,
+  LABEL_FORMATS,
+  WRITABLE_LABEL_FORMATS,
+} from '../labels/format-list'
+import { type Command, type ParsedArgs, UsageError, checkOutFile, numberFlag } from './command'
 
 export interface ConvertOptions extends ReadLabelOptions {
   /** Input label file. */
@@ -21,20 +27,34 @@ export interface ConvertOptions extends ReadLabelOptions {
   from?: string
 }
 
+/** The number a flag gives (> 0: a rate), or undefined when absent. */
+function positiveFlag(values: ParsedArgs['values'], name: string): number | undefined {
+  const x = numberFlag(values, name)
+  if (x !== undefined && !(x > 0)) throw new UsageError(`--${name} must be > 0, not ${x}`)
+  return x
+}
+
 export async function convertCommand(o: ConvertOptions): Promise<unknown> {
   if (resolve(o.input) === resolve(o.out))
     throw new DataError(o.out, 'refusing to overwrite the input file')
+  const warnings: string[] = []
   const segments = sortSegments(
-    await readLabels(o.input, { format: o.from, tier: o.tier, labelColumn: o.labelColumn }),
+    await readLabels(o.input, {
+      format: o.from,
+      tier: o.tier,
+      labelColumn: o.labelColumn,
+      rate: o.rate,
+      frameRate: o.frameRate,
+      note: (m) => warnings.push(m),
+    }),
   )
   await writeLabels(o.out, segments, o.to)
-  const warnings: string[] = []
-  if (o.to === 'textgrid') {
+  if (o.to === 'textgrid' || o.to === 'eaf') {
+    const tier = o.to === 'textgrid' ? 'a TextGrid tier' : 'an ELAN tier'
     const n = overlaps(segments).length
-    if (n) warnings.push(`${n} overlapping pair(s) were cut: a TextGrid tier cannot hold overlaps`)
+    if (n) warnings.push(`${n} overlapping pair(s) were cut: ${tier} cannot hold overlaps`)
     const points = segments.filter((s) => s.end === s.start).length
-    if (points)
-      warnings.push(`${points} point label(s) left out: a TextGrid interval tier has no points`)
+    if (points) warnings.push(`${points} point label(s) left out: ${tier} has no points`)
   }
   return {
     input: o.input,
@@ -48,21 +68,23 @@ export async function convertCommand(o: ConvertOptions): Promise<unknown> {
 
 export const convert: Command = {
   brief: 'convert a label file to another format',
-  usage: 'convert <labels-file> --to audacity|raven|textgrid|csv|json --out <file>',
+  usage: `convert <labels-file> --to ${WRITABLE_LABEL_FORMATS.join('|')} --out <file>`,
   summary:
-    'convert a label file to another format (also --from FORMAT, --tier NAME for TextGrid input, --label-column NAME for Raven input)',
+    'convert a label file to another format (also --from FORMAT, --tier NAME for TextGrid/ELAN input, --label-column NAME for Raven input, --rate HZ for times in samples such as TIMIT .phn, --frame-rate FPS for a Label Studio video timeline)',
   options: {
     to: { type: 'string' },
     out: { type: 'string' },
     from: { type: 'string' },
     tier: { type: 'string' },
     'label-column': { type: 'string' },
+    rate: { type: 'string' },
+    'frame-rate': { type: 'string' },
   },
   async run({ positionals, values }) {
     if (positionals.length !== 1) throw new UsageError('convert takes exactly one label file')
     const to = values.to as string | undefined
-    if (!to || !isLabelFormat(to))
-      throw new UsageError(`--to must be one of ${LABEL_FORMATS.join(', ')}`)
+    if (!to || !isWritableLabelFormat(to))
+      throw new UsageError(`--to must be one of ${WRITABLE_LABEL_FORMATS.join(', ')}`)
     const from = values.from as string | undefined
     if (from !== undefined && !isLabelFormat(from))
       throw new UsageError(`--from must be one of ${LABEL_FORMATS.join(', ')}`)
@@ -75,6 +97,8 @@ export const convert: Command = {
       from,
       tier: values.tier as string | undefined,
       labelColumn: values['label-column'] as string | undefined,
+      rate: positiveFlag(values, 'rate'),
+      frameRate: positiveFlag(values, 'frame-rate'),
     })
   },
 }

@@ -4,7 +4,7 @@ import { expandInputs, predictToFiles } from '../infer/batch'
 import { predictClipsToFile } from '../infer/clip'
 import { isClipModel, readClipModel } from '../onnx/clip'
 import { loadFeatureSpec } from '../features/spec-file'
-import { isLabelFormat, LABEL_FORMATS } from '../labels/format-list'
+import { isWritableLabelFormat, WRITABLE_LABEL_FORMATS } from '../labels/format-list'
 import {
   type Command,
   UsageError,
@@ -54,8 +54,8 @@ export const predict: Command = {
       })
     }
     const format = String(values.format)
-    if (!isLabelFormat(format))
-      throw new UsageError(`--format must be one of ${LABEL_FORMATS.join(', ')}`)
+    if (!isWritableLabelFormat(format))
+      throw new UsageError(`--format must be one of ${WRITABLE_LABEL_FORMATS.join(', ')}`)
     const output = values.output as string | undefined
     if (output !== undefined && output !== 'logits' && output !== 'probabilities')
       throw new UsageError('--output must be logits or probabilities')

@@ -255,6 +255,7 @@ describe(
 
     it('every label format', async () => {
       for (const format of FORMATS) {
+        if (!format.write) continue // a read-only format has no writer to make its seed file
         const text = Buffer.from(format.write(segments))
         await fuzz(`labels-${format.name}`, text, format.extensions[0]!, 40, TEXT, (f) =>
           readLabels(f, { format: format.name }),

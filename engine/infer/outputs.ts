@@ -43,7 +43,9 @@ export function formatPrediction(
 ): string {
   if (format === 'csv' && rowTimes) return writeRowLabelCsv(rowTimes, labelsAtTimes(p, rowTimes))
   if (format === 'textgrid') return writeTextGrid(p.segments, 'labels', durationOf(p))
-  return formatByName(format)!.write(p.segments)
+  const write = formatByName(format)?.write
+  if (!write) throw new RangeError(`Framewise reads ${format} labels but does not write them`)
+  return write(p.segments)
 }
 
 /** `time,<class…>` with one row per frame. */

@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest'
 import { exportFormat } from './import-export'
-import { formatOfPath, LABEL_FORMAT_FILES, LABEL_FORMATS } from './format-list'
+import {
+  formatOfPath,
+  LABEL_FORMAT_FILES,
+  LABEL_FORMATS,
+  WRITABLE_LABEL_FORMATS,
+} from './format-list'
 import { FORMATS } from './formats'
 import { labelStem } from '../commands/score'
 
@@ -15,6 +20,7 @@ describe('the one list of label formats', () => {
     ['calls.csv', 'csv', 'calls'],
     ['calls.labels.json', 'json', 'calls'],
     ['calls.json', 'json', 'calls'],
+    ['calls.eaf', 'eaf', 'calls'],
   ])('%s is %s, stem %s, for export and for score alike', (file, format, stem) => {
     expect(formatOfPath(file)?.name).toBe(format)
     expect(exportFormat(file)).toBe(format)
@@ -22,7 +28,7 @@ describe('the one list of label formats', () => {
   })
 
   it('a file predict names is read back as its format, with the recording as its stem', () => {
-    for (const name of LABEL_FORMATS) {
+    for (const name of WRITABLE_LABEL_FORMATS) {
       expect(formatOfPath(`rec${LABEL_FORMAT_FILES[name].suffix}`)?.name).toBe(name)
       expect(labelStem(`rec${LABEL_FORMAT_FILES[name].suffix}`)).toBe('rec')
     }
@@ -32,5 +38,16 @@ describe('the one list of label formats', () => {
     expect(FORMATS.map((f) => f.name).sort()).toEqual([...LABEL_FORMATS].sort())
     expect(formatOfPath('rec.wav')).toBeNull()
     expect(labelStem('rec.probs.csv')).toBeUndefined()
+  })
+
+  it('formats Framewise only reads are not offered for writing, and say so when named', () => {
+    expect(WRITABLE_LABEL_FORMATS).toEqual(['audacity', 'raven', 'textgrid', 'csv', 'json', 'eaf'])
+    expect(FORMATS.filter((f) => !f.write).map((f) => f.name)).toEqual([
+      'labelstudio',
+      'boris',
+      'timit',
+    ])
+    expect(formatOfPath('SA1.PHN')?.name).toBe('timit')
+    expect(() => exportFormat('SA1.PHN')).toThrow(/does not write them/)
   })
 })

@@ -7,6 +7,11 @@ import { extname } from 'node:path'
 import { DataError } from '../errors'
 import { assertWritable, READ_LIMITS, readRegular } from '../io/input-files'
 import { readAudacity, writeAudacity } from './audacity'
+import { isBoris, readBoris } from './boris'
+import { readEaf, writeEaf } from './eaf'
+import { isLabelStudioJson, readLabelStudio } from './label-studio'
+import { formatsRead, looksLike } from './looks-like'
+import { readSampleIndex } from './sample-index'
 import { readLabelCsv, writeLabelCsv, type CsvReadOptions } from './csv'
 import { readLabelJson, writeLabelJson } from './json'
 import { isRaven, readRaven, writeRaven } from './raven'
@@ -18,6 +23,7 @@ import {
   LABEL_FORMAT_FILES,
   LABEL_FORMATS,
   type LabelFormatName,
+  WRITABLE_LABEL_FORMATS,
 } from './format-list'
 
 /** CSV: `mapping`, `rate` (times in samples), `label` (one class for a table without labels). */
@@ -26,6 +32,14 @@ export interface ReadLabelOptions extends CsvReadOptions {
   tier?: string
   /** Raven label column (needed when the table has several: Annotation, Species, Call Type, …). */
   labelColumn?: string
+  /** File name of the recording, to pick its part of an export of several (Label Studio, BORIS). */
+  media?: string
+  /** Frames per second of the video a Label Studio timeline counts. */
+  frameRate?: number
+  /** ISO 8601 time of the recording's first sample, for label times written as dates. */
+  timeOrigin?: string
+  /** Hears what a reader left out or chose (other tiers, skipped results), one line each. */
+  note?: (message: string) => void
 }
 
 export interface LabelFormat {
@@ -36,13 +50,39 @@ export interface LabelFormat {
   /** True when the text is certainly this format. */
   sniff: (text: string) => boolean
   read: (text: string, file: string, options: ReadLabelOptions) => Segment[]
-  write: (segments: readonly Segment[]) => string
+  /** Absent for the formats Framewise only reads (format-list.ts `writable`). */
+  write?: (segments: readonly Segment[]) => string
+  /** Times count samples: reading needs the recording's sample rate (`rate`). */
+  needsRate?: boolean
+  /** Times in this text are dates: reading needs the recording's start (`timeOrigin`). */
+  needsTimeOrigin?: (text: string) => boolean
+}
+
+/** What a reader may need to know of the recording the labels are for, asked only then. */
+export interface RecordingFacts {
+  /** The recording's path (its name picks its part of an export of several recordings). */
+  file: string
+  /** Its sample rate in Hz (it may decode the recording). */
+  rate: () => Promise<number | undefined>
+  /** ISO 8601 time of its first sample, for a series whose time column holds dates. */
+  timeOrigin: () => Promise<string | undefined>
 }
 
 type Codec = Omit<LabelFormat, 'name' | 'extensions'>
 
 /** Sniffed in this order: the most specific formats first (a Raven table before Audacity's tabs). */
 const CODECS = {
+  eaf: {
+    sniff: (t) => /^\s*(<\?xml[^>]*\?>\s*)?(<!--[\s\S]*?-->\s*)*<ANNOTATION_DOCUMENT\b/.test(t),
+    read: (t, f, o) => readEaf(t, f, o.tier, o.note),
+    write: (s) => writeEaf(s),
+  },
+  labelstudio: {
+    sniff: (t) => /^\s*[[{]/.test(t) && isLabelStudioJson(parseJson(t)),
+    read: (t, f, o) => readLabelStudio(parseJson(t, f), f, o),
+    needsTimeOrigin: (t) => /"(start|end)"\s*:\s*"\d{4}-\d\d-\d\d/.test(t),
+  },
+  boris: { sniff: isBoris, read: readBoris },
   raven: { sniff: isRaven, read: readRaven, write: writeRaven },
   textgrid: {
     sniff: (t) => /^\s*(File type = )?"ooTextFile"/.test(t),
@@ -56,7 +96,18 @@ const CODECS = {
     write: writeAudacity,
   },
   csv: { sniff: () => false, read: readLabelCsv, write: writeLabelCsv },
+  timit: { sniff: () => false, read: (t, f, o) => readSampleIndex(t, f, o.rate), needsRate: true },
 } satisfies Record<LabelFormatName, Codec>
+
+/** Parsed JSON; undefined when it is not JSON, or a DataError naming `file` when one is given. */
+function parseJson(text: string, file?: string): unknown {
+  try {
+    return JSON.parse(text)
+  } catch (e) {
+    if (file) throw new DataError(file, `invalid JSON: ${(e as Error).message}`)
+    return undefined
+  }
+}
 
 export const FORMATS: LabelFormat[] = (Object.keys(CODECS) as LabelFormatName[]).map((name) => ({
   name,
@@ -75,12 +126,22 @@ export function detectFormat(path: string, text: string): LabelFormat {
   const byEnding = formatOfPath(path)?.name
   // Raven is recognised by its header (sniffed above); a .selections.txt without one reads as .txt
   if (byEnding) return formatByName(byEnding === 'raven' ? 'audacity' : byEnding)!
-  throw new DataError(path, `unknown label format "${extname(path)}" (${LABEL_FORMATS.join(', ')})`)
+  const seems = looksLike(text)
+  throw new DataError(
+    path,
+    `not a label format Framewise reads${extname(path) ? ` ("${extname(path)}")` : ''}${
+      seems ? `: it looks like ${seems}` : ''
+    }; formats read: ${formatsRead()}`,
+  )
 }
 
+/**
+ * The segments of a label file. With `recording`, what the format needs of it and the options do
+ * not give (its sample rate, its start time) is asked of it.
+ */
 export async function readLabels(
   path: string,
-  options: ReadLabelOptions & { format?: string } = {},
+  options: ReadLabelOptions & { format?: string; recording?: RecordingFacts } = {},
 ): Promise<Segment[]> {
   const text = decodeText(await readRegular(path, READ_LIMITS.labels))
   const format = options.format ? formatByName(options.format) : detectFormat(path, text)
@@ -89,7 +150,12 @@ export async function readLabels(
       path,
       `unknown label format "${options.format}" (${LABEL_FORMATS.join(', ')})`,
     )
-  return format.read(text, path, options)
+  const r = options.recording
+  const o: ReadLabelOptions = { ...options, media: options.media ?? r?.file }
+  if (r && format.needsRate && o.rate === undefined) o.rate = await r.rate()
+  if (r && o.timeOrigin === undefined && format.needsTimeOrigin?.(text))
+    o.timeOrigin = await r.timeOrigin()
+  return format.read(text, path, o)
 }
 
 export async function writeLabels(
@@ -98,7 +164,10 @@ export async function writeLabels(
   format: string,
 ): Promise<void> {
   const f = formatByName(format)
-  if (!f) throw new RangeError(`unknown label format "${format}" (${LABEL_FORMATS.join(', ')})`)
+  if (!f?.write)
+    throw new RangeError(
+      `${f ? 'Framewise reads but does not write' : 'unknown label format'} "${format}" (it writes ${WRITABLE_LABEL_FORMATS.join(', ')})`,
+    )
   await assertWritable(path)
   await writeFile(path, f.write(segments))
 }

@@ -6,16 +6,59 @@
 import { stat } from 'node:fs/promises'
 import path from 'node:path'
 import { ApiError, type LabelFormatName, type Segment } from '../api'
-import { assertWritable } from '../io/input-files'
-import { formatOfPath } from './format-list'
-import { formatByName, readLabels, writeLabels } from './formats'
+import { assertWritable, openRegular } from '../io/input-files'
+import { decodeAudio, sniffAudioFormat } from '../media/audio/decode'
+import { readWavInfo } from '../media/audio/wav'
+import { mediaKindOf } from '../media/kinds'
+import { readSeriesCsv } from '../media/series/csv'
+import { formatOfPath, LABEL_FORMAT_FILES, WRITABLE_LABEL_FORMATS } from './format-list'
+import { formatByName, readLabels, writeLabels, type ReadLabelOptions } from './formats'
 
-/** Segments of a label file (format sniffed unless given), reduced to start/end/label, sorted. */
-export async function importLabelFile(file: string, format?: LabelFormatName): Promise<Segment[]> {
-  const read = await readLabels(file, format ? { format } : {})
-  return read
-    .map((s) => ({ start: s.start, end: s.end, label: s.label }))
-    .sort((a, b) => a.start - b.start || a.end - b.end)
+/**
+ * Segments of a label file (format sniffed unless given), sorted, with all they carry (frequency
+ * bounds, …: a save keeps them), and the reader's notes. `media` is the recording they
+ * are for: its sample rate and start time are looked up only when the file needs them.
+ */
+export async function importLabelFile(
+  file: string,
+  format?: LabelFormatName,
+  media?: string,
+  options: Omit<ReadLabelOptions, 'note'> = {},
+): Promise<{ segments: Segment[]; notes: string[] }> {
+  const notes: string[] = []
+  const read = await readLabels(file, {
+    ...options,
+    ...(format ? { format } : {}),
+    ...(media ? { recording: recordingFacts(media) } : {}),
+    note: (m) => notes.push(m),
+  })
+  const segments = [...read].sort((a, b) => a.start - b.start || a.end - b.end)
+  return { segments, notes }
+}
+
+/** The recording's sample rate (from a WAV/AIFF header, else a decode) and series start date. */
+function recordingFacts(media: string) {
+  return {
+    file: media,
+    rate: async () => {
+      if (mediaKindOf(media) !== 'audio') return undefined
+      const format = await sniffAudioFormat(media)
+      if (format === 'wav' || format === 'aiff') {
+        const fh = await openRegular(media)
+        try {
+          return (await readWavInfo(fh, media, (await fh.stat()).size)).sampleRate
+        } finally {
+          await fh.close()
+        }
+      }
+      return (await decodeAudio(media)).sourceSampleRate
+    },
+    // a series without dates has no start time to give (whatever else is wrong with it)
+    timeOrigin: async () =>
+      mediaKindOf(media) === 'series'
+        ? (await readSeriesCsv(media).catch(() => null))?.startDate
+        : undefined,
+  }
 }
 
 /** The format named, else the one whose ending `file` has. */
@@ -24,6 +67,11 @@ export function exportFormat(file: string, format?: LabelFormatName): LabelForma
   const byEnding = formatOfPath(file)
   if (!byEnding)
     throw new ApiError('bad-input', `${file}: name a format (the extension does not say which)`)
+  if (!LABEL_FORMAT_FILES[byEnding.name].writable)
+    throw new ApiError(
+      'bad-input',
+      `${file}: Framewise reads ${LABEL_FORMAT_FILES[byEnding.name].title} files but does not write them; choose one of ${WRITABLE_LABEL_FORMATS.join(', ')}`,
+    )
   return byEnding.name
 }
 
@@ -34,7 +82,8 @@ export async function exportLabelFile(
   format: LabelFormatName,
   overwrite: boolean,
 ): Promise<void> {
-  if (!formatByName(format)) throw new ApiError('bad-input', `unknown label format ${format}`)
+  if (!formatByName(format)?.write)
+    throw new ApiError('bad-input', `${format} is not a label format Framewise writes`)
   const existing = await assertWritable(file)
   if (existing && !overwrite)
     throw new ApiError('conflict', `${file}: already exists; choose another name or overwrite it`)
