@@ -255,7 +255,7 @@ describe(
 
     it('every label format', async () => {
       for (const format of FORMATS) {
-        if (!format.write) continue // a read-only format has no writer to make its seed file
+        if (!format.write) continue // read-only formats: seeded below
         const text = Buffer.from(format.write(segments))
         await fuzz(`labels-${format.name}`, text, format.extensions[0]!, 40, TEXT, (f) =>
           readLabels(f, { format: format.name }),
@@ -263,6 +263,52 @@ describe(
         // And through format detection, as an import would.
         await fuzz(`labels-${format.name}-sniffed`, text, format.extensions[0]!, 10, TEXT, (f) =>
           readLabels(f),
+        )
+      }
+    })
+
+    it('every label format Framewise only reads, from seeds written after their docs', async () => {
+      const seeds: Record<string, [ext: string, text: string]> = {
+        labelstudio: [
+          '.json',
+          JSON.stringify([
+            {
+              data: { audio: '/data/upload/1/ab12cd34-rec.wav' },
+              annotations: [
+                {
+                  result: [
+                    { type: 'labels', value: { start: 0.5, end: 1, labels: ['a'] } },
+                    {
+                      type: 'timeserieslabels',
+                      value: { start: 2, end: 3, timeserieslabels: ['b'] },
+                    },
+                    {
+                      type: 'timelinelabels',
+                      value: { ranges: [{ start: 1, end: 5 }], timelinelabels: ['c'] },
+                    },
+                  ],
+                },
+              ],
+            },
+          ]),
+        ],
+        boris: [
+          '.tsv',
+          'Observation id\tSubject\tBehavior\tBehavioral category\tStatus\tTime\n' +
+            'o\tA\twalk\tmove\tSTART\t1.5\no\tA\tbark\tsound\tPOINT\t2\no\tA\twalk\tmove\tSTOP\t3\n',
+        ],
+        timit: ['.phn', '0 8000 h#\n8000 12000 sh\n12000 16000 iy\n'],
+      }
+      for (const format of FORMATS.filter((f) => !f.write)) {
+        const seed = seeds[format.name]
+        expect(seed, `a fuzz seed for ${format.name}`).toBeDefined()
+        const [ext, text] = seed
+        const options = { format: format.name, rate: 16000, frameRate: 25 }
+        await fuzz(`labels-${format.name}`, Buffer.from(text), ext, 40, TEXT, (f) =>
+          readLabels(f, options),
+        )
+        await fuzz(`labels-${format.name}-sniffed`, Buffer.from(text), ext, 10, TEXT, (f) =>
+          readLabels(f, { rate: 16000, frameRate: 25 }),
         )
       }
     })
