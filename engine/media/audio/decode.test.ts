@@ -161,9 +161,22 @@ describe.skipIf(!hasSox)('decodeAudio: FLAC and OGG via audio-decode', () => {
   })
   it('a long FLAC with tags after its frames decodes to its exact sample count', async () => {
     // 31 minutes at 22.05 kHz: the last frame holds 41013000 mod 4096 = 3848 samples, which an
-    // ID3v1 tag after it used to cost (1859.83 s instead of 1860).
+    // ID3v1 or APE tag after it used to cost (1859.83 s instead of 1860).
     const plain = join(dir, 'long.flac')
-    execFileSync('sox', ['-n', '-r', '22050', '-b', '16', '-c', '1', plain, 'trim', '0', '1860'])
+    execFileSync('sox', [
+      '-D',
+      '-n',
+      '-r',
+      '22050',
+      '-b',
+      '16',
+      '-c',
+      '1',
+      plain,
+      'trim',
+      '0',
+      '1860',
+    ])
     const frames = readFileSync(plain)
     const id3v1 = Buffer.concat([Buffer.from('TAG', 'latin1'), Buffer.alloc(125)])
     const apeFooter = Buffer.alloc(32)
@@ -181,6 +194,61 @@ describe.skipIf(!hasSox)('decodeAudio: FLAC and OGG via audio-decode', () => {
       expect(a.warnings).toEqual([])
     }
   }, 60_000)
+  it('a FLAC frame header at the edge of a 256 kB block of bytes loses no frame', async () => {
+    const p = join(dir, 'edge.flac')
+    execFileSync('sox', [
+      '-D',
+      '-n',
+      '-r',
+      '22050',
+      '-b',
+      '16',
+      '-c',
+      '1',
+      p,
+      'synth',
+      '60',
+      'sine',
+      '440',
+    ])
+    const b = readFileSync(p)
+    const reference = await decodeAudio(p)
+    // Frame headers: sync 0xFFF8/9, block size and rate codes sox uses (4096, 22.05 kHz: no
+    // extra bytes), a UTF-8 frame number, then a CRC-8 (polynomial 0x07) of the header.
+    const crc8 = (x: Buffer) => {
+      let c = 0
+      for (const byte of x) {
+        c ^= byte
+        for (let k = 0; k < 8; k++) c = c & 0x80 ? ((c << 1) ^ 7) & 0xff : (c << 1) & 0xff
+      }
+      return c
+    }
+    const isHeader = (q: number) => {
+      if (b[q] !== 0xff || (b[q + 1] & 0xfe) !== 0xf8) return false
+      const c = b[q + 4]
+      const n = 5 + (c < 0x80 ? 0 : c < 0xe0 ? 1 : c < 0xf0 ? 2 : 3)
+      return crc8(b.subarray(q, q + n)) === b[q + n]
+    }
+    const edge = 1 << 18
+    let h = edge - 8
+    while (!isHeader(h)) h--
+    // A PADDING block after STREAMINFO moves that header to start 3 bytes before the edge.
+    const pad = edge - 3 - h - 4
+    const streaminfo = Buffer.from(b.subarray(4, 42))
+    const last = streaminfo[0] & 0x80
+    streaminfo[0] &= 0x7f
+    const padding = Buffer.alloc(4 + pad)
+    padding.writeUInt32BE(pad, 0)
+    padding[0] = last | 1
+    const moved = Buffer.concat([b.subarray(0, 4), streaminfo, padding, b.subarray(42)])
+    expect(moved[edge - 3]).toBe(0xff)
+    const a = await decodeAudio(put('edge-moved.flac', moved))
+    expect(a.samples.length).toBe(22050 * 60)
+    expect(reference.samples.length).toBe(22050 * 60)
+    let differ = 0
+    for (let i = 0; i < a.samples.length; i++) if (a.samples[i] !== reference.samples[i]) differ++
+    expect(differ).toBe(0)
+  })
   it('warns when the decoded length differs from STREAMINFO', async () => {
     const p = join(dir, 'short.flac')
     execFileSync('sox', ['-n', '-r', '8000', '-b', '16', '-c', '1', p, 'trim', '0', '1'])

@@ -7,11 +7,13 @@
  * MP3: decoding puts the encoder delay + decoder delay (1105 samples with LAME) before the audio,
  * which would shift every label. See mp3Delay for how it is removed.
  *
- * FLAC: audio-decode's frame parser only lets the last frame out when the file ends right after
- * it, so a tag appended after the frames (ID3v1, APEv2, as taggers write) lost the last frame —
- * up to a block of samples (4096) at the end. flacAudioEnd finds where the frames end, and only
- * those bytes go to the decoder; a sample count that still differs from STREAMINFO's is warned.
+ * FLAC: audio-decode's frame parser finds each frame's end by the next frame's header, so two
+ * things cost a frame of samples (up to 4096; about 3,900 of a 31-minute file): a header cut by
+ * the edge of a block of bytes it is given (flacBlocks never cuts there), and a tag after the
+ * last frame (ID3v1, APEv2: flacLayout finds where the frames end, and only those bytes go to
+ * the decoder). A sample count that still differs from STREAMINFO's is warned.
  */
+import type { FileHandle } from 'node:fs/promises'
 import { extname } from 'node:path'
 import decodeAudioFile from 'audio-decode'
 import { DataError } from '../../errors'
@@ -142,12 +144,11 @@ async function decodeCompressed(
   let channels = 0
   let dropped = 0
   let readBytes = 0
-  const stream = (await openRegular(path)).createReadStream({
-    highWaterMark: 1 << 18,
-    ...(flac ? { end: flac.end - 1 } : {}),
-  })
+  const fh = await openRegular(path)
+  const stream = fh.createReadStream({ highWaterMark: 1 << 18 })
   async function* counted(): AsyncGenerator<Uint8Array> {
-    for await (const c of stream as AsyncIterable<Buffer>) {
+    const blocks = flac ? flacBlocks(fh, flac.end) : (stream as AsyncIterable<Buffer>)
+    for await (const c of blocks) {
       readBytes += c.length
       yield c
     }
@@ -199,6 +200,36 @@ async function decodeCompressed(
     )
   }
   return { mono: out.slice(0, n), rate, channels, warnings }
+}
+
+/** Bytes per block handed to audio-decode. */
+const BLOCK_BYTES = 1 << 18
+
+/**
+ * The bytes of a FLAC file up to `end`, in blocks that never end inside the first 18 bytes of
+ * a frame sync (a header is at most 16 bytes and its CRC-8): audio-decode's frame parser steps
+ * over a header that is not whole in the bytes it has so far, so a header cut by a block edge
+ * merged two frames into one and cost a frame's samples. A byte pair that only looks like a
+ * sync just moves the edge a few bytes.
+ */
+async function* flacBlocks(fh: FileHandle, end: number): AsyncGenerator<Uint8Array> {
+  for (let pos = 0; pos < end;) {
+    const want = Math.min(BLOCK_BYTES + 32, end - pos)
+    const b = Buffer.alloc(want)
+    const { bytesRead } = await fh.read(b, 0, want, pos)
+    if (bytesRead === 0) return
+    let cut = Math.min(bytesRead, BLOCK_BYTES)
+    if (pos + cut < end) {
+      for (let i = Math.max(0, cut - 18); i < cut; i++) {
+        if (b[i] === 0xff && (b[i + 1] & 0xfe) === 0xf8) {
+          cut = Math.max(i, 1)
+          break
+        }
+      }
+    }
+    yield b.subarray(0, cut)
+    pos += cut
+  }
 }
 
 /**
