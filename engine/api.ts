@@ -10,6 +10,8 @@
  */
 import { z } from 'zod'
 import { featureSpecSchema } from './features/spec'
+import type { LabelTablePreview } from './labels/csv'
+import { TIME_UNITS } from './labels/csv-columns'
 import { LABEL_FORMATS, type LabelFormatName, WRITABLE_LABEL_FORMATS } from './labels/format-list'
 import type { MediaKind } from './media/kinds'
 import { trainSettingsSchema, type SettingExclusion, type TrainSettings } from './train/settings'
@@ -30,6 +32,13 @@ export const SegmentSchema = z
     lowFreq: z.number().finite().nonnegative().optional(),
     /** Upper frequency bound in Hz, when known. */
     highFreq: z.number().finite().nonnegative().optional(),
+    /** Channel the label was drawn on (1-based; a Raven table's Channel), when not the first. */
+    channel: z.number().int().min(1).max(1024).optional(),
+    /** Other columns of the table it was read from (Raven measurements, notes), written back. */
+    extra: z
+      .record(z.string().max(200), z.string().max(2000))
+      .refine((r) => Object.keys(r).length <= 200, { message: 'more than 200 extra columns' })
+      .optional(),
   })
   .refine((s) => s.end >= s.start, { message: 'segment end is before its start' })
 export type Segment = z.infer<typeof SegmentSchema>
@@ -170,7 +179,35 @@ export interface ImportedLabels {
   unknownClasses: string[]
   /** What the reader chose or left out (other tiers, skipped results), one line each. */
   notes: string[]
+  /**
+   * A table over several files (Raven `Begin File`): every project recording it names, with its
+   * rows in seconds from that recording's start (`segments` are those of `media`).
+   */
+  recordings?: Array<{ media: string; segments: Segment[] }>
+  /** File names such a table gives that no recording of the project has. */
+  missing?: string[]
 }
+
+/** How a CSV label table would be read (previewLabelTable), for the import dialog's mapping. */
+export type { LabelTablePreview }
+
+/**
+ * Which columns of a CSV label table hold what, by header name (or 1-based number for a table
+ * without header): `end` or `duration`; `unit` of the time columns (samples use the rate).
+ */
+export const ColumnMappingSchema = z
+  .object({
+    start: z.string().trim().min(1).max(200).optional(),
+    end: z.string().trim().min(1).max(200).optional(),
+    duration: z.string().trim().min(1).max(200).optional(),
+    label: z.string().trim().min(1).max(200).optional(),
+    unit: z.enum(TIME_UNITS).optional(),
+  })
+  .strict()
+  .refine((m) => m.end === undefined || m.duration === undefined, {
+    message: 'map an end column or a duration column, not both',
+  })
+export type ColumnMapping = z.infer<typeof ColumnMappingSchema>
 
 /** A directory listing for the browser-mode path picker. */
 export interface DirListing {
@@ -332,8 +369,22 @@ export const requestSchemas = {
   getMediaSource: z.object({ media: mediaId }).strict(),
   /** Read a label file (absolute, or relative to the project) for one media file; saves nothing. */
   importLabels: z
-    .object({ media: mediaId, path, format: z.enum(LABEL_FORMATS).optional() })
+    .object({
+      media: mediaId,
+      path,
+      format: z.enum(LABEL_FORMATS).optional(),
+      /** CSV: which column is which, when the header does not say (previewLabelTable shows it). */
+      mapping: ColumnMappingSchema.optional(),
+      /** The one class of a table without a label column (CSV, Raven). */
+      label: z.string().trim().min(1).max(200).optional(),
+      /** Raven: the label column, when the table has several. */
+      labelColumn: z.string().trim().min(1).max(200).optional(),
+      /** Sample rate (Hz) for times in samples; default the recording's own. */
+      rate: z.number().finite().positive().max(10_000_000).optional(),
+    })
     .strict(),
+  /** A CSV label table's columns, first rows, and the mapping Framewise would read it with. */
+  previewLabelTable: z.object({ path }).strict(),
   /** Write the saved labels of a media file to `path` (format from its extension unless given). */
   exportLabels: z
     .object({
@@ -423,6 +474,7 @@ export interface Results {
   getSpectrogram: SpectrogramImage
   getMediaSource: MediaSource
   importLabels: ImportedLabels
+  previewLabelTable: LabelTablePreview
   exportLabels: { file: string; format: LabelFormatName; count: number }
   cancelJob: { cancelled: boolean }
   listDir: DirListing

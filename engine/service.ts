@@ -15,6 +15,7 @@ import {
   type EventName,
   type RequestName,
   type Results,
+  type Segment,
 } from './api'
 import { DataError, fileError } from './errors'
 import { Gate } from './gate'
@@ -32,7 +33,12 @@ import { predictMedia, readPrediction } from './project/predictions'
 import { trainProject } from './train/project'
 import { RunStore } from './train/runs'
 import { SETTING_EXCLUSIONS, TRAIN_DEFAULTS } from './train/settings'
+import { previewLabelCsv } from './labels/csv'
 import { exportFormat, exportLabelFile, importLabelFile } from './labels/import-export'
+import { sortSegments } from './labels/segments'
+import { matchTableFiles, readTableFiles } from './labels/table-files'
+import { decodeText } from './labels/text'
+import { READ_LIMITS, readRegular } from './io/input-files'
 import { spectrogramWindow } from './media/spectrogram'
 import { peaksWindow, seriesWindow } from './media/view-windows'
 
@@ -176,11 +182,37 @@ export class Service {
     importLabels: async ({ media, path: file, format, ...options }) => {
       const recording = this.project.mediaPath(media)
       const abs = path.resolve(this.project.dir, file)
+      const known = new Set(this.project.classes.map((c) => c.name))
+      const unknown = (segs: readonly Segment[]) => [
+        ...new Set(segs.map((s) => s.label).filter((l) => !known.has(l))),
+      ]
+      // a table over several files labels every recording it names
+      const table = await readTableFiles(abs, format, options)
+      if (table) {
+        const matched = matchTableFiles(
+          table,
+          this.project.media.map((m) => m.path),
+        )
+        const mine = matched.recordings.find((r) => r.media === media)
+        const notes = mine
+          ? matched.notes
+          : [`${media}: not among the files the table names`, ...matched.notes]
+        return {
+          file: abs,
+          segments: sortSegments(mine?.segments ?? []),
+          unknownClasses: unknown(matched.recordings.flatMap((r) => r.segments)),
+          notes,
+          recordings: matched.recordings.map((r) => ({ ...r, segments: sortSegments(r.segments) })),
+          missing: matched.missing,
+        }
+      }
       // the recording's sample rate and start are looked up only when the file needs them
       const { segments, notes } = await importLabelFile(abs, format, recording, options)
-      const known = new Set(this.project.classes.map((c) => c.name))
-      const unknownClasses = [...new Set(segments.map((s) => s.label).filter((l) => !known.has(l)))]
-      return { file: abs, segments, unknownClasses, notes }
+      return { file: abs, segments, unknownClasses: unknown(segments), notes }
+    },
+    previewLabelTable: async ({ path: file }) => {
+      const abs = path.resolve(this.project.dir, file)
+      return previewLabelCsv(decodeText(await readRegular(abs, READ_LIMITS.labels)))
     },
     exportLabels: async ({ media, path: file, format, overwrite }) => {
       const abs = path.resolve(this.project.dir, file)

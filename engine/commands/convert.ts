@@ -6,6 +6,7 @@
  */
 import { resolve } from 'node:path'
 import { DataError } from '../errors'
+import { TIME_UNITS, type ColumnMapping, type TimeUnit } from '../labels/csv-columns'
 import { readLabels, writeLabels, type ReadLabelOptions } from '../labels/formats'
 import { overlaps, sortSegments } from '../labels/segments'
 import {
@@ -34,6 +35,23 @@ function positiveFlag(values: ParsedArgs['values'], name: string): number | unde
   return x
 }
 
+/** The CSV column mapping the flags give (the label column doubles as Raven's), or none. */
+function csvMapping(values: Record<string, unknown>): ColumnMapping | undefined {
+  const unit = values.unit as string | undefined
+  if (unit !== undefined && !(TIME_UNITS as readonly string[]).includes(unit))
+    throw new UsageError(`--unit must be one of ${TIME_UNITS.join(', ')}`)
+  if (values['end-column'] !== undefined && values['duration-column'] !== undefined)
+    throw new UsageError('give --end-column or --duration-column, not both')
+  const m: ColumnMapping = {
+    start: values['start-column'] as string | undefined,
+    end: values['end-column'] as string | undefined,
+    duration: values['duration-column'] as string | undefined,
+    label: values['label-column'] as string | undefined,
+    unit: unit as TimeUnit | undefined,
+  }
+  return Object.values(m).some((v) => v !== undefined) ? m : undefined
+}
+
 export async function convertCommand(o: ConvertOptions): Promise<unknown> {
   if (resolve(o.input) === resolve(o.out))
     throw new DataError(o.out, 'refusing to overwrite the input file')
@@ -45,6 +63,8 @@ export async function convertCommand(o: ConvertOptions): Promise<unknown> {
       labelColumn: o.labelColumn,
       rate: o.rate,
       frameRate: o.frameRate,
+      mapping: o.mapping,
+      label: o.label,
       note: (m) => warnings.push(m),
     }),
   )
@@ -70,7 +90,7 @@ export const convert: Command = {
   brief: 'convert a label file to another format',
   usage: `convert <labels-file> --to ${WRITABLE_LABEL_FORMATS.join('|')} --out <file>`,
   summary:
-    'convert a label file to another format (also --from FORMAT, --tier NAME for TextGrid/ELAN input, --label-column NAME for Raven input, --rate HZ for times in samples such as TIMIT .phn, --frame-rate FPS for a Label Studio video timeline)',
+    'convert a label file to another format (also --from FORMAT, --tier NAME for TextGrid/ELAN input, --label-column NAME for Raven input, --rate HZ for times in samples such as TIMIT .phn, --frame-rate FPS for a Label Studio video timeline; for a CSV table --start-column, --end-column or --duration-column, --label-column NAME, --unit s|ms|samples, and --label CLASS for a table without labels)',
   options: {
     to: { type: 'string' },
     out: { type: 'string' },
@@ -79,6 +99,11 @@ export const convert: Command = {
     'label-column': { type: 'string' },
     rate: { type: 'string' },
     'frame-rate': { type: 'string' },
+    'start-column': { type: 'string' },
+    'end-column': { type: 'string' },
+    'duration-column': { type: 'string' },
+    unit: { type: 'string' },
+    label: { type: 'string' },
   },
   async run({ positionals, values }) {
     if (positionals.length !== 1) throw new UsageError('convert takes exactly one label file')
@@ -99,6 +124,8 @@ export const convert: Command = {
       labelColumn: values['label-column'] as string | undefined,
       rate: positiveFlag(values, 'rate'),
       frameRate: positiveFlag(values, 'frame-rate'),
+      mapping: csvMapping(values),
+      label: values.label as string | undefined,
     })
   },
 }
