@@ -112,6 +112,28 @@ describe('previewLabelTable and importLabels with a mapping', () => {
     expect(r.missing).toEqual(['a.wav'])
     expect(r.notes).toEqual([])
   })
+  it('a Raven table through import → save → export keeps bounds, channel and extra columns', async () => {
+    const raven =
+      'Selection\tView\tChannel\tBegin Time (s)\tEnd Time (s)\tLow Freq (Hz)\tHigh Freq (Hz)\tSpecies\tNotes\n' +
+      '1\tSpectrogram 1\t2\t1\t2.5\t300\t3000\tEATO\tnear\n'
+    await fs.writeFile(path.join(dir, 'in.selections.txt'), raven)
+    const r = await ok<ImportedLabels>('importLabels', {
+      media: 'b.wav',
+      path: 'in.selections.txt',
+    })
+    await ok('setClasses', {
+      classes: [
+        { name: 'background', color: '#9e9e9e', hotkey: null, role: 'background' },
+        { name: 'EATO', color: '#e6550d', hotkey: 1, role: 'class' },
+      ],
+    })
+    await ok('saveLabels', { media: 'b.wav', baseRevision: 0, segments: r.segments })
+    await ok('exportLabels', { media: 'b.wav', path: 'out.selections.txt' })
+    expect(readFileSync(path.join(dir, 'out.selections.txt'), 'utf8')).toBe(
+      'Selection\tView\tChannel\tBegin Time (s)\tEnd Time (s)\tLow Freq (Hz)\tHigh Freq (Hz)\tAnnotation\tNotes\n' +
+        '1\tSpectrogram 1\t2\t1\t2.5\t300\t3000\tEATO\tnear\n',
+    )
+  })
   it('matches the files a table names to recordings by name, then by the path it gives', () => {
     const seg = [{ start: 0, end: 1, label: 'x' }]
     expect(
