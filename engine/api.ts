@@ -81,6 +81,8 @@ export interface MediaEntry {
   duration?: number
   /** File-level class for clip classification, when set. */
   clipClass?: string
+  /** Rows per second the user gave a CSV series without a time column (setSeriesRate). */
+  seriesRate?: number
   /**
    * What was wrong with the recording but read anyway, one sentence each (a data chunk cut off or
    * left unsized: how many seconds were read); unlike `problem`, the file is usable.
@@ -139,6 +141,8 @@ export interface SeriesWindow {
   times: number[]
   /** One array per channel, aligned with `times`. */
   values: number[][]
+  /** What was read differently from the file as written (columns of text skipped), one line each. */
+  warnings?: string[]
 }
 
 /** Where the page can stream a media file from (HTTP Range requests supported). */
@@ -309,6 +313,10 @@ export const requestSchemas = {
     .object({ media: mediaId, clipClass: z.string().trim().min(1).max(100).nullable() })
     .strict(),
   setReviewed: z.object({ media: mediaId, reviewed: z.boolean() }).strict(),
+  /** Set (rows per second) or clear (null) the rate of a CSV series that has no time column. */
+  setSeriesRate: z
+    .object({ media: mediaId, rate: z.number().finite().positive().max(1e9).nullable() })
+    .strict(),
   /** Labels of one media file. */
   getLabels: z.object({ media: mediaId }).strict(),
   /** Save all labels of one media file (atomic). `baseRevision` guards against lost updates. */
@@ -463,6 +471,7 @@ export interface Results {
   setClasses: ProjectView
   setClipClass: ProjectView
   setReviewed: ProjectView
+  setSeriesRate: ProjectView
   getLabels: LabelsView
   saveLabels: LabelsView
   listLabelVersions: LabelVersions

@@ -138,6 +138,10 @@ export class Service {
       await this.project.setReviewed(media, reviewed)
       return this.project.view()
     },
+    setSeriesRate: async ({ media, rate }) => {
+      await this.project.setSeriesRate(media, rate)
+      return this.project.view()
+    },
     getLabels: ({ media }) => this.project.readLabels(media),
     saveLabels: ({ media, segments, baseRevision, force }) =>
       this.project.writeLabels(media, segments, baseRevision, force),
@@ -163,7 +167,8 @@ export class Service {
       const file = this.project.mediaPath(media)
       if (mediaKindOf(file) !== 'series')
         throw new ApiError('bad-input', `${media}: not a CSV time series`)
-      return this.jobs.run(jobId, (ctx) => seriesWindow(file, start, end, points, ctx))
+      const rate = this.project.seriesRate(media)
+      return this.jobs.run(jobId, (ctx) => seriesWindow(file, start, end, points, ctx, rate))
     },
     getSpectrogram: ({ media, start, end, columns, bands, jobId }) => {
       const file = this.project.mediaPath(media)

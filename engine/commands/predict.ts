@@ -7,10 +7,12 @@ import { loadFeatureSpec } from '../features/spec-file'
 import { isWritableLabelFormat, WRITABLE_LABEL_FORMATS } from '../labels/format-list'
 import {
   type Command,
+  RATE_OPTION,
   UsageError,
   VITERBI_OPTIONS,
   checkOutDir,
   numberFlag,
+  rateFlag,
   reportProgress,
   viterbiFlags,
 } from './command'
@@ -20,7 +22,7 @@ export const predict: Command = {
   usage:
     'predict <model.onnx> <file|dir>... --out DIR [--format audacity|raven|textgrid|csv|json] [--probabilities] [--spec spec.json --classes a,b,c]',
   summary:
-    'label files with a model: <stem>.<ext> of the non-background segments per input, <stem>.probs.csv with --probabilities; also --output logits|probabilities, --background NAME|none, --median N, --min-duration S, --merge-gap S, --viterbi [--viterbi-weight X] | --no-viterbi (decode frames with the label transitions stored at training), --threads N, --window N, --context N',
+    "label files with a model: <stem>.<ext> of the non-background segments per input, <stem>.probs.csv with --probabilities; also --output logits|probabilities, --background NAME|none, --median N, --min-duration S, --merge-gap S, --viterbi [--viterbi-weight X] | --no-viterbi (decode frames with the label transitions stored at training), --threads N, --window N, --context N, --rate HZ (rows per second of CSV files without a time column; default the model's)",
   options: {
     out: { type: 'string' },
     format: { type: 'string', default: 'audacity' },
@@ -36,6 +38,7 @@ export const predict: Command = {
     threads: { type: 'string' },
     window: { type: 'string' },
     context: { type: 'string' },
+    ...RATE_OPTION,
   },
   async run({ positionals, values }) {
     const [model, ...inputs] = positionals
@@ -43,6 +46,7 @@ export const predict: Command = {
       throw new UsageError('predict takes a model and at least one file or folder')
     if (typeof values.out !== 'string') throw new UsageError('--out DIR is required')
     await checkOutDir(values.out)
+    const seriesRate = rateFlag(values)
     if (await isClipModel(model)) {
       // a clip classifier: one row per file in <out>/clips.json (default) or clips.csv
       const format = values.format === 'csv' ? 'csv' : 'json'
@@ -50,6 +54,7 @@ export const predict: Command = {
       return predictClipsToFile(model, await expandInputs(inputs, clip.spec.kind), {
         out: values.out,
         format,
+        seriesRate,
         onProgress: (f, m) => reportProgress(f, m),
       })
     }
@@ -72,6 +77,7 @@ export const predict: Command = {
       out: values.out,
       format,
       probabilities: values.probabilities === true,
+      seriesRate,
       spec,
       classes,
       output,
