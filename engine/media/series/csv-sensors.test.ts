@@ -141,6 +141,16 @@ describe('sensor logs', () => {
     expectTimes(s, [0, 0.25, 0.5])
   })
 
+  it('a time column named with its unit: seconds, or milliseconds read as such', async () => {
+    const a = await read('"Time (s)","Acceleration x (m/s^2)"\n0.000,0.5\n0.010,0.25\n')
+    expect(a.channels).toEqual(['Acceleration x (m/s^2)'])
+    expectTimes(a, [0, 0.01])
+    const b = await read('timestamp_ms,x\n1714557600000,1\n1714557600020,2\n')
+    expect(b.channels).toEqual(['x'])
+    expectTimes(b, [1714557600, 1714557600.02])
+    expect(b.sampleRate).toBeCloseTo(50, 3) // float64 resolves epoch seconds to 0.24 µs
+  })
+
   it('a rate is ignored where the file has its own time column', async () => {
     const s = await read('time,x\n0,1\n2,2\n', { sampleRate: 100 })
     expectTimes(s, [0, 2])

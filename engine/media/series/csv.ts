@@ -12,6 +12,7 @@
 import Papa from 'papaparse'
 import { DataError, printable } from '../../errors'
 import { assertRegular, openRegular } from '../../io/input-files'
+import { splitHeader } from '../../labels/csv-columns'
 import { parseIsoTime, type IsoTime } from './iso-time'
 import { CsvLines, detectDelimiter, needsRewrite, UNIT_SEPARATOR } from './lines'
 
@@ -26,7 +27,10 @@ export const MAX_CSV_BYTES = 2 ** 30
  */
 export const MAX_CSV_LINE_CHARS = 2 ** 22
 
-/** Names recognised as the time column, case-insensitive, in order of preference. */
+/**
+ * Names recognised as the time column, case-insensitive, in order of preference; a unit suffix
+ * may follow (`Time (s)`, `t_ms`, `timestamp [ms]`: milliseconds are read as such).
+ */
 export const TIME_COLUMNS = ['time', 't', 'timestamp', 'datetime']
 
 /** The refusal of a file whose rows have no times: where the user gives the rate. */
@@ -155,7 +159,7 @@ export async function readSeriesCsv(path: string, options: CsvOptions = {}): Pro
     const cell = raw.trim()
     const x = num(cell)
     isoTimes ??= !Number.isFinite(x)
-    if (!isoTimes && Number.isFinite(x)) return x
+    if (!isoTimes && Number.isFinite(x)) return x / layout!.timeUnits
     const d = isoTimes ? parseIsoTime(cell) : null
     if (!d)
       throw new DataError(path, `time "${cell}" is neither seconds nor an ISO 8601 date`, {
@@ -309,6 +313,8 @@ interface Layout {
   needed: number
   names: string[]
   timeIndex: number
+  /** Units per second of a numeric time column (1000 for one named in ms). */
+  timeUnits: number
   labelIndex: number
   channelIndex: number[]
   warnings: string[]
@@ -356,7 +362,11 @@ function makeLayout(
         line: 1,
       })
   } else if (o.timeColumn === undefined) {
-    if (header) for (const t of TIME_COLUMNS) if (timeIndex < 0) timeIndex = find(t)
+    if (header) {
+      const split = names.map((n, j) => (ignored.has(j) ? null : splitHeader(n)))
+      for (const t of TIME_COLUMNS)
+        if (timeIndex < 0) timeIndex = split.findIndex((h) => h?.base === t && h.unit !== 'samples')
+    }
     if (timeIndex < 0)
       timeIndex = names.findIndex((_, j) => !ignored.has(j) && parseIsoTime(cell(j)) !== null)
   }
@@ -411,6 +421,7 @@ function makeLayout(
     needed,
     names,
     timeIndex,
+    timeUnits: timeIndex >= 0 && splitHeader(names[timeIndex]).unit === 'ms' ? 1000 : 1,
     labelIndex,
     channelIndex,
     warnings,
