@@ -96,8 +96,13 @@ export function readBoris(text: string, file: string, options: BorisOptions = {}
       if (!label) throw new DataError(file, 'empty behavior', { line })
       const start = number(cells[iStart], line, 'start')
       const stopCell = cells[iStop]?.trim() ?? ''
-      const point = norm(cells[iStatus] ?? '') === 'point' || stopCell === '' || stopCell === 'NA'
-      const end = point ? start : number(stopCell, line, 'stop')
+      const type = iStatus >= 0 ? norm(cells[iStatus] ?? '') : ''
+      const noStop = stopCell === '' || stopCell === 'NA'
+      if (noStop && type === 'state') {
+        options.note?.(`${file}:${line}: "${label}" starts at ${start} s and never stops: left out`)
+        continue
+      }
+      const end = type === 'point' || noStop ? start : number(stopCell, line, 'stop')
       if (end < start) throw new DataError(file, `stop ${end} before start ${start}`, { line })
       out.push({ start, end, label })
     }

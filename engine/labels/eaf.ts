@@ -79,29 +79,41 @@ export function readEafTiers(text: string, file: string): EafTier[] {
     }
     tiers.push({ el: tier, ids })
   }
-  const times = (id: string, depth = 0): [number, number] => {
-    const a = annotations.get(id)!
-    if (a.slots) {
-      const [t1, t2] = a.slots.map((s) => {
-        const t = slotTime.get(s)
-        if (t === undefined)
-          throw new DataError(file, `annotation ${id} refers to unknown time slot "${s}"`, {
-            line: a.line,
-          })
-        return t
-      })
-      return [t1, t2]
+  /** Times of an annotation: its slots', or those of the annotation its references end at. */
+  const known = new Map<string, [number, number]>()
+  const times = (id: string): [number, number] => {
+    const chain: string[] = []
+    let a = annotations.get(id)!
+    let at = id
+    for (let hops = 0; !a.slots; hops++) {
+      const hit = known.get(at)
+      if (hit) return remember(chain, hit)
+      chain.push(at)
+      const parent = annotations.get(a.ref!)
+      if (!parent || hops > annotations.size)
+        throw new DataError(
+          file,
+          parent
+            ? `annotation ${id}: references form a cycle`
+            : `annotation ${at} refers to unknown annotation "${a.ref}"`,
+          { line: a.line },
+        )
+      at = a.ref!
+      a = parent
     }
-    const parent = annotations.get(a.ref!)
-    if (!parent || depth > annotations.size)
-      throw new DataError(
-        file,
-        parent
-          ? `annotation ${id}: references form a cycle`
-          : `annotation ${id} refers to unknown annotation "${a.ref}"`,
-        { line: a.line },
-      )
-    return times(a.ref!, depth + 1)
+    const [t1, t2] = a.slots.map((s) => {
+      const t = slotTime.get(s)
+      if (t === undefined)
+        throw new DataError(file, `annotation ${at} refers to unknown time slot "${s}"`, {
+          line: a.line,
+        })
+      return t
+    })
+    return remember([...chain, at], [t1, t2])
+  }
+  const remember = (ids: string[], t: [number, number]) => {
+    for (const k of ids) known.set(k, t)
+    return t
   }
   return tiers.map(({ el, ids }) => {
     const name = el.attrs.TIER_ID

@@ -173,6 +173,22 @@ describe('ELAN .eaf', () => {
     })
   })
 
+  it('a long chain of references is followed without recursion', () => {
+    const n = 50_000
+    const refs = Array.from(
+      { length: n },
+      (_, i) =>
+        `<ANNOTATION><REF_ANNOTATION ANNOTATION_ID="r${i + 1}" ANNOTATION_REF="r${i}"><ANNOTATION_VALUE>v</ANNOTATION_VALUE></REF_ANNOTATION></ANNOTATION>`,
+    ).join('')
+    const doc =
+      '<ANNOTATION_DOCUMENT><TIME_ORDER><TIME_SLOT TIME_SLOT_ID="t1" TIME_VALUE="0"/><TIME_SLOT TIME_SLOT_ID="t2" TIME_VALUE="10"/></TIME_ORDER>' +
+      '<TIER TIER_ID="a"><ANNOTATION><ALIGNABLE_ANNOTATION ANNOTATION_ID="r0" TIME_SLOT_REF1="t1" TIME_SLOT_REF2="t2"><ANNOTATION_VALUE>x</ANNOTATION_VALUE></ALIGNABLE_ANNOTATION></ANNOTATION></TIER>' +
+      `<TIER TIER_ID="b" PARENT_REF="a">${refs}</TIER></ANNOTATION_DOCUMENT>`
+    const segs = readEaf(doc, 'chain.eaf', 'b')
+    expect(segs).toHaveLength(n)
+    expect(segs[n - 1]).toEqual({ start: 0, end: 0.01, label: 'v' })
+  })
+
   it('an empty document writes and reads back empty', () => {
     expect(readEaf(writeEaf([]), 'e.eaf')).toEqual([])
   })
@@ -202,6 +218,12 @@ describe('Label Studio exports', () => {
           audio(0.5, 1.25, ['Bird']),
           audio(2, 3, ['Bird', 'Frog']),
           { type: 'choices', from_name: 'q', to_name: 'audio', value: { choices: ['good'] } },
+          {
+            type: 'labels',
+            from_name: 'ner',
+            to_name: 'text',
+            value: { start: 3, end: 9, text: 'a word', labels: ['Bird'] },
+          },
         ],
         [{ id: 11, result: [audio(9, 10, ['Other'])] }],
       ),
@@ -212,7 +234,7 @@ describe('Label Studio exports', () => {
       { start: 2, end: 3, label: 'Frog' },
     ])
     expect(notes).toEqual([
-      'ls.json: skipped results that are not time labels: 1 choices',
+      'ls.json: skipped results that are not time labels: 1 choices, 1 text spans',
       'ls.json: read the first annotation of the task; 1 more (other annotators) not read',
     ])
   })
@@ -281,7 +303,10 @@ describe('Label Studio exports', () => {
       {
         id: 1,
         audio: '/data/upload/1/a1b2c3d4-a.wav',
-        label: [{ start: 0, end: 1, channel: 0, labels: ['Bird'] }],
+        label: [
+          { start: 0, end: 1, channel: 0, labels: ['Bird'] },
+          { start: 10, end: 40, text: 'not audio', labels: ['Bird'] },
+        ],
         annotator: 'x@y',
         lead_time: 3.2,
       },
@@ -295,6 +320,7 @@ describe('Label Studio exports', () => {
     expect(await readLabels(p, { media: '/anywhere/b.wav' })).toEqual([
       { start: 5, end: 6, label: 'Frog' },
     ])
+    expect(await readLabels(p, { media: 'a.wav' })).toEqual([{ start: 0, end: 1, label: 'Bird' }])
     await expect(readLabels(p)).rejects.toThrow(
       /2 tasks \(a1b2c3d4-a\.wav, e5f6a7b8-b\.wav\) and no recording to pick one by: export the task of this recording alone/,
     )
@@ -316,10 +342,14 @@ describe('BORIS exports', () => {
       'obs1\t2024-01-01 10:00:00\t\tMedia file\tplayer #1:rec.mp4\t0.0\t60.000\t25.000\tmouse A\t12.5\tsniff\tcare\tPOINT\t7.000\t7.000\tNA\trec.mp4\tNA\tNA\tNA\tNA\t\t',
       '',
     ].join('\n')
-    expect(readBoris(tsv, 'agg.tsv')).toEqual([
+    const notes: string[] = []
+    const unstopped =
+      'obs1\t2024-01-01 10:00:00\t\tMedia file\tplayer #1:rec.mp4\t0.0\t60.000\t25.000\tmouse A\t12.5\trest\tcare\tSTATE\t50.000\tNA\tNA\trec.mp4\tNA\tNA\tNA\tNA\t\t\n'
+    expect(readBoris(tsv + unstopped, 'agg.tsv', { note: (m) => notes.push(m) })).toEqual([
       { start: 1.5, end: 4, label: 'grooming' },
       { start: 7, end: 7, label: 'sniff' },
     ])
+    expect(notes).toEqual(['agg.tsv:4: "rest" starts at 50 s and never stops: left out'])
   })
 
   it('tabular events after the observation lines: START/STOP paired per subject and behavior', () => {

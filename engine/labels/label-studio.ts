@@ -34,9 +34,12 @@ type Json = Record<string, unknown>
 const isObj = (x: unknown): x is Json => typeof x === 'object' && x !== null && !Array.isArray(x)
 const LABEL_KEYS = ['labels', 'timeserieslabels', 'timelinelabels'] as const
 
-/** A value that carries time labels. */
+/** A value that carries time labels (a text span has `start`/`end` too, in characters, and its `text`). */
 const isTimeValue = (v: unknown): v is Json =>
-  isObj(v) && LABEL_KEYS.some((k) => Array.isArray(v[k])) && ('start' in v || 'ranges' in v)
+  isObj(v) &&
+  LABEL_KEYS.some((k) => Array.isArray(v[k])) &&
+  ('start' in v || 'ranges' in v) &&
+  typeof v.text !== 'string'
 
 interface Task {
   /** What the task's data names (file paths, URLs), to match the recording. */
@@ -60,9 +63,10 @@ function dataNames(data: unknown): string[] {
 function fromResults(results: unknown[], task: Task) {
   for (const r of results) {
     const value = isObj(r) ? r.value : undefined
-    if (isTimeValue(value) && !(typeof value.text === 'string')) task.values.push(value)
+    if (isTimeValue(value)) task.values.push(value)
     else {
-      const type = isObj(r) && typeof r.type === 'string' ? r.type : 'unknown'
+      const text = isObj(value) && typeof value.text === 'string'
+      const type = text ? 'text spans' : isObj(r) && typeof r.type === 'string' ? r.type : 'unknown'
       task.skipped.set(type, (task.skipped.get(type) ?? 0) + 1)
     }
   }
