@@ -179,14 +179,16 @@ describe('ELAN .eaf', () => {
       { length: n },
       (_, i) =>
         `<ANNOTATION><REF_ANNOTATION ANNOTATION_ID="r${i + 1}" ANNOTATION_REF="r${i}"><ANNOTATION_VALUE>v</ANNOTATION_VALUE></REF_ANNOTATION></ANNOTATION>`,
-    ).join('')
+    )
+      .reverse() // the first one read is the deepest
+      .join('')
     const doc =
       '<ANNOTATION_DOCUMENT><TIME_ORDER><TIME_SLOT TIME_SLOT_ID="t1" TIME_VALUE="0"/><TIME_SLOT TIME_SLOT_ID="t2" TIME_VALUE="10"/></TIME_ORDER>' +
       '<TIER TIER_ID="a"><ANNOTATION><ALIGNABLE_ANNOTATION ANNOTATION_ID="r0" TIME_SLOT_REF1="t1" TIME_SLOT_REF2="t2"><ANNOTATION_VALUE>x</ANNOTATION_VALUE></ALIGNABLE_ANNOTATION></ANNOTATION></TIER>' +
       `<TIER TIER_ID="b" PARENT_REF="a">${refs}</TIER></ANNOTATION_DOCUMENT>`
     const segs = readEaf(doc, 'chain.eaf', 'b')
     expect(segs).toHaveLength(n)
-    expect(segs[n - 1]).toEqual({ start: 0, end: 0.01, label: 'v' })
+    expect(segs[0]).toEqual({ start: 0, end: 0.01, label: 'v' })
   })
 
   it('an empty document writes and reads back empty', () => {
