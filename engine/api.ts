@@ -389,6 +389,10 @@ export const requestSchemas = {
       labelColumn: z.string().trim().min(1).max(200).optional(),
       /** Sample rate (Hz) for times in samples; default the recording's own. */
       rate: z.number().finite().positive().max(10_000_000).optional(),
+      /** TextGrid / ELAN: the tier to read (default: the first interval / time-aligned one). */
+      tier: z.string().min(1).max(200).optional(),
+      /** Label Studio: frames per second of a video timeline whose export does not say. */
+      frameRate: z.number().finite().positive().max(100_000).optional(),
     })
     .strict(),
   /** A CSV label table's columns, first rows, and the mapping Framewise would read it with. */

@@ -536,6 +536,12 @@ describe('through the service: the recording gives the rate, and frequency bound
     })
     expect(read.notes).toHaveLength(1)
     expect(read.unknownClasses).toEqual(['bird & song', 'call'])
+    const noise = await ok<{ segments: unknown[] }>('importLabels', {
+      media: 'tone.wav',
+      path: 's.eaf',
+      tier: 'noise',
+    })
+    expect(noise.segments).toEqual([{ start: 2.5, end: 3.25, label: 'wind' }])
     expect(await service.call('exportLabels', { media: 'tone.wav', path: 'x.phn' })).toMatchObject({
       ok: false,
       error: { code: 'bad-input', message: expect.stringContaining('does not write them') },
