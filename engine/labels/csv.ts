@@ -133,6 +133,14 @@ export function previewLabelCsv(text: string, options: CsvReadOptions = {}): Lab
   }
 }
 
+/** True when the columns a table would be read by hold times in samples (the rate is needed). */
+export function csvNeedsRate(text: string, options: CsvReadOptions = {}): boolean {
+  const t = parseTable(text)
+  if (!t) return false
+  const c = choose(t, options)
+  return [c.start, c.end, c.duration].some((col) => col?.unit === 'samples')
+}
+
 export function readLabelCsv(text: string, file: string, options: CsvReadOptions = {}): Segment[] {
   const t = parseTable(text)
   if (!t) return []

@@ -12,7 +12,7 @@ import { readEaf, writeEaf } from './eaf'
 import { isLabelStudioJson, readLabelStudio } from './label-studio'
 import { formatsRead, looksLike } from './looks-like'
 import { readSampleIndex } from './sample-index'
-import { readLabelCsv, writeLabelCsv, type CsvReadOptions } from './csv'
+import { csvNeedsRate, readLabelCsv, writeLabelCsv, type CsvReadOptions } from './csv'
 import { readLabelJson, writeLabelJson } from './json'
 import { isRaven, readRaven, writeRaven } from './raven'
 import type { Segment } from './segments'
@@ -53,7 +53,7 @@ export interface LabelFormat {
   /** Absent for the formats Framewise only reads (format-list.ts `writable`). */
   write?: (segments: readonly Segment[]) => string
   /** Times count samples: reading needs the recording's sample rate (`rate`). */
-  needsRate?: boolean
+  needsRate?: boolean | ((text: string, options: ReadLabelOptions) => boolean)
   /** Times in this text are dates: reading needs the recording's start (`timeOrigin`). */
   needsTimeOrigin?: (text: string) => boolean
 }
@@ -95,7 +95,7 @@ const CODECS = {
     read: readAudacity,
     write: writeAudacity,
   },
-  csv: { sniff: () => false, read: readLabelCsv, write: writeLabelCsv },
+  csv: { sniff: () => false, read: readLabelCsv, write: writeLabelCsv, needsRate: csvNeedsRate },
   timit: { sniff: () => false, read: (t, f, o) => readSampleIndex(t, f, o.rate), needsRate: true },
 } satisfies Record<LabelFormatName, Codec>
 
@@ -152,7 +152,9 @@ export async function readLabels(
     )
   const r = options.recording
   const o: ReadLabelOptions = { ...options, media: options.media ?? r?.file }
-  if (r && format.needsRate && o.rate === undefined) o.rate = await r.rate()
+  const needsRate =
+    typeof format.needsRate === 'function' ? format.needsRate(text, o) : format.needsRate
+  if (r && needsRate && o.rate === undefined) o.rate = await r.rate()
   if (r && o.timeOrigin === undefined && format.needsTimeOrigin?.(text))
     o.timeOrigin = await r.timeOrigin()
   return format.read(text, path, o)

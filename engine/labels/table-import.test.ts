@@ -87,6 +87,17 @@ describe('previewLabelTable and importLabels with a mapping', () => {
       error: { code: 'invalid-request', message: expect.stringContaining('not both') },
     })
   })
+  it("times in samples take the recording's rate unless the request gives one", async () => {
+    await fs.writeFile(path.join(dir, 's.csv'), 'onset_sample,offset_sample,label\n4000,12000,a\n')
+    const own = await ok<ImportedLabels>('importLabels', { media: 'b.wav', path: 's.csv' })
+    expect(own.segments).toEqual([{ start: 0.5, end: 1.5, label: 'a' }])
+    const given = await ok<ImportedLabels>('importLabels', {
+      media: 'b.wav',
+      path: 's.csv',
+      rate: 16000,
+    })
+    expect(given.segments).toEqual([{ start: 0.25, end: 0.75, label: 'a' }])
+  })
   it('a multi-file Raven table gives the selections of the recording it names', async () => {
     const raven =
       'Selection\tView\tChannel\tBegin Time (s)\tEnd Time (s)\tLow Freq (Hz)\tHigh Freq (Hz)\tBegin File\tFile Offset (s)\tAnnotation\tNotes\n' +
