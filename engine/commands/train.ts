@@ -75,6 +75,36 @@ async function readSpec(arg: string | undefined): Promise<FeatureSpec | undefine
 const withRate = (spec: FeatureSpec, rate: number | undefined): FeatureSpec =>
   spec.kind === 'series' && rate !== undefined ? { ...spec, sampleRate: rate } : spec
 
+/**
+ * The FeatureSpec of a training folder: the one given (else the folder kind's default, a series
+ * with the folder's channels), at `rate` for series; a bad spec or one for the other kind of
+ * files is refused naming `file` (the spec file, or the folder).
+ */
+function folderSpec(
+  folder: { kind: 'audio' | 'series'; channels: string[] | null },
+  specInput: FeatureSpec | undefined,
+  rate: number | undefined,
+  file: string,
+): FeatureSpec {
+  let spec: FeatureSpec
+  try {
+    spec = withRate(
+      parseFeatureSpec(
+        specInput ?? {
+          kind: folder.kind,
+          ...(folder.kind === 'series' ? { channels: folder.channels } : {}),
+        },
+      ),
+      rate,
+    )
+  } catch (err) {
+    throw new DataError(file, `invalid feature spec: ${specProblem(err)}`)
+  }
+  if (spec.kind !== folder.kind)
+    throw new DataError(file, `a ${spec.kind} feature spec for ${folder.kind} files`)
+  return spec
+}
+
 const finite = (x: number | null | undefined) =>
   x !== null && x !== undefined && Number.isFinite(x) ? x : null
 
@@ -151,25 +181,7 @@ export async function trainCommand(input: TrainCommandInput): Promise<TrainSumma
 
   const folder = await scanDataFolder(input.dir, { seriesRate: input.rate })
   folder.warnings.forEach((w) => input.onWarning?.(w))
-  let spec: FeatureSpec
-  try {
-    spec = withRate(
-      parseFeatureSpec(
-        specInput ?? {
-          kind: folder.kind,
-          ...(folder.kind === 'series' ? { channels: folder.channels } : {}),
-        },
-      ),
-      input.rate,
-    )
-  } catch (err) {
-    throw new DataError(input.features ?? input.dir, `invalid feature spec: ${specProblem(err)}`)
-  }
-  if (spec.kind !== folder.kind)
-    throw new DataError(
-      input.features ?? input.dir,
-      `a ${spec.kind} feature spec for ${folder.kind} files`,
-    )
+  let spec = folderSpec(folder, specInput, input.rate, input.features ?? input.dir)
   if (spec.kind === 'series' && spec.channels === null)
     spec = { ...spec, channels: folder.channels }
   input.ctx.progress(0, 'computing features')
@@ -218,27 +230,12 @@ async function trainClipFolder(
   input: TrainCommandInput,
   out: string,
   settings: TrainSettings,
-  specInput: unknown,
+  specInput: FeatureSpec | undefined,
   started: number,
 ): Promise<TrainSummary> {
   const { ctx } = input
   const folder = await scanClipFolder(input.dir, { seriesRate: input.rate })
-  let spec: FeatureSpec
-  try {
-    spec = withRate(
-      parseFeatureSpec(
-        specInput ?? {
-          kind: folder.kind,
-          ...(folder.kind === 'series' ? { channels: folder.channels } : {}),
-        },
-      ),
-      input.rate,
-    )
-  } catch (err) {
-    throw new DataError(input.dir, `invalid feature spec: ${specProblem(err)}`)
-  }
-  if (spec.kind !== folder.kind)
-    throw new DataError(input.dir, `a ${spec.kind} feature spec for ${folder.kind} files`)
+  const spec = folderSpec(folder, specInput, input.rate, input.dir)
   ctx.progress(0, 'computing features')
   const { data, assembled, classes } = await assembleClips(folder.files, spec, {
     seed: settings.seed,
