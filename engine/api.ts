@@ -428,6 +428,8 @@ export const requestSchemas = {
     .strict(),
   /** Every training setting's default, and the settings that exclude each other. */
   trainingDefaults: z.object({}).strict(),
+  /** The label formats Framewise reads, which it writes, and the ending it gives a file it names. */
+  labelFormats: z.object({}).strict(),
   /** The project's training runs, oldest first. */
   listRuns: z.object({}).strict(),
   /** Trained and imported models of the project. */
@@ -493,6 +495,7 @@ export interface Results {
   listDir: DirListing
   train: RunView
   trainingDefaults: { settings: TrainSettings; exclusions: SettingExclusion[] }
+  labelFormats: { name: LabelFormatName; title: string; writable: boolean; suffix: string }[]
   listRuns: RunView[]
   listModels: ModelView[]
   importModel: ModelView

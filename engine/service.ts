@@ -41,6 +41,7 @@ import { decodeText } from './labels/text'
 import { READ_LIMITS, readRegular } from './io/input-files'
 import { spectrogramWindow } from './media/spectrogram'
 import { peaksWindow, seriesWindow } from './media/view-windows'
+import { LABEL_FORMAT_FILES, LABEL_FORMATS } from './labels/format-list'
 
 type Handlers = {
   [M in RequestName]: (params: z.output<(typeof requestSchemas)[M]>) => Promise<Results[M]>
@@ -243,6 +244,11 @@ export class Service {
       settings: TRAIN_DEFAULTS,
       exclusions: [...SETTING_EXCLUSIONS],
     }),
+    labelFormats: async () =>
+      LABEL_FORMATS.map((name) => {
+        const { title, writable, suffix } = LABEL_FORMAT_FILES[name]
+        return { name, title, writable, suffix }
+      }),
     listRuns: () => new RunStore(this.project.dir).list(),
     listModels: () => listModels(this.project),
     importModel: ({ path: source, features, classes, output }) =>

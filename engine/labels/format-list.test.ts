@@ -51,3 +51,21 @@ describe('the one list of label formats', () => {
     expect(() => exportFormat('SA1.PHN')).toThrow(/does not write them/)
   })
 })
+
+describe('labelFormats, the list the app offers', () => {
+  it('is the one list: every format, its title, whether it is written, its suffix', async () => {
+    const { Service } = await import('../service')
+    const r = await new Service(() => {}).call('labelFormats', {})
+    expect(r.ok).toBe(true)
+    if (!r.ok) return
+    const formats = r.result as { name: string; writable: boolean; suffix: string }[]
+    expect(formats.map((f) => f.name)).toEqual([...LABEL_FORMATS])
+    for (const f of formats) {
+      expect(f.writable, f.name).toBe(
+        LABEL_FORMAT_FILES[f.name as keyof typeof LABEL_FORMAT_FILES].writable,
+      )
+      // a file Framewise names in a format it writes reads back as that format
+      if (f.writable) expect(formatOfPath(`rec${f.suffix}`)?.name, f.name).toBe(f.name)
+    }
+  })
+})
