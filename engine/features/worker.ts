@@ -14,7 +14,8 @@ import {
   resampleRange,
   type InputSlice,
 } from '../media/audio/resample'
-import { readWavRangeSync, type WavInfo } from '../media/audio/wav'
+import type { WavInfo } from '../media/audio/pcm-header'
+import { readWavRangeSync } from '../media/audio/wav'
 import { openRegularSync } from '../io/input-files'
 import { computeAudioFrames, frameSpan, type SignalSlice } from './audio-features'
 import { runModelJob, type ModelJob } from './worker-onnx'

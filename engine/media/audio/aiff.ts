@@ -8,7 +8,7 @@
  */
 import { DataError } from '../../errors'
 import { MAX_METADATA_CHUNK, METADATA_CHUNKS, parseMetadataChunk } from './chunk-metadata'
-import type { ContainerHeader, ReadAt, WavInfo } from './wav'
+import type { ContainerHeader, ReadAt, WavInfo } from './pcm-header'
 
 type Coding = Pick<WavInfo, 'encoding' | 'bigEndian' | 'unsigned'> & { bits?: number }
 

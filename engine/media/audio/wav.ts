@@ -21,45 +21,12 @@ import type { FileHandle } from 'node:fs/promises'
 import { DataError } from '../../errors'
 import { openRegular } from '../../io/input-files'
 import { readAiffInfo } from './aiff'
+import type { ContainerHeader, ReadAt, SampleFormat, WavInfo } from './pcm-header'
 import { MAX_METADATA_CHUNK, METADATA_CHUNKS, parseMetadataChunk } from './chunk-metadata'
 import { ALAW, ULAW } from './g711'
 
 /** Longest signal we decode: 2^29 samples (2 GiB of float32, ≈ 3.1 h at 48 kHz). */
 export const MAX_DECODED_SAMPLES = 2 ** 29
-
-export interface WavInfo {
-  /** The container: WAV (RIFF, RIFX, RF64) or AIFF/AIFF-C. */
-  container: 'wav' | 'aiff'
-  /** Sample encoding after resolving WAVE_FORMAT_EXTENSIBLE or the AIFF-C compression type. */
-  encoding: 'pcm' | 'float' | 'ulaw' | 'alaw'
-  /** Bits of one sample's container (8 × bytes per sample: 8, 16, 24, … 64). */
-  bitsPerSample: number
-  /** Significant bits as the header says (≤ bitsPerSample; left-justified in the container). */
-  validBits: number
-  /** Multi-byte samples are big-endian (RIFX, AIFF). */
-  bigEndian: boolean
-  /** PCM samples are unsigned (offset by half the range): WAV ≤ 8 bits, AIFF-C `raw `. */
-  unsigned: boolean
-  /** Interleaved channel count. */
-  channels: number
-  /** Samples per second per channel. */
-  sampleRate: number
-  /** Byte offset of the first sample. */
-  dataOffset: number
-  /** Bytes of sample data. */
-  dataBytes: number
-  /** Sample frames (one sample per channel). */
-  frames: number
-  /** What was wrong but read anyway (a truncated or unsized data chunk), one sentence each. */
-  warnings: string[]
-  /** Key/values of the metadata chunks (chunk-metadata.ts names the keys). */
-  metadata: Record<string, string>
-}
-
-export type SampleFormat = Pick<
-  WavInfo,
-  'encoding' | 'bitsPerSample' | 'bigEndian' | 'unsigned' | 'channels'
->
 
 export interface WavReadOptions {
   /** Channel to keep: 'mix' averages all channels, a number picks one (0-based). */
@@ -79,21 +46,6 @@ const CODECS: Record<number, string> = {
 const BLOCK_BYTES = 1 << 20
 /** The size field of a chunk whose size did not fit (RF64) or was never written (a stream). */
 const UNSET = 0xffffffff
-
-/** What a container's header says, before the frame count and limits are settled (settle). */
-export interface ContainerHeader {
-  format: Omit<WavInfo, 'dataOffset' | 'dataBytes' | 'frames' | 'warnings' | 'metadata'>
-  /** Byte offset of the first sample. */
-  dataOffset: number
-  /** Bytes of sample data that are there (the claim, or less when the file ends first). */
-  dataBytes: number
-  /** Why dataBytes is not what the header claims (a truncated or unsized chunk), if it is not. */
-  problem?: string
-  metadata: Record<string, string>
-}
-
-/** Positioned read of up to `length` bytes (fewer at the end of the file). */
-export type ReadAt = (position: number, length: number) => Promise<Buffer>
 
 /** Reads the header of an open WAV or AIFF file and checks that its claims fit the file. */
 export async function readWavInfo(fh: FileHandle, file: string, size: number): Promise<WavInfo> {
