@@ -5,11 +5,11 @@
 import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
-import { main } from '../cli'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { readLabels } from '../labels/formats'
 import { releaseSessions } from '../onnx/read'
 import { rmsModel, toneWav } from './testing'
+import { runCli } from '../testing/cli'
 
 const FIXTURES = path.join(import.meta.dirname, 'fixtures')
 let dir: string
@@ -30,23 +30,7 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true })
 })
 
-/** Runs main(argv) capturing stdout and stderr. */
-async function cli(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let [stdout, stderr] = ['', '']
-  const out = vi
-    .spyOn(process.stdout, 'write')
-    .mockImplementation((s) => ((stdout += String(s)), true))
-  const err = vi
-    .spyOn(process.stderr, 'write')
-    .mockImplementation((s) => ((stderr += String(s)), true))
-  try {
-    const code = await main(argv)
-    return { code, stdout, stderr }
-  } finally {
-    out.mockRestore()
-    err.mockRestore()
-  }
-}
+const cli = runCli
 
 const rows = (text: string) => text.trimEnd().split('\n')
 
