@@ -1,3 +1,5 @@
+import os from 'node:os'
+import path from 'node:path'
 import type { Plugin } from 'vite'
 import { configDefaults, defineConfig } from 'vitest/config'
 
@@ -27,6 +29,9 @@ function svelteModules(): Plugin {
 export default defineConfig({
   test: {
     testTimeout: 60_000,
+    // The engine keeps the user's grants (engine/project/grants.ts) under FRAMEWISE_DATA_DIR:
+    // tests write theirs to a temp folder, never to the user's own app data.
+    env: { FRAMEWISE_DATA_DIR: path.join(os.tmpdir(), 'framewise-test-data') },
     pool: 'forks',
     projects: [
       {

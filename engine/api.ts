@@ -90,8 +90,16 @@ export interface MediaEntry {
   notes?: string[]
   /**
    * Why it cannot be used as is, when it cannot: its label file is damaged (restore a version),
-   * or it lies outside the project and was not picked in this session (add it again).
+   * or it lies outside the project and was not granted (add it again, or grant its folder).
    */
+  problem?: string
+}
+
+/** What outside its folder the user granted the open project (real paths, sorted). */
+export interface Grants {
+  files: string[]
+  folders: string[]
+  /** Why the stored grants were ignored (the grants file is damaged), when they were. */
   problem?: string
 }
 
@@ -301,6 +309,15 @@ export const requestSchemas = {
   getProject: z.object({}).strict(),
   /** Add media files (absolute paths, or relative to the project) to the open project. */
   addMedia: z.object({ paths: z.array(path).min(1).max(10_000) }).strict(),
+  /**
+   * Grant the open project a whole folder outside it (recordings that live on an archive drive):
+   * every file below it, once resolved through symlinks, becomes reachable. Kept across restarts.
+   */
+  grantFolder: z.object({ dir: path }).strict(),
+  /** The files and folders outside the open project the user granted it. */
+  listGrants: z.object({}).strict(),
+  /** Take back a grant (a path as listGrants gives it); takes effect at once. */
+  revokeGrant: z.object({ path }).strict(),
   /** Replace the project's label classes. */
   setClasses: z
     .object({ classes: z.array(LabelClassSchema).min(1).max(256) })
@@ -474,6 +491,9 @@ export interface Results {
   openProject: ProjectView
   getProject: ProjectView | null
   addMedia: ProjectView
+  grantFolder: Grants
+  listGrants: Grants
+  revokeGrant: Grants
   setClasses: ProjectView
   setClipClass: ProjectView
   setReviewed: ProjectView

@@ -13,6 +13,7 @@ import {
   type Envelope,
   type Events,
   type EventName,
+  type Grants,
   type RequestName,
   type Results,
   type Segment,
@@ -21,7 +22,8 @@ import { DataError, fileError } from './errors'
 import { Gate } from './gate'
 import { Jobs } from './jobs'
 import { audioMime, mediaKindOf } from './media/kinds'
-import { PickedPaths } from './io/confined-paths'
+import { isInside, PickedPaths, realPath } from './io/confined-paths'
+import { GrantStore } from './project/grants'
 import { ProjectLock } from './project/lock'
 import { Project } from './project/store'
 import { evaluateModel } from './eval/evaluate'
@@ -82,8 +84,13 @@ export class Service {
   /** This process's lock on the open project, and the watcher reporting external changes. */
   #lock: ProjectLock | null = null
   #unwatch: (() => void) | null = null
-  /** Files the user named in addMedia this session: reachable even outside the project. */
-  readonly #picked = new PickedPaths()
+  /**
+   * What outside its folder the user granted the open project (files named in addMedia, folders
+   * granted whole), loaded from and saved to the user's grants file on every change.
+   */
+  #picked = new PickedPaths()
+  #grantsProblem: string | undefined
+  readonly #grants = new GrantStore()
   readonly jobs: Jobs
   readonly #requests: Gate
   readonly #longJobs: Gate
@@ -124,8 +131,37 @@ export class Service {
     openProject: ({ dir }) => this.#open(() => Project.open(dir)),
     getProject: async () => (this.#project ? this.#project.view() : null),
     addMedia: async ({ paths }) => {
-      await this.project.addMedia(paths)
-      return this.project.view()
+      const project = this.project
+      const before = JSON.stringify(this.#picked.entries())
+      await project.addMedia(paths)
+      if (JSON.stringify(this.#picked.entries()) !== before)
+        await this.#grants.save(project.dir, this.#picked)
+      return project.view()
+    },
+    grantFolder: async ({ dir }) => {
+      const project = this.project
+      const abs = path.resolve(project.dir, dir)
+      const stat = await fs.stat(abs).catch(() => null)
+      if (!stat?.isDirectory()) throw new ApiError('bad-input', `${abs}: no such folder`)
+      if (isInside(realPath(project.dir), realPath(abs)))
+        throw new ApiError(
+          'bad-input',
+          `${abs}: inside the project folder, which is always reachable`,
+        )
+      this.#picked.addFolder(abs)
+      await this.#grants.save(project.dir, this.#picked)
+      return this.#grantsView()
+    },
+    listGrants: async () => {
+      void this.project
+      return this.#grantsView()
+    },
+    revokeGrant: async ({ path: p }) => {
+      const project = this.project
+      if (!this.#picked.remove(p))
+        throw new ApiError('bad-input', `${p}: not granted to this project`)
+      await this.#grants.save(project.dir, this.#picked)
+      return this.#grantsView()
     },
     setClasses: async ({ classes }) => {
       await this.project.setClasses(classes)
@@ -347,8 +383,8 @@ export class Service {
 
   /**
    * Open a project for this process: load it, take its lock (a second Framewise process on the
-   * same project is refused, code 'locked'), confine it to its folder and the picked files, and
-   * watch it for external changes. The previously open project is let go.
+   * same project is refused, code 'locked'), confine it to its folder and what the user granted
+   * it, and watch it for external changes. The previously open project is let go.
    */
   async #open(load: () => Promise<Project>): Promise<ProjectView> {
     const project = await load()
@@ -359,10 +395,17 @@ export class Service {
     await this.#letGo(lock)
     this.#lock = lock
     await project.removeStaleTemps() // safe now: no other Framewise writes here
-    project.confine(this.#picked)
+    const { picked, problem } = await this.#grants.load(project.dir)
+    this.#picked = picked
+    this.#grantsProblem = problem
+    project.confine(picked)
     this.#unwatch = project.watch((change) => this.emit('externalChange', change))
     this.#project = project
     return project.view()
+  }
+
+  #grantsView(): Grants {
+    return { ...this.#picked.entries(), problem: this.#grantsProblem }
   }
 
   /** Stop watching the open project and release its lock (unless it is `keep`). */

@@ -25,7 +25,7 @@ import {
 import { isMissing, printable } from '../errors'
 import { toPosix, writeJsonAtomic } from '../io/atomic-write'
 import { READ_LIMITS, readRegularText } from '../io/input-files'
-import { confinedPath, type PickedPaths } from '../io/confined-paths'
+import { confinedPath, isInside, realPath, type PickedPaths } from '../io/confined-paths'
 import { FileChanges } from './changes'
 import { gridHops } from './grid'
 import { DEFAULT_KEEP_VERSIONS, HISTORY_DIR, History, sha256 } from './history'
@@ -121,9 +121,9 @@ export class Project {
   }
 
   /**
-   * Confine media reads to the project folder plus the files in `picked`; files named in
-   * addMedia are added to `picked` (the user chose them). The app does this; the CLI, run on a
-   * project the user named, does not.
+   * Confine media reads to the project folder plus what `picked` grants; files outside the
+   * folder named in addMedia are added to `picked` (the user chose them). The app does this; the
+   * CLI, run on a project the user named, does not.
    */
   confine(picked: PickedPaths): void {
     this.#picked = picked
@@ -258,7 +258,7 @@ export class Project {
     if (!abs)
       throw new ApiError(
         'bad-input',
-        `${path.resolve(this.dir, rel)}: outside the project folder and not picked by you in this session; add it again (Add file) to allow it`,
+        `${path.resolve(this.dir, rel)}: outside the project folder and not granted by you; add it again (Add file) or grant its folder to allow it`,
       )
     return abs
   }
@@ -282,7 +282,7 @@ export class Project {
         )
       const stat = await fs.stat(abs).catch(() => null)
       if (!stat?.isFile()) throw new ApiError('bad-input', `${abs}: no such file`)
-      this.#picked?.add(abs)
+      if (!isInside(realPath(this.dir), realPath(abs))) this.#picked?.add(abs)
       const rel = toPosix(path.relative(this.dir, abs))
       if (next.media.some((m) => m.path === rel)) continue
       const labels = uniqueLabelFile(path.basename(abs, path.extname(abs)), taken)
