@@ -200,6 +200,16 @@ export interface ImportedLabels {
   missing?: string[]
 }
 
+/** What importLabelsToProject saved: one entry per recording the table names. */
+export interface ProjectLabelImport {
+  file: string
+  saved: Array<{ media: string; count: number; revision: number }>
+  /** File names the table gives that no recording of the project has. */
+  missing: string[]
+  /** Names several recordings have (not applied), one line each. */
+  notes: string[]
+}
+
 /** How a CSV label table would be read (previewLabelTable), for the import dialog's mapping. */
 export type { LabelTablePreview }
 
@@ -213,6 +223,8 @@ export const ColumnMappingSchema = z
     end: z.string().trim().min(1).max(200).optional(),
     duration: z.string().trim().min(1).max(200).optional(),
     label: z.string().trim().min(1).max(200).optional(),
+    /** The column naming each row's recording (a table over several files). */
+    file: z.string().trim().min(1).max(200).optional(),
     unit: z.enum(TIME_UNITS).optional(),
   })
   .strict()
@@ -413,6 +425,22 @@ export const requestSchemas = {
     })
     .strict(),
   /** A CSV label table's columns, first rows, and the mapping Framewise would read it with. */
+  /**
+   * A table over several recordings (DCASE/TUT list, AudioSet strong labels, a CSV with a file
+   * column, a multi-file Raven table): each project recording it names gets the table's rows as
+   * its labels (one save each, revision-checked; the labels it had stay in its history). Refused,
+   * saving nothing, while a label is not a class of the project.
+   */
+  importLabelsToProject: z
+    .object({
+      path,
+      format: z.enum(LABEL_FORMATS).optional(),
+      mapping: ColumnMappingSchema.optional(),
+      label: z.string().trim().min(1).max(200).optional(),
+      labelColumn: z.string().trim().min(1).max(200).optional(),
+      rate: z.number().finite().positive().max(10_000_000).optional(),
+    })
+    .strict(),
   previewLabelTable: z.object({ path }).strict(),
   /** Write the saved labels of a media file to `path` (format from its extension unless given). */
   exportLabels: z
@@ -509,6 +537,7 @@ export interface Results {
   getSpectrogram: SpectrogramImage
   getMediaSource: MediaSource
   importLabels: ImportedLabels
+  importLabelsToProject: ProjectLabelImport
   previewLabelTable: LabelTablePreview
   exportLabels: { file: string; format: LabelFormatName; count: number }
   cancelJob: { cancelled: boolean }

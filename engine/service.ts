@@ -9,6 +9,7 @@ import { z } from 'zod'
 import {
   ApiError,
   requestSchemas,
+  type ProjectLabelImport,
   type ProjectView,
   type Envelope,
   type Events,
@@ -38,7 +39,7 @@ import { SETTING_EXCLUSIONS, TRAIN_DEFAULTS } from './train/settings'
 import { previewLabelCsv } from './labels/csv'
 import { exportFormat, exportLabelFile, importLabelFile } from './labels/import-export'
 import { sortSegments } from './labels/segments'
-import { matchTableFiles, readTableFiles } from './labels/table-files'
+import { matchTableFiles, readTableFiles, requireTableFiles } from './labels/table-files'
 import { decodeText } from './labels/text'
 import { READ_LIMITS, readRegular } from './io/input-files'
 import { spectrogramWindow } from './media/spectrogram'
@@ -251,6 +252,30 @@ export class Service {
       // the recording's sample rate and start are looked up only when the file needs them
       const { segments, notes } = await importLabelFile(abs, format, recording, options)
       return { file: abs, segments, unknownClasses: unknown(segments), notes }
+    },
+    importLabelsToProject: async ({ path: file, format, ...options }) => {
+      const abs = path.resolve(this.project.dir, file)
+      const table = await requireTableFiles(abs, format, options)
+      const matched = matchTableFiles(
+        table,
+        this.project.media.map((m) => m.path),
+      )
+      // every label must be a class before any recording is saved, so none is half applied
+      const known = new Set(this.project.classes.map((c) => c.name))
+      const labels = matched.recordings.flatMap((r) => r.segments.map((s) => s.label))
+      const unknown = [...new Set(labels.filter((l) => !known.has(l)))]
+      if (unknown.length)
+        throw new DataError(
+          abs,
+          `labels that are not classes of the project: ${unknown.slice(0, 20).join(', ')}${unknown.length > 20 ? ', …' : ''}; add them as classes first`,
+        )
+      const saved: ProjectLabelImport['saved'] = []
+      for (const { media, segments } of matched.recordings) {
+        const { revision } = await this.project.readLabels(media)
+        const view = await this.project.writeLabels(media, sortSegments(segments), revision)
+        saved.push({ media, count: segments.length, revision: view.revision })
+      }
+      return { file: abs, saved, missing: matched.missing, notes: matched.notes }
     },
     previewLabelTable: async ({ path: file }) => {
       const abs = path.resolve(this.project.dir, file)

@@ -17,6 +17,8 @@ export interface ColumnMapping {
   /** Instead of `end`: end = start + duration. */
   duration?: string
   label?: string
+  /** The column naming each row's recording (a table over several files). */
+  file?: string
   /** Unit of every time column; default each column's own suffix, else seconds. */
   unit?: TimeUnit
 }
@@ -33,13 +35,15 @@ export interface ChosenColumns {
   end: TimeColumn | null
   duration: TimeColumn | null
   label: number | null
+  /** The column naming each row's recording (file/filename/audio_file/Begin File…), or null. */
+  file: number | null
   /** An unnamed pandas index column (empty header cell with 0, 1, 2… below), left out. */
   index: number | null
   /** One line per problem: 'label: "species" or "call_type"', 'no start column'. */
   ambiguous: string[]
 }
 
-type Role = 'start' | 'end' | 'duration' | 'label'
+type Role = 'start' | 'end' | 'duration' | 'label' | 'file'
 
 /** Recognised names per role, best first: a name in an earlier group wins over a later one. */
 const NAMES: Record<Role, string[][]> = {
@@ -66,6 +70,19 @@ const NAMES: Record<Role, string[][]> = {
       'phoneme',
       'word',
       'text',
+    ],
+  ],
+  file: [
+    [
+      'file',
+      'filename',
+      'file name',
+      'audio file',
+      'audio filename',
+      'sound file',
+      'begin file',
+      'recording',
+      'segment id',
     ],
   ],
 }
@@ -134,6 +151,7 @@ export function chooseColumns(
     end: given('end'),
     duration: given('duration'),
     label: given('label'),
+    file: given('file'),
   }
 
   let index: number | null = null
@@ -169,6 +187,7 @@ export function chooseColumns(
     return i
   }
 
+  const file = pick('file', null)
   const start = pick('start', 0)
   const end = mapped.duration !== undefined ? null : pick('end', width > 1 ? 1 : null)
   const duration = end !== null || mapped.end !== undefined ? null : pick('duration', null)
@@ -183,7 +202,15 @@ export function chooseColumns(
     ambiguous.push('no end or duration column')
   const time = (i: number | null): TimeColumn | null =>
     i === null ? null : { index: i, unit: unitOf(i) }
-  return { start: time(start), end: time(end), duration: time(duration), label, index, ambiguous }
+  return {
+    start: time(start),
+    end: time(end),
+    duration: time(duration),
+    label,
+    file,
+    index,
+    ambiguous,
+  }
 }
 
 /** The mapping that names what `chosen` picked (for the preview's dialog to start from). */
@@ -196,5 +223,6 @@ export function mappingOf(chosen: ChosenColumns, columns: readonly string[]): Co
   if (chosen.end) m.end = name(chosen.end.index)
   if (chosen.duration) m.duration = name(chosen.duration.index)
   if (chosen.label !== null) m.label = name(chosen.label)
+  if (chosen.file !== null) m.file = name(chosen.file)
   return m
 }

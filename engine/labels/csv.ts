@@ -142,6 +142,34 @@ export function csvNeedsRate(text: string, options: CsvReadOptions = {}): boolea
 }
 
 export function readLabelCsv(text: string, file: string, options: CsvReadOptions = {}): Segment[] {
+  return readRows(text, file, options).map((r) => r.segment)
+}
+
+/**
+ * The rows of a table with a column naming each row's recording (`file`, `filename`,
+ * `audio_file`, `Begin File`…), per file name as written; null when the table has no such column.
+ */
+export function readLabelCsvByFile(
+  text: string,
+  file: string,
+  options: CsvReadOptions = {},
+): Map<string, Segment[]> | null {
+  const t = parseTable(text)
+  if (!t || choose(t, options).file === null) return null
+  const out = new Map<string, Segment[]>()
+  for (const { name, segment } of readRows(text, file, options)) {
+    const known = out.get(name!)
+    if (known) known.push(segment)
+    else out.set(name!, [segment])
+  }
+  return out
+}
+
+function readRows(
+  text: string,
+  file: string,
+  options: CsvReadOptions,
+): Array<{ segment: Segment; name?: string }> {
   const t = parseTable(text)
   if (!t) return []
   const chosen = choose(t, options)
@@ -171,8 +199,8 @@ export function readLabelCsv(text: string, file: string, options: CsvReadOptions
       at,
     )
   const scale = (c: TimeColumn) => (c.unit === 's' ? 1 : c.unit === 'ms' ? 1e-3 : 1 / rate!)
-  const need = Math.max(...times.map((c) => c.index), chosen.label ?? 0) + 1
-  const out: Segment[] = []
+  const need = Math.max(...times.map((c) => c.index), chosen.label ?? 0, chosen.file ?? 0) + 1
+  const out: Array<{ segment: Segment; name?: string }> = []
   for (const { cells: f, line } of t.data) {
     if (f.length < need)
       throw new DataError(file, `ragged row: ${f.length} fields where ${need} are needed`, { line })
@@ -187,7 +215,15 @@ export function readLabelCsv(text: string, file: string, options: CsvReadOptions
     const s = value(start)
     const end = chosen.end ? value(chosen.end) : s + value(chosen.duration!)
     if (end < s) throw new DataError(file, `end ${end} before start ${s}`, { line })
-    out.push({ start: s, end, label: label! })
+    const segment = { start: s, end, label: label! }
+    if (chosen.file === null) {
+      out.push({ segment })
+      continue
+    }
+    const recording = f[chosen.file].trim()
+    if (recording === '')
+      throw new DataError(file, `empty file name in column "${t.columns[chosen.file]}"`, { line })
+    out.push({ segment, name: recording })
   }
   return out
 }

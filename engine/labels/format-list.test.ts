@@ -45,6 +45,8 @@ describe('the one list of label formats', () => {
     expect(FORMATS.filter((f) => !f.write).map((f) => f.name)).toEqual([
       'labelstudio',
       'boris',
+      'audioset',
+      'dcase',
       'timit',
     ])
     expect(formatOfPath('SA1.PHN')?.name).toBe('timit')

@@ -14,6 +14,8 @@ export const LABEL_FORMATS = [
   'labelstudio',
   'boris',
   'timit',
+  'dcase',
+  'audioset',
 ] as const
 export type LabelFormatName = (typeof LABEL_FORMATS)[number]
 
@@ -77,6 +79,19 @@ export const LABEL_FORMAT_FILES: Record<LabelFormatName, LabelFormatFile> = {
     writable: false,
     extensions: ['.phn', '.wrd'],
     suffix: '.phn',
+  },
+  // tables over several recordings, known by content (.txt, .tsv, .csv)
+  dcase: {
+    title: 'DCASE/TUT event list (file, onset, offset, label)',
+    writable: false,
+    extensions: [],
+    suffix: '.dcase.txt',
+  },
+  audioset: {
+    title: 'AudioSet strong labels (.tsv)',
+    writable: false,
+    extensions: [],
+    suffix: '.audioset.tsv',
   },
 }
 

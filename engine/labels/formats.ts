@@ -7,6 +7,8 @@ import { extname } from 'node:path'
 import { DataError } from '../errors'
 import { assertWritable, READ_LIMITS, readRegular } from '../io/input-files'
 import { readAudacity, writeAudacity } from './audacity'
+import { isAudioSet, readAudioSetByFile } from './audioset'
+import { isDcase, readDcaseByFile } from './dcase'
 import { isBoris, readBoris } from './boris'
 import { readEaf, writeEaf } from './eaf'
 import { isLabelStudioJson, readLabelStudio } from './label-studio'
@@ -17,6 +19,7 @@ import { readLabelJson, writeLabelJson } from './json'
 import { isRaven, readRaven, writeRaven } from './raven'
 import type { Segment } from './segments'
 import { decodeText } from './text'
+import { listed, rowsForRecording } from './table-files'
 import { readTextGrid, writeTextGrid } from './textgrid'
 import {
   formatOfPath,
@@ -84,6 +87,15 @@ const CODECS = {
   },
   boris: { sniff: isBoris, read: readBoris },
   raven: { sniff: isRaven, read: readRaven, write: writeRaven },
+  audioset: {
+    sniff: isAudioSet,
+    read: (t, f, o) => rowsForRecording(listed(readAudioSetByFile(t, f)), f, o.media),
+  },
+  // a file name first, where an Audacity track has a number
+  dcase: {
+    sniff: isDcase,
+    read: (t, f, o) => rowsForRecording(listed(readDcaseByFile(t, f, o)), f, o.media),
+  },
   textgrid: {
     sniff: (t) => /^\s*(File type = )?"ooTextFile"/.test(t),
     read: (t, f, o) => readTextGrid(t, f, o.tier),
