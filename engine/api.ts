@@ -192,8 +192,9 @@ export interface ImportedLabels {
   /** What the reader chose or left out (other tiers, skipped results), one line each. */
   notes: string[]
   /**
-   * A table over several files (Raven `Begin File`): every project recording it names, with its
-   * rows in seconds from that recording's start (`segments` are those of `media`).
+   * A table over several files (Raven `Begin File`, DCASE list, AudioSet, CSV file column): every
+   * project recording it names, with its rows in seconds from that recording's start (`segments`
+   * are those of `media`).
    */
   recordings?: Array<{ media: string; segments: Segment[] }>
   /** File names such a table gives that no recording of the project has. */
