@@ -24,6 +24,9 @@ export async function tempDir(prefix: string): Promise<string> {
   return fs.mkdtemp(path.join(os.tmpdir(), prefix))
 }
 
+/** Where the engines of the e2e runs keep the user's grants: shared, so a restart keeps them. */
+const E2E_DATA_DIR = path.join(os.tmpdir(), 'framewise-e2e-data')
+
 export interface Engine {
   url: string
   process: ChildProcess
@@ -34,6 +37,8 @@ export interface Engine {
 export async function startEngine(args: string[] = []): Promise<Engine> {
   const child = spawn(process.execPath, ['bin/framewise.js', 'serve', '--port', '0', ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
+    // the user's grants (engine/project/grants.ts) go to a test folder, never the real ~/.config
+    env: { ...process.env, FRAMEWISE_DATA_DIR: E2E_DATA_DIR },
   })
   let output = ''
   const url = await new Promise<string>((resolve, reject) => {
