@@ -269,6 +269,13 @@ describe(
 
     it('every label format Framewise only reads, from seeds written after their docs', async () => {
       const seeds: Record<string, [ext: string, text: string]> = {
+        // DCASE/TUT event list: file, onset, offset, label (one recording, so no file needs naming)
+        dcase: ['.tsv', 'a.wav\t0.5\t1.0\tdog\na.wav\t2\t3.25\tcar\na.wav\n'],
+        // AudioSet strong labels, with its header
+        audioset: [
+          '.tsv',
+          'segment_id\tstart_time_seconds\tend_time_seconds\tlabel\nYabc_30000\t0.5\t1.2\t/m/09x0r\nYabc_30000\t2\t2.5\t/m/0bt9lr\n',
+        ],
         labelstudio: [
           '.json',
           JSON.stringify([
