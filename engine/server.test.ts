@@ -177,9 +177,11 @@ describe('the server survives hostile clients', () => {
     const slow = await exchange(
       server.port,
       `GET / HTTP/1.1\r\nHost: 127.0.0.1:${server.port}\r\nX-Slow: 1`,
-      { ms: 5000 },
+      // Wait for the close itself: the 408 can arrive one read before the FIN.
+      { ms: 5000, untilStatus: false },
     )
     expect(slow.closed).toBe(true)
+    expect(statusOf(slow.reply)).toBe(408)
     await stillServing()
   })
 
