@@ -214,6 +214,15 @@ export interface ProjectLabelImport {
 /** How a CSV label table would be read (previewLabelTable), for the import dialog's mapping. */
 export type { LabelTablePreview }
 
+/** previewLabelTable's answer: the table as CSV would read it, and the format it will be read as. */
+export interface LabelFilePreview extends LabelTablePreview {
+  /**
+   * What importLabels reads the file as when given no format (sniffed, else by its ending); 'csv'
+   * for a delimited table with a start column that neither names (a .tsv); null when none fits.
+   */
+  format: LabelFormatName | null
+}
+
 /**
  * Which columns of a CSV label table hold what, by header name (or 1-based number for a table
  * without header): `end` or `duration`; `unit` of the time columns (samples use the rate).
@@ -539,7 +548,7 @@ export interface Results {
   getMediaSource: MediaSource
   importLabels: ImportedLabels
   importLabelsToProject: ProjectLabelImport
-  previewLabelTable: LabelTablePreview
+  previewLabelTable: LabelFilePreview
   exportLabels: { file: string; format: LabelFormatName; count: number }
   cancelJob: { cancelled: boolean }
   listDir: DirListing

@@ -15,6 +15,7 @@ import {
   type Events,
   type EventName,
   type Grants,
+  type LabelFormatName,
   type RequestName,
   type Results,
   type Segment,
@@ -38,6 +39,7 @@ import { RunStore } from './train/runs'
 import { SETTING_EXCLUSIONS, TRAIN_DEFAULTS } from './train/settings'
 import { previewLabelCsv } from './labels/csv'
 import { exportFormat, exportLabelFile, importLabelFile } from './labels/import-export'
+import { detectFormat } from './labels/formats'
 import { sortSegments } from './labels/segments'
 import { matchTableFiles, readTableFiles, requireTableFiles } from './labels/table-files'
 import { decodeText } from './labels/text'
@@ -181,8 +183,13 @@ export class Service {
       return this.project.view()
     },
     getLabels: ({ media }) => this.project.readLabels(media),
-    saveLabels: ({ media, segments, baseRevision, force }) =>
-      this.project.writeLabels(media, segments, baseRevision, force),
+    saveLabels: ({ media, tiers, segments, tier, baseRevision, force }) =>
+      this.project.writeLabels(
+        media,
+        tiers ?? { segments: segments ?? [], tier },
+        baseRevision,
+        force,
+      ),
     listLabelVersions: ({ media }) => this.project.labelVersions(media),
     restoreLabelVersion: ({ media, version }) => this.project.restoreLabels(media, version),
     reloadProject: async () => {
@@ -193,12 +200,12 @@ export class Service {
       await this.project.keepManifest()
       return this.project.view()
     },
-    getPeaks: ({ media, start, end, pixels, jobId }) => {
+    getPeaks: ({ media, start, end, pixels, channel, jobId }) => {
       const file = this.project.mediaPath(media)
       if (mediaKindOf(file) !== 'audio')
         throw new ApiError('bad-input', `${media}: not an audio file`)
       return this.jobs.run(jobId, (ctx) =>
-        peaksWindow(file, this.project.cacheDir('peaks'), start, end, pixels, ctx),
+        peaksWindow(file, this.project.cacheDir('peaks'), start, end, pixels, ctx, channel),
       )
     },
     getSeries: ({ media, start, end, points, jobId }) => {
@@ -208,11 +215,13 @@ export class Service {
       const rate = this.project.seriesRate(media)
       return this.jobs.run(jobId, (ctx) => seriesWindow(file, start, end, points, ctx, rate))
     },
-    getSpectrogram: ({ media, start, end, columns, bands, jobId }) => {
+    getSpectrogram: ({ media, start, end, columns, bands, jobId, ...options }) => {
       const file = this.project.mediaPath(media)
       if (mediaKindOf(file) !== 'audio')
         throw new ApiError('bad-input', `${media}: not an audio file`)
-      return this.jobs.run(jobId, (ctx) => spectrogramWindow(file, start, end, columns, bands, ctx))
+      return this.jobs.run(jobId, (ctx) =>
+        spectrogramWindow(file, start, end, columns, bands, ctx, options),
+      )
     },
     getMediaSource: async ({ media }) => {
       const file = this.project.mediaPath(media)
@@ -279,7 +288,16 @@ export class Service {
     },
     previewLabelTable: async ({ path: file }) => {
       const abs = path.resolve(this.project.dir, file)
-      return previewLabelCsv(decodeText(await readRegular(abs, READ_LIMITS.labels)))
+      const text = decodeText(await readRegular(abs, READ_LIMITS.labels))
+      const table = previewLabelCsv(text)
+      let format: LabelFormatName | null
+      try {
+        format = detectFormat(abs, text).name
+      } catch {
+        // a table of no known ending (.tsv) reads as CSV once a start column is found
+        format = table.mapping.start === undefined ? null : 'csv'
+      }
+      return { ...table, format }
     },
     exportLabels: async ({ media, path: file, format, overwrite }) => {
       const abs = path.resolve(this.project.dir, file)

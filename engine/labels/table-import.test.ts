@@ -52,6 +52,7 @@ describe('previewLabelTable and importLabels with a mapping', () => {
       mapping: { start: 'start_ms', end: 'stop_ms', unit: 'ms' },
       ambiguous: ['label: "species" or "call_type"'],
       indexColumn: '',
+      format: 'csv',
     })
   })
   it('refuses the ambiguous table in one line, then reads it with the mapping or one class', async () => {
