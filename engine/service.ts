@@ -183,13 +183,8 @@ export class Service {
       return this.project.view()
     },
     getLabels: ({ media }) => this.project.readLabels(media),
-    saveLabels: ({ media, tiers, segments, tier, baseRevision, force }) =>
-      this.project.writeLabels(
-        media,
-        tiers ?? { segments: segments ?? [], tier },
-        baseRevision,
-        force,
-      ),
+    saveLabels: ({ media, segments, baseRevision, force }) =>
+      this.project.writeLabels(media, segments, baseRevision, force),
     listLabelVersions: ({ media }) => this.project.labelVersions(media),
     restoreLabelVersion: ({ media, version }) => this.project.restoreLabels(media, version),
     reloadProject: async () => {
@@ -200,12 +195,12 @@ export class Service {
       await this.project.keepManifest()
       return this.project.view()
     },
-    getPeaks: ({ media, start, end, pixels, channel, jobId }) => {
+    getPeaks: ({ media, start, end, pixels, jobId }) => {
       const file = this.project.mediaPath(media)
       if (mediaKindOf(file) !== 'audio')
         throw new ApiError('bad-input', `${media}: not an audio file`)
       return this.jobs.run(jobId, (ctx) =>
-        peaksWindow(file, this.project.cacheDir('peaks'), start, end, pixels, ctx, channel),
+        peaksWindow(file, this.project.cacheDir('peaks'), start, end, pixels, ctx),
       )
     },
     getSeries: ({ media, start, end, points, jobId }) => {
@@ -215,13 +210,11 @@ export class Service {
       const rate = this.project.seriesRate(media)
       return this.jobs.run(jobId, (ctx) => seriesWindow(file, start, end, points, ctx, rate))
     },
-    getSpectrogram: ({ media, start, end, columns, bands, jobId, ...options }) => {
+    getSpectrogram: ({ media, start, end, columns, bands, jobId }) => {
       const file = this.project.mediaPath(media)
       if (mediaKindOf(file) !== 'audio')
         throw new ApiError('bad-input', `${media}: not an audio file`)
-      return this.jobs.run(jobId, (ctx) =>
-        spectrogramWindow(file, start, end, columns, bands, ctx, options),
-      )
+      return this.jobs.run(jobId, (ctx) => spectrogramWindow(file, start, end, columns, bands, ctx))
     },
     getMediaSource: async ({ media }) => {
       const file = this.project.mediaPath(media)
