@@ -14,7 +14,8 @@
  *   → [self-attention z = y + Attn(y)]         with `attention`: onnx-attention.ts's fragment
  *                                              (MatMul/Softmax; no mask: one file per row)
  *   → MatMul Woutᵀ, Add bout                   logits (B, T, C)
- *   → Softmax(axis −1)                         probabilities (B, T, C)
+ *   → Softmax(axis −1)                         probabilities (B, T, C), rows summing to 1
+ *     | Sigmoid                                 with head 'sigmoid': each class by itself
  *
  * An output-recurrent tagger (feedback.ts) takes the previous frame's labels as a second input
  * and exposes its recurrent state, so a decoder can run it one frame (or a few) at a time:
@@ -224,13 +225,18 @@ export function taggerGraph(
     outputs: ['out_mm'],
   })
   nodes.push({ op: 'Add', name: 'out_add', inputs: ['out_mm', 'out_bias'], outputs: ['logits'] })
-  nodes.push({
-    op: 'Softmax',
-    name: 'softmax',
-    inputs: ['logits'],
-    outputs: ['probabilities'],
-    attributes: { axis: -1 },
-  })
+  // softmax head: one distribution per frame; sigmoid head: one probability per class and frame
+  nodes.push(
+    config.head === 'sigmoid'
+      ? { op: 'Sigmoid', name: 'sigmoid', inputs: ['logits'], outputs: ['probabilities'] }
+      : {
+          op: 'Softmax',
+          name: 'softmax',
+          inputs: ['logits'],
+          outputs: ['probabilities'],
+          attributes: { axis: -1 },
+        },
+  )
 
   const states = (pre: string): OnnxValueInfo[] =>
     !fed

@@ -53,7 +53,16 @@ export interface TaggerConfig {
    * sequence (in training: the whole chunk). Absent = no attention.
    */
   attention?: TaggerAttention
+  /**
+   * Output head: 'softmax', one class per frame (cross-entropy, loss.ts; the exclusive tiers'
+   * tagger), or 'sigmoid', each class on or off by itself (binary cross-entropy, bce.ts; events
+   * that overlap). No parameters of its own: the layout is the same. Absent = 'softmax'.
+   */
+  head?: TaggerHead
 }
+
+/** How the tagger's per-frame logits become scores (see TaggerConfig.head). */
+export type TaggerHead = 'softmax' | 'sigmoid'
 
 export interface TaggerAttention {
   /** Heads, 1–4, dividing D·H. */
