@@ -14,6 +14,9 @@
  * window, and on 2 cores overlapping the stages would only fill the short tail of each.
  * Self-attention (see attentionWindows): a windowed layer (r frames each side) needs r more
  * context frames, then streaming equals the whole-file run; a global layer runs whole-file.
+ * A WAV of at least `streamFrames` frames never has its whole feature matrix in memory: windows
+ * read their rows from stream-features.ts (per-file statistics from a first pass), so peak memory
+ * is the (T, C) probabilities and frame times, not the (T, F) features.
  */
 import { availableParallelism } from 'node:os'
 import * as ort from 'onnxruntime-node'
@@ -24,6 +27,7 @@ import { modeFilter, type Segment } from '../labels/segments'
 import type { TaggerModel } from '../onnx/read'
 import { decodeOnnx } from './feedback'
 import { decodeLabels, labelsToSegments } from './postprocess'
+import { streamWavFeatures, type FeatureRows } from './stream-features'
 
 export interface WindowOptions {
   /**
@@ -51,6 +55,13 @@ export interface PredictOptions extends WindowOptions {
   cacheDir?: string
   /** CSV series: rows per second of this file when it has no time column (over the spec's). */
   seriesRate?: number
+  /**
+   * WAV files of at least this many frames stream their features (stream-features.ts); default
+   * STREAM_FRAMES. 0 streams every WAV the workers can read; Infinity never streams.
+   */
+  streamFrames?: number
+  /** Folder for a streamed file's scratch features; default the OS temp folder. */
+  scratchDir?: string
   /** Overall progress: fraction 0..1 and the stage. */
   onStage?: (fraction: number, stage: 'features' | 'model' | 'segments') => void
 }
@@ -196,12 +207,18 @@ export function attentionWindows(
 }
 
 /**
- * Probabilities (T, C) of features x (T, F), window by window with context on both sides.
- * Softmax is applied when the model outputs logits.
+ * Above this many frames (2 h at 10 ms) a WAV streams: the whole-file matrix of the default spec
+ * (39 features, Δ/ΔΔ buffers) costs ≈ 310 B per frame, 220 MB at 2 h, 2.7 GB at 24 h.
+ */
+export const STREAM_FRAMES = 720_000
+
+/**
+ * Probabilities (T, C) of features x (T, F), held or read window by window (FeatureRows), each
+ * window with context on both sides. Softmax is applied when the model outputs logits.
  */
 export async function predictProbabilities(
   model: TaggerModel,
-  x: Float32Array,
+  x: Float32Array | FeatureRows,
   T: number,
   F: number,
   options: WindowOptions = {},
@@ -247,11 +264,15 @@ export async function predictProbabilities(
       options.signal?.throwIfAborted()
       const group = groups[next++]
       const n = group[0].b - group[0].a
-      let input = x.subarray(group[0].a * F, group[0].b * F) // (batch, n, F)
-      if (group.length > 1 || remote) {
+      let input: Float32Array // (batch, n, F)
+      if (!(x instanceof Float32Array)) {
+        const rows = await Promise.all(group.map((w) => x.rows(w.a, w.b)))
+        input = rows.length === 1 ? rows[0] : new Float32Array(group.length * n * F)
+        if (rows.length > 1) rows.forEach((r, k) => input.set(r, k * n * F))
+      } else if (group.length > 1 || remote) {
         input = new Float32Array(group.length * n * F) // own buffer: a worker's is transferred
         group.forEach((w, k) => input.set(x.subarray(w.a * F, w.b * F), k * n * F))
-      }
+      } else input = x.subarray(group[0].a * F, group[0].b * F)
       const y = remote
         ? await runModelOnPool(model, input, n, F, group.length, workers)
         : await runModel(model, input, n, F, group.length) // (batch, n, C)
@@ -336,12 +357,49 @@ function decodedToSegments(
   return { labels, segments }
 }
 
+/**
+ * The features of a long WAV as rows read on demand (stream-features.ts), or undefined when the
+ * file is short, not such a WAV, or the model decodes its own outputs (feedback.ts reads the
+ * whole matrix).
+ */
+export async function streamedFeatures(
+  model: TaggerModel,
+  file: string,
+  options: PredictOptions = {},
+): Promise<FeatureRows | undefined> {
+  const least = options.streamFrames ?? STREAM_FRAMES
+  if (model.spec.kind !== 'audio' || model.decoder || !Number.isFinite(least)) return undefined
+  const rows = await streamWavFeatures(file, model.spec, {
+    workers: options.workers,
+    scratchDir: options.scratchDir,
+    signal: options.signal,
+    minFrames: least,
+    onProgress: (f) => options.onStage?.(0.6 * f, 'features'),
+  })
+  if (rows && model.numFeatures !== null && rows.dims !== model.numFeatures) {
+    await rows.close()
+    throw new DataError(
+      file,
+      `gives ${rows.dims} features per frame with the model's FeatureSpec, but ${model.file} takes ${model.numFeatures}`,
+    )
+  }
+  return rows
+}
+
 /** Predicts one file (audio or CSV series, as the model's FeatureSpec says). */
 export async function predictFile(
   model: TaggerModel,
   file: string,
   options: PredictOptions = {},
 ): Promise<Prediction> {
+  const streamed = await streamedFeatures(model, file, options)
+  if (streamed) {
+    try {
+      return await predictRows(model, file, streamed, options)
+    } finally {
+      await streamed.close()
+    }
+  }
   const fm = await modelFeatures(model, file, options)
   const modelProgress = (f: number): void => {
     options.onProgress?.(f)
@@ -372,6 +430,36 @@ export async function predictFile(
     classes: model.classes,
     frames: fm.frames,
     frameTimes: fm.frameTimes,
+    hop,
+    probabilities,
+    labels,
+    segments,
+  }
+}
+
+/** predictFile over streamed rows: windows read their features, the rest is as for a matrix. */
+async function predictRows(
+  model: TaggerModel,
+  file: string,
+  rows: FeatureRows,
+  options: PredictOptions,
+): Promise<Prediction> {
+  const probabilities = await predictProbabilities(model, rows, rows.frames, rows.dims, {
+    ...options,
+    onProgress: (f) => {
+      options.onProgress?.(f)
+      options.onStage?.(0.6 + 0.38 * f, 'model')
+    },
+  })
+  const fallback = model.spec.kind === 'audio' ? model.spec.hopLength / model.spec.sampleRate : 1
+  const hop = hopOfFrameTimes(rows.frameTimes, fallback)
+  const { labels, segments } = probabilitiesToSegments(model, probabilities, rows.frameTimes)
+  options.onStage?.(1, 'segments')
+  return {
+    file,
+    classes: model.classes,
+    frames: rows.frames,
+    frameTimes: rows.frameTimes,
     hop,
     probabilities,
     labels,
