@@ -4,6 +4,7 @@
 // The module keeps no per-environment state, so it is safe in several worker_threads at once;
 // the only mutable state (packing buffers) is thread_local in kernels_isa.cc.
 #include <node_api.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -278,6 +279,34 @@ napi_value LogmelFrames(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// resampleRange(x, origin, length, L, M, Wc, table, o0, o1, y): contract in
+// engine/kernels/resample.ts. Checks the table's size and that every output reads inside x.
+napi_value ResampleRange(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  size_t nx = 0, nt = 0, ny = 0;
+  const float* x = typed<float>(a, 0, napi_float32_array, &nx, "x: expected a Float32Array");
+  const int64_t origin = i64(a, 1), length = i64(a, 2);
+  const int L = a.i32(3), M = a.i32(4), Wc = a.i32(5);
+  const float* table = typed<float>(a, 6, napi_float32_array, &nt, "table: expected a Float32Array");
+  const int64_t o0 = i64(a, 7), o1 = i64(a, 8);
+  float* y = typed<float>(a, 9, napi_float32_array, &ny, "y: expected a Float32Array");
+  if (!a.ok) return nullptr;
+  if (L < 1 || M < 1 || Wc < 1) return a.fail("L, M and Wc must be ≥ 1"), nullptr;
+  if (nt != (size_t)L * 2 * Wc) return a.fail("table.length must be L × 2·Wc"), nullptr;
+  if (origin < 0 || length < 0 || o0 < 0 || o1 < o0 || (o1 - o0) > (int64_t)ny)
+    return a.fail("bad signal slice or output range (y holds o1 − o0 values)"), nullptr;
+  if (o1 > o0 && (o1 - 1) > INT64_MAX / M) return a.fail("output index too large"), nullptr;
+  if (o1 > o0) {
+    // j0 rises with o: the first output reads from lo, the last up to hi.
+    const int64_t first = (o0 * M) / L - Wc + 1, last = ((o1 - 1) * M) / L + Wc;
+    const int64_t lo = first > 0 ? first : 0, hi = last + 1 < length ? last + 1 : length;
+    if (lo < hi && (lo < origin || hi > origin + (int64_t)nx))
+      return a.fail("an output reads samples outside x"), nullptr;
+  }
+  a.t->features->resampleRange(x, origin, length, L, M, Wc, table, o0, o1, y);
+  return nullptr;
+}
+
 // Defines the kernels of `table` (and its name) on `obj`.
 void defineKernels(napi_env env, napi_value obj, const fw::Table* table) {
   void* d = const_cast<fw::Table*>(table);
@@ -292,6 +321,7 @@ void defineKernels(napi_env env, napi_value obj, const fw::Table* table) {
       {"rnnForwardStep", nullptr, RnnForwardStep, nullptr, nullptr, nullptr, e, d},
       {"rnnBackwardStep", nullptr, RnnBackwardStep, nullptr, nullptr, nullptr, e, d},
       {"logmelFrames", nullptr, LogmelFrames, nullptr, nullptr, nullptr, e, d},
+      {"resampleRange", nullptr, ResampleRange, nullptr, nullptr, nullptr, e, d},
   };
   napi_define_properties(env, obj, sizeof(fns) / sizeof(fns[0]), fns);
   napi_value name;

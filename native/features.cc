@@ -286,7 +286,7 @@ static void logmelFrames(const float* x, int64_t origin, int64_t length, int64_t
   logFloor(out, (t1 - t0) * B);
 }
 
-extern const FeatureTable featureTable = {logmelFrames};
+extern const FeatureTable featureTable = {logmelFrames, resampleRange};
 
 }  // namespace FW_NS
 }  // namespace fw

@@ -16,10 +16,16 @@ typedef void (*GemmFn)(bool transA, bool transB, int M, int N, int K, const floa
 
 // Audio features (features.cc): log-mel rows of frames t0 … t1−1 of a signal `length` samples
 // long, of which x holds samples origin … (contract in engine/kernels/features.ts).
+typedef void (*LogmelFn)(const float* x, int64_t origin, int64_t length, int64_t t0, int64_t t1,
+                         int hop, int N, const double* win, int B, const int32_t* segStart,
+                         const double* rise, double* out);
+// Resampling (resample.cc): outputs o0 … o1−1 of the polyphase sinc with an L × 2·Wc tap table
+// (contract in engine/kernels/resample.ts).
+typedef void (*ResampleFn)(const float* x, int64_t origin, int64_t length, int L, int M, int Wc,
+                           const float* table, int64_t o0, int64_t o1, float* y);
 struct FeatureTable {
-  void (*logmelFrames)(const float* x, int64_t origin, int64_t length, int64_t t0, int64_t t1,
-                       int hop, int N, const double* win, int B, const int32_t* segStart,
-                       const double* rise, double* out);
+  LogmelFn logmelFrames;
+  ResampleFn resampleRange;
 };
 
 // Pointwise kernels (contracts in models/kernels.ts); pointers already include offsets.
@@ -40,10 +46,12 @@ struct Table {
   const FeatureTable* features;
 };
 
-#define FW_DECLARE_TABLE(ns)              \
-  namespace ns {                          \
-  extern const Table table;               \
-  extern const FeatureTable featureTable; \
+#define FW_DECLARE_TABLE(ns)                                                                 \
+  namespace ns {                                                                             \
+  extern const Table table;                                                                  \
+  extern const FeatureTable featureTable;                                                    \
+  void resampleRange(const float* x, int64_t origin, int64_t length, int L, int M, int Wc,   \
+                     const float* table, int64_t o0, int64_t o1, float* y);                  \
   }
 FW_DECLARE_TABLE(avx512)
 FW_DECLARE_TABLE(avx2)

@@ -59,8 +59,8 @@ const variants = {
   avx2: ['-DFW_ISA_AVX2', '-mavx2', '-mfma'],
   sse: [],
 }
-// Sources compiled per instruction set (the training kernels, the audio feature kernel).
-const sources = ['kernels_isa', 'features']
+// Sources compiled per instruction set (the training kernels, the audio feature kernels).
+const sources = ['kernels_isa', 'features', 'resample']
 const obj = (isa, src) => join(objDir, `${isa}-${src}.o`)
 const jobs = Object.entries(variants).flatMap(([name, flags]) =>
   sources.map((src) =>

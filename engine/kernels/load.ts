@@ -34,6 +34,19 @@ export type NativeTable = Omit<Kernels, 'alloc'> & {
     rise: Float64Array,
     out: Float64Array,
   ) => void
+  /** Polyphase sinc resampling of an output range (contract in ./resample.ts); writes `y`. */
+  resampleRange: (
+    x: Float32Array,
+    origin: number,
+    length: number,
+    L: number,
+    M: number,
+    Wc: number,
+    table: Float32Array,
+    o0: number,
+    o1: number,
+    y: Float32Array,
+  ) => void
 }
 /** The addon's exports: the widest ISA's kernels, and the others on request. */
 interface NativeAddon extends NativeTable {
