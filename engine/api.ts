@@ -123,6 +123,8 @@ export interface PeaksWindow {
   /** Duration of the whole file in seconds. */
   duration: number
   sampleRate: number
+  /** Channels of the file; the peaks are of the requested channel (or their mean). */
+  channels: number
   /** Samples summarised by one bucket (a pyramid level: 256 · 4^k). */
   bucketSize: number
   /** Start time of the first bucket in seconds (at or before the requested start). */
@@ -161,20 +163,46 @@ export interface MediaSource {
   mime: string
 }
 
-/** A log-mel spectrogram of a window of an audio file, as an 8-bit image. */
+/** Window functions of the spectrogram's analysis frames. */
+export const SPECTRO_WINDOWS = ['hann', 'hamming', 'blackman'] as const
+export type SpectroWindow = (typeof SPECTRO_WINDOWS)[number]
+
+/**
+ * A spectrogram of a window of an audio file as an 8-bit image, one column per requested pixel
+ * and one row per requested frequency pixel (engine/media/spectrogram.ts).
+ */
 export interface SpectrogramImage {
   /** The window, seconds. */
   start: number
   end: number
-  /** Image width: one analysis frame per column, centred on it. */
+  /** Image width: one column per pixel, centred on it. */
   columns: number
-  /** Image height: mel bands from fMin to fMax. */
+  /** Image height: frequency rows from fMin (row 0) to fMax. */
   bands: number
+  /** Row spacing: linear in Hz, or even on the mel scale. */
+  scale: 'linear' | 'mel'
   fMin: number
   fMax: number
-  /** dB of the loudest cell (value 255); 0 is topDb − rangeDb or quieter. */
-  topDb: number
-  rangeDb: number
+  /** Centre frequency of each row, Hz, row 0 lowest. */
+  rowHz: number[]
+  /** Analysis frame length, samples. */
+  fftSize: number
+  window: SpectroWindow
+  /** Seconds between column centres. */
+  hop: number
+  /** Analysis frames whose power is averaged in one column (1 when zoomed in). */
+  framesPerColumn: number
+  /** Overlap of consecutive analysis frames as computed (≥ the requested one when zoomed in). */
+  overlap: number
+  /** Byte v is dbLo + v · dbStep dB re full scale (0: that or quieter). */
+  dbLo: number
+  dbStep: number
+  /** The file's level (percentiles of a coarse pass over the whole file), the default dB range. */
+  floorDb: number
+  ceilingDb: number
+  /** Channels of the file; the image is of `channel`. */
+  channels: number
+  channel: 'mix' | number
   /** (bands, columns) bytes, band 0 lowest, base64. */
   pixels: string
 }
@@ -385,6 +413,8 @@ export const requestSchemas = {
       start: z.number().finite().nonnegative(),
       end: z.number().finite().nonnegative(),
       pixels: z.number().int().min(1).max(65_536),
+      /** 'mix' (default: the mean of the channels) or a channel index. */
+      channel: z.union([z.literal('mix'), z.number().int().min(0).max(255)]).optional(),
       jobId,
     })
     .strict()
@@ -400,18 +430,43 @@ export const requestSchemas = {
     })
     .strict()
     .refine((r) => r.end >= r.start, { message: 'end is before start' }),
-  /** Log-mel spectrogram image of an audio file over [start, end] seconds. */
+  /** Spectrogram image of an audio file over [start, end] seconds (SpectrogramImage). */
   getSpectrogram: z
     .object({
       media: mediaId,
       start: z.number().finite().nonnegative(),
       end: z.number().finite().nonnegative(),
+      /** Pixels across: one column each. */
       columns: z.number().int().min(1).max(4096),
-      bands: z.number().int().min(8).max(256),
+      /** Pixels high: one frequency row each. */
+      bands: z.number().int().min(8).max(1024),
+      /** Row spacing (default linear). */
+      scale: z.enum(['linear', 'mel']).optional(),
+      /** Frame length, a power of two (default: nearest to 25 ms). */
+      fftSize: z
+        .number()
+        .int()
+        .min(64)
+        .max(32_768)
+        .refine((n) => (n & (n - 1)) === 0, {
+          message: 'fftSize must be a power of two',
+        })
+        .optional(),
+      window: z.enum(SPECTRO_WINDOWS).optional(),
+      /** Least overlap of consecutive frames, 0 … 0.95 (default 0.5). */
+      overlap: z.number().min(0).max(0.95).optional(),
+      /** Frequency range shown, Hz (default 0 … Nyquist). */
+      fMin: z.number().finite().nonnegative().optional(),
+      fMax: z.number().finite().positive().optional(),
+      /** 'mix' (default) or a channel index. */
+      channel: z.union([z.literal('mix'), z.number().int().min(0).max(255)]).optional(),
       jobId,
     })
     .strict()
-    .refine((r) => r.end > r.start, { message: 'end must be after start' }),
+    .refine((r) => r.end > r.start, { message: 'end must be after start' })
+    .refine((r) => r.fMin === undefined || r.fMax === undefined || r.fMax > r.fMin, {
+      message: 'fMax must be above fMin',
+    }),
   /** A URL the page can play an audio file of the project from. */
   getMediaSource: z.object({ media: mediaId }).strict(),
   /** Read a label file (absolute, or relative to the project) for one media file; saves nothing. */

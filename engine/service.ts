@@ -195,12 +195,12 @@ export class Service {
       await this.project.keepManifest()
       return this.project.view()
     },
-    getPeaks: ({ media, start, end, pixels, jobId }) => {
+    getPeaks: ({ media, start, end, pixels, channel, jobId }) => {
       const file = this.project.mediaPath(media)
       if (mediaKindOf(file) !== 'audio')
         throw new ApiError('bad-input', `${media}: not an audio file`)
       return this.jobs.run(jobId, (ctx) =>
-        peaksWindow(file, this.project.cacheDir('peaks'), start, end, pixels, ctx),
+        peaksWindow(file, this.project.cacheDir('peaks'), start, end, pixels, ctx, channel),
       )
     },
     getSeries: ({ media, start, end, points, jobId }) => {
@@ -210,11 +210,13 @@ export class Service {
       const rate = this.project.seriesRate(media)
       return this.jobs.run(jobId, (ctx) => seriesWindow(file, start, end, points, ctx, rate))
     },
-    getSpectrogram: ({ media, start, end, columns, bands, jobId }) => {
+    getSpectrogram: ({ media, start, end, columns, bands, jobId, ...options }) => {
       const file = this.project.mediaPath(media)
       if (mediaKindOf(file) !== 'audio')
         throw new ApiError('bad-input', `${media}: not an audio file`)
-      return this.jobs.run(jobId, (ctx) => spectrogramWindow(file, start, end, columns, bands, ctx))
+      return this.jobs.run(jobId, (ctx) =>
+        spectrogramWindow(file, start, end, columns, bands, ctx, options),
+      )
     },
     getMediaSource: async ({ media }) => {
       const file = this.project.mediaPath(media)

@@ -40,6 +40,44 @@ function wav(seconds: number, rate: number): Buffer {
 }
 
 describe('getPeaks', () => {
+  it('gives the peaks of one channel and the channel count of the file', async () => {
+    // Left silent, right a ±0.5 square wave.
+    const n = 8000
+    const right = Float64Array.from({ length: n }, (_, i) => (i % 2 ? 0.5 : -0.5))
+    await fs.writeFile(
+      path.join(dir, 'stereo.wav'),
+      makeWav({ bits: 16, rate: 8000, channels: [new Float64Array(n), right] }),
+    )
+    await ok('addMedia', { paths: ['stereo.wav'] })
+    const peak = (p: PeaksWindow) => Math.max(...p.minMax.map(Math.abs))
+    const get = (channel?: 'mix' | number) =>
+      ok<PeaksWindow>('getPeaks', {
+        media: 'stereo.wav',
+        start: 0,
+        end: 1,
+        pixels: 50,
+        ...(channel === undefined ? {} : { channel }),
+        jobId: `pc${channel}`,
+      })
+    const [mix, l, r] = [await get(), await get(0), await get(1)]
+    expect([mix.channels, l.channels, r.channels]).toEqual([2, 2, 2])
+    expect(peak(l)).toBe(0)
+    expect(peak(r)).toBeCloseTo(0.5, 3)
+    expect(peak(mix)).toBeCloseTo(0.25, 3)
+    const none = await service.call('getPeaks', {
+      media: 'stereo.wav',
+      start: 0,
+      end: 1,
+      pixels: 50,
+      channel: 2,
+      jobId: 'pc9',
+    })
+    expect(none).toMatchObject({
+      ok: false,
+      error: { message: expect.stringContaining('2 channels: there is no channel 3') },
+    })
+  })
+
   it('returns the coarsest level that still gives a bucket per pixel, for the window only', async () => {
     // 1 s at 8 kHz over 10 px: 800 samples/px → 256-sample buckets (1024 would be too coarse).
     const w = await ok<PeaksWindow>('getPeaks', {
@@ -302,7 +340,7 @@ describe('importLabels / exportLabels', () => {
 })
 
 describe('getSpectrogram', () => {
-  type Image = { columns: number; bands: number; fMin: number; fMax: number; pixels: string }
+  type Image = { columns: number; bands: number; rowHz: number[]; pixels: string }
   const brightest = (img: Image, c: number) => {
     const px = Buffer.from(img.pixels, 'base64')
     let best = 0
@@ -311,7 +349,7 @@ describe('getSpectrogram', () => {
     return best
   }
 
-  it('puts a 1 kHz sine in the mel band centred nearest 1 kHz, and silence at 0', async () => {
+  it('puts a 1 kHz sine in the row centred nearest 1 kHz, on either scale, and silence at 0', async () => {
     const rate = 8000
     const n = 2 * rate
     // Silence for 1 s, then a 1 kHz sine.
@@ -321,30 +359,37 @@ describe('getSpectrogram', () => {
     const b = makeWav({ bits: 16, rate, channels: [x] })
     await fs.writeFile(path.join(dir, 'sine.wav'), b)
     await ok('addMedia', { paths: ['sine.wav'] })
-    const img = await ok<Image>('getSpectrogram', {
-      media: 'sine.wav',
-      start: 0,
-      end: 2,
-      columns: 40,
-      bands: 40,
-      jobId: 'g1',
-    })
-    expect(Buffer.from(img.pixels, 'base64')).toHaveLength(40 * 40)
-    const mel = (f: number) => 2595 * Math.log10(1 + f / 700)
-    const centre = (band: number) =>
-      700 *
-      (10 **
-        ((mel(img.fMin) + ((mel(img.fMax) - mel(img.fMin)) * (band + 1)) / (img.bands + 1)) /
-          2595) -
-        1)
-    const expected = [...Array(img.bands).keys()].reduce(
-      (a, k) => (Math.abs(centre(k) - 1000) < Math.abs(centre(a) - 1000) ? k : a),
-      0,
-    )
-    for (const c of [25, 30, 35])
-      expect(Math.abs(brightest(img, c) - expected)).toBeLessThanOrEqual(1)
-    const px = Buffer.from(img.pixels, 'base64')
-    for (let band = 0; band < img.bands; band++) expect(px[band * img.columns + 5]).toBe(0)
+    for (const scale of ['linear', 'mel'] as const) {
+      const img = await ok<Image>('getSpectrogram', {
+        media: 'sine.wav',
+        start: 0,
+        end: 2,
+        columns: 40,
+        bands: 40,
+        scale,
+        window: 'blackman',
+        fftSize: 512,
+        jobId: `g1${scale}`,
+      })
+      expect(Buffer.from(img.pixels, 'base64')).toHaveLength(40 * 40)
+      const expected = img.rowHz.reduce(
+        (a, f, k) => (Math.abs(f - 1000) < Math.abs(img.rowHz[a] - 1000) ? k : a),
+        0,
+      )
+      for (const c of [25, 30, 35])
+        expect(Math.abs(brightest(img, c) - expected)).toBeLessThanOrEqual(1)
+      const px = Buffer.from(img.pixels, 'base64')
+      for (let band = 0; band < img.bands; band++) expect(px[band * img.columns + 5]).toBe(0)
+    }
+  })
+
+  it('refuses an FFT size that is not a power of two and a reversed frequency range', async () => {
+    const base = { media: 'tone.wav', start: 0, end: 1, columns: 10, bands: 16 }
+    for (const bad of [{ fftSize: 1000 }, { fMin: 3000, fMax: 2000 }])
+      expect(await service.call('getSpectrogram', { ...base, ...bad, jobId: 'g4' })).toMatchObject({
+        ok: false,
+        error: { code: 'invalid-request' },
+      })
   })
 
   it('refuses a CSV and an empty window', async () => {

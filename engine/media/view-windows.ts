@@ -6,10 +6,11 @@
 import type { PeaksWindow, SeriesWindow } from '../api'
 import { loadPeaks, pickLevel, queryPeaks, type Peaks } from './audio/peaks'
 import type { JobContext } from '../jobs'
-import { statFile } from '../errors'
+import { DataError, statFile } from '../errors'
 import { readSeriesCsv, type SeriesData } from './series/csv'
 import { SingleFlight, type FlightContext } from '../io/single-flight'
-import { openReader } from './spectrogram'
+import { audioFileInfo } from './audio/file-info'
+import { openReader, type Channel } from './sample-reader'
 
 /** Below the pyramid's finest level, windows up to this many samples are read raw. */
 const MAX_RAW_SAMPLES = 1 << 20
@@ -48,8 +49,10 @@ class FileCache<T> {
 
 const peaksCache = new FileCache<Peaks>(8)
 const seriesCache = new FileCache<SeriesData>(4)
+/** Channel counts (WAV/AIFF from the header; other formats are decoded once). */
+const channelsCache = new FileCache<number>(64)
 
-/** Min/max peaks over [start, end) seconds at about `pixels` buckets. */
+/** Min/max peaks over [start, end) seconds at about `pixels` buckets, of one channel or the mix. */
 export async function peaksWindow(
   file: string,
   cacheDir: string,
@@ -57,11 +60,23 @@ export async function peaksWindow(
   end: number,
   pixels: number,
   ctx: JobContext,
+  channel: Channel = 'mix',
 ): Promise<PeaksWindow> {
+  const channels = await channelsCache.get(
+    file,
+    async () => (await audioFileInfo(file)).channels,
+    ctx,
+  )
+  if (typeof channel === 'number' && channel >= channels)
+    throw new DataError(
+      file,
+      `has ${channels} channel${channels === 1 ? '' : 's'}: there is no channel ${channel + 1}; pick 1 to ${channels} or the mix`,
+    )
   const peaks = await peaksCache.get(
     file,
-    ({ signal, progress }) => loadPeaks(file, cacheDir, { signal, onProgress: progress }),
+    ({ signal, progress }) => loadPeaks(file, cacheDir, { channel, signal, onProgress: progress }),
     ctx,
+    String(channel),
   )
   const duration = peaks.length / peaks.sampleRate
   const lo = Math.max(0, Math.min(start, duration))
@@ -69,13 +84,14 @@ export async function peaksWindow(
   const samplesPerPixel = ((hi - lo) * peaks.sampleRate) / pixels
   const finest = peaks.levels[0].bucketSize
   if (samplesPerPixel < finest && (hi - lo) * peaks.sampleRate <= MAX_RAW_SAMPLES && hi > lo)
-    return rawWindow(file, peaks, lo, hi, samplesPerPixel, ctx)
+    return rawWindow(file, peaks, lo, hi, samplesPerPixel, ctx, channel, channels)
   const level = pickLevel(peaks, samplesPerPixel)
   const w = queryPeaks(peaks, lo, hi, level.bucketSize)
   ctx.progress(1, 'waveform ready')
   return {
     duration,
     sampleRate: peaks.sampleRate,
+    channels,
     bucketSize: w.bucketSize,
     start: w.start,
     secondsPerBucket: w.bucketSize / peaks.sampleRate,
@@ -94,12 +110,14 @@ async function rawWindow(
   hi: number,
   spp: number,
   ctx: JobContext,
+  channel: Channel,
+  channels: number,
 ): Promise<PeaksWindow> {
   const sr = peaks.sampleRate
   const bucket = Math.max(1, Math.floor(spp + 1e-9))
   const a = Math.floor((lo * sr) / bucket) * bucket
   const b = Math.min(peaks.length, Math.ceil(hi * sr))
-  const reader = await openReader(file, ctx)
+  const reader = await openReader(file, ctx, channel)
   try {
     const x = await reader.read(a, b - a)
     const n = Math.ceil(x.length / bucket)
@@ -118,6 +136,7 @@ async function rawWindow(
     return {
       duration: peaks.length / sr,
       sampleRate: sr,
+      channels,
       bucketSize: bucket,
       start: a / sr,
       secondsPerBucket: bucket / sr,
