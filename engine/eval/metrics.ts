@@ -15,6 +15,8 @@
  * |offset difference| ≤ max(collar, offsetRatio · reference duration). Matching is one-to-one
  * and maximal (bipartite matching), so one long prediction cannot claim two references.
  * TP = matches, FP = predictions − TP, FN = references − TP; F1 pooled over classes (micro).
+ * Overlapping references (events of several classes at once) are scored by polyphonic.ts:
+ * segment-based F1 and error rate, and these event metrics with their macro average and errors.
  */
 import { IGNORE, type Segment } from '../labels/segments'
 
@@ -146,9 +148,7 @@ export function eventMetrics(
   const perClass = labels.map((label) => {
     const ref = reference.filter((s) => s.label === label)
     const pred = predicted.filter((s) => s.label === label)
-    const ok = (r: Segment, p: Segment) =>
-      Math.abs(p.start - r.start) <= collar + 1e-9 &&
-      (!offset || Math.abs(p.end - r.end) <= Math.max(collar, ratio * (r.end - r.start)) + 1e-9)
+    const ok = (r: Segment, p: Segment) => eventsMatch(r, p, collar, offset, ratio)
     const tp = maxMatching(ref.length, pred.length, (i, j) => ok(ref[i], pred[j]))
     TP += tp
     const precision = div(tp, pred.length)
@@ -170,12 +170,38 @@ export function eventMetrics(
   }
 }
 
+/**
+ * Whether predicted event `p` matches reference event `r` in time (labels aside): onsets within
+ * `collar`, and with `offset` offsets within max(collar, offsetRatio · r's duration).
+ */
+export function eventsMatch(
+  r: Segment,
+  p: Segment,
+  collar: number,
+  offset: boolean,
+  offsetRatio: number,
+): boolean {
+  return (
+    Math.abs(p.start - r.start) <= collar + 1e-9 &&
+    (!offset || Math.abs(p.end - r.end) <= Math.max(collar, offsetRatio * (r.end - r.start)) + 1e-9)
+  )
+}
+
 /** Size of a maximum matching in a bipartite graph (Kuhn's augmenting paths). */
-function maxMatching(
+export function maxMatching(
   nLeft: number,
   nRight: number,
   edge: (i: number, j: number) => boolean,
 ): number {
+  return bipartiteMatching(nLeft, nRight, edge).filter((i) => i >= 0).length
+}
+
+/** A maximum matching: for each right node the left node it is matched to, or −1. */
+export function bipartiteMatching(
+  nLeft: number,
+  nRight: number,
+  edge: (i: number, j: number) => boolean,
+): Int32Array {
   const adj = Array.from({ length: nLeft }, (_, i) =>
     Array.from({ length: nRight }, (_, j) => j).filter((j) => edge(i, j)),
   )
@@ -191,7 +217,6 @@ function maxMatching(
     }
     return false
   }
-  let n = 0
-  for (let i = 0; i < nLeft; i++) if (tryAssign(i, new Uint8Array(nRight))) n++
-  return n
+  for (let i = 0; i < nLeft; i++) tryAssign(i, new Uint8Array(nRight))
+  return matchRight
 }
