@@ -23,6 +23,8 @@ export interface CsvReadOptions {
   rate?: number
   /** The one class of every segment (a table without a label column). */
   label?: string
+  /** Hears which columns were not read (kept out of the segments), one line. */
+  note?: (message: string) => void
 }
 
 /** What the import dialog shows before reading a table: its columns and Framewise's choice. */
@@ -198,6 +200,10 @@ function readRows(
       `times are in samples (column "${t.columns[inSamples.index]}"): give the recording's sample rate (rate option; CLI --rate HZ)`,
       at,
     )
+  const used = new Set([...times.map((c) => c.index), chosen.label, chosen.file, chosen.index])
+  const unused = t.columns.filter((_, i) => !used.has(i))
+  if (unused.length && options.note)
+    options.note(`${file}: columns not read: ${unused.map((c) => JSON.stringify(c)).join(', ')}`)
   const scale = (c: TimeColumn) => (c.unit === 's' ? 1 : c.unit === 'ms' ? 1e-3 : 1 / rate!)
   const need = Math.max(...times.map((c) => c.index), chosen.label ?? 0, chosen.file ?? 0) + 1
   const out: Array<{ segment: Segment; name?: string }> = []

@@ -112,11 +112,22 @@ describe('decodeAudio: bad WAV files', () => {
     closeSync(fd)
     await expectDataError(p, /too large: 3221225472 bytes/)
   })
+  it('names a NIST SPHERE file (TIMIT) for what it is, with how to convert it', () =>
+    expectDataError(
+      put('SA1.WAV', Buffer.from('NIST_1A\n   1024\nsample_rate -i 16000\nend_head\n')),
+      /a NIST SPHERE file .*not a RIFF WAV: convert it with sox \(sox -t sph in.WAV out.wav\)/,
+    ))
   it('refuses a file with an unknown extension and magic', () =>
     expectDataError(put('a.xyz', Buffer.from('0123456789abcdef')), /unsupported audio format/))
 })
 
 describe.skipIf(!hasSox)('decodeAudio: FLAC and OGG via audio-decode', () => {
+  const expectDataError = async (p: string, re: RegExp) => {
+    const e = await decodeAudio(p).catch((x) => x)
+    expect(e).toBeInstanceOf(DataError)
+    expect(e.message).toMatch(re)
+    expect(e.message.startsWith(p)).toBe(true)
+  }
   for (const ext of ['flac', 'ogg']) {
     it(`${ext}: decodes a 440 Hz tone at the right rate and length`, async () => {
       const p = join(dir, `tone.${ext}`)
@@ -259,6 +270,47 @@ describe.skipIf(!hasSox)('decodeAudio: FLAC and OGG via audio-decode', () => {
     expect(a.warnings).toEqual([
       'STREAMINFO says 8080 samples (1.01 s) but 8000 (1 s) could be decoded',
     ])
+  })
+  it('refuses a FLAC whose STREAMINFO contradicts its frames, or that has none (as libFLAC does)', async () => {
+    const p = join(dir, 'mono16.flac')
+    execFileSync('sox', [
+      '-n',
+      '-r',
+      '8000',
+      '-b',
+      '16',
+      '-c',
+      '1',
+      p,
+      'synth',
+      '0.2',
+      'sine',
+      '440',
+    ])
+    const b = readFileSync(p)
+    expect((await decodeAudio(p)).samples.length).toBe(1600)
+    // STREAMINFO byte 20: 3 bits channels-1, then the top bit of bits-1; byte 21: its low 4 bits
+    const deeper = Buffer.from(b)
+    deeper[20] |= 1 // bits − 1 = 23 = 0b1_0111
+    deeper[21] = (deeper[21] & 0x0f) | 0x70
+    await expectDataError(
+      put('deeper.flac', deeper),
+      /: STREAMINFO says 24-bit samples, its frames 16-bit \(the FLAC header is damaged\): re-encode it with flac$/,
+    )
+    const wider = Buffer.from(b)
+    wider[20] = (wider[20] & 0xf1) | (4 << 1)
+    await expectDataError(put('wider.flac', wider), /STREAMINFO says 5 channels, its frames 1 /)
+    const noInfo = Buffer.from(b)
+    noInfo[4] = (noInfo[4] & 0x80) | 4 // the first block becomes a VORBIS_COMMENT
+    await expectDataError(put('noinfo.flac', noInfo), /no STREAMINFO block after "fLaC"/)
+  })
+  it('refuses a FLAC stream that starts at a frame (no "fLaC", no STREAMINFO), never taking it for MP3', async () => {
+    const b = readFileSync(join(dir, 'mono16.flac'))
+    let at = 4
+    for (let last = false; !last; at += 4 + b.readUIntBE(at + 1, 3)) last = (b[at] & 0x80) !== 0
+    expect(b[at]).toBe(0xff)
+    await expectDataError(put('headless.flac', b.subarray(at)), /without its "fLaC" header/)
+    await expectDataError(put('headless.mp3', b.subarray(at)), /without its "fLaC" header/)
   })
   it('reports a corrupt FLAC body as a DataError', async () => {
     const p = join(dir, 'bad.flac')

@@ -70,6 +70,19 @@ export async function sniffAudioFormat(path: string): Promise<AudioFormat> {
   if (tag === 'FORM' && ['AIFF', 'AIFC'].includes(b.toString('latin1', 8, 12))) return 'aiff'
   if (tag === 'fLaC') return 'flac'
   if (tag === 'OggS') return 'ogg'
+  if (b.toString('latin1', 0, 7) === 'NIST_1A')
+    throw new DataError(
+      path,
+      "a NIST SPHERE file (TIMIT's own format), not a RIFF WAV: convert it with sox (sox -t sph in.WAV out.wav)",
+      { offset: 0 },
+    )
+  // 0xFFF8/9 is a FLAC frame sync (its MPEG layer bits would be the reserved 00)
+  if (b[0] === 0xff && (b[1] & 0xfe) === 0xf8)
+    throw new DataError(
+      path,
+      'a FLAC stream without its "fLaC" header and STREAMINFO (it starts at a frame), so its sample format is unknown: re-encode it with flac',
+      { offset: 0 },
+    )
   if (tag.startsWith('ID3') || (b[0] === 0xff && (b[1] & 0xe0) === 0xe0)) return 'mp3'
   const ext = extname(path).slice(1).toLowerCase()
   const claimed = ext === 'wave' ? 'wav' : ['aif', 'aifc'].includes(ext) ? 'aiff' : ext
@@ -202,6 +215,44 @@ async function decodeCompressed(
   return { mono: out.slice(0, n), rate, channels, warnings }
 }
 
+/**
+ * Refuses a FLAC file whose first frame contradicts STREAMINFO's channels or bit depth (libFLAC
+ * refuses these too: "parameters differ between frame and header"); audio-decode would decode
+ * them at the wrong scale. The first frame follows the last metadata block; when no frame sync
+ * is there (a metadata length that lies), the decoder's own error stands.
+ */
+async function checkFirstFrame(
+  path: string,
+  head: Buffer,
+  at: (position: number, length: number) => Promise<Buffer>,
+): Promise<void> {
+  const channels = ((head[20] >> 1) & 7) + 1
+  const bits = (((head[20] & 1) << 4) | (head[21] >> 4)) + 1
+  let pos = 4
+  for (let last = false; !last;) {
+    const h = await at(pos, 4)
+    if (h.length < 4) return
+    last = (h[0] & 0x80) !== 0
+    pos += 4 + h.readUIntBE(1, 3)
+  }
+  const f = await at(pos, 4)
+  if (f.length < 4 || f[0] !== 0xff || (f[1] & 0xfe) !== 0xf8) return
+  const assignment = f[3] >> 4
+  const frameChannels = assignment < 8 ? assignment + 1 : assignment <= 10 ? 2 : 0
+  const frameBits = [0, 8, 12, 0, 16, 20, 24, 32][(f[3] >> 1) & 7]
+  const differs = [
+    frameChannels && frameChannels !== channels
+      ? `${channels} channels, its frames ${frameChannels}`
+      : '',
+    frameBits && frameBits !== bits ? `${bits}-bit samples, its frames ${frameBits}-bit` : '',
+  ].filter(Boolean)
+  if (differs.length)
+    throw new DataError(
+      path,
+      `STREAMINFO says ${differs.join('; ')} (the FLAC header is damaged): re-encode it with flac`,
+    )
+}
+
 /** Bytes per block handed to audio-decode. */
 const BLOCK_BYTES = 1 << 18
 
@@ -249,10 +300,13 @@ export async function flacLayout(
       return b.subarray(0, bytesRead)
     }
     const head = await at(0, 26)
-    const total =
-      head.length === 26 && (head[4] & 0x7f) === 0
-        ? (head[21] & 0x0f) * 2 ** 32 + head.readUInt32BE(22)
-        : 0
+    if (head.length < 26 || (head[4] & 0x7f) !== 0)
+      throw new DataError(
+        path,
+        'no STREAMINFO block after "fLaC" (the FLAC header is damaged): re-encode it with flac',
+      )
+    const total = (head[21] & 0x0f) * 2 ** 32 + head.readUInt32BE(22)
+    await checkFirstFrame(path, head, at)
     let end = size
     for (let strip = true; strip && end > 4;) {
       strip = false
