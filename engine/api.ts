@@ -571,8 +571,16 @@ export const requestSchemas = {
       model: modelId,
       collar: z.number().min(0).max(10).optional(),
       postprocess: postprocessOverride.optional(),
+      /** 'validation' (default): the model's validation files; 'all': every labelled file. */
+      files: z.enum(['validation', 'all']).optional(),
+      /** Also score files whose labels include accepted predictions not marked reviewed. */
+      includeUnreviewed: z.boolean().optional(),
     })
     .strict(),
+  /** Give a model a name of the user's (empty: back to the default name). */
+  renameModel: z.object({ model: modelId, name: z.string().max(200) }).strict(),
+  /** Projects opened lately, newest first (kept per user, not per project). */
+  recentProjects: z.object({}).strict(),
 }
 
 export type RequestName = keyof typeof requestSchemas
@@ -617,6 +625,8 @@ export interface Results {
   predict: PredictionView
   getPrediction: PredictionView | null
   evaluate: EvaluationView
+  renameModel: ModelView
+  recentProjects: RecentProject[]
 }
 
 export const requestNames = Object.keys(requestSchemas) as RequestName[]
@@ -729,6 +739,19 @@ export interface ModelView {
   metrics: Record<string, unknown>
   /** 'classify' for clip classifiers (one class per file), else 'tag'. */
   task?: 'tag' | 'classify'
+  /** The name was given by the user (else it is made from task, cell and date). */
+  renamed?: boolean
+  /** Media ids its training run learned from and validated on (trained models whose run is recorded). */
+  split?: { train: string[]; validation: string[] }
+}
+
+/** A project opened lately (recentProjects). */
+export interface RecentProject {
+  /** Absolute folder. */
+  dir: string
+  name: string
+  /** ISO 8601 time it was last opened. */
+  opened: string
 }
 
 /** A model's prediction for one media file: per-frame classes and confidences, and segments. */
@@ -796,7 +819,20 @@ export interface EvaluationView {
     eventF1: number
     /** A clip classifier's answer for the file: its clip class, the predicted class and its probability. */
     clip?: { reference: string; predicted: string; confidence: number }
+    /** Its part in the model's training run ('unseen': not used by it, or the run is unknown). */
+    split?: 'train' | 'validation' | 'unseen'
   }[]
+  /** Which files were scored and why (absent for clip classifiers). */
+  selection?: {
+    files: 'validation' | 'all'
+    includeUnreviewed: boolean
+    /** The model's training run was found, so train/validation marks are known. */
+    splitKnown: boolean
+    /** Which files were scored and why, in a sentence or two. */
+    reason: string
+    /** Labelled files left out, each with why. */
+    excluded: { file: string; why: 'training' | 'unreviewed' }[]
+  }
   /**
    * 'classify' for a clip classifier: `frame` then scores files (confusion and counts are files,
    * per-file accuracy is 1 or 0) and `event` is empty.

@@ -49,7 +49,11 @@ describe('training through the API', () => {
     expect(events.every((e) => e.jobId === 't1' && e.runId === run.id)).toBe(true)
     const runs = await service.call('listRuns', {})
     expect(runs).toMatchObject({ ok: true, result: [{ id: run.id, status: 'done' }] })
-    const scored = await service.call('evaluate', { jobId: 'e1', model: `run:${run.id}` })
+    const scored = await service.call('evaluate', {
+      jobId: 'e1',
+      model: `run:${run.id}`,
+      files: 'all',
+    })
     if (!scored.ok) throw new Error(scored.error.message)
     const ev = scored.result as EvaluationView
     expect(ev.files).toBe(2)

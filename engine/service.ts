@@ -32,7 +32,8 @@ import { evaluateModel } from './eval/evaluate'
 import { clipEvaluationView, evaluateClips } from './infer/clip'
 import { isClipModel } from './onnx/clip'
 import { clipItemsOfProject } from './train/clip-project'
-import { exportModel, importModel, listModels, modelPath } from './project/models'
+import { exportModel, importModel, listModels, modelPath, renameModel } from './project/models'
+import { RecentProjects } from './project/recent'
 import { predictMedia, readPrediction } from './project/predictions'
 import { trainProject } from './train/project'
 import { RunStore } from './train/runs'
@@ -94,6 +95,7 @@ export class Service {
   #picked = new PickedPaths()
   #grantsProblem: string | undefined
   readonly #grants = new GrantStore()
+  readonly #recent = new RecentProjects()
   readonly jobs: Jobs
   readonly #requests: Gate
   readonly #longJobs: Gate
@@ -335,7 +337,9 @@ export class Service {
         this.#longJobs,
       ),
     getPrediction: ({ media }) => readPrediction(this.project, media),
-    evaluate: ({ jobId, model, collar, postprocess }) =>
+    renameModel: ({ model, name }) => renameModel(this.project, model, name),
+    recentProjects: () => this.#recent.list(),
+    evaluate: ({ jobId, model, collar, postprocess, files, includeUnreviewed }) =>
       this.jobs.run(
         jobId,
         async (ctx) => {
@@ -351,6 +355,8 @@ export class Service {
           return evaluateModel(file, this.project.dir, {
             collar,
             postprocess,
+            files,
+            includeUnreviewed,
             signal: ctx.signal,
             onProgress,
           })
@@ -439,7 +445,12 @@ export class Service {
     project.confine(picked)
     this.#unwatch = project.watch((change) => this.emit('externalChange', change))
     this.#project = project
-    return project.view()
+    const view = await project.view()
+    // the start page's list; a data folder that cannot be written must not stop the opening
+    await this.#recent
+      .touch(project.dir, view.name)
+      .catch((err: Error) => console.warn(err.message))
+    return view
   }
 
   #grantsView(): Grants {

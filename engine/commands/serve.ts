@@ -1,4 +1,8 @@
 /** `framewise serve`: browser mode on 127.0.0.1 until a signal stops it. */
+import { promises as fs } from 'node:fs'
+import path from 'node:path'
+import { DataError } from '../errors'
+import { MANIFEST_FILE } from '../project/manifest'
 import { keepServingOnFaults, startServer } from '../server'
 import { type Command, UsageError, numberFlag } from './command'
 
@@ -10,12 +14,33 @@ export const serve: Command = {
   async run({ values }) {
     const port = numberFlag(values, 'port', { integer: true, min: 0 }) ?? 0
     if (port > 65535) throw new UsageError('--port must be 0–65535')
+    const project = values.project as string | undefined
+    if (project !== undefined) await checkProjectDir(project)
     keepServingOnFaults()
-    const server = await startServer({ port, project: values.project as string | undefined })
+    const server = await startServer({ port, project })
     process.stdout.write(`Framewise is running in browser mode. Open:\n  ${server.url}\n`)
     const stop = () => void server.close().then(() => process.exit(0))
     process.once('SIGINT', stop)
     process.once('SIGTERM', stop)
     await new Promise(() => {}) // runs until a signal stops it
   },
+}
+
+/** A --project folder that is missing, or holds no project, is refused in one line naming the fix. */
+async function checkProjectDir(dir: string): Promise<void> {
+  const abs = path.resolve(dir)
+  const stat = await fs.stat(abs).catch(() => null)
+  if (!stat)
+    throw new DataError(
+      abs,
+      'no such folder; give --project the folder of an existing project, or start without --project and create one in the app',
+    )
+  if (!stat.isDirectory())
+    throw new UsageError(`--project ${abs}: not a folder; give a project's folder`)
+  const manifest = await fs.stat(path.join(abs, MANIFEST_FILE)).catch(() => null)
+  if (!manifest)
+    throw new DataError(
+      abs,
+      `no Framewise project here (no ${MANIFEST_FILE}); give --project a project's folder, or start without --project and create one in the app`,
+    )
 }

@@ -17,6 +17,16 @@ import { Project } from '../project/store'
 import { frameLabels, rowFrameLabels, type ClassMap, type DataFile } from '../data/dataset'
 import { scanDataFolder } from '../data/folder'
 import { classMapOf } from '../train/project'
+import { readPrediction } from '../project/predictions'
+import {
+  includesPredicted,
+  runSplitOf,
+  selectFiles,
+  splitOf,
+  type FileSplit,
+  type Selection,
+  type SelectionOptions,
+} from './selection'
 
 export interface FileScore {
   file: string
@@ -24,6 +34,8 @@ export interface FileScore {
   accuracy: number
   macroF1: number
   eventF1: number
+  /** Its part in the model's training run. */
+  split: FileSplit
 }
 
 export interface Evaluation {
@@ -34,9 +46,11 @@ export interface Evaluation {
   event: EventMetrics
   /** Per file, worst macro-F1 first. */
   perFile: FileScore[]
+  /** Which files were scored and why (selection.ts). */
+  selection: Selection
 }
 
-export interface EvaluateOptions {
+export interface EvaluateOptions extends SelectionOptions {
   /** Event onset collar in seconds (default 0.2). */
   collar?: number
   /** Post-processing fields overriding the model's (e.g. viterbi, medianFilter). */
@@ -45,24 +59,33 @@ export interface EvaluateOptions {
   onProgress?: (fraction: number, message: string) => void
 }
 
+/** A labelled file, and whether its labels are unreviewed accepted predictions. */
+type Reference = DataFile & { unreviewed: boolean }
+
 /** Labelled files of a project or data folder, with how their labels map to classes. */
-async function referenceFiles(dir: string): Promise<{ files: DataFile[]; classes: ClassMap }> {
+async function referenceFiles(dir: string): Promise<{ files: Reference[]; classes: ClassMap }> {
   const isProject = await fs
     .access(path.join(dir, MANIFEST_FILE))
     .then(() => true)
     .catch(() => false)
-  if (!isProject) return scanDataFolder(dir)
+  if (!isProject) {
+    // a data folder has no predictions: every label file is the user's
+    const folder = await scanDataFolder(dir)
+    return { ...folder, files: folder.files.map((f) => ({ ...f, unreviewed: false })) }
+  }
   const project = await Project.open(dir)
-  const files: DataFile[] = []
+  const files: Reference[] = []
   for (const m of project.media) {
     const { segments } = await project.readLabels(m.path)
-    if (segments.length)
-      files.push({
-        name: m.path,
-        path: project.mediaPath(m.path),
-        labels: { kind: 'segments', segments },
-        seriesRate: m.seriesRate,
-      })
+    if (!segments.length) continue
+    const predicted = m.reviewed ? null : await readPrediction(project, m.path).catch(() => null)
+    files.push({
+      name: m.path,
+      path: project.mediaPath(m.path),
+      labels: { kind: 'segments', segments },
+      seriesRate: m.seriesRate,
+      unreviewed: predicted !== null && includesPredicted(segments, predicted.segments),
+    })
   }
   return { files, classes: classMapOf(project.classes, project.toJSON().labelling) }
 }
@@ -73,8 +96,10 @@ export async function evaluateModel(
   opts: EvaluateOptions = {},
 ): Promise<Evaluation> {
   const model = await readModel(modelPath, { postprocess: opts.postprocess })
-  const { files, classes: dataClasses } = await referenceFiles(dataDir)
-  if (files.length === 0) throw new DataError(dataDir, 'no labelled files to evaluate on')
+  const { files: labelled, classes: dataClasses } = await referenceFiles(dataDir)
+  if (labelled.length === 0) throw new DataError(dataDir, 'no labelled files to evaluate on')
+  const split = await runSplitOf(modelPath, dataDir)
+  const { chosen: files, selection } = selectFiles(labelled, split, opts, dataDir)
   // References are mapped onto the model's classes; the data's background is the model's.
   const background = model.background === null ? null : model.classes[model.background]
   const classes: ClassMap = {
@@ -120,6 +145,7 @@ export async function evaluateModel(
       accuracy: fm.accuracy,
       macroF1: fm.macroF1,
       eventF1: em.f1,
+      split: splitOf(split, f.name),
     })
     allRef.push(...ref)
     allPred.push(...p.labels)
@@ -136,5 +162,6 @@ export async function evaluateModel(
     frame: frameMetrics(allRef, allPred, model.classes),
     event: eventMetrics(refEvents, predEvents, { collar: opts.collar }),
     perFile: perFile.sort((a, b) => a.macroF1 - b.macroF1),
+    selection,
   }
 }

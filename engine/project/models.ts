@@ -18,8 +18,81 @@ import { readModel } from '../onnx/read'
 import { isClipModel, readClipModel } from '../onnx/clip'
 import { RunRecords } from './runs'
 import type { Project } from './store'
+import { z } from 'zod'
+import { readRegularText } from '../io/input-files'
 
 export const MODELS_DIR = 'models'
+/**
+ * The names users gave models, by model id, in the project folder. Not inside models/, where an
+ * imported `model-names.onnx` would put its card at the same path.
+ */
+export const MODEL_NAMES_FILE = 'model-names.json'
+
+const namesSchema = z.object({
+  version: z.literal(1),
+  names: z.record(z.string(), z.string()),
+})
+
+/** The names users gave the project's models; a damaged file counts as none (the defaults show). */
+async function readNames(project: Project): Promise<Record<string, string>> {
+  const file = path.join(project.dir, MODEL_NAMES_FILE)
+  const text = await readRegularText(file, READ_LIMITS.json).catch(() => null)
+  if (text === null) return {}
+  try {
+    return namesSchema.parse(JSON.parse(text)).names
+  } catch {
+    console.warn(new DataError(file, 'not a model names file; the default names are shown').message)
+    return {}
+  }
+}
+
+/** Renames go one after another, each re-reading the file, so none undoes another. */
+const renaming = new Map<string, Promise<unknown>>()
+
+/** Name model `id` `name` (trimmed; empty: its default name again), stored atomically. */
+export async function renameModel(project: Project, id: string, name: string): Promise<ModelView> {
+  modelPath(project, id) // refuses a malformed id
+  const run = (renaming.get(project.dir) ?? Promise.resolve()).then(async () => {
+    const models = await listModels(project)
+    if (!models.some((m) => m.id === id))
+      throw new ApiError('bad-input', `no model ${JSON.stringify(id)} in this project`)
+    const names = await readNames(project)
+    const trimmed = name.trim()
+    if (trimmed) names[id] = trimmed
+    else delete names[id]
+    await writeJsonAtomic(path.join(project.dir, MODEL_NAMES_FILE), { version: 1, names })
+    return (await listModels(project)).find((m) => m.id === id)!
+  })
+  renaming.set(
+    project.dir,
+    run.catch(() => {}),
+  )
+  return run
+}
+
+const MONTHS = 'Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec'.split(' ')
+
+/**
+ * A model's name until the user gives one: task, architecture (or the file's name) and the local
+ * time it was made, e.g. "tagger · BiGRU 2×64 · 4 Dec 14:02".
+ */
+export function defaultModelName(
+  task: 'tag' | 'classify',
+  tagger: ModelCard['tagger'],
+  file: string,
+  created: string,
+): string {
+  const what = task === 'classify' ? 'clip classifier' : 'tagger'
+  const arch = tagger
+    ? `${tagger.bidirectional ? 'Bi' : ''}${tagger.cell.toUpperCase()} ${tagger.numLayers}×${tagger.hiddenSize}`
+    : path.basename(file)
+  const d = new Date(created)
+  const pad = (n: number) => String(n).padStart(2, '0')
+  const when = Number.isNaN(d.getTime())
+    ? created
+    : `${d.getDate()} ${MONTHS[d.getMonth()]} ${pad(d.getHours())}:${pad(d.getMinutes())}`
+  return `${what} · ${arch} · ${when}`
+}
 
 /** Model ids: `run:<runId>` for trained models, `file:<name>` for imported ones. */
 export function modelPath(project: Project, id: string): string {
@@ -37,13 +110,16 @@ function viewOf(
   file: string,
   card: ModelCard | null,
   created: string,
+  given?: string,
 ): ModelView {
+  const made = card?.created ?? created
   return {
     id,
     source,
-    name: source === 'trained' ? `run ${id.slice(4)}` : path.basename(file),
+    name: given ?? defaultModelName(card?.task ?? 'tag', card?.tagger ?? null, file, made),
+    ...(given !== undefined ? { renamed: true } : {}),
     file,
-    created: card?.created ?? created,
+    created: made,
     classes: card?.classes ?? [],
     features: card?.features ?? null,
     tagger: card?.tagger ?? null,
@@ -64,18 +140,21 @@ function viewOf(
 
 export async function listModels(project: Project): Promise<ModelView[]> {
   const out: ModelView[] = []
+  const names = await readNames(project)
   for (const run of await new RunRecords(project.dir).list()) {
     if (run.status !== 'done' || !run.model) continue
     const file = modelPath(project, `run:${run.id}`)
-    out.push(
-      viewOf(
+    out.push({
+      ...viewOf(
         `run:${run.id}`,
         'trained',
         file,
         await readModelCard(file).catch(() => null),
         run.finishedAt ?? run.startedAt,
+        names[`run:${run.id}`],
       ),
-    )
+      split: { train: run.files.train, validation: run.files.val },
+    })
   }
   const imported = await fs.readdir(path.join(project.dir, MODELS_DIR)).catch(() => [] as string[])
   for (const name of imported.filter((n) => n.endsWith('.onnx')).sort()) {
@@ -89,6 +168,7 @@ export async function listModels(project: Project): Promise<ModelView[]> {
         file,
         await readModelCard(file).catch(() => null),
         stat.mtime.toISOString(),
+        names[`file:${name}`],
       ),
     )
   }
