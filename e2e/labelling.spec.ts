@@ -47,7 +47,7 @@ async function drag(page: Page, from: [number, number], to: [number, number]) {
 /** The saved label file, once the header says everything is saved. */
 async function savedLabels(page: Page, file: string) {
   await expect(page.getByTestId('save-status')).toHaveAttribute('data-status', 'saved')
-  return JSON.parse(await fs.readFile(file, 'utf8')).segments as {
+  return JSON.parse(await fs.readFile(file, 'utf8')).tiers[0].segments as {
     start: number
     end: number
     label: string
@@ -302,7 +302,7 @@ test('CSV: three channels stacked and overlaid, label, resize, undo/redo, reload
   // Another program rewrites the label file: the page says so and loads it on request.
   const file = path.join(projectDir, 'labels/imu.labels.json')
   const onDisk = JSON.parse(await fs.readFile(file, 'utf8'))
-  onDisk.segments = [
+  onDisk.tiers[0].segments = [
     { start: 1, end: 2, label: 'event' },
     { start: 3, end: 4, label: 'event' },
   ]
@@ -326,6 +326,6 @@ test('CSV: three channels stacked and overlaid, label, resize, undo/redo, reload
   expect(await cells(rows)).toEqual(
     saved.map((s) => [s.label, s.start.toFixed(3), s.end.toFixed(3)]),
   )
-  expect(JSON.parse(await fs.readFile(file, 'utf8')).segments).toEqual(saved)
+  expect(JSON.parse(await fs.readFile(file, 'utf8')).tiers[0].segments).toEqual(saved)
   expect(pageErrors).toEqual([])
 })

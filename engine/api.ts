@@ -13,6 +13,7 @@ import { featureSpecSchema } from './features/spec'
 import type { LabelTablePreview } from './labels/csv'
 import { TIME_UNITS } from './labels/csv-columns'
 import { LABEL_FORMATS, type LabelFormatName, WRITABLE_LABEL_FORMATS } from './labels/format-list'
+import { TIER_KINDS, type TierKind } from './labels/tiers'
 import type { MediaKind } from './media/kinds'
 import { trainSettingsSchema, type SettingExclusion, type TrainSettings } from './train/settings'
 
@@ -42,6 +43,17 @@ export const SegmentSchema = z
   })
   .refine((s) => s.end >= s.start, { message: 'segment end is before its start' })
 export type Segment = z.infer<typeof SegmentSchema>
+
+/** One named layer of a file's labels (engine/labels/tiers.ts: its rules). */
+export const TierSchema = z.object({
+  /** Unique among the file's tiers ('species', 'call type'). */
+  name: z.string().trim().min(1).max(200),
+  /** 'exclusive': segments never overlap; 'overlapping': events may. */
+  kind: z.enum(TIER_KINDS),
+  segments: z.array(SegmentSchema).max(1_000_000),
+})
+export type Tier = z.infer<typeof TierSchema>
+export type { TierKind }
 
 const colour = z.string().regex(/^#[0-9a-fA-F]{6}$/, 'colour must look like #rrggbb')
 
@@ -284,6 +296,9 @@ export interface DirListing {
 /** The saved state of one media file's labels. */
 export interface LabelsView {
   media: string
+  /** Every tier of the file, in order (a file written before tiers reads as one exclusive tier). */
+  tiers: Tier[]
+  /** The segments of the default tier (the first exclusive one), for callers that know one tier. */
   segments: Segment[]
   /** Increases with every save; a save naming an older revision is refused (conflict). */
   revision: number
@@ -390,12 +405,23 @@ export const requestSchemas = {
   saveLabels: z
     .object({
       media: mediaId,
-      segments: z.array(SegmentSchema).max(1_000_000),
+      /** Every tier of the file (replaces them all: add, rename, remove, edit). */
+      tiers: z.array(TierSchema).min(1).max(100).optional(),
+      /** Or the segments of one tier (`tier`, default the first exclusive one); the others stay. */
+      segments: z.array(SegmentSchema).max(1_000_000).optional(),
+      /** The tier `segments` replace (created exclusive when the file has none of that name). */
+      tier: z.string().trim().min(1).max(200).optional(),
       baseRevision: z.number().int().nonnegative(),
       /** Keep this version over one changed on disk by another program (that one goes to the history). */
       force: z.boolean().optional(),
     })
-    .strict(),
+    .strict()
+    .refine((r) => (r.tiers === undefined) !== (r.segments === undefined), {
+      message: 'give either tiers or segments',
+    })
+    .refine((r) => r.tiers === undefined || r.tier === undefined, {
+      message: 'tier names the tier that segments replace; tiers replace them all',
+    }),
   /** Stored earlier versions of a media file's labels (recovery of a damaged file). */
   listLabelVersions: z.object({ media: mediaId }).strict(),
   /** Make a stored version the current labels (saved as a new revision). */

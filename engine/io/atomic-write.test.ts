@@ -278,7 +278,7 @@ describe('a full disk during a save through the Project', () => {
     expect(await p.writeLabels('a.wav', segs(5), 1)).toMatchObject({ revision: 2 })
     expect(JSON.parse(await fsp.readFile(labelFile, 'utf8'))).toMatchObject({
       revision: 2,
-      segments: segs(5),
+      tiers: [{ segments: segs(5) }],
     })
   })
 
@@ -364,7 +364,7 @@ describe('a really full disk (tmpfs)', () => {
     expect(await snapshot(root)).toEqual(before)
     await fsp.rm(filler)
     expect(await p.writeLabels('a.wav', segs(1000), 1)).toMatchObject({ revision: 2 })
-    expect(JSON.parse(await fsp.readFile(labelFile, 'utf8')).segments).toHaveLength(1000)
+    expect(JSON.parse(await fsp.readFile(labelFile, 'utf8')).tiers[0].segments).toHaveLength(1000)
     expect(await temps(root)).toEqual([])
   })
 })

@@ -70,7 +70,12 @@ describe('label history', () => {
     expect(problem).toContain('not valid JSON')
     const older = versions.find((v) => v.revision === 1)!
     const restored = await p.restoreLabels('a.wav', older.id)
-    expect(restored).toEqual({ media: 'a.wav', segments: seg(1), revision: 3 })
+    expect(restored).toEqual({
+      media: 'a.wav',
+      tiers: [{ name: 'labels', kind: 'exclusive', segments: seg(1) }],
+      segments: seg(1),
+      revision: 3,
+    })
     expect(await p.readLabels('a.wav')).toEqual(restored)
     // The damaged text itself was kept too: nothing is thrown away.
     const texts = await Promise.all(
@@ -88,7 +93,7 @@ describe('external changes', () => {
     await p.writeLabels('a.wav', seg(1), 0)
     // Edited outside, revision untouched: the revision check alone would not notice.
     const edited = JSON.parse(await fs.readFile(labelFile(), 'utf8'))
-    edited.segments[0].end = 9
+    edited.tiers[0].segments[0].end = 9
     await fs.writeFile(labelFile(), JSON.stringify(edited))
     await expect(p.writeLabels('a.wav', seg(2), 1)).rejects.toMatchObject({
       code: 'conflict',
@@ -110,7 +115,7 @@ describe('external changes', () => {
     const p = await project()
     await p.writeLabels('a.wav', seg(1), 0)
     const edited = JSON.parse(await fs.readFile(labelFile(), 'utf8'))
-    edited.segments[0].end = 5
+    edited.tiers[0].segments[0].end = 5
     await fs.writeFile(labelFile(), JSON.stringify(edited)) // same revision
     const restarted = await Project.open(dir)
     await expect(restarted.writeLabels('a.wav', seg(2), 1)).rejects.toMatchObject({

@@ -5,19 +5,40 @@
  */
 import { promises as fs } from 'node:fs'
 import path from 'node:path'
-import {
-  ApiError,
-  type LabelClass,
-  type LabelsView,
-  type LabelVersions,
-  type Segment,
-} from '../api'
+import { z } from 'zod'
+import { ApiError, type LabelClass, type LabelsView, type LabelVersions, type Tier } from '../api'
 import { isMissing, printable } from '../errors'
+import { writeFileAtomic } from '../io/atomic-write'
 import { READ_LIMITS, readRegularText } from '../io/input-files'
 import { confinedPath } from '../io/confined-paths'
+import { byTime, DEFAULT_TIER_NAME, segmentsOf, tierProblem } from '../labels/tiers'
 import type { FileChanges } from './changes'
 import { sha256, type History } from './history'
-import { LabelFileSchema, MANIFEST_FILE, type LabelFile, type MediaRecord } from './manifest'
+import {
+  LABEL_FORMAT_VERSION,
+  labelFileOf,
+  MANIFEST_FILE,
+  NewerFormatError,
+  type LabelFile,
+  type MediaRecord,
+} from './manifest'
+
+/**
+ * Ending of the copy of a version-1 label file kept beside it (`a.labels.json.v1.bak`) when the
+ * first save rewrites it as version 2: the history keeps it too, but prunes it after
+ * `keepVersions` saves, and an older Framewise can open this copy (rename it back) for good.
+ */
+export const V1_BACKUP = '.v1.bak'
+
+/** A label file written by a newer Framewise: refused, and never written over, even by force. */
+class NewerLabelFileError extends ApiError {
+  constructor(message: string) {
+    super('bad-input', message)
+  }
+}
+
+/** What a save puts in the file: every tier, or a change of the tiers on disk now. */
+export type TierUpdate = Tier[] | ((current: Tier[]) => Tier[])
 
 /** What the label store needs of its project. */
 export interface LabelHost {
@@ -31,8 +52,9 @@ export interface LabelHost {
 export interface LabelSummary {
   /** fileKey of the file when it was read. */
   key: string
+  /** Over all tiers. */
   segmentCount: number
-  /** Class names its segments use. */
+  /** Class names its segments use (any tier). */
   used: string[]
   /** Why it cannot be read, when it cannot. */
   error?: unknown
@@ -51,39 +73,43 @@ export class LabelStore {
   async read(record: MediaRecord): Promise<LabelsView> {
     const { labels, text } = await this.readText(record)
     this.changes.saw(this.path(record), text)
-    return { media: record.path, segments: labels.segments, revision: labels.revision }
+    return viewOf(record, labels.tiers, labels.revision)
   }
 
   /**
-   * Save all segments of one media file. `baseRevision` must be the revision the caller last
+   * Save the tiers of one media file (`update`: all of them, or a change of those on disk now,
+   * applied under the file's write queue). `baseRevision` must be the revision the caller last
    * read or saved, and the file must not have been changed by another program since this store
    * last read or wrote it, so no edit made elsewhere is silently overwritten. `force` (the
    * user chose to keep their version) skips both checks; the version on disk is kept in the
    * history either way. Acknowledged means durable: the file is fsynced and renamed in place.
+   * The first save over a version-1 file keeps a copy of it beside it (`V1_BACKUP`); a file
+   * written by a newer Framewise is never written over.
    */
   async write(
     record: MediaRecord,
-    segments: Segment[],
+    update: TierUpdate,
     baseRevision: number,
     force = false,
   ): Promise<LabelsView> {
-    const names = new Set(this.project.classes.map((c) => c.name))
-    const unknown = segments.find((s) => !names.has(s.label))
-    if (unknown)
-      throw new ApiError('bad-input', `${record.path}: unknown label class '${unknown.label}'`)
     const file = this.path(record)
     return this.changes.serialise(file, async () => {
-      let current: { labels: LabelFile; text: string | null }
+      let current: { labels: LabelFile; text: string | null; version: number }
       try {
         current = await this.readText(record)
       } catch (err) {
-        if (!force) throw err
+        if (!force || err instanceof NewerLabelFileError) throw err
         // Damaged on disk and the user keeps their version: continue after the newest stored one.
         const newest = (await this.project.history.list(record.labels))[0]
         const text = await readRegularText(file, READ_LIMITS.labels).catch(() => null)
-        current = { labels: emptyLabels(record, newest?.revision ?? 0), text }
+        current = { labels: emptyLabels(record, newest?.revision ?? 0), text, version: 0 }
       }
-      const { labels, text } = current
+      const { labels, text, version } = current
+      const tiers = (typeof update === 'function' ? update(labels.tiers) : update).map((t) => ({
+        ...t,
+        segments: [...t.segments].sort(byTime),
+      }))
+      this.check(record, tiers)
       const seen = this.changes.seen(file)
       if (!force && labels.revision !== baseRevision)
         throw new ApiError(
@@ -109,13 +135,13 @@ export class LabelStore {
         )
       // Whatever is on disk now is kept (a no-op when it is the newest stored version already).
       if (text !== null) await this.project.history.save(record.labels, text, labels.revision)
-      const sorted = [...segments].sort((a, b) => a.start - b.start || a.end - b.end)
+      if (text !== null && version === 1) await keepV1(file, text)
       const next: LabelFile = {
         format: 'framewise-labels',
-        version: 1,
+        version: LABEL_FORMAT_VERSION,
         media: record.path,
         revision: labels.revision + 1,
-        segments: sorted,
+        tiers,
       }
       const nextText = JSON.stringify(next, null, 2) + '\n'
       await fs.mkdir(path.dirname(file), { recursive: true })
@@ -124,14 +150,26 @@ export class LabelStore {
       await this.project.history.save(record.labels, nextText, next.revision)
       await this.changes.write(file, nextText, next)
       const key = await fileKey(file)
-      if (key)
-        this.#summaries.set(file, {
-          key,
-          segmentCount: sorted.length,
-          used: [...new Set(sorted.map((s) => s.label))],
-        })
-      return { media: record.path, segments: sorted, revision: next.revision }
+      if (key) this.#summaries.set(file, { key, ...summaryOf(tiers) })
+      return viewOf(record, tiers, next.revision)
     })
+  }
+
+  /** Refuses tiers a label file cannot hold: labels that are no class, two tiers of one name, overlaps in an exclusive tier. */
+  private check(record: MediaRecord, tiers: readonly Tier[]): void {
+    if (tiers.length === 0)
+      throw new ApiError('bad-input', `${record.path}: a label file needs at least one tier`)
+    const names = new Set(this.project.classes.map((c) => c.name))
+    for (const t of tiers) {
+      const unknown = t.segments.find((s) => !names.has(s.label))
+      if (unknown)
+        throw new ApiError(
+          'bad-input',
+          `${record.path}: unknown label class '${unknown.label}' in tier "${t.name}"`,
+        )
+    }
+    const problem = tierProblem(tiers, record.path)
+    if (problem) throw new ApiError('bad-input', problem)
   }
 
   /** The stored versions of a media file's labels, and whether the file itself is readable. */
@@ -148,11 +186,8 @@ export class LabelStore {
     }
   }
 
-  /** The segments of a stored version, and the revision of the file now (0 when unreadable). */
-  async stored(
-    record: MediaRecord,
-    version: string,
-  ): Promise<{ segments: Segment[]; revision: number }> {
+  /** The tiers of a stored version, and the revision of the file now (0 when unreadable). */
+  async stored(record: MediaRecord, version: string): Promise<{ tiers: Tier[]; revision: number }> {
     const text = await this.project.history.read(record.labels, version)
     if (text === null)
       throw new ApiError('bad-input', `${this.path(record)}: no stored version ${version}`)
@@ -164,7 +199,7 @@ export class LabelStore {
       (c) => c.labels.revision,
       () => 0,
     )
-    return { segments: parsed.segments, revision: base }
+    return { tiers: parsed.labels.tiers, revision: base }
   }
 
   /** The label file of a record; never outside the project (a manifest can be hostile). */
@@ -200,11 +235,7 @@ export class LabelStore {
     if (key !== null && cached?.key === key) return cached
     // Taken before the read: a change during it makes the next view read again.
     const summary: LabelSummary = await this.readText(record).then(
-      ({ labels }) => ({
-        key: key ?? '',
-        segmentCount: labels.segments.length,
-        used: [...new Set(labels.segments.map((s) => s.label))],
-      }),
+      ({ labels }) => ({ key: key ?? '', ...summaryOf(labels.tiers) }),
       (error: unknown) => ({ key: key ?? '', segmentCount: 0, used: [], error }),
     )
     if (key !== null) this.#summaries.set(file, summary)
@@ -212,19 +243,25 @@ export class LabelStore {
     return summary
   }
 
-  /** The parsed label file and its text (null when it does not exist yet). */
-  private async readText(record: MediaRecord): Promise<{ labels: LabelFile; text: string | null }> {
+  /**
+   * The parsed label file (as the current format), its text (null when it does not exist yet)
+   * and the format version it was written in.
+   */
+  private async readText(
+    record: MediaRecord,
+  ): Promise<{ labels: LabelFile; text: string | null; version: number }> {
     const file = this.path(record)
     let text: string
     try {
       text = await readRegularText(file, READ_LIMITS.labels)
     } catch (err) {
-      if (isMissing(err)) return { labels: emptyLabels(record, 0), text: null }
+      if (isMissing(err)) return { labels: emptyLabels(record, 0), text: null, version: 0 }
       throw new ApiError('bad-input', (err as Error).message)
     }
     try {
-      return { labels: parseLabelText(file, text), text }
+      return { ...parseLabelText(file, text), text }
     } catch (err) {
+      if (err instanceof NewerLabelFileError) throw err
       const count = (await this.project.history.list(record.labels)).length
       const recovery = count
         ? `; ${count} earlier version${count === 1 ? ' is' : 's are'} kept: restore one (Label history)`
@@ -241,11 +278,33 @@ async function fileKey(file: string): Promise<string | null> {
 }
 
 function emptyLabels(record: MediaRecord, revision: number): LabelFile {
-  return { format: 'framewise-labels', version: 1, media: record.path, revision, segments: [] }
+  return {
+    format: 'framewise-labels',
+    version: LABEL_FORMAT_VERSION,
+    media: record.path,
+    revision,
+    tiers: [{ name: DEFAULT_TIER_NAME, kind: 'exclusive', segments: [] }],
+  }
 }
 
-/** Parse a label file's text; errors name the file. */
-export function parseLabelText(file: string, text: string): LabelFile {
+function viewOf(record: MediaRecord, tiers: Tier[], revision: number): LabelsView {
+  return { media: record.path, tiers, segments: segmentsOf(tiers), revision }
+}
+
+function summaryOf(tiers: readonly Tier[]): Omit<LabelSummary, 'key'> {
+  const all = tiers.flatMap((t) => t.segments)
+  return { segmentCount: all.length, used: [...new Set(all.map((s) => s.label))] }
+}
+
+/** Keep a version-1 file's text beside it once (an existing copy is the first one, kept). */
+async function keepV1(file: string, text: string): Promise<void> {
+  const backup = file + V1_BACKUP
+  if (await fs.stat(backup).catch(() => null)) return
+  await writeFileAtomic(backup, text)
+}
+
+/** Parse a label file's text (any version this build reads) as the current format; errors name the file. */
+export function parseLabelText(file: string, text: string): { labels: LabelFile; version: number } {
   let raw: unknown
   try {
     raw = JSON.parse(text)
@@ -255,11 +314,15 @@ export function parseLabelText(file: string, text: string): LabelFile {
       `${file}: not valid JSON (${printable((err as Error).message, 200)})`,
     )
   }
-  const parsed = LabelFileSchema.safeParse(raw)
-  if (!parsed.success)
+  try {
+    return labelFileOf(raw)
+  } catch (err) {
+    if (err instanceof NewerFormatError) throw new NewerLabelFileError(`${file}: ${err.message}`)
+    const issue = err instanceof z.ZodError ? err.issues[0] : undefined
+    const where = issue?.path.length ? `${issue.path.join('.')}: ` : ''
     throw new ApiError(
       'bad-input',
-      `${file}: invalid label file: ${printable(parsed.error.issues[0]?.message ?? '', 200)}`,
+      `${file}: invalid label file: ${printable(where + (issue?.message ?? (err as Error).message), 200)}`,
     )
-  return parsed.data
+  }
 }

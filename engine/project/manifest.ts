@@ -4,7 +4,8 @@
  * what it cannot (it never overwrites a manifest it did not fully understand).
  */
 import { z } from 'zod'
-import { LabelClassSchema, SegmentSchema } from '../api'
+import { LabelClassSchema, SegmentSchema, TierSchema } from '../api'
+import { DEFAULT_TIER_NAME } from '../labels/tiers'
 
 export const MANIFEST_FILE = 'framewise.json'
 export const LABELS_DIR = 'labels'
@@ -51,8 +52,15 @@ export const ManifestSchema = z.object({
 })
 export type Manifest = z.infer<typeof ManifestSchema>
 
-/** A label file: `labels/<stem>.labels.json`. */
-export const LabelFileSchema = z.object({
+/**
+ * The newest label file format this build reads and writes: 2 holds tiers; 1 (one list of
+ * segments) reads as one exclusive tier and is rewritten as 2 by the next save, which keeps the
+ * version-1 file beside it (labels-store.ts, `V1_BACKUP`).
+ */
+export const LABEL_FORMAT_VERSION = 2
+
+/** A version-1 label file: one list of segments. */
+const LabelFileV1Schema = z.object({
   format: z.literal('framewise-labels'),
   version: z.literal(1),
   /** The media file these labels belong to (relative to the project). */
@@ -61,7 +69,48 @@ export const LabelFileSchema = z.object({
   revision: z.number().int().nonnegative(),
   segments: z.array(SegmentSchema),
 })
+
+/** A label file: `labels/<stem>.labels.json`. */
+export const LabelFileSchema = z.object({
+  format: z.literal('framewise-labels'),
+  version: z.literal(LABEL_FORMAT_VERSION),
+  /** The media file these labels belong to (relative to the project). */
+  media: z.string(),
+  /** Increases by one with every save. */
+  revision: z.number().int().nonnegative(),
+  /** At least one; names unique; exclusive tiers without overlaps (labels/tiers.ts). */
+  tiers: z.array(TierSchema).min(1),
+})
 export type LabelFile = z.infer<typeof LabelFileSchema>
+
+/**
+ * A label file of any version this build reads, as the current format, and the version it was
+ * written in; a newer version is refused in one line saying to update (the caller adds the file).
+ */
+export function labelFileOf(raw: unknown): { labels: LabelFile; version: number } {
+  const version = (raw as { version?: unknown } | null)?.version
+  if (typeof version === 'number' && version > LABEL_FORMAT_VERSION)
+    throw new NewerFormatError(
+      `written by a newer Framewise (format ${version}; this build reads up to ${LABEL_FORMAT_VERSION}); update Framewise to open it`,
+    )
+  if (version === 1) {
+    const v1 = LabelFileV1Schema.parse(raw)
+    return {
+      version: 1,
+      labels: {
+        format: v1.format,
+        version: LABEL_FORMAT_VERSION,
+        media: v1.media,
+        revision: v1.revision,
+        tiers: [{ name: DEFAULT_TIER_NAME, kind: 'exclusive', segments: v1.segments }],
+      },
+    }
+  }
+  return { version: LABEL_FORMAT_VERSION, labels: LabelFileSchema.parse(raw) }
+}
+
+/** A file written by a newer Framewise: never read as damaged, never written over. */
+export class NewerFormatError extends Error {}
 
 /**
  * Defaults for a new project: one class to label with and a background class, because most

@@ -54,7 +54,7 @@ describe('Project store', () => {
     ])
     expect(labels.revision).toBe(1)
     const onDisk = JSON.parse(await fs.readFile(path.join(dir, 'labels/a.labels.json'), 'utf8'))
-    expect(onDisk.segments).toHaveLength(2)
+    expect(onDisk.tiers[0].segments).toHaveLength(2)
   })
 
   it('stores a file-level clip class, clears it, and old manifests without one still load', async () => {

@@ -21,6 +21,7 @@ import {
   type MediaStatus,
   type ProjectView,
   type Segment,
+  type Tier,
 } from '../api'
 import { isMissing, printable } from '../errors'
 import { toPosix, writeJsonAtomic } from '../io/atomic-write'
@@ -29,7 +30,8 @@ import { confinedPath, isInside, realPath, type PickedPaths } from '../io/confin
 import { FileChanges } from './changes'
 import { gridHops } from './grid'
 import { DEFAULT_KEEP_VERSIONS, HISTORY_DIR, History, sha256 } from './history'
-import { LabelStore } from './labels-store'
+import { isTierList, withSegments } from '../labels/tiers'
+import { LabelStore, type TierUpdate } from './labels-store'
 import { processAlive } from './lock'
 import { probeMedia } from './probe'
 import { mediaKindOf } from '../media/kinds'
@@ -363,16 +365,23 @@ export class Project {
   }
 
   /**
-   * Save all segments of one media file: refused ('conflict') when `baseRevision` is stale or the
-   * file changed on disk, unless `force`; acknowledged means durable (LabelStore.write).
+   * Save the labels of one media file: every tier, or (segments) the segments of one tier
+   * (`tier`, default the first exclusive one; the others stay as on disk). Refused ('conflict')
+   * when `baseRevision` is stale or the file changed on disk, unless `force`; acknowledged means
+   * durable (LabelStore.write).
    */
   async writeLabels(
     id: string,
-    segments: Segment[],
+    labels: Tier[] | Segment[] | { segments: Segment[]; tier?: string },
     baseRevision: number,
     force = false,
   ): Promise<LabelsView> {
-    return this.#labels.write(this.record(id), segments, baseRevision, force)
+    const update: TierUpdate = Array.isArray(labels)
+      ? isTierList(labels)
+        ? labels
+        : (current) => withSegments(current, labels)
+      : (current) => withSegments(current, labels.segments, labels.tier)
+    return this.#labels.write(this.record(id), update, baseRevision, force)
   }
 
   /** The stored versions of a media file's labels, and whether the file itself is readable. */
@@ -382,8 +391,8 @@ export class Project {
 
   /** Make a stored version the current labels (a new revision; the current file is kept too). */
   async restoreLabels(id: string, version: string): Promise<LabelsView> {
-    const { segments, revision } = await this.#labels.stored(this.record(id), version)
-    return this.writeLabels(id, segments, revision, true)
+    const { tiers, revision } = await this.#labels.stored(this.record(id), version)
+    return this.writeLabels(id, tiers, revision, true)
   }
 
   private record(id: string): MediaRecord {
