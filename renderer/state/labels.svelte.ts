@@ -149,6 +149,29 @@ export class LabelsState {
     this.apply(name, [...segments].sort(ops.byStart), null)
   }
 
+  /**
+   * Labels the engine has saved itself (a table imported into the whole project), shown as one
+   * undo step: they are on disk at `revision`, so nothing is saved until the next edit (an undo
+   * saves the earlier labels over them). Flush pending edits first: they would be saved over.
+   */
+  adoptSaved(name: string, segments: Segment[], revision: number): void {
+    const next = [...segments].sort(ops.byStart)
+    this.#undo.push({
+      name,
+      before: this.segments,
+      after: next,
+      selectedBefore: this.selected,
+      selectedAfter: null,
+    })
+    if (this.#undo.length > HISTORY) this.#undo.shift()
+    this.#redo = []
+    this.#revision = revision
+    this.segments = next
+    this.selected = null
+    this.#syncHistory()
+    this.status = 'saved'
+  }
+
   /** Record an edit the UI computed (drag end): one undo step. */
   apply(name: string, next: Segment[], selected: number | null): void {
     this.#undo.push({

@@ -80,6 +80,11 @@ export class ProjectState {
     await this.#attempt(async () => this.#show(await api.setReviewed({ media: id, reviewed })))
   }
 
+  /** Set (rows per second) or clear (null) the rate of a CSV series that has no time column. */
+  async setSeriesRate(id: string, rate: number | null): Promise<void> {
+    await this.#attempt(async () => this.#show(await api.setSeriesRate({ media: id, rate })))
+  }
+
   /** A prediction was saved for a media file: the file list shows it as predicted. */
   markPredicted(id: string): void {
     this.#update(id, (m) => ({

@@ -1,0 +1,80 @@
+/**
+ * Importing a label file into the open project, as the import dialog and the File menu do it:
+ * read it for the current file (importLabels), add the classes it brings, then apply it — to the
+ * current file as one undoable edit, or, for a table over several recordings (Raven `Begin File`,
+ * DCASE, a CSV with a file column), to every project recording it names (importLabelsToProject),
+ * the current file's part again one undo step.
+ */
+import type { Params } from '../../engine/api'
+import { api } from '../api/client'
+import { classColour } from '../lib/class-colours'
+import { flatten, merge } from '../lib/segments'
+import type { LabelsState } from './labels.svelte'
+import type { ProjectState } from './project.svelte'
+
+/** How to read the file: what the import dialog chose (mapping, label column, one class, rate). */
+export type ImportChoices = Omit<Params<'importLabels'>, 'media' | 'path'>
+
+export interface ImportOutcome {
+  /** Absolute path read. */
+  file: string
+  /** Segments the current file got from it. */
+  count: number
+  /** A table over several recordings: each project recording labelled, with its segment count. */
+  recordings: { media: string; count: number }[] | null
+  /** Recordings the table names that the project lacks. */
+  missing: string[]
+  /** What the reader chose or left out, one line each. */
+  notes: string[]
+  /** Classes added to the project for labels it did not have. */
+  addedClasses: string[]
+}
+
+/** One import, undoable with Ctrl+Z for the current file. `mode` applies to one file's labels. */
+export async function importLabelsInto(
+  project: ProjectState,
+  labels: LabelsState,
+  path: string,
+  choices: ImportChoices = {},
+  mode: 'replace' | 'merge' = 'replace',
+): Promise<ImportOutcome> {
+  const media = labels.media
+  if (!media) throw new Error('Open a recording before importing labels.')
+  const read = await api.importLabels({ media, path, ...choices })
+  if (read.unknownClasses.length) {
+    const classes = project.classes
+    const added = read.unknownClasses.map((name, i) => ({
+      name,
+      color: classColour(classes.length + i),
+      hotkey: null,
+      role: 'class' as const,
+    }))
+    await project.setClasses([...classes, ...added])
+    if (project.error) throw new Error(project.error)
+  }
+  const outcome = {
+    file: read.file,
+    count: read.segments.length,
+    missing: read.missing ?? [],
+    addedClasses: read.unknownClasses,
+  }
+  if (!read.recordings) {
+    const next = mode === 'replace' ? flatten(read.segments) : merge(labels.segments, read.segments)
+    labels.replaceAll('Import labels', next)
+    return { ...outcome, recordings: null, notes: read.notes }
+  }
+  // Every recording it names is saved by the engine, this one too: its edits go first.
+  await labels.flush()
+  const { format, mapping, label, labelColumn, rate } = choices
+  const saved = await api.importLabelsToProject({ path, format, mapping, label, labelColumn, rate })
+  for (const s of saved.saved) project.setSegmentCount(s.media, s.count)
+  const mine = saved.saved.find((s) => s.media === media)
+  if (mine && labels.media === media)
+    labels.adoptSaved('Import labels', read.segments, mine.revision)
+  return {
+    ...outcome,
+    recordings: saved.saved.map((s) => ({ media: s.media, count: s.count })),
+    missing: saved.missing,
+    notes: [...new Set([...read.notes, ...saved.notes])],
+  }
+}
