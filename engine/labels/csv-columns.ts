@@ -5,6 +5,12 @@
  * `_samples`), or given by the user as a mapping. Ambiguity (two equally good candidates, or no
  * time column) is reported, never guessed: the caller refuses with the columns and the mapping
  * option, and the preview shows it so the import dialog can ask.
+ *
+ * A start column with no end or duration is a table of instants (point labels, start = end) when
+ * it is named as an instant (`time`, `t`: Sonic Visualiser's `TIME[,LABEL]`) and the table has at
+ * most one other time-like column (SV's time-value `TIME,VALUE,LABEL`); `onset` alone stays an
+ * error. Without a header the layout is start,end[,label], or Sonic Visualiser's: `time[,label]`
+ * (one column, or a second one of text) and `time,value,duration,label` (four, the last of text).
  */
 
 export const TIME_UNITS = ['s', 'ms', 'samples'] as const
@@ -39,6 +45,8 @@ export interface ChosenColumns {
   file: number | null
   /** An unnamed pandas index column (empty header cell with 0, 1, 2… below), left out. */
   index: number | null
+  /** No end or duration: each row is an instant (a point label, end = start). */
+  points: boolean
   /** One line per problem: 'label: "species" or "call_type"', 'no start column'. */
   ambiguous: string[]
 }
@@ -109,6 +117,25 @@ export function splitHeader(cell: string): { base: string; unit: TimeUnit | null
 const normalise = (s: string) => s.replace(/[\s_-]+/g, ' ').trim()
 
 const UNIT_RANK: Record<TimeUnit, number> = { s: 0, ms: 1, samples: 2 }
+
+/** Start-column names that say each row is an instant (no end needed). */
+const INSTANT_NAMES = ['time', 't']
+
+/** True when every sampled cell under column `i` is a number. */
+function isNumeric(rows: readonly string[][], i: number): boolean {
+  return (
+    rows.length > 0 &&
+    rows.every((r) => (r[i] ?? '').trim() !== '' && Number.isFinite(Number(r[i])))
+  )
+}
+
+/** Layout of a table without header: start,end[,label], or one of Sonic Visualiser's. */
+function positionalLayout(width: number, sample: readonly string[][]) {
+  if (width === 1 || (width === 2 && !isNumeric(sample, 1))) return 'instants'
+  if (width === 4 && isNumeric(sample, 1) && isNumeric(sample, 2) && !isNumeric(sample, 3))
+    return 'regions'
+  return 'plain'
+}
 
 /** True when the cells under column `i` are 0, 1, 2, … (a pandas index). */
 function isIndexColumn(rows: readonly string[][], i: number): boolean {
@@ -187,14 +214,31 @@ export function chooseColumns(
     return i
   }
 
+  const layout = header ? null : positionalLayout(width, sample)
   const file = pick('file', null)
   const start = pick('start', 0)
-  const end = mapped.duration !== undefined ? null : pick('end', width > 1 ? 1 : null)
-  const duration = end !== null || mapped.end !== undefined ? null : pick('duration', null)
-  const label = oneClass && mapped.label === undefined ? null : pick('label', width > 2 ? 2 : null)
+  const end =
+    mapped.duration !== undefined ? null : pick('end', layout === 'plain' && width > 1 ? 1 : null)
+  const duration =
+    end !== null || mapped.end !== undefined
+      ? null
+      : pick('duration', layout === 'regions' ? 2 : null)
+  const labelAt =
+    layout === 'instants' ? (width > 1 ? 1 : null) : layout === 'regions' ? 3 : width > 2 ? 2 : null
+  const label = oneClass && mapped.label === undefined ? null : pick('label', labelAt)
   if (start === null && !ambiguous.some((a) => a.startsWith('start')))
     ambiguous.push('no start column')
+  const others =
+    width - 1 - (label === null ? 0 : 1) - (index === null ? 0 : 1) - (file === null ? 0 : 1)
+  const points =
+    start !== null &&
+    end === null &&
+    duration === null &&
+    mapped.end === undefined &&
+    mapped.duration === undefined &&
+    (header ? INSTANT_NAMES.includes(split[start].base) && others <= 1 : layout === 'instants')
   if (
+    !points &&
     end === null &&
     duration === null &&
     !ambiguous.some((a) => a.startsWith('end') || a.startsWith('duration'))
@@ -209,6 +253,7 @@ export function chooseColumns(
     label,
     file,
     index,
+    points,
     ambiguous,
   }
 }

@@ -4,8 +4,10 @@
  * `label,onset_s,offset_s,…`, `onset_s,offset_s,label`, `Begin Time (s)`…): which column is which
  * comes from the header names or the user's mapping (csv-columns.ts); times in seconds,
  * milliseconds or samples; a table without a label column is one class the user names.
- * Delimiter comma, semicolon, tab or bar (detected by papaparse). Also the per-row form used by
- * CSV time series: a label per row ⇄ segments.
+ * A table of instants (Sonic Visualiser's `time[,label]`) gives point labels (start = end).
+ * Separators comma, semicolon, tab or bar (guessed by papaparse), else colon or spaces (Sonic
+ * Visualiser offers all six); quoting as RFC 4180; `#` comment lines, blank lines and mixed line
+ * endings are allowed. Also the per-row form used by CSV time series: a label per row ⇄ segments.
  */
 import Papa from 'papaparse'
 import { DataError } from '../errors'
@@ -61,15 +63,36 @@ interface Table {
 }
 
 const DELIMITERS = [',', ';', '\t', '|']
+/**
+ * Tried only when none of DELIMITERS splits the table: a colon or a space also occur inside
+ * labels ("call: A", "song A"), so they never win over a comma that splits every row.
+ */
+const LAST_RESORT = [':', ' ']
+
+/**
+ * The text as papaparse should see it: one line ending (papaparse takes the first it meets, so a
+ * CRLF file with LF lines merged them), `#` comment lines blanked (line numbers stay true).
+ */
+const tableText = (text: string) =>
+  text
+    .replace(/^\uFEFF/, '')
+    .replace(/\r\n?/g, '\n')
+    .replace(/^[ \t]*#.*$/gm, '')
 
 function parseTable(text: string): Table | null {
-  const body = text.replace(/^\uFEFF/, '')
+  const body = tableText(text)
   let parsed = Papa.parse<string[]>(body, { skipEmptyLines: false, delimitersToGuess: DELIMITERS })
   // papaparse's guess needs several rows; a one-row table gets the delimiter its first line has
   if (parsed.data.every((r) => r.length < 2)) {
-    const line = body.split(/\r\n|\n|\r/).find((l) => l.trim() !== '') ?? ''
-    const delimiter = DELIMITERS.find((d) => line.includes(d))
+    const line =
+      body
+        .split('\n')
+        .find((l) => l.trim() !== '')
+        ?.trim() ?? ''
+    const delimiter = [...DELIMITERS, ...LAST_RESORT].find((d) => line.includes(d))
     if (delimiter) parsed = Papa.parse<string[]>(body, { skipEmptyLines: false, delimiter })
+    // a run of spaces is one separator
+    if (delimiter === ' ') parsed.data = parsed.data.map((r) => r.filter((c) => c !== ''))
   }
   const rows = parsed.data
   const first = rows.findIndex((r) => r.some((c) => c.trim() !== ''))
@@ -219,7 +242,7 @@ function readRows(
         throw new DataError(file, `empty label in column "${t.columns[chosen.label]}"`, { line })
     }
     const s = value(start)
-    const end = chosen.end ? value(chosen.end) : s + value(chosen.duration!)
+    const end = chosen.points ? s : chosen.end ? value(chosen.end) : s + value(chosen.duration!)
     if (end < s) throw new DataError(file, `end ${end} before start ${s}`, { line })
     const segment = { start: s, end, label: label! }
     if (chosen.file === null) {
