@@ -59,7 +59,7 @@ export async function readWavInfo(fh: FileHandle, file: string, size: number): P
   return settle(header, file)
 }
 
-/** The frame count of a header, with its warnings; refuses a file with no frame or too many. */
+/** The frame count of a header, with its warnings; refuses a file with no frame. */
 function settle(h: ContainerHeader, file: string): WavInfo {
   const { format } = h
   const blockAlign = format.channels * (format.bitsPerSample / 8)
@@ -71,12 +71,6 @@ function settle(h: ContainerHeader, file: string): WavInfo {
         ? 'no audio: the data chunk is empty'
         : 'no audio: the data chunk holds less than one frame',
       { offset: h.dataOffset },
-    )
-  }
-  if (frames > MAX_DECODED_SAMPLES) {
-    throw new DataError(
-      file,
-      `too long: ${frames} samples exceed the limit of ${MAX_DECODED_SAMPLES}`,
     )
   }
   const seconds = +(frames / format.sampleRate).toFixed(3)
@@ -219,6 +213,12 @@ export async function readWav(
     const size = (await fh.stat()).size
     const info = await readWavInfo(fh, path, size)
     const { channels, frames } = info
+    // the header alone is read for any length (workers and views read slices); decoding is bounded
+    if (frames > MAX_DECODED_SAMPLES)
+      throw new DataError(
+        path,
+        `too long: ${frames} samples exceed the limit of ${MAX_DECODED_SAMPLES}`,
+      )
     const channel = options.channel ?? 'mix'
     if (channel !== 'mix' && !(Number.isInteger(channel) && channel >= 0 && channel < channels)) {
       throw new DataError(path, `channel ${channel} does not exist (the file has ${channels})`)
