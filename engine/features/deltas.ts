@@ -41,3 +41,38 @@ export function appendDeltas(
   }
   return out
 }
+
+/**
+ * Frames a … b−1 of the base features that rows t0 … t1−1 of appendDeltas (order, width N) read:
+ * each Δ reaches N frames out, so Δ^order reaches order · N (clamped to the file's 0 … T−1,
+ * where the edge replication happens).
+ */
+export function deltaSpan(
+  order: 0 | 1 | 2,
+  N: number,
+  t0: number,
+  t1: number,
+  T: number,
+): [number, number] {
+  return [Math.max(0, t0 - order * N), Math.min(T, t1 + order * N)]
+}
+
+/**
+ * Rows t0 … t1−1 of appendDeltas over a whole (T, F) matrix, from its frames a … b−1 only
+ * (`x`, with [a, b) = deltaSpan(…)): the same values, since every frame they read is in x or
+ * is the file's edge, so workers can append Δ/ΔΔ to their own chunks.
+ */
+export function appendDeltasRange(
+  x: Float32Array,
+  a: number,
+  b: number,
+  F: number,
+  order: 0 | 1 | 2,
+  N: number,
+  t0: number,
+  t1: number,
+): Float32Array {
+  const W = F * (1 + order)
+  const rows = appendDeltas(x, b - a, F, order, N)
+  return a === t0 && b === t1 ? rows : rows.slice((t0 - a) * W, (t1 - a) * W)
+}

@@ -2,7 +2,7 @@ import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { makeWav } from '../media/audio/testing'
+import { makeAiff, makeWav } from '../media/audio/testing'
 import { readSeriesCsv } from '../media/series/csv'
 import { resample } from '../media/audio/resample'
 import {
@@ -13,6 +13,8 @@ import {
   resampleParallel,
 } from './extract'
 import { audioFrameCount, computeAudioFrames } from './audio-features'
+import { appendDeltas } from './deltas'
+import { normalize } from './normalize'
 import { parseFeatureSpec, type AudioSpec, type SeriesSpec } from './spec'
 
 const dir = mkdtempSync(join(tmpdir(), 'fw-extract-'))
@@ -147,6 +149,48 @@ describe('WAV files read by the feature workers themselves', () => {
     expect(await directWav(short, spec, 2)).toBeUndefined()
     expect(await directWav(short44, spec, 2)).toBeUndefined()
     expect(await directWav(join(dir, 'direct-mix.wav'), spec, 0)).toBeUndefined()
+  })
+})
+
+describe('Δ/ΔΔ appended by the workers, chunk by chunk', () => {
+  // The default spec (13 MFCC + Δ + ΔΔ): each worker computes a few frames more each side of
+  // its chunk, so the rows must be exactly appendDeltas over the whole file's base features.
+  const spec = (normalization: 'none' | 'per-file') =>
+    parseFeatureSpec({ kind: 'audio', normalization: { mode: normalization } }) as AudioSpec
+  const L48 = Float64Array.from(noise(48000 * 62, 21))
+  const R48 = Float64Array.from({ length: L48.length }, (_, i) => Math.sin(i / 9) * 0.3)
+  const reference = async (file: string, rate: number) => {
+    const { decodeAudio } = await import('../media/audio/decode')
+    const x = resample((await decodeAudio(file)).samples, rate, 16000)
+    const T = audioFrameCount(x.length, 160)
+    return { T, raw: appendDeltas(computeAudioFrames(x, spec('none'), 0, T), T, 13, 2, 2) }
+  }
+  const maxDiff = (a: Float32Array, b: Float32Array) => {
+    expect(a.length).toBe(b.length)
+    let d = 0
+    for (let i = 0; i < a.length; i++) d = Math.max(d, Math.abs(a[i] - b[i]))
+    return d
+  }
+  it.each([
+    ['48 kHz stereo WAV (the workers read their slices)', 'wav'],
+    ['48 kHz stereo AIFF (decoded here, slices sent)', 'aiff'],
+  ])('%s: rows = whole-file Δ/ΔΔ exactly; per-file CMVN within 1e-5', async (_, kind) => {
+    const file = join(dir, `deltas-48k.${kind === 'wav' ? 'wav' : 'aiff'}`)
+    const channels = [L48, R48]
+    writeFileSync(
+      file,
+      kind === 'wav'
+        ? makeWav({ bits: 16, rate: 48000, channels })
+        : makeAiff({ bits: 16, rate: 48000, channels }),
+    )
+    expect((await directWav(file, spec('none'), 2)) !== undefined).toBe(kind === 'wav')
+    const { T, raw } = await reference(file, 48000)
+    expect(T).toBe(6201) // 4 chunks of 2000 frames: three chunk edges inside the file
+    const none = await extractFileFeatures(file, spec('none'), { workers: 2 })
+    expect(none.dims).toBe(39)
+    expect(maxDiff(none.data, raw)).toBe(0)
+    const cmvn = await extractFileFeatures(file, spec('per-file'), { workers: 2 })
+    expect(maxDiff(cmvn.data, normalize(raw.slice(), 39, { mode: 'per-file' }))).toBeLessThan(1e-5)
   })
 })
 

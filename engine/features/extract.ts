@@ -19,7 +19,7 @@ import { openRegular, READ_LIMITS, readRegular } from '../io/input-files'
 import { writeFileAtomic } from '../io/atomic-write'
 import { SingleFlight } from '../io/single-flight'
 import { readSeriesCsv, type SeriesData } from '../media/series/csv'
-import { appendDeltas } from './deltas'
+import { appendDeltas, deltaSpan } from './deltas'
 import { audioBaseDims, audioFrameCount, computeAudioFrames, frameSpan } from './audio-features'
 import { normalize, RunningStats } from './normalize'
 import { seriesBaseFeatures } from './series'
@@ -141,11 +141,15 @@ export async function audioBaseFeatures(
   return poolFeatures(samples, samples.length, spec, workers, options, stats)
 }
 
+/** Columns of the un-normalised rows with the spec's Δ/ΔΔ (what the feature cache holds). */
+const rawDims = (spec: AudioSpec) => audioBaseDims(spec) * (1 + spec.deltas)
+
 /**
- * Base features on the worker pool in chunks of CHUNK_FRAMES, from a signal in memory (each job
- * gets a copy of its slice) or from a WAV file (each job reads its own slice). Chunks are added
- * to `stats` as they arrive: this thread waits on the workers anyway, and per-file CMVN then
- * needs no pass over the whole matrix after the last chunk.
+ * Base features — with Δ/ΔΔ when `deltas`, each worker reading deltaSpan's few extra frames
+ * around its chunk — on the worker pool in chunks of CHUNK_FRAMES, from a signal in memory (each
+ * job gets a copy of its slice) or from a WAV file (each job reads its own slice). Chunks are
+ * added to `stats` as they arrive: this thread waits on the workers anyway, and per-file CMVN
+ * then needs no pass over the whole matrix after the last chunk.
  */
 async function poolFeatures(
   source: Float32Array | WavSource,
@@ -154,9 +158,10 @@ async function poolFeatures(
   workers: number,
   options: ExtractOptions,
   stats?: RunningStats,
+  deltas = false,
 ): Promise<Float32Array> {
   const T = audioFrameCount(n, spec.hopLength)
-  const F = audioBaseDims(spec)
+  const F = deltas ? rawDims(spec) : audioBaseDims(spec)
   const report = options.onProgress
   const out = new Float32Array(T * F)
   const jobs: Array<[number, number]> = []
@@ -172,7 +177,8 @@ async function poolFeatures(
       options.signal?.throwIfAborted()
       const id = next++
       const [t0, t1] = jobs[id]
-      const [s0, s1] = frameSpan(spec, t0, t1, n)
+      const [a, b] = deltas ? deltaSpan(spec.deltas, spec.deltaWidth, t0, t1, T) : [t0, t1]
+      const [s0, s1] = frameSpan(spec, a, b, n)
       const job: WorkerJob =
         source instanceof Float32Array
           ? {
@@ -182,10 +188,11 @@ async function poolFeatures(
               spec,
               t0,
               t1,
+              deltas,
             }
-          : { kind: 'wavFrames', ...source, spec, t0, t1 }
+          : { kind: 'wavFrames', ...source, spec, t0, t1, deltas }
       const data = await pool.run(job, (d) => {
-        done[id] = d
+        done[id] = Math.min(d, t1 - t0)
         tick()
       })
       out.set(data, t0 * F)
@@ -208,14 +215,22 @@ export function finishFeatures(
   channels: string[] = [],
   stats?: RunningStats,
 ): FeatureMatrix {
-  const names = featureNames(spec, channels)
   const F = base.length / Math.max(1, T)
-  const data = normalize(
-    appendDeltas(base, T, F, spec.deltas, spec.deltaWidth),
-    names.length,
-    spec.normalization,
-    stats,
-  )
+  const raw = appendDeltas(base, T, F, spec.deltas, spec.deltaWidth)
+  return normalizedMatrix(raw, T, spec, frameTimes, channels, stats)
+}
+
+/** Normalisation over un-normalised rows that already hold Δ/ΔΔ → the final matrix. */
+function normalizedMatrix(
+  raw: Float32Array,
+  T: number,
+  spec: FeatureSpec,
+  frameTimes: Float64Array,
+  channels: string[] = [],
+  stats?: RunningStats,
+): FeatureMatrix {
+  const names = featureNames(spec, channels)
+  const data = normalize(raw, names.length, spec.normalization, stats)
   return { data, frames: T, dims: names.length, names, frameTimes, specHash: specHash(spec) }
 }
 
@@ -261,14 +276,14 @@ export async function extractFileFeatures(
     : await baseFeatures(path, spec, options)
   options.onProgress?.(1, 'features')
   const times = Float64Array.from({ length: T }, (_, t) => (t * spec.hopLength) / spec.sampleRate)
-  return finishFeatures(base, T, spec, times, [], stats)
+  return normalizedMatrix(base, T, spec, times, [], stats)
 }
 
-/** Un-normalised audio features of a file, (T, F). */
+/** Un-normalised audio features of a file with Δ/ΔΔ, (T, rawDims). */
 interface BaseFeatures {
   base: Float32Array
   T: number
-  /** Their statistics, gathered during extraction for per-file CMVN without Δ. */
+  /** Their statistics, gathered during extraction for per-file CMVN. */
   stats?: RunningStats
 }
 
@@ -288,7 +303,7 @@ async function cachedBaseFeatures(
   return computing.run(
     cache,
     async ({ signal, progress }) => {
-      const F = audioBaseDims(spec)
+      const F = rawDims(spec)
       const cached = await readCache(cache, F)
       if (cached) return { base: cached, T: cached.length / F }
       const computed = await baseFeatures(path, spec, { ...options, signal, onProgress: progress })
@@ -304,15 +319,14 @@ async function baseFeatures(
   spec: AudioSpec,
   options: ExtractOptions,
 ): Promise<BaseFeatures> {
-  const F = audioBaseDims(spec)
+  const F = rawDims(spec)
   const workers = options.workers ?? Math.min(2, availableParallelism())
   const wav = await directWav(path, spec, workers)
-  // Per-file CMVN of base features without Δ: its statistics can gather during extraction.
-  const perFile = spec.normalization.mode === 'per-file' && spec.deltas === 0
-  const stats = perFile ? new RunningStats(F) : undefined
+  // Per-file CMVN: its statistics gather during extraction, chunk by chunk (Δ/ΔΔ included).
+  const stats = spec.normalization.mode === 'per-file' ? new RunningStats(F) : undefined
   if (wav) {
     const n = sourceLength(wav, spec)
-    const base = await poolFeatures(wav, n, spec, workers, options, stats)
+    const base = await poolFeatures(wav, n, spec, workers, options, stats, true)
     return { base, T: audioFrameCount(n, spec.hopLength), stats }
   }
   const audio = await decodeAudio(path, {
@@ -324,13 +338,17 @@ async function baseFeatures(
     ...options,
     onProgress: (f, m) => options.onProgress?.(0.2 + 0.3 * f, m),
   })
-  const base = await audioBaseFeatures(
-    samples,
-    spec,
-    { ...options, onProgress: (f, m) => options.onProgress?.(0.5 + 0.5 * f, m) },
-    stats,
-  )
-  return { base, T: audioFrameCount(samples.length, spec.hopLength), stats }
+  const T = audioFrameCount(samples.length, spec.hopLength)
+  const onProgress = (f: number, m: string) => options.onProgress?.(0.5 + 0.5 * f, m)
+  if (workers >= 1 && T >= MIN_FRAMES_FOR_WORKERS) {
+    const rows = { ...options, onProgress }
+    const base = await poolFeatures(samples, samples.length, spec, workers, rows, stats, true)
+    return { base, T, stats }
+  }
+  const base = await audioBaseFeatures(samples, spec, { ...options, onProgress })
+  const raw = appendDeltas(base, T, audioBaseDims(spec), spec.deltas, spec.deltaWidth)
+  stats?.add(raw)
+  return { base: raw, T, stats }
 }
 
 /**

@@ -1,5 +1,6 @@
 /**
- * worker_threads entry `features`: base audio features for a frame range, or resampling of an
+ * worker_threads entry `features`: base audio features for a frame range (with the spec's Δ/ΔΔ
+ * when the job asks, from a few frames more each side), or resampling of an
  * output range, each computed from the slice of the signal it reads — sent, or read from a WAV
  * file by the worker itself (`wavFrames`: decoding, and resampling when the file's rate is not
  * the spec's, run in parallel and the whole signal never exists at once); also onnxruntime
@@ -17,7 +18,14 @@ import {
 import type { WavInfo } from '../media/audio/pcm-header'
 import { readWavRangeSync } from '../media/audio/wav'
 import { openRegularSync } from '../io/input-files'
-import { computeAudioFrames, frameSpan, type SignalSlice } from './audio-features'
+import {
+  audioBaseDims,
+  audioFrameCount,
+  computeAudioFrames,
+  frameSpan,
+  type SignalSlice,
+} from './audio-features'
+import { appendDeltasRange, deltaSpan } from './deltas'
 import { runModelJob, type ModelJob } from './worker-onnx'
 import type { AudioSpec } from './spec'
 
@@ -35,6 +43,8 @@ export interface FeatureJob {
   t0: number
   /** One past the last frame. */
   t1: number
+  /** Append the spec's Δ/ΔΔ (samples then cover deltaSpan's frames around t0 … t1−1). */
+  deltas?: boolean
 }
 
 export interface ResampleJob {
@@ -71,6 +81,8 @@ export interface WavFeatureJob {
   t0: number
   /** One past the last frame. */
   t1: number
+  /** Append the spec's Δ/ΔΔ (computed from deltaSpan's frames around t0 … t1−1). */
+  deltas?: boolean
 }
 
 export type WorkerJob = FeatureJob | ResampleJob | WavFeatureJob | ModelJob
@@ -89,7 +101,8 @@ function wavFrames(job: WavFeatureJob, onRow: (done: number) => void): Float32Ar
   const from = info.sampleRate
   const to = spec.sampleRate
   const n = from === to ? info.frames : resampledLength(info.frames, from, to)
-  const [s0, s1] = frameSpan(spec, job.t0, job.t1, n)
+  const [a, b] = job.deltas ? framesRead(spec, job.t0, job.t1, n) : [job.t0, job.t1]
+  const [s0, s1] = frameSpan(spec, a, b, n)
   const [i0, i1] = from === to ? [s0, s1] : resampleInputSpan(info.frames, from, to, s0, s1)
   if (wavSamples.length < i1 - i0) wavSamples = new Float32Array(i1 - i0)
   const fd = openRegularSync(job.path)
@@ -102,7 +115,33 @@ function wavFrames(job: WavFeatureJob, onRow: (done: number) => void): Float32Ar
   if (from !== to) {
     samples = resampleRange(samples, { origin: i0, length: info.frames }, from, to, s0, s1)
   }
-  return computeAudioFrames(samples, spec, job.t0, job.t1, onRow, { origin: s0, length: n })
+  const slice = { origin: s0, length: n }
+  return withDeltas(job, a, b, computeAudioFrames(samples, spec, a, b, onRow, slice))
+}
+
+/** Frames a … b−1 whose base features rows t0 … t1−1 with Δ/ΔΔ read, of a signal n samples long. */
+function framesRead(spec: AudioSpec, t0: number, t1: number, n: number): [number, number] {
+  return deltaSpan(spec.deltas, spec.deltaWidth, t0, t1, audioFrameCount(n, spec.hopLength))
+}
+
+/** A job's rows: the base features of frames a … b−1, with the spec's Δ/ΔΔ when asked. */
+function withDeltas(
+  job: FeatureJob | WavFeatureJob,
+  a: number,
+  b: number,
+  base: Float32Array,
+): Float32Array {
+  if (!job.deltas) return base
+  const { deltas, deltaWidth } = job.spec
+  return appendDeltasRange(base, a, b, audioBaseDims(job.spec), deltas, deltaWidth, job.t0, job.t1)
+}
+
+/** Frames t0 … t1−1 of a signal slice held in the job. */
+function frames(job: FeatureJob, onRow: (done: number) => void): Float32Array {
+  const [a, b] = job.deltas
+    ? framesRead(job.spec, job.t0, job.t1, job.slice.length)
+    : [job.t0, job.t1]
+  return withDeltas(job, a, b, computeAudioFrames(job.samples, job.spec, a, b, onRow, job.slice))
 }
 
 export type FeatureReply =
@@ -118,7 +157,7 @@ port.on('message', async (job: WorkerJob & { id: number }) => {
       job.kind === 'model'
         ? await runModelJob(job)
         : job.kind === 'frames'
-          ? computeAudioFrames(job.samples, job.spec, job.t0, job.t1, onRow, job.slice)
+          ? frames(job, onRow)
           : job.kind === 'wavFrames'
             ? wavFrames(job, onRow)
             : resampleRange(job.samples, job.slice, job.from, job.to, job.o0, job.o1)
