@@ -82,6 +82,26 @@ describe('probeDuration', () => {
     expect(await probeDuration(iso, 'series', peaksDir())).toBe(3)
   })
 
+  it('reads a time column named with its unit, past # comments, with any separator', async () => {
+    const cases: Array<[string, string, number]> = [
+      ['ms.csv', '# logger v2\ntime_ms,x\n0,1\n500,2\n1000,3\n', 1.5],
+      ['s.csv', 't (s);x\n0;1\n0.5;2\n1;3\n', 1.5],
+      ['bracket.tsv', 'timestamp [ms]\tx\n0\t1\n250\t2\n', 0.5],
+      ['space.txt', 'time  x\n0   1\n2   2\n4   3\n', 6],
+      ['colon.csv', 'time:x\n0:1\n2:2\n', 4],
+      ['iso-first.csv', 'when,x\n2024-01-01T00:00:00Z,1\n2024-01-01T00:00:02Z,2\n', 4],
+    ]
+    for (const [name, text, seconds] of cases) {
+      const file = path.join(dir, name)
+      await fs.writeFile(file, text)
+      expect(await probeDuration(file, 'series', peaksDir()), name).toBeCloseTo(seconds, 9)
+    }
+    // sample numbers are no time (the series reader places such rows at a rate)
+    const samples = path.join(dir, 'samples.csv')
+    await fs.writeFile(samples, 'time_samples,x\n0,1\n8000,2\n')
+    expect(await probeDuration(samples, 'series', peaksDir())).toBeNull()
+  })
+
   it('says null, never throws, when it cannot tell', async () => {
     const noTime = path.join(dir, 'rows.csv')
     await fs.writeFile(noTime, 'ax,ay\n1,2\n3,4\n')

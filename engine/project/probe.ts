@@ -12,6 +12,8 @@ import { peaksCachePath } from '../media/audio/peaks'
 import { readWavInfo } from '../media/audio/wav'
 import { openRegular } from '../io/input-files'
 import { detectDelimiter, TIME_COLUMNS } from '../media/series/csv'
+import { needsRewrite, rewriteSeparators, UNIT_SEPARATOR } from '../media/series/lines'
+import { splitHeader } from '../labels/csv-columns'
 
 /** What a cheap probe tells: seconds (null when it cannot tell) and what the header got wrong. */
 export interface Probe {
@@ -94,9 +96,10 @@ async function peaksDuration(file: string, peaksDir: string): Promise<number | n
 }
 
 /**
- * A CSV with a time column (seconds or ISO 8601 dates, as media/series/csv.ts reads it): the last
- * row's time plus its interval, as the series view reports. Without one, rows have no time
- * until a sample rate is chosen: null.
+ * A CSV with a time column (seconds, milliseconds by its name's unit — `time_ms`, `t (s)` — or
+ * ISO 8601 dates, found as media/series/csv.ts finds it, separators and `#` comments as it
+ * reads them): the last row's time plus its interval, as the series view reports. Without one,
+ * rows have no time until a sample rate is chosen: null.
  */
 async function csvDuration(file: string, size: number): Promise<number | null> {
   const delimiter = await detectDelimiter(file)
@@ -111,28 +114,32 @@ async function csvDuration(file: string, size: number): Promise<number | null> {
     await fh.close()
   }
   const cells = (line: string) =>
-    line.split(delimiter).map((c) => c.trim().replace(/^"(.*)"$/, '$1'))
-  const headLines = headText
-    .replace(/^\uFEFF/, '')
-    .split(/\r?\n/)
-    .filter((l) => l.trim() !== '')
+    (needsRewrite(delimiter)
+      ? rewriteSeparators(line, delimiter as ':' | ' ').split(UNIT_SEPARATOR)
+      : line.split(delimiter)
+    ).map((c) => c.trim().replace(/^"(.*)"$/, '$1'))
+  const rows = (text: string) =>
+    text.split(/\r?\n/).filter((l) => l.trim() !== '' && !/^[ \t]*#/.test(l))
+  const headLines = rows(headText.replace(/^\uFEFF/, ''))
   if (headLines.length < 2) return null
-  const names = cells(headLines[0]).map((n) => n.toLowerCase())
-  const column = TIME_COLUMNS.map((t) => names.indexOf(t)).find((i) => i >= 0)
-  if (column === undefined) return null
+  const names = cells(headLines[0]).map(splitHeader)
+  let column = TIME_COLUMNS.map((t) =>
+    names.findIndex((n) => n.base === t && n.unit !== 'samples'),
+  ).find((i) => i >= 0)
+  // no named time column: the first column of ISO 8601 dates, as the series reader takes
+  column ??= cells(headLines[1]).findIndex((c) => /^\d{4}-\d\d-\d\d/.test(c))
+  if (column < 0) return null
+  const scale = names[column]?.unit === 'ms' ? 1e-3 : 1
   // Drop the tail's first line: the header when the file fits in one chunk, else maybe a
   // line cut in the middle.
-  const whole = tailText
-    .split(/\r?\n/)
-    .filter((l) => l.trim() !== '')
-    .slice(1)
+  const whole = rows(tailText).slice(1)
   if (whole.length < 2) return null
   const [prev, last] = whole.slice(-2).map((l) => cells(l)[column])
   const first = cells(headLines[1])[column]
   const seconds = (cell: string | undefined): number => {
     if (cell === undefined || cell === '') return NaN
     if (/^\d{4}-\d\d-\d\d/.test(cell)) return (Date.parse(cell) - Date.parse(first)) / 1000
-    return Number(cell)
+    return Number(cell) * scale
   }
   const tLast = seconds(last)
   const interval = tLast - seconds(prev)
