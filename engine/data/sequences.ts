@@ -10,6 +10,12 @@ export interface Sequence {
   x: Float32Array
   /** (T) class index per frame, −1 for frames that must not count (ignore). */
   labels: Int32Array
+  /**
+   * (T, C) multi-hot targets of a multi-label (sigmoid) model, −1 = masked entry
+   * (data/multi-hot.ts); the training loop reads them instead of `labels` then, whose length
+   * still gives T.
+   */
+  targets?: Float32Array
 }
 
 export interface TrainData {
@@ -19,4 +25,9 @@ export interface TrainData {
   classes: string[]
   train: Sequence[]
   val: Sequence[]
+  /**
+   * Seconds between frame centres, when the frames are evenly spaced in time: a multi-label
+   * model's validation then also scores segment- and event-based metrics (eval/polyphonic.ts).
+   */
+  frameHop?: number
 }

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest'
 import type { Segment } from '../labels/segments'
-import { eventBasedMetrics, segmentActivity, segmentBasedMetrics } from './polyphonic'
+import { concatFiles, eventBasedMetrics, segmentActivity, segmentBasedMetrics } from './polyphonic'
 
 const ev = (label: string, start: number, end: number): Segment => ({ start, end, label })
 
@@ -134,5 +134,19 @@ describe('event-based metrics (onset collar 200 ms, offset collar max(200 ms, 20
     const none = eventBasedMetrics([], [])
     expect(none.micro.errorRate).toBeNaN()
     expect(none.macroF1).toBeNaN()
+  })
+})
+
+describe('concatFiles', () => {
+  it('pools files: counts add up, and nothing matches across a file boundary', () => {
+    const a = { reference: [ev('x', 0, 1.5)], predicted: [ev('x', 0, 1.5)], duration: 1.5 }
+    // the second file's prediction starts at 0, as the first file's reference ends near 1.5 s
+    const b = { reference: [], predicted: [ev('x', 0.05, 0.3)], duration: 1 }
+    const all = concatFiles([a, b])
+    expect(all.predicted[1].start).toBeCloseTo(3.05, 12) // ⌈1.5⌉ + 1 empty segment
+    const seg = segmentBasedMetrics(all.reference, all.predicted, { duration: all.duration })
+    expect(seg.micro).toMatchObject({ tp: 2, fp: 1, fn: 0 })
+    const evs = eventBasedMetrics(all.reference, all.predicted)
+    expect(evs.micro).toMatchObject({ tp: 1, fp: 1, fn: 0 })
   })
 })

@@ -254,3 +254,29 @@ export function polyphonicMetrics(
     event: eventBasedMetrics(reference, predicted, options),
   }
 }
+
+/**
+ * Several files as one timeline, so the metrics pool their counts (as sed_eval accumulates
+ * files): file i is shifted to start after the previous files' whole segments plus one empty
+ * segment, so no event or segment spans two files and no collar reaches across.
+ */
+export function concatFiles(
+  files: readonly {
+    reference: readonly Segment[]
+    predicted: readonly Segment[]
+    duration: number
+  }[],
+  segment = 1,
+): { reference: Segment[]; predicted: Segment[]; duration: number } {
+  const reference: Segment[] = []
+  const predicted: Segment[] = []
+  let offset = 0
+  for (const f of files) {
+    const shift = (e: Segment): Segment => ({ ...e, start: e.start + offset, end: e.end + offset })
+    reference.push(...f.reference.map(shift))
+    predicted.push(...f.predicted.map(shift))
+    const end = Math.max(f.duration, ...[...f.reference, ...f.predicted].map((e) => e.end))
+    offset += (Math.ceil(end / segment - 1e-9) + 1) * segment
+  }
+  return { reference, predicted, duration: offset }
+}

@@ -45,3 +45,32 @@ export function backgroundIndex(classes: string[], postprocess: PostProcess): nu
   const named = classes.findIndex((c) => c.toLowerCase() === 'background')
   return named >= 0 ? named : 0
 }
+
+/** One class's frames → events of a multi-label (sigmoid) model (engine/infer/postprocess-multilabel.ts). */
+export const classPostProcessSchema = z.object({
+  /** A frame is in an event of the class when its probability is ≥ this. */
+  threshold: z.number().min(0).max(1).default(0.5),
+  /** Median filter width over the class's on/off frames, in frames; odd, 1 = off. */
+  medianFilter: z
+    .number()
+    .int()
+    .min(1)
+    .refine((n) => n % 2 === 1, 'medianFilter must be odd')
+    .default(1),
+  /** Events of the class shorter than this (seconds) are dropped. */
+  minDuration: z.number().min(0).default(0),
+})
+export type ClassPostProcess = z.output<typeof classPostProcessSchema>
+
+/**
+ * What makes a model multi-label (framewise.multilabel): each class is its own sigmoid, so its
+ * events may overlap other classes' events, and each has its own post-processing.
+ */
+export const multiLabelSchema = z.object({
+  /** Per class, in output order. */
+  perClass: z.array(classPostProcessSchema).min(1),
+  /** Where the thresholds come from: chosen on validation files (max F1 per class) or 0.5. */
+  thresholds: z.enum(['validation', 'default']).default('default'),
+})
+export type MultiLabelPostProcess = z.output<typeof multiLabelSchema>
+export type MultiLabelPostProcessInput = z.input<typeof multiLabelSchema>

@@ -37,6 +37,7 @@ export function taggerConfigOf(settings: TrainSettings, F: number, C: number): T
       ? { attention: { heads: settings.attentionHeads, window: settings.attentionWindow } }
       : {}),
     ...(settings.outputRecurrence ? { outputRecurrence: true } : {}),
+    ...(settings.head === 'sigmoid' ? { head: 'sigmoid' as const } : {}),
   }
 }
 

@@ -16,6 +16,8 @@ import { DataParallelTrainer } from './parallel'
 import type { Sequence, TrainData } from '../data/sequences'
 import type { TrainSettings } from './settings'
 import { validate } from './validate'
+import { finalMultiLabel, validateMultiLabel, type MultiLabelResult } from './validate-multilabel'
+import { positiveWeightsOf } from '../data/multi-hot'
 import type { EpochRecord } from '../api'
 
 export interface TrainResult {
@@ -25,8 +27,10 @@ export interface TrainResult {
   bestEpoch: number
   history: EpochRecord[]
   stoppedEarly: boolean
-  /** Class weights used by the loss. */
+  /** Class weights used by the loss (a sigmoid head's: its positive weights, one per class). */
   classWeights: number[]
+  /** Sigmoid head (settings.head): thresholds chosen on the validation files and their scores. */
+  multiLabel?: MultiLabelResult
   /** How an output-recurrent model is decoded (for its metadata), else null. */
   decoder: { decode: 'greedy' | 'beam'; beam: number } | null
 }
@@ -56,7 +60,20 @@ export async function trainTagger(
 ): Promise<TrainResult> {
   const C = data.classes.length
   const config = taggerConfigOf(settings, data.F, C)
-  const classWeights = classWeightsOf(data.train, C, settings.classWeights)
+  const multi = settings.head === 'sigmoid'
+  if (multi)
+    for (const s of [...data.train, ...data.val])
+      if (s.targets?.length !== s.labels.length * C)
+        throw new Error(
+          `${s.name}: a multi-label (sigmoid) model needs (frames × ${C}) targets from an overlapping tier`,
+        )
+  const classWeights = multi
+    ? positiveWeightsOf(
+        data.train.map((s) => s.targets!),
+        C,
+        settings.classWeights,
+      )
+    : classWeightsOf(data.train, C, settings.classWeights)
   const chunks = chunksOf(data.train, settings.chunk)
   if (chunks.length === 0) throw new Error('no training data: label some files first')
   const Bmax = Math.min(settings.batch, chunks.length)
@@ -65,7 +82,7 @@ export async function trainTagger(
     Tmax: settings.chunk,
     Bmax,
     kernels: hooks.kernels ?? 'auto',
-    loss: { classWeights, ignoreLabel: -1 },
+    loss: multi ? { posWeights: classWeights } : { classWeights, ignoreLabel: -1 },
     seed: settings.seed,
   })
   try {
@@ -84,6 +101,7 @@ export async function trainTagger(
         )
       : null
     const labels = new Int32Array(settings.chunk * Bmax) // (T, B)
+    const targets = multi ? new Float32Array(settings.chunk * Bmax * C) : null // (T, B, C)
     const stepsPerEpoch = Math.ceil(chunks.length / Bmax)
     const tracker = new EpochTracker(settings, stepsPerEpoch, params, optimizer, hooks.resume, () =>
       initTagger(params, config, new Rng(settings.seed), {
@@ -104,23 +122,31 @@ export async function trainTagger(
         const lengths = Int32Array.from(batch, (c) => c.length)
         x.fill(0, 0, T * B * F)
         labels.fill(-1, 0, T * B)
+        targets?.fill(-1, 0, T * B * C)
         batch.forEach((c, b) => {
           for (let t = 0; t < c.length; t++) {
             x.set(c.seq.x.subarray((c.start + t) * F, (c.start + t + 1) * F), (t * B + b) * F)
             labels[t * B + b] = c.seq.labels[c.start + t]
+            const y = c.seq.targets?.subarray((c.start + t) * C, (c.start + t + 1) * C)
+            if (targets && y) targets.set(y, (t * B + b) * C)
           }
         })
         const xb = x.subarray(0, T * B * F)
         const lb = labels.subarray(0, T * B)
         // output recurrence: x̃ = [x | onehot(y_{t−1})], teacher-forced or scheduled-sampled
         const xIn = feedback ? feedback.build(xb, lb, lengths, T, params, epoch, step) : xb
-        const r = trainer.step(xIn, lb, lengths, T, optimizer, settings.clip)
+        const yb = targets ? targets.subarray(0, T * B * C) : lb
+        const r = trainer.step(xIn, yb, lengths, T, optimizer, settings.clip)
         const progress = tracker.step(step, r.loss, settings.clip > 0 ? r.gradNorm : 0, lengths) // throws when diverged
         hooks.onProgress?.(progress)
         await new Promise((resolve) => setImmediate(resolve)) // let cancel messages in
       }
+      const kernels = hooks.kernels ?? 'auto'
       const { record, checkpoint, stop } = tracker.endEpoch(
-        () => validate(data.val, config, params, classWeights, hooks.kernels ?? 'auto'),
+        () =>
+          multi
+            ? validateMultiLabel(data.val, config, params, classWeights, kernels)
+            : validate(data.val, config, params, classWeights, kernels),
         data.val.length > 0,
       )
       await hooks.onEpoch?.(record, checkpoint)
@@ -137,6 +163,13 @@ export async function trainTagger(
       stoppedEarly: tracker.stoppedEarly,
       classWeights,
       decoder,
+      ...(multi
+        ? {
+            multiLabel: finalMultiLabel(data, config, tracker.best.params, classWeights, {
+              kernels: hooks.kernels ?? 'auto',
+            }),
+          }
+        : {}),
     }
   } finally {
     await trainer.close()

@@ -11,7 +11,9 @@
  *
  * Shards take batch columns b ≡ s (mod threads): batches are sorted longest first, so interleaving
  * keeps every shard sorted and gives them near-equal work. The loss of each shard is normalised by
- * the whole batch's Σ w_y, so the summed gradient is the gradient of the whole batch; 1 and N
+ * the whole batch's Σ w_y (a sigmoid head's: its count of valid (frame, class) entries, and its
+ * targets are (T, B, C) floats instead of (T, B) labels), so the summed gradient is the
+ * gradient of the whole batch; 1 and N
  * threads agree up to float32 summation order (dropout masks differ: each shard draws its own).
  *
  * `maxRowsPerPass` bounds memory: a replica's workspace (the cached activations, ~all of the
@@ -20,6 +22,7 @@
  * the recurrent products narrower, so it trades speed for memory.
  */
 import type { Worker } from 'node:worker_threads'
+import { binaryCrossEntropy, validTargets, type BceOptions } from '../../models/bce'
 import type { Kernels } from '../../models/kernels'
 import { crossEntropy, type LossOptions } from '../../models/loss'
 import { clipGradNorm, type Optimizer } from '../../models/optim'
@@ -65,14 +68,19 @@ export interface ShardInit {
   x: SharedArrayBuffer
   /** (passes, Tmax, rows) likewise. */
   labels: SharedArrayBuffer
+  /** (passes, Tmax, rows, C) multi-hot targets of a sigmoid head (else empty), likewise. */
+  targets: SharedArrayBuffer
   /** (passes, rows). */
   lengths: SharedArrayBuffer
   /** Float64 [lossSum, norm, dropout seed, unused, B_0 … B_{passes−1}] (rows of each pass). */
   stats: SharedArrayBuffer
   ctrl: SharedArrayBuffer
   error: SharedArrayBuffer
-  loss: Omit<LossOptions, 'norm'>
+  loss: TrainLoss
 }
+
+/** The loss options of either head (softmax: classWeights, ignoreLabel; sigmoid: both weights). */
+export type TrainLoss = Omit<LossOptions, 'norm'> & Omit<BceOptions, 'norm'>
 
 export interface ParallelOptions {
   /** Threads computing shards, the caller included (1 = no workers). */
@@ -84,8 +92,8 @@ export interface ParallelOptions {
   maxRowsPerPass?: number
   /** Which kernels the replicas use ('auto': native when built, else TS). */
   kernels?: KernelsChoice
-  /** Class weights and ignore label for the loss. */
-  loss?: Omit<LossOptions, 'norm'>
+  /** Class weights and ignore label for the loss (sigmoid head: class and positive weights). */
+  loss?: TrainLoss
   /** Seed of the dropout masks (shard s of step n draws from seed + 7919·n + s). */
   seed?: number
 }
@@ -104,6 +112,7 @@ interface ShardBuffers {
   grads: Float32Array // (P)
   x: Float32Array // (passes, Tmax, rows, F)
   labels: Int32Array // (passes, Tmax, rows)
+  targets: Float32Array // (passes, Tmax, rows, C), sigmoid head only
   lengths: Int32Array // (passes, rows)
   stats: Float64Array // [lossSum, norm, seed, −, B_0 …]
 }
@@ -118,6 +127,7 @@ export function shardViews(init: ShardInit): ShardBuffers {
     grads: new Float32Array(init.grads),
     x: new Float32Array(init.x),
     labels: new Int32Array(init.labels),
+    targets: new Float32Array(init.targets),
     lengths: new Int32Array(init.lengths),
     stats: new Float64Array(init.stats),
   }
@@ -160,6 +170,7 @@ export class DataParallelTrainer {
     const perThread = Math.ceil(opts.Bmax / threads)
     const rows = Math.max(1, Math.min(perThread, opts.maxRowsPerPass ?? perThread))
     const passes = Math.ceil(perThread / rows)
+    const sigmoid = config.head === 'sigmoid'
     this.passes = passes
     this.shards = []
     for (let s = 0; s < threads; s++) {
@@ -174,6 +185,7 @@ export class DataParallelTrainer {
         grads: sab(4 * P),
         x: sab(4 * passes * opts.Tmax * rows * F),
         labels: sab(4 * passes * opts.Tmax * rows),
+        targets: sab(sigmoid ? 4 * passes * opts.Tmax * rows * config.numClasses : 0),
         lengths: sab(4 * passes * rows),
         stats: sab(8 * (4 + passes)),
         ctrl: ctrlBuf,
@@ -230,26 +242,40 @@ export class DataParallelTrainer {
 
   /**
    * Forward + backward over the batch on all shards; leaves Σ gradients in model.grads.
-   * x (T, B, F), labels (T, B), lengths (B) sorted longest first (time-major, as models/).
+   * x (T, B, F), labels (T, B) — a sigmoid head's targets (T, B, C), −1 = masked — and lengths
+   * (B) sorted longest first (time-major, as models/).
    */
-  gradients(x: Float32Array, labels: Int32Array, lengths: Int32Array, T: number): StepResult {
+  gradients(
+    x: Float32Array,
+    labels: Int32Array | Float32Array,
+    lengths: Int32Array,
+    T: number,
+  ): StepResult {
     if (this.closed) throw new Error('trainer is closed')
     const { threads, shards } = this
     const B = lengths.length
     const F = this.config.inputSize
     if (T > this.opts.Tmax || B > this.opts.Bmax) throw new RangeError(`batch (${T}, ${B}) too big`)
-    // Global normaliser Σ w_y over valid frames: every shard divides by it.
+    const C = this.config.numClasses
+    const sigmoid = this.config.head === 'sigmoid'
+    if (sigmoid !== labels instanceof Float32Array)
+      throw new TypeError(
+        sigmoid ? 'a sigmoid head takes (T, B, C) float targets' : 'labels must be an Int32Array',
+      )
+    // Global normaliser (Σ w_y over valid frames; sigmoid: valid entries): every shard divides by it.
     const { classWeights: w, ignoreLabel = -1 } = this.opts.loss ?? {}
     let norm = 0
     let count = 0
-    for (let t = 0; t < T; t++)
-      for (let b = 0; b < B; b++) {
-        const y = labels[t * B + b]
-        if (t < lengths[b] && y !== ignoreLabel) {
-          norm += w ? w[y] : 1
-          count++
+    if (sigmoid) norm = count = validTargets(labels, lengths, T, B, C)
+    else
+      for (let t = 0; t < T; t++)
+        for (let b = 0; b < B; b++) {
+          const y = labels[t * B + b]
+          if (t < lengths[b] && y !== ignoreLabel) {
+            norm += w ? w[y] : 1
+            count++
+          }
         }
-      }
     // Units u = s + threads·p (thread s, pass p) take batch columns b ≡ u (mod U): every unit
     // stays sorted longest first and gets a near-equal share.
     const U = threads * this.passes
@@ -266,7 +292,10 @@ export class DataParallelTrainer {
       for (let t = 0; t < T; t++)
         for (let i = 0; i < Bu; i++) {
           const b = u + i * U
-          sh.labels[x0 + t * Bu + i] = labels[t * B + b]
+          if (sigmoid) {
+            const [src, dst] = [(t * B + b) * C, (x0 + t * Bu + i) * C]
+            for (let c = 0; c < C; c++) sh.targets[dst + c] = labels[src + c]
+          } else sh.labels[x0 + t * Bu + i] = labels[t * B + b]
           const src = (t * B + b) * F
           const dst = (x0 + t * Bu + i) * F
           for (let f = 0; f < F; f++) xs[dst + f] = x[src + f]
@@ -303,7 +332,7 @@ export class DataParallelTrainer {
   /** One training step: gradients, global-norm clipping (if clip > 0), one optimiser update. */
   step(
     x: Float32Array,
-    labels: Int32Array,
+    labels: Int32Array | Float32Array,
     lengths: Int32Array,
     T: number,
     optimizer: Optimizer,
@@ -367,12 +396,35 @@ export function runShard(
     const lengths = sh.lengths.subarray(p * rows, p * rows + B)
     const rng = new Rng(sh.stats[2] * 131 + p)
     taggerForward(ws, x, lengths, T, m, k, { training: dropout > 0, rng })
-    const r = crossEntropy(ws.dlogits, ws.logits, labels, lengths, T, B, C, {
-      ...init.loss,
-      norm: sh.stats[1],
-    })
+    const opts = { ...init.loss, norm: sh.stats[1] }
+    const r =
+      m.config.head === 'sigmoid'
+        ? binaryCrossEntropy(
+            ws.dlogits,
+            ws.logits,
+            targetsOf(sh, p, init, T, B, C),
+            lengths,
+            T,
+            B,
+            C,
+            opts,
+          )
+        : crossEntropy(ws.dlogits, ws.logits, labels, lengths, T, B, C, opts)
     lossSum += r.sum
     taggerBackward(ws, x, lengths, T, m, k) // accumulates into m.grads
   }
   sh.stats[0] = lossSum
+}
+
+/** Pass p's (T, B, C) targets in a shard's buffers. */
+function targetsOf(
+  sh: ShardBuffers,
+  p: number,
+  init: Pick<ShardInit, 'Tmax' | 'rows'>,
+  T: number,
+  B: number,
+  C: number,
+): Float32Array {
+  const x0 = p * init.Tmax * init.rows
+  return sh.targets.subarray(x0 * C, (x0 + T * B) * C)
 }

@@ -28,6 +28,11 @@ describe('training settings', () => {
       { task: 'classify', outputRecurrence: true },
       'outputRecurrence must be off: Clip classifiers have no frame labels',
     ],
+    [
+      { head: 'sigmoid', outputRecurrence: true, bidirectional: false },
+      'outputRecurrence must be off: A multi-label frame has several labels',
+    ],
+    [{ task: 'classify', head: 'sigmoid' }, "head must be 'softmax': Clip classifiers give one"],
   ])('refuses %j, saying why', (input, why) => {
     expect(() => parseTrainSettings(input)).toThrow(why)
   })
@@ -37,6 +42,7 @@ describe('training settings', () => {
       parseTrainSettings({ outputRecurrence: true, bidirectional: false }).outputRecurrence,
     ).toBe(true)
     expect(parseTrainSettings({ task: 'classify', pooling: 'attention' }).attentionHeads).toBe(0)
+    expect(parseTrainSettings({ head: 'sigmoid' }).head).toBe('sigmoid')
   })
 
   it('one rule per setting is in force, the first in the table', () => {

@@ -11,6 +11,14 @@ export const trainSettingsSchema = z.object({
    */
   task: z.enum(['tag', 'classify']).default('tag'),
   /**
+   * The frame tagger's output. 'softmax' (default): one class per frame, for exclusive tiers
+   * (cross-entropy; Viterbi decoding). 'sigmoid': every class on or off by itself, for
+   * overlapping tiers (binary cross-entropy with the class weighting as positive weights;
+   * thresholds per class chosen on the validation files, then median filter and minimum
+   * duration per class: engine/infer/postprocess-multilabel.ts).
+   */
+  head: z.enum(['softmax', 'sigmoid']).default('softmax'),
+  /**
    * How 'classify' pools the frames of a file. Max by default: a short cue anywhere in a long
    * file decides the class, and max keeps it where mean averages it away; it was the most
    * accurate pooling on bench:clip, on every seed (docs/sequence-models.md, "Clip
@@ -138,9 +146,9 @@ export const TRAIN_DEFAULTS: TrainSettings = trainSettingsSchema.parse({})
  * the control with `why` as its tooltip (it receives the table through `trainingDefaults`).
  */
 export interface SettingExclusion {
-  setting: 'bidirectional' | 'attentionHeads' | 'outputRecurrence'
-  off: false | 0
-  when: Partial<Pick<TrainSettings, 'task' | 'outputRecurrence'>>
+  setting: 'bidirectional' | 'attentionHeads' | 'outputRecurrence' | 'head'
+  off: false | 0 | 'softmax'
+  when: Partial<Pick<TrainSettings, 'task' | 'outputRecurrence' | 'head'>>
   why: string
 }
 
@@ -169,11 +177,23 @@ export const SETTING_EXCLUSIONS: readonly SettingExclusion[] = [
     when: { task: 'classify' },
     why: 'Clip classifiers have no frame labels to feed back',
   },
+  {
+    setting: 'outputRecurrence',
+    off: false,
+    when: { head: 'sigmoid' },
+    why: 'A multi-label frame has several labels at once: there is no one previous label to feed back',
+  },
+  {
+    setting: 'head',
+    off: 'softmax',
+    when: { task: 'classify' },
+    why: 'Clip classifiers give one class per file (softmax)',
+  },
 ]
 
 /** The exclusions in force for `s` (their `when` holds), first rule per setting. */
 export function exclusionsAt(
-  s: Pick<TrainSettings, 'task' | 'outputRecurrence'>,
+  s: Pick<TrainSettings, 'task' | 'outputRecurrence'> & Partial<Pick<TrainSettings, 'head'>>,
   table: readonly SettingExclusion[] = SETTING_EXCLUSIONS,
 ): SettingExclusion[] {
   const seen = new Set<string>()
@@ -195,6 +215,13 @@ export function parseTrainSettings(input: unknown): TrainSettings {
   const settings = trainSettingsSchema.parse(input ?? {})
   const conflicts = settingConflicts(settings)
   if (conflicts.length)
-    throw new Error(conflicts.map((r) => `${r.setting} must be off: ${r.why}`).join('; '))
+    throw new Error(
+      conflicts
+        .map(
+          (r) =>
+            `${r.setting} must be ${typeof r.off === 'string' ? `'${r.off}'` : 'off'}: ${r.why}`,
+        )
+        .join('; '),
+    )
   return settings
 }
