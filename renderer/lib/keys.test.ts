@@ -25,6 +25,15 @@ describe('matchKey', () => {
     expect(matchKey(key('?', { shiftKey: true }))).toEqual({ action: 'help' })
   })
 
+  it('maps the review loop keys: accept, reject, next uncertain, next and previous file', () => {
+    expect(matchKey(key('a'))).toEqual({ action: 'accept-prediction' })
+    expect(matchKey(key('X', { shiftKey: true }))).toEqual({ action: 'reject-prediction' })
+    expect(matchKey(key('c'))).toEqual({ action: 'next-low-confidence' })
+    expect(matchKey(key('PageDown'))).toEqual({ action: 'next-file' })
+    expect(matchKey(key('PageUp'))).toEqual({ action: 'previous-file' })
+    expect(matchKey(key('a', { ctrlKey: true }))).toBeNull() // select-all stays the field's
+  })
+
   it('maps undo/redo with Ctrl or Cmd, and nothing else with modifiers', () => {
     expect(matchKey(key('z', { ctrlKey: true }))).toEqual({ action: 'undo' })
     expect(matchKey(key('z', { metaKey: true }))).toEqual({ action: 'undo' })

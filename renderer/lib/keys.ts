@@ -14,6 +14,10 @@ export type Action =
   | 'previous-segment'
   | 'next-unlabelled'
   | 'next-low-confidence'
+  | 'accept-prediction'
+  | 'reject-prediction'
+  | 'next-file'
+  | 'previous-file'
   | 'delete'
   | 'deselect'
   | 'undo'
@@ -43,7 +47,11 @@ export const BINDINGS: Binding[] = [
   { action: 'loop', keys: 'L', help: 'Loop playback on / off' },
   { action: 'mark-start', keys: '[', help: 'Mark a start at the playhead' },
   { action: 'mark-end', keys: ']', help: 'Label from the mark to the playhead' },
-  { action: 'class', keys: '1 – 9', help: 'Set the class of the selection (or of new segments)' },
+  {
+    action: 'class',
+    keys: '1 – 9',
+    help: 'Set the class of the selected segment; with none, or right after drawing one, the class of the next segment',
+  },
   { action: 'next-segment', keys: 'Tab', help: 'Select the next segment' },
   { action: 'previous-segment', keys: 'Shift+Tab', help: 'Select the previous segment' },
   { action: 'next-unlabelled', keys: 'N', help: 'Jump to the next unlabelled stretch' },
@@ -52,6 +60,18 @@ export const BINDINGS: Binding[] = [
     keys: 'C',
     help: 'Jump to the next stretch the model is unsure of',
   },
+  {
+    action: 'accept-prediction',
+    keys: 'A',
+    help: 'Accept the predicted segment at the playhead into the labels, then go to the next',
+  },
+  {
+    action: 'reject-prediction',
+    keys: 'X',
+    help: 'Reject the predicted segment at the playhead (Accept all skips it), then go to the next',
+  },
+  { action: 'next-file', keys: 'Page Down', help: 'Open the next file' },
+  { action: 'previous-file', keys: 'Page Up', help: 'Open the previous file' },
   { action: 'delete', keys: 'Delete / Backspace', help: 'Delete the selected segment' },
   { action: 'deselect', keys: 'Esc', help: 'Clear the selection and the mark' },
   { action: 'undo', keys: 'Ctrl+Z', help: 'Undo' },
@@ -107,6 +127,14 @@ export function matchKey(e: KeyLike): { action: Action; digit?: number; big?: bo
       return { action: 'next-unlabelled' }
     case 'c':
       return { action: 'next-low-confidence' }
+    case 'a':
+      return { action: 'accept-prediction' }
+    case 'x':
+      return { action: 'reject-prediction' }
+    case 'PageDown':
+      return { action: 'next-file' }
+    case 'PageUp':
+      return { action: 'previous-file' }
     case 'Delete':
     case 'Backspace':
       return { action: 'delete' }

@@ -6,7 +6,9 @@ import {
   disagreements,
   frameAt,
   nextLowConfidence,
+  nextPredicted,
   predictedAt,
+  unrejected,
 } from './prediction'
 
 const p: PredictionView = {
@@ -47,6 +49,14 @@ describe('prediction track logic', () => {
       [0.35, 0.45],
       [0.75, 0.85],
     ])
+  })
+
+  it('steps to the next predicted segment, skipping rejected ones', () => {
+    expect(nextPredicted(p, 0, new Set())).toBe(0)
+    expect(nextPredicted(p, 0.15, new Set())).toBe(1)
+    expect(nextPredicted(p, 0, new Set([0]))).toBe(1)
+    expect(nextPredicted(p, 0.75, new Set())).toBe(-1)
+    expect(unrejected(p, new Set([0]))).toEqual([p.segments[1]])
   })
 
   it('finds the predicted segment under a time', () => {

@@ -89,3 +89,13 @@ export function nextLowConfidence(
       return p.start + f * p.hop
   return null
 }
+
+/** The first predicted segment starting after `t` that is not in `skip` (rejected ones), or −1. */
+export function nextPredicted(p: PredictionView, t: number, skip: ReadonlySet<number>): number {
+  return p.segments.findIndex((s, j) => s.start > t && !skip.has(j))
+}
+
+/** The predicted segments not rejected: what "Accept all" takes. */
+export function unrejected(p: PredictionView, rejected: ReadonlySet<number>): Segment[] {
+  return p.segments.filter((_, j) => !rejected.has(j))
+}

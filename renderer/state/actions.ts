@@ -1,9 +1,11 @@
 /**
  * What each hotkey does (lib/keys.ts maps keys to actions). The keyboard-only loop: play (Space),
- * mark a start ([) and label to the playhead (]), set the class (1–9), jump on (Tab, N).
+ * mark a start ([) and label to the playhead (]), set the class (1–9), jump on (Tab, N). The
+ * review loop: jump to what the model is unsure of (C), accept (A) or reject (X) the predicted
+ * segment at the playhead, which moves on to the next one, and go to the next file (Page Down).
  */
 import type { LabelClass, PredictionView } from '../../engine/api'
-import { nextLowConfidence } from '../lib/prediction'
+import { nextLowConfidence, nextPredicted, predictedAt } from '../lib/prediction'
 import type { Action } from '../lib/keys'
 import * as ops from '../lib/segments'
 import type { EditState } from './edit.svelte'
@@ -20,6 +22,14 @@ export interface ActionScope {
   classes: LabelClass[]
   /** The current file's prediction, for the low-confidence jump. */
   prediction: PredictionView | null
+  /** Indices of the current prediction's rejected segments. */
+  rejected: ReadonlySet<number>
+  /** Take predicted segment `i` into the labels (one undo step). */
+  acceptPredicted: (i: number) => void
+  /** Reject predicted segment `i`: Accept all skips it (one undo step). */
+  rejectPredicted: (i: number) => void
+  /** Open the next (1) or previous (−1) file of the project. */
+  openFile: (step: 1 | -1) => void
   toggleHelp: () => void
 }
 
@@ -58,11 +68,32 @@ export function runAction(s: ActionScope, action: Action, digit?: number, big?: 
     case 'class': {
       const cls = s.classes.find((c) => c.hotkey === digit)
       if (!cls) return
-      // With a selection the key relabels it; without, it picks the class of the next segment.
-      if (labels.selected !== null) labels.setClass(labels.selected, cls.name)
+      // A selection the user picked is relabelled; with none, or with the segment just drawn
+      // selected, the key picks the next segment's class (drawing already used the current one).
+      if (labels.selected !== null && !labels.justDrawn) labels.setClass(labels.selected, cls.name)
       else labels.currentClass = cls.name
       return
     }
+    case 'accept-prediction':
+    case 'reject-prediction': {
+      const p = s.prediction
+      const i = p ? predictedAt(p, view.cursor) : -1
+      if (!p || i < 0) return
+      if (action === 'accept-prediction') s.acceptPredicted(i)
+      else if (!s.rejected.has(i)) s.rejectPredicted(i)
+      // on to the next segment still to decide, as a reviewer goes down the list
+      const next = nextPredicted(p, p.segments[i].start, new Set([...s.rejected, i]))
+      if (next < 0) return
+      labels.selected = null
+      view.cursor = p.segments[next].start
+      view.reveal(p.segments[next].end)
+      view.reveal(p.segments[next].start)
+      return
+    }
+    case 'next-file':
+      return s.openFile(1)
+    case 'previous-file':
+      return s.openFile(-1)
     case 'next-segment':
       return select(ops.nextSegment(labels.segments, sel ? sel.start : view.cursor - 1e-6))
     case 'previous-segment':

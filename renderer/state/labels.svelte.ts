@@ -24,6 +24,9 @@ export interface Command {
   after: Segment[]
   selectedBefore: number | null
   selectedAfter: number | null
+  /** A step that changes no segment (a rejected prediction, record()): what undo and redo run. */
+  undo?: () => void
+  redo?: () => void
 }
 
 export class LabelsState {
@@ -77,6 +80,17 @@ export class LabelsState {
 
   get currentClass(): string | null {
     return this.#currentClass
+  }
+
+  /** The selection is the segment the last edit drew: a class key then picks the next one's class. */
+  get justDrawn(): boolean {
+    const last = this.#undo.at(-1)
+    return (
+      this.undoName === 'Add segment' &&
+      this.selected !== null &&
+      last?.after === this.segments &&
+      last.selectedAfter === this.selected
+    )
   }
 
   set currentClass(name: string | null) {
@@ -186,10 +200,25 @@ export class LabelsState {
     this.#set(next, selected)
   }
 
+  /**
+   * A step that changes no segment (rejecting a predicted segment) in the same history as the
+   * edits, so Ctrl+Z undoes whichever came last; runs `redo` now. Nothing is saved for it.
+   */
+  record(name: string, undo: () => void, redo: () => void): void {
+    const here = { before: this.segments, after: this.segments }
+    const selected = { selectedBefore: this.selected, selectedAfter: this.selected }
+    this.#undo.push({ name, ...here, ...selected, undo, redo })
+    if (this.#undo.length > HISTORY) this.#undo.shift()
+    this.#redo = []
+    redo()
+    this.#syncHistory()
+  }
+
   undo(): void {
     const c = this.#undo.pop()
     if (!c) return
     this.#redo.push(c)
+    if (c.undo) return void (c.undo(), this.#syncHistory())
     this.#set(c.before, c.selectedBefore)
   }
 
@@ -197,6 +226,7 @@ export class LabelsState {
     const c = this.#redo.pop()
     if (!c) return
     this.#undo.push(c)
+    if (c.redo) return void (c.redo(), this.#syncHistory())
     this.#set(c.after, c.selectedAfter)
   }
 

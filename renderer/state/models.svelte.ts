@@ -4,6 +4,14 @@
  */
 import type { EvaluationView, ModelView, Params, PredictionView } from '../../engine/api'
 import { api, newJobId } from '../api/client'
+import { secondsLeft } from '../lib/eta'
+
+/** Which labelled files Evaluate scores (engine/eval/selection.ts). */
+export type EvalFiles = 'validation' | 'all'
+
+/** The predicted segments rejected in one prediction are keyed by it: file, model and time made. */
+const predictionKey = (p: PredictionView) => `${p.media}\n${p.model}\n${p.created}`
+const NONE: ReadonlySet<number> = new Set()
 
 /** Viterbi post-processing: on/off and the transition weight λ (engine/infer/postprocess.ts). */
 export interface Viterbi {
@@ -21,12 +29,21 @@ export class ModelsState {
   /** Running job (prediction or evaluation), for progress and cancel. */
   jobId = $state<string | null>(null)
   fraction = $state(0)
+  /** Seconds the running job still needs, once its pace is known, else null. */
+  secondsLeft = $state<number | null>(null)
   status = $state('')
   error = $state<string | null>(null)
   /** The ONNX file the last export wrote (its card sits next to it), or null. */
   exported = $state<string | null>(null)
 
   selected: ModelView | null = $derived(this.models.find((m) => m.id === this.selectedId) ?? null)
+
+  /** Evaluate scores the model's validation files, or all labelled files. */
+  evalFiles = $state<EvalFiles>('validation')
+  /** Evaluate also scores files whose labels are unreviewed accepted predictions. */
+  includeUnreviewed = $state(false)
+  /** Indices of rejected predicted segments, per prediction (predictionKey); kept this session. */
+  #rejected = $state.raw<Record<string, ReadonlySet<number>>>({})
 
   /** Viterbi settings chosen in the panel, per model id; a model absent here uses its own. */
   viterbiChoice = $state<Record<string, Viterbi>>({})
@@ -53,6 +70,28 @@ export class ModelsState {
     }
   }
 
+  /** The rejected segments of prediction `p`. */
+  rejectedOf(p: PredictionView | null): ReadonlySet<number> {
+    return (p && this.#rejected[predictionKey(p)]) || NONE
+  }
+
+  setRejected(p: PredictionView, rejected: ReadonlySet<number>): void {
+    this.#rejected = { ...this.#rejected, [predictionKey(p)]: rejected }
+  }
+
+  /** Give model `id` a name (empty: its default name again). */
+  async rename(id: string, name: string): Promise<boolean> {
+    this.error = null
+    try {
+      const renamed = await api.renameModel({ model: id, name })
+      this.models = this.models.map((m) => (m.id === id ? renamed : m))
+      return true
+    } catch (err) {
+      this.error = (err as Error).message
+      return false
+    }
+  }
+
   async loadPrediction(media: string | null): Promise<void> {
     this.prediction = null
     if (!media) return
@@ -68,9 +107,11 @@ export class ModelsState {
   async predict(media: string[], current: string | null): Promise<void> {
     const model = this.selectedId
     if (!model || this.jobId) return
+    const started = Date.now()
     for (let i = 0; i < media.length; i++) {
       const ok = await this.#job(
         `predicting ${media[i]} (${i + 1}/${media.length})`,
+        { started, index: i, count: media.length },
         async (jobId) => {
           const p = await api.predict({
             jobId,
@@ -121,8 +162,9 @@ export class ModelsState {
     const model = this.selectedId
     if (!model || this.jobId) return
     await this.flushLabels()
-    await this.#job('evaluating', async (jobId) => {
-      this.evaluation = await api.evaluate({ jobId, model, ...this.#postprocess(model) })
+    const choice = { files: this.evalFiles, includeUnreviewed: this.includeUnreviewed }
+    await this.#job('evaluating', { started: Date.now(), index: 0, count: 1 }, async (jobId) => {
+      this.evaluation = await api.evaluate({ jobId, model, ...choice, ...this.#postprocess(model) })
     })
   }
 
@@ -162,14 +204,25 @@ export class ModelsState {
     if (this.jobId) await api.cancelJob({ jobId: this.jobId })
   }
 
-  async #job(status: string, work: (jobId: string) => Promise<void>): Promise<boolean> {
+  /**
+   * Runs one job; `part` places it among `count` jobs begun at `started` (predicting all files),
+   * so the bar and the time left cover them all.
+   */
+  async #job(
+    status: string,
+    part: { started: number; index: number; count: number },
+    work: (jobId: string) => Promise<void>,
+  ): Promise<boolean> {
     const jobId = newJobId()
     this.jobId = jobId
     this.error = null
     this.status = status
-    this.fraction = 0
+    this.fraction = part.index / part.count
+    this.secondsLeft = null
     this.#offProgress = api.on('progress', (p) => {
-      if (p.jobId === jobId && p.fraction !== null) this.fraction = p.fraction
+      if (p.jobId !== jobId || p.fraction === null) return
+      this.fraction = (part.index + p.fraction) / part.count
+      this.secondsLeft = secondsLeft(this.fraction, (Date.now() - part.started) / 1000)
     })
     try {
       await work(jobId)

@@ -9,7 +9,7 @@
 import type { AppCommand } from '../../electron/menu-commands'
 import { openDialog, saveDialog } from '../api/dialogs'
 import type { Action } from '../lib/keys'
-import { accept } from '../lib/prediction'
+import { accept, unrejected } from '../lib/prediction'
 import { frameSeconds } from '../lib/timescale'
 import { runAction, type ActionScope } from './actions'
 import { EditState } from './edit.svelte'
@@ -80,6 +80,11 @@ export class Studio implements ActionScope {
 
   get classes() {
     return this.project.classes
+  }
+
+  /** Indices of the current prediction's rejected segments. */
+  get rejected(): ReadonlySet<number> {
+    return this.models.rejectedOf(this.prediction)
   }
 
   /** The colour of a label's class. */
@@ -159,13 +164,42 @@ export class Studio implements ActionScope {
     if (where === 'selection' && !sel) return
     const next =
       where === 'all'
-        ? accept(labels.segments, p.segments)
-        : accept(labels.segments, p.segments, sel!.start, sel!.end)
+        ? accept(labels.segments, unrejected(p, this.rejected))
+        : accept(labels.segments, unrejected(p, this.rejected), sel!.start, sel!.end)
     labels.apply(
       where === 'all' ? 'Accept predictions' : 'Accept predictions in selection',
       next,
       null,
     )
+  }
+
+  /** Take predicted segment `i` of the current prediction into the labels: one undo step. */
+  acceptPredicted(i: number): void {
+    const p = this.prediction
+    const s = p?.segments[i]
+    if (!p || !s || p.media !== this.labels.media) return
+    this.labels.apply('Accept predicted segment', accept(this.labels.segments, [s]), null)
+  }
+
+  /** Reject predicted segment `i`: drawn struck out, skipped by Accept all; one undo step. */
+  rejectPredicted(i: number): void {
+    const p = this.prediction
+    if (!p?.segments[i] || p.media !== this.labels.media) return
+    const before = this.models.rejectedOf(p)
+    const after = new Set([...before, i])
+    this.labels.record(
+      'Reject predicted segment',
+      () => this.models.setRejected(p, before),
+      () => this.models.setRejected(p, after),
+    )
+  }
+
+  /** Open the next (1) or previous (−1) file in the project's order. */
+  openFile(step: 1 | -1): void {
+    const media = this.project.view?.media ?? []
+    const at = media.findIndex((m) => m.id === this.project.selectedId)
+    const next = media[at + step]
+    if (next) this.project.selectedId = next.id
   }
 
   /** Set the current file's clip class (a clip classifier's prediction accepted). */
