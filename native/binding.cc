@@ -246,36 +246,76 @@ int64_t i64(Args& a, size_t k) {
 // logmelFrames(x, origin, length, t0, t1, hop, win, segStart, rise, out): contract in
 // engine/kernels/features.ts. N = win.length, B = segStart.length − 2. Checks that every frame
 // reads inside x and that the tables fit N, so a wrong call throws instead of reading astray.
+// The arguments logmelFrames and mfccFrames share (the first nine), unwrapped and checked.
+struct FrameArgs {
+  const float* x = nullptr;
+  int64_t origin = 0, length = 0, t0 = 0, t1 = 0;
+  int hop = 0, N = 0, B = 0;
+  const double* win = nullptr;
+  const int32_t* seg = nullptr;
+  const double* rise = nullptr;
+};
+
+bool frameArgs(Args& a, FrameArgs* f) {
+  size_t nx = 0, N = 0, nseg = 0, K = 0;
+  f->x = typed<float>(a, 0, napi_float32_array, &nx, "x: expected a Float32Array");
+  f->origin = i64(a, 1), f->length = i64(a, 2), f->t0 = i64(a, 3), f->t1 = i64(a, 4);
+  f->hop = a.i32(5);
+  f->win = typed<double>(a, 6, napi_float64_array, &N, "win: expected a Float64Array");
+  f->seg = typed<int32_t>(a, 7, napi_int32_array, &nseg, "segStart: expected an Int32Array");
+  f->rise = typed<double>(a, 8, napi_float64_array, &K, "rise: expected a Float64Array");
+  if (!a.ok) return false;
+  if (N < 8 || N > (1 << 20) || (N & (N - 1)))
+    return a.fail("win.length is not a power of two ≥ 8"), false;
+  if (K != N / 2 + 1) return a.fail("rise.length must be win.length / 2 + 1"), false;
+  if (nseg < 3) return a.fail("segStart needs B + 2 ≥ 3 entries"), false;
+  for (size_t s = 0; s < nseg; s++)
+    if (f->seg[s] < 0 || (size_t)f->seg[s] > K || (s > 0 && f->seg[s] < f->seg[s - 1]))
+      return a.fail("segStart must rise within 0 … win.length / 2 + 1"), false;
+  f->N = (int)N;
+  f->B = (int)nseg - 2;
+  if (f->hop < 1 || f->t0 < 0 || f->t1 < f->t0 || f->origin < 0 || f->length < 0)
+    return a.fail("bad hop, frame range or signal slice"), false;
+  for (int64_t t = f->t0; t < f->t1; t++) {
+    const int64_t start = t * f->hop - (int64_t)N / 2;
+    const int64_t lo = start > 0 ? start : 0;
+    const int64_t hi = start + (int64_t)N < f->length ? start + (int64_t)N : f->length;
+    if (lo < hi && (lo < f->origin || hi > f->origin + (int64_t)nx))
+      return a.fail("a frame reads samples outside x"), false;
+  }
+  return true;
+}
+
 napi_value LogmelFrames(napi_env env, napi_callback_info info) {
   Args a(env, info);
-  size_t nx = 0, N = 0, nseg = 0, K = 0, nout = 0;
-  const float* x = typed<float>(a, 0, napi_float32_array, &nx, "x: expected a Float32Array");
-  const int64_t origin = i64(a, 1), length = i64(a, 2), t0 = i64(a, 3), t1 = i64(a, 4);
-  const int hop = a.i32(5);
-  const double* win = typed<double>(a, 6, napi_float64_array, &N, "win: expected a Float64Array");
-  const int32_t* seg =
-      typed<int32_t>(a, 7, napi_int32_array, &nseg, "segStart: expected an Int32Array");
-  const double* rise = typed<double>(a, 8, napi_float64_array, &K, "rise: expected a Float64Array");
+  FrameArgs f;
+  if (!frameArgs(a, &f)) return nullptr;
+  size_t nout = 0;
   double* out = typed<double>(a, 9, napi_float64_array, &nout, "out: expected a Float64Array");
   if (!a.ok) return nullptr;
-  if (N < 8 || N > (1 << 20) || (N & (N - 1)))
-    return a.fail("win.length is not a power of two ≥ 8"), nullptr;
-  if (K != N / 2 + 1) return a.fail("rise.length must be win.length / 2 + 1"), nullptr;
-  if (nseg < 3) return a.fail("segStart needs B + 2 ≥ 3 entries"), nullptr;
-  for (size_t s = 0; s < nseg; s++)
-    if (seg[s] < 0 || (size_t)seg[s] > K || (s > 0 && seg[s] < seg[s - 1]))
-      return a.fail("segStart must rise within 0 … win.length / 2 + 1"), nullptr;
-  const int B = (int)nseg - 2;
-  if (hop < 1 || t0 < 0 || t1 < t0 || origin < 0 || length < 0)
-    return a.fail("bad hop, frame range or signal slice"), nullptr;
-  if ((size_t)(t1 - t0) * B > nout) return a.fail("out is shorter than (t1 − t0) × B"), nullptr;
-  for (int64_t t = t0; t < t1; t++) {
-    const int64_t start = t * hop - (int64_t)N / 2;
-    const int64_t lo = start > 0 ? start : 0, hi = start + (int64_t)N < length ? start + N : length;
-    if (lo < hi && (lo < origin || hi > origin + (int64_t)nx))
-      return a.fail("a frame reads samples outside x"), nullptr;
-  }
-  a.t->features->logmelFrames(x, origin, length, t0, t1, hop, (int)N, win, B, seg, rise, out);
+  if ((size_t)(f.t1 - f.t0) * f.B > nout)
+    return a.fail("out is shorter than (t1 − t0) × B"), nullptr;
+  a.t->features->logmelFrames(f.x, f.origin, f.length, f.t0, f.t1, f.hop, f.N, f.win, f.B, f.seg,
+                              f.rise, out);
+  return nullptr;
+}
+
+// mfccFrames(x, origin, length, t0, t1, hop, win, segStart, rise, dct, out): contract in
+// engine/kernels/features.ts; dct is n × B (float32), out receives (t1 − t0) × n (float32).
+napi_value MfccFrames(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  FrameArgs f;
+  if (!frameArgs(a, &f)) return nullptr;
+  size_t nd = 0, nout = 0;
+  const float* dct = typed<float>(a, 9, napi_float32_array, &nd, "dct: expected a Float32Array");
+  float* out = typed<float>(a, 10, napi_float32_array, &nout, "out: expected a Float32Array");
+  if (!a.ok) return nullptr;
+  if (nd == 0 || nd % f.B) return a.fail("dct.length must be n × B, n ≥ 1"), nullptr;
+  const int n = (int)(nd / f.B);
+  if ((size_t)(f.t1 - f.t0) * n > nout)
+    return a.fail("out is shorter than (t1 − t0) × n"), nullptr;
+  a.t->features->mfccFrames(f.x, f.origin, f.length, f.t0, f.t1, f.hop, f.N, f.win, f.B, f.seg,
+                            f.rise, dct, n, out);
   return nullptr;
 }
 
@@ -322,6 +362,7 @@ void defineKernels(napi_env env, napi_value obj, const fw::Table* table) {
       {"rnnBackwardStep", nullptr, RnnBackwardStep, nullptr, nullptr, nullptr, e, d},
       {"logmelFrames", nullptr, LogmelFrames, nullptr, nullptr, nullptr, e, d},
       {"resampleRange", nullptr, ResampleRange, nullptr, nullptr, nullptr, e, d},
+      {"mfccFrames", nullptr, MfccFrames, nullptr, nullptr, nullptr, e, d},
   };
   napi_define_properties(env, obj, sizeof(fns) / sizeof(fns[0]), fns);
   napi_value name;

@@ -286,7 +286,35 @@ static void logmelFrames(const float* x, int64_t origin, int64_t length, int64_t
   logFloor(out, (t1 - t0) * B);
 }
 
-extern const FeatureTable featureTable = {logmelFrames, resampleRange};
+// Frames per log-mel block inside mfccFrames: (64 × B) doubles of scratch, in L1 at 40 bands.
+enum { MFCC_BLOCK = 64 };
+static thread_local std::vector<double> mfccScratch;
+
+// MFCC rows of frames t0 … t1−1 into out ((t1 − t0) × n float32, row-major): the log-mel rows
+// of logmelFrames, then c_i = Σ_b D_ib · L_b with the DCT matrix D (n × B, float32, mel.ts's
+// dctMatrix) in float64, as audio-features.ts's mfcc entry computes it.
+static void mfccFrames(const float* x, int64_t origin, int64_t length, int64_t t0, int64_t t1,
+                       int hop, int N, const double* win, int B, const int32_t* segStart,
+                       const double* rise, const float* dct, int n, float* out) {
+  mfccScratch.resize((size_t)MFCC_BLOCK * B);
+  double* L = mfccScratch.data();
+  for (int64_t b0 = t0; b0 < t1; b0 += MFCC_BLOCK) {
+    const int64_t b1 = b0 + MFCC_BLOCK < t1 ? b0 + MFCC_BLOCK : t1;
+    logmelFrames(x, origin, length, b0, b1, hop, N, win, B, segStart, rise, L);
+    for (int64_t t = b0; t < b1; t++) {
+      const double* l = L + (t - b0) * B;
+      float* c = out + (t - t0) * n;
+      for (int i = 0; i < n; i++) {
+        const float* d = dct + (size_t)i * B;
+        double acc = 0;
+        for (int b = 0; b < B; b++) acc += (double)d[b] * l[b];
+        c[i] = (float)acc;
+      }
+    }
+  }
+}
+
+extern const FeatureTable featureTable = {logmelFrames, resampleRange, mfccFrames};
 
 }  // namespace FW_NS
 }  // namespace fw

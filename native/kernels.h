@@ -23,9 +23,14 @@ typedef void (*LogmelFn)(const float* x, int64_t origin, int64_t length, int64_t
 // (contract in engine/kernels/resample.ts).
 typedef void (*ResampleFn)(const float* x, int64_t origin, int64_t length, int L, int M, int Wc,
                            const float* table, int64_t o0, int64_t o1, float* y);
+// MFCC rows (features.cc): the log-mel rows times an n × B DCT matrix, float32 out.
+typedef void (*MfccFn)(const float* x, int64_t origin, int64_t length, int64_t t0, int64_t t1,
+                       int hop, int N, const double* win, int B, const int32_t* segStart,
+                       const double* rise, const float* dct, int n, float* out);
 struct FeatureTable {
   LogmelFn logmelFrames;
   ResampleFn resampleRange;
+  MfccFn mfccFrames;
 };
 
 // Pointwise kernels (contracts in models/kernels.ts); pointers already include offsets.

@@ -8,10 +8,11 @@
  * Meyda's), so log-mel and MFCC go straight from the samples to the spectrum.
  * When a spec needs only the log-mel bands (logmel, mfcc) and the native addon is present, the
  * native kernel (engine/kernels/features.ts) computes them, 1024 frames per call, from the same
- * window and mel segments; FRAMEWISE_KERNELS=ts keeps this TS path.
+ * window and mel segments — and, for MFCC alone (the default), the DCT too, writing the rows
+ * straight into the output; FRAMEWISE_KERNELS=ts keeps this TS path.
  */
 import Meyda, { type MeydaWindowingFunction } from 'meyda'
-import { logmelKernel, type LogmelFrames } from '../kernels/features'
+import { logmelKernel, mfccKernel, type LogmelFrames, type MfccFrames } from '../kernels/features'
 import { dctMatrix, LOG_FLOOR, melFilterbank, melSegments, type MelBank } from './mel'
 import { RealFFT } from './rfft'
 import type { AudioFeature, AudioSpec } from './spec'
@@ -245,6 +246,7 @@ export function computeAudioFrames(
   onRow?: (done: number) => void,
   slice: SignalSlice = { origin: 0, length: samples.length },
   logmel: LogmelFrames | null = logmelKernel(),
+  mfcc: MfccFrames | null = logmel ? mfccKernel() : null,
 ): Float32Array {
   const N = spec.frameLength
   const K = N / 2 + 1
@@ -305,6 +307,18 @@ export function computeAudioFrames(
     if (needRaw) for (let i = 0; i < N; i++) fr.x[i] = src[offset + i]
     fft.power(src, offset, win, fr.power)
     if (needAmp) for (let k = 0; k < K; k++) fr.amp[k] = Math.sqrt(fr.power[k])
+  }
+  const only = plan.length === 1 ? plan[0].f : undefined
+  if (mfcc && only?.name === 'mfcc') {
+    // Native MFCC (the default spec): rows straight into `out`, NATIVE_BLOCK frames per call.
+    const dct = dctMatrix(only.n, bands)
+    for (let b0 = t0; b0 < t1; b0 += NATIVE_BLOCK) {
+      const b1 = Math.min(t1, b0 + NATIVE_BLOCK)
+      const rows = out.subarray((b0 - t0) * dims, (b1 - t0) * dims)
+      mfcc(samples, slice.origin, slice.length, b0, b1, hop, win, segStart, rise, dct, rows)
+      if (onRow && b1 - b0 === NATIVE_BLOCK) onRow(b1 - t0)
+    }
+    return out
   }
   if (logmel && needMel && !needAmp && !needRaw) {
     // Native: the kernel fills a block of log-mel rows, the registry turns each into features.

@@ -3,15 +3,18 @@ import { join } from 'node:path'
 import { describe, expect, it, vi } from 'vitest'
 import { decodeAudio } from '../media/audio/decode'
 import { analysisWindow, audioFrameCount, computeAudioFrames } from '../features/audio-features'
-import { melSegments } from '../features/mel'
+import { dctMatrix, melSegments } from '../features/mel'
 import { parseFeatureSpec, type AudioSpec } from '../features/spec'
-import { loadNativeLogmel, type LogmelFrames } from './features'
+import { loadNativeLogmel, loadNativeMfcc, type LogmelFrames, type MfccFrames } from './features'
 import { NATIVE_ISAS } from './load'
 import { Rng } from '../../models/rng'
 import { requireUnderCi } from '../testing/tools'
 
 const variants = NATIVE_ISAS.map((isa) => [isa, loadNativeLogmel(isa)] as const).filter(
   (v): v is readonly [(typeof NATIVE_ISAS)[number], LogmelFrames] => !(v[1] instanceof Error),
+)
+const mfccVariants = NATIVE_ISAS.map((isa) => [isa, loadNativeMfcc(isa)] as const).filter(
+  (v): v is readonly [(typeof NATIVE_ISAS)[number], MfccFrames] => !(v[1] instanceof Error),
 )
 const haveNative = requireUnderCi(
   !(loadNativeLogmel() instanceof Error),
@@ -78,6 +81,7 @@ describe.skipIf(!haveNative)('native log-mel kernel vs the TS path', () => {
   it('every ISA variant this CPU runs is present', () => {
     expect(variants.length).toBeGreaterThanOrEqual(1)
     expect(variants.map((v) => v[0])).toContain('sse2')
+    expect(mfccVariants.map((v) => v[0])).toEqual(variants.map((v) => v[0]))
   })
 
   // N = 16 … 4096 covers both parities of log2(N/2) (the lone radix-2 stage) and every
@@ -118,6 +122,42 @@ describe.skipIf(!haveNative)('native log-mel kernel vs the TS path', () => {
       const d = diff(voiceLike(16000, 3), spec, k)
       expect(d, isa).toBeLessThanOrEqual(TOL)
     }
+  })
+
+  it('MFCC alone (the default spec: the native DCT too) within 1e-5, every ISA; slices agree', () => {
+    for (const n of [13, 20]) {
+      const spec = audio({ features: [{ name: 'mfcc', n }] })
+      const x = voiceLike(16000, 3)
+      const T = audioFrameCount(x.length, 160)
+      const ts = computeAudioFrames(x, spec, 0, T, undefined, undefined, null, null)
+      for (const [isa, k] of mfccVariants) {
+        const nat = computeAudioFrames(x, spec, 0, T, undefined, undefined, variants[0][1], k)
+        expect(nat.length).toBe(ts.length)
+        let d = 0
+        for (let i = 0; i < ts.length; i++) d = Math.max(d, Math.abs(nat[i] - ts[i]))
+        expect(d, `${isa} n=${n}`).toBeLessThanOrEqual(TOL)
+        const s0 = 110 * 160 - 256 // frames 110 … T−1 from their slice (a worker's view)
+        const slice = { origin: s0, length: x.length }
+        const logmel = variants[0][1]
+        const part = computeAudioFrames(x.subarray(s0), spec, 110, T, undefined, slice, logmel, k)
+        expect(part, isa).toEqual(nat.subarray(110 * n))
+      }
+    }
+  })
+
+  it('mfccFrames throws a clear error instead of writing outside its arguments', () => {
+    const [, k] = mfccVariants[0]
+    const spec = audio({ features: [{ name: 'mfcc', n: 13 }] })
+    const win = analysisWindow(spec)
+    const { start, rise } = melSegments(40, 512, 16000, 0, 8000)
+    const x = new Float32Array(16000)
+    const dct = dctMatrix(13, 40)
+    const out = new Float32Array(100 * 13)
+    expect(() => k(x, 0, 16000, 0, 101, 160, win, start, rise, dct, out)).toThrow(/out is shorter/)
+    const bad = dct.subarray(1)
+    expect(() => k(x, 0, 16000, 0, 10, 160, win, start, rise, bad, out)).toThrow(/dct.length/)
+    expect(() => k(x, 0, 32000, 0, 100, 160, win, start, rise, dct, out)).toThrow(/outside x/)
+    expect(() => k(x, 0, 16000, 0, 100, 160, win, start, rise, dct, out)).not.toThrow()
   })
 
   // fixtures/pluck-pcm16.wav: CPython's Lib/test/audiodata/pluck-pcm16.wav (PSF License), a

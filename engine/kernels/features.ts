@@ -11,6 +11,12 @@
  * receives (t1 − t0) × B values, row-major. Throws (TypeError) when an argument does not fit,
  * e.g. a frame that reads samples x does not hold.
  *
+ *   mfccFrames(x, origin, length, t0, t1, hop, win, segStart, rise, dct, out)
+ *
+ * the same log-mel rows times the DCT matrix (dct: n × B float32, mel.ts's dctMatrix), summed in
+ * float64 as audio-features.ts's mfcc entry does; out (Float32Array) receives (t1 − t0) × n.
+ * It spares the default spec (13 MFCC) a float64 block copy and a TS DCT per frame.
+ *
  * Same selection rule as the training kernels (load.ts): FRAMEWISE_KERNELS=ts forces the TS
  * path, FRAMEWISE_KERNELS=native makes a missing addon an error, unset uses the addon if it loads.
  */
@@ -18,6 +24,8 @@ import { kernelsWanted, loadNativeTable, type NativeIsa, type NativeTable } from
 
 /** The kernel's signature, as the addon's table (load.ts) declares it. */
 export type LogmelFrames = NativeTable['logmelFrames']
+/** The MFCC kernel's signature. */
+export type MfccFrames = NativeTable['mfccFrames']
 
 let cached: LogmelFrames | null | undefined
 
@@ -42,4 +50,24 @@ export function logmelKernel(): LogmelFrames | null {
     return (cached = null)
   }
   return (cached = k)
+}
+
+/** The native MFCC kernel (widest ISA, or `isa`), or an Error saying why it cannot be used. */
+export function loadNativeMfcc(isa?: NativeIsa): MfccFrames | Error {
+  const t = loadNativeTable(isa)
+  if (t instanceof Error) return t
+  if (typeof t.mfccFrames !== 'function') {
+    return new Error('the native addon predates mfccFrames (run: node scripts/build-kernels.js)')
+  }
+  return t.mfccFrames
+}
+
+let cachedMfcc: MfccFrames | null | undefined
+
+/** The MFCC kernel to use, or null for log-mel + the TS DCT (cached per thread). */
+export function mfccKernel(): MfccFrames | null {
+  if (cachedMfcc !== undefined) return cachedMfcc
+  if (!logmelKernel()) return (cachedMfcc = null)
+  const k = loadNativeMfcc()
+  return (cachedMfcc = k instanceof Error ? null : k)
 }

@@ -34,6 +34,20 @@ export type NativeTable = Omit<Kernels, 'alloc'> & {
     rise: Float64Array,
     out: Float64Array,
   ) => void
+  /** Frame → MFCC: log-mel rows times a DCT matrix (contract in ./features.ts); writes `out`. */
+  mfccFrames: (
+    x: Float32Array,
+    origin: number,
+    length: number,
+    t0: number,
+    t1: number,
+    hop: number,
+    win: Float64Array,
+    segStart: Int32Array,
+    rise: Float64Array,
+    dct: Float32Array,
+    out: Float32Array,
+  ) => void
   /** Polyphase sinc resampling of an output range (contract in ./resample.ts); writes `y`. */
   resampleRange: (
     x: Float32Array,
