@@ -16,8 +16,24 @@
  *   npm run bench:infer [-- --seconds 2] [--threads 1,2] [--only A:lstm,B:gru] [--no-pipeline]
  *                       [--audio-seconds 3600]
  *
- * One JSON line per row. Targets (issue 5): ORT ≥ 300k frames/s on A; pipeline ≥ 1000× real time.
+ * 3. product rows (`bench: 'product'`): the whole pipeline as `framewise predict` runs it, with a
+ *    model trained at today's defaults (bench/infer-inputs.ts: 13 MFCC + Δ + ΔΔ, per-file CMVN,
+ *    BiGRU 2 × 64) on the recordings users have (16 kHz mono, 44.1 and 48 kHz stereo; WAV and
+ *    FLAC), each input in its own child process (so `peak_rss_mb` is that input's), best of
+ *    `--repeat` runs after a warm-up: wall and CPU seconds of the pipeline's stages (features =
+ *    decode + resample + features + Δ + CMVN on the feature workers; model; post), rtf, peak RSS,
+ *    load average; and the CPU seconds per audio hour of each stage alone on one thread
+ *    (`stage_cpu_s_per_h`, from a `--stage-seconds` excerpt of the same format): decode,
+ *    resample, features (MFCC), deltas + CMVN.
+ *
+ *   npm run bench:infer [-- --seconds 2] [--threads 1,2] [--only A:lstm,B:gru] [--no-pipeline]
+ *                       [--audio-seconds 3600] [--no-product] [--inputs wav-48k-stereo,…]
+ *                       [--repeat 3] [--stage-seconds 300]
+ *
+ * One JSON line per row. Targets: ORT ≥ 300k frames/s on A (issue 5); ≥ 1000× real time on 16 kHz
+ * mono and 48 kHz stereo WAV at product defaults, ≥ 500× on FLAC (issue 17).
  */
+import { spawnSync } from 'node:child_process'
 import { loadavg } from 'node:os'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
@@ -33,6 +49,8 @@ import { readModel, releaseSessions } from '../engine/onnx/read'
 import { randomParams, specF40 } from '../engine/onnx/testing'
 import { encodeModel } from '../engine/onnx/write'
 import { writeLongWav } from './wav'
+import { INPUTS, type InputName } from './infer-inputs'
+import { productRow } from './infer-product'
 
 const { values: args } = parseArgs({
   options: {
@@ -41,6 +59,12 @@ const { values: args } = parseArgs({
     only: { type: 'string', default: '' },
     'no-pipeline': { type: 'boolean', default: false },
     'audio-seconds': { type: 'string', default: '3600' },
+    'no-product': { type: 'boolean', default: false },
+    inputs: { type: 'string', default: Object.keys(INPUTS).join(',') },
+    repeat: { type: 'string', default: '3' },
+    'stage-seconds': { type: 'string', default: '300' },
+    /** Internal: run one product row in this process (the parent spawns one per input). */
+    row: { type: 'string' },
   },
 })
 
@@ -244,7 +268,43 @@ async function pipelineRows(): Promise<void> {
   await releaseSessions()
 }
 
-await modelRows()
-if (!args['no-pipeline']) await pipelineRows()
+/** Each product row in a child process of its own: its peak RSS is that input's alone. */
+function productRows(): void {
+  for (const name of args.inputs.split(',')) {
+    if (!(name in INPUTS)) throw new Error(`--inputs: unknown input ${name}`)
+    const r = spawnSync(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        import.meta.filename,
+        '--row',
+        name,
+        '--audio-seconds',
+        args['audio-seconds'],
+        '--repeat',
+        args.repeat,
+        '--stage-seconds',
+        args['stage-seconds'],
+      ],
+      { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], env: process.env },
+    )
+    process.stdout.write(r.stdout)
+    if (r.status !== 0) throw new Error(`product row ${name} failed (exit ${r.status})`)
+  }
+}
+
+if (args.row) {
+  const row = await productRow(args.row as InputName, {
+    seconds: Number(args['audio-seconds']),
+    repeat: Number(args.repeat),
+    stageSeconds: Number(args['stage-seconds']),
+  })
+  console.log(JSON.stringify(row))
+} else {
+  await modelRows()
+  if (!args['no-pipeline']) await pipelineRows()
+  if (!args['no-product']) productRows()
+}
 // The feature pool's worker MessagePorts stay referenced (engine/features/worker-pool.ts), so end here.
 process.exit(0)
