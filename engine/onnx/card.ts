@@ -17,7 +17,7 @@ import {
   PRODUCER_VERSION,
   transitionsSchema,
 } from './metadata'
-import { postProcessSchema } from './postprocess-settings'
+import { multiLabelSchema, postProcessSchema } from './postprocess-settings'
 
 export const modelCardSchema = z.object({
   format: z.literal('framewise-model-card'),
@@ -45,6 +45,8 @@ export const modelCardSchema = z.object({
       attention: attentionSchema.optional(),
       /** Label feedback (absent in cards written before it existed). */
       outputRecurrence: z.boolean().optional(),
+      /** 'sigmoid': multi-label, one probability per class (absent: softmax). */
+      head: z.enum(['softmax', 'sigmoid']).optional(),
       parameters: z.number().int(),
     })
     .nullable(),
@@ -54,6 +56,8 @@ export const modelCardSchema = z.object({
   output: outputKindSchema,
   /** 'classify' for clip classifiers (absent: a frame tagger). */
   task: z.enum(['tag', 'classify']).optional(),
+  /** Multi-label models: per-class thresholds and post-processing (absent: one class per frame). */
+  multiLabel: multiLabelSchema.optional(),
   /** Label transitions of the training data (absent: none stored, e.g. an older card). */
   transitions: transitionsSchema.optional(),
   /** A clip classifier's pooling head (absent for taggers). */
@@ -133,6 +137,7 @@ export function taggerCard(
     residual: config.residual ?? false,
     ...(config.outputRecurrence ? { outputRecurrence: true } : {}),
     ...(config.attention ? { attention: { ...config.attention } } : {}),
+    ...(config.head === 'sigmoid' ? { head: 'sigmoid' as const } : {}),
     parameters,
   }
 }

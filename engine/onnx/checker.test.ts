@@ -79,6 +79,30 @@ describe.skipIf(!hasOnnx)('onnx.checker', () => {
     },
   )
 
+  it.each(['gru', 'lstm'] as const)(
+    'accepts the multi-label %s tagger (sigmoid head)',
+    async (cell) => {
+      const config = {
+        cell,
+        inputSize: 7,
+        hiddenSize: 5,
+        numLayers: 2,
+        numClasses: 4,
+        bidirectional: true,
+        dropout: 0,
+        head: 'sigmoid' as const,
+      }
+      const m = createTagger(config, tsKernels)
+      const norm = { mean: new Float32Array(7).fill(0.5), std: new Float32Array(7).fill(2) }
+      const bytes = encodeModel(
+        taggerGraph(config, m.params, norm),
+        { 'framewise.classes': '["a","b","c","d"]' },
+        'test',
+      )
+      expect(await check(bytes)).toBe("17 ['batch', 'time', 4]")
+    },
+  )
+
   const attention: [CellType, boolean, number, number][] = [
     ['gru', true, 2, 0],
     ['lstm', false, 1, 50],

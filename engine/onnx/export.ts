@@ -18,7 +18,13 @@ import {
   type ModelMetadata,
   type TransitionsMeta,
 } from './metadata'
-import { postProcessSchema, type PostProcessInput } from './postprocess-settings'
+import {
+  multiLabelSchema,
+  postProcessSchema,
+  type MultiLabelPostProcess,
+  type MultiLabelPostProcessInput,
+  type PostProcessInput,
+} from './postprocess-settings'
 import { encodeModel } from './write'
 
 export interface ExportTaggerInput {
@@ -40,6 +46,11 @@ export interface ExportTaggerInput {
   decoder?: { decode: 'greedy' | 'beam'; beam: number } | null
   /** Label transitions for Viterbi post-processing (plain taggers; ignored with output recurrence). */
   transitions?: TransitionsMeta | null
+  /**
+   * A sigmoid head's per-class post-processing (thresholds, median filter, minimum duration);
+   * omitted: threshold 0.5 and `postprocess`'s median filter and minimum duration for every class.
+   */
+  multiLabel?: MultiLabelPostProcessInput | null
 }
 
 export interface ExportResult {
@@ -112,13 +123,17 @@ export async function exportTagger(
     input.spec,
     config.inputSize - (config.outputRecurrence ? config.numClasses : 0),
   )
+  const sigmoid = config.head === 'sigmoid'
   const transitions =
-    input.transitions && !config.outputRecurrence
+    input.transitions && !config.outputRecurrence && !sigmoid
       ? transitionsSchema.parse(input.transitions)
       : undefined
   const post = postProcessSchema.parse(input.postprocess ?? {})
   // Viterbi needs the transitions: a model without them ships it off (readModel would refuse it)
   if (post.viterbi?.enabled && !transitions) delete post.viterbi
+  const multiLabel = sigmoid ? multiLabelOf(input.multiLabel, post, classes.length) : undefined
+  // every class of a multi-label model makes events: none is the background
+  if (sigmoid) post.background = null
   const meta: ModelMetadata = {
     classes: [...classes],
     features: spec,
@@ -137,6 +152,7 @@ export async function exportTagger(
     ...(config.attention ? { attention: { ...config.attention } } : {}),
     // an output-recurrent model decodes its own label path (beam search), so no Viterbi
     ...(transitions ? { transitions } : {}),
+    ...(multiLabel ? { multiLabel } : {}),
   }
   if (meta.transitions && meta.transitions.initial.length !== classes.length)
     throw new RangeError(
@@ -155,7 +171,29 @@ export async function exportTagger(
     postprocess: meta.postprocess,
     output: meta.output,
     ...(meta.transitions ? { transitions: meta.transitions } : {}),
+    ...(meta.multiLabel ? { multiLabel: meta.multiLabel } : {}),
     metrics: input.metrics ?? {},
   }
   return writeModelFiles(modelPath, bytes, card)
+}
+
+/** A sigmoid head's per-class post-processing, one entry per class (defaults from `post`). */
+function multiLabelOf(
+  input: MultiLabelPostProcessInput | null | undefined,
+  post: { medianFilter: number; minDuration: number },
+  C: number,
+): MultiLabelPostProcess {
+  const fallback = {
+    threshold: 0.5,
+    medianFilter: post.medianFilter,
+    minDuration: post.minDuration,
+  }
+  const ml = multiLabelSchema.parse(
+    input ?? { perClass: Array.from({ length: C }, () => fallback) },
+  )
+  if (ml.perClass.length !== C)
+    throw new RangeError(
+      `multi-label post-processing for ${ml.perClass.length} classes, the model has ${C}`,
+    )
+  return ml
 }

@@ -15,6 +15,9 @@
  *     framewise.transitions  JSON Transitions on plain frame taggers: label start and transition
  *                            probabilities counted on the training labels, for Viterbi decoding
  *                            (postprocess.viterbi; engine/infer/postprocess.ts)
+ *     framewise.multilabel   JSON MultiLabelPostProcess on multi-label (sigmoid) taggers: each
+ *                            class its own probability, threshold, median filter and minimum
+ *                            duration, its events overlapping others' (infer/postprocess-multilabel.ts)
  *   plus ModelProto.producer_name/version.
  * The model card next to the file (card.ts) carries the same facts; export.ts writes both.
  */
@@ -23,7 +26,12 @@ import { DataError } from '../errors'
 import { featureNames, featureSpecSchema, type FeatureSpec } from '../features/spec'
 import { canonicalJson } from '../features/spec-hash'
 import pkg from '../../package.json'
-import { postProcessSchema, type PostProcess } from './postprocess-settings'
+import {
+  multiLabelSchema,
+  postProcessSchema,
+  type MultiLabelPostProcess,
+  type PostProcess,
+} from './postprocess-settings'
 
 export const PRODUCER_NAME = 'framewise'
 export const PRODUCER_VERSION: string = pkg.version
@@ -48,6 +56,7 @@ export const META_KEYS = {
   decoder: 'framewise.decoder',
   attention: 'framewise.attention',
   transitions: 'framewise.transitions',
+  multilabel: 'framewise.multilabel',
 } as const
 
 /** A probability, or a row of them summing to 1 (to within rounding of the JSON decimals). */
@@ -125,6 +134,8 @@ export interface ModelMetadata {
   attention?: AttentionMeta
   /** Plain taggers trained by Framewise: label transitions of the training data. */
   transitions?: TransitionsMeta
+  /** Multi-label (sigmoid) taggers: per-class post-processing; absent = one class per frame. */
+  multiLabel?: MultiLabelPostProcess
 }
 
 /** metadata_props entries for `meta`. */
@@ -139,6 +150,7 @@ export function metadataProps(meta: ModelMetadata): Record<string, string> {
     ...(meta.decoder ? { [META_KEYS.decoder]: canonicalJson(meta.decoder) } : {}),
     ...(meta.attention ? { [META_KEYS.attention]: canonicalJson(meta.attention) } : {}),
     ...(meta.transitions ? { [META_KEYS.transitions]: canonicalJson(meta.transitions) } : {}),
+    ...(meta.multiLabel ? { [META_KEYS.multilabel]: canonicalJson(meta.multiLabel) } : {}),
   }
 }
 
@@ -185,6 +197,8 @@ export function parseMetadataProps(
     out.attention = json(META_KEYS.attention, attentionSchema)
   if (props[META_KEYS.transitions] !== undefined)
     out.transitions = json(META_KEYS.transitions, transitionsSchema)
+  if (props[META_KEYS.multilabel] !== undefined)
+    out.multiLabel = json(META_KEYS.multilabel, multiLabelSchema)
   if (props[META_KEYS.task] !== undefined) {
     const task = props[META_KEYS.task]
     if (task !== 'tag' && task !== 'classify')

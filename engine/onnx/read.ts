@@ -34,6 +34,7 @@ import {
 import {
   backgroundIndex,
   postProcessSchema,
+  type MultiLabelPostProcess,
   type PostProcess,
   type PostProcessInput,
 } from './postprocess-settings'
@@ -109,6 +110,11 @@ export interface TaggerModel {
   attention: AttentionMeta | null
   /** Log label transitions for Viterbi post-processing (framewise.transitions), or null. */
   transitions: Transitions | null
+  /**
+   * Multi-label (sigmoid) models (framewise.multilabel): per-class thresholds and
+   * post-processing, the events of different classes overlapping; null = one class per frame.
+   */
+  multiLabel: MultiLabelPostProcess | null
 }
 
 const { onnx } = onnxProto
@@ -462,6 +468,17 @@ export async function readModel(
       file,
       `has label transitions for ${stored.initial.length} classes but ${C} outputs`,
     )
+  const multiLabel = fw.multiLabel ?? card?.multiLabel ?? null
+  if (multiLabel && multiLabel.perClass.length !== C)
+    throw new DataError(
+      file,
+      `has multi-label post-processing for ${multiLabel.perClass.length} classes but ${C} outputs`,
+    )
+  if (multiLabel && postprocess.viterbi?.enabled)
+    throw new DataError(
+      file,
+      'is multi-label (one sigmoid per class): Viterbi decodes one class per frame and does not apply',
+    )
   if (postprocess.viterbi?.enabled && !stored)
     throw new DataError(
       file,
@@ -486,5 +503,6 @@ export async function readModel(
     decoder: fw.decoder && feedback ? { ...fw.decoder, layout: feedback } : null,
     attention: fw.attention ?? card?.tagger?.attention ?? null,
     transitions: stored ? transitionsToLog(stored) : null,
+    multiLabel,
   }
 }

@@ -79,18 +79,41 @@ export function exportTrainedTagger(
   runId?: string,
 ): Promise<ExportResult> {
   const { assembled, files, classes, spec } = data
+  const ml = result.multiLabel
+  // Viterbi decodes one class per frame: not for output-recurrent or multi-label models
+  const viterbi = !result.config.outputRecurrence && !ml
+  const postprocess = postprocessDefaults(files, classes, spec, viterbi)
   return exportTagger(modelPath, {
     config: result.config,
     params: result.params,
     decoder: result.decoder,
     spec: assembled.spec,
-    classes: classes.names,
-    postprocess: postprocessDefaults(files, classes, spec, !result.config.outputRecurrence),
+    // a multi-label model's columns are its data's classes (no background column)
+    classes: ml ? assembled.data.classes : classes.names,
+    postprocess,
+    ...(ml
+      ? {
+          multiLabel: {
+            perClass: ml.thresholds.map((threshold) => ({
+              threshold,
+              medianFilter: postprocess.medianFilter,
+              minDuration: postprocess.minDuration,
+            })),
+            thresholds: ml.thresholdsFrom,
+          },
+        }
+      : {}),
     transitions: transitionsOf(
       assembled.data.train.map((s) => s.labels),
       classes.names.length,
     ),
-    metrics: bestMetrics(result),
+    metrics: {
+      ...bestMetrics(result),
+      ...(ml?.segment && ml.event
+        ? { segmentF1: ml.segment.micro.f1, segmentErrorRate: ml.segment.micro.errorRate }
+        : {}),
+      ...(ml?.event ? { eventF1: ml.event.micro.f1 } : {}),
+    },
     runId,
   })
 }
