@@ -12,7 +12,9 @@ import type {
   Results,
   Transport,
 } from '../../engine/api'
-import { connectSocket } from './socket'
+import { connectSocket, type ConnectionStatus } from './socket'
+
+export type { ConnectionStatus }
 
 declare global {
   interface Window {
@@ -32,6 +34,22 @@ export class RequestError extends Error {
 
 export let api: Api
 
+/** The link to the engine (Electron's is never lost; browser mode's may drop and come back). */
+let status: ConnectionStatus = { connected: true, attempts: 0, retryInMs: 0 }
+const statusListeners = new Set<(status: ConnectionStatus) => void>()
+
+/** Hear the connection's status now and on every change; returns the unsubscribe function. */
+export function onConnection(listener: (status: ConnectionStatus) => void): () => void {
+  statusListeners.add(listener)
+  listener(status)
+  return () => void statusListeners.delete(listener)
+}
+
+function setStatus(next: ConnectionStatus): void {
+  status = next
+  for (const listener of statusListeners) listener(next)
+}
+
 /** Connect once, before mounting the app. */
 export async function connectApi(): Promise<void> {
   let transport: Transport
@@ -42,7 +60,7 @@ export async function connectApi(): Promise<void> {
       throw new Error(
         'This page needs the address printed by `npm start` (it carries an access token).',
       )
-    transport = await connectSocket(token)
+    transport = await connectSocket(token, setStatus)
   }
   const requests: Requests = transport
   /** One request, typed by its name: its result, or a RequestError. */

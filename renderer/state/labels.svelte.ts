@@ -257,14 +257,35 @@ export class LabelsState {
     }, AUTOSAVE_DELAY_MS)
   }
 
+  /**
+   * A save the transport sent again after a dropped connection (api/socket.ts) may have landed
+   * the first time: then the disk holds exactly `sent` at a newer revision, and that is no
+   * conflict. Takes that revision and says whether it was so.
+   */
+  async #landed(media: string, sent: Segment[]): Promise<boolean> {
+    const disk = await api.getLabels({ media }).catch(() => null)
+    const same =
+      disk !== null &&
+      disk.segments.length === sent.length &&
+      disk.segments.every(
+        (d, i) => d.label === sent[i].label && d.start === sent[i].start && d.end === sent[i].end,
+      )
+    if (!same || this.media !== media) return false
+    this.#revision = disk.revision
+    this.onSaved(media, sent.length)
+    if (this.#timer === null) this.status = 'saved'
+    return true
+  }
+
   async #save(force = false): Promise<void> {
     const media = this.media
     if (!media || (this.conflict && !force)) return
     this.status = 'saving'
+    const sent = this.segments
     try {
       const saved = await api.saveLabels({
         media,
-        segments: this.segments,
+        segments: sent,
         baseRevision: this.#revision,
         force,
       })
@@ -272,8 +293,10 @@ export class LabelsState {
       this.onSaved(media, saved.segments.length)
       if (this.#timer === null) this.status = 'saved'
     } catch (err) {
+      const conflict = err instanceof RequestError && err.code === 'conflict'
+      if (conflict && (await this.#landed(media, sent))) return
       this.status = 'error'
-      if (err instanceof RequestError && err.code === 'conflict') this.conflict = err.message
+      if (conflict) this.conflict = (err as Error).message
       else this.error = (err as Error).message
     }
   }

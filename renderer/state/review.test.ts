@@ -6,6 +6,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import type { LabelClass, MediaEntry, ModelView, PredictionView, Segment } from '../../engine/api'
+import { RequestError } from '../api/client'
 import { fake, settle } from './fake-api'
 import { Studio } from './studio.svelte'
 
@@ -205,5 +206,43 @@ describe('models', () => {
     ])
     expect(await studio.models.rename('run:r1', 'night calls')).toBe(true)
     expect(studio.models.models[0]).toMatchObject({ name: 'night calls', renamed: true })
+  })
+})
+
+describe('a save sent again after a dropped connection', () => {
+  it('is no conflict when the first one landed: the disk holds the same segments', async () => {
+    await settle()
+    let disk = { revision: 1, segments: [] as Segment[] }
+    fake.handle('saveLabels', ({ segments }) => {
+      // the first send landed; the one sent again carries the old revision
+      disk = { revision: 2, segments: segments ?? [] }
+      throw new RequestError('conflict', 'a.wav: the labels changed on disk (revision 2)')
+    })
+    fake.handle('getLabels', ({ media }) => ({ media, ...disk, tiers: [] }) as never)
+    studio.labels.create(1, 2)
+    await studio.labels.flush()
+    expect(studio.labels.conflict).toBeNull()
+    expect(studio.labels.status).toBe('saved')
+  })
+
+  it('is a conflict when the disk holds something else', async () => {
+    await settle()
+    fake.handle('saveLabels', () => {
+      throw new RequestError('conflict', 'a.wav: changed by another program')
+    })
+    fake.handle(
+      'getLabels',
+      ({ media }) =>
+        ({
+          media,
+          revision: 7,
+          segments: [{ start: 0, end: 1, label: 'song' }],
+          tiers: [],
+        }) as never,
+    )
+    studio.labels.create(1, 2)
+    await studio.labels.flush()
+    expect(studio.labels.conflict).toMatch(/another program/)
+    expect(studio.labels.status).toBe('error')
   })
 })
