@@ -226,8 +226,11 @@ export { LABEL_FORMATS, type LabelFormatName } from './labels/format-list'
 export interface ImportedLabels {
   /** Absolute path read. */
   file: string
+  /** Every tier the file holds (one, 'labels', for the formats of one list). */
+  tiers: Tier[]
+  /** The segments of the tier asked for (`tier`), else of the first exclusive tier. */
   segments: Segment[]
-  /** Labels that are not classes of the project yet, in order of first use. */
+  /** Labels of `segments` that are not classes of the project yet, in order of first use. */
   unknownClasses: string[]
   /** What the reader chose or left out (other tiers, skipped results), one line each. */
   notes: string[]
@@ -530,6 +533,8 @@ export const requestSchemas = {
       label: z.string().trim().min(1).max(200).optional(),
       labelColumn: z.string().trim().min(1).max(200).optional(),
       rate: z.number().finite().positive().max(10_000_000).optional(),
+      /** The tier of each recording the rows go to (default: its first exclusive one). */
+      tier: z.string().trim().min(1).max(200).optional(),
     })
     .strict(),
   previewLabelTable: z.object({ path }).strict(),
@@ -540,6 +545,11 @@ export const requestSchemas = {
       path,
       format: z.enum(WRITABLE_LABEL_FORMATS).optional(),
       overwrite: z.boolean().optional(),
+      /**
+       * The tier to write (default: every tier in TextGrid, ELAN and JSON, which hold several; the
+       * first exclusive tier in the formats of one list, such as an Audacity label track).
+       */
+      tier: z.string().trim().min(1).max(200).optional(),
     })
     .strict(),
   /** Abort a running job; unknown or finished jobs are ignored. */

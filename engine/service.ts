@@ -42,6 +42,7 @@ import { previewLabelCsv } from './labels/csv'
 import { exportFormat, exportLabelFile, importLabelFile } from './labels/import-export'
 import { detectFormat } from './labels/formats'
 import { sortSegments } from './labels/segments'
+import { tierOf } from './labels/tiers'
 import { matchTableFiles, readTableFiles, requireTableFiles } from './labels/table-files'
 import { decodeText } from './labels/text'
 import { READ_LIMITS, readRegular } from './io/input-files'
@@ -185,8 +186,13 @@ export class Service {
       return this.project.view()
     },
     getLabels: ({ media }) => this.project.readLabels(media),
-    saveLabels: ({ media, segments, baseRevision, force }) =>
-      this.project.writeLabels(media, segments, baseRevision, force),
+    saveLabels: ({ media, tiers, segments, tier, baseRevision, force }) =>
+      this.project.writeLabels(
+        media,
+        tiers ?? { segments: segments ?? [], tier },
+        baseRevision,
+        force,
+      ),
     listLabelVersions: ({ media }) => this.project.labelVersions(media),
     restoreLabelVersion: ({ media, version }) => this.project.restoreLabels(media, version),
     reloadProject: async () => {
@@ -248,7 +254,9 @@ export class Service {
           : [`${media}: not among the files the table names`, ...matched.notes]
         return {
           file: abs,
-          segments: sortSegments(mine?.segments ?? []),
+          // a table of events over several recordings: they may overlap
+          tiers: [tierOf(segments, 'overlapping')],
+          segments,
           unknownClasses: unknown(matched.recordings.flatMap((r) => r.segments)),
           notes,
           recordings: matched.recordings.map((r) => ({ ...r, segments: sortSegments(r.segments) })),
@@ -256,10 +264,10 @@ export class Service {
         }
       }
       // the recording's sample rate and start are looked up only when the file needs them
-      const { segments, notes } = await importLabelFile(abs, format, recording, options)
-      return { file: abs, segments, unknownClasses: unknown(segments), notes }
+      const { tiers, segments, notes } = await importLabelFile(abs, format, recording, options)
+      return { file: abs, tiers, segments, unknownClasses: unknown(segments), notes }
     },
-    importLabelsToProject: async ({ path: file, format, ...options }) => {
+    importLabelsToProject: async ({ path: file, format, tier, ...options }) => {
       const abs = path.resolve(this.project.dir, file)
       const table = await requireTableFiles(abs, format, options)
       const matched = matchTableFiles(
@@ -278,7 +286,11 @@ export class Service {
       const saved: ProjectLabelImport['saved'] = []
       for (const { media, segments } of matched.recordings) {
         const { revision } = await this.project.readLabels(media)
-        const view = await this.project.writeLabels(media, sortSegments(segments), revision)
+        const view = await this.project.writeLabels(
+          media,
+          { segments: sortSegments(segments), tier },
+          revision,
+        )
         saved.push({ media, count: segments.length, revision: view.revision })
       }
       return { file: abs, saved, missing: matched.missing, notes: matched.notes }
@@ -296,12 +308,12 @@ export class Service {
       }
       return { ...table, format }
     },
-    exportLabels: async ({ media, path: file, format, overwrite }) => {
+    exportLabels: async ({ media, path: file, format, overwrite, tier }) => {
       const abs = path.resolve(this.project.dir, file)
-      const { segments } = await this.project.readLabels(media)
+      const { tiers } = await this.project.readLabels(media)
       const chosen = exportFormat(abs, format)
-      await exportLabelFile(abs, segments, chosen, overwrite ?? false)
-      return { file: abs, format: chosen, count: segments.length }
+      const count = await exportLabelFile(abs, tiers, chosen, overwrite ?? false, tier)
+      return { file: abs, format: chosen, count }
     },
     cancelJob: async ({ jobId }) => ({ cancelled: this.jobs.cancel(jobId) }),
     train: ({ jobId, settings, features, resume }) =>

@@ -7,12 +7,15 @@
  * by `tier`, else the first alignable tier that has labelled annotations; the others are named in
  * a note, never dropped silently. Empty annotation values are gaps.
  *
- * Writing gives one alignable tier "labels" that tiles nothing (ELAN tiers may have gaps): a
- * segment overlapping the next is cut where the next starts, and point labels (start = end) are
- * left out, since an ELAN annotation has a duration. Times are whole milliseconds.
+ * Writing gives one alignable tier per Framewise tier ("labels" for a list of segments), tiling
+ * nothing (ELAN tiers may have gaps): a segment overlapping the next is cut where the next
+ * starts, and point labels (start = end) are left out, since an ELAN annotation has a duration.
+ * Times are whole milliseconds. As Framewise tiers, ELAN tiers read as exclusive unless their
+ * annotations overlap (a reference tier's several annotations of one parent share its times).
  */
 import { DataError } from '../errors'
 import type { Segment } from './segments'
+import { firstOverlap, type Tier } from './tiers'
 import { childrenNamed, escapeXml, parseXml, type XmlElement } from './xml'
 
 export interface EafTier {
@@ -211,25 +214,45 @@ export function readEaf(
   return pick.segments
 }
 
+/** Every tier of an ELAN document as a Framewise tier (exclusive unless its annotations overlap). */
+export function readEafAsTiers(text: string, file: string): Tier[] {
+  return readEafTiers(text, file).map((t) => ({
+    name: t.name,
+    kind: firstOverlap([...t.segments].sort((a, b) => a.start - b.start || a.end - b.end))
+      ? 'overlapping'
+      : 'exclusive',
+    segments: t.segments,
+  }))
+}
+
 const ms = (t: number) => Math.round(t * 1000)
 
 export function writeEaf(segments: readonly Segment[], tierName = 'labels'): string {
-  const sorted = segments
-    .filter((s) => ms(s.end) > ms(s.start))
-    .sort((a, b) => a.start - b.start || a.end - b.end)
+  return writeEafTiers([{ name: tierName, kind: 'exclusive', segments: [...segments] }])
+}
+
+/** An ELAN document with one alignable tier per tier. */
+export function writeEafTiers(tiers: readonly Tier[]): string {
   const slots: number[] = []
-  const annotations: string[] = []
-  for (let i = 0; i < sorted.length; i++) {
-    const s = sorted[i]
-    const end = Math.min(ms(s.end), ms(sorted[i + 1]?.start ?? Infinity))
-    if (end <= ms(s.start)) continue
-    slots.push(ms(s.start), end)
-    const n = slots.length
-    annotations.push(
-      `        <ANNOTATION>\n            <ALIGNABLE_ANNOTATION ANNOTATION_ID="a${annotations.length + 1}" TIME_SLOT_REF1="ts${n - 1}" TIME_SLOT_REF2="ts${n}">\n` +
-        `                <ANNOTATION_VALUE>${escapeXml(s.label)}</ANNOTATION_VALUE>\n            </ALIGNABLE_ANNOTATION>\n        </ANNOTATION>\n`,
-    )
-  }
+  let count = 0
+  const tierXml = tiers.map((t) => {
+    const sorted = t.segments
+      .filter((s) => ms(s.end) > ms(s.start))
+      .sort((a, b) => a.start - b.start || a.end - b.end)
+    const annotations: string[] = []
+    for (let i = 0; i < sorted.length; i++) {
+      const s = sorted[i]
+      const end = Math.min(ms(s.end), ms(sorted[i + 1]?.start ?? Infinity))
+      if (end <= ms(s.start)) continue
+      slots.push(ms(s.start), end)
+      const n = slots.length
+      annotations.push(
+        `        <ANNOTATION>\n            <ALIGNABLE_ANNOTATION ANNOTATION_ID="a${++count}" TIME_SLOT_REF1="ts${n - 1}" TIME_SLOT_REF2="ts${n}">\n` +
+          `                <ANNOTATION_VALUE>${escapeXml(s.label)}</ANNOTATION_VALUE>\n            </ALIGNABLE_ANNOTATION>\n        </ANNOTATION>\n`,
+      )
+    }
+    return `    <TIER LINGUISTIC_TYPE_REF="default-lt" TIER_ID="${escapeXml(t.name)}">\n${annotations.join('')}    </TIER>\n`
+  })
   const timeOrder = slots
     .map((t, i) => `        <TIME_SLOT TIME_SLOT_ID="ts${i + 1}" TIME_VALUE="${t}"/>\n`)
     .join('')
@@ -239,7 +262,7 @@ export function writeEaf(segments: readonly Segment[], tierName = 'labels'): str
     `xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:noNamespaceSchemaLocation="http://www.mpi.nl/tools/elan/EAFv3.0.xsd">\n` +
     `    <HEADER MEDIA_FILE="" TIME_UNITS="milliseconds"/>\n` +
     `    <TIME_ORDER>\n${timeOrder}    </TIME_ORDER>\n` +
-    `    <TIER LINGUISTIC_TYPE_REF="default-lt" TIER_ID="${escapeXml(tierName)}">\n${annotations.join('')}    </TIER>\n` +
+    tierXml.join('') +
     `    <LINGUISTIC_TYPE GRAPHIC_REFERENCES="false" LINGUISTIC_TYPE_ID="default-lt" TIME_ALIGNABLE="true"/>\n` +
     `</ANNOTATION_DOCUMENT>\n`
   )

@@ -10,17 +10,18 @@ import { readAudacity, writeAudacity } from './audacity'
 import { isAudioSet, readAudioSetByFile } from './audioset'
 import { isDcase, readDcaseByFile } from './dcase'
 import { isBoris, readBoris } from './boris'
-import { readEaf, writeEaf } from './eaf'
+import { readEaf, readEafAsTiers, writeEaf, writeEafTiers } from './eaf'
 import { isLabelStudioJson, readLabelStudio } from './label-studio'
 import { formatsRead, looksLike } from './looks-like'
 import { readSampleIndex } from './sample-index'
 import { csvNeedsRate, readLabelCsv, writeLabelCsv, type CsvReadOptions } from './csv'
-import { readLabelJson, writeLabelJson } from './json'
+import { readLabelJsonTiers, writeLabelJson, writeLabelJsonTiers } from './json'
 import { isRaven, readRaven, writeRaven } from './raven'
 import type { Segment } from './segments'
 import { decodeText } from './text'
 import { listed, rowsForRecording } from './table-files'
-import { readTextGrid, writeTextGrid } from './textgrid'
+import { readTextGrid, readTextGridAsTiers, writeTextGrid, writeTextGridTiers } from './textgrid'
+import { DEFAULT_TIER_NAME, firstOverlap, pickTier, type Tier, type TierKind } from './tiers'
 import {
   formatOfPath,
   LABEL_FORMAT_FILES,
@@ -55,6 +56,15 @@ export interface LabelFormat {
   read: (text: string, file: string, options: ReadLabelOptions) => Segment[]
   /** Absent for the formats Framewise only reads (format-list.ts `writable`). */
   write?: (segments: readonly Segment[]) => string
+  /** Formats of several tiers (TextGrid, ELAN, JSON): every tier of the file. */
+  readTiers?: (text: string, file: string) => Tier[]
+  /** …and the file holding every tier. */
+  writeTiers?: (tiers: readonly Tier[]) => string
+  /**
+   * The kind of the one tier a format of one list reads as (default 'overlapping': Raven, Audacity,
+   * DCASE, CSV and the rest may overlap); it is 'overlapping' anyway when the segments overlap.
+   */
+  tierKind?: TierKind
   /** Times count samples: reading needs the recording's sample rate (`rate`). */
   needsRate?: boolean | ((text: string, options: ReadLabelOptions) => boolean)
   /** Times in this text are dates: reading needs the recording's start (`timeOrigin`). */
@@ -79,6 +89,8 @@ const CODECS = {
     sniff: (t) => /^\s*(<\?xml[^>]*\?>\s*)?(<!--[\s\S]*?-->\s*)*<ANNOTATION_DOCUMENT\b/.test(t),
     read: (t, f, o) => readEaf(t, f, o.tier, o.note),
     write: (s) => writeEaf(s),
+    readTiers: readEafAsTiers,
+    writeTiers: writeEafTiers,
   },
   labelstudio: {
     sniff: (t) => /^\s*[[{]/.test(t) && isLabelStudioJson(parseJson(t)),
@@ -100,15 +112,28 @@ const CODECS = {
     sniff: (t) => /^\s*(File type = )?"ooTextFile"/.test(t),
     read: (t, f, o) => readTextGrid(t, f, o.tier),
     write: (s) => writeTextGrid(s),
+    readTiers: readTextGridAsTiers,
+    writeTiers: (t) => writeTextGridTiers(t),
   },
-  json: { sniff: (t) => /^\s*[[{]/.test(t), read: readLabelJson, write: writeLabelJson },
+  json: {
+    sniff: (t) => /^\s*[[{]/.test(t),
+    read: (t, f, o) => segmentsOfTier(readLabelJsonTiers(t, f), o.tier, f),
+    write: writeLabelJson,
+    readTiers: readLabelJsonTiers,
+    writeTiers: writeLabelJsonTiers,
+  },
   audacity: {
     sniff: (t) => /^\s*[-\d.eE+]+\t[-\d.eE+]+\t/.test(t),
     read: readAudacity,
     write: writeAudacity,
   },
   csv: { sniff: () => false, read: readLabelCsv, write: writeLabelCsv, needsRate: csvNeedsRate },
-  timit: { sniff: () => false, read: (t, f, o) => readSampleIndex(t, f, o.rate), needsRate: true },
+  timit: {
+    sniff: () => false,
+    read: (t, f, o) => readSampleIndex(t, f, o.rate),
+    needsRate: true,
+    tierKind: 'exclusive',
+  },
 } satisfies Record<LabelFormatName, Codec>
 
 /** Parsed JSON; undefined when it is not JSON, or a DataError naming `file` when one is given. */
@@ -147,14 +172,43 @@ export function detectFormat(path: string, text: string): LabelFormat {
   )
 }
 
+/** The segments of tier `name` (default: the first exclusive one), refused naming `file`. */
+function segmentsOfTier(tiers: readonly Tier[], name: string | undefined, file: string): Segment[] {
+  try {
+    return pickTier(tiers, name, file).segments
+  } catch (err) {
+    throw new DataError(file, (err as Error).message.slice(file.length + 2))
+  }
+}
+
+type ReadOptions = ReadLabelOptions & { format?: string; recording?: RecordingFacts }
+
 /**
- * The segments of a label file. With `recording`, what the format needs of it and the options do
- * not give (its sample rate, its start time) is asked of it.
+ * The segments of a label file (of one tier: `tier`, else the format's default). With
+ * `recording`, what the format needs of it and the options do not give (its sample rate, its
+ * start time) is asked of it.
  */
-export async function readLabels(
-  path: string,
-  options: ReadLabelOptions & { format?: string; recording?: RecordingFacts } = {},
-): Promise<Segment[]> {
+export async function readLabels(path: string, options: ReadOptions = {}): Promise<Segment[]> {
+  const { format, text, o } = await prepareRead(path, options)
+  return format.read(text, path, o)
+}
+
+/**
+ * Every tier of a label file: each tier of a TextGrid, ELAN document or JSON file, or the one
+ * tier ('labels') of the other formats, overlapping unless the format is of one class at a time
+ * (TIMIT) and its segments do not overlap.
+ */
+export async function readLabelTiers(path: string, options: ReadOptions = {}): Promise<Tier[]> {
+  const { format, text, o } = await prepareRead(path, options)
+  if (format.readTiers) return format.readTiers(text, path)
+  const segments = format.read(text, path, o)
+  const sorted = [...segments].sort((a, b) => a.start - b.start || a.end - b.end)
+  const kind =
+    format.tierKind === 'exclusive' && !firstOverlap(sorted) ? 'exclusive' : 'overlapping'
+  return [{ name: DEFAULT_TIER_NAME, kind, segments: sorted }]
+}
+
+async function prepareRead(path: string, options: ReadOptions) {
   const text = decodeText(await readRegular(path, READ_LIMITS.labels))
   const format = options.format ? formatByName(options.format) : detectFormat(path, text)
   if (!format)
@@ -169,7 +223,7 @@ export async function readLabels(
   if (r && needsRate && o.rate === undefined) o.rate = await r.rate()
   if (r && o.timeOrigin === undefined && format.needsTimeOrigin?.(text))
     o.timeOrigin = await r.timeOrigin()
-  return format.read(text, path, o)
+  return { format, text, o }
 }
 
 export async function writeLabels(
@@ -184,4 +238,23 @@ export async function writeLabels(
     )
   await assertWritable(path)
   await writeFile(path, f.write(segments))
+}
+
+/**
+ * Write tiers in `format`: every tier where the format holds several (TextGrid, ELAN, JSON) and
+ * no `tier` is named, else the segments of tier `tier` (default: the first exclusive one).
+ */
+export async function writeLabelTiers(
+  path: string,
+  tiers: readonly Tier[],
+  format: string,
+  tier?: string,
+): Promise<void> {
+  const f = formatByName(format)
+  if (f?.writeTiers && tier === undefined) {
+    await assertWritable(path)
+    await writeFile(path, f.writeTiers(tiers))
+    return
+  }
+  await writeLabels(path, pickTier(tiers, tier, path).segments, format)
 }

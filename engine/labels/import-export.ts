@@ -12,28 +12,49 @@ import { readWavInfo } from '../media/audio/wav'
 import { mediaKindOf } from '../media/kinds'
 import { readSeriesCsv } from '../media/series/csv'
 import { formatOfPath, LABEL_FORMAT_FILES, WRITABLE_LABEL_FORMATS } from './format-list'
-import { formatByName, readLabels, writeLabels, type ReadLabelOptions } from './formats'
+import { formatByName, readLabelTiers, writeLabelTiers, type ReadLabelOptions } from './formats'
+import { pickTier, type Tier } from './tiers'
 
 /**
- * Segments of a label file (format sniffed unless given), sorted, with all they carry (frequency
- * bounds, …: a save keeps them), and the reader's notes. `media` is the recording they
- * are for: its sample rate and start time are looked up only when the file needs them.
+ * Every tier of a label file (format sniffed unless given), each sorted, with all their segments
+ * carry (frequency bounds, channels, extra columns: a save keeps them); `segments` are those of
+ * the tier `options.tier` names (default: the first exclusive one with labels, else the first
+ * exclusive one), and the reader's notes.
+ * `media` is the recording they are for: its sample rate and start time are looked up only when
+ * the file needs them.
  */
 export async function importLabelFile(
   file: string,
   format?: LabelFormatName,
   media?: string,
   options: Omit<ReadLabelOptions, 'note'> = {},
-): Promise<{ segments: Segment[]; notes: string[] }> {
+): Promise<{ tiers: Tier[]; segments: Segment[]; notes: string[] }> {
   const notes: string[] = []
-  const read = await readLabels(file, {
-    ...options,
+  const { tier, ...rest } = options
+  const read = await readLabelTiers(file, {
+    ...rest,
     ...(format ? { format } : {}),
     ...(media ? { recording: recordingFacts(media) } : {}),
     note: (m) => notes.push(m),
   })
-  const segments = [...read].sort((a, b) => a.start - b.start || a.end - b.end)
-  return { segments, notes }
+  const tiers = read.map((t) => ({
+    ...t,
+    segments: [...t.segments].sort((a, b) => a.start - b.start || a.end - b.end),
+  }))
+  let picked: Tier
+  try {
+    // a file's first tiers may be empty (an ELAN document's, a TextGrid's): the first labelled one
+    picked =
+      (tier === undefined && tiers.find((t) => t.kind === 'exclusive' && t.segments.length > 0)) ||
+      pickTier(tiers, tier, file)
+  } catch (err) {
+    throw new ApiError('bad-input', (err as Error).message)
+  }
+  if (tiers.length > 1)
+    notes.push(
+      `${file}: ${tiers.length} tiers (${tiers.map((t) => `"${t.name}" ${t.kind}, ${t.segments.length} labelled`).join('; ')}); the labels are those of "${picked.name}"`,
+    )
+  return { tiers, segments: picked.segments, notes }
 }
 
 /** The recording's sample rate (from a WAV/AIFF header, else a decode) and series start date. */
@@ -75,13 +96,18 @@ export function exportFormat(file: string, format?: LabelFormatName): LabelForma
   return byEnding.name
 }
 
-/** Write `segments` to `file`; an existing file is kept unless `overwrite`. */
+/**
+ * Write `tiers` to `file`: all of them in a format of several tiers (TextGrid, ELAN, JSON) unless
+ * `tier` names one, else the segments of tier `tier` (default: the first exclusive one). An
+ * existing file is kept unless `overwrite`. Returns the number of segments written.
+ */
 export async function exportLabelFile(
   file: string,
-  segments: readonly Segment[],
+  tiers: readonly Tier[],
   format: LabelFormatName,
   overwrite: boolean,
-): Promise<void> {
+  tier?: string,
+): Promise<number> {
   if (!formatByName(format)?.write)
     throw new ApiError('bad-input', `${format} is not a label format Framewise writes`)
   const existing = await assertWritable(file)
@@ -89,5 +115,15 @@ export async function exportLabelFile(
     throw new ApiError('conflict', `${file}: already exists; choose another name or overwrite it`)
   const dir = await stat(path.dirname(file)).catch(() => null)
   if (!dir?.isDirectory()) throw new ApiError('bad-input', `${path.dirname(file)}: no such folder`)
-  await writeLabels(file, segments, format)
+  let count: number
+  try {
+    count =
+      formatByName(format)?.writeTiers && tier === undefined
+        ? tiers.reduce((n, t) => n + t.segments.length, 0)
+        : pickTier(tiers, tier, file).segments.length
+  } catch (err) {
+    throw new ApiError('bad-input', (err as Error).message)
+  }
+  await writeLabelTiers(file, tiers, format, tier)
+  return count
 }

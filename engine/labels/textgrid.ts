@@ -7,9 +7,12 @@
  *   per tier: "IntervalTier" name xmin xmax n, n × (xmin xmax "text")
  *          or "TextTier" name xmin xmax n, n × (time "mark")
  * Intervals with empty text are gaps (unlabelled). Point tiers give point labels (start = end).
+ * As Framewise tiers: an interval tier is exclusive (its intervals tile time), a point tier an
+ * overlapping tier of points; writing maps them back, so a round trip keeps every tier.
  */
 import { DataError } from '../errors'
 import type { Segment } from './segments'
+import { firstOverlap, type Tier } from './tiers'
 
 interface Token {
   /** A number or a string value. */
@@ -167,6 +170,15 @@ export function readTextGrid(text: string, file: string, tier?: string): Segment
   return pick.segments
 }
 
+/** Every tier of a TextGrid as a Framewise tier: interval tiers exclusive, point tiers overlapping. */
+export function readTextGridAsTiers(text: string, file: string): Tier[] {
+  return readTextGridTiers(text, file).map((t) => ({
+    name: t.name,
+    kind: t.kind === 'point' || firstOverlap(t.segments) ? 'overlapping' : 'exclusive',
+    segments: t.segments,
+  }))
+}
+
 const q = (s: string) => `"${s.replace(/"/g, '""')}"`
 
 /**
@@ -179,10 +191,52 @@ export function writeTextGrid(
   tierName = 'labels',
   duration?: number,
 ): string {
+  return writeTextGridTiers(
+    [{ name: tierName, kind: 'exclusive', segments: [...segments] }],
+    duration,
+  )
+}
+
+/**
+ * Long-form TextGrid with one item per tier: a tier holding only points (start = end) is a
+ * TextTier (Praat's point tier), any other an IntervalTier as writeTextGrid writes it.
+ */
+export function writeTextGridTiers(tiers: readonly Tier[], duration?: number): string {
+  const all = tiers.flatMap((t) => t.segments)
+  const xmax = Math.max(duration ?? 0, ...all.map((s) => s.end), 0)
+  const items = tiers.map((t, k) => {
+    const points = t.segments.length > 0 && t.segments.every((s) => s.end === s.start)
+    const head = `    item [${k + 1}]:\n        class = "${points ? 'TextTier' : 'IntervalTier'}"\n        name = ${q(t.name)}\n        xmin = 0\n        xmax = ${xmax}\n`
+    if (points) {
+      const sorted = [...t.segments].sort((a, b) => a.start - b.start)
+      const body = sorted
+        .map(
+          (s, j) =>
+            `        points [${j + 1}]:\n            number = ${s.start}\n            mark = ${q(s.label)}\n`,
+        )
+        .join('')
+      return `${head}        points: size = ${sorted.length}\n${body}`
+    }
+    const iv = tiling(t.segments, xmax)
+    const body = iv
+      .map(
+        ([a, b, text], j) =>
+          `        intervals [${j + 1}]:\n            xmin = ${a}\n            xmax = ${b}\n            text = ${q(text)}\n`,
+      )
+      .join('')
+    return `${head}        intervals: size = ${iv.length}\n${body}`
+  })
+  return (
+    `File type = "ooTextFile"\nObject class = "TextGrid"\n\nxmin = 0\nxmax = ${xmax}\ntiers? <exists>\nsize = ${tiers.length}\nitem []:\n` +
+    items.join('')
+  )
+}
+
+/** Intervals tiling [0, xmax]: labelled ones, cut where the next starts, and empty gaps. */
+function tiling(segments: readonly Segment[], xmax: number): Array<[number, number, string]> {
   const sorted = segments
     .filter((s) => s.end > s.start)
     .sort((a, b) => a.start - b.start || a.end - b.end)
-  const xmax = Math.max(duration ?? 0, ...sorted.map((s) => s.end), 0)
   const iv: Array<[number, number, string]> = []
   let at = 0
   for (let i = 0; i < sorted.length; i++) {
@@ -195,15 +249,5 @@ export function writeTextGrid(
     at = end
   }
   if (at < xmax || iv.length === 0) iv.push([at, xmax, ''])
-  const body = iv
-    .map(
-      ([a, b, text], j) =>
-        `        intervals [${j + 1}]:\n            xmin = ${a}\n            xmax = ${b}\n            text = ${q(text)}\n`,
-    )
-    .join('')
-  return (
-    `File type = "ooTextFile"\nObject class = "TextGrid"\n\nxmin = 0\nxmax = ${xmax}\ntiers? <exists>\nsize = 1\nitem []:\n` +
-    `    item [1]:\n        class = "IntervalTier"\n        name = ${q(tierName)}\n        xmin = 0\n        xmax = ${xmax}\n` +
-    `        intervals: size = ${iv.length}\n${body}`
-  )
+  return iv
 }

@@ -59,7 +59,7 @@ export function segmentsOf(tiers: readonly Tier[], name?: string): Segment[] {
 
 /**
  * `tiers` with tier `name` (default: the default tier) holding `segments`; a tier of that name
- * that does not exist yet is added, exclusive.
+ * that does not exist yet is added, exclusive unless the segments overlap.
  */
 export function withSegments(
   tiers: readonly Tier[],
@@ -68,7 +68,8 @@ export function withSegments(
 ): Tier[] {
   const target = name ?? defaultTier(tiers)?.name ?? DEFAULT_TIER_NAME
   const sorted = [...segments].sort(byTime)
-  if (!tiers.some((t) => t.name === target)) return [...tiers, tierOf(sorted, 'exclusive', target)]
+  if (!tiers.some((t) => t.name === target))
+    return [...tiers, tierOf(sorted, firstOverlap(sorted) ? 'overlapping' : 'exclusive', target)]
   return tiers.map((t) => (t.name === target ? { ...t, segments: sorted } : t))
 }
 
