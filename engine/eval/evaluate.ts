@@ -53,6 +53,8 @@ export interface Evaluation {
 export interface EvaluateOptions extends SelectionOptions {
   /** Event onset collar in seconds (default 0.2). */
   collar?: number
+  /** Rows per second of a data folder's CSV files without a time column (default: the model's). */
+  seriesRate?: number
   /** Post-processing fields overriding the model's (e.g. viterbi, medianFilter). */
   postprocess?: Partial<PostProcessInput>
   signal?: AbortSignal
@@ -63,14 +65,17 @@ export interface EvaluateOptions extends SelectionOptions {
 type Reference = DataFile & { unreviewed: boolean }
 
 /** Labelled files of a project or data folder, with how their labels map to classes. */
-async function referenceFiles(dir: string): Promise<{ files: Reference[]; classes: ClassMap }> {
+async function referenceFiles(
+  dir: string,
+  seriesRate: number | undefined,
+): Promise<{ files: Reference[]; classes: ClassMap }> {
   const isProject = await fs
     .access(path.join(dir, MANIFEST_FILE))
     .then(() => true)
     .catch(() => false)
   if (!isProject) {
     // a data folder has no predictions: every label file is the user's
-    const folder = await scanDataFolder(dir)
+    const folder = await scanDataFolder(dir, { seriesRate })
     return { ...folder, files: folder.files.map((f) => ({ ...f, unreviewed: false })) }
   }
   const project = await Project.open(dir)
@@ -96,7 +101,11 @@ export async function evaluateModel(
   opts: EvaluateOptions = {},
 ): Promise<Evaluation> {
   const model = await readModel(modelPath, { postprocess: opts.postprocess })
-  const { files: labelled, classes: dataClasses } = await referenceFiles(dataDir)
+  const modelRate = model.spec.kind === 'series' ? (model.spec.sampleRate ?? undefined) : undefined
+  const { files: labelled, classes: dataClasses } = await referenceFiles(
+    dataDir,
+    opts.seriesRate ?? modelRate,
+  )
   if (labelled.length === 0) throw new DataError(dataDir, 'no labelled files to evaluate on')
   const split = await runSplitOf(modelPath, dataDir)
   const { chosen: files, selection } = selectFiles(labelled, split, opts, dataDir)
