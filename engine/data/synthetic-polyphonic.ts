@@ -8,7 +8,8 @@
  * with the next class, so classes are not told apart by one band) and a temporal texture
  * (steady, 4 Hz pulses, a rising sweep across its bumps, or flicker). Frame t of a file is
  *   x_t = log(floor + Σ_{events e active at t} g_e · env_e(t) · texture_c(t) · s_c) + noise
- * with per-event gains g_e and 20 ms fades. Events of a class follow each other after
+ * with per-event gains g_e ~ U(0.1, 1) (the quietest near the noise floor), 20 ms fades and
+ * noise N(0, 0.4²) on the log energies. Events of a class follow each other after
  * exponential gaps (mean 2.5 s) and last 0.4–2.5 s, independently of the other classes.
  */
 import type { Segment } from '../api'
@@ -35,6 +36,8 @@ export interface PolyphonicOptions {
   hop?: number
   /** Feature bands. */
   bands?: number
+  /** Standard deviation of the noise added to the log energies. */
+  noise?: number
 }
 
 /** Bands of each class's signature: two bumps, the second shared with the next class. */
@@ -44,7 +47,7 @@ function signatures(C: number, F: number): Float64Array[] {
     const a = ((c + 0.5) * F) / (C + 1)
     const b = ((c + 1.5) * F) / (C + 1)
     for (let f = 0; f < F; f++)
-      s[f] = Math.exp(-(((f - a) / 1.2) ** 2)) + 0.6 * Math.exp(-(((f - b) / 1.5) ** 2))
+      s[f] = Math.exp(-(((f - a) / 2) ** 2)) + 0.6 * Math.exp(-(((f - b) / 2.5) ** 2))
     return s
   })
 }
@@ -56,6 +59,7 @@ export function polyphonicFile(seed: number, opts: PolyphonicOptions = {}): Poly
   const seconds = opts.seconds ?? 60
   const hop = opts.hop ?? 0.02
   const F = opts.bands ?? 16
+  const noise = opts.noise ?? 0.4
   const rng = new Rng(seed)
   const T = Math.round(seconds / hop)
   const frameTimes = Float64Array.from({ length: T }, (_, t) => (t + 0.5) * hop)
@@ -66,7 +70,7 @@ export function polyphonicFile(seed: number, opts: PolyphonicOptions = {}): Poly
     let t0 = -Math.log(1 - rng.uniform()) * 2.5
     while (t0 < seconds - 0.4) {
       const dur = Math.min(0.4 + 2.1 * rng.uniform(), seconds - t0)
-      const gain = 0.5 + 1.5 * rng.uniform()
+      const gain = 0.1 + 0.9 * rng.uniform() // the quietest barely above the floor
       const label = POLYPHONIC_CLASSES[c]
       segments.push({ start: t0, end: t0 + dur, label })
       for (let t = Math.floor(t0 / hop); t < T && frameTimes[t] < t0 + dur; t++) {
@@ -88,7 +92,7 @@ export function polyphonicFile(seed: number, opts: PolyphonicOptions = {}): Poly
   }
   const floor = 0.05 + 0.05 * rng.uniform() // per-file "recorder" noise floor
   const x = new Float32Array(T * F)
-  for (let i = 0; i < T * F; i++) x[i] = Math.log(floor + energy[i]) + 0.15 * rng.normal()
+  for (let i = 0; i < T * F; i++) x[i] = Math.log(floor + energy[i]) + noise * rng.normal()
   segments.sort((a, b) => a.start - b.start)
   return { name: `poly-${seed}.wav`, x, segments, frameTimes }
 }
