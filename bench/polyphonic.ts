@@ -185,7 +185,7 @@ async function main(): Promise<void> {
     C: Number(values.classes),
   }
   const seeds = values.seeds.split(',').map(Number)
-  const runs = []
+  const runs: Awaited<ReturnType<typeof runSeed>>[] = []
   for (const seed of seeds) {
     const r = await runSeed(seed, o)
     console.error(
