@@ -867,7 +867,7 @@ export interface EvaluationView {
     /** Which files were scored and why, in a sentence or two. */
     reason: string
     /** Labelled files left out, each with why. */
-    excluded: { file: string; why: 'training' | 'unreviewed' }[]
+    excluded: { file: string; why: 'training' | 'unseen' | 'unreviewed' }[]
   }
   /**
    * 'classify' for a clip classifier: `frame` then scores files (confusion and counts are files,

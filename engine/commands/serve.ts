@@ -16,8 +16,13 @@ export const serve: Command = {
     if (port > 65535) throw new UsageError('--port must be 0–65535')
     const project = values.project as string | undefined
     if (project !== undefined) await checkProjectDir(project)
+    // A fixed token and --port let a restarted engine take back the pages of the one before
+    // (they reconnect by themselves); by default each run has its own random token.
+    const token = process.env.FRAMEWISE_TOKEN
+    if (token !== undefined && !/^[0-9a-f]{32,}$/.test(token))
+      throw new UsageError('FRAMEWISE_TOKEN must be at least 32 lowercase hex digits')
     keepServingOnFaults()
-    const server = await startServer({ port, project })
+    const server = await startServer({ port, project, token })
     process.stdout.write(`Framewise is running in browser mode. Open:\n  ${server.url}\n`)
     const stop = () => void server.close().then(() => process.exit(0))
     process.once('SIGINT', stop)

@@ -25,8 +25,10 @@ describe('selectFiles', () => {
     expect(selection.excluded).toEqual([
       { file: 'a.wav', why: 'training' },
       { file: 'b.wav', why: 'training' },
+      { file: 'new.wav', why: 'unseen' },
     ])
     expect(selection.reason).toMatch(/validation files \(1 file\); its 2 training files are left/)
+    expect(selection.reason).toMatch(/1 labelled file its training run did not use is left out/)
   })
 
   it("scores every labelled file when asked, and when the model's run is unknown says so", () => {

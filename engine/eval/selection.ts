@@ -41,7 +41,7 @@ export interface Selection {
   /** One or two sentences: which files were scored and why. */
   reason: string
   /** Labelled files left out, each with why. */
-  excluded: { file: string; why: 'training' | 'unreviewed' }[]
+  excluded: { file: string; why: 'training' | 'unseen' | 'unreviewed' }[]
 }
 
 /** The files of the model's training run, or null when no run record is found. */
@@ -110,8 +110,11 @@ export function selectFiles<C extends Candidate>(
   const byValidation = files === 'validation' && split !== null
   for (const c of candidates) {
     if (byValidation && splitOf(split, c.name) !== 'validation') {
-      // files added after training are neither: they are fair to score, but 'validation' means the run's
-      if (splitOf(split, c.name) === 'train') excluded.push({ file: c.name, why: 'training' })
+      // files labelled after training are fair to score, but 'validation' means the run's own
+      excluded.push({
+        file: c.name,
+        why: splitOf(split, c.name) === 'train' ? 'training' : 'unseen',
+      })
       continue
     }
     if (c.unreviewed && !includeUnreviewed) {
@@ -123,6 +126,7 @@ export function selectFiles<C extends Candidate>(
   const count = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`
   const training = excluded.filter((e) => e.why === 'training').length
   const unreviewed = excluded.filter((e) => e.why === 'unreviewed').length
+  const unseen = excluded.filter((e) => e.why === 'unseen').length
   const parts: string[] = []
   if (byValidation)
     parts.push(
@@ -135,6 +139,10 @@ export function selectFiles<C extends Candidate>(
   else
     parts.push(
       `Scored all labelled files (${count(chosen.length, 'file')}), as chosen${split ? `; ${count(split.train.length, 'file')} of the model's run were training files, marked in the table` : ''}.`,
+    )
+  if (unseen)
+    parts.push(
+      `${count(unseen, 'labelled file')} its training run did not use ${unseen === 1 ? 'is' : 'are'} left out too (choose all labelled files to score them).`,
     )
   if (unreviewed)
     parts.push(
