@@ -330,7 +330,9 @@ async function studio(page: Page, testInfo: TestInfo, flow: Flow, name: string) 
   await expect(page.getByTestId('media-item')).toHaveCount(4)
   await shot('7-accepted')
 
-  // Evaluation on all four labelled files (the accepted labels are saved first).
+  // Evaluation on all four labelled files, chosen (by default only the model's validation files
+  // count); the accepted labels are saved first, and the fourth is reviewed, so it counts.
+  await page.getByTestId('eval-files-all').check()
   await page.getByTestId('evaluate').click()
   await expect(page.getByTestId('evaluation')).toBeVisible({ timeout: 60_000 })
   await expect(page.getByTestId('eval-files').locator('tbody tr')).toHaveCount(4)
