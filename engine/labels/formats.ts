@@ -12,7 +12,7 @@ import { isDcase, readDcaseByFile } from './dcase'
 import { isBoris, readBoris } from './boris'
 import { readEaf, readEafAsTiers, writeEaf, writeEafTiers } from './eaf'
 import { isLabelStudioJson, readLabelStudio } from './label-studio'
-import { formatsRead, looksLike } from './looks-like'
+import { formatsRead, looksLike, notInFormat } from './looks-like'
 import { readSampleIndex } from './sample-index'
 import { csvNeedsRate, readLabelCsv, writeLabelCsv, type CsvReadOptions } from './csv'
 import { readLabelJsonTiers, writeLabelJson, writeLabelJsonTiers } from './json'
@@ -156,14 +156,19 @@ export function formatByName(name: string): LabelFormat | undefined {
   return FORMATS.find((f) => f.name === name.toLowerCase())
 }
 
-/** The format for a file: sniffed from its text, else by extension. */
+/**
+ * The format for a file: sniffed from its text, else by extension unless the text is certainly
+ * not that format (binary, XML, foreign JSON); refused naming what it looks like and the formats
+ * read.
+ */
 export function detectFormat(path: string, text: string): LabelFormat {
   const sniffed = FORMATS.find((f) => f.sniff(text))
-  if (sniffed) return sniffed
+  if (sniffed && !(sniffed.name === 'json' && notInFormat('json', text))) return sniffed
   const byEnding = formatOfPath(path)?.name
   // Raven is recognised by its header (sniffed above); a .selections.txt without one reads as .txt
-  if (byEnding) return formatByName(byEnding === 'raven' ? 'audacity' : byEnding)!
-  const seems = looksLike(text)
+  const format = byEnding && formatByName(byEnding === 'raven' ? 'audacity' : byEnding)!
+  const seems = format ? notInFormat(format.name, text) : looksLike(text)
+  if (format && seems === null) return format
   throw new DataError(
     path,
     `not a label format Framewise reads${extname(path) ? ` ("${extname(path)}")` : ''}${

@@ -2,7 +2,7 @@
  * What a file that no label reader takes seems to be, from its first bytes, for the refusal
  * ("looks like a MATLAB MAT-file"), and the list of formats that are read, with their endings.
  */
-import { LABEL_FORMAT_FILES, LABEL_FORMATS } from './format-list'
+import { LABEL_FORMAT_FILES, LABEL_FORMATS, type LabelFormatName } from './format-list'
 
 /** A short description of what `text` looks like, or null when nothing stands out. */
 export function looksLike(text: string): string | null {
@@ -29,6 +29,37 @@ export function looksLike(text: string): string | null {
         .join(', ')}`
   }
   return null
+}
+
+/**
+ * What `text` looks like when it is certainly not in format `name` (the one its file's ending
+ * names), or null when it may be: binary files are no text format, XML only ELAN's, JSON only
+ * Framewise's (an array of segments, or an object with `tiers` or `segments`) or Label Studio's.
+ * Without this, a renamed MAT-file read as a CSV table with columns "MATLAB", "5.0", ….
+ */
+export function notInFormat(name: LabelFormatName, text: string): string | null {
+  const seems = looksLike(text)
+  if (seems === null || seems.startsWith('a table')) return null
+  if (seems.startsWith('XML')) return name === 'eaf' ? null : seems
+  if (seems.startsWith('JSON')) {
+    if (name === 'labelstudio') return null
+    if (name !== 'json') return seems
+    return isFramewiseJson(text) ? null : seems
+  }
+  return seems
+}
+
+/** True when `text` parses to Framewise's JSON shape (its schema then says what is wrong). */
+function isFramewiseJson(text: string): boolean {
+  let raw: unknown
+  try {
+    raw = JSON.parse(text)
+  } catch {
+    return true // broken JSON: the reader names where
+  }
+  const isObject = (x: unknown): x is object => x !== null && typeof x === 'object'
+  if (Array.isArray(raw)) return raw.length === 0 || (isObject(raw[0]) && 'start' in raw[0])
+  return isObject(raw) && ('tiers' in raw || 'segments' in raw)
 }
 
 /** "Audacity label track (.txt, .labels), …" for a refusal. */
