@@ -10,23 +10,29 @@ import {
   RATE_OPTION,
   UsageError,
   VITERBI_OPTIONS,
+  WithProblems,
   checkOutDir,
+  cliJob,
   numberFlag,
   rateFlag,
   reportProgress,
+  reportWarning,
   viterbiFlags,
 } from './command'
+import { throttledProgress } from '../jobs'
+import { DataError } from '../errors'
 
 export const predict: Command = {
   brief: 'label recordings with a model',
   usage:
-    'predict <model.onnx> <file|dir>... --out DIR [--format audacity|raven|textgrid|csv|json] [--probabilities] [--spec spec.json --classes a,b,c]',
+    'predict <model.onnx> <file|dir>... --out DIR [--format audacity|raven|textgrid|csv|json] [--probabilities] [--resume] [--spec spec.json --classes a,b,c]',
   summary:
-    "label files with a model: <stem>.<ext> of the non-background segments per input, <stem>.probs.csv with --probabilities; also --output logits|probabilities, --background NAME|none, --median N, --min-duration S, --merge-gap S, --viterbi [--viterbi-weight X] | --no-viterbi (decode frames with the label transitions stored at training), --threads N, --window N, --context N, --rate HZ (rows per second of CSV files without a time column; default the model's)",
+    "label files with a model: <stem>.<ext> of the non-background segments per input (folders through their subfolders, each output at the same relative place under --out), <stem>.probs.csv with --probabilities, and framewise-manifest.json listing each input's outputs, status and error; a file that fails is reported and the rest go on (exit 1); --resume skips inputs whose outputs exist and are newer than the model and the input; also --output logits|probabilities, --background NAME|none, --median N, --min-duration S, --merge-gap S, --viterbi [--viterbi-weight X] | --no-viterbi (decode frames with the label transitions stored at training), --threads N, --window N, --context N, --rate HZ (rows per second of CSV files without a time column; default the model's)",
   options: {
     out: { type: 'string' },
     format: { type: 'string', default: 'audacity' },
     probabilities: { type: 'boolean', default: false },
+    resume: { type: 'boolean', default: false },
     spec: { type: 'string' },
     classes: { type: 'string' },
     output: { type: 'string' },
@@ -72,11 +78,15 @@ export const predict: Command = {
         ? values.classes.split(',').map((c) => c.trim())
         : undefined
     const background = values.background as string | undefined
-    let last = ''
-    return predictToFiles(model, inputs, {
+    const job = cliJob()
+    const progress = throttledProgress(reportProgress, 1000)
+    let finished = 0
+    const result = await predictToFiles(model, inputs, {
       out: values.out,
       format,
       probabilities: values.probabilities === true,
+      resume: values.resume === true,
+      signal: job.signal,
       seriesRate,
       spec,
       classes,
@@ -100,11 +110,21 @@ export const predict: Command = {
           : {}),
         ...viterbiFlags(values),
       },
-      onProgress: (f, message) => {
-        const line = `${Math.floor(f * 10)} ${message}` // at most one line per 10 % per stage
-        if (line !== last) reportProgress(f, message)
-        last = line
+      onProgress: progress,
+      onFile: (f) => {
+        finished++
+        if (f.status === 'failed') reportWarning(f.error ?? f.input)
       },
+    }).catch((err: unknown) => {
+      if (!job.signal.aborted) throw err
+      const out = String(values.out)
+      throw new DataError(out, `cancelled after ${finished} files; --resume goes on from there`)
     })
+    if (result.failed === 0) return result
+    const failed = result.files.filter((f) => f.status === 'failed')
+    return new WithProblems(result, [
+      `${failed.length} of ${result.files.length} files failed (listed in ${result.manifest}):`,
+      ...failed.map((f) => `  ${f.error}`),
+    ])
   },
 }

@@ -44,6 +44,7 @@ describe('framewise predict', () => {
     }
     expect(result.files.map((f) => path.basename(f.input))).toEqual(['one.wav', 'two.wav'])
     expect((await readdir(out)).sort()).toEqual([
+      'framewise-manifest.json',
       'one.probs.csv',
       'one.txt',
       'two.probs.csv',
