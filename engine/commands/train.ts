@@ -179,7 +179,7 @@ export async function trainCommand(input: TrainCommandInput): Promise<TrainSumma
   }
   if (settings.task === 'classify') return trainClipFolder(input, out, settings, specInput, started)
 
-  const folder = await scanDataFolder(input.dir, { seriesRate: input.rate })
+  const folder = await scanDataFolder(input.dir, { seriesRate: input.rate, tier: settings.tier })
   folder.warnings.forEach((w) => input.onWarning?.(w))
   let spec = folderSpec(folder, specInput, input.rate, input.features ?? input.dir)
   if (spec.kind === 'series' && spec.channels === null)
@@ -190,6 +190,7 @@ export async function trainCommand(input: TrainCommandInput): Promise<TrainSumma
     valFraction: settings.valFraction,
     signal: input.ctx.signal,
     onProgress: (f, m) => input.ctx.progress(0.1 * f, m),
+    multiLabel: settings.head === 'sigmoid',
   })
   const result = await runTrainingWorker(assembled.data, settings, {
     signal: input.ctx.signal,
@@ -274,9 +275,9 @@ async function trainClipFolder(
 export const train: Command = {
   brief: 'train a tagger or clip classifier, export ONNX',
   usage:
-    'train <project-or-data-dir> --out model.onnx [--cell lstm|gru|rnn|rnn-relu] [--hidden N] [--layers N] [--unidirectional] [--residual] [--attention-heads 0|1|2|4] [--attention-window FRAMES] [--epochs N] [--batch N] [--chunk N] [--lr X] [--seed N] [--features SPEC] [--val FRACTION] [--task tag|classify] [--pooling mean|max|attention] [--init default|chrono] [--output-recurrence [--scheduled-sampling X] [--beam N]] [--rate HZ]',
+    'train <project-or-data-dir> --out model.onnx [--cell lstm|gru|rnn|rnn-relu] [--hidden N] [--layers N] [--unidirectional] [--residual] [--attention-heads 0|1|2|4] [--attention-window FRAMES] [--epochs N] [--batch N] [--chunk N] [--lr X] [--seed N] [--features SPEC] [--val FRACTION] [--task tag|classify] [--pooling mean|max|attention] [--init default|chrono] [--output-recurrence [--scheduled-sampling X] [--beam N]] [--tier NAME] [--rate HZ]',
   summary:
-    "train a tagger on a project or a data folder and export it as ONNX + model card; --rate HZ gives the rows per second of a data folder's CSV files without a time column; also --dropout X, --patience N, --threads N, --class-weights none|sqrt-balanced|balanced; --task classify [--pooling mean|max|attention] trains a clip classifier on the files' clip classes (project) or <dir>/<class>/<file> subfolders; --output-recurrence feeds each frame the previous label (unidirectional, decoded greedily, or by beam search with --beam N > 1)",
+    "train a tagger on a project or a data folder and export it as ONNX + model card; --rate HZ gives the rows per second of a data folder's CSV files without a time column; also --dropout X, --patience N, --threads N, --class-weights none|sqrt-balanced|balanced; --task classify [--pooling mean|max|attention] trains a clip classifier on the files' clip classes (project) or <dir>/<class>/<file> subfolders; --output-recurrence feeds each frame the previous label (unidirectional, decoded greedily, or by beam search with --beam N > 1); --tier NAME learns that tier of the labels (default: each file's first exclusive tier; a data folder's TextGrid/ELAN/JSON files: that tier)",
   options: {
     out: { type: 'string' },
     cell: { type: 'string' },
@@ -303,6 +304,7 @@ export const train: Command = {
     'output-recurrence': { type: 'boolean', default: false },
     'scheduled-sampling': { type: 'string' },
     beam: { type: 'string' },
+    tier: { type: 'string' },
     ...RATE_OPTION,
   },
   async run({ positionals, values }) {
@@ -340,6 +342,7 @@ export const train: Command = {
       pooling: values.pooling,
       init: values.init,
       outputRecurrence: values['output-recurrence'] ? true : undefined,
+      tier: values.tier,
       scheduledSampling: numberFlag(values, 'scheduled-sampling'),
       ...(values.beam !== undefined
         ? (() => {

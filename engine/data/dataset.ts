@@ -10,6 +10,7 @@ import { RunningStats, standardize } from '../features/normalize'
 import { IGNORE, segmentsToFrames } from '../labels/segments'
 import type { FeatureSpec } from '../features/spec'
 import { Rng } from '../../models/rng'
+import { multiHotTargets, multiLabelClasses } from './multi-hot'
 import type { Sequence, TrainData } from './sequences'
 
 /** Where a file's labels come from: segments in seconds, or one label per CSV row. */
@@ -116,6 +117,11 @@ export interface AssembleOptions {
   cacheDir?: string
   signal?: AbortSignal
   onProgress?: (fraction: number, message: string) => void
+  /**
+   * Multi-hot targets for a multi-label (sigmoid) model (data/multi-hot.ts: overlapping segments
+   * all count); its classes are then every class but the background.
+   */
+  multiLabel?: boolean
 }
 
 export interface AssembledData {
@@ -156,7 +162,11 @@ export async function assembleDataset(
             classes,
             f.name,
           )
-    sequences.push({ name: f.name, x: m.data, labels })
+    const targets =
+      opts.multiLabel && f.labels.kind === 'segments'
+        ? multiHotTargets(f.labels.segments, m.frameTimes, classes, f.name)
+        : undefined
+    sequences.push({ name: f.name, x: m.data, labels, ...(targets ? { targets } : {}) })
   }
   const F = sequences[0].x.length / Math.max(1, sequences[0].labels.length)
   const split = splitByFile(files.length, opts.valFraction, opts.seed)
@@ -170,8 +180,15 @@ export async function assembleDataset(
     for (const s of sequences) s.x = standardize(s.x, F, mean, std)
     finalSpec = { ...spec, normalization: { mode: 'global', mean, std } } as FeatureSpec
   }
+  const hop = spec.kind === 'audio' ? spec.hopLength / spec.sampleRate : undefined
   return {
-    data: { F, classes: classes.names, train, val },
+    data: {
+      F,
+      classes: opts.multiLabel ? multiLabelClasses(classes) : classes.names,
+      train,
+      val,
+      ...(opts.multiLabel && hop ? { frameHop: hop } : {}),
+    },
     spec: finalSpec,
     files: { train: train.map((s) => s.name), val: val.map((s) => s.name) },
   }

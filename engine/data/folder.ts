@@ -31,6 +31,8 @@ export interface DataFolder {
 export interface DataFolderOptions {
   /** Rows per second of the series files that have no time column (`--rate`). */
   seriesRate?: number
+  /** The tier of label files holding several (TextGrid, ELAN, JSON) to learn (`--tier`). */
+  tier?: string
 }
 
 /** The label file of an audio file, if any (first match in the documented order). */
@@ -73,7 +75,7 @@ export async function scanDataFolder(
         skipped.push(name)
         continue
       }
-      const segments = await readLabels(path.join(dir, labelFile))
+      const segments = await readLabels(path.join(dir, labelFile), { tier: options.tier })
       segments.forEach((s) => labels.add(s.label))
       files.push({ name, path: path.join(dir, name), labels: { kind: 'segments', segments } })
     }

@@ -56,6 +56,8 @@ export const modelCardSchema = z.object({
   output: outputKindSchema,
   /** 'classify' for clip classifiers (absent: a frame tagger). */
   task: z.enum(['tag', 'classify']).optional(),
+  /** The tier of the project's labels it learned (absent: the first exclusive one, or not known). */
+  tier: z.string().optional(),
   /** Multi-label models: per-class thresholds and post-processing (absent: one class per frame). */
   multiLabel: multiLabelSchema.optional(),
   /** Label transitions of the training data (absent: none stored, e.g. an older card). */

@@ -51,6 +51,8 @@ export interface ExportTaggerInput {
    * omitted: threshold 0.5 and `postprocess`'s median filter and minimum duration for every class.
    */
   multiLabel?: MultiLabelPostProcessInput | null
+  /** The tier of the labels it learned, for the card. */
+  tier?: string
 }
 
 export interface ExportResult {
@@ -172,6 +174,7 @@ export async function exportTagger(
     output: meta.output,
     ...(meta.transitions ? { transitions: meta.transitions } : {}),
     ...(meta.multiLabel ? { multiLabel: meta.multiLabel } : {}),
+    ...(input.tier !== undefined ? { tier: input.tier } : {}),
     metrics: input.metrics ?? {},
   }
   return writeModelFiles(modelPath, bytes, card)

@@ -16,6 +16,7 @@ import { assembleDataset, type AssembledData, type ClassMap, type DataFile } fro
 import { runTrainingWorker } from './job'
 import { trainClipProject } from './clip-project'
 import type { TrainResult } from './loop'
+import { segmentsOf } from '../labels/tiers'
 import { bestMetrics, openRunRecord, recordRun } from './recorded-run'
 import { RunStore, dataHash } from './runs'
 import { parseTrainSettings, type TrainSettings } from './settings'
@@ -75,7 +76,14 @@ export function postprocessDefaults(
 export function exportTrainedTagger(
   modelPath: string,
   result: TrainResult,
-  data: { assembled: AssembledData; files: DataFile[]; classes: ClassMap; spec: FeatureSpec },
+  data: {
+    assembled: AssembledData
+    files: DataFile[]
+    classes: ClassMap
+    spec: FeatureSpec
+    /** The tier it learned (the card names it). */
+    tier?: string
+  },
   runId?: string,
 ): Promise<ExportResult> {
   const { assembled, files, classes, spec } = data
@@ -115,6 +123,7 @@ export function exportTrainedTagger(
       ...(ml?.event ? { eventF1: ml.event.micro.f1 } : {}),
     },
     runId,
+    ...(data.tier !== undefined ? { tier: data.tier } : {}),
   })
 }
 
@@ -162,13 +171,27 @@ export async function trainProject(
       : undefined
     return trainClipProject(project, ctx, settings, features, { onUpdate: opts.onUpdate, resume })
   }
-  const labelled = (
-    await Promise.all(
-      project.media.map(async (m) => ({ m, labels: await project.readLabels(m.path) })),
+  // the tier the model learns: the one named, else each file's first exclusive tier
+  const read = await Promise.all(
+    project.media.map(async (m) => {
+      const view = await project.readLabels(m.path)
+      return { m, view, segments: segmentsOf(view.tiers, settings.tier) }
+    }),
+  )
+  const labelled = read.filter((x) => x.segments.length > 0)
+  const tierNames = [...new Set(read.flatMap((x) => x.view.tiers.map((t) => t.name)))]
+  if (settings.tier !== undefined && !tierNames.includes(settings.tier))
+    throw new DataError(
+      project.dir,
+      `no file has a tier named "${settings.tier}" (tiers: ${tierNames.map((n) => `"${n}"`).join(', ')}); name one of them`,
     )
-  ).filter((x) => x.labels.segments.length > 0)
   if (labelled.length === 0)
-    throw new DataError(project.dir, 'no labelled files: label at least one file before training')
+    throw new DataError(
+      project.dir,
+      settings.tier !== undefined
+        ? `no labelled files in tier "${settings.tier}": label at least one file in it before training`
+        : 'no labelled files: label at least one file before training',
+    )
   const kinds = new Set(labelled.map((x) => x.m.kind))
   if (kinds.size > 1)
     throw new DataError(
@@ -198,7 +221,7 @@ export async function trainProject(
   const files: DataFile[] = labelled.map((x) => ({
     name: x.m.path,
     path: project.mediaPath(x.m.path),
-    labels: { kind: 'segments', segments: x.labels.segments },
+    labels: { kind: 'segments', segments: x.segments },
     seriesRate: x.m.seriesRate,
   }))
 
@@ -209,6 +232,8 @@ export async function trainProject(
     cacheDir: project.cacheDir('features'),
     signal: ctx.signal,
     onProgress: (f, message) => ctx.progress(0.1 * f, message),
+    // a sigmoid head learns every event of the tier, overlaps included (data/multi-hot.ts)
+    multiLabel: settings.head === 'sigmoid',
   })
   const record = openRunRecord(
     project.dir,
@@ -216,7 +241,7 @@ export async function trainProject(
     {
       settings,
       features: assembled.spec,
-      classes: classes.names,
+      classes: assembled.data.classes,
       dataHash: dataHash([...assembled.data.train, ...assembled.data.val]),
       files: assembled.files,
     },
@@ -234,6 +259,11 @@ export async function trainProject(
         resume: resumeRecord ? await store.readCheckpoint(record.id) : undefined,
       }),
     exportModel: (result, modelPath) =>
-      exportTrainedTagger(modelPath, result, { assembled, files, classes, spec }, record.id),
+      exportTrainedTagger(
+        modelPath,
+        result,
+        { assembled, files, classes, spec, tier: settings.tier },
+        record.id,
+      ),
   })
 }

@@ -19,6 +19,12 @@ export const trainSettingsSchema = z.object({
    */
   head: z.enum(['softmax', 'sigmoid']).default('softmax'),
   /**
+   * The tier of the files' labels the tagger learns (engine/labels/tiers.ts). Absent: each file's
+   * first exclusive tier, the one tier of a project written before tiers. A project may hold
+   * models of different tiers; the model card names the one it learned.
+   */
+  tier: z.string().trim().min(1).max(200).optional(),
+  /**
    * How 'classify' pools the frames of a file. Max by default: a short cue anywhere in a long
    * file decides the class, and max keeps it where mean averages it away; it was the most
    * accurate pooling on bench:clip, on every seed (docs/sequence-models.md, "Clip
