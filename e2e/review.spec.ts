@@ -68,6 +68,12 @@ test('review loop, honest evaluation, named models, start page, reconnection', a
   await expect(page.getByTestId('model-name')).toHaveText(
     /^tagger · BiGRU \d+×\d+ · \d+ \w{3} \d\d:\d\d$/,
   )
+  // the file list marks what the selected model trained and validated on
+  const item = (name: string) => page.getByTestId('media-item').filter({ hasText: name })
+  await expect(item(run.files.val[0]).getByTestId('media-split')).toHaveText('V')
+  for (const train of run.files.train)
+    await expect(item(train).getByTestId('media-split')).toHaveText('T')
+  await expect(item('rec3.wav').getByTestId('media-split')).toHaveCount(0)
   await page.getByTestId('media-item').filter({ hasText: 'rec3.wav' }).click()
   await page.getByTestId('predict-current').click()
   const track = page.getByTestId('prediction-track')

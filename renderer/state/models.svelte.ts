@@ -70,6 +70,13 @@ export class ModelsState {
     }
   }
 
+  /** File `media`'s part in the selected model's training run (the file list's mark), or null. */
+  splitOf(media: string): 'train' | 'validation' | null {
+    const split = this.selected?.split
+    if (split?.validation.includes(media)) return 'validation'
+    return split?.train.includes(media) ? 'train' : null
+  }
+
   /** The rejected segments of prediction `p`. */
   rejectedOf(p: PredictionView | null): ReadonlySet<number> {
     return (p && this.#rejected[predictionKey(p)]) || NONE

@@ -204,6 +204,13 @@ describe('models', () => {
       ['run:r1', 'validation', false],
       ['run:r1', 'all', true],
     ])
+    expect(studio.models.splitOf('a.wav')).toBeNull() // this model's run is not recorded
+    studio.models.models = [{ ...MODEL, split: { train: ['a.wav'], validation: ['b.wav'] } }]
+    expect(['a.wav', 'b.wav', 'c.wav'].map((m) => studio.models.splitOf(m))).toEqual([
+      'train',
+      'validation',
+      null,
+    ])
     expect(await studio.models.rename('run:r1', 'night calls')).toBe(true)
     expect(studio.models.models[0]).toMatchObject({ name: 'night calls', renamed: true })
   })
