@@ -1,8 +1,8 @@
 /**
  * File → (T, F) feature matrix: decode/read, base features (audio: in worker threads, chunk by
- * chunk; a WAV is decoded — and resampled, if not at the spec's rate — by the workers too, each
- * its own slice, so decoding runs in parallel and no whole-file signal is held), Δ/ΔΔ,
- * normalisation.
+ * chunk; a WAV or FLAC is decoded — and resampled, if not at the spec's rate — by the workers
+ * too, each its own slice, so decoding runs in parallel and no whole-file signal is held), Δ/ΔΔ
+ * (on the workers too, with a few frames' overlap), normalisation.
  * Un-normalised audio features are cached per file + extraction hash, so changing only the
  * normalisation (e.g. new global stats) does not recompute them.
  */
@@ -13,6 +13,7 @@ import { basename, join } from 'node:path'
 import { decodeAudio, sniffAudioFormat } from '../media/audio/decode'
 import type { WavInfo } from '../media/audio/pcm-header'
 import { readWavInfo } from '../media/audio/wav'
+import { readFlacInfo, type FlacInfo } from '../media/audio/flac-frames'
 import { resample, resampledLength, resampleInputSpan } from '../media/audio/resample'
 import { DataError, statFile } from '../errors'
 import { openRegular, READ_LIMITS, readRegular } from '../io/input-files'
@@ -116,11 +117,18 @@ interface WavSource {
   channel: 'mix' | number
 }
 
-/** Samples of a WAV source at the spec's rate. */
-const sourceLength = (wav: WavSource, spec: AudioSpec) =>
-  wav.info.sampleRate === spec.sampleRate
-    ? wav.info.frames
-    : resampledLength(wav.info.frames, wav.info.sampleRate, spec.sampleRate)
+/** A FLAC file whose frames the feature workers decode themselves, slice by slice. */
+interface FlacSource {
+  path: string
+  info: FlacInfo
+  channel: 'mix' | number
+}
+
+/** Samples of a WAV or FLAC source at the spec's rate. */
+const sourceLength = (src: { info: { sampleRate: number; frames: number } }, spec: AudioSpec) =>
+  src.info.sampleRate === spec.sampleRate
+    ? src.info.frames
+    : resampledLength(src.info.frames, src.info.sampleRate, spec.sampleRate)
 
 /** Base audio features of a signal already at spec.sampleRate → (T, audioBaseDims). */
 export async function audioBaseFeatures(
@@ -152,7 +160,7 @@ const rawDims = (spec: AudioSpec) => audioBaseDims(spec) * (1 + spec.deltas)
  * then needs no pass over the whole matrix after the last chunk.
  */
 async function poolFeatures(
-  source: Float32Array | WavSource,
+  source: Float32Array | WavSource | FlacSource,
   n: number,
   spec: AudioSpec,
   workers: number,
@@ -190,7 +198,9 @@ async function poolFeatures(
               t1,
               deltas,
             }
-          : { kind: 'wavFrames', ...source, spec, t0, t1, deltas }
+          : 'blockSize' in source.info
+            ? { kind: 'flacFrames', ...source, info: source.info, spec, t0, t1, deltas }
+            : { kind: 'wavFrames', ...source, info: source.info, spec, t0, t1, deltas }
       const data = await pool.run(job, (d) => {
         done[id] = Math.min(d, t1 - t0)
         tick()
@@ -329,6 +339,18 @@ async function baseFeatures(
     const base = await poolFeatures(wav, n, spec, workers, options, stats, true)
     return { base, T: audioFrameCount(n, spec.hopLength), stats }
   }
+  const flac = await directFlac(path, spec, workers)
+  if (flac) {
+    const n = sourceLength(flac, spec)
+    try {
+      const base = await poolFeatures(flac, n, spec, workers, options, stats, true)
+      return { base, T: audioFrameCount(n, spec.hopLength), stats }
+    } catch (e) {
+      // a damaged file: decodeAudio below reads what it can or says what is wrong
+      if ((e as Error).name === 'AbortError' || options.signal?.aborted) throw e
+      return baseFeatures(path, spec, { ...options, workers: 0 })
+    }
+  }
   const audio = await decodeAudio(path, {
     channel: spec.channel,
     signal: options.signal,
@@ -378,6 +400,30 @@ export async function directWav(
     const wav = { path, info, channel }
     const T = audioFrameCount(sourceLength(wav, spec), spec.hopLength)
     return channelOk && T >= MIN_FRAMES_FOR_WORKERS ? wav : undefined
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * The file as a FlacSource when the workers can decode its slices themselves (readFlacInfo: a
+ * fixed block size and a known length) and it is long enough for workers; else undefined.
+ */
+export async function directFlac(
+  path: string,
+  spec: AudioSpec,
+  workers: number,
+): Promise<FlacSource | undefined> {
+  if (workers < 1) return undefined
+  try {
+    if ((await sniffAudioFormat(path)) !== 'flac') return undefined
+    const info = await readFlacInfo(path)
+    if (!info) return undefined
+    const { channel } = spec
+    const channelOk = channel === 'mix' || (channel >= 0 && channel < info.channels)
+    const flac = { path, info, channel }
+    const T = audioFrameCount(sourceLength(flac, spec), spec.hopLength)
+    return channelOk && T >= MIN_FRAMES_FOR_WORKERS ? flac : undefined
   } catch {
     return undefined
   }

@@ -3,7 +3,8 @@
  * when the job asks, from a few frames more each side), or resampling of an
  * output range, each computed from the slice of the signal it reads — sent, or read from a WAV
  * file by the worker itself (`wavFrames`: decoding, and resampling when the file's rate is not
- * the spec's, run in parallel and the whole signal never exists at once); also onnxruntime
+ * the spec's, run in parallel and the whole signal never exists at once; `flacFrames` decodes
+ * the FLAC frames of its slice the same way); also onnxruntime
  * windows for predict.ts (model-job.ts). Protocol: in a job
  * with an `id` → out { id, progress } … then { id, data } (transferred) or { id, error }.
  */
@@ -17,6 +18,7 @@ import {
 } from '../media/audio/resample'
 import type { WavInfo } from '../media/audio/pcm-header'
 import { readWavRangeSync } from '../media/audio/wav'
+import { readFlacRange, type FlacInfo } from '../media/audio/flac-frames'
 import { openRegularSync } from '../io/input-files'
 import {
   audioBaseDims,
@@ -85,7 +87,27 @@ export interface WavFeatureJob {
   deltas?: boolean
 }
 
-export type WorkerJob = FeatureJob | ResampleJob | WavFeatureJob | ModelJob
+export interface FlacFeatureJob {
+  kind: 'flacFrames'
+  /** Request id (set by the pool). */
+  id?: number
+  /** The FLAC file (its frames decoded slice by slice, resampled when its rate differs). */
+  path: string
+  /** Its layout (readFlacInfo). */
+  info: FlacInfo
+  /** Channel to keep, as in DecodeOptions. */
+  channel: 'mix' | number
+  /** Parsed audio spec. */
+  spec: AudioSpec
+  /** First frame. */
+  t0: number
+  /** One past the last frame. */
+  t1: number
+  /** Append the spec's Δ/ΔΔ (computed from deltaSpan's frames around t0 … t1−1). */
+  deltas?: boolean
+}
+
+export type WorkerJob = FeatureJob | ResampleJob | WavFeatureJob | FlacFeatureJob | ModelJob
 
 /** wavFrames' samples, reused from job to job (grown as needed). */
 let wavSamples = new Float32Array(0)
@@ -97,6 +119,31 @@ let wavSamples = new Float32Array(0)
  * decode → resample → features.
  */
 function wavFrames(job: WavFeatureJob, onRow: (done: number) => void): Float32Array {
+  return fileFrames(job, onRow, (i0, i1) => {
+    if (wavSamples.length < i1 - i0) wavSamples = new Float32Array(i1 - i0)
+    const fd = openRegularSync(job.path)
+    try {
+      return readWavRangeSync(fd, job.path, job.info, job.channel, i0, i1, wavSamples)
+    } finally {
+      closeSync(fd)
+    }
+  })
+}
+
+/** Frames t0 … t1−1 of a FLAC file: its frames that hold the samples they need decoded here. */
+async function flacFrames(job: FlacFeatureJob, onRow: (done: number) => void) {
+  const { path, info, channel } = job
+  const [i0, i1] = fileSpan(job)
+  const samples = await readFlacRange(path, info, channel, i0, i1)
+  return fileFrames(job, onRow, () => samples)
+}
+
+/**
+ * The input samples [i0, i1) that frames t0 … t1−1 of a file job read (their frameSpan, through
+ * the resampler's input span when the file's rate is not the spec's), and the frames a … b−1
+ * whose base features that takes (deltaSpan's when the job appends Δ/ΔΔ).
+ */
+function fileSpan(job: WavFeatureJob | FlacFeatureJob) {
   const { info, spec } = job
   const from = info.sampleRate
   const to = spec.sampleRate
@@ -104,16 +151,21 @@ function wavFrames(job: WavFeatureJob, onRow: (done: number) => void): Float32Ar
   const [a, b] = job.deltas ? framesRead(spec, job.t0, job.t1, n) : [job.t0, job.t1]
   const [s0, s1] = frameSpan(spec, a, b, n)
   const [i0, i1] = from === to ? [s0, s1] : resampleInputSpan(info.frames, from, to, s0, s1)
-  if (wavSamples.length < i1 - i0) wavSamples = new Float32Array(i1 - i0)
-  const fd = openRegularSync(job.path)
-  let samples: Float32Array
-  try {
-    samples = readWavRangeSync(fd, job.path, info, job.channel, i0, i1, wavSamples)
-  } finally {
-    closeSync(fd)
-  }
-  if (from !== to) {
-    samples = resampleRange(samples, { origin: i0, length: info.frames }, from, to, s0, s1)
+  return [i0, i1, n, a, b, s0, s1] as const
+}
+
+/** A file job's rows from its input samples [i0, i1) (`read`): resampled, then the features. */
+function fileFrames(
+  job: WavFeatureJob | FlacFeatureJob,
+  onRow: (done: number) => void,
+  read: (i0: number, i1: number) => Float32Array,
+): Float32Array {
+  const { info, spec } = job
+  const [i0, i1, n, a, b, s0, s1] = fileSpan(job)
+  let samples = read(i0, i1)
+  if (info.sampleRate !== spec.sampleRate) {
+    const input = { origin: i0, length: info.frames }
+    samples = resampleRange(samples, input, info.sampleRate, spec.sampleRate, s0, s1)
   }
   const slice = { origin: s0, length: n }
   return withDeltas(job, a, b, computeAudioFrames(samples, spec, a, b, onRow, slice))
@@ -126,7 +178,7 @@ function framesRead(spec: AudioSpec, t0: number, t1: number, n: number): [number
 
 /** A job's rows: the base features of frames a … b−1, with the spec's Δ/ΔΔ when asked. */
 function withDeltas(
-  job: FeatureJob | WavFeatureJob,
+  job: FeatureJob | WavFeatureJob | FlacFeatureJob,
   a: number,
   b: number,
   base: Float32Array,
@@ -160,7 +212,9 @@ port.on('message', async (job: WorkerJob & { id: number }) => {
           ? frames(job, onRow)
           : job.kind === 'wavFrames'
             ? wavFrames(job, onRow)
-            : resampleRange(job.samples, job.slice, job.from, job.to, job.o0, job.o1)
+            : job.kind === 'flacFrames'
+              ? await flacFrames(job, onRow)
+              : resampleRange(job.samples, job.slice, job.from, job.to, job.o0, job.o1)
     port.postMessage({ id: job.id, data } satisfies FeatureReply, [data.buffer as ArrayBuffer])
   } catch (e) {
     port.postMessage({ id: job.id, error: (e as Error).message } satisfies FeatureReply)
