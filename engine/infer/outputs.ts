@@ -41,7 +41,13 @@ export function formatPrediction(
   format: LabelFormatName,
   rowTimes?: ArrayLike<number>,
 ): string {
-  if (format === 'csv' && rowTimes) return writeRowLabelCsv(rowTimes, labelsAtTimes(p, rowTimes))
+  // a multi-label prediction's events overlap: one label per row or a TextGrid tier cannot hold them
+  if (format === 'csv' && rowTimes && !p.multiLabel)
+    return writeRowLabelCsv(rowTimes, labelsAtTimes(p, rowTimes))
+  if (format === 'textgrid' && p.multiLabel)
+    throw new RangeError(
+      `${p.file}: the multi-label model's events overlap, which a TextGrid tier cannot hold; write json, raven, audacity or csv`,
+    )
   if (format === 'textgrid') return writeTextGrid(p.segments, 'labels', durationOf(p))
   const write = formatByName(format)?.write
   if (!write) throw new RangeError(`Framewise reads ${format} labels but does not write them`)

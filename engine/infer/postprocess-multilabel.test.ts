@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { classActivity, multiLabelSegments } from './postprocess-multilabel'
+import { classActivity, multiLabelSegments, strongestLabels } from './postprocess-multilabel'
 
 // 10 frames, centres 0.05 … 0.95 s (100 ms hop): frame edges fall on multiples of 0.1 s
 const times = Float64Array.from({ length: 10 }, (_, t) => 0.05 + 0.1 * t)
@@ -53,5 +53,14 @@ describe('multiLabelSegments', () => {
     expect([...classActivity(probs, 2, 0, 0.65)]).toEqual([0, 1, 1, 1, 0, 1, 0, 0, 0, 0])
     // float32 0.7 is 0.69999999: below a threshold of 0.7, as at inference and in validation
     expect(classActivity(probs, 2, 0, 0.7)[3]).toBe(0)
+  })
+})
+
+describe('strongestLabels', () => {
+  it('is the most probable class at or above its own threshold, −1 where none is on', () => {
+    // frame 0: b 0.6 ≥ 0.5 beats a 0.7 < 0.8; frame 1: both on, a higher; frame 2: neither
+    const probs = Float32Array.of(0.7, 0.6, 0.9, 0.55, 0.1, 0.2)
+    const per = [post(0.8), post(0.5)]
+    expect([...strongestLabels(probs, 2, per)]).toEqual([1, 0, -1])
   })
 })

@@ -50,3 +50,26 @@ export function multiLabelSegments(
   }
   return sortSegments(out)
 }
+
+/**
+ * One label per frame of a multi-label prediction, for what shows or tables one class per frame
+ * (the prediction track's colours, frame scores): the most probable class at or above its
+ * threshold, or −1 (IGNORE) where no class is on. The events themselves are multiLabelSegments'.
+ */
+export function strongestLabels(
+  probs: ArrayLike<number>, // (T, C)
+  C: number,
+  perClass: readonly ClassPostProcess[],
+): Int32Array {
+  const T = Math.floor(probs.length / C)
+  const out = new Int32Array(T).fill(-1)
+  for (let t = 0; t < T; t++) {
+    let best = -1
+    for (let c = 0; c < C; c++) {
+      const p = probs[t * C + c]
+      if (p >= perClass[c].threshold && (best < 0 || p > probs[t * C + best])) best = c
+    }
+    out[t] = best
+  }
+  return out
+}

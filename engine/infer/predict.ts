@@ -27,6 +27,7 @@ import { modeFilter, type Segment } from '../labels/segments'
 import type { TaggerModel } from '../onnx/read'
 import { decodeOnnx } from './feedback'
 import { decodeLabels, labelsToSegments } from './postprocess'
+import { multiLabelSegments, strongestLabels } from './postprocess-multilabel'
 import { streamWavFeatures, type FeatureRows } from './stream-features'
 
 export interface WindowOptions {
@@ -83,6 +84,11 @@ export interface Prediction {
   labels: Int32Array
   /** Segments of the non-background classes, after post-processing, in time order. */
   segments: Segment[]
+  /**
+   * A multi-label model's prediction: segments of different classes may overlap (an
+   * overlapping tier), and `labels` holds each frame's strongest event (−1: none).
+   */
+  multiLabel?: boolean
 }
 
 /** In-place softmax of each row of (rows, C). */
@@ -213,6 +219,14 @@ export function attentionWindows(
 export const STREAM_FRAMES = 720_000
 
 /**
+ * Windows per onnxruntime run for a streamed file. Each session's arena keeps its largest run:
+ * 3 h of 48 kHz through a BiGRU 2 × 64 (two sessions, this thread and a pool worker) peaked at
+ * 973 MB RSS with 4 windows per run, 647 MB with 2 and 485 MB with 1, the model stage taking
+ * 30.1, 19.5 and 22.5 s (load average 8 on 2 cores: no gain from batching measurable).
+ */
+const STREAM_BATCH = 1
+
+/**
  * Probabilities (T, C) of features x (T, F), held or read window by window (FeatureRows), each
  * window with context on both sides. Softmax is applied when the model outputs logits.
  */
@@ -328,7 +342,16 @@ export function probabilitiesToSegments(
   model: TaggerModel,
   probs: Float32Array,
   frameTimes: Float64Array,
-): { labels: Int32Array; segments: Segment[] } {
+): { labels: Int32Array; segments: Segment[]; multiLabel?: boolean } {
+  if (model.multiLabel) {
+    // each class thresholded, filtered and cut by itself: events overlap across classes
+    const { perClass } = model.multiLabel
+    return {
+      labels: strongestLabels(probs, model.numClasses, perClass),
+      segments: multiLabelSegments(probs, frameTimes, model.classes, perClass),
+      multiLabel: true,
+    }
+  }
   const labels = decodeLabels(probs, model.numClasses, model.postprocess, model.transitions)
   const segments = labelsToSegments(
     labels,
@@ -345,7 +368,7 @@ function decodedToSegments(
   model: TaggerModel,
   path: Int32Array,
   frameTimes: Float64Array,
-): { labels: Int32Array; segments: Segment[] } {
+): { labels: Int32Array; segments: Segment[]; multiLabel?: boolean } {
   const labels = modeFilter(path, model.postprocess.medianFilter)
   const segments = labelsToSegments(
     labels,
@@ -421,7 +444,7 @@ export async function predictFile(
     }))
   const fallback = model.spec.kind === 'audio' ? model.spec.hopLength / model.spec.sampleRate : 1
   const hop = hopOfFrameTimes(fm.frameTimes, fallback)
-  const { labels, segments } = decoded
+  const { labels, segments, multiLabel } = decoded
     ? decodedToSegments(model, decoded.path, fm.frameTimes)
     : probabilitiesToSegments(model, probabilities, fm.frameTimes)
   options.onStage?.(1, 'segments')
@@ -434,6 +457,7 @@ export async function predictFile(
     probabilities,
     labels,
     segments,
+    ...(multiLabel ? { multiLabel } : {}),
   }
 }
 
@@ -446,6 +470,7 @@ async function predictRows(
 ): Promise<Prediction> {
   const probabilities = await predictProbabilities(model, rows, rows.frames, rows.dims, {
     ...options,
+    batch: options.batch ?? STREAM_BATCH,
     onProgress: (f) => {
       options.onProgress?.(f)
       options.onStage?.(0.6 + 0.38 * f, 'model')
@@ -453,7 +478,11 @@ async function predictRows(
   })
   const fallback = model.spec.kind === 'audio' ? model.spec.hopLength / model.spec.sampleRate : 1
   const hop = hopOfFrameTimes(rows.frameTimes, fallback)
-  const { labels, segments } = probabilitiesToSegments(model, probabilities, rows.frameTimes)
+  const { labels, segments, multiLabel } = probabilitiesToSegments(
+    model,
+    probabilities,
+    rows.frameTimes,
+  )
   options.onStage?.(1, 'segments')
   return {
     file,
@@ -464,5 +493,6 @@ async function predictRows(
     probabilities,
     labels,
     segments,
+    ...(multiLabel ? { multiLabel } : {}),
   }
 }
