@@ -217,8 +217,8 @@ async function decodeCompressed(
 
 /**
  * Refuses a FLAC file whose first frame contradicts STREAMINFO's channels or bit depth (libFLAC
- * refuses these too: "parameters differ between frame and header"); audio-decode would decode
- * them at the wrong scale. The first frame follows the last metadata block; when no frame sync
+ * refuses these too: "parameters differ between frame and header"); audio-decode decodes them
+ * without a word, though which of the two is true cannot be known. The first frame follows the last metadata block; when no frame sync
  * is there (a metadata length that lies), the decoder's own error stands.
  */
 async function checkFirstFrame(
