@@ -15,7 +15,19 @@
 import type { Segment } from '../api'
 import { DataError } from '../errors'
 import { segmentsToFrames } from '../labels/segments'
-import type { ClassMap } from './dataset'
+
+/**
+ * Which labels are classes (data/dataset.ts's ClassMap, restated here: dataset.ts builds its
+ * targets with this file, so this file may not import it).
+ */
+export interface ClassMap {
+  /** Classes in order; the background among them makes no column. */
+  names: readonly string[]
+  /** The class of frames no segment covers, or null: those frames are masked. */
+  background: string | null
+  /** Labels whose frames never count. */
+  ignore: readonly string[]
+}
 
 /** The columns of a multi-label model for `classes`: every class but the background, in order. */
 export function multiLabelClasses(classes: ClassMap): string[] {
