@@ -22,6 +22,8 @@ import { DataError } from '../errors'
 import { decodeAudio } from '../media/audio/decode'
 import { readSeriesCsv } from '../media/series/csv'
 import { readLabels, type ReadLabelOptions } from '../labels/formats'
+import { decodeText } from '../labels/text'
+import { readTextGridTiers } from '../labels/textgrid'
 import type { Segment } from '../labels/segments'
 import { hasTool } from '../testing/tools'
 
@@ -53,6 +55,7 @@ interface Entry {
   expect_nonempty?: Record<string, number>
   expect_first?: unknown
   expect_same_as?: string
+  expect_tiers?: string[]
   expect_rows?: number
   expect_columns?: string[]
   inspected?: Inspected
@@ -244,6 +247,7 @@ async function read(
     if (tier) options.tier = tier
     const segments: Segment[] = await readLabels(file, options)
     checkSegments(e, segments, tier, rate, diffs)
+    if (e.kind === 'labels-textgrid') checkTiers(e, file, diffs)
     if (e.expect_same_as) {
       const twin = await readLabels(path.join(ROOT, e.expect_same_as), { tier })
       want('segments (same as its twin)', segments, twin, (a, b) => sameSegments(a, b))
@@ -263,6 +267,26 @@ function sameSegments(a: readonly Segment[], b: readonly Segment[]): boolean {
         sameTime(s.start, b[i].start) && sameTime(s.end, b[i].end) && s.label === b[i].label,
     )
   )
+}
+
+/**
+ * Every tier of a TextGrid, none merged or dropped: names (the manifest's, else its quick
+ * parse's), kinds, and each tier's non-empty intervals or points.
+ */
+function checkTiers(e: Entry, file: string, diffs: string[]) {
+  const tiers = readTextGridTiers(decodeText(readFileSync(file)), file)
+  const names = tiers.map((t) => t.name)
+  const want = e.expect_tiers ?? e.inspected?.tiers?.map((t) => t.name)
+  if (want && !sameList(names, want))
+    diffs.push(`tiers ${JSON.stringify(names)}, expected ${JSON.stringify(want)}`)
+  e.inspected?.tiers?.forEach((w, k) => {
+    const t = tiers[k]
+    const kind = w.class === 'TextTier' ? 'point' : 'interval'
+    if (t && (t.kind !== kind || t.segments.length !== w.nonempty))
+      diffs.push(
+        `tier ${k} "${t.name}": ${t.kind} with ${t.segments.length} labels, expected ${kind} with ${w.nonempty}`,
+      )
+  })
 }
 
 /** Counts and first segment against the manifest (its tests' values, else its quick parse). */
