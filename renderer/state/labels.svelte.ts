@@ -35,7 +35,18 @@ export class LabelsState {
   /** Segments sorted by start, non-overlapping; replaced, never mutated, on every edit. */
   segments = $state.raw<Segment[]>([])
   /** Index of the selected segment, or null. */
-  selected = $state<number | null>(null)
+  #selected = $state<number | null>(null)
+  /** The selection was made by drawing it (Add segment), not by the user picking a segment. */
+  #drawn = $state(false)
+
+  get selected(): number | null {
+    return this.#selected
+  }
+
+  set selected(index: number | null) {
+    this.#selected = index
+    this.#drawn = false
+  }
   /** The class last chosen for new segments (a click, a digit key). */
   #chosenClass = $state<string | null>(null)
   /** Class that new segments get: the chosen one while the project has it, else its first class. */
@@ -82,15 +93,9 @@ export class LabelsState {
     return this.#currentClass
   }
 
-  /** The selection is the segment the last edit drew: a class key then picks the next one's class. */
+  /** The selection is the segment just drawn: a class key then picks the next one's class. */
   get justDrawn(): boolean {
-    const last = this.#undo.at(-1)
-    return (
-      this.undoName === 'Add segment' &&
-      this.selected !== null &&
-      last?.after === this.segments &&
-      last.selectedAfter === this.selected
-    )
+    return this.#drawn && this.#selected !== null
   }
 
   set currentClass(name: string | null) {
@@ -198,6 +203,7 @@ export class LabelsState {
     if (this.#undo.length > HISTORY) this.#undo.shift()
     this.#redo = []
     this.#set(next, selected)
+    this.#drawn = name === 'Add segment' && this.#selected !== null
   }
 
   /**
