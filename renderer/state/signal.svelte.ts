@@ -10,14 +10,31 @@ import type { ViewState } from './view.svelte'
 
 /** Overview resolution: enough for a minimap on a wide screen. */
 const OVERVIEW_PX = 2048
+/** Waveform rows shown at once; a file with more channels shows the ones picked. */
+export const MAX_CHANNEL_ROWS = 16
 
 export class SignalState {
   media = $state<string | null>(null)
   kind = $state<'audio' | 'series' | null>(null)
   /** Whole-file peaks (audio) for the minimap. */
   overview = $state.raw<PeaksWindow | null>(null)
-  /** Peaks around the visible window (audio). */
+  /** Peaks around the visible window (audio): the first row's. */
   peaks = $state.raw<PeaksWindow | null>(null)
+  /** Channels of the audio file. */
+  channels = $state(1)
+  /** Channels the waveform shows, one row each (0-based); null: every channel. */
+  shownChannels = $state.raw<number[] | null>(null)
+  /** What each waveform row shows: the mix of a mono file, else the channels shown. */
+  rowChannels: ('mix' | number)[] = $derived(
+    this.channels <= 1
+      ? ['mix']
+      : (this.shownChannels ?? Array.from({ length: this.channels }, (_, c) => c)).slice(
+          0,
+          MAX_CHANNEL_ROWS,
+        ),
+  )
+  /** Peaks around the visible window for each row (audio), in the order of rowChannels. */
+  rows = $state.raw<PeaksWindow[]>([])
   /** The whole series at overview resolution, for the minimap. */
   seriesOverview = $state.raw<SeriesWindow | null>(null)
   /** Channels around the visible window (series). */
@@ -41,6 +58,9 @@ export class SignalState {
     this.media = media
     this.kind = kind
     this.overview = this.peaks = null
+    this.rows = []
+    this.channels = 1
+    this.shownChannels = null
     this.series = null
     this.seriesOverview = null
     this.#held = null
@@ -59,6 +79,7 @@ export class SignalState {
         if (this.media !== media) return
         this.view.reset(whole.duration)
         this.sampleRate = whole.sampleRate
+        this.channels = whole.channels
         this.overview = whole
       } else {
         const whole = await api.getSeries({
@@ -82,6 +103,15 @@ export class SignalState {
         this.loading = false
       }
     }
+  }
+
+  /** Show these channels' waveforms (0-based, in file order); none is refused, null shows all. */
+  showChannels(channels: number[] | null): void {
+    if (channels && channels.length === 0) return
+    this.shownChannels = channels && [...new Set(channels)].sort((a, b) => a - b)
+    this.rows = []
+    this.#held = null
+    this.update()
   }
 
   /** Fetch what the current view needs, unless it is here or on its way. */
@@ -112,10 +142,16 @@ export class SignalState {
       this.error = err.message
     }
     if (this.kind === 'audio') {
-      api
-        .getPeaks({ media, ...w, jobId: newJobId() })
-        .then((p) => {
-          if (this.media !== media) return
+      const rowChannels = this.rowChannels
+      Promise.all(
+        rowChannels.map((c) =>
+          api.getPeaks({ media, ...w, ...(c === 'mix' ? {} : { channel: c }), jobId: newJobId() }),
+        ),
+      )
+        .then((rows) => {
+          if (this.media !== media || rowChannels !== this.rowChannels) return
+          const p = rows[0]
+          this.rows = rows
           this.peaks = p
           this.#held = {
             start: w.start,

@@ -78,6 +78,7 @@ beforeEach(() => {
   fake.handle('getPeaks', () => ({
     duration: 4,
     sampleRate: 16000,
+    channels: 1,
     bucketSize: 256,
     start: 0,
     secondsPerBucket: 0.016,
