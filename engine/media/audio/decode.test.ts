@@ -71,6 +71,16 @@ describe('decodeAudio: bad WAV files', () => {
   }
   it('refuses a non-RIFF file with a .wav name', () =>
     expectDataError(put('x.wav', Buffer.from('hello world, not audio')), /not a valid WAV/))
+  it('says what a file with an audio name is instead, when that can be told', async () => {
+    await expectDataError(
+      put('labels.wav', Buffer.from('start,end,label\n0,1,a\n')),
+      /not a valid WAV file \(unexpected leading bytes\): it looks like a table with columns "start", "end", "label" \(at byte 0\)$/,
+    )
+    await expectDataError(
+      put('notes.xyz', Buffer.from('<?xml version="1.0"?><Sequences/>')),
+      /unsupported audio format: it looks like XML with root element <Sequences> \(WAV, AIFF, FLAC, MP3 and OGG are supported\) \(at byte 0\)$/,
+    )
+  })
   it('refuses a header cut off before the data', () =>
     expectDataError(put('cut.wav', good().subarray(0, 30)), /truncated/))
   it('reads a data chunk that claims more bytes than follow, and says so', async () => {

@@ -18,6 +18,7 @@ import { extname } from 'node:path'
 import decodeAudioFile from 'audio-decode'
 import { DataError } from '../../errors'
 import { assertRegular, openRegular } from '../../io/input-files'
+import { looksLike } from '../../labels/looks-like'
 import { MAX_DECODED_SAMPLES, readWav } from './wav'
 import { resample } from './resample'
 
@@ -59,9 +60,9 @@ export interface DecodedAudio {
 /** Picks the format from the first bytes, falling back to the extension. */
 export async function sniffAudioFormat(path: string): Promise<AudioFormat> {
   const fh = await openRegular(path)
-  const b = Buffer.alloc(12)
+  let b = Buffer.alloc(512)
   try {
-    await fh.read(b, 0, 12, 0)
+    b = b.subarray(0, (await fh.read(b, 0, 512, 0)).bytesRead)
   } finally {
     await fh.close()
   }
@@ -86,16 +87,19 @@ export async function sniffAudioFormat(path: string): Promise<AudioFormat> {
   if (tag.startsWith('ID3') || (b[0] === 0xff && (b[1] & 0xe0) === 0xe0)) return 'mp3'
   const ext = extname(path).slice(1).toLowerCase()
   const claimed = ext === 'wave' ? 'wav' : ['aif', 'aifc'].includes(ext) ? 'aiff' : ext
+  // what the bytes are instead (labels, a table, XML…), when that can be told
+  const seems = looksLike(b.toString('utf8'))
+  const instead = seems && !seems.startsWith('an audio file') ? `: it looks like ${seems}` : ''
   if (['wav', 'aiff', 'flac', 'mp3', 'ogg'].includes(claimed)) {
     throw new DataError(
       path,
-      `not a valid ${claimed.toUpperCase()} file (unexpected leading bytes)`,
+      `not a valid ${claimed.toUpperCase()} file (unexpected leading bytes)${instead}`,
       { offset: 0 },
     )
   }
   throw new DataError(
     path,
-    'unsupported audio format (WAV, AIFF, FLAC, MP3 and OGG are supported)',
+    `unsupported audio format${instead} (WAV, AIFF, FLAC, MP3 and OGG are supported)`,
     { offset: 0 },
   )
 }
