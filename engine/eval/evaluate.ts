@@ -10,6 +10,12 @@ import { DataError } from '../errors'
 import { predictFile } from '../infer/predict'
 import { framesToSegments } from '../labels/segments'
 import { eventMetrics, frameMetrics, type EventMetrics, type FrameMetrics } from './metrics'
+import {
+  concatFiles,
+  polyphonicMetrics,
+  type EventBasedMetrics,
+  type SegmentBasedMetrics,
+} from './polyphonic'
 import type { PostProcessInput } from '../onnx/postprocess-settings'
 import { readModel } from '../onnx/read'
 import { MANIFEST_FILE } from '../project/manifest'
@@ -48,6 +54,11 @@ export interface Evaluation {
   perFile: FileScore[]
   /** Which files were scored and why (selection.ts). */
   selection: Selection
+  /**
+   * Multi-label models: segment-based (1 s) and event-based metrics of their overlapping events
+   * against every reference event of their classes, pooled over the files (polyphonic.ts).
+   */
+  polyphonic?: { segment: SegmentBasedMetrics; event: EventBasedMetrics }
 }
 
 export interface EvaluateOptions extends SelectionOptions {
@@ -121,6 +132,7 @@ export async function evaluateModel(
   const refEvents: Segment[] = []
   const predEvents: Segment[] = []
   const perFile: FileScore[] = []
+  const overlapping: Parameters<typeof concatFiles>[0][number][] = []
   let offset = 0 // files are laid end to end in time so events of different files never match
   for (let i = 0; i < files.length; i++) {
     const f = files[i]
@@ -156,6 +168,12 @@ export async function evaluateModel(
       eventF1: em.f1,
       split: splitOf(split, f.name),
     })
+    if (model.multiLabel)
+      overlapping.push({
+        reference: refSegs.filter((s) => model.classes.includes(s.label)),
+        predicted: p.segments,
+        duration: (p.frameTimes.at(-1) ?? 0) + p.hop / 2,
+      })
     allRef.push(...ref)
     allPred.push(...p.labels)
     const shift = (s: Segment) => ({ ...s, start: s.start + offset, end: s.end + offset })
@@ -172,5 +190,17 @@ export async function evaluateModel(
     event: eventMetrics(refEvents, predEvents, { collar: opts.collar }),
     perFile: perFile.sort((a, b) => a.macroF1 - b.macroF1),
     selection,
+    ...(model.multiLabel
+      ? (() => {
+          const all = concatFiles(overlapping)
+          return {
+            polyphonic: polyphonicMetrics(all.reference, all.predicted, {
+              classes: model.classes,
+              duration: all.duration,
+              collar: opts.collar,
+            }),
+          }
+        })()
+      : {}),
   }
 }

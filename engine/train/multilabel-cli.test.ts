@@ -1,7 +1,8 @@
 /**
  * `framewise train --head sigmoid` → `predict` on recordings where two sources overlap: the
  * model is multi-label (metadata and card), and the prediction written as a Raven table holds
- * overlapping events of both classes that match the reference (event-based F1).
+ * overlapping events of both classes that match the reference (event-based F1); `eval` scores
+ * them with the segment- and event-based metrics.
  */
 import { promises as fs } from 'node:fs'
 import os from 'node:os'
@@ -103,5 +104,20 @@ describe('framewise train --head sigmoid → predict', () => {
       `multi-label CLI: ${events.length} events predicted for ${test.segments.length}, onset F1 ${m.micro.f1.toFixed(3)}`,
     )
     expect(m.micro.f1).toBeGreaterThan(0.6)
+
+    // eval scores the overlapping events with the polyphonic metrics too
+    const held = path.join(root, 'held')
+    await fs.mkdir(held)
+    await fs.copyFile(testWav, path.join(held, 'test.wav'))
+    await fs.writeFile(path.join(held, 'test.selections.txt'), raven.write!(test.segments))
+    const scored = await runCli(['eval', model, held, '--files', 'all'])
+    expect(scored.code, scored.stderr).toBe(0)
+    const report = JSON.parse(scored.stdout) as {
+      polyphonic: { segment: { micro: { f1: number } }; event: { micro: { f1: number } } }
+    }
+    console.log(
+      `multi-label eval: segment F1 ${report.polyphonic.segment.micro.f1.toFixed(3)}, event F1 ${report.polyphonic.event.micro.f1.toFixed(3)}`,
+    )
+    expect(report.polyphonic.segment.micro.f1).toBeGreaterThan(0.8)
   }, 240_000)
 })
