@@ -141,7 +141,7 @@ async function studio(page: Page, testInfo: TestInfo, flow: Flow, name: string) 
     const stem = file.slice(0, file.lastIndexOf('.'))
     return JSON.parse(
       await fs.readFile(path.join(projectDir, `labels/${stem}.labels.json`), 'utf8'),
-    ).segments
+    ).tiers[0].segments
   }
 
   // Create the project and add three files at once: each shows its duration unopened.

@@ -1,11 +1,13 @@
 /**
- * Pointer gestures on the timeline, one at a time: drag on empty space creates a segment of the
- * current class, drag a body moves it, drag an edge resizes it, a click selects (or, on empty
+ * Pointer gestures on the timeline, one at a time, on the selected tier: drag on empty space
+ * creates a segment of the current class (over what an exclusive tier held, beside it in an
+ * overlapping one), drag a body moves it, drag an edge resizes it, a click selects (or, on empty
  * space, moves the playhead). While dragging, `shown` is the preview; releasing commits one
  * undoable command.
  */
 import type { Segment } from '../../engine/api'
 import * as ops from '../lib/segments'
+import { place } from '../lib/tiers'
 import { xToTime } from '../lib/timescale'
 import type { LabelsState } from './labels.svelte'
 import type { ViewState } from './view.svelte'
@@ -72,7 +74,8 @@ export class EditState {
       const label = this.labels.currentClass
       if (!label) return
       const end = this.view.snapTime(t)
-      const { segments, index } = ops.paint(
+      const { segments, index } = place(
+        this.labels.tier.kind,
         base,
         mode.anchor,
         end === mode.anchor ? end + ops.MIN_LENGTH : end,

@@ -54,6 +54,7 @@ describe('importing labels into the open project', () => {
     const read: Segment[] = [{ start: 1, end: 2, label: 'AMRO' }]
     fake.handle('importLabels', () => ({
       file: '/t.csv',
+      tiers: [{ name: 'labels', kind: 'overlapping', segments: read }],
       segments: read,
       unknownClasses: ['AMRO'],
       notes: ['an index column was left out'],
@@ -74,6 +75,7 @@ describe('importing labels into the open project', () => {
     const mine: Segment[] = [{ start: 0.5, end: 1, label: 'tone' }]
     fake.handle('importLabels', () => ({
       file: '/r.txt',
+      tiers: [{ name: 'labels', kind: 'overlapping', segments: mine }],
       segments: mine,
       unknownClasses: [],
       notes: [],
@@ -95,7 +97,7 @@ describe('importing labels into the open project', () => {
     const out = await importLabelsInto(project, labels, '/r.txt', { labelColumn: 'Species' })
     // the table is read once for the project with the same choices, and nothing more is saved
     expect(fake.paramsOf('importLabelsToProject')).toEqual([
-      { path: '/r.txt', labelColumn: 'Species' },
+      { path: '/r.txt', labelColumn: 'Species', tier: 'labels' },
     ])
     expect(fake.paramsOf('saveLabels')).toEqual([])
     expect(out.recordings).toEqual([
@@ -112,7 +114,12 @@ describe('importing labels into the open project', () => {
     await labels.flush()
     expect(labels.segments).toEqual(OLD)
     expect(fake.paramsOf('saveLabels')).toEqual([
-      { media: 'a.wav', segments: OLD, baseRevision: 7, force: false },
+      {
+        media: 'a.wav',
+        tiers: [{ name: 'labels', kind: 'exclusive', segments: OLD }],
+        baseRevision: 7,
+        force: false,
+      },
     ])
   })
 })

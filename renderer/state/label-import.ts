@@ -59,14 +59,30 @@ export async function importLabelsInto(
     addedClasses: read.unknownClasses,
   }
   if (!read.recordings) {
-    const next = mode === 'replace' ? flatten(read.segments) : merge(labels.segments, read.segments)
+    // an overlapping tier keeps overlapping events as they are
+    const next =
+      mode === 'merge'
+        ? merge(labels.segments, read.segments)
+        : labels.tier.kind === 'overlapping'
+          ? read.segments
+          : flatten(read.segments)
     labels.replaceAll('Import labels', next)
     return { ...outcome, recordings: null, notes: read.notes }
   }
   // Every recording it names is saved by the engine, this one too: its edits go first.
   await labels.flush()
   const { format, mapping, label, labelColumn, rate } = choices
-  const saved = await api.importLabelsToProject({ path, format, mapping, label, labelColumn, rate })
+  // into each recording's tier of the name selected here
+  const tier = labels.tier.name
+  const saved = await api.importLabelsToProject({
+    path,
+    format,
+    mapping,
+    label,
+    labelColumn,
+    rate,
+    tier,
+  })
   for (const s of saved.saved) project.setSegmentCount(s.media, s.count)
   const mine = saved.saved.find((s) => s.media === media)
   if (mine && labels.media === media)

@@ -1,11 +1,14 @@
 /**
- * The labels of the media file being viewed: segments, the selection, the class new segments
- * get, an undo/redo stack of command objects, and an autosave that writes each edit within
- * ≤ 300 ms, showing whether everything is saved.
+ * The labels of the media file being viewed: its tiers and the selected one (whose segments the
+ * label track shows and edits), the selection, the class new segments get, an undo/redo stack of
+ * command objects over the tiers (segment and tier edits alike), and an autosave that writes
+ * each edit within ≤ 300 ms, showing whether everything is saved. Every tier is kept whole, so
+ * lanes for the other tiers can draw from `tiers` without reshaping this state.
  */
-import type { Segment } from '../../engine/api'
+import type { Segment, Tier, TierKind } from '../../engine/api'
 import { api, RequestError } from '../api/client'
 import * as ops from '../lib/segments'
+import { freeTierName, place } from '../lib/tiers'
 
 const AUTOSAVE_DELAY_MS = 300
 /** Undo depth; a command holds two arrays of shared segment objects (~80 kB at 5,000 segments). */
@@ -14,14 +17,17 @@ const HISTORY = 500
 export type SaveStatus = 'saved' | 'saving' | 'unsaved' | 'error'
 
 /**
- * One undoable edit. Segment arrays are immutable and share unchanged segments, so keeping the
- * arrays before and after is the simplest exact inverse (no per-operation undo code to get wrong).
+ * One undoable edit. Tier and segment arrays are immutable and share unchanged parts, so keeping
+ * the tiers before and after is the simplest exact inverse (no per-operation undo code to get
+ * wrong); the selected tier goes with them, so an undo shows the tier it changes.
  */
 export interface Command {
   /** What the user did, for the Undo/Redo button titles. */
   name: string
-  before: Segment[]
-  after: Segment[]
+  before: Tier[]
+  after: Tier[]
+  tierBefore: number
+  tierAfter: number
   selectedBefore: number | null
   selectedAfter: number | null
   /** A step that changes no segment (a rejected prediction, record()): what undo and redo run. */
@@ -29,12 +35,17 @@ export interface Command {
   redo?: () => void
 }
 
+/** What a file without labels starts with (the engine's default tier). */
+const EMPTY: Tier[] = [{ name: 'labels', kind: 'exclusive', segments: [] }]
+
 export class LabelsState {
   /** Media id these labels belong to. */
   media = $state<string | null>(null)
-  /** Segments sorted by start, non-overlapping; replaced, never mutated, on every edit. */
-  segments = $state.raw<Segment[]>([])
-  /** Index of the selected segment, or null. */
+  /** Every tier of the file, in order; replaced, never mutated, on every edit. */
+  tiers = $state.raw<Tier[]>(EMPTY)
+  /** Index of the selected tier: the one the label track shows and edits. */
+  tierIndex = $state(0)
+  /** Index of the selected segment (in the selected tier), or null. */
   #selected = $state<number | null>(null)
   /** The selection was made by drawing it (Add segment), not by the user picking a segment. */
   #drawn = $state(false)
@@ -89,6 +100,46 @@ export class LabelsState {
     })
   }
 
+  /** The selected tier. */
+  get tier(): Tier {
+    return this.tiers[this.tierIndex] ?? this.tiers[0] ?? EMPTY[0]!
+  }
+
+  /** Segments of the selected tier, sorted by start (non-overlapping in an exclusive tier). */
+  get segments(): Segment[] {
+    return this.tier.segments
+  }
+
+  /** Show and edit another tier (no edit: nothing is saved). */
+  selectTier(index: number): void {
+    if (index < 0 || index >= this.tiers.length || index === this.tierIndex) return
+    this.tierIndex = index
+    this.selected = null
+  }
+
+  /** Add a tier (a free name made of `name`) and select it; one undo step. */
+  addTier(name: string, kind: TierKind): void {
+    const unique = freeTierName(
+      name,
+      this.tiers.map((t) => t.name),
+    )
+    const next = [...this.tiers, { name: unique, kind, segments: [] }]
+    this.#edit('Add tier', next, next.length - 1, null)
+  }
+
+  /** Rename tier `index` (refused, the reason in `error`, when another tier has the name). */
+  renameTier(index: number, name: string): void {
+    const next = name.trim()
+    const t = this.tiers[index]
+    if (!t || !next || next === t.name) return
+    if (this.tiers.some((o) => o.name === next)) {
+      this.error = `There is a tier named "${next}" already; give this one another name.`
+      return
+    }
+    const renamed = this.tiers.map((o, i) => (i === index ? { ...o, name: next } : o))
+    this.#edit('Rename tier', renamed, index, index === this.tierIndex ? this.selected : null)
+  }
+
   get currentClass(): string | null {
     return this.#currentClass
   }
@@ -126,7 +177,9 @@ export class LabelsState {
     // A pending external-change choice belongs to the file being left (its edits stay unsaved).
     this.conflict = null
     this.media = media
-    this.segments = []
+    const tierName = this.tier.name
+    this.tiers = EMPTY
+    this.tierIndex = 0
     this.selected = null
     this.error = null
     this.damaged = false
@@ -137,7 +190,13 @@ export class LabelsState {
     try {
       const view = await api.getLabels({ media })
       if (this.media !== media) return
-      this.segments = [...view.segments].sort(ops.byStart)
+      // an engine older than tiers sends segments only: its one tier
+      const tiers = view.tiers?.length ? view.tiers : [{ ...EMPTY[0]!, segments: view.segments }]
+      this.tiers = tiers.map((t) => ({ ...t, segments: [...t.segments].sort(ops.byStart) }))
+      // the tier of the same name as in the file left, else the first exclusive one
+      const same = this.tiers.findIndex((t) => t.name === tierName)
+      const exclusive = this.tiers.findIndex((t) => t.kind === 'exclusive')
+      this.tierIndex = same >= 0 ? same : Math.max(0, exclusive)
       this.#revision = view.revision
       this.status = 'saved'
     } catch (err) {
@@ -146,10 +205,13 @@ export class LabelsState {
     }
   }
 
-  /** Label [start, end) with `label`, painting over what was there; selects the new segment. */
+  /**
+   * Label [start, end) with `label` in the selected tier (exclusive: painting over what was
+   * there; overlapping: beside it); selects the new segment.
+   */
   create(start: number, end: number, label = this.currentClass): void {
     if (!label || Math.abs(end - start) < ops.MIN_LENGTH) return
-    const { segments, index } = ops.paint(this.segments, start, end, label)
+    const { segments, index } = place(this.tier.kind, this.segments, start, end, label)
     this.apply('Add segment', segments, index)
   }
 
@@ -174,35 +236,18 @@ export class LabelsState {
    * saves the earlier labels over them). Flush pending edits first: they would be saved over.
    */
   adoptSaved(name: string, segments: Segment[], revision: number): void {
-    const next = [...segments].sort(ops.byStart)
-    this.#undo.push({
-      name,
-      before: this.segments,
-      after: next,
-      selectedBefore: this.selected,
-      selectedAfter: null,
-    })
-    if (this.#undo.length > HISTORY) this.#undo.shift()
-    this.#redo = []
+    const next = this.#withSegments([...segments].sort(ops.byStart))
+    this.#push(name, next, this.tierIndex, null)
     this.#revision = revision
-    this.segments = next
+    this.tiers = next
     this.selected = null
     this.#syncHistory()
     this.status = 'saved'
   }
 
-  /** Record an edit the UI computed (drag end): one undo step. */
+  /** Record an edit of the selected tier's segments the UI computed (drag end): one undo step. */
   apply(name: string, next: Segment[], selected: number | null): void {
-    this.#undo.push({
-      name,
-      before: this.segments,
-      after: next,
-      selectedBefore: this.selected,
-      selectedAfter: selected,
-    })
-    if (this.#undo.length > HISTORY) this.#undo.shift()
-    this.#redo = []
-    this.#set(next, selected)
+    this.#edit(name, this.#withSegments(next), this.tierIndex, selected)
     this.#drawn = name === 'Add segment' && this.#selected !== null
   }
 
@@ -211,9 +256,10 @@ export class LabelsState {
    * edits, so Ctrl+Z undoes whichever came last; runs `redo` now. Nothing is saved for it.
    */
   record(name: string, undo: () => void, redo: () => void): void {
-    const here = { before: this.segments, after: this.segments }
+    const here = { before: this.tiers, after: this.tiers }
+    const tiers = { tierBefore: this.tierIndex, tierAfter: this.tierIndex }
     const selected = { selectedBefore: this.selected, selectedAfter: this.selected }
-    this.#undo.push({ name, ...here, ...selected, undo, redo })
+    this.#undo.push({ name, ...here, ...tiers, ...selected, undo, redo })
     if (this.#undo.length > HISTORY) this.#undo.shift()
     this.#redo = []
     redo()
@@ -225,7 +271,7 @@ export class LabelsState {
     if (!c) return
     this.#redo.push(c)
     if (c.undo) return void (c.undo(), this.#syncHistory())
-    this.#set(c.before, c.selectedBefore)
+    this.#set(c.before, c.tierBefore, c.selectedBefore)
   }
 
   redo(): void {
@@ -233,7 +279,7 @@ export class LabelsState {
     if (!c) return
     this.#undo.push(c)
     if (c.redo) return void (c.redo(), this.#syncHistory())
-    this.#set(c.after, c.selectedAfter)
+    this.#set(c.after, c.tierAfter, c.selectedAfter)
   }
 
   /** Write pending edits now. */
@@ -251,9 +297,34 @@ export class LabelsState {
     this.redoName = this.#redo.at(-1)?.name ?? null
   }
 
-  #set(next: Segment[], selected: number | null): void {
-    this.segments = next
-    this.selected = selected !== null && selected < next.length ? selected : null
+  /** The tiers with the selected one holding `segments`. */
+  #withSegments(segments: Segment[]): Tier[] {
+    return this.tiers.map((t, i) => (i === this.tierIndex ? { ...t, segments } : t))
+  }
+
+  #push(name: string, after: Tier[], tierAfter: number, selectedAfter: number | null): void {
+    this.#undo.push({
+      name,
+      before: this.tiers,
+      after,
+      tierBefore: this.tierIndex,
+      tierAfter,
+      selectedBefore: this.selected,
+      selectedAfter,
+    })
+    if (this.#undo.length > HISTORY) this.#undo.shift()
+    this.#redo = []
+  }
+
+  #edit(name: string, after: Tier[], tierAfter: number, selected: number | null): void {
+    this.#push(name, after, tierAfter, selected)
+    this.#set(after, tierAfter, selected)
+  }
+
+  #set(next: Tier[], tierIndex: number, selected: number | null): void {
+    this.tiers = next
+    this.tierIndex = Math.max(0, Math.min(tierIndex, next.length - 1))
+    this.selected = selected !== null && selected < this.segments.length ? selected : null
     this.#syncHistory()
     this.status = 'unsaved'
     if (this.#timer) clearTimeout(this.#timer)
@@ -268,17 +339,24 @@ export class LabelsState {
    * the first time: then the disk holds exactly `sent` at a newer revision, and that is no
    * conflict. Takes that revision and says whether it was so.
    */
-  async #landed(media: string, sent: Segment[]): Promise<boolean> {
+  async #landed(media: string, sent: Tier[]): Promise<boolean> {
     const disk = await api.getLabels({ media }).catch(() => null)
     const same =
       disk !== null &&
-      disk.segments.length === sent.length &&
-      disk.segments.every(
-        (d, i) => d.label === sent[i].label && d.start === sent[i].start && d.end === sent[i].end,
+      disk.tiers.length === sent.length &&
+      disk.tiers.every(
+        (t, k) =>
+          t.name === sent[k].name &&
+          t.kind === sent[k].kind &&
+          t.segments.length === sent[k].segments.length &&
+          t.segments.every((d, i) => {
+            const s = sent[k].segments[i]
+            return d.label === s.label && d.start === s.start && d.end === s.end
+          }),
       )
     if (!same || this.media !== media) return false
     this.#revision = disk.revision
-    this.onSaved(media, sent.length)
+    this.onSaved(media, countOf(sent))
     if (this.#timer === null) this.status = 'saved'
     return true
   }
@@ -287,16 +365,16 @@ export class LabelsState {
     const media = this.media
     if (!media || (this.conflict && !force)) return
     this.status = 'saving'
-    const sent = this.segments
+    const sent = this.tiers
     try {
       const saved = await api.saveLabels({
         media,
-        segments: sent,
+        tiers: sent,
         baseRevision: this.#revision,
         force,
       })
       this.#revision = saved.revision
-      this.onSaved(media, saved.segments.length)
+      this.onSaved(media, countOf(saved.tiers))
       if (this.#timer === null) this.status = 'saved'
     } catch (err) {
       const conflict = err instanceof RequestError && err.code === 'conflict'
@@ -306,4 +384,9 @@ export class LabelsState {
       else this.error = (err as Error).message
     }
   }
+}
+
+/** Segments over all tiers (the file list's count). */
+function countOf(tiers: readonly Tier[]): number {
+  return tiers.reduce((n, t) => n + t.segments.length, 0)
 }

@@ -5,7 +5,14 @@
  * Evaluate sends the file choice; a rename replaces the model's card.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import type { LabelClass, MediaEntry, ModelView, PredictionView, Segment } from '../../engine/api'
+import type {
+  LabelClass,
+  MediaEntry,
+  ModelView,
+  PredictionView,
+  Segment,
+  Tier,
+} from '../../engine/api'
 import { RequestError } from '../api/client'
 import { fake, settle } from './fake-api'
 import { Studio } from './studio.svelte'
@@ -219,13 +226,17 @@ describe('models', () => {
 describe('a save sent again after a dropped connection', () => {
   it('is no conflict when the first one landed: the disk holds the same segments', async () => {
     await settle()
-    let disk = { revision: 1, segments: [] as Segment[] }
-    fake.handle('saveLabels', ({ segments }) => {
+    let disk = { revision: 1, tiers: [] as Tier[] }
+    fake.handle('saveLabels', ({ tiers }) => {
       // the first send landed; the one sent again carries the old revision
-      disk = { revision: 2, segments: segments ?? [] }
+      disk = { revision: 2, tiers: tiers ?? [] }
       throw new RequestError('conflict', 'a.wav: the labels changed on disk (revision 2)')
     })
-    fake.handle('getLabels', ({ media }) => ({ media, ...disk, tiers: [] }) as never)
+    fake.handle('getLabels', ({ media }) => ({
+      media,
+      ...disk,
+      segments: disk.tiers[0]?.segments ?? [],
+    }))
     studio.labels.create(1, 2)
     await studio.labels.flush()
     expect(studio.labels.conflict).toBeNull()

@@ -69,11 +69,15 @@ beforeEach(() => {
   let view = PROJECT
   fake.handle('getProject', () => view)
   fake.handle('setClasses', ({ classes }) => (view = { ...view, classes: classes as LabelClass[] }))
-  fake.handle('getLabels', ({ media }) => ({
-    media,
-    revision: 1,
-    segments: [{ start: 1, end: 2, label: media === 'a.csv' ? 'walk' : 'run' }],
-  }))
+  fake.handle('getLabels', ({ media }) => {
+    const segments = [{ start: 1, end: 2, label: media === 'a.csv' ? 'walk' : 'run' }]
+    return {
+      media,
+      revision: 1,
+      tiers: [{ name: 'labels', kind: 'exclusive', segments }],
+      segments,
+    }
+  })
   fake.handle('getSeries', ({ media, points }) => series(media === 'a.csv' ? 50 : 100, points))
   fake.handle('getPeaks', () => ({
     duration: 4,
