@@ -149,7 +149,17 @@ test('set clip classes, train a clip classifier, predict: class and attention st
   await expect(mystery.getByTestId('media-clip-class')).toHaveText(predictedClass)
   await expect(page.getByTestId('clip-class-input')).toHaveValue(predictedClass)
 
-  // Evaluate on the 9 files with a clip class (the mystery file's now too): accuracy over files.
+  // By default Evaluate scores the model's validation files only, and says so.
+  await page.getByTestId('evaluate').click()
+  await expect(page.getByTestId('eval-scope')).toContainText(
+    "Scored the model's validation files",
+    {
+      timeout: 60_000,
+    },
+  )
+  await expect(page.locator('[data-testid="eval-files"] tr[data-split="train"]')).toHaveCount(0)
+  // Evaluate on all 9 files with a clip class (the mystery file's now too): accuracy over files.
+  await page.getByTestId('eval-files-all').check()
   await page.getByTestId('evaluate').click()
   await expect(page.getByTestId('eval-clip')).toContainText('9 files with a clip class', {
     timeout: 60_000,
@@ -157,12 +167,13 @@ test('set clip classes, train a clip classifier, predict: class and attention st
   await expect(page.getByTestId('eval-files').locator('tbody tr')).toHaveCount(9)
   // Files, not frames: per-file clip class and prediction, no event columns.
   await expect(page.getByTestId('eval-files').locator('thead')).toHaveText(
-    /File \(wrong first\)\s*Clip class\s*Predicted\s*Confidence/,
+    /File \(wrong first\)\s*Split\s*Clip class\s*Predicted\s*Confidence/,
   )
   const first = page.getByTestId('eval-files').locator('tbody tr').first()
-  await expect(first.locator('td').nth(1)).toHaveText(/^(low|high)$/)
+  await expect(first.locator('td').nth(1)).toHaveText(/^(train|validation|not in its run)$/)
   await expect(first.locator('td').nth(2)).toHaveText(/^(low|high)$/)
-  await expect(first.locator('td').nth(3)).toHaveText(/^\d+\.\d%$/)
+  await expect(first.locator('td').nth(3)).toHaveText(/^(low|high)$/)
+  await expect(first.locator('td').nth(4)).toHaveText(/^\d+\.\d%$/)
   await expect(page.getByTestId('evaluation')).not.toContainText('Event F1')
   await expect(page.getByTestId('evaluation')).not.toContainText('Frames')
   await page.screenshot({ path: testInfo.outputPath('5-evaluation.png'), fullPage: true })

@@ -29,6 +29,7 @@ import { GrantStore } from './project/grants'
 import { ProjectLock } from './project/lock'
 import { Project } from './project/store'
 import { evaluateModel } from './eval/evaluate'
+import { selectClipItems, withSelection } from './eval/selection'
 import { clipEvaluationView, evaluateClips } from './infer/clip'
 import { isClipModel } from './onnx/clip'
 import { clipItemsOfProject } from './train/clip-project'
@@ -358,11 +359,19 @@ export class Service {
           const file = modelPath(this.project, model)
           const onProgress = (f: number, m: string) => ctx.progress(f, m)
           if (await isClipModel(file)) {
-            const items = clipItemsOfProject(this.project)
-            const cacheDir = this.project.cacheDir('features')
-            return clipEvaluationView(
-              await evaluateClips(file, items, { signal: ctx.signal, cacheDir, onProgress }),
+            const { chosen, selection, split } = await selectClipItems(
+              clipItemsOfProject(this.project),
+              file,
+              this.project.dir,
+              { files, includeUnreviewed },
             )
+            const cacheDir = this.project.cacheDir('features')
+            const ev = await evaluateClips(file, chosen, {
+              signal: ctx.signal,
+              cacheDir,
+              onProgress,
+            })
+            return withSelection(clipEvaluationView(ev), selection, split)
           }
           return evaluateModel(file, this.project.dir, {
             collar,

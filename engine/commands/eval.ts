@@ -5,6 +5,7 @@ import { evaluateClips } from '../infer/clip'
 import { isClipModel } from '../onnx/clip'
 import { clipItemsOf } from '../train/clip-project'
 import { evaluateModel } from '../eval/evaluate'
+import { selectClipItems } from '../eval/selection'
 import { MANIFEST_FILE } from '../project/manifest'
 import {
   type Command,
@@ -41,16 +42,25 @@ export const evalCommand: Command = {
         '--rate is for a data folder; a project keeps the rate of each file (set it where the file is imported)',
       )
     const ctx = cliJob()
-    if (await isClipModel(positionals[0]))
-      return evaluateClips(positionals[0], await clipItemsOf(positionals[1]), {
+    const includeUnreviewed = values['include-unreviewed'] === true
+    if (await isClipModel(positionals[0])) {
+      const { chosen, selection } = await selectClipItems(
+        await clipItemsOf(positionals[1]),
+        positionals[0],
+        positionals[1],
+        { files, includeUnreviewed },
+      )
+      const ev = await evaluateClips(positionals[0], chosen, {
         signal: ctx.signal,
         onProgress: (f, m) => ctx.progress(f, m),
       })
+      return { ...ev, selection }
+    }
     return evaluateModel(positionals[0], positionals[1], {
       collar: numberFlag(values, 'collar'),
       postprocess: viterbiFlags(values),
       files,
-      includeUnreviewed: values['include-unreviewed'] === true,
+      includeUnreviewed,
       seriesRate,
       signal: ctx.signal,
       onProgress: (f, m) => ctx.progress(f, m),

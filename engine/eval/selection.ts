@@ -7,7 +7,7 @@
  */
 import { promises as fs } from 'node:fs'
 import path from 'node:path'
-import type { Segment } from '../api'
+import type { EvaluationView, Segment } from '../api'
 import { DataError } from '../errors'
 import { readModelCard } from '../onnx/card'
 import { RunRecords } from '../project/runs'
@@ -167,4 +167,33 @@ export function selectFiles<C extends Candidate>(
     throw new DataError(where, `no files to evaluate on: ${selection.reason} Fix: ${fix}.`)
   }
   return { chosen, selection }
+}
+
+/**
+ * The clip files of `items` to score under `opts`, the account of the choice, and the model's
+ * run split. A clip class is the user's own, so none counts as an unreviewed prediction.
+ */
+export async function selectClipItems<T extends { name: string }>(
+  items: readonly T[],
+  modelPath: string,
+  dataDir: string,
+  opts: SelectionOptions,
+): Promise<{ chosen: T[]; selection: Selection; split: RunSplit | null }> {
+  const split = await runSplitOf(modelPath, dataDir)
+  const candidates = items.map((i) => ({ ...i, unreviewed: false }))
+  const { chosen, selection } = selectFiles(candidates, split, opts, dataDir)
+  return { chosen, selection, split }
+}
+
+/** A clip evaluation's view with the choice of files and each file's split. */
+export function withSelection(
+  view: EvaluationView,
+  selection: Selection,
+  split: RunSplit | null,
+): EvaluationView {
+  return {
+    ...view,
+    selection,
+    perFile: view.perFile.map((f) => ({ ...f, split: splitOf(split, f.file) })),
+  }
 }

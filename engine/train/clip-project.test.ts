@@ -155,7 +155,11 @@ describe('framewise train --task classify', () => {
     expect(run.history.length).toBeGreaterThan(0)
     expect(run.bestEpoch).toBeGreaterThan(0)
     expect((await readModelCard(model))?.pooling?.kind).toBe('mean')
-    const e = JSON.parse((await cli(['eval', model, pdir])).stdout)
+    // by default the run's validation file only; all six when asked
+    const held = JSON.parse((await cli(['eval', model, pdir])).stdout)
+    expect(held.files).toBe(1)
+    expect(held.selection.excluded).toHaveLength(5)
+    const e = JSON.parse((await cli(['eval', model, pdir, '--files', 'all'])).stdout)
     expect(e.files).toBe(6)
 
     // The app's predict: the run's model on one file gives the clip class, no frame labels.
