@@ -80,6 +80,11 @@ describe('files in the format their ending names still read', () => {
       '<ANNOTATION_VALUE>a</ANNOTATION_VALUE></ALIGNABLE_ANNOTATION></ANNOTATION></TIER></ANNOTATION_DOCUMENT>\n'
     expect(await readLabels(await put('e.eaf', eaf))).toMatchObject([seg])
   })
+  it('a Latin-1 Audacity track (undecodable "é") is not taken for binary', async () => {
+    const p = await put('latin1.txt', Buffer.from('0.5\t1\tchouette eff\u00e9raie\n', 'latin1'))
+    const [s] = await readLabels(p)
+    expect(s).toMatchObject({ start: 0.5, end: 1 })
+  })
   it('notInFormat: broken JSON is left to the reader, which names where', () => {
     expect(notInFormat('json', '{"segments": [')).toBeNull()
     expect(notInFormat('csv', 'start,end,label\n0,1,a\n')).toBeNull()

@@ -38,14 +38,26 @@ export function looksLike(text: string): string | null {
  * Without this, a renamed MAT-file read as a CSV table with columns "MATLAB", "5.0", ….
  */
 export function notInFormat(name: LabelFormatName, text: string): string | null {
-  const seems = looksLike(text)
-  if (seems === null || seems.startsWith('a table')) return null
+  const seems = foreign(text)
+  if (seems === null) return null
   if (seems.startsWith('XML')) return name === 'eaf' ? null : seems
   if (seems.startsWith('JSON')) {
     if (name === 'labelstudio') return null
     if (name !== 'json') return seems
     return isFramewiseJson(text) ? null : seems
   }
+  return seems
+}
+
+/**
+ * What `text` looks like when it is certainly no plain text table, else null. Undecodable bytes
+ * alone (U+FFFD) are not enough: a Latin-1 table with "é" decodes so, and its reader copes.
+ */
+export function foreign(text: string): string | null {
+  const seems = looksLike(text)
+  if (seems === null || seems.startsWith('a table')) return null
+  if (seems === 'a binary file' && !/[\u0000-\u0008\u000e-\u001f]/.test(text.slice(0, 512)))
+    return null
   return seems
 }
 

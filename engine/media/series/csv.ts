@@ -12,7 +12,8 @@
 import Papa from 'papaparse'
 import { DataError, printable } from '../../errors'
 import { assertRegular, openRegular } from '../../io/input-files'
-import { splitHeader } from '../../labels/csv-columns'
+import { chooseColumns, splitHeader } from '../../labels/csv-columns'
+import { foreign } from '../../labels/looks-like'
 import { parseIsoTime, type IsoTime } from './iso-time'
 import { CsvLines, detectDelimiter, needsRewrite, UNIT_SEPARATOR } from './lines'
 
@@ -119,11 +120,35 @@ function cellNumber(cell: string, decimalComma: boolean): number {
   return Number(s.replace(',', '.'))
 }
 
+/**
+ * Refuses a file that is certainly no text table (binary, a MAT-file, audio, a ZIP spreadsheet,
+ * XML, JSON), saying what it looks like: it would end in "no time column" or a ragged row.
+ */
+async function refuseForeign(path: string): Promise<void> {
+  const fh = await openRegular(path)
+  const b = Buffer.alloc(4096)
+  let n: number
+  try {
+    n = (await fh.read(b, 0, b.length, 0)).bytesRead
+  } finally {
+    await fh.close()
+  }
+  const seems = foreign(b.subarray(0, n).toString('utf8'))
+  if (seems) throw new DataError(path, `not a CSV time series: it looks like ${seems}`)
+}
+
+/** A header a label table has (start and end or duration, as labels/csv-columns.ts reads it). */
+function isLabelTableHeader(names: readonly string[]): boolean {
+  const c = chooseColumns(names, names.length, [], {}, true)
+  return c.ambiguous.length === 0 && c.start !== null && (c.end !== null || c.duration !== null)
+}
+
 export async function readSeriesCsv(path: string, options: CsvOptions = {}): Promise<SeriesData> {
   const size = (await assertRegular(path)).size
   if (size === 0) throw new DataError(path, 'empty file')
   if (size > MAX_CSV_BYTES)
     throw new DataError(path, `too large: ${size} bytes exceed the ${MAX_CSV_BYTES}-byte CSV limit`)
+  await refuseForeign(path)
   const delimiter = options.delimiter ?? (await detectDelimiter(path))
   const decimalComma = delimiter === ';'
   const num = (cell: string) => cellNumber(cell, decimalComma)
@@ -371,7 +396,12 @@ function makeLayout(
       timeIndex = names.findIndex((_, j) => !ignored.has(j) && parseIsoTime(cell(j)) !== null)
   }
   if (timeIndex < 0 && !(Number.isFinite(o.sampleRate) && o.sampleRate! > 0))
-    throw new DataError(path, NO_TIME_COLUMN)
+    throw new DataError(
+      path,
+      header && isLabelTableHeader(names)
+        ? `${NO_TIME_COLUMN}; its columns (${names.join(', ')}) are those of a label table: import it as labels of a recording instead`
+        : NO_TIME_COLUMN,
+    )
   let labelIndex = -1
   if (o.labelColumn !== null) {
     labelIndex = find(o.labelColumn ?? 'label')
