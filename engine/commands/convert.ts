@@ -7,7 +7,14 @@
 import { resolve } from 'node:path'
 import { DataError } from '../errors'
 import { TIME_UNITS, type ColumnMapping, type TimeUnit } from '../labels/csv-columns'
-import { readLabels, writeLabels, type ReadLabelOptions } from '../labels/formats'
+import {
+  formatByName,
+  readLabels,
+  readLabelTiers,
+  writeLabels,
+  writeLabelTiers,
+  type ReadLabelOptions,
+} from '../labels/formats'
 import { overlaps, sortSegments } from '../labels/segments'
 import {
   isLabelFormat,
@@ -56,6 +63,32 @@ export async function convertCommand(o: ConvertOptions): Promise<unknown> {
   if (resolve(o.input) === resolve(o.out))
     throw new DataError(o.out, 'refusing to overwrite the input file')
   const warnings: string[] = []
+  // a format of several tiers to another (TextGrid, ELAN, JSON) keeps them all unless --tier
+  const source = o.from ? formatByName(o.from) : undefined
+  if (o.tier === undefined && formatByName(o.to)?.writeTiers && (!o.from || source?.readTiers)) {
+    const tiers = await readLabelTiers(o.input, {
+      format: o.from,
+      labelColumn: o.labelColumn,
+      rate: o.rate,
+      frameRate: o.frameRate,
+      mapping: o.mapping,
+      label: o.label,
+      note: (m) => warnings.push(m),
+    })
+    if (tiers.length > 1) {
+      await writeLabelTiers(o.out, tiers, o.to)
+      const all = tiers.flatMap((t) => t.segments)
+      return {
+        input: o.input,
+        out: o.out,
+        to: o.to,
+        segments: all.length,
+        tiers: tiers.map((t) => ({ name: t.name, kind: t.kind, segments: t.segments.length })),
+        labels: [...new Set(all.map((s) => s.label))].sort(),
+        warnings,
+      }
+    }
+  }
   const segments = sortSegments(
     await readLabels(o.input, {
       format: o.from,
@@ -90,7 +123,7 @@ export const convert: Command = {
   brief: 'convert a label file to another format',
   usage: `convert <labels-file> --to ${WRITABLE_LABEL_FORMATS.join('|')} --out <file>`,
   summary:
-    'convert a label file to another format (also --from FORMAT, --tier NAME for TextGrid/ELAN input, --label-column NAME for Raven input, --rate HZ for times in samples such as TIMIT .phn, --frame-rate FPS for a Label Studio video timeline; for a CSV table --start-column, --end-column or --duration-column, --label-column NAME, --unit s|ms|samples, and --label CLASS for a table without labels)',
+    'convert a label file to another format (every tier from TextGrid/ELAN/JSON to TextGrid/ELAN/JSON; also --from FORMAT, --tier NAME to convert one tier of TextGrid/ELAN/JSON input, --label-column NAME for Raven input, --rate HZ for times in samples such as TIMIT .phn, --frame-rate FPS for a Label Studio video timeline; for a CSV table --start-column, --end-column or --duration-column, --label-column NAME, --unit s|ms|samples, and --label CLASS for a table without labels)',
   options: {
     to: { type: 'string' },
     out: { type: 'string' },

@@ -9,6 +9,8 @@ import type { Segment } from '../api'
 import { DataError } from '../errors'
 import { predictFile } from '../infer/predict'
 import { framesToSegments } from '../labels/segments'
+import { segmentsOf } from '../labels/tiers'
+import { readModelCard } from '../onnx/card'
 import { eventMetrics, frameMetrics, type EventMetrics, type FrameMetrics } from './metrics'
 import {
   concatFiles,
@@ -79,6 +81,7 @@ type Reference = DataFile & { unreviewed: boolean }
 async function referenceFiles(
   dir: string,
   seriesRate: number | undefined,
+  tier: string | undefined,
 ): Promise<{ files: Reference[]; classes: ClassMap }> {
   const isProject = await fs
     .access(path.join(dir, MANIFEST_FILE))
@@ -86,13 +89,14 @@ async function referenceFiles(
     .catch(() => false)
   if (!isProject) {
     // a data folder has no predictions: every label file is the user's
-    const folder = await scanDataFolder(dir, { seriesRate })
+    const folder = await scanDataFolder(dir, { seriesRate, tier })
     return { ...folder, files: folder.files.map((f) => ({ ...f, unreviewed: false })) }
   }
   const project = await Project.open(dir)
   const files: Reference[] = []
   for (const m of project.media) {
-    const { segments } = await project.readLabels(m.path)
+    // the tier the model learned (its card says; default each file's first exclusive one)
+    const segments = segmentsOf((await project.readLabels(m.path)).tiers, tier)
     if (!segments.length) continue
     const predicted = m.reviewed ? null : await readPrediction(project, m.path).catch(() => null)
     files.push({
@@ -113,9 +117,11 @@ export async function evaluateModel(
 ): Promise<Evaluation> {
   const model = await readModel(modelPath, { postprocess: opts.postprocess })
   const modelRate = model.spec.kind === 'series' ? (model.spec.sampleRate ?? undefined) : undefined
+  const tier = (await readModelCard(modelPath).catch(() => null))?.tier
   const { files: labelled, classes: dataClasses } = await referenceFiles(
     dataDir,
     opts.seriesRate ?? modelRate,
+    tier,
   )
   if (labelled.length === 0) throw new DataError(dataDir, 'no labelled files to evaluate on')
   const split = await runSplitOf(modelPath, dataDir)
