@@ -16,7 +16,7 @@ import { formatOfPath } from '../labels/format-list'
 import { detectFormat, readLabels } from '../labels/formats'
 import { frameCentres, segmentsToFrames, type Segment } from '../labels/segments'
 import { decodeText } from '../labels/text'
-import { type Command, UsageError, numberFlag } from './command'
+import { type Command, RATE_OPTION, UsageError, numberFlag, rateFlag } from './command'
 
 export interface ScoreOptions {
   /** Folder of predicted label files. */
@@ -31,6 +31,8 @@ export interface ScoreOptions {
   hop?: number
   /** Name of the class for unlabelled time. */
   background?: string
+  /** Sample rate (Hz) of label files whose times count samples (TIMIT .phn/.wrd, CSV in samples). */
+  rate?: number
 }
 
 /** File stem without its label ending (format-list.ts); undefined for files that are not label files. */
@@ -68,13 +70,13 @@ type Labelled =
   | { kind: 'segments'; segments: Segment[] }
   | { kind: 'rows'; times: Float64Array; labels: string[] }
 
-async function load(path: string): Promise<Labelled> {
+async function load(path: string, rate: number | undefined): Promise<Labelled> {
   if (path.toLowerCase().endsWith('.csv')) {
     const text = decodeText(await readRegular(path, READ_LIMITS.labels))
     if (isRowLabelCsv(text)) return { kind: 'rows', ...readRowLabelCsv(text, path) }
-    return { kind: 'segments', segments: detectFormat(path, text).read(text, path, {}) }
+    return { kind: 'segments', segments: detectFormat(path, text).read(text, path, { rate }) }
   }
-  return { kind: 'segments', segments: await readLabels(path) }
+  return { kind: 'segments', segments: await readLabels(path, { rate }) }
 }
 
 export async function scoreCommand(o: ScoreOptions): Promise<unknown> {
@@ -87,8 +89,8 @@ export async function scoreCommand(o: ScoreOptions): Promise<unknown> {
   const pairs = await Promise.all(
     paired.map(async (stem) => ({
       stem,
-      pred: await load(pred.get(stem)!),
-      ref: await load(ref.get(stem)!),
+      pred: await load(pred.get(stem)!, o.rate),
+      ref: await load(ref.get(stem)!, o.rate),
     })),
   )
   const labelsOf = (l: Labelled) => (l.kind === 'rows' ? l.labels : l.segments.map((s) => s.label))
@@ -177,14 +179,15 @@ export async function scoreCommand(o: ScoreOptions): Promise<unknown> {
 
 export const score: Command = {
   brief: 'score predicted label files against references',
-  usage: 'score <pred-dir> <ref-dir> [--collar 0.2]',
+  usage: 'score <pred-dir> <ref-dir> [--collar 0.2] [--rate HZ]',
   summary:
-    'score predicted label files against references paired by file stem: frame accuracy, per-class P/R/F1, macro-F1, event F1, confusion matrix (also --offset, --hop S, --background NAME)',
+    'score predicted label files against references paired by file stem: frame accuracy, per-class P/R/F1, macro-F1, event F1, confusion matrix (also --offset, --hop S, --background NAME, --rate HZ for label files whose times count samples such as TIMIT .phn)',
   options: {
     collar: { type: 'string' },
     offset: { type: 'boolean', default: false },
     hop: { type: 'string' },
     background: { type: 'string' },
+    ...RATE_OPTION,
   },
   async run({ positionals, values }) {
     if (positionals.length !== 2)
@@ -198,6 +201,7 @@ export const score: Command = {
       offset: values.offset === true,
       hop,
       background: values.background as string | undefined,
+      rate: rateFlag(values),
     })
   },
 }
