@@ -38,6 +38,8 @@ export interface PolyphonicOptions {
   bands?: number
   /** Standard deviation of the noise added to the log energies. */
   noise?: number
+  /** Mean gap between a class's events, seconds, per class (default 2.5 for every class). */
+  gaps?: readonly number[]
 }
 
 /** Bands of each class's signature: two bumps, the second shared with the next class. */
@@ -67,7 +69,8 @@ export function polyphonicFile(seed: number, opts: PolyphonicOptions = {}): Poly
   const energy = new Float64Array(T * F)
   const segments: Segment[] = []
   for (let c = 0; c < C; c++) {
-    let t0 = -Math.log(1 - rng.uniform()) * 2.5
+    const gap = opts.gaps?.[c] ?? 2.5
+    let t0 = -Math.log(1 - rng.uniform()) * gap
     while (t0 < seconds - 0.4) {
       const dur = Math.min(0.4 + 2.1 * rng.uniform(), seconds - t0)
       const gain = 0.1 + 0.9 * rng.uniform() // the quietest barely above the floor
@@ -87,7 +90,7 @@ export function polyphonicFile(seed: number, opts: PolyphonicOptions = {}): Poly
                 : 0.5 + rng.uniform()
         for (let f = 0; f < F; f++) energy[t * F + f] += gain * env * texture * sig[c][f]
       }
-      t0 += dur + -Math.log(1 - rng.uniform()) * 2.5
+      t0 += dur + -Math.log(1 - rng.uniform()) * gap
     }
   }
   const floor = 0.05 + 0.05 * rng.uniform() // per-file "recorder" noise floor

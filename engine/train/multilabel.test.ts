@@ -102,7 +102,7 @@ describe('sigmoid head, data parallel', () => {
 })
 
 describe('chooseThresholds', () => {
-  it('takes the grid value of highest frame F1 per class; 0.5 for a class never on', () => {
+  it('takes the grid value of highest frame F1 (within 0.01, nearest 0.5); 0.5 for a class never on', () => {
     // class 0: positives at 0.9, 0.7, 0.3; negatives at 0.6, 0.1
     //   θ ≤ 0.3: TP 3 FP 1 (F1 6/7); 0.3 < θ ≤ 0.6: TP 2 FP 1 (4/6); 0.6 < θ ≤ 0.7: TP 2 FP 0 (4/5)
     // class 1: never positive
@@ -113,6 +113,17 @@ describe('chooseThresholds', () => {
     expect(r.thresholds).toEqual([0.3, 0.5])
     expect(r.f1[0]).toBeCloseTo(6 / 7, 12)
     expect(r.f1[1]).toBe(0)
+    // without tolerance the same curve; a near-tie within 0.01 goes to the value nearer 0.5
+    expect(chooseThresholds([p], [y], 2, 0).thresholds).toEqual([0.3, 0.5])
+    // 100 positives at 0.9, one negative at 0.52: F1 200/201 at θ 0.5, 1 at θ 0.55 (+0.005)
+    const q = Float32Array.of(...Array<number>(100).fill(0.9), 0.52)
+    const z = Float32Array.of(...Array<number>(100).fill(1), 0)
+    expect(chooseThresholds([q], [z], 1).thresholds).toEqual([0.5])
+    expect(chooseThresholds([q], [z], 1, 0).thresholds).toEqual([0.55])
+    // 10 positives at 0.9, one negative at 0.52: F1 20/21 at θ 0.5 vs 1 at 0.55 (+0.048)
+    const w = Float32Array.of(...Array<number>(10).fill(0.9), 0.52)
+    const v = Float32Array.of(...Array<number>(10).fill(1), 0)
+    expect(chooseThresholds([w], [v], 1).thresholds).toEqual([0.55])
   })
 })
 

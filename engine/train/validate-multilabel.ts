@@ -5,11 +5,11 @@
  * frames are evenly spaced in time — the segment- and event-based metrics of the events the
  * model's post-processing makes (eval/polyphonic.ts; docs/metrics.md).
  *
- * Thresholds: per class c, the grid value θ ∈ {0.05, 0.10, …, 0.95} with the highest frame F1
- * over the validation files' unmasked entries (ties: the one nearest 0.5); 0.5 for a class with
- * no positive frame there. A sigmoid trained with positive weights is calibrated for weighted
- * odds, not for 0.5, and a rare class's best cut sits lower still; the grid keeps the choice
- * coarse enough not to fit a few validation frames.
+ * Thresholds: per class c, of the grid values θ ∈ {0.05, 0.10, …, 0.95} whose frame F1 over the
+ * validation files' unmasked entries is within THRESHOLD_TOLERANCE (0.01) of the best, the one
+ * nearest 0.5; 0.5 for a class with no positive frame there. A sigmoid trained with positive
+ * weights is calibrated for weighted odds, not for 0.5, so a heavily weighted (rare) class's
+ * best cut moves; the tolerance keeps a flat F1 curve's noisy argmax from moving it for nothing.
  */
 import type { KernelsChoice } from '../kernels/load'
 import { pickKernels } from '../kernels/load'
@@ -23,6 +23,12 @@ import type { Segment } from '../labels/segments'
 
 /** Frames per validation window: bounds memory on hour-long files. */
 const VAL_WINDOW = 4000
+
+/**
+ * Frame F1 a threshold may give up for being nearer 0.5: the F1 curve is flat near its top, and
+ * its exact argmax on a few validation files is noise (bench:polyphonic, docs/polyphonic.md).
+ */
+export const THRESHOLD_TOLERANCE = 0.01
 
 /** The candidate thresholds. */
 export const THRESHOLD_GRID: readonly number[] = Array.from({ length: 19 }, (_, i) => (i + 1) / 20)
@@ -87,6 +93,7 @@ export function chooseThresholds(
   probs: readonly Float32Array[], // each (T, C)
   targets: readonly Float32Array[], // each (T, C), −1 = masked
   C: number,
+  tolerance = THRESHOLD_TOLERANCE,
 ): { thresholds: number[]; f1: number[] } {
   const G = THRESHOLD_GRID.length
   // counts[c][g] of positives/negatives at or above grid value g
@@ -105,17 +112,20 @@ export function chooseThresholds(
   })
   const thresholds: number[] = []
   const f1: number[] = []
+  const half = THRESHOLD_GRID.indexOf(0.5)
   for (let c = 0; c < C; c++) {
-    let best = THRESHOLD_GRID.indexOf(0.5)
-    let bestF = pos[c] > 0 ? -1 : 0
+    const f = THRESHOLD_GRID.map((_, g) => f1Of(tp[c][g], fp[c][g], pos[c] - tp[c][g]))
+    const top = Math.max(...f)
+    // the grid value nearest 0.5 among those within `tolerance` of the best F1
+    let best = half
     if (pos[c] > 0)
       for (let g = 0; g < G; g++) {
-        const f = f1Of(tp[c][g], fp[c][g], pos[c] - tp[c][g])
         const nearer = Math.abs(THRESHOLD_GRID[g] - 0.5) < Math.abs(THRESHOLD_GRID[best] - 0.5)
-        if (f > bestF + 1e-12 || (Math.abs(f - bestF) <= 1e-12 && nearer)) [best, bestF] = [g, f]
+        const good = f[g] >= top - tolerance - 1e-12
+        if (good && (f[best] < top - tolerance - 1e-12 || nearer)) best = g
       }
     thresholds.push(THRESHOLD_GRID[best])
-    f1.push(bestF)
+    f1.push(pos[c] > 0 ? f[best] : 0)
   }
   return { thresholds, f1 }
 }
