@@ -91,12 +91,15 @@ test('review loop, honest evaluation, named models, start page, reconnection', a
 
   // accept the first predicted segment (click), reject the second (Shift+click), undo the rejection
   await page.keyboard.press('0') // the whole file: x maps to time over 8 s
-  const box = (await track.locator('canvas').boundingBox())!
-  const mid = (s: { start: number; end: number }) => xAt(box, (s.start + s.end) / 2, 8)
-  await page.mouse.click(mid(predicted[0]), box.y + 10)
+  // where a predicted segment is on screen now (rows above may grow as labels are added)
+  const at = async (s: { start: number; end: number }): Promise<[number, number]> => {
+    const box = (await track.locator('canvas').boundingBox())!
+    return [xAt(box, (s.start + s.end) / 2, 8), box.y + 10]
+  }
+  await page.mouse.click(...(await at(predicted[0])))
   await expect(page.getByTestId('segment-row')).toHaveCount(1)
   await page.keyboard.down('Shift')
-  await page.mouse.click(mid(predicted[1]), box.y + 10)
+  await page.mouse.click(...(await at(predicted[1])))
   await page.keyboard.up('Shift')
   await expect(track).toHaveAttribute('data-rejected', '1')
   await expect(page.getByTestId('prediction-summary')).toContainText('1 rejected')
@@ -169,6 +172,8 @@ test('review loop, honest evaluation, named models, start page, reconnection', a
   for (let i = 0; i < 5; i++) await page.keyboard.press('ArrowRight')
   await page.keyboard.press(']')
   await expect(page.getByTestId('segment-row')).toHaveCount(2)
+  // the segment just drawn is selected, and the class keys' rule for it is on screen
+  await expect(page.getByTestId('class-rule')).toBeVisible()
   await page.waitForTimeout(1000) // the autosave is sent (and waits) while the engine is down
   await expect(page.getByTestId('save-status')).not.toHaveAttribute('data-status', 'saved')
   await expect(page.getByRole('alert')).toHaveCount(1)
