@@ -9,8 +9,13 @@ import { DEFAULT_TIER_NAME } from '../labels/tiers'
 
 export const MANIFEST_FILE = 'framewise.json'
 export const LABELS_DIR = 'labels'
-/** The newest manifest format this build reads and writes. */
-export const FORMAT_VERSION = 1
+/**
+ * The newest manifest format this build reads and writes. 2: the project's label files may hold
+ * tiers (label format 2); a version-1 manifest opens unchanged and is raised to 2 by the first
+ * label save (store.ts), so a Framewise of before tiers refuses the project instead of taking
+ * its label files for damaged ones.
+ */
+export const FORMAT_VERSION = 2
 
 export const MediaRecordSchema = z.object({
   /** Path of the media file relative to the project folder, '/'-separated. */

@@ -143,7 +143,7 @@ describe('Project store', () => {
     const manifest = { ...p.toJSON(), version: FORMAT_VERSION + 1 }
     await fs.writeFile(path.join(dir, MANIFEST_FILE), JSON.stringify(manifest))
     await expect(Project.open(dir)).rejects.toThrow(
-      /newer Framewise \(format version 2; this build reads up to 1\)/,
+      /newer Framewise \(format version 3; this build reads up to 2\)/,
     )
   })
 

@@ -179,4 +179,26 @@ describe('label files with tiers', () => {
       ['phase', 'exclusive'],
     ])
   })
+
+  it('raises a version-1 manifest to 2 with the first label save, keeping version 1 in the history', async () => {
+    await project()
+    const manifestFile = path.join(dir, 'framewise.json')
+    const v1 = JSON.stringify({
+      ...JSON.parse(await fs.readFile(manifestFile, 'utf8')),
+      version: 1,
+    })
+    await fs.writeFile(manifestFile, v1)
+    const p = await Project.open(dir)
+    // opening writes nothing
+    expect(await fs.readFile(manifestFile, 'utf8')).toBe(v1)
+    await p.writeLabels('a.wav', [{ start: 0, end: 1, label: 'song' }], 0)
+    expect(JSON.parse(await fs.readFile(manifestFile, 'utf8')).version).toBe(2)
+    const kept = await Promise.all(
+      (await p.history.list('framewise.json')).map((v) => p.history.read('framewise.json', v.id)),
+    )
+    expect(kept).toContain(v1)
+    // a Framewise of before tiers reads manifests up to 1: it refuses this project as newer
+    const again = await Project.open(dir)
+    expect(again.toJSON().version).toBe(2)
+  })
 })
