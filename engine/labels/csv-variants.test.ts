@@ -16,7 +16,12 @@ describe('Sonic Visualiser exports', () => {
       { start: 0.5, end: 0.5, label: 'onset' },
       { start: 1.25, end: 1.25, label: 'offset' },
     ])
-    expect(previewLabelCsv('TIME,LABEL\n0.5,onset\n').ambiguous).toEqual([])
+    expect(previewLabelCsv('TIME,LABEL\n0.5,onset\n')).toMatchObject({
+      ambiguous: [],
+      points: true,
+      mapping: { start: 'TIME', label: 'LABEL' },
+    })
+    expect(previewLabelCsv('start,end,label\n0,1,a\n').points).toBeUndefined()
   })
   it('instants without a header: time,label, or times alone with the one class named', () => {
     expect(read('0.5,onset\n1.25,offset\n', 'sv.csv')).toEqual([

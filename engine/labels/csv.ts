@@ -45,6 +45,8 @@ export interface LabelTablePreview {
   ambiguous: string[]
   /** An unnamed index column left out (pandas), or null. */
   indexColumn: string | null
+  /** Rows are instants, read as point labels: no end or duration column is needed (absent: no). */
+  points?: boolean
 }
 
 const PREVIEW_ROWS = 10
@@ -155,6 +157,7 @@ export function previewLabelCsv(text: string, options: CsvReadOptions = {}): Lab
     mapping: mappingOf(chosen, t.columns),
     ambiguous,
     indexColumn: chosen.index === null ? null : t.columns[chosen.index],
+    ...(chosen.points ? { points: true } : {}),
   }
 }
 

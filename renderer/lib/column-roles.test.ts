@@ -46,5 +46,8 @@ describe('column roles', () => {
     ])
     expect(missingChoices(['start', 'duration'], 'pulse')).toEqual([])
     expect(missingChoices(['start', 'end', 'label'], '')).toEqual([])
+    // instants (the engine's preview says points): no end needed
+    expect(missingChoices(['start', 'label'], '', true)).toEqual([])
+    expect(missingChoices(['start', 'label'], '')).toEqual(['Choose an end or a duration column.'])
   })
 })

@@ -56,12 +56,15 @@ export function mappingOf(
   return m
 }
 
-/** What the user must still choose before the table can be read, one line each. */
-export function missingChoices(roles: Roles, className: string): string[] {
+/**
+ * What the user must still choose before the table can be read, one line each. `points`: the
+ * engine reads the rows as instants (Sonic Visualiser's `time[,label]`), so no end is needed.
+ */
+export function missingChoices(roles: Roles, className: string, points = false): string[] {
   const has = (r: Role) => roles.includes(r)
   const out: string[] = []
   if (!has('start')) out.push('Choose the start column.')
-  if (!has('end') && !has('duration')) out.push('Choose an end or a duration column.')
+  if (!has('end') && !has('duration') && !points) out.push('Choose an end or a duration column.')
   if (!has('label') && className.trim() === '')
     out.push('Choose the label column, or name the one class of every row.')
   return out
