@@ -157,7 +157,7 @@ test('a DAS CSV and a table whose label column the user maps', async ({ page }, 
   await expect(page.getByTestId('import-dialog')).toContainText('unnamed index column')
   const roles = page.getByTestId('import-role')
   await expect(roles).toHaveCount(4)
-  expect(await roles.evaluateAll((s) => s.map((e) => (e as HTMLSelectElement).value))).toEqual([
+  expect(await Promise.all([0, 1, 2, 3].map((i) => roles.nth(i).inputValue()))).toEqual([
     '',
     'label',
     'start',
