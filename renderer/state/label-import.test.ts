@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest'
-import type { LabelClass, LabelsView, ProjectView, Segment } from '../../engine/api'
+import type { Tier, LabelClass, LabelsView, ProjectView, Segment } from '../../engine/api'
 import { fake } from './fake-api'
 import { importLabelsInto } from './label-import'
 import { LabelsState } from './labels.svelte'
@@ -121,5 +121,27 @@ describe('importing labels into the open project', () => {
         force: false,
       },
     ])
+  })
+
+  it('a file of several tiers gives every tier, by name, as one undo step', async () => {
+    const tiers: Tier[] = [
+      { name: 'labels', kind: 'exclusive', segments: [{ start: 0, end: 1, label: 'tone' }] },
+      { name: 'bells', kind: 'overlapping', segments: [{ start: 2, end: 2, label: 'bell' }] },
+    ]
+    fake.handle('importLabels', () => ({
+      file: '/a.TextGrid',
+      tiers,
+      segments: tiers[0]!.segments,
+      unknownClasses: [],
+      notes: [],
+    }))
+    const out = await importLabelsInto(project, labels, '/a.TextGrid')
+    // 'bell' is in no tier the file had: it becomes a class first
+    expect(out.addedClasses).toEqual(['bell'])
+    expect(project.classes.map((c) => c.name)).toEqual(['tone', 'bell'])
+    expect(labels.tiers).toEqual(tiers)
+    expect(labels.tier.name).toBe('labels')
+    labels.undo()
+    expect(labels.tiers).toEqual([{ name: 'labels', kind: 'exclusive', segments: OLD }])
   })
 })

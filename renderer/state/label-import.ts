@@ -41,9 +41,17 @@ export async function importLabelsInto(
   const media = labels.media
   if (!media) throw new Error('Open a recording before importing labels.')
   const read = await api.importLabels({ media, path, ...choices })
-  if (read.unknownClasses.length) {
+  // a file of several tiers (TextGrid, ELAN, JSON) gives every tier, by name
+  const allTiers = !read.recordings && (read.tiers?.length ?? 0) > 1 && mode === 'replace'
+  const known = new Set(project.classes.map((c) => c.name))
+  const unknownClasses = allTiers
+    ? [...new Set(read.tiers.flatMap((t) => t.segments.map((s) => s.label)))].filter(
+        (l) => !known.has(l),
+      )
+    : read.unknownClasses
+  if (unknownClasses.length) {
     const classes = project.classes
-    const added = read.unknownClasses.map((name, i) => ({
+    const added = unknownClasses.map((name, i) => ({
       name,
       color: classColour(classes.length + i),
       hotkey: null,
@@ -56,7 +64,11 @@ export async function importLabelsInto(
     file: read.file,
     count: read.segments.length,
     missing: read.missing ?? [],
-    addedClasses: read.unknownClasses,
+    addedClasses: unknownClasses,
+  }
+  if (allTiers) {
+    labels.importTiers('Import labels', read.tiers)
+    return { ...outcome, recordings: null, notes: read.notes }
   }
   if (!read.recordings) {
     // an overlapping tier keeps overlapping events as they are

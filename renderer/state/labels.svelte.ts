@@ -225,6 +225,22 @@ export class LabelsState {
     this.apply('Delete segment', ops.remove(this.segments, index), null)
   }
 
+  /**
+   * Take the tiers of an imported file of several (TextGrid, ELAN, JSON): each replaces the tier
+   * of its name, or is added; one undo step, the first imported tier selected.
+   */
+  importTiers(name: string, imported: readonly Tier[]): void {
+    const next = [...this.tiers]
+    for (const t of imported) {
+      const tier = { ...t, segments: [...t.segments].sort(ops.byStart) }
+      const at = next.findIndex((o) => o.name === t.name)
+      if (at >= 0) next[at] = tier
+      else next.push(tier)
+    }
+    const first = next.findIndex((t) => t.name === imported[0]?.name)
+    this.#edit(name, next, Math.max(0, first), null)
+  }
+
   /** Replace all segments (import); one undo step. */
   replaceAll(name: string, segments: Segment[]): void {
     this.apply(name, [...segments].sort(ops.byStart), null)
