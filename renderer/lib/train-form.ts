@@ -34,6 +34,7 @@ export type TrainForm = Pick<
   | 'chunk'
   | 'classWeights'
   | 'seed'
+  | 'tier'
 >
 
 export const FORM_FIELDS = [
@@ -58,6 +59,7 @@ export const FORM_FIELDS = [
   'chunk',
   'classWeights',
   'seed',
+  'tier',
 ] as const satisfies readonly (keyof TrainForm)[]
 
 /** The form's fields of the engine's defaults. */
