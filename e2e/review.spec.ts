@@ -82,11 +82,11 @@ test('review loop, honest evaluation, named models, start page, reconnection', a
   const predFile = (await fs.readdir(predictions, { recursive: true })).find((n) =>
     String(n).endsWith('rec3.prediction.json'),
   )!
-  const predicted = (
-    await readJson<{ segments: { start: number; end: number; label: string }[] }>(
+  const savedPrediction = () =>
+    readJson<{ segments: { start: number; end: number; label: string }[]; rejected?: number[] }>(
       path.join(predictions, String(predFile)),
     )
-  ).segments
+  const predicted = (await savedPrediction()).segments
   expect(predicted.length).toBeGreaterThanOrEqual(2)
 
   // accept the first predicted segment (click), reject the second (Shift+click), undo the rejection
@@ -104,10 +104,13 @@ test('review loop, honest evaluation, named models, start page, reconnection', a
   await expect(track).toHaveAttribute('data-rejected', '1')
   await expect(page.getByTestId('prediction-summary')).toContainText('1 rejected')
   await expect(page.getByTestId('segment-row')).toHaveCount(1) // a rejection labels nothing
+  // kept with the saved prediction, so it outlives the session
+  await expect.poll(async () => (await savedPrediction()).rejected).toEqual([1])
   await shots(page, info, '1-review-accepted-rejected')
   await page.keyboard.press('Control+z')
   await expect(track).toHaveAttribute('data-rejected', '0')
   await expect(page.getByTestId('segment-row')).toHaveCount(1) // the accepted one stays
+  await expect.poll(async () => (await savedPrediction()).rejected).toEqual([])
   await expect(page.getByTestId('save-status')).toHaveAttribute('data-status', 'saved')
 
   // Evaluate: the validation file only by default; a training file is not counted

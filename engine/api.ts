@@ -600,6 +600,15 @@ export const requestSchemas = {
     .strict(),
   /** The saved prediction of a media file, or null. */
   getPrediction: z.object({ media: mediaId }).strict(),
+  /** Keep which segments of a file's saved prediction (`model`, `created`) the user rejected. */
+  setRejected: z
+    .object({
+      media: mediaId,
+      model: modelId,
+      created: z.string().max(100),
+      rejected: z.array(z.number().int().min(0)).max(1_000_000),
+    })
+    .strict(),
   /** Score a model on the project's labelled files (a job): frame and event metrics, per file. */
   evaluate: z
     .object({
@@ -660,6 +669,7 @@ export interface Results {
   exportModel: { model: string; card: string }
   predict: PredictionView
   getPrediction: PredictionView | null
+  setRejected: PredictionView
   evaluate: EvaluationView
   renameModel: ModelView
   recentProjects: RecentProject[]
@@ -812,6 +822,8 @@ export interface PredictionView {
    * per frame scaled so the largest is 1 (null for mean/max pooling).
    */
   clip?: { class: string; confidence: number; probabilities: number[]; weights: number[] | null }
+  /** Indices of the segments the user rejected (Accept all skips them); absent: none. */
+  rejected?: number[]
 }
 
 /** Precision, recall and F1 of one class. */

@@ -35,7 +35,7 @@ import { isClipModel } from './onnx/clip'
 import { clipItemsOfProject } from './train/clip-project'
 import { exportModel, importModel, listModels, modelPath, renameModel } from './project/models'
 import { RecentProjects } from './project/recent'
-import { predictMedia, readPrediction } from './project/predictions'
+import { predictMedia, readPrediction, setRejected } from './project/predictions'
 import { trainProject } from './train/project'
 import { RunStore } from './train/runs'
 import { SETTING_EXCLUSIONS, TRAIN_DEFAULTS } from './train/settings'
@@ -350,6 +350,8 @@ export class Service {
         this.#longJobs,
       ),
     getPrediction: ({ media }) => readPrediction(this.project, media),
+    setRejected: ({ media, model, created, rejected }) =>
+      setRejected(this.project, media, model, created, rejected),
     renameModel: ({ model, name }) => renameModel(this.project, model, name),
     recentProjects: () => this.#recent.list(),
     evaluate: ({ jobId, model, collar, postprocess, files, includeUnreviewed }) =>

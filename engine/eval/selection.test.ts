@@ -8,7 +8,7 @@ import { promises as fs } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { EvaluationView, ModelView, RecentProject, RunView } from '../api'
+import type { EvaluationView, ModelView, PredictionView, RecentProject, RunView } from '../api'
 import { Service } from '../service'
 import { syntheticAudio } from '../data/synthetic'
 import { runCli } from '../testing/cli'
@@ -168,6 +168,22 @@ describe('evaluation, names and recent projects through the API', () => {
       service.call('evaluate', { jobId: 'e5', model, files: 'all' }),
     )
     expect(reviewed.perFile.map((f) => f.file)).toContain(media)
+  })
+
+  it("keeps a prediction's rejected segments with it, refusing indices of a prediction made again", async () => {
+    const model = `run:${run.id}`
+    const media = run.files.train[0]
+    const p = await ok<PredictionView>(service.call('predict', { jobId: 'p2', model, media }))
+    const { created } = p
+    const kept = await ok<PredictionView>(
+      service.call('setRejected', { media, model, created, rejected: [0, 0, 999] }),
+    )
+    expect(kept.rejected).toEqual([0]) // once, and only segments it has
+    expect((await ok<PredictionView>(service.call('getPrediction', { media }))).rejected).toEqual([
+      0,
+    ])
+    const stale = await service.call('setRejected', { media, model, created: 'then', rejected: [] })
+    expect(stale).toMatchObject({ ok: false, error: { code: 'conflict' } })
   })
 
   it('names models by default from task, cell and date; renames and restores them atomically', async () => {

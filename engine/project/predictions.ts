@@ -150,3 +150,28 @@ export async function readPrediction(
     throw new DataError(file, 'the saved prediction is not valid JSON; predict again')
   }
 }
+
+/**
+ * Keep which segments of the saved prediction the user rejected (indices into its segments), so
+ * Accept all skips them after a restart too. `model` and `created` name the prediction the
+ * indices belong to: a prediction made again since starts with none, and the call is refused.
+ */
+export async function setRejected(
+  project: Project,
+  media: string,
+  model: string,
+  created: string,
+  rejected: number[],
+): Promise<PredictionView> {
+  const p = await readPrediction(project, media)
+  if (!p) throw new ApiError('bad-input', `${media}: no saved prediction to reject segments of`)
+  if (p.model !== model || p.created !== created)
+    throw new ApiError(
+      'conflict',
+      `${media}: the prediction was made again since; its rejected segments start afresh`,
+    )
+  const out = [...new Set(rejected)].filter((i) => i < p.segments.length).sort((a, b) => a - b)
+  const view: PredictionView = { ...p, rejected: out }
+  await writeJsonAtomic(predictionPath(project, media), view)
+  return view
+}

@@ -12,6 +12,13 @@ export type EvalFiles = 'validation' | 'all'
 /** The predicted segments rejected in one prediction are keyed by it: file, model and time made. */
 const predictionKey = (p: PredictionView) => `${p.media}\n${p.model}\n${p.created}`
 const NONE: ReadonlySet<number> = new Set()
+/** The rejections a saved prediction came with, one set per prediction object. */
+const saved = new WeakMap<PredictionView, ReadonlySet<number>>()
+const savedOf = (p: PredictionView): ReadonlySet<number> => {
+  if (!p.rejected?.length) return NONE
+  if (!saved.has(p)) saved.set(p, new Set(p.rejected))
+  return saved.get(p)!
+}
 
 /** Viterbi post-processing: on/off and the transition weight λ (engine/infer/postprocess.ts). */
 export interface Viterbi {
@@ -42,8 +49,9 @@ export class ModelsState {
   evalFiles = $state<EvalFiles>('validation')
   /** Evaluate also scores files whose labels are unreviewed accepted predictions. */
   includeUnreviewed = $state(false)
-  /** Indices of rejected predicted segments, per prediction (predictionKey); kept this session. */
+  /** Rejections made this session, per prediction (predictionKey); each is saved with it too. */
   #rejected = $state.raw<Record<string, ReadonlySet<number>>>({})
+  #savingRejected: Promise<void> = Promise.resolve()
 
   /** Viterbi settings chosen in the panel, per model id; a model absent here uses its own. */
   viterbiChoice = $state<Record<string, Viterbi>>({})
@@ -79,11 +87,25 @@ export class ModelsState {
 
   /** The rejected segments of prediction `p`. */
   rejectedOf(p: PredictionView | null): ReadonlySet<number> {
-    return (p && this.#rejected[predictionKey(p)]) || NONE
+    return p ? (this.#rejected[predictionKey(p)] ?? savedOf(p)) : NONE
   }
 
+  /** Set prediction `p`'s rejected segments, and save them with it (engine: setRejected). */
   setRejected(p: PredictionView, rejected: ReadonlySet<number>): void {
     this.#rejected = { ...this.#rejected, [predictionKey(p)]: rejected }
+    const { media, model, created } = p
+    // one after another, so a quick reject-then-undo is saved in that order
+    this.#savingRejected = this.#savingRejected.then(() =>
+      api.setRejected({ media, model, created, rejected: [...rejected] }).then(
+        () => {},
+        (err: Error) => void (this.error = err.message),
+      ),
+    )
+  }
+
+  /** Rejections written so far (tests and leaving a file wait for it). */
+  flushRejected(): Promise<void> {
+    return this.#savingRejected
   }
 
   /** Give model `id` a name (empty: its default name again). */

@@ -104,6 +104,7 @@ beforeEach(() => {
   )
   fake.handle('getMediaSource', ({ media }) => ({ url: `/media/${media}`, mime: 'audio/wav' }))
   fake.handle('getPrediction', ({ media }) => prediction(media))
+  fake.handle('setRejected', ({ media, rejected }) => ({ ...prediction(media), rejected }))
   fake.handle('trainingDefaults', () => ({ settings: {} as never, exclusions: [] }))
   fake.handle('listRuns', () => [])
   fake.handle('listModels', () => [MODEL])
@@ -143,6 +144,23 @@ describe('the review loop', () => {
     studio.perform({ action: 'undo' })
     studio.perform({ action: 'undo' }) // the accept
     expect(studio.labels.segments).toEqual([])
+    // each change of the rejections is saved with the prediction, in order
+    await studio.models.flushRejected()
+    expect(fake.paramsOf('setRejected').map((p) => [p.media, p.created, p.rejected])).toEqual([
+      ['a.wav', '2026-12-04T14:02:00.000Z', [1]],
+      ['a.wav', '2026-12-04T14:02:00.000Z', []],
+      ['a.wav', '2026-12-04T14:02:00.000Z', [1]],
+      ['a.wav', '2026-12-04T14:02:00.000Z', []],
+    ])
+  })
+
+  it('takes the rejections a saved prediction comes with: Accept all skips them', async () => {
+    fake.handle('getPrediction', ({ media }) => ({ ...prediction(media), rejected: [0, 2] }))
+    await settle()
+    await studio.models.loadPrediction('a.wav') // as after a restart: saved with its rejections
+    expect([...studio.rejected]).toEqual([0, 2])
+    studio.acceptPrediction('all')
+    expect(studio.labels.segments).toEqual([PREDICTED[1]])
   })
 
   it('does nothing where no predicted segment is under the playhead', async () => {
