@@ -12,9 +12,10 @@ import { mkdir } from 'node:fs/promises'
 import { basename, join } from 'node:path'
 import { DataError, statFile } from '../../errors'
 import { writeFileAtomic } from '../../io/atomic-write'
-import { READ_LIMITS, readRegular } from '../../io/input-files'
+import { openRegular, READ_LIMITS, readRegular } from '../../io/input-files'
 import { SingleFlight } from '../../io/single-flight'
-import { decodeAudio, type DecodeOptions } from './decode'
+import { decodeAudio, sniffAudioFormat, type DecodeOptions } from './decode'
+import { readWavInfo, wavToMono } from './wav'
 
 export interface PeakLevel {
   /** Samples per bucket. */
@@ -47,9 +48,8 @@ export const LEVEL_FACTOR = 4
 const VERSION = 1
 
 export function buildPeaks(samples: Float32Array, sampleRate: number): Peaks {
-  const levels: PeakLevel[] = []
   const n0 = Math.ceil(samples.length / BASE_BUCKET)
-  let level = new Float32Array(n0 * 2)
+  const level = new Float32Array(n0 * 2)
   for (let b = 0; b < n0; b++) {
     let lo = Infinity
     let hi = -Infinity
@@ -62,7 +62,13 @@ export function buildPeaks(samples: Float32Array, sampleRate: number): Peaks {
     level[2 * b] = lo
     level[2 * b + 1] = hi
   }
-  levels.push({ bucketSize: BASE_BUCKET, minMax: level })
+  return peaksFromFinest(level, sampleRate, samples.length)
+}
+
+/** The pyramid over its finest level: (buckets of BASE_BUCKET, 2) min/max pairs. */
+export function peaksFromFinest(finest: Float32Array, sampleRate: number, length: number): Peaks {
+  const levels: PeakLevel[] = [{ bucketSize: BASE_BUCKET, minMax: finest }]
+  let level = finest
   while (level.length > 2) {
     const count = Math.ceil(level.length / 2 / LEVEL_FACTOR)
     const next = new Float32Array(count * 2)
@@ -80,7 +86,71 @@ export function buildPeaks(samples: Float32Array, sampleRate: number): Peaks {
     levels.push({ bucketSize: levels[levels.length - 1].bucketSize * LEVEL_FACTOR, minMax: next })
     level = next
   }
-  return { sampleRate, length: samples.length, levels }
+  return { sampleRate, length, levels }
+}
+
+/** Finest buckets per read: 4096 × 256 frames (8 MB of 48 kHz stereo 16-bit). */
+const BUCKETS_PER_BLOCK = 4096
+
+/**
+ * The pyramid of a WAV or AIFF file read block by block, never the whole signal: a 24-hour
+ * 48 kHz recording is 4.1 G samples (16.6 GB as float32, past readWav's limit), its pyramid
+ * 173 MB. Blocks hold a whole number of finest buckets, so every bucket's min/max is taken over
+ * the same samples as buildPeaks takes them: the result equals buildPeaks(decodeAudio(file)).
+ */
+export async function buildWavPeaks(file: string, options: DecodeOptions = {}): Promise<Peaks> {
+  const fh = await openRegular(file)
+  try {
+    const info = await readWavInfo(fh, file, (await fh.stat()).size)
+    const channel = options.channel ?? 'mix'
+    if (
+      channel !== 'mix' &&
+      !(Number.isInteger(channel) && channel >= 0 && channel < info.channels)
+    )
+      throw new DataError(file, `channel ${channel} does not exist (the file has ${info.channels})`)
+    const blockAlign = info.channels * (info.bitsPerSample / 8)
+    const frames = info.frames
+    const finest = new Float32Array(Math.ceil(frames / BASE_BUCKET) * 2) // (buckets, 2)
+    const framesPerBlock = BUCKETS_PER_BLOCK * BASE_BUCKET
+    const buf = Buffer.alloc(framesPerBlock * blockAlign) // own ArrayBuffer, so aligned
+    const mono = new Float32Array(framesPerBlock)
+    for (let f0 = 0; f0 < frames; f0 += framesPerBlock) {
+      options.signal?.throwIfAborted()
+      const n = Math.min(framesPerBlock, frames - f0)
+      const bytes = n * blockAlign
+      for (let off = 0; off < bytes;) {
+        const { bytesRead } = await fh.read(
+          buf,
+          off,
+          bytes - off,
+          info.dataOffset + f0 * blockAlign + off,
+        )
+        if (bytesRead === 0)
+          throw new DataError(file, 'file shrank while reading', {
+            offset: info.dataOffset + f0 * blockAlign + off,
+          })
+        off += bytesRead
+      }
+      wavToMono(buf, n, info, channel, mono, 0)
+      for (let b = 0, i = 0; i < n; b++) {
+        let lo = Infinity
+        let hi = -Infinity
+        const end = Math.min(n, i + BASE_BUCKET)
+        for (; i < end; i++) {
+          const s = mono[i]
+          if (s < lo) lo = s
+          if (s > hi) hi = s
+        }
+        const k = f0 / BASE_BUCKET + b
+        finest[2 * k] = lo
+        finest[2 * k + 1] = hi
+      }
+      options.onProgress?.((f0 + n) / frames, `reading ${info.container.toUpperCase()}`)
+    }
+    return peaksFromFinest(finest, info.sampleRate, frames)
+  } finally {
+    await fh.close()
+  }
 }
 
 /** The coarsest level whose buckets are no wider than `samplesPerPixel` (finest if none). */
@@ -194,13 +264,17 @@ export async function loadPeaks(
       } catch {
         // missing or unreadable cache: rebuild below
       }
-      const audio = await decodeAudio(audioPath, {
-        ...options,
-        sampleRate: undefined,
-        signal,
-        onProgress: progress,
-      })
-      const peaks = buildPeaks(audio.samples, audio.sampleRate)
+      // WAV/AIFF: read block by block (any length); other formats decode whole
+      const format = await sniffAudioFormat(audioPath)
+      const peaks =
+        format === 'wav' || format === 'aiff'
+          ? await buildWavPeaks(audioPath, { ...options, signal, onProgress: progress })
+          : await decodeAudio(audioPath, {
+              ...options,
+              sampleRate: undefined,
+              signal,
+              onProgress: progress,
+            }).then((audio) => buildPeaks(audio.samples, audio.sampleRate))
       await mkdir(cacheDir, { recursive: true })
       await writeFileAtomic(cache, encodePeaks(peaks), { durable: false })
       return peaks
