@@ -15,8 +15,10 @@ import {
 } from './commands/command'
 import { convert } from './commands/convert'
 import { evalCommand } from './commands/eval'
+import { exportDatasetCommand } from './commands/export-dataset'
 import { features } from './commands/features'
 import { info } from './commands/info'
+import { mergeOutputs } from './commands/merge-outputs'
 import { predict } from './commands/predict'
 import { score } from './commands/score'
 import { serve } from './commands/serve'
@@ -26,9 +28,11 @@ import { DataError, fileError, printable } from './errors'
 export const commands: Record<string, Command> = {
   info,
   predict,
+  'merge-outputs': mergeOutputs,
   train,
   eval: evalCommand,
   features,
+  'export-dataset': exportDatasetCommand,
   convert,
   score,
   serve,

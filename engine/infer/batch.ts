@@ -22,6 +22,7 @@ import { readModel, type ReadModelOptions } from '../onnx/read'
 import { LABEL_FORMAT_FILES, type LabelFormatName } from '../labels/format-list'
 import { formatPrediction, probabilitiesCsv } from './outputs'
 import { predictFile, type WindowOptions } from './predict'
+import { pickShard, shardManifestName, type Shard } from './shards'
 
 /** Times of every row of a CSV series (the rows a per-row label file must cover). */
 async function rowTimesOf(
@@ -54,6 +55,8 @@ export interface PredictFilesOptions extends ReadModelOptions {
   resume?: boolean
   /** Cancels between files and windows. */
   signal?: AbortSignal
+  /** Predict only this shard of the inputs, with its own manifest (engine/infer/shards.ts). */
+  shard?: Shard
   /** Overall fraction 0..1 and a message naming the file, with an ETA once one can be told. */
   onProgress?: (fraction: number, message: string) => void
   /** Each input as it finishes (done, skipped or failed). */
@@ -196,9 +199,12 @@ export async function predictToFiles(
   const model = await readModel(modelFile, options)
   const files = await inputFiles(inputs, model.spec.kind, options.out)
   const resolvedInputs = new Set(files.map((f) => path.resolve(f.file)))
-  const manifest = path.join(options.out, MANIFEST_NAME)
+  const manifest = path.join(
+    options.out,
+    options.shard ? shardManifestName(options.shard) : MANIFEST_NAME,
+  )
   const stems = new Map<string, string>()
-  const plan = files.map(({ file, rel }) => {
+  const whole = files.map(({ file, rel }) => {
     const stem = rel.slice(0, rel.length - path.extname(rel).length)
     const other = stems.get(stem)
     if (other)
@@ -214,6 +220,10 @@ export async function predictToFiles(
         throw new DataError(target, 'is one of the inputs; choose another --out folder')
     return { file, outputs }
   })
+  // A shard is picked after every input was checked, so each shard refuses what one run would.
+  const part = options.shard ? await pickShard(files, model.spec.kind, options.shard) : undefined
+  const plan = part ? part.positions.map((k) => whole[k]) : whole
+  const positionOf = new Map(part?.positions.map((k) => [whole[k].file, k]))
   await mkdir(options.out, { recursive: true })
 
   const results: PredictedFile[] = []
@@ -258,6 +268,9 @@ export async function predictToFiles(
         input: path.resolve(f.input),
         outputs: f.outputs.map((o) => path.resolve(o)),
       })),
+      ...(part
+        ? { shard: { ...part.record, positions: results.map((f) => positionOf.get(f.input)) } }
+        : {}),
     })
 
   const skipped = plan.length - todo.length
