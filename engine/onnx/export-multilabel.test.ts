@@ -139,6 +139,13 @@ describe('exportTagger, sigmoid head', () => {
     const props = model.info.metadata
     expect(parseMetadataProps(file, props).multiLabel?.perClass[0].threshold).toBe(0.35)
     expect(props[META_KEYS.multilabel]).toContain('"thresholds":"validation"')
+    // a caller's median filter and minimum duration apply to every class, thresholds stay
+    const over = await readModel(file, { postprocess: { medianFilter: 7, minDuration: 0.3 } })
+    expect(over.multiLabel?.perClass).toEqual(
+      perClass.map((p) => ({ ...p, medianFilter: 7, minDuration: 0.3 })),
+    )
+    const onlyMedian = await readModel(file, { postprocess: { medianFilter: 9 } })
+    expect(onlyMedian.multiLabel?.perClass.map((p) => p.minDuration)).toEqual([0.05, 0, 0.1])
   })
 
   it('without per-class settings every class gets 0.5 and the median filter and minimum duration', async () => {

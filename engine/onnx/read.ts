@@ -468,7 +468,17 @@ export async function readModel(
       file,
       `has label transitions for ${stored.initial.length} classes but ${C} outputs`,
     )
-  const multiLabel = fw.multiLabel ?? card?.multiLabel ?? null
+  // the caller's median filter and minimum duration apply to every class of a multi-label model
+  const storedMl = fw.multiLabel ?? card?.multiLabel ?? null
+  const over = options.postprocess ?? {}
+  const multiLabel = storedMl && {
+    ...storedMl,
+    perClass: storedMl.perClass.map((p) => ({
+      ...p,
+      ...(over.medianFilter !== undefined ? { medianFilter: postprocess.medianFilter } : {}),
+      ...(over.minDuration !== undefined ? { minDuration: postprocess.minDuration } : {}),
+    })),
+  }
   if (multiLabel && multiLabel.perClass.length !== C)
     throw new DataError(
       file,
