@@ -65,11 +65,15 @@ export function buildPeaks(samples: Float32Array, sampleRate: number): Peaks {
   return peaksFromFinest(level, sampleRate, samples.length)
 }
 
-/** The pyramid over its finest level: (buckets of BASE_BUCKET, 2) min/max pairs. */
+/**
+ * The pyramid over its finest level: (buckets of BASE_BUCKET, 2) min/max pairs, up to one bucket
+ * or the widest bucket the cache's u32 field holds (2^30 samples; a 24 h 48 kHz file stops there
+ * with 4 buckets).
+ */
 export function peaksFromFinest(finest: Float32Array, sampleRate: number, length: number): Peaks {
   const levels: PeakLevel[] = [{ bucketSize: BASE_BUCKET, minMax: finest }]
   let level = finest
-  while (level.length > 2) {
+  while (level.length > 2 && levels[levels.length - 1].bucketSize * LEVEL_FACTOR <= 0xffffffff) {
     const count = Math.ceil(level.length / 2 / LEVEL_FACTOR)
     const next = new Float32Array(count * 2)
     for (let b = 0; b < count; b++) {
