@@ -785,6 +785,8 @@ export interface ModelView {
   metrics: Record<string, unknown>
   /** 'classify' for clip classifiers (one class per file), else 'tag'. */
   task?: 'tag' | 'classify'
+  /** The tier of the labels it learned (its card's; absent: the first exclusive one). */
+  tier?: string
   /** The name was given by the user (else it is made from task, cell and date). */
   renamed?: boolean
   /** Media ids its training run learned from and validated on (trained models whose run is recorded). */

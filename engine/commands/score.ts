@@ -31,6 +31,8 @@ export interface ScoreOptions {
   hop?: number
   /** Name of the class for unlabelled time. */
   background?: string
+  /** The tier of reference files of several tiers (TextGrid, ELAN, JSON) to score against. */
+  tier?: string
   /** Sample rate (Hz) of label files whose times count samples (TIMIT .phn/.wrd, CSV in samples). */
   rate?: number
 }
@@ -70,13 +72,13 @@ type Labelled =
   | { kind: 'segments'; segments: Segment[] }
   | { kind: 'rows'; times: Float64Array; labels: string[] }
 
-async function load(path: string, rate: number | undefined): Promise<Labelled> {
+async function load(path: string, rate: number | undefined, tier?: string): Promise<Labelled> {
   if (path.toLowerCase().endsWith('.csv')) {
     const text = decodeText(await readRegular(path, READ_LIMITS.labels))
     if (isRowLabelCsv(text)) return { kind: 'rows', ...readRowLabelCsv(text, path) }
     return { kind: 'segments', segments: detectFormat(path, text).read(text, path, { rate }) }
   }
-  return { kind: 'segments', segments: await readLabels(path, { rate }) }
+  return { kind: 'segments', segments: await readLabels(path, { rate, tier }) }
 }
 
 export async function scoreCommand(o: ScoreOptions): Promise<unknown> {
@@ -90,7 +92,7 @@ export async function scoreCommand(o: ScoreOptions): Promise<unknown> {
     paired.map(async (stem) => ({
       stem,
       pred: await load(pred.get(stem)!, o.rate),
-      ref: await load(ref.get(stem)!, o.rate),
+      ref: await load(ref.get(stem)!, o.rate, o.tier),
     })),
   )
   const labelsOf = (l: Labelled) => (l.kind === 'rows' ? l.labels : l.segments.map((s) => s.label))
@@ -179,14 +181,15 @@ export async function scoreCommand(o: ScoreOptions): Promise<unknown> {
 
 export const score: Command = {
   brief: 'score predicted label files against references',
-  usage: 'score <pred-dir> <ref-dir> [--collar 0.2] [--rate HZ]',
+  usage: 'score <pred-dir> <ref-dir> [--collar 0.2] [--rate HZ] [--tier NAME]',
   summary:
-    'score predicted label files against references paired by file stem: frame accuracy, per-class P/R/F1, macro-F1, event F1, confusion matrix (also --offset, --hop S, --background NAME, --rate HZ for label files whose times count samples such as TIMIT .phn)',
+    'score predicted label files against references paired by file stem: frame accuracy, per-class P/R/F1, macro-F1, event F1, confusion matrix (also --offset, --hop S, --background NAME, --rate HZ for label files whose times count samples such as TIMIT .phn, --tier NAME for the tier of TextGrid/ELAN/JSON references, default the first exclusive one)',
   options: {
     collar: { type: 'string' },
     offset: { type: 'boolean', default: false },
     hop: { type: 'string' },
     background: { type: 'string' },
+    tier: { type: 'string' },
     ...RATE_OPTION,
   },
   async run({ positionals, values }) {
@@ -202,6 +205,7 @@ export const score: Command = {
       hop,
       background: values.background as string | undefined,
       rate: rateFlag(values),
+      tier: values.tier as string | undefined,
     })
   },
 }

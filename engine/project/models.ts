@@ -135,6 +135,7 @@ function viewOf(
       : {}),
     metrics: card?.metrics ?? {},
     task: card?.task ?? 'tag',
+    ...(card?.tier !== undefined ? { tier: card.tier } : {}),
   }
 }
 

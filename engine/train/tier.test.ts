@@ -10,6 +10,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { Segment } from '../api'
 import { AUDIO_CLASSES, syntheticAudio } from '../data/synthetic'
 import type { JobContext } from '../jobs'
+import { listModels } from '../project/models'
 import { Project } from '../project/store'
 import { trainProject } from './project'
 import { RunStore } from './runs'
@@ -81,10 +82,13 @@ describe('the tier a model learns', () => {
     const card = await cardOf(project, events.id, events.model!)
     expect(card.tier).toBe('events')
     expect(card.tagger.head).toBe('sigmoid')
-    // both models stay in the project
+    // both models stay in the project, each with its tier
     expect((await new RunStore(project.dir).list()).map((r) => r.id).sort()).toEqual(
       [species.id, events.id].sort(),
     )
+    const views = await listModels(project)
+    expect(views.find((m) => m.id === `run:${events.id}`)?.tier).toBe('events')
+    expect(views.find((m) => m.id === `run:${species.id}`)?.tier).toBeUndefined()
   })
 
   it('a tier no file has is refused naming the tiers there are', async () => {
