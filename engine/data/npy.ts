@@ -1,0 +1,47 @@
+/**
+ * NumPy's `.npy` format (format version 1.0), written by hand so that exported datasets open with
+ * `numpy.load` and PyTorch without Framewise:
+ *   bytes 0–5   magic "\x93NUMPY"
+ *   bytes 6–7   version 1, 0
+ *   bytes 8–9   header length H, uint16 little-endian
+ *   H bytes     ASCII dict "{'descr': '<f4', 'fortran_order': False, 'shape': (T, F), }", padded
+ *               with spaces and ended by '\n' so that the data starts at a multiple of 64 bytes
+ *   data        C order (row-major), little-endian
+ * Only the three element types an exported dataset holds: float32 features, int16 class indices
+ * and uint8 multi-hot targets.
+ */
+import { writeFileAtomic } from '../io/atomic-write'
+
+/** The element types written, by NumPy dtype string. */
+export type NpyArray = Float32Array | Int16Array | Uint8Array
+
+/** NumPy's `descr` for each array type (`|` = byte order not applicable). */
+function descrOf(a: NpyArray): string {
+  if (a instanceof Float32Array) return '<f4'
+  if (a instanceof Int16Array) return '<i2'
+  return '|u1'
+}
+
+/** The header and data of `a` with `shape` (its product must be a.length) as one .npy file. */
+export function encodeNpy(a: NpyArray, shape: readonly number[]): Buffer {
+  const count = shape.reduce((p, n) => p * n, 1)
+  if (count !== a.length)
+    throw new RangeError(`shape (${shape.join(', ')}) holds ${count} values, the array ${a.length}`)
+  const dims = shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(', ')})`
+  let header = `{'descr': '${descrOf(a)}', 'fortran_order': False, 'shape': ${dims}, }`
+  const unpadded = 10 + header.length + 1
+  header += ' '.repeat((64 - (unpadded % 64)) % 64) + '\n'
+  const prefix = Buffer.alloc(10)
+  prefix.write('\x93NUMPY', 0, 'latin1')
+  prefix[6] = 1
+  prefix[7] = 0
+  prefix.writeUInt16LE(header.length, 8)
+  // typed arrays are in the platform's byte order; every platform Node runs on is little-endian
+  const data = Buffer.from(a.buffer, a.byteOffset, a.byteLength)
+  return Buffer.concat([prefix, Buffer.from(header, 'latin1'), data])
+}
+
+/** Writes `a` as a .npy file, atomically. */
+export function writeNpy(file: string, a: NpyArray, shape: readonly number[]): Promise<void> {
+  return writeFileAtomic(file, encodeNpy(a, shape))
+}
