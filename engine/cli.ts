@@ -16,7 +16,6 @@ import {
 import { convert } from './commands/convert'
 import { evalCommand } from './commands/eval'
 import { exportDatasetCommand } from './commands/export-dataset'
-import { exportDatasetCommand } from './commands/export-dataset'
 import { features } from './commands/features'
 import { info } from './commands/info'
 import { mergeOutputs } from './commands/merge-outputs'
