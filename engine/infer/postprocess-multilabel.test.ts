@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest'
-import { classActivity, multiLabelSegments, strongestLabels } from './postprocess-multilabel'
+import {
+  classActivity,
+  multiLabelConfidence,
+  multiLabelSegments,
+  strongestLabels,
+} from './postprocess-multilabel'
 
 // 10 frames, centres 0.05 … 0.95 s (100 ms hop): frame edges fall on multiples of 0.1 s
 const times = Float64Array.from({ length: 10 }, (_, t) => 0.05 + 0.1 * t)
@@ -62,5 +67,17 @@ describe('strongestLabels', () => {
     const probs = Float32Array.of(0.7, 0.6, 0.9, 0.55, 0.1, 0.2)
     const per = [post(0.8), post(0.5)]
     expect([...strongestLabels(probs, 2, per)]).toEqual([1, 0, -1])
+  })
+})
+
+describe('multiLabelConfidence', () => {
+  it('is the least sure class per frame, by its distance from its own threshold', () => {
+    // frame 0: a 0.9 on at 0.5 → 0.8, b 0.1 off at 0.2 → 0.5: 0.5
+    // frame 1: a 0.5 exactly at 0.5 → 0; frame 2: everything far off → a 0.9, b 1
+    const probs = Float32Array.of(0.9, 0.1, 0.5, 0.0, 0.05, 0.0)
+    const c = multiLabelConfidence(probs, 2, [post(0.5), post(0.2)])
+    expect(c[0]).toBeCloseTo(0.5, 6)
+    expect(c[1]).toBeCloseTo(0, 6)
+    expect(c[2]).toBeCloseTo(0.9, 6)
   })
 })

@@ -73,3 +73,26 @@ export function strongestLabels(
   }
   return out
 }
+
+/**
+ * How sure a multi-label prediction is of each frame, 0..1, for the review loop's "next
+ * uncertain stretch": each class's decision is as sure as its probability is far from its
+ * threshold θ, on the side it fell — (p − θ) / (1 − θ) when on, (θ − p) / θ when off — and a
+ * frame is as sure as its least sure class. (The softmax tagger's highest probability would call
+ * every quiet frame uncertain, where all classes are confidently off.)
+ */
+export function multiLabelConfidence(
+  probs: ArrayLike<number>, // (T, C)
+  C: number,
+  perClass: readonly ClassPostProcess[],
+): Float32Array {
+  const T = Math.floor(probs.length / C)
+  const out = new Float32Array(T).fill(1)
+  for (let t = 0; t < T; t++)
+    for (let c = 0; c < C; c++) {
+      const [p, th] = [probs[t * C + c], perClass[c].threshold]
+      const sure = p >= th ? (th < 1 ? (p - th) / (1 - th) : 1) : th > 0 ? (th - p) / th : 1
+      if (sure < out[t]) out[t] = sure
+    }
+  return out
+}

@@ -12,6 +12,7 @@ import { READ_LIMITS, readRegularText } from '../io/input-files'
 import { writeJsonAtomic } from '../io/atomic-write'
 import type { JobContext } from '../jobs'
 import { predictFile, probabilitiesToSegments, type Prediction } from '../infer/predict'
+import { multiLabelConfidence } from '../infer/postprocess-multilabel'
 import type { PostProcessInput } from '../onnx/postprocess-settings'
 import { readModel } from '../onnx/read'
 import { isClipModel, readClipModel } from '../onnx/clip'
@@ -68,9 +69,14 @@ export async function predictMedia(
   }
   const C = p.classes.length
   const confidence = new Array<number>(p.frames)
+  // a multi-label model is unsure where a class is near its threshold, not where all are off
+  const sure = model.multiLabel
+    ? multiLabelConfidence(p.probabilities, C, model.multiLabel.perClass)
+    : null
   for (let t = 0; t < p.frames; t++) {
     let m = 0
-    for (let c = 0; c < C; c++) m = Math.max(m, p.probabilities[t * C + c])
+    if (sure) m = sure[t]
+    else for (let c = 0; c < C; c++) m = Math.max(m, p.probabilities[t * C + c])
     confidence[t] = Math.round(m * 1000) / 1000
   }
   const view: PredictionView = {
