@@ -347,6 +347,25 @@ napi_value ResampleRange(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// flacDecode(data, channels, bits, channel, skip, out, want): contract in engine/kernels/flac.ts.
+napi_value FlacDecode(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  size_t nd = 0, nout = 0;
+  const uint8_t* data = typed<uint8_t>(a, 0, napi_uint8_array, &nd, "data: expected a Uint8Array");
+  const int channels = a.i32(1), bits = a.i32(2), channel = a.i32(3);
+  const int64_t skip = i64(a, 4);
+  float* out = typed<float>(a, 5, napi_float32_array, &nout, "out: expected a Float32Array");
+  const int64_t want = i64(a, 6);
+  if (!a.ok) return nullptr;
+  if (channels < 1 || channels > 8 || bits < 4 || bits > 32 || channel >= channels || skip < 0)
+    return a.fail("bad channels, bits, channel or skip"), nullptr;
+  if (want < 0 || (size_t)want > nout) return a.fail("out holds fewer than want samples"), nullptr;
+  const int64_t r = a.t->features->flacDecode(data, (int64_t)nd, channels, bits, channel < 0 ? -1 : channel, skip, out, want);
+  napi_value result;
+  napi_create_int64(env, r, &result);
+  return result;
+}
+
 // Defines the kernels of `table` (and its name) on `obj`.
 void defineKernels(napi_env env, napi_value obj, const fw::Table* table) {
   void* d = const_cast<fw::Table*>(table);
@@ -363,6 +382,7 @@ void defineKernels(napi_env env, napi_value obj, const fw::Table* table) {
       {"logmelFrames", nullptr, LogmelFrames, nullptr, nullptr, nullptr, e, d},
       {"resampleRange", nullptr, ResampleRange, nullptr, nullptr, nullptr, e, d},
       {"mfccFrames", nullptr, MfccFrames, nullptr, nullptr, nullptr, e, d},
+      {"flacDecode", nullptr, FlacDecode, nullptr, nullptr, nullptr, e, d},
   };
   napi_define_properties(env, obj, sizeof(fns) / sizeof(fns[0]), fns);
   napi_value name;

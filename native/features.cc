@@ -314,7 +314,7 @@ static void mfccFrames(const float* x, int64_t origin, int64_t length, int64_t t
   }
 }
 
-extern const FeatureTable featureTable = {logmelFrames, resampleRange, mfccFrames};
+extern const FeatureTable featureTable = {logmelFrames, resampleRange, mfccFrames, flacDecode};
 
 }  // namespace FW_NS
 }  // namespace fw

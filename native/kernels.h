@@ -27,10 +27,14 @@ typedef void (*ResampleFn)(const float* x, int64_t origin, int64_t length, int L
 typedef void (*MfccFn)(const float* x, int64_t origin, int64_t length, int64_t t0, int64_t t1,
                        int hop, int N, const double* win, int B, const int32_t* segStart,
                        const double* rise, const float* dct, int n, float* out);
+// FLAC frames (flac.cc) → mono float32 (contract in engine/kernels/flac.ts).
+typedef int64_t (*FlacFn)(const uint8_t* data, int64_t n, int channels, int bits, int channel,
+                          int64_t skip, float* out, int64_t want);
 struct FeatureTable {
   LogmelFn logmelFrames;
   ResampleFn resampleRange;
   MfccFn mfccFrames;
+  FlacFn flacDecode;
 };
 
 // Pointwise kernels (contracts in models/kernels.ts); pointers already include offsets.
@@ -57,6 +61,8 @@ struct Table {
   extern const FeatureTable featureTable;                                                    \
   void resampleRange(const float* x, int64_t origin, int64_t length, int L, int M, int Wc,   \
                      const float* table, int64_t o0, int64_t o1, float* y);                  \
+  int64_t flacDecode(const uint8_t* data, int64_t n, int channels, int bits, int channel,    \
+                     int64_t skip, float* out, int64_t want);                                \
   }
 FW_DECLARE_TABLE(avx512)
 FW_DECLARE_TABLE(avx2)

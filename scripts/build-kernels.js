@@ -60,7 +60,7 @@ const variants = {
   sse: [],
 }
 // Sources compiled per instruction set (the training kernels, the audio feature kernels).
-const sources = ['kernels_isa', 'features', 'resample']
+const sources = ['kernels_isa', 'features', 'resample', 'flac']
 const obj = (isa, src) => join(objDir, `${isa}-${src}.o`)
 const jobs = Object.entries(variants).flatMap(([name, flags]) =>
   sources.map((src) =>

@@ -48,6 +48,16 @@ export type NativeTable = Omit<Kernels, 'alloc'> & {
     dct: Float32Array,
     out: Float32Array,
   ) => void
+  /** FLAC frames → mono float32 (contract in ./flac.ts); returns the samples written. */
+  flacDecode: (
+    data: Uint8Array,
+    channels: number,
+    bits: number,
+    channel: number,
+    skip: number,
+    out: Float32Array,
+    want: number,
+  ) => number
   /** Polyphase sinc resampling of an output range (contract in ./resample.ts); writes `y`. */
   resampleRange: (
     x: Float32Array,

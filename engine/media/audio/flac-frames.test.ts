@@ -5,7 +5,8 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { hasTool } from '../../testing/tools'
+import { hasTool, requireUnderCi } from '../../testing/tools'
+import { loadNativeFlac } from '../../kernels/flac'
 import { decodeAudio } from './decode'
 import { headerSample, readFlacInfo, readFlacRange } from './flac-frames'
 import { makeWav } from './testing'
@@ -17,10 +18,22 @@ import { parseFeatureSpec, type AudioSpec } from '../../features/spec'
 import { Rng } from '../../../models/rng'
 
 const hasSox = hasTool('sox', 'sox', ['--version'], 'apt-get install sox')
+const requireNative = requireUnderCi(
+  !(loadNativeFlac() instanceof Error),
+  'the native kernel addon',
+  'g++ and node-gyp build it in npm ci',
+)
 const dir = mkdtempSync(join(tmpdir(), 'fw-flac-frames-'))
 
-/** Seeded noise plus a tone per channel, as a FLAC made by sox from a 16-bit WAV. */
-function flacOf(name: string, rate: number, channels: number, seconds: number): string {
+/** Seeded noise plus a tone per channel, as a FLAC made by sox from a WAV. */
+function flacOf(
+  name: string,
+  rate: number,
+  channels: number,
+  seconds: number,
+  sox: string[] = [],
+  bits = 16,
+): string {
   const rng = new Rng(7)
   const n = rate * seconds
   const ch = Array.from({ length: channels }, (_, c) =>
@@ -30,10 +43,18 @@ function flacOf(name: string, rate: number, channels: number, seconds: number): 
     ).map((v) => Math.max(-1, Math.min(1, v))),
   )
   const wav = join(dir, `${name}.wav`)
-  writeFileSync(wav, makeWav({ bits: 16, rate, channels: ch }))
+  writeFileSync(wav, makeWav({ bits, rate, channels: ch }))
   const flac = join(dir, `${name}.flac`)
-  execFileSync('sox', [wav, flac])
+  execFileSync('sox', [wav, ...sox, flac])
   return flac
+}
+
+/** Samples that differ (or a length mismatch): a count, since a diff of 10⁵ values is slow. */
+function mismatches(a: Float32Array, b: Float32Array): number {
+  if (a.length !== b.length) return Math.max(a.length, b.length)
+  let n = 0
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) n++
+  return n
 }
 
 describe.skipIf(!hasSox)('FLAC slices decoded from their own frames', () => {
@@ -51,13 +72,56 @@ describe.skipIf(!hasSox)('FLAC slices decoded from their own frames', () => {
         [777_777, 1_234_567],
         [whole.length - 5000, whole.length],
       ]
-      for (const [s0, s1] of spans) {
-        const part = await readFlacRange(file, info!, channel, s0, s1)
-        expect(Array.from(part), `${channel} ${s0}…${s1}`).toEqual(
-          Array.from(whole.subarray(s0, s1)),
-        )
-      }
+      for (const [s0, s1] of spans)
+        for (const kernel of [null, undefined]) {
+          // null: audio-decode decodes the frames; undefined: the native decoder when present
+          const part = await readFlacRange(file, info!, channel, s0, s1, kernel)
+          const want = whole.subarray(s0, s1)
+          expect(mismatches(part, want), `${channel} ${s0}…${s1} ${kernel}`).toBe(0)
+        }
     }
+  })
+
+  // sox -C 0 … 8: fixed predictors only up to LPC of high order, stereo decorrelation modes,
+  // escape-coded partitions; 24-bit and 6 channels for the sample sizes and channel layouts
+  const encodings: [string, number, number, string[], number][] = [
+    ['C0 stereo', 44100, 2, ['-C', '0'], 16],
+    ['C5 stereo', 48000, 2, ['-C', '5'], 16],
+    ['C8 stereo', 48000, 2, ['-C', '8'], 16],
+    ['C8 mono 24-bit', 16000, 1, ['-C', '8'], 24],
+    ['C5 6 channels', 48000, 6, ['-C', '5'], 16],
+  ]
+  for (const [title, rate, channels, sox, bits] of encodings) {
+    it(`native decoder = audio-decode, sample for sample: ${title}`, async () => {
+      const native = loadNativeFlac()
+      if (native instanceof Error) return expect(requireNative).toBe(false)
+      const file = flacOf(title.replace(/ /g, '-'), rate, channels, 6, sox, bits)
+      const info = (await readFlacInfo(file))!
+      expect(info.bits).toBe(bits)
+      for (const channel of ['mix', channels - 1] as const) {
+        const whole = (await decodeAudio(file, { channel })).samples
+        for (const [s0, s1] of [
+          [0, whole.length],
+          [12345, 54321],
+        ]) {
+          const got = await readFlacRange(file, info, channel, s0, s1, native)
+          expect(mismatches(got, whole.subarray(s0, s1)), `${channel} ${s0}…${s1}`).toBe(0)
+        }
+      }
+    })
+  }
+
+  it('a damaged frame stops the native decoder with an error naming its byte', async () => {
+    const native = loadNativeFlac()
+    if (native instanceof Error) return expect(requireNative).toBe(false)
+    const file = flacOf('damaged', 16000, 1, 5)
+    const info = (await readFlacInfo(file))!
+    const b = readFileSync(file)
+    b[Math.floor(b.length / 2)] ^= 0x55
+    writeFileSync(file, b)
+    await expect(readFlacRange(file, info, 'mix', 0, info.frames, native)).rejects.toThrow(
+      /FLAC frame at byte \d+ does not decode/,
+    )
   })
 
   it('a frame header is recognised only with its CRC-8 and the stream’s own format', async () => {
