@@ -9,7 +9,7 @@
  * code 'cancelled'). The renderer imports this file with `import type` only.
  */
 import { z } from 'zod'
-import { featureSpecSchema } from './features/spec'
+import { featureSpecSchema, type FeatureSpec } from './features/spec'
 import type { LabelTablePreview } from './labels/csv'
 import { TIME_UNITS } from './labels/csv-columns'
 import { LABEL_FORMATS, type LabelFormatName, WRITABLE_LABEL_FORMATS } from './labels/format-list'
@@ -216,6 +216,31 @@ export interface SpectrogramImage {
   channels: number
   channel: 'mix' | number
   /** (bands, columns) bytes, band 0 lowest, base64. */
+  pixels: string
+}
+
+/** A feature spec's matrix over a window of one audio file, as an image (engine/features/preview.ts). */
+export interface FeaturePreview {
+  /** The window computed, seconds (at most 30 s from the requested start). */
+  start: number
+  end: number
+  /** The requested window was longer than the one computed. */
+  truncated: boolean
+  /** The file's sample rate and the spec's, Hz. */
+  fileSampleRate: number
+  sampleRate: number
+  /** Feature frames in the window; the image shows every (frames / columns)-th. */
+  frames: number
+  columns: number
+  /** Feature dimensions (image rows, dimension 0 first) and their names. */
+  dims: number
+  names: string[]
+  /** Seconds between column centres. */
+  hop: number
+  /** Byte 0 is `lo` and 255 is `hi` (the window's 1st and 99th percentiles). */
+  lo: number
+  hi: number
+  /** (dims, columns) bytes, dimension 0 first, base64. */
   pixels: string
 }
 
@@ -496,6 +521,17 @@ export const requestSchemas = {
     .refine((r) => r.fMin === undefined || r.fMax === undefined || r.fMax > r.fMin, {
       message: 'fMax must be above fMin',
     }),
+  /** The features `features` (default: the project's) give over [start, end] of an audio file. */
+  previewFeatures: z
+    .object({
+      media: mediaId,
+      start: z.number().finite().nonnegative(),
+      end: z.number().finite().nonnegative(),
+      features: featureSpecSchema.optional(),
+      jobId,
+    })
+    .strict()
+    .refine((r) => r.end > r.start, { message: 'end must be after start' }),
   /** A URL the page can play an audio file of the project from. */
   getMediaSource: z.object({ media: mediaId }).strict(),
   /** Read a label file (absolute, or relative to the project) for one media file; saves nothing. */
@@ -653,6 +689,7 @@ export interface Results {
   getPeaks: PeaksWindow
   getSeries: SeriesWindow
   getSpectrogram: SpectrogramImage
+  previewFeatures: FeaturePreview
   getMediaSource: MediaSource
   importLabels: ImportedLabels
   importLabelsToProject: ProjectLabelImport
@@ -661,7 +698,12 @@ export interface Results {
   cancelJob: { cancelled: boolean }
   listDir: DirListing
   train: RunView
-  trainingDefaults: { settings: TrainSettings; exclusions: SettingExclusion[] }
+  trainingDefaults: {
+    settings: TrainSettings
+    exclusions: SettingExclusion[]
+    /** The feature spec training uses unless the form sends another: the project's, or the default. */
+    features: FeatureSpec
+  }
   labelFormats: { name: LabelFormatName; title: string; writable: boolean; suffix: string }[]
   listRuns: RunView[]
   listModels: ModelView[]

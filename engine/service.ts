@@ -48,6 +48,8 @@ import { matchTableFiles, readTableFiles, requireTableFiles } from './labels/tab
 import { decodeText } from './labels/text'
 import { READ_LIMITS, readRegular } from './io/input-files'
 import { spectrogramWindow } from './media/spectrogram'
+import { featurePreview } from './features/preview'
+import { parseFeatureSpec, PRESETS, type FeatureSpec } from './features/spec'
 import { peaksWindow, seriesWindow } from './media/view-windows'
 import { LABEL_FORMAT_FILES, LABEL_FORMATS } from './labels/format-list'
 
@@ -332,7 +334,17 @@ export class Service {
     trainingDefaults: async () => ({
       settings: TRAIN_DEFAULTS,
       exclusions: [...SETTING_EXCLUSIONS],
+      features: this.#projectFeatures(),
     }),
+    previewFeatures: ({ media, start, end, features, jobId }) => {
+      const file = this.project.mediaPath(media)
+      if (mediaKindOf(file) !== 'audio')
+        throw new ApiError('bad-input', `${media}: the features preview is for audio files`)
+      const spec = features ?? this.#projectFeatures()
+      if (spec.kind !== 'audio')
+        throw new ApiError('bad-input', `${media}: an audio file needs audio features`)
+      return this.jobs.run(jobId, (ctx) => featurePreview(file, start, end, spec, ctx))
+    },
     labelFormats: async () =>
       LABEL_FORMATS.map((name) => {
         const { title, writable, suffix } = LABEL_FORMAT_FILES[name]
@@ -446,6 +458,17 @@ export class Service {
     } finally {
       gate?.leave()
     }
+  }
+
+  /** The spec training uses when none is sent: the manifest's, else the default of the project's kind. */
+  #projectFeatures(): FeatureSpec {
+    const project = this.#project
+    const manifest = project?.toJSON()
+    if (manifest && Object.keys(manifest.features).length)
+      return parseFeatureSpec(manifest.features)
+    const series =
+      project && project.media.length > 0 && project.media.every((m) => m.kind === 'series')
+    return series ? PRESETS.raw() : PRESETS.mfcc()
   }
 
   /**
