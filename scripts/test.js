@@ -1,5 +1,6 @@
 // `npm test`: typecheck (tsc + svelte-check), lint (the import boundaries of ARCHITECTURE.md), formatting (Prettier),
-// Electron security lint, build, unit tests (vitest), e2e (Playwright), then one closing line with the totals. Exits
+// Electron security lint, build, unit tests (vitest), e2e (Playwright), the SLURM job array on a single-node cluster
+// started here (scripts/test-slurm.sh), then one closing line with the totals. Exits
 // non-zero if any stage fails.
 import { spawnSync } from 'node:child_process'
 import { existsSync, readFileSync, rmSync } from 'node:fs'
@@ -25,6 +26,8 @@ const stages = [
     ],
   ],
   ['e2e', 'npx', ['playwright', 'test']],
+  // recipes/slurm on real munged/slurmctld/slurmd (about a minute; needs root or passwordless sudo)
+  ['slurm', 'bash', ['scripts/test-slurm.sh']],
 ]
 
 rmSync('test-results/unit.json', { force: true })
