@@ -704,7 +704,14 @@ export interface Results {
     /** The feature spec training uses unless the form sends another: the project's, or the default. */
     features: FeatureSpec
   }
-  labelFormats: { name: LabelFormatName; title: string; writable: boolean; suffix: string }[]
+  labelFormats: {
+    name: LabelFormatName
+    title: string
+    writable: boolean
+    suffix: string
+    /** It holds every tier of a file (TextGrid, ELAN, JSON); the others one tier each. */
+    tiers: boolean
+  }[]
   listRuns: RunView[]
   listModels: ModelView[]
   importModel: ModelView

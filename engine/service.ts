@@ -41,7 +41,7 @@ import { RunStore } from './train/runs'
 import { SETTING_EXCLUSIONS, TRAIN_DEFAULTS } from './train/settings'
 import { previewLabelCsv } from './labels/csv'
 import { exportFormat, exportLabelFile, importLabelFile } from './labels/import-export'
-import { detectFormat } from './labels/formats'
+import { detectFormat, formatByName } from './labels/formats'
 import { sortSegments } from './labels/segments'
 import { tierOf } from './labels/tiers'
 import { matchTableFiles, readTableFiles, requireTableFiles } from './labels/table-files'
@@ -255,6 +255,7 @@ export class Service {
         const notes = mine
           ? matched.notes
           : [`${media}: not among the files the table names`, ...matched.notes]
+        const segments = sortSegments(mine?.segments ?? [])
         return {
           file: abs,
           // a table of events over several recordings: they may overlap
@@ -348,7 +349,7 @@ export class Service {
     labelFormats: async () =>
       LABEL_FORMATS.map((name) => {
         const { title, writable, suffix } = LABEL_FORMAT_FILES[name]
-        return { name, title, writable, suffix }
+        return { name, title, writable, suffix, tiers: !!formatByName(name)?.writeTiers }
       }),
     listRuns: () => new RunStore(this.project.dir).list(),
     listModels: () => listModels(this.project),
