@@ -2,16 +2,19 @@
  * UI benchmark (not a test): a project with a 1-hour WAV and 5,000 segments, opened in browser
  * mode in Chromium; reports how long the file takes to open (cold: peaks built; warm: cached)
  * and requestAnimationFrame deltas while zooming and scrolling (one wheel event per frame),
- * as one JSON line. Run after a build: `npm run bench:ui`.
+ * first with the waveform only, then with the spectrogram on (and how long its first image
+ * takes), as one JSON line. Run after a build: `npm run bench:ui`; figures in docs/ui-bench.md.
  */
 import { chromium } from '@playwright/test'
 import { promises as fs } from 'node:fs'
 import path from 'node:path'
+import { benchWavesurfer } from './bench-wavesurfer'
 import { startEngine, tempDir } from './helpers'
 
 const SECONDS = 3600
 const RATE = 16000
 const SEGMENTS = 5000
+const VIEWPORT = { width: 1280, height: 800 }
 
 /** A 1-hour 16-bit mono WAV: noise bursts over a quiet tone, so the waveform has shape everywhere. */
 async function writeLongWav(file: string): Promise<void> {
@@ -93,10 +96,10 @@ async function main() {
   const engine = await startEngine(['--project', project])
   const browser = await chromium.launch({
     executablePath: process.env.FRAMEWISE_CHROMIUM ?? '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--no-first-run'],
+    args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--enable-precise-memory-info'],
   })
   try {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } })
+    const page = await browser.newPage({ viewport: VIEWPORT })
     const open = async () => {
       const t0 = Date.now()
       await page.goto(engine.url)
@@ -132,25 +135,58 @@ async function main() {
         }
         requestAnimationFrame(step)
       })`)
-    const zoomIn = await run('zoom-in', 150)
-    await page.screenshot({ path: path.join('test-results', 'bench-ui-zoomed.png') })
-    const scroll = await run('scroll', 300)
-    const zoomOut = await run('zoom-out', 150)
-    await page.screenshot({ path: path.join('test-results', 'bench-ui.png') })
-    const all = [...zoomIn, ...scroll, ...zoomOut]
+    /** Zoom in, scroll, zoom out; the frame deltas of each and all. */
+    const gestures = async (name: string) => {
+      const zoomIn = await run('zoom-in', 150)
+      await page.screenshot({ path: path.join('test-results', `bench-ui-${name}-zoomed.png`) })
+      const scroll = await run('scroll', 300)
+      const zoomOut = await run('zoom-out', 150)
+      await page.screenshot({ path: path.join('test-results', `bench-ui-${name}.png`) })
+      const all = [...zoomIn, ...scroll, ...zoomOut]
+      return {
+        all: quantiles(all),
+        zoomIn: quantiles(zoomIn),
+        scroll: quantiles(scroll),
+        zoomOut: quantiles(zoomOut),
+        over20ms: all.filter((d) => d > 20).length,
+      }
+    }
+    const heapMb = async () =>
+      +(
+        ((await page.evaluate(
+          '(performance.memory && performance.memory.usedJSHeapSize) || 0',
+        )) as number) /
+        2 ** 20
+      ).toFixed(1)
+    const waveform = await gestures('waveform')
+    const waveformHeapMb = await heapMb()
+
+    // The spectrogram on: the time to its first image of the whole hour, then the same gestures.
+    const t0 = Date.now()
+    await page.getByTestId('spectrogram-toggle').check()
+    const image = page.getByTestId('spectrogram')
+    while (!(Number(await image.getAttribute('data-columns')) > 0)) await page.waitForTimeout(20)
+    const spectrogramFirstImageMs = Date.now() - t0
+    const spectrogram = await gestures('spectrogram')
+    const spectrogramHeapMb = await heapMb()
+    await page.close()
+    // wavesurfer.js 7 on the same file: with the segments as Regions, and without them.
+    const wav = path.join(project, 'hour.wav')
+    const wavesurfer = {
+      regions: await benchWavesurfer(browser, wav, segments, VIEWPORT, quantiles, true),
+      plain: await benchWavesurfer(browser, wav, segments, VIEWPORT, quantiles, false),
+    }
     console.log(
       JSON.stringify({
         bench: 'ui',
         file: { seconds: SECONDS, sampleRate: RATE, segments: SEGMENTS },
+        viewport: VIEWPORT,
         openColdMs,
         openWarmMs,
-        frameMs: {
-          all: quantiles(all),
-          zoomIn: quantiles(zoomIn),
-          scroll: quantiles(scroll),
-          zoomOut: quantiles(zoomOut),
-        },
-        over20ms: all.filter((d) => d > 20).length,
+        frameMs: { waveform, spectrogram },
+        spectrogramFirstImageMs,
+        heapMb: { waveform: waveformHeapMb, spectrogram: spectrogramHeapMb },
+        wavesurfer,
       }),
     )
   } finally {
