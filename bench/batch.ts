@@ -152,8 +152,9 @@ const killedAt = await new Promise<number>((resolve) => {
 await exited
 const beforeResume = countOutputs(part)
 const resumed = run(model, part, ['--resume'])
+const resumedOutputs = outputs(part)
 const same = outputs(full).every(
-  (f, i) => readFileSync(f, 'utf8') === readFileSync(outputs(part)[i], 'utf8'),
+  (f, i) => readFileSync(f, 'utf8') === readFileSync(resumedOutputs[i], 'utf8'),
 )
 
 console.log(
