@@ -99,3 +99,69 @@ export function settled(f: TrainForm, exclusions: readonly Exclusion[]): TrainFo
     Object.fromEntries(exclusionsOf(f, exclusions).map((r) => [r.setting, r.off])),
   )
 }
+
+type Spec = Defaults['features']
+type AudioSpec = Extract<Spec, { kind: 'audio' }>
+
+/** The feature choices the Train panel offers for audio. */
+export type FeatureChoice = 'default' | 'full-band-logmel' | 'custom'
+
+/** Hz as the panel writes it: '44.1 kHz', '8 kHz', '500 Hz'. */
+export function formatHz(hz: number): string {
+  return hz >= 1000 ? `${Number((hz / 1000).toFixed(2))} kHz` : `${Math.round(hz)} Hz`
+}
+
+/** The highest frequency a spec's features see, Hz: its mel range's top, at most its Nyquist. */
+export function topHz(spec: AudioSpec): number {
+  const nyquist = spec.sampleRate / 2
+  const usesMel = spec.features.some((f) => f.name === 'mfcc' || f.name === 'logmel')
+  return usesMel ? Math.min(spec.mel.fMax ?? nyquist, nyquist) : nyquist
+}
+
+/**
+ * What part of a recording of `fileRate` Hz the spec discards, as one sentence with the numbers,
+ * or null when it keeps the recording's whole band (to within 1%).
+ */
+export function bandwidthWarning(spec: Spec, fileRate: number): string | null {
+  if (spec.kind !== 'audio' || !(fileRate > 0)) return null
+  const fileTop = fileRate / 2
+  const top = topHz(spec)
+  if (top >= fileTop * 0.99) return null
+  const lost = Math.round((100 * (fileTop - top)) / fileTop)
+  const why =
+    top < spec.sampleRate / 2
+      ? `its mel bands stop at ${formatHz(top)}`
+      : `it resamples to ${formatHz(spec.sampleRate)}`
+  return `These features discard everything above ${formatHz(top)} of this ${formatHz(fileRate)} recording (${formatHz(top)}–${formatHz(fileTop)}, ${lost}% of its band): ${why}.`
+}
+
+/**
+ * Log-mel over the recording's whole band: at the file's rate, ≈ 32 ms frames every 10 ms, 64 mel
+ * bands up to Nyquist, no deltas; the rest (window, channel, normalisation) kept from `base`.
+ */
+export function fullBandLogmel(base: AudioSpec, fileRate: number): AudioSpec {
+  return {
+    ...base,
+    sampleRate: fileRate,
+    frameLength: 2 ** Math.round(Math.log2(fileRate * 0.032)),
+    hopLength: Math.round(fileRate * 0.01),
+    features: [{ name: 'logmel' }],
+    mel: { bands: 64, fMin: 0, fMax: null },
+    deltas: 0,
+  }
+}
+
+/** A one-line description of a spec: '16 kHz · 13 MFCC of 40 mel bands + Δ + ΔΔ · per-file'. */
+export function describeFeatures(spec: Spec): string {
+  if (spec.kind !== 'audio') return `series · ${spec.stats.join(', ')} · ${spec.normalization.mode}`
+  const blocks = spec.features.map((f) =>
+    f.name === 'mfcc'
+      ? `${f.n} MFCC of ${spec.mel.bands} mel bands`
+      : f.name === 'logmel'
+        ? `${spec.mel.bands} log-mel bands`
+        : f.name,
+  )
+  const deltas = spec.deltas === 2 ? ' + Δ + ΔΔ' : spec.deltas === 1 ? ' + Δ' : ''
+  const ms = (n: number) => `${Number(((1000 * n) / spec.sampleRate).toFixed(1))} ms`
+  return `${formatHz(spec.sampleRate)} · ${blocks.join(', ')}${deltas} · ${ms(spec.frameLength)} frames every ${ms(spec.hopLength)} · ${spec.normalization.mode}`
+}

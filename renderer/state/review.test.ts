@@ -105,7 +105,11 @@ beforeEach(() => {
   fake.handle('getMediaSource', ({ media }) => ({ url: `/media/${media}`, mime: 'audio/wav' }))
   fake.handle('getPrediction', ({ media }) => prediction(media))
   fake.handle('setRejected', ({ media, rejected }) => ({ ...prediction(media), rejected }))
-  fake.handle('trainingDefaults', () => ({ settings: {} as never, exclusions: [] }))
+  fake.handle('trainingDefaults', () => ({
+    settings: {} as never,
+    exclusions: [],
+    features: {} as never,
+  }))
   fake.handle('listRuns', () => [])
   fake.handle('listModels', () => [MODEL])
   studio = new Studio(() => true)

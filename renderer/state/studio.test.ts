@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import type { LabelClass, MediaEntry, ProjectView, SeriesWindow } from '../../engine/api'
 // A test-only value import from engine/: the defaults the engine would send.
 import { SETTING_EXCLUSIONS, TRAIN_DEFAULTS } from '../../engine/train/settings'
+import { PRESETS } from '../../engine/features/spec'
 import { fake, settle } from './fake-api'
 import { Studio } from './studio.svelte'
 
@@ -93,6 +94,7 @@ beforeEach(() => {
   fake.handle('trainingDefaults', () => ({
     settings: { ...TRAIN_DEFAULTS, hidden: 48 },
     exclusions: [...SETTING_EXCLUSIONS],
+    features: PRESETS.mfcc(),
   }))
   fake.handle('listRuns', () => [])
   fake.handle('listModels', () => [])

@@ -39,6 +39,10 @@ export class TrainingState {
   curveTask = $state<TrainForm['task']>('tag')
 
   running = $derived(this.jobId !== null)
+  /** The feature spec training is sent (the Train panel's choice), null until the defaults arrive. */
+  features = $state.raw<Defaults['features'] | null>(null)
+  /** The file on screen and its visible window, for the features preview and bandwidth warning. */
+  shown = $state.raw<{ media: string; start: number; end: number; sampleRate: number } | null>(null)
 
   #unsubscribe: (() => void) | null = null
 
@@ -53,6 +57,7 @@ export class TrainingState {
       if (!this.defaults) {
         this.defaults = await api.trainingDefaults({})
         this.form ??= formOf(this.defaults.settings)
+        this.features ??= this.defaults.features
       }
       this.runs = await api.listRuns({})
     } catch (err) {
@@ -109,7 +114,14 @@ export class TrainingState {
     }
     try {
       // settings the rest of the form rules out are sent off, as the form shows them
-      const run = await api.train({ jobId, settings: settled(form, this.defaults.exclusions) })
+      const run = await api.train({
+        jobId,
+        settings: settled(form, this.defaults.exclusions),
+        // a spec the user chose; otherwise the engine picks the project's, as the defaults said
+        ...(this.features && this.features !== this.defaults.features
+          ? { features: this.features }
+          : {}),
+      })
       this.fraction = 1
       this.status = `done: best epoch ${run.bestEpoch}`
       this.onFinished(run)
@@ -130,7 +142,9 @@ export class TrainingState {
   }
 
   reset(): void {
-    if (this.defaults) this.form = formOf(this.defaults.settings)
+    if (!this.defaults) return
+    this.form = formOf(this.defaults.settings)
+    this.features = this.defaults.features
   }
 
   /** Why each setting is disabled now (see blockedBy). */
