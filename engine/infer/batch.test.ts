@@ -114,6 +114,7 @@ describe('predict over a folder tree', () => {
       outputs: [path.join(out, 'set0', 'rec000.txt')],
     })
     expect(r.stderr).toMatch(/100% done/)
+    expect(r.stderr).toMatch(new RegExp(`\\d+% \\d+/${N} rec\\d+\\.wav: `)) // file i of N
   })
 
   it('a broken file is listed with its error; the others are labelled; exit 1', async () => {
