@@ -48,6 +48,9 @@ async function listTree(root: string): Promise<string[]> {
   await walk(root, '')
   return out.sort()
 }
+/** A manifest without its time, the out folder's path written OUT. */
+const comparable = (m: Record<string, any>, out: string) =>
+  JSON.parse(JSON.stringify({ ...m, updated: 'T' }).replaceAll(out, 'OUT'))
 const readJson = async (f: string) => JSON.parse(await readFile(f, 'utf8')) as Record<string, any>
 
 describe('assignShards', () => {
@@ -171,9 +174,7 @@ describe('predict --shard and merge-outputs', () => {
     expect(JSON.parse(r.stdout)).toMatchObject({ inputs: SECONDS.length, done: 14, failed: 0 })
     const merged = await readJson(path.join(sharded, MANIFEST_NAME))
     const one = await readJson(path.join(single, MANIFEST_NAME))
-    const strip = (m: Record<string, any>, out: string) =>
-      JSON.parse(JSON.stringify({ ...m, updated: 'T' }).replaceAll(out, 'OUT'))
-    expect(strip(merged, sharded)).toEqual(strip(one, single))
+    expect(comparable(merged, sharded)).toEqual(comparable(one, single))
     expect(Object.keys(merged)).toEqual(Object.keys(one))
   })
 
@@ -229,6 +230,14 @@ describe('predict --shard and merge-outputs', () => {
     await writeFile(m1, JSON.stringify({ ...(await readJson(m1)), modelSha256: '00' }))
     expect(await refusal(otherModel)).toMatch(/shard-1-of-3\.json: was made with another model/)
 
+    const otherInputs = await copy('other-inputs')
+    const m3 = path.join(otherInputs, shardManifestName({ index: 2, count: N }))
+    const shard2 = await readJson(m3)
+    await writeFile(m3, JSON.stringify({ ...shard2, shard: { ...shard2.shard, filesSha256: '0' } }))
+    expect(await refusal(otherInputs)).toMatch(
+      /shard-2-of-3\.json: was made with another list of inputs/,
+    )
+
     const unfinished = await copy('unfinished')
     const m2 = path.join(unfinished, shardManifestName({ index: 2, count: N }))
     await writeFile(m2, JSON.stringify({ ...(await readJson(m2)), state: 'cancelled' }))
@@ -243,6 +252,37 @@ describe('predict --shard and merge-outputs', () => {
     const none = path.join(dir, 'none')
     await mkdir(none, { recursive: true })
     expect(await refusal(none)).toMatch(/holds no shard manifests/)
+  })
+
+  it('merges more shards than files, some of them empty, into the same manifest', async () => {
+    const many = path.join(dir, 'many')
+    const n = SECONDS.length + 2
+    for (let i = 0; i < n; i++) {
+      const r = await runCli([
+        'predict',
+        model,
+        tree,
+        '--out',
+        many,
+        '--probabilities',
+        '--shard',
+        `${i}/${n}`,
+      ])
+      expect(r.code, r.stderr).toBe(0)
+    }
+    const sizes = await Promise.all(
+      Array.from(
+        { length: n },
+        async (_, i) =>
+          (await readJson(path.join(many, shardManifestName({ index: i, count: n })))).files.length,
+      ),
+    )
+    expect(sizes.filter((s) => s === 0)).toHaveLength(2)
+    expect(sizes.every((s) => s <= 1)).toBe(true)
+    expect((await runCli(['merge-outputs', many])).code).toBe(0)
+    expect(comparable(await readJson(path.join(many, MANIFEST_NAME)), many)).toEqual(
+      comparable(await readJson(path.join(single, MANIFEST_NAME)), single),
+    )
   })
 
   it('refuses a malformed --shard as a usage error', async () => {

@@ -35,7 +35,7 @@ export interface ShardRecord {
   count: number
   /** Inputs of the whole batch, over all shards. */
   inputs: number
-  /** SHA-256 of the whole batch's relative paths, in order: shards of one batch agree on it. */
+  /** SHA-256 of the whole batch's relative paths and durations: shards of one batch agree on it. */
   filesSha256: string
   settingsSha256: string
   /** For each entry of the manifest's `files`, its position in the whole batch. */
@@ -95,13 +95,23 @@ export function assignShards(rels: string[], weights: number[], count: number): 
   return shardOf
 }
 
+const PROBES_AT_ONCE = 32
+
 /** Seconds of each file from its header; unknown ones count as the mean of the known (or 1 s). */
 export async function durationWeights(
   files: string[],
   kind: 'audio' | 'series',
 ): Promise<number[]> {
   // No peaks folder: predict never opened these files in a project, so only headers can tell.
-  const seconds = await Promise.all(files.map((f) => probeDuration(f, kind, '')))
+  // A few at a time: thousands of open files at once would meet the node's descriptor limit,
+  // and a probe that fails there would count as unknown on one node and not on another.
+  const seconds: (number | null)[] = []
+  for (let k = 0; k < files.length; k += PROBES_AT_ONCE)
+    seconds.push(
+      ...(await Promise.all(
+        files.slice(k, k + PROBES_AT_ONCE).map((f) => probeDuration(f, kind, '')),
+      )),
+    )
   const known = seconds.filter((s): s is number => s !== null && Number.isFinite(s) && s >= 0)
   const fill = known.length ? known.reduce((a, b) => a + b, 0) / known.length : 1
   return seconds.map((s) => (s !== null && Number.isFinite(s) && s >= 0 ? s : fill))
@@ -128,7 +138,10 @@ export async function pickShard(
       index: shard.index,
       count: shard.count,
       inputs: files.length,
-      filesSha256: createHash('sha256').update(rels.join('\n')).digest('hex'),
+      // the durations too: a file that changed, or a header one node could not read, changes the split
+      filesSha256: createHash('sha256')
+        .update(rels.map((r, k) => `${r}\t${weights[k]}`).join('\n'))
+        .digest('hex'),
       settingsSha256: shard.settings,
     },
   }
