@@ -70,6 +70,19 @@ export const modelCardSchema = z.object({
       attentionSize: z.number().int(),
     })
     .optional(),
+  /**
+   * What the model takes when it is not the spec's features (absent: features (batch, time, F)):
+   * a raw-audio model exported with its front end (front-end.ts) takes mono samples.
+   */
+  input: z
+    .object({
+      name: z.string(),
+      kind: z.literal('samples'),
+      shape: z.array(z.string()),
+      sampleRate: z.number(),
+      description: z.string(),
+    })
+    .optional(),
   /** Validation metrics of the exported checkpoint (name → number or nested record). */
   metrics: z.record(z.string(), z.unknown()),
 })
