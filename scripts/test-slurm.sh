@@ -4,7 +4,8 @@
 # with a generated slurm.conf (this host, its CPUs and memory, every path under a temp folder,
 # its own munge socket and ports, so a cluster already on the machine is not touched), trains a
 # tiny model through the CLI, runs the array (3 shards) and its merge job, and checks that the
-# outputs and the merged manifest equal one `framewise predict` over the same folder. Stops the
+# outputs and the merged manifest equal one `framewise predict` over the same folder; then loses
+# one output and reruns that task alone, which must redo that file only. Stops the
 # daemons at the end; on failure prints their logs. Needs root or sudo (slurmd runs jobs as
 # their user); without either it skips, except under CI=true, where it fails (as the tests of
 # engine/testing/tools.ts do). FRAMEWISE_SLURM_KEEP=1 keeps the temp folder.
@@ -196,4 +197,19 @@ EOF
 for log in "$work"/out/slurm-logs/predict-*.out; do
   echo "$(basename "$log"): $(grep -h '^  "done"' "$log" || echo no summary)"
 done
+
+echo "=== one task rerun with --resume, after one of its outputs was lost"
+shard1="$work/out/framewise-manifest.shard-1-of-$shards.json"
+lost="$(node -e 'console.log(require(process.argv[1]).files[0].outputs[0])' "$shard1")"
+rm "$lost"
+sbatch --wait --quiet --array=1 --cpus-per-task=1 --output="$work/out/slurm-logs/rerun-%A_%a.out" \
+  recipes/slurm/predict-shard.sbatch "$work/model.onnx" "$work/in" "$work/out" "$shards" --probabilities
+cmp "$lost" "${lost/#$work\/out/$work/single}"
+node -e '
+  const m = require(process.argv[1])
+  const n = (s) => m.files.filter((f) => f.status === s).length
+  if (n("done") !== 1 || n("skipped") !== m.files.length - 1)
+    throw new Error(`the rerun did ${n("done")} and skipped ${n("skipped")} of ${m.files.length}`)
+  console.log(`redid the lost file, skipped ${n("skipped")}`)' "$shard1"
+framewise merge-outputs "$work/out" >/dev/null
 echo "=== test-slurm passed"
