@@ -629,7 +629,14 @@ export const requestSchemas = {
     })
     .strict(),
   /** Copy a model (and its card) to a .onnx path the user chose. */
-  exportModel: z.object({ model: modelId, path }).strict(),
+  exportModel: z
+    .object({
+      model: modelId,
+      path,
+      /** Put the FeatureSpec's front end in the graph: the copy takes mono samples, not features. */
+      withFeatures: z.boolean().optional(),
+    })
+    .strict(),
   /** Run a model on one media file (a job); the prediction is saved with the project. */
   predict: z
     .object({ jobId, model: modelId, media: mediaId, postprocess: postprocessOverride.optional() })

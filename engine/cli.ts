@@ -15,6 +15,7 @@ import {
 } from './commands/command'
 import { convert } from './commands/convert'
 import { evalCommand } from './commands/eval'
+import { exportCommand } from './commands/export'
 import { exportDatasetCommand } from './commands/export-dataset'
 import { features } from './commands/features'
 import { info } from './commands/info'
@@ -32,6 +33,7 @@ export const commands: Record<string, Command> = {
   train,
   eval: evalCommand,
   features,
+  export: exportCommand,
   'export-dataset': exportDatasetCommand,
   convert,
   score,

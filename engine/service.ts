@@ -34,6 +34,7 @@ import { clipEvaluationView, evaluateClips } from './infer/clip'
 import { isClipModel } from './onnx/clip'
 import { clipItemsOfProject } from './train/clip-project'
 import { exportModel, importModel, listModels, modelPath, renameModel } from './project/models'
+import { exportRawAudioModel } from './project/raw-audio-export'
 import { RecentProjects } from './project/recent'
 import { predictMedia, readPrediction, setRejected } from './project/predictions'
 import { trainProject } from './train/project'
@@ -355,7 +356,10 @@ export class Service {
     listModels: () => listModels(this.project),
     importModel: ({ path: source, features, classes, output }) =>
       importModel(this.project, source, { features, classes, output }),
-    exportModel: ({ model, path: dest }) => exportModel(this.project, model, dest),
+    exportModel: ({ model, path: dest, withFeatures }) =>
+      withFeatures
+        ? exportRawAudioModel(this.project, model, dest)
+        : exportModel(this.project, model, dest),
     predict: ({ jobId, model, media, postprocess }) =>
       this.jobs.run(
         jobId,

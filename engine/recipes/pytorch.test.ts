@@ -2,19 +2,22 @@
  * The PyTorch round trip with Debian's python3-torch: a generated project → `export-dataset` →
  * recipes/pytorch/train.py under torchrun (2 gloo processes on CPU, a few steps) → the ONNX file
  * imported into the project through the API (its spec and classes checked) → Framewise predicts
- * every file, and its probabilities equal PyTorch's own on the exported features within 1e-4.
+ * every file, and its probabilities equal PyTorch's own on the exported features within 1e-4;
+ * exported from the project with its front end (`withFeatures`), it takes samples and agrees too.
  * A softmax tagger of the exclusive tier and a sigmoid tagger of the overlapping one.
  */
 import { spawn, spawnSync } from 'node:child_process'
 import { promises as fs } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
+import * as ort from 'onnxruntime-node'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { ModelView } from '../api'
 import { Service } from '../service'
 import { syntheticAudio } from '../data/synthetic'
 import { exportDataset } from '../commands/export-dataset'
 import { readModel, releaseSessions } from '../onnx/read'
+import { decodeAudio } from '../media/audio/decode'
 import { predictFile } from '../infer/predict'
 import { hasTool, requireUnderCi } from '../testing/tools'
 
@@ -139,6 +142,27 @@ describe.skipIf(!hasTorch)('recipes/pytorch/train.py round trip', () => {
         `Framewise vs PyTorch probabilities (${head}): max |diff| ${max.toExponential(2)}`,
       )
       expect(max).toBeLessThan(1e-4)
+
+      // exported from the project with its front end, it takes samples and gives the same
+      const raw = path.join(dir, `torch-${head}-raw.onnx`)
+      const exported = await service.call('exportModel', {
+        model: view.id,
+        path: raw,
+        withFeatures: true,
+      })
+      expect(exported).toMatchObject({ ok: true })
+      const session = await ort.InferenceSession.create(raw)
+      const { samples } = await decodeAudio(path.join(dir, 'r0.wav'))
+      const rawOut = await session.run({
+        samples: new ort.Tensor('float32', samples, [1, samples.length]),
+      })
+      const rawProbs = rawOut.probabilities.data as Float32Array
+      let rawMax = 0
+      rawProbs.forEach((v, k) => (rawMax = Math.max(rawMax, Math.abs(v - ref['r0.wav'][k]))))
+      await session.release()
+      console.log(`raw-audio export vs PyTorch (${head}): max |diff| ${rawMax.toExponential(2)}`)
+      expect(rawProbs.length).toBe(ref['r0.wav'].length)
+      expect(rawMax).toBeLessThan(1e-4)
 
       // the studio predicts with it like one of its own
       const predicted = await service.call('predict', {
