@@ -62,17 +62,21 @@ async function settled(page: Page) {
   await expect
     .poll(async () => {
       const box = await canvas.boundingBox()
-      return Number(await canvas.getAttribute('data-columns')) === Math.round(box?.width ?? -1)
+      return (
+        Number(await canvas.getAttribute('data-columns')) === Math.round(box?.width ?? -1) &&
+        Number(await canvas.getAttribute('data-rows')) === Math.round(box?.height ?? -1)
+      )
     })
     .toBe(true)
-  // A second poll: the image's window stops changing.
-  let last = ''
+  // And it is the image of the window shown.
   await expect
     .poll(async () => {
-      const now = `${await canvas.getAttribute('data-start')}-${await canvas.getAttribute('data-end')}-${await canvas.getAttribute('data-rows')}`
-      const same = now === last
-      last = now
-      return same
+      const [a, b, c, d] = await Promise.all(
+        ['data-start', 'data-end', 'data-view-start', 'data-view-end'].map(async (k) =>
+          Number(await canvas.getAttribute(k)),
+        ),
+      )
+      return Math.abs(a - c) + Math.abs(b - d) < 1e-6
     })
     .toBe(true)
 }
@@ -182,6 +186,7 @@ for (const [width, height] of [
     // One waveform row: channel 2 only.
     await page.getByTestId('channel-picker').getByLabel('ch 1').uncheck()
     await expect(page.getByTestId('channel-row-label')).toHaveText(['ch 2'])
+    await expect(page.getByTestId('waveform-surface')).toHaveAttribute('data-channels', '1')
     await shot(page, info, '6-one-channel', size)
     expect(errors).toEqual([])
   })

@@ -33,8 +33,8 @@ export class SignalState {
           MAX_CHANNEL_ROWS,
         ),
   )
-  /** Peaks around the visible window for each row (audio), in the order of rowChannels. */
-  rows = $state.raw<PeaksWindow[]>([])
+  /** Peaks around the visible window of each channel last fetched (audio), by channel. */
+  rows = $state.raw<{ channel: 'mix' | number; peaks: PeaksWindow }[]>([])
   /** The whole series at overview resolution, for the minimap. */
   seriesOverview = $state.raw<SeriesWindow | null>(null)
   /** Channels around the visible window (series). */
@@ -109,7 +109,6 @@ export class SignalState {
   showChannels(channels: number[] | null): void {
     if (channels && channels.length === 0) return
     this.shownChannels = channels && [...new Set(channels)].sort((a, b) => a - b)
-    this.rows = []
     this.#held = null
     this.update()
   }
@@ -151,7 +150,7 @@ export class SignalState {
         .then((rows) => {
           if (this.media !== media || rowChannels !== this.rowChannels) return
           const p = rows[0]
-          this.rows = rows
+          this.rows = rows.map((peaks, i) => ({ channel: rowChannels[i], peaks }))
           this.peaks = p
           this.#held = {
             start: w.start,
