@@ -214,14 +214,21 @@ export class ModelsState {
     }
   }
 
-  async exportModel(path: string): Promise<string | null> {
+  /** Exports the selected model to `path`; `withFeatures` puts its front end in the graph. */
+  async exportModel(path: string, withFeatures = false): Promise<string | null> {
     this.error = this.exported = null
     if (!this.selectedId) {
       this.error = 'No model to export: train or import one first.'
       return null
     }
     try {
-      this.exported = (await api.exportModel({ model: this.selectedId, path })).model
+      this.exported = (
+        await api.exportModel({
+          model: this.selectedId,
+          path,
+          ...(withFeatures ? { withFeatures } : {}),
+        })
+      ).model
       return this.exported
     } catch (err) {
       this.error = (err as Error).message
