@@ -1,4 +1,5 @@
 /** `framewise predict`: label recordings (files or folders) with a tagger, or classify them with a clip classifier, into files beside each other in --out. */
+import { stat } from 'node:fs/promises'
 import { availableParallelism } from 'node:os'
 import { expandInputs, predictToFiles } from '../infer/batch'
 import { predictClipsToFile } from '../infer/clip'
@@ -138,6 +139,7 @@ export const predict: Command = {
       contextFrames,
       postprocess,
       onProgress: progress,
+      stopOnError: inputs.length === 1 && !(await isFolder(inputs[0])),
       onFile: (f) => {
         finished++
         if (f.status === 'failed') reportWarning(f.error ?? f.input)
@@ -154,4 +156,9 @@ export const predict: Command = {
       ...failed.map((f) => `  ${f.error}`),
     ])
   },
+}
+
+/** Whether `p` names a folder (stat never blocks on a FIFO; a path that is missing is no folder). */
+async function isFolder(p: string): Promise<boolean> {
+  return (await stat(p).catch(() => null))?.isDirectory() === true
 }

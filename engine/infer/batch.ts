@@ -61,6 +61,11 @@ export interface PredictFilesOptions extends ReadModelOptions {
   onProgress?: (fraction: number, message: string) => void
   /** Each input as it finishes (done, skipped or failed). */
   onFile?: (file: PredictedFile) => void
+  /**
+   * Rethrow the first file's error instead of listing it and going on: a command naming one
+   * file answers with that file's one-line error, not a batch summary.
+   */
+  stopOnError?: boolean
 }
 
 export interface PredictedFile {
@@ -318,7 +323,7 @@ export async function predictToFiles(
           outputs,
         })
       } catch (err) {
-        if (options.signal?.aborted) throw err
+        if (options.signal?.aborted || options.stopOnError) throw err
         finish({ input: file, status: 'failed', outputs: [], error: errorLine(file, err) })
       }
       if (performance.now() - lastManifest > MANIFEST_SECONDS * 1000) {
