@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { Segment } from '../../engine/api'
-import { hitRow, moveFree, resizeFree, rowAt, rowsOf, stack } from './lanes'
+import { hitRow, laneRows, moveFree, resizeFree, rowAt, rowsOf, stack } from './lanes'
 
 const seg = (start: number, end: number, label = 'a'): Segment => ({ start, end, label })
 
@@ -80,5 +80,15 @@ describe('lanes', () => {
     expect(resizeFree(s, 1, 'start', 1, 10).segments).toEqual([seg(0, 2, 'a'), seg(1, 4, 'b')])
     expect(resizeFree(s, 1, 'end', 20, 10).segments[1].end).toBe(10)
     expect(resizeFree(s, 1, 'start', 5, 10).segments[1].start).toBeCloseTo(3.999)
+  })
+})
+
+describe('laneRows', () => {
+  it('gives an exclusive tier one row with its own indices', () => {
+    const s = [seg(0, 1), seg(1, 2)]
+    const rows = laneRows(s, false)
+    expect(rows).toEqual([{ segments: s, index: [0, 1] }])
+    expect(laneRows(s, false)).toBe(rows)
+    expect(laneRows([seg(0, 2), seg(1, 3)], true)).toHaveLength(2)
   })
 })

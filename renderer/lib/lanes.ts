@@ -45,6 +45,16 @@ export function rowsOf(segments: readonly Segment[]): Row[] {
   return rows
 }
 
+/** A lane's rows: stacked for an overlapping tier, the one row of an exclusive one. */
+export function laneRows(segments: readonly Segment[], overlapping: boolean): Row[] {
+  if (overlapping) return rowsOf(segments)
+  let rows = single.get(segments)
+  if (!rows)
+    single.set(segments, (rows = [{ segments: [...segments], index: segments.map((_, i) => i) }]))
+  return rows
+}
+const single = new WeakMap<readonly Segment[], Row[]>()
+
 /** Which row a y (px from the lane's top) falls in, for rows `rowHeight` tall. */
 export function rowAt(y: number, rowHeight: number, rows: number): number {
   return Math.max(0, Math.min(rows - 1, Math.floor(y / rowHeight)))

@@ -15,9 +15,17 @@ export function place(
   start: number,
   end: number,
   label: string,
+  /** What else the new segment holds (its channel, a box's lowFreq/highFreq). */
+  extra?: Pick<Segment, 'lowFreq' | 'highFreq' | 'channel'>,
 ): { segments: Segment[]; index: number } {
-  if (kind === 'exclusive') return paint(segments, start, end, label)
-  const added: Segment = { start: Math.min(start, end), end: Math.max(start, end), label }
+  if (kind === 'exclusive') {
+    const r = paint(segments, start, end, label)
+    if (!extra) return r
+    const out = r.segments.map((s, i) => (i === r.index ? { ...s, ...extra } : s))
+    return { segments: out, index: r.index }
+  }
+  const a = Math.min(start, end)
+  const added: Segment = { start: a, end: Math.max(start, end), label, ...extra }
   const next = [...segments, added].sort(byStart)
   return { segments: next, index: next.indexOf(added) }
 }

@@ -6,6 +6,7 @@
  * undoable command.
  */
 import type { Segment } from '../../engine/api'
+import { hitRow, moveFree, resizeFree, rowsOf } from '../lib/lanes'
 import * as ops from '../lib/segments'
 import { place } from '../lib/tiers'
 import { xToTime } from '../lib/timescale'
@@ -31,7 +32,7 @@ export class EditState {
   #downX = 0
 
   constructor(
-    private readonly labels: LabelsState,
+    readonly labels: LabelsState,
     private readonly view: ViewState,
   ) {}
 
@@ -48,9 +49,17 @@ export class EditState {
     return this.#mode !== null
   }
 
-  /** Press at `x`; `createOnly` for the signal area (its hit tests are not the track's). */
-  down(x: number, createOnly = false): void {
-    const hit = createOnly ? null : ops.hitTest(this.labels.segments, this.view.viewport, x)
+  /**
+   * Press at `x`; `createOnly` for the signal area (its hit tests are not the track's); `row`:
+   * the sub-row pressed in an overlapping tier's lane (lib/lanes.ts).
+   */
+  down(x: number, createOnly = false, row = 0): void {
+    const overlapping = this.labels.tier.kind === 'overlapping'
+    const hit = createOnly
+      ? null
+      : overlapping
+        ? hitRow(rowsOf(this.labels.segments), row, this.view.viewport, x)
+        : ops.hitTest(this.labels.segments, this.view.viewport, x)
     const t = xToTime(this.view.viewport, x)
     this.#downX = x
     if (!hit) this.#mode = { kind: 'create', anchor: this.view.snapTime(t) }
@@ -80,12 +89,36 @@ export class EditState {
         mode.anchor,
         end === mode.anchor ? end + ops.MIN_LENGTH : end,
         label,
+        this.labels.channel === null ? undefined : { channel: this.labels.channel },
       )
       this.#show(segments, index)
+    } else if (this.labels.tier.kind === 'overlapping') {
+      // events may overlap: nothing to stop at but the file's ends
+      const r =
+        mode.kind === 'move'
+          ? moveFree(base, mode.index, this.view.snapTime(t - mode.grab), d)
+          : resizeFree(base, mode.index, mode.part, this.view.snapTime(t), d)
+      this.#show(r.segments, r.index)
     } else if (mode.kind === 'move') {
       const start = this.view.snapTime(t - mode.grab)
       this.#show(ops.moveTo(base, mode.index, start, d), mode.index)
     } else this.#show(ops.resize(base, mode.index, mode.part, this.view.snapTime(t), d), mode.index)
+  }
+
+  /**
+   * A gesture drawn elsewhere (a box on the spectrogram, lib/boxes.ts) shows its preview here,
+   * so every view draws the same edit in progress; `commit` makes it one undo step.
+   */
+  showPreview(segments: Segment[], index: number): void {
+    this.#show(segments, index)
+  }
+
+  commit(name: string): void {
+    const next = this.preview
+    if (next === null) return
+    const selected = this.previewSelected
+    this.preview = null
+    this.labels.apply(name, next, selected)
   }
 
   up(x: number): void {

@@ -45,6 +45,10 @@ export class LabelsState {
   tiers = $state.raw<Tier[]>(EMPTY)
   /** Index of the selected tier: the one the label track shows and edits. */
   tierIndex = $state(0)
+  /** Names of tiers whose lanes are hidden (a view choice: not saved, not undone). */
+  hidden = $state.raw<ReadonlySet<string>>(new Set())
+  /** The channel new segments are drawn on (1-based, a multichannel file's), or null: all. */
+  channel = $state<number | null>(null)
   /** Index of the selected segment (in the selected tier), or null. */
   #selected = $state<number | null>(null)
   /** The selection was made by drawing it (Add segment), not by the user picking a segment. */
@@ -140,6 +144,30 @@ export class LabelsState {
     this.#edit('Rename tier', renamed, index, index === this.tierIndex ? this.selected : null)
   }
 
+  /** Show or hide tier `name`'s lane (the selected tier's lane stays shown). */
+  toggleHidden(name: string): void {
+    const next = new Set(this.hidden)
+    if (!next.delete(name)) next.add(name)
+    this.hidden = next
+  }
+
+  /** Move tier `index` by `by` places (−1: up), keeping it selected; one undo step. */
+  moveTier(index: number, by: number): void {
+    const to = index + by
+    if (!this.tiers[index] || to < 0 || to >= this.tiers.length || by === 0) return
+    const next = [...this.tiers]
+    const [t] = next.splice(index, 1)
+    next.splice(to, 0, t)
+    const selectedName = this.tier.name
+    const selected = this.selected
+    this.#edit(
+      'Reorder tiers',
+      next,
+      next.findIndex((o) => o.name === selectedName),
+      selected,
+    )
+  }
+
   get currentClass(): string | null {
     return this.#currentClass
   }
@@ -211,7 +239,8 @@ export class LabelsState {
    */
   create(start: number, end: number, label = this.currentClass): void {
     if (!label || Math.abs(end - start) < ops.MIN_LENGTH) return
-    const { segments, index } = place(this.tier.kind, this.segments, start, end, label)
+    const extra = this.channel === null ? undefined : { channel: this.channel }
+    const { segments, index } = place(this.tier.kind, this.segments, start, end, label, extra)
     this.apply('Add segment', segments, index)
   }
 
