@@ -29,7 +29,7 @@ async function serve(project: string): Promise<Engine> {
 
 const item = (page: Page, name: string) => page.getByTestId('media-item').filter({ hasText: name })
 /** The ⚠ the file list shows for a recording it cannot use. */
-const warning = (page: Page, name: string) => item(page, name).getByText('⚠')
+const warning = (page: Page, name: string) => item(page, name).getByTestId('media-problem')
 
 test('files and folders granted outside the project survive a restart', async ({
   page,
@@ -102,7 +102,10 @@ test('a manifest naming a file the user never granted is refused', async ({ page
   await page.goto(engine.url)
   await expect(warning(page, 'own.wav')).toHaveCount(0)
   await expect(warning(page, 'private.wav')).toHaveCount(1)
-  await expect(item(page, 'private.wav').getByText('⚠')).toHaveAttribute('title', /grant|outside/i)
+  await expect(item(page, 'private.wav').getByTestId('media-problem')).toHaveAttribute(
+    'title',
+    /grant|outside/i,
+  )
   await item(page, 'private.wav').click()
   await expect(page.getByRole('alert').first()).toBeVisible()
   await expect(page.getByTestId('waveform-surface')).toHaveCount(0)

@@ -1,5 +1,6 @@
 import { mount } from 'svelte'
 import App from './App.svelte'
+import './styles/theme.css'
 import { connectApi } from './api/client'
 
 const target = document.getElementById('app')!

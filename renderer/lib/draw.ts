@@ -37,11 +37,13 @@ export function drawPeaks(
   height: number,
   peaks: PeaksWindow,
   colour: string,
+  /** Amplitude zoom: 2 draws a half-scale signal full height (the caller clips the row). */
+  gain = 1,
 ): void {
   const n = peaks.minMax.length / 2
   if (n === 0) return
   const mid = height / 2
-  const scale = height / 2 - 2
+  const scale = (height / 2 - 2) * gain
   const pxPerBucket = peaks.secondsPerBucket / (v.span / v.width)
   if (peaks.bucketSize === 1) return drawSamples(ctx, v, mid, scale, peaks, colour)
   ctx.fillStyle = colour

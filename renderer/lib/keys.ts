@@ -26,6 +26,8 @@ export type Action =
   | 'zoom-out'
   | 'zoom-fit'
   | 'zoom-selection'
+  | 'amplitude-up'
+  | 'amplitude-down'
   | 'step-back'
   | 'step-forward'
   | 'home'
@@ -80,6 +82,8 @@ export const BINDINGS: Binding[] = [
   { action: 'zoom-out', keys: '−', help: 'Zoom out' },
   { action: 'zoom-fit', keys: '0', help: 'Show the whole file' },
   { action: 'zoom-selection', keys: 'Z', help: 'Zoom to the selection' },
+  { action: 'amplitude-up', keys: '↑', help: 'Magnify the waveform’s amplitude (quiet sounds)' },
+  { action: 'amplitude-down', keys: '↓', help: 'Shrink the waveform’s amplitude back' },
   { action: 'step-back', keys: '← (Shift: more)', help: 'Move the playhead back' },
   { action: 'step-forward', keys: '→ (Shift: more)', help: 'Move the playhead forward' },
   { action: 'home', keys: 'Home / End', help: 'Playhead to the start / end' },
@@ -154,6 +158,10 @@ export function matchKey(e: KeyLike): { action: Action; digit?: number; big?: bo
       return { action: 'step-back', big: e.shiftKey }
     case 'ArrowRight':
       return { action: 'step-forward', big: e.shiftKey }
+    case 'ArrowUp':
+      return { action: 'amplitude-up' }
+    case 'ArrowDown':
+      return { action: 'amplitude-down' }
     case 'Home':
       return { action: 'home' }
     case 'End':

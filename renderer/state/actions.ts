@@ -137,6 +137,10 @@ export function runAction(s: ActionScope, action: Action, digit?: number, big?: 
       return view.zoom(2)
     case 'zoom-out':
       return view.zoom(0.5)
+    case 'amplitude-up':
+      return view.zoomAmplitude(2)
+    case 'amplitude-down':
+      return view.zoomAmplitude(0.5)
     case 'zoom-fit':
       return view.setWindow(0, view.duration)
     case 'zoom-selection':

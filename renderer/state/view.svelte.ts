@@ -6,6 +6,8 @@ import { clampWindow, reveal, snap, zoomAt, type Viewport } from '../lib/timesca
 
 /** Frame-grid step until the project's is known: 10 ms (the default feature hop). */
 export const DEFAULT_HOP = 0.01
+/** The most the waveform's amplitude is magnified (−36 dB fills the row). */
+export const MAX_AMPLITUDE = 64
 
 export class ViewState {
   /** Duration of the media file, seconds (0 until known). */
@@ -22,6 +24,8 @@ export class ViewState {
   hover = $state<number | null>(null)
   /** Snap edits to the frame grid. */
   snap = $state(false)
+  /** Amplitude zoom of the waveform: full scale fills the row × this (1 … MAX_AMPLITUDE). */
+  amplitude = $state(1)
   /** Seconds per feature frame of the file on screen (the project's feature hop). */
   frame = $derived.by(() => this.frameOf() ?? DEFAULT_HOP)
   /** The snap grid in frames (1 = every frame; coarser grids stay on frame boundaries). */
@@ -63,6 +67,11 @@ export class ViewState {
     const w = zoomAt(this.viewport, this.duration, factor, a)
     this.start = w.start
     this.span = w.span
+  }
+
+  /** Amplitude zoom by `factor` (> 1 taller), within 1 … MAX_AMPLITUDE. */
+  zoomAmplitude(factor: number): void {
+    this.amplitude = Math.min(MAX_AMPLITUDE, Math.max(1, this.amplitude * factor))
   }
 
   /** Scroll by a fraction of the visible span. */
