@@ -787,7 +787,8 @@ export interface RunView {
   classes: string[]
   /** sha256 of the training data: equal hashes, equal data. */
   dataHash: string
-  files: { train: string[]; val: string[] }
+  /** The files on each side; `groups` (group-by, groups on each side) when split by group. */
+  files: { train: string[]; val: string[]; groups?: { by: string; train: string[]; val: string[] } }
   classWeights: number[]
   history: {
     epoch: number

@@ -14,6 +14,7 @@ import { MANIFEST_FILE } from '../project/manifest'
 import { Project } from '../project/store'
 import { assembleDataset } from '../data/dataset'
 import { scanDataFolder } from '../data/folder'
+import { folderLevel, groupsOf, splitsByGroup } from '../data/groups'
 import { runClassifierWorker, runTrainingWorker } from '../train/job'
 import { assembleClips, exportTrainedClassifier, scanClipFolder } from '../train/clip-project'
 import { exportTrainedTagger, trainProject } from '../train/project'
@@ -179,7 +180,11 @@ export async function trainCommand(input: TrainCommandInput): Promise<TrainSumma
   }
   if (settings.task === 'classify') return trainClipFolder(input, out, settings, specInput, started)
 
-  const folder = await scanDataFolder(input.dir, { seriesRate: input.rate, tier: settings.tier })
+  const folder = await scanDataFolder(input.dir, {
+    seriesRate: input.rate,
+    tier: settings.tier,
+    recursive: folderLevel(settings.groupBy) !== null,
+  })
   folder.warnings.forEach((w) => input.onWarning?.(w))
   let spec = folderSpec(folder, specInput, input.rate, input.features ?? input.dir)
   if (spec.kind === 'series' && spec.channels === null)
@@ -191,6 +196,19 @@ export async function trainCommand(input: TrainCommandInput): Promise<TrainSumma
     signal: input.ctx.signal,
     onProgress: (f, m) => input.ctx.progress(0.1 * f, m),
     multiLabel: settings.head === 'sigmoid',
+    ...(splitsByGroup(settings.groupBy)
+      ? {
+          groups: {
+            of: groupsOf(
+              folder.files.map((f) => f.name),
+              settings.groupBy,
+              input.dir,
+            ),
+            by: settings.groupBy,
+            root: input.dir,
+          },
+        }
+      : {}),
   })
   const result = await runTrainingWorker(assembled.data, settings, {
     signal: input.ctx.signal,
@@ -275,9 +293,9 @@ async function trainClipFolder(
 export const train: Command = {
   brief: 'train a tagger or clip classifier, export ONNX',
   usage:
-    'train <project-or-data-dir> --out model.onnx [--cell lstm|gru|rnn|rnn-relu] [--hidden N] [--layers N] [--unidirectional] [--residual] [--attention-heads 0|1|2|4] [--attention-window FRAMES] [--epochs N] [--batch N] [--chunk N] [--lr X] [--seed N] [--features SPEC] [--val FRACTION] [--task tag|classify] [--pooling mean|max|attention] [--init default|chrono] [--output-recurrence [--scheduled-sampling X] [--beam N]] [--tier NAME] [--head softmax|sigmoid] [--rate HZ]',
+    'train <project-or-data-dir> --out model.onnx [--cell lstm|gru|rnn|rnn-relu] [--hidden N] [--layers N] [--unidirectional] [--residual] [--attention-heads 0|1|2|4] [--attention-window FRAMES] [--epochs N] [--batch N] [--chunk N] [--lr X] [--seed N] [--features SPEC] [--val FRACTION] [--group-by file|folder|folder:N|manifest] [--task tag|classify] [--pooling mean|max|attention] [--init default|chrono] [--output-recurrence [--scheduled-sampling X] [--beam N]] [--tier NAME] [--head softmax|sigmoid] [--rate HZ]',
   summary:
-    "train a tagger on a project or a data folder and export it as ONNX + model card; --rate HZ gives the rows per second of a data folder's CSV files without a time column; also --dropout X, --patience N, --threads N, --class-weights none|sqrt-balanced|balanced; --task classify [--pooling mean|max|attention] trains a clip classifier on the files' clip classes (project) or <dir>/<class>/<file> subfolders; --output-recurrence feeds each frame the previous label (unidirectional, decoded greedily, or by beam search with --beam N > 1); --tier NAME learns that tier of the labels (default: each file's first exclusive tier; a data folder's TextGrid/ELAN/JSON files: that tier); --head sigmoid trains a multi-label tagger (one sigmoid per class, for overlapping events; thresholds per class chosen on the validation files)",
+    "train a tagger on a project or a data folder and export it as ONNX + model card; --rate HZ gives the rows per second of a data folder's CSV files without a time column; also --dropout X, --patience N, --threads N, --class-weights none|sqrt-balanced|balanced; --task classify [--pooling mean|max|attention] trains a clip classifier on the files' clip classes (project) or <dir>/<class>/<file> subfolders; --output-recurrence feeds each frame the previous label (unidirectional, decoded greedily, or by beam search with --beam N > 1); --tier NAME learns that tier of the labels (default: each file's first exclusive tier; a data folder's TextGrid/ELAN/JSON files: that tier); --head sigmoid trains a multi-label tagger (one sigmoid per class, for overlapping events; thresholds per class chosen on the validation files); --group-by folder|folder:N|manifest keeps each source on one side of the validation split (a data folder's subfolders, their first or N-th level; a project's per-file \"group\"), so validation, early stopping and post-processing measure sources training never saw",
   options: {
     out: { type: 'string' },
     cell: { type: 'string' },
@@ -294,6 +312,7 @@ export const train: Command = {
     seed: { type: 'string' },
     features: { type: 'string' },
     val: { type: 'string' },
+    'group-by': { type: 'string' },
     dropout: { type: 'string' },
     patience: { type: 'string' },
     threads: { type: 'string' },
@@ -335,6 +354,7 @@ export const train: Command = {
       lr: numberFlag(values, 'lr'),
       seed: numberFlag(values, 'seed', { integer: true }),
       valFraction: numberFlag(values, 'val'),
+      groupBy: values['group-by'],
       dropout: numberFlag(values, 'dropout'),
       patience: numberFlag(values, 'patience', { integer: true }),
       threads: numberFlag(values, 'threads', { integer: true }),

@@ -1,6 +1,6 @@
 /**
  * Dataset assembly: labelled files → per-file features + frame labels, split into training and
- * validation *by file* (seeded), with global normalisation statistics computed on the training
+ * validation *by file* or by group of files (seeded, data/groups.ts), with global normalisation statistics computed on the training
  * files only (so validation measures generalisation to unseen recordings honestly).
  */
 import type { Segment } from '../api'
@@ -11,6 +11,7 @@ import { IGNORE, segmentsToFrames } from '../labels/segments'
 import type { FeatureSpec } from '../features/spec'
 import { Rng } from '../../models/rng'
 import { multiHotTargets, multiLabelClasses } from './multi-hot'
+import { splitByGroup, type GroupSplit } from './groups'
 import type { Sequence, TrainData } from './sequences'
 
 /** Where a file's labels come from: segments in seconds, or one label per CSV row. */
@@ -122,13 +123,19 @@ export interface AssembleOptions {
    * all count); its classes are then every class but the background.
    */
   multiLabel?: boolean
+  /**
+   * Split by group instead of by file (data/groups.ts): each file's group, in the order of the
+   * files, the group-by setting and where the data lives (for the refusal of a single group).
+   */
+  groups?: { of: string[]; by: string; root: string }
 }
 
 export interface AssembledData {
   data: TrainData
   /** The spec the model must carry: with the training set's mean/std when normalisation is global. */
   spec: FeatureSpec
-  files: { train: string[]; val: string[] }
+  /** The files on each side; `groups` when the split was made by group. */
+  files: { train: string[]; val: string[]; groups?: GroupSplit }
 }
 
 export async function assembleDataset(
@@ -140,6 +147,10 @@ export async function assembleDataset(
   if (files.length === 0) throw new DataError('dataset', 'no labelled files to train on')
   const global = spec.normalization.mode === 'global'
   const extractSpec = (global ? { ...spec, normalization: { mode: 'none' } } : spec) as FeatureSpec
+  // split first: a group-by that cannot split is refused before features are computed
+  const split: { train: number[]; val: number[]; split?: GroupSplit } = opts.groups
+    ? splitByGroup(opts.groups.of, opts.valFraction, opts.seed, opts.groups)
+    : splitByFile(files.length, opts.valFraction, opts.seed)
   const sequences: Sequence[] = []
   for (let i = 0; i < files.length; i++) {
     const f = files[i]
@@ -169,7 +180,6 @@ export async function assembleDataset(
     sequences.push({ name: f.name, x: m.data, labels, ...(targets ? { targets } : {}) })
   }
   const F = sequences[0].x.length / Math.max(1, sequences[0].labels.length)
-  const split = splitByFile(files.length, opts.valFraction, opts.seed)
   const train = split.train.map((i) => sequences[i])
   const val = split.val.map((i) => sequences[i])
   let finalSpec = spec
@@ -190,6 +200,10 @@ export async function assembleDataset(
       ...(opts.multiLabel && hop ? { frameHop: hop } : {}),
     },
     spec: finalSpec,
-    files: { train: train.map((s) => s.name), val: val.map((s) => s.name) },
+    files: {
+      train: train.map((s) => s.name),
+      val: val.map((s) => s.name),
+      ...(split.split ? { groups: split.split } : {}),
+    },
   }
 }

@@ -33,6 +33,11 @@ export interface DataFolderOptions {
   seriesRate?: number
   /** The tier of label files holding several (TextGrid, ELAN, JSON) to learn (`--tier`). */
   tier?: string
+  /**
+   * Also read the subfolders (any depth), naming files by their '/'-separated path under `dir`:
+   * for a split by folder (`--group-by folder`, data/groups.ts).
+   */
+  recursive?: boolean
 }
 
 /** The label file of an audio file, if any (first match in the documented order). */
@@ -53,7 +58,13 @@ export async function scanDataFolder(
   dir: string,
   options: DataFolderOptions = {},
 ): Promise<DataFolder> {
-  const entries = await fs.readdir(dir).catch((err: Error) => {
+  const entries = await (
+    options.recursive
+      ? fs
+          .readdir(dir, { recursive: true })
+          .then((names) => names.map((n) => n.split(path.sep).join('/')))
+      : fs.readdir(dir)
+  ).catch((err: Error) => {
     throw new DataError(dir, `cannot read the folder (${err.message})`)
   })
   const names = new Set(entries)

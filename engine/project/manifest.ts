@@ -36,6 +36,11 @@ export const MediaRecordSchema = z.object({
    * read of the file (view, features, training, prediction) places its rows by it.
    */
   seriesRate: z.number().finite().positive().max(1e9).optional(),
+  /**
+   * The source this file shares with others (site, recorder, individual, session); training
+   * with `groupBy: 'manifest'` keeps each group on one side of the validation split.
+   */
+  group: z.string().trim().min(1).max(200).optional(),
 })
 export type MediaRecord = z.infer<typeof MediaRecordSchema>
 

@@ -39,7 +39,14 @@ export const runRecordSchema = z.object({
   classes: z.array(z.string()),
   /** sha256 over every training/validation file's features and labels: same hash, same data. */
   dataHash: z.string(),
-  files: z.object({ train: z.array(z.string()), val: z.array(z.string()) }),
+  files: z.object({
+    train: z.array(z.string()),
+    val: z.array(z.string()),
+    /** How a split by group was made (data/groups.ts): the group-by and the groups on each side. */
+    groups: z
+      .object({ by: z.string(), train: z.array(z.string()), val: z.array(z.string()) })
+      .optional(),
+  }),
   classWeights: z.array(z.number()),
   /** Per-epoch metrics (NaN is stored as null). */
   history: z.array(epochSchema),

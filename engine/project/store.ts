@@ -359,6 +359,18 @@ export class Project {
     await this.replaceManifest(next)
   }
 
+  /**
+   * Set (or clear, with null) the source group of one media file (site, recorder, individual,
+   * session), which `groupBy: 'manifest'` keeps on one side of the validation split.
+   */
+  async setGroup(id: string, group: string | null): Promise<void> {
+    const next = structuredClone(this.manifest)
+    const record = next.media.find((m) => m.path === this.record(id).path)!
+    if (group === null || group.trim() === '') delete record.group
+    else record.group = group.trim()
+    await this.replaceManifest(next)
+  }
+
   /** The labels of one media file as on disk now (the page's "reload"). */
   async readLabels(id: string): Promise<LabelsView> {
     return this.#labels.read(this.record(id))

@@ -13,6 +13,7 @@ import { transitionsOf } from '../onnx/transitions'
 import type { RunRecord } from '../project/runs'
 import type { Project } from '../project/store'
 import { assembleDataset, type AssembledData, type ClassMap, type DataFile } from '../data/dataset'
+import { groupsOf, splitsByGroup } from '../data/groups'
 import { runTrainingWorker } from './job'
 import { trainClipProject } from './clip-project'
 import type { TrainResult } from './loop'
@@ -234,6 +235,20 @@ export async function trainProject(
     onProgress: (f, message) => ctx.progress(0.1 * f, message),
     // a sigmoid head learns every event of the tier, overlaps included (data/multi-hot.ts)
     multiLabel: settings.head === 'sigmoid',
+    ...(splitsByGroup(settings.groupBy)
+      ? {
+          groups: {
+            of: groupsOf(
+              files.map((f) => f.name),
+              settings.groupBy,
+              project.dir,
+              labelled.map((x) => x.m.group),
+            ),
+            by: settings.groupBy,
+            root: project.dir,
+          },
+        }
+      : {}),
   })
   const record = openRunRecord(
     project.dir,

@@ -3,6 +3,7 @@
  * default is what it is. The same schema validates the API, the CLI flags and run records.
  */
 import { z } from 'zod'
+import { groupBySchema } from '../data/groups'
 
 export const trainSettingsSchema = z.object({
   /**
@@ -131,6 +132,11 @@ export const trainSettingsSchema = z.object({
    * how the model does on recordings it has not seen, which is what users need to know.
    */
   valFraction: z.number().min(0).max(0.9).default(0.2),
+  /**
+   * What keeps validation files apart from training files (data/groups.ts): 'file', or a group
+   * of files (a folder level, the manifest's `group`), so validation measures new sources.
+   */
+  groupBy: groupBySchema.default('file'),
   /** Stop after this many epochs without improvement of the validation metric (0: never). */
   patience: z.number().int().min(0).default(6),
   /** Validation metric that picks the best epoch: macro-F1 treats rare classes as equals. */
