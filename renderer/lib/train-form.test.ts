@@ -14,6 +14,7 @@ describe('the Train panel form', () => {
     const form = formOf(TRAIN_DEFAULTS)
     expect(form.cell).toBe(TRAIN_DEFAULTS.cell)
     expect(form.hidden).toBe(TRAIN_DEFAULTS.hidden)
+    expect(form.groupBy).toBe('file') // validation by file until the user picks a group
     expect(Object.keys(form)).not.toContain('threads')
   })
 

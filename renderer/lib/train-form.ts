@@ -34,6 +34,7 @@ export type TrainForm = Pick<
   | 'chunk'
   | 'classWeights'
   | 'seed'
+  | 'groupBy'
   | 'tier'
 >
 
@@ -59,6 +60,7 @@ export const FORM_FIELDS = [
   'chunk',
   'classWeights',
   'seed',
+  'groupBy',
   'tier',
 ] as const satisfies readonly (keyof TrainForm)[]
 
@@ -136,8 +138,9 @@ export function bandwidthWarning(spec: Spec, fileRate: number): string | null {
 }
 
 /**
- * Log-mel over the recording's whole band: at the file's rate, ≈ 32 ms frames every 10 ms, 64 mel
- * bands up to Nyquist, no deltas; the rest (window, channel, normalisation) kept from `base`.
+ * Log-mel over the recording's whole band: at the file's rate, frames of the power of two nearest
+ * 32 ms (1024 samples, 23 ms, at 44.1 kHz) every 10 ms, 64 mel bands up to Nyquist, no deltas; the
+ * rest (window, channel, normalisation) kept from `base`.
  */
 export function fullBandLogmel(base: AudioSpec, fileRate: number): AudioSpec {
   return {
