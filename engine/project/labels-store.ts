@@ -150,7 +150,7 @@ export class LabelStore {
       await this.project.history.save(record.labels, nextText, next.revision)
       await this.changes.write(file, nextText, next)
       const key = await fileKey(file)
-      if (key) this.#summaries.set(file, { key, ...summaryOf(tiers) })
+      if (key && key !== MISSING) this.#summaries.set(file, { key, ...summaryOf(tiers) })
       return viewOf(record, tiers, next.revision)
     })
   }
@@ -231,6 +231,11 @@ export class LabelStore {
       return { segmentCount: 0, used: [], error }
     }
     const key = await fileKey(file)
+    // Not labelled yet: no file to read (most of a new project's files).
+    if (key === MISSING) {
+      this.#summaries.delete(file)
+      return { segmentCount: 0, used: [] }
+    }
     const cached = this.#summaries.get(file)
     if (key !== null && cached?.key === key) return cached
     // Taken before the read: a change during it makes the next view read again.
@@ -271,10 +276,21 @@ export class LabelStore {
   }
 }
 
-/** A regular file's identity and version (changes with any write or replace), or null. */
+/** fileKey of a path where nothing is. */
+const MISSING = 'missing'
+
+/**
+ * A regular file's identity and version (changes with any write or replace), MISSING when no
+ * file is there, or null (not a regular file, or it cannot be stat'ed: the read says why).
+ */
 async function fileKey(file: string): Promise<string | null> {
-  const s = await fs.stat(file, { bigint: true }).catch(() => null)
-  return s?.isFile() ? `${s.dev}:${s.ino}:${s.size}:${s.mtimeNs}:${s.ctimeNs}` : null
+  let s
+  try {
+    s = await fs.stat(file, { bigint: true })
+  } catch (err) {
+    return isMissing(err) ? MISSING : null
+  }
+  return s.isFile() ? `${s.dev}:${s.ino}:${s.size}:${s.mtimeNs}:${s.ctimeNs}` : null
 }
 
 function emptyLabels(record: MediaRecord, revision: number): LabelFile {

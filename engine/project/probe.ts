@@ -14,6 +14,7 @@ import { openRegular } from '../io/input-files'
 import { detectDelimiter, TIME_COLUMNS } from '../media/series/csv'
 import { needsRewrite, rewriteSeparators, UNIT_SEPARATOR } from '../media/series/lines'
 import { splitHeader } from '../labels/csv-columns'
+import type { ProbeCache } from './probe-cache'
 
 /** What a cheap probe tells: seconds (null when it cannot tell) and what the header got wrong. */
 export interface Probe {
@@ -34,11 +35,15 @@ export async function probeDuration(
   return (await probeMedia(file, kind, peaksDir)).duration
 }
 
-/** Seconds of `file` and its header's warnings, from a few positioned reads. */
+/**
+ * Seconds of `file` and its header's warnings, from a few positioned reads, or from `stored`
+ * (probes kept between sessions, probe-cache.ts) while the file's size and mtime are unchanged.
+ */
 export async function probeMedia(
   file: string,
   kind: 'audio' | 'series',
   peaksDir: string,
+  stored?: ProbeCache,
 ): Promise<Probe> {
   const s = await stat(file).catch(() => null)
   if (!s?.isFile()) return UNKNOWN
@@ -48,12 +53,18 @@ export async function probeMedia(
     // Unknown until opened (MP3/OGG): ask the peaks cache again, it may exist by now.
     if (p.duration !== null) return p
   }
+  const kept = stored?.get(file, s.size, s.mtimeMs)
+  if (kept) {
+    known.set(file, { size: s.size, mtimeMs: s.mtimeMs, probe: Promise.resolve(kept) })
+    return kept
+  }
   const probe = (
     kind === 'series'
       ? csvDuration(file, s.size).then((duration) => ({ duration, warnings: [] }))
       : audioProbe(file, s.size, peaksDir)
   ).catch(() => UNKNOWN)
   known.set(file, { size: s.size, mtimeMs: s.mtimeMs, probe })
+  if (stored) stored.set(file, s.size, s.mtimeMs, await probe)
   return probe
 }
 

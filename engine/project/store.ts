@@ -34,6 +34,7 @@ import { isTierList, withSegments } from '../labels/tiers'
 import { LabelStore, type TierUpdate } from './labels-store'
 import { processAlive } from './lock'
 import { probeMedia } from './probe'
+import { ProbeCache } from './probe-cache'
 import { mediaKindOf } from '../media/kinds'
 import {
   FORMAT_VERSION,
@@ -66,6 +67,8 @@ export function mediaStatus(
 
 /** Derived data (rebuilt when missing), kept out of the user's own files. */
 const CACHE_DIR = '.framewise-cache'
+/** In CACHE_DIR: header probes kept between sessions (probe-cache.ts). */
+const PROBE_CACHE_FILE = 'probes.json'
 
 export class Project {
   /** Hashes of the files as this store last saw them, and the write queue per file. */
@@ -73,6 +76,8 @@ export class Project {
   /** When set, media outside the project folder must have been picked by the user (paths.ts). */
   #picked: PickedPaths | null = null
   readonly #labels: LabelStore
+  /** Header probes kept between sessions, loaded by the first view. */
+  #probes: Promise<ProbeCache> | undefined
 
   private constructor(
     /** Absolute project folder. */
@@ -204,6 +209,8 @@ export class Project {
     const predictions = new Set(
       await fs.readdir(path.join(this.dir, PREDICTIONS_DIR)).catch(() => [] as string[]),
     )
+    this.#probes ??= ProbeCache.load(path.join(this.dir, CACHE_DIR, PROBE_CACHE_FILE))
+    const probes = await this.#probes
     const media = await mapLimited(this.manifest.media, VIEW_CONCURRENCY, async (m) => {
       // One damaged label file must not keep the whole project from opening.
       const summary = await this.#labels.summary(m)
@@ -221,7 +228,7 @@ export class Project {
       const problem = [labels.problem, unreachable].filter(Boolean).join('; ')
       const probe = unreachable
         ? null
-        : await probeMedia(this.mediaPath(m.path), m.kind, this.cacheDir('peaks'))
+        : await probeMedia(this.mediaPath(m.path), m.kind, this.cacheDir('peaks'), probes)
       const duration = probe?.duration ?? null
       const predicted = predictions.has(path.basename(this.predictionPath(m)))
       return {
@@ -239,6 +246,7 @@ export class Project {
         ...(problem ? { problem } : {}),
       }
     })
+    await probes.save()
     const frame = gridHops(this.manifest.features)
     return {
       dir: this.dir,
