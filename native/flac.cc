@@ -32,14 +32,28 @@ namespace fw {
 namespace FW_NS {
 namespace {
 
+// CRC-16 (polynomial 0x8005, MSB first, as FLAC frames end with), 8 bytes per step: t[k][x] is
+// the CRC of byte x followed by k zero bytes, so a step XORs eight lookups (the byte-serial loop
+// was a fifth of the decoder's time).
 struct Crc16 {
-  uint16_t t[256];
+  uint16_t t[8][256];
   Crc16() {
     for (int i = 0; i < 256; i++) {
       uint16_t c = (uint16_t)(i << 8);
       for (int k = 0; k < 8; k++) c = (uint16_t)(c & 0x8000 ? (c << 1) ^ 0x8005 : c << 1);
-      t[i] = c;
+      t[0][i] = c;
     }
+    for (int k = 1; k < 8; k++)
+      for (int i = 0; i < 256; i++)
+        t[k][i] = (uint16_t)((t[k - 1][i] << 8) ^ t[0][t[k - 1][i] >> 8]);
+  }
+  uint16_t of(const uint8_t* p, int64_t n) const {
+    uint16_t c = 0;
+    for (; n >= 8; n -= 8, p += 8)
+      c = t[7][(c >> 8) ^ p[0]] ^ t[6][(c & 0xff) ^ p[1]] ^ t[5][p[2]] ^ t[4][p[3]] ^
+          t[3][p[4]] ^ t[2][p[5]] ^ t[1][p[6]] ^ t[0][p[7]];
+    for (; n > 0; n--, p++) c = (uint16_t)((c << 8) ^ t[0][(c >> 8) ^ *p]);
+    return c;
   }
 };
 const Crc16 crc16;
@@ -300,9 +314,7 @@ int64_t flacDecode(const uint8_t* data, int64_t n, int channels, int bits, int c
     const uint8_t* crcAt = b.at();
     // a frame cut by the end of the data (a truncated file): what came before it stands
     if (b.over() || end - crcAt < 2) return written ? written : -1 - (p - data);
-    uint16_t crc = 0;
-    for (const uint8_t* q = p; q < crcAt; q++) crc = (uint16_t)((crc << 8) ^ crc16.t[(crc >> 8) ^ *q]);
-    if (crc != (uint16_t)(crcAt[0] << 8 | crcAt[1])) return -1 - (p - data);
+    if (crc16.of(p, crcAt - p) != (uint16_t)(crcAt[0] << 8 | crcAt[1])) return -1 - (p - data);
     int64_t* cs = chans.data();  // thread_local: one TLS lookup per frame, not per sample
     int64_t* s0 = cs;
     int64_t* s1 = channels > 1 ? s0 + bs : s0;
