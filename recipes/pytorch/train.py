@@ -212,12 +212,15 @@ def main():
     loader = torch.utils.data.DataLoader(train, batch_size=a.batch, sampler=sampler,
                                          shuffle=sampler is None,
                                          collate_fn=lambda b: collate(b, sigmoid))
+    world = dist.get_world_size() if distributed else 1
     step, started = 0, time.time()
     for epoch in range(a.epochs):
         if sampler:
             sampler.set_epoch(epoch)
         ddp.train()
+        epoch_started, frames = time.time(), 0
         for x, y, lengths in loader:
+            frames += int(lengths.sum()) * world  # every process takes a batch of about this size
             loss = loss_of(ddp(x.to(device), lengths), y.to(device), sigmoid)
             optimiser.zero_grad()
             loss.backward()
@@ -232,6 +235,7 @@ def main():
                               collate([c], sigmoid)[1].to(device), sigmoid).item() for c in val]
             print(json.dumps({"epoch": epoch + 1, "step": step, "loss": loss.item(),
                               "valLoss": float(np.mean(vl)) if vl else None,
+                              "framesPerSecond": round(frames / (time.time() - epoch_started)),
                               "seconds": round(time.time() - started, 2)}), flush=True)
         if a.steps and step >= a.steps:
             break
