@@ -196,6 +196,7 @@ export async function trainCommand(input: TrainCommandInput): Promise<TrainSumma
     signal: input.ctx.signal,
     onProgress: (f, m) => input.ctx.progress(0.1 * f, m),
     multiLabel: settings.head === 'sigmoid',
+    channels: settings.channels,
     ...(splitsByGroup(settings.groupBy)
       ? {
           groups: {
@@ -293,9 +294,9 @@ async function trainClipFolder(
 export const train: Command = {
   brief: 'train a tagger or clip classifier, export ONNX',
   usage:
-    'train <project-or-data-dir> --out model.onnx [--cell lstm|gru|rnn|rnn-relu] [--hidden N] [--layers N] [--unidirectional] [--residual] [--attention-heads 0|1|2|4] [--attention-window FRAMES] [--epochs N] [--batch N] [--chunk N] [--lr X] [--seed N] [--features SPEC] [--val FRACTION] [--group-by file|folder|folder:N|manifest] [--task tag|classify] [--pooling mean|max|attention] [--init default|chrono] [--output-recurrence [--scheduled-sampling X] [--beam N]] [--tier NAME] [--head softmax|sigmoid] [--rate HZ]',
+    'train <project-or-data-dir> --out model.onnx [--cell lstm|gru|rnn|rnn-relu] [--hidden N] [--layers N] [--unidirectional] [--residual] [--attention-heads 0|1|2|4] [--attention-window FRAMES] [--epochs N] [--batch N] [--chunk N] [--lr X] [--seed N] [--features SPEC] [--val FRACTION] [--group-by file|folder|folder:N|manifest] [--task tag|classify] [--pooling mean|max|attention] [--init default|chrono] [--output-recurrence [--scheduled-sampling X] [--beam N]] [--tier NAME] [--head softmax|sigmoid] [--channels mix|each|N] [--rate HZ]',
   summary:
-    "train a tagger on a project or a data folder and export it as ONNX + model card; --rate HZ gives the rows per second of a data folder's CSV files without a time column; also --dropout X, --patience N, --threads N, --class-weights none|sqrt-balanced|balanced; --task classify [--pooling mean|max|attention] trains a clip classifier on the files' clip classes (project) or <dir>/<class>/<file> subfolders; --output-recurrence feeds each frame the previous label (unidirectional, decoded greedily, or by beam search with --beam N > 1); --tier NAME learns that tier of the labels (default: each file's first exclusive tier; a data folder's TextGrid/ELAN/JSON files: that tier); --head sigmoid trains a multi-label tagger (one sigmoid per class, for overlapping events; thresholds per class chosen on the validation files); --group-by folder|folder:N|manifest keeps each source on one side of the validation split (a data folder's subfolders, their first or N-th level; a project's per-file \"group\"), so validation, early stopping and post-processing measure sources training never saw",
+    "train a tagger on a project or a data folder and export it as ONNX + model card; --rate HZ gives the rows per second of a data folder's CSV files without a time column; also --dropout X, --patience N, --threads N, --class-weights none|sqrt-balanced|balanced; --task classify [--pooling mean|max|attention] trains a clip classifier on the files' clip classes (project) or <dir>/<class>/<file> subfolders; --output-recurrence feeds each frame the previous label (unidirectional, decoded greedily, or by beam search with --beam N > 1); --tier NAME learns that tier of the labels (default: each file's first exclusive tier; a data folder's TextGrid/ELAN/JSON files: that tier); --head sigmoid trains a multi-label tagger (one sigmoid per class, for overlapping events; thresholds per class chosen on the validation files); --channels mix|each|N learns from the mix of a recording's channels, each channel as an example of its own, or channel N (1-based), annotations with a channel counting on theirs only; --group-by folder|folder:N|manifest keeps each source on one side of the validation split (a data folder's subfolders, their first or N-th level; a project's per-file \"group\"), so validation, early stopping and post-processing measure sources training never saw",
   options: {
     out: { type: 'string' },
     cell: { type: 'string' },
@@ -325,6 +326,7 @@ export const train: Command = {
     beam: { type: 'string' },
     tier: { type: 'string' },
     head: { type: 'string' },
+    channels: { type: 'string' },
     ...RATE_OPTION,
   },
   async run({ positionals, values }) {
@@ -365,6 +367,10 @@ export const train: Command = {
       outputRecurrence: values['output-recurrence'] ? true : undefined,
       tier: values.tier,
       head: values.head,
+      channels:
+        values.channels === 'mix' || values.channels === 'each'
+          ? values.channels
+          : numberFlag(values, 'channels', { integer: true, min: 1 }),
       scheduledSampling: numberFlag(values, 'scheduled-sampling'),
       ...(values.beam !== undefined
         ? (() => {

@@ -6,6 +6,7 @@
 import type { Segment } from '../api'
 import { DataError } from '../errors'
 import { extractFileFeatures, type FeatureMatrix } from '../features/extract'
+import { audioFileInfo } from '../media/audio/file-info'
 import { RunningStats, standardize } from '../features/normalize'
 import { IGNORE, segmentsToFrames } from '../labels/segments'
 import type { FeatureSpec } from '../features/spec'
@@ -128,6 +129,43 @@ export interface AssembleOptions {
    * files, the group-by setting and where the data lives (for the refusal of a single group).
    */
   groups?: { of: string[]; by: string; root: string }
+  /**
+   * Which channels of an audio file are examples (the training setting `channels`): 'mix' (their
+   * average), a channel (1-based), or 'each' (every channel a sequence of its own). Absent: the
+   * feature spec's channel. Annotations with a channel label count on that channel only.
+   */
+  channels?: TrainChannels
+}
+
+/** The training setting `channels` (engine/train/settings.ts). */
+export type TrainChannels = 'mix' | 'each' | number
+
+/**
+ * The channels of `f` to make examples of (1-based; 'mix'), for the feature spec's `channel`
+ * (0-based or 'mix') and the `channels` setting; a channel the file lacks is refused.
+ */
+async function channelsOf(
+  f: DataFile,
+  specChannel: 'mix' | number,
+  setting: TrainChannels | undefined,
+): Promise<('mix' | number)[]> {
+  // no setting: the spec's channel, as before this setting (no header to read)
+  if (setting === undefined) return [specChannel === 'mix' ? 'mix' : specChannel + 1]
+  const chosen = setting
+  if (chosen === 'mix') return ['mix']
+  const count = (await audioFileInfo(f.path)).channels
+  if (chosen === 'each') return Array.from({ length: count }, (_, i) => i + 1)
+  if (chosen > count)
+    throw new DataError(
+      f.name,
+      `has ${count} channel${count === 1 ? '' : 's'}, and training was asked for channel ${chosen}; choose a channel from 1 to ${count}, the mix, or each channel`,
+    )
+  return [chosen]
+}
+
+/** The segments that hold on channel `c` (1-based): those without a channel label, and c's. */
+export function onChannel(segments: readonly Segment[], c: 'mix' | number): Segment[] {
+  return c === 'mix' ? [...segments] : segments.filter((s) => (s.channel ?? c) === c)
 }
 
 export interface AssembledData {
@@ -151,44 +189,74 @@ export async function assembleDataset(
   const split: { train: number[]; val: number[]; split?: GroupSplit } = opts.groups
     ? splitByGroup(opts.groups.of, opts.valFraction, opts.seed, opts.groups)
     : splitByFile(files.length, opts.valFraction, opts.seed)
-  const sequences: Sequence[] = []
+  if (opts.channels !== undefined && extractSpec.kind !== 'audio')
+    throw new DataError(
+      'dataset',
+      `the channels setting (${opts.channels}) is for audio; a CSV series chooses its channels in the feature settings`,
+    )
+  // every file's sequences (one per channel trained on), so a file's channels share its side
+  const perFile: Sequence[][] = []
   for (let i = 0; i < files.length; i++) {
     const f = files[i]
     opts.signal?.throwIfAborted()
     const base = i / files.length
-    const m: FeatureMatrix = await extractFileFeatures(f.path, extractSpec, {
-      seriesRate: f.seriesRate,
-      cacheDir: opts.cacheDir,
-      signal: opts.signal,
-      onProgress: (p) => opts.onProgress?.(base + p / files.length, `features of ${f.name}`),
-    })
-    const labels =
-      f.labels.kind === 'segments'
-        ? frameLabels(f.labels.segments, m.frameTimes, classes, f.name)
-        : rowFrameLabels(
-            f.labels.labels,
-            m.frames,
-            spec.hopLength,
-            spec.frameLength,
-            classes,
-            f.name,
-          )
-    const targets =
-      opts.multiLabel && f.labels.kind === 'segments'
-        ? multiHotTargets(f.labels.segments, m.frameTimes, classes, f.name)
-        : undefined
-    sequences.push({ name: f.name, x: m.data, labels, ...(targets ? { targets } : {}) })
+    const chans =
+      extractSpec.kind === 'audio'
+        ? await channelsOf(f, extractSpec.channel, opts.channels)
+        : (['mix'] as const)
+    const mine: Sequence[] = []
+    for (const [k, c] of chans.entries()) {
+      const at = base + k / chans.length / files.length
+      const fileSpec =
+        extractSpec.kind === 'audio'
+          ? ({ ...extractSpec, channel: c === 'mix' ? 'mix' : c - 1 } as FeatureSpec)
+          : extractSpec
+      const m: FeatureMatrix = await extractFileFeatures(f.path, fileSpec, {
+        seriesRate: f.seriesRate,
+        cacheDir: opts.cacheDir,
+        signal: opts.signal,
+        onProgress: (p) =>
+          opts.onProgress?.(at + p / chans.length / files.length, `features of ${f.name}`),
+      })
+      const segments = f.labels.kind === 'segments' ? onChannel(f.labels.segments, c) : []
+      const labels =
+        f.labels.kind === 'segments'
+          ? frameLabels(segments, m.frameTimes, classes, f.name)
+          : rowFrameLabels(
+              f.labels.labels,
+              m.frames,
+              spec.hopLength,
+              spec.frameLength,
+              classes,
+              f.name,
+            )
+      const targets =
+        opts.multiLabel && f.labels.kind === 'segments'
+          ? multiHotTargets(segments, m.frameTimes, classes, f.name)
+          : undefined
+      const name = opts.channels === 'each' ? `${f.name} (channel ${c})` : f.name
+      mine.push({ name, x: m.data, labels, ...(targets ? { targets } : {}) })
+    }
+    perFile.push(mine)
   }
+  const sequences = perFile.flat()
   const F = sequences[0].x.length / Math.max(1, sequences[0].labels.length)
-  const train = split.train.map((i) => sequences[i])
-  const val = split.val.map((i) => sequences[i])
-  let finalSpec = spec
+  const train = split.train.flatMap((i) => perFile[i])
+  const val = split.val.flatMap((i) => perFile[i])
+  // the model reads the channel it learned; one trained on each channel reads the mix
+  let finalSpec =
+    spec.kind === 'audio' && opts.channels !== undefined
+      ? ({
+          ...spec,
+          channel: typeof opts.channels === 'number' ? opts.channels - 1 : 'mix',
+        } as FeatureSpec)
+      : spec
   if (global) {
     const stats = new RunningStats(F)
     for (const s of train) stats.add(s.x, s.labels.length)
     const { mean, std } = stats.result()
     for (const s of sequences) s.x = standardize(s.x, F, mean, std)
-    finalSpec = { ...spec, normalization: { mode: 'global', mean, std } } as FeatureSpec
+    finalSpec = { ...finalSpec, normalization: { mode: 'global', mean, std } } as FeatureSpec
   }
   const hop = spec.kind === 'audio' ? spec.hopLength / spec.sampleRate : undefined
   return {
@@ -201,8 +269,8 @@ export async function assembleDataset(
     },
     spec: finalSpec,
     files: {
-      train: train.map((s) => s.name),
-      val: val.map((s) => s.name),
+      train: split.train.map((i) => files[i].name),
+      val: split.val.map((i) => files[i].name),
       ...(split.split ? { groups: split.split } : {}),
     },
   }

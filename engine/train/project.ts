@@ -235,6 +235,7 @@ export async function trainProject(
     onProgress: (f, message) => ctx.progress(0.1 * f, message),
     // a sigmoid head learns every event of the tier, overlaps included (data/multi-hot.ts)
     multiLabel: settings.head === 'sigmoid',
+    channels: settings.channels,
     ...(splitsByGroup(settings.groupBy)
       ? {
           groups: {

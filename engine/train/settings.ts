@@ -26,6 +26,16 @@ export const trainSettingsSchema = z.object({
    */
   tier: z.string().trim().min(1).max(200).optional(),
   /**
+   * Which channels of a multichannel recording the tagger learns from: 'mix' (their average), a
+   * channel (1-based), or 'each' (every channel a separate example, sharing its file's side of
+   * the split); annotations with a channel label count on that channel only. Absent: the
+   * feature settings' channel (the mix by default). A model trained on one channel reads that
+   * channel; one trained on each reads the mix.
+   */
+  channels: z
+    .union([z.literal('mix'), z.literal('each'), z.number().int().min(1).max(64)])
+    .optional(),
+  /**
    * How 'classify' pools the frames of a file. Max by default: a short cue anywhere in a long
    * file decides the class, and max keeps it where mean averages it away; it was the most
    * accurate pooling on bench:clip, on every seed (docs/sequence-models.md, "Clip
