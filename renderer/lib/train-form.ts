@@ -36,6 +36,8 @@ export type TrainForm = Pick<
   | 'seed'
   | 'groupBy'
   | 'tier'
+  | 'head'
+  | 'channels'
 >
 
 export const FORM_FIELDS = [
@@ -62,6 +64,8 @@ export const FORM_FIELDS = [
   'seed',
   'groupBy',
   'tier',
+  'head',
+  'channels',
 ] as const satisfies readonly (keyof TrainForm)[]
 
 /** The form's fields of the engine's defaults. */
