@@ -9,7 +9,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Service } from '../service'
-import { syntheticAudio } from '../data/synthetic'
+import { syntheticAudio, syntheticSeries } from '../data/synthetic'
 import { extractFileFeatures } from '../features/extract'
 import { parseFeatureSpec } from '../features/spec'
 import { frameLabels, splitByFile } from '../data/dataset'
@@ -150,5 +150,27 @@ describe.skipIf(!hasNumpy)('export-dataset', () => {
     // the written training features have mean 0 and std 1 per dimension
     for (const v of index.stats.mean) expect(Math.abs(v)).toBeLessThan(1e-4)
     for (const v of index.stats.std) expect(Math.abs(v - 1)).toBeLessThan(1e-4)
+  })
+
+  it('exports a data folder of CSV series: row labels, global statistics of the training files', async () => {
+    const folder = path.join(dir, 'series')
+    await fs.mkdir(folder)
+    const series = [0, 1, 2].map((i) => syntheticSeries(40 + i, 20))
+    for (let i = 0; i < 3; i++) await fs.writeFile(path.join(folder, `s${i}.csv`), series[i].csv)
+    const exported = path.join(dir, 'series-export')
+    const index = await exportDataset({ dir: folder, out: exported })
+    expect(index.classes.names).toEqual(['rest', 'run', 'walk'])
+    expect(index.tiers).toMatchObject([{ name: 'labels', kind: 'exclusive', dtype: 'int16' }])
+    expect(index.dims).toBe(3)
+    if (index.spec.normalization.mode !== 'global') throw new Error('series default is global')
+    expect(index.spec.normalization.mean).toHaveLength(3)
+    const r = spawnSync(PYTHON, ['-c', READ, exported], { encoding: 'utf8', maxBuffer: 1 << 26 })
+    expect(r.stderr).toBe('')
+    const read = JSON.parse(r.stdout) as { labels: { labels: { values: number[] } } }[]
+    for (let i = 0; i < 3; i++) {
+      // one frame per row (frameLength 1): each frame takes its row's label
+      const want = series[i].labels.map((l) => index.classes.names.indexOf(l))
+      expect(read[i].labels.labels.values).toEqual(want)
+    }
   })
 })
