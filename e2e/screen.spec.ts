@@ -109,7 +109,15 @@ for (const [w, h] of [
       'title',
       LONG_NAME,
     )
+    // The class table fits the file list: no column cut.
+    await page.getByTestId('class-editor').locator('summary').click()
+    await expect(page.getByTestId('class-row')).toHaveCount(3)
     await expectNoSidewaysOverflow(page)
+    const list = (await page.getByTestId('pane-left').boundingBox())!
+    for (const cell of await page.getByTestId('class-row').first().locator('td').all()) {
+      const b = (await cell.boundingBox())!
+      expect(b.x + b.width).toBeLessThanOrEqual(list.x + list.width + 0.5)
+    }
     await shot(page, info, '1-studio', size)
 
     // Fold the file list away: the timeline takes its room; unfold it again.

@@ -15,3 +15,21 @@ export function elideMiddle(name: string, max: number): string {
   const head = keep - tail
   return `${chars.slice(0, head).join('')}…${chars.slice(chars.length - tail).join('')}`
 }
+
+/**
+ * A relative path at most `max` characters, its file name kept whole when it fits (the folders
+ * are cut in their middle: 'field/2024/…/dawn 07.wav'), else the whole path cut in its middle.
+ */
+export function elidePath(path: string, max: number): string {
+  const chars = [...path]
+  if (chars.length <= max) return path
+  const slash = path.lastIndexOf('/')
+  const base = [...path.slice(slash + 1)]
+  // the folders need at least '…/' beside the name
+  if (slash < 0 || base.length + 2 > max) return elideMiddle(path, max)
+  const dirs = [...path.slice(0, slash + 1)]
+  const room = max - base.length - 1
+  const head = Math.ceil(room / 2)
+  const tail = room - head
+  return `${dirs.slice(0, head).join('')}…${dirs.slice(dirs.length - tail).join('')}${base.join('')}`
+}
