@@ -50,6 +50,13 @@ describe('lanes', () => {
     expect(rows.flatMap((r) => r.index).sort((p, q) => p - q)).toEqual(s.map((_, i) => i))
   })
 
+  it('stacks segments given in any order, each row sorted, indices into the input', () => {
+    const s = [seg(5, 6), seg(1, 3), seg(2, 4)]
+    const rows = stack(s)
+    expect(rows.map((r) => r.index)).toEqual([[1, 0], [2]])
+    rowsAreClean(rows)
+  })
+
   it('remembers the rows of one array and recomputes for another', () => {
     const s = [seg(0, 2), seg(1, 3)]
     expect(rowsOf(s)).toBe(rowsOf(s))

@@ -15,11 +15,14 @@ export interface Row {
   index: number[]
 }
 
-/** The rows of `segments` (sorted by start): one row when none overlap. */
+/** The rows of `segments` (in any order; a tier's are sorted): one row when none overlap. */
 export function stack(segments: readonly Segment[]): Row[] {
   const rows: Row[] = []
   const ends: number[] = []
-  for (let i = 0; i < segments.length; i++) {
+  const order = segments.map((_, i) => i)
+  if (!segments.every((s, i) => i === 0 || byStart(segments[i - 1], s) <= 0))
+    order.sort((a, b) => byStart(segments[a], segments[b]))
+  for (const i of order) {
     const s = segments[i]
     let r = 0
     // a point (start = end) takes no time, so it fits after an event ending at it
@@ -71,10 +74,11 @@ export function hitRow(
   row: number,
   v: Viewport,
   x: number,
+  edgePx = 5,
 ): { index: number; part: Part } | null {
   const r = rows[row]
   if (!r) return null
-  const hit = hitTest(r.segments, v, x)
+  const hit = hitTest(r.segments, v, x, edgePx)
   return hit ? { index: r.index[hit.index], part: hit.part } : null
 }
 

@@ -80,3 +80,25 @@ describe('prediction track logic', () => {
     expect(nextLowConfidence(p, 0.85)).toBeNull()
   })
 })
+
+describe('accepting into an overlapping tier', () => {
+  it('adds the predicted events beside the labels, overlaps kept', () => {
+    const labels = [{ start: 0, end: 2, label: 'a' }]
+    const predicted = [
+      { start: 1, end: 3, label: 'b' },
+      { start: 1.5, end: 2.5, label: 'c' },
+    ]
+    expect(accept(labels, predicted, -Infinity, Infinity, 'overlapping')).toEqual([
+      { start: 0, end: 2, label: 'a' },
+      { start: 1, end: 3, label: 'b' },
+      { start: 1.5, end: 2.5, label: 'c' },
+    ])
+    // an exclusive tier is painted over, as before
+    expect(accept(labels, predicted).map((s) => [s.start, s.end, s.label])).toEqual([
+      [0, 1, 'a'],
+      [1, 1.5, 'b'],
+      [1.5, 2.5, 'c'],
+      [2.5, 3, 'b'],
+    ])
+  })
+})

@@ -3,8 +3,9 @@
  * confidence of the visible window, where the prediction disagrees with the labels, and how
  * accepting predictions changes the labels (painted over, as a user's own drag would).
  */
-import type { PredictionView } from '../../engine/api'
-import { paint, segmentAt, type Segment } from './segments'
+import type { PredictionView, TierKind } from '../../engine/api'
+import { segmentAt, type Segment } from './segments'
+import { place } from './tiers'
 import type { Viewport } from './timescale'
 
 /** Frame index whose centre is nearest to `t`, clamped to the prediction. */
@@ -62,18 +63,23 @@ export function predictedAt(p: PredictionView, t: number): number {
   return p.segments.findIndex((s) => s.start <= t && t < s.end)
 }
 
-/** Labels after accepting predicted segments (all, or those overlapping [from, to)). */
+/**
+ * Labels after accepting predicted segments (all, or those overlapping [from, to)): painted over
+ * an exclusive tier's labels, added beside an overlapping tier's (a multi-label prediction's
+ * events keep their overlaps).
+ */
 export function accept(
   labels: readonly Segment[],
   predicted: readonly Segment[],
   from = -Infinity,
   to = Infinity,
+  kind: TierKind = 'exclusive',
 ): Segment[] {
   let out = [...labels]
   for (const s of predicted) {
     const start = Math.max(s.start, from)
     const end = Math.min(s.end, to)
-    if (end > start) out = paint(out, start, end, s.label).segments
+    if (end > start) out = place(kind, out, start, end, s.label).segments
   }
   return out
 }

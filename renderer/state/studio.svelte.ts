@@ -162,10 +162,11 @@ export class Studio implements ActionScope {
     if (!p || p.media !== labels.media) return
     const sel = labels.selected !== null ? labels.segments[labels.selected] : null
     if (where === 'selection' && !sel) return
+    const kind = labels.tier.kind
     const next =
       where === 'all'
-        ? accept(labels.segments, unrejected(p, this.rejected))
-        : accept(labels.segments, unrejected(p, this.rejected), sel!.start, sel!.end)
+        ? accept(labels.segments, unrejected(p, this.rejected), -Infinity, Infinity, kind)
+        : accept(labels.segments, unrejected(p, this.rejected), sel!.start, sel!.end, kind)
     labels.apply(
       where === 'all' ? 'Accept predictions' : 'Accept predictions in selection',
       next,
@@ -178,7 +179,8 @@ export class Studio implements ActionScope {
     const p = this.prediction
     const s = p?.segments[i]
     if (!p || !s || p.media !== this.labels.media) return
-    this.labels.apply('Accept predicted segment', accept(this.labels.segments, [s]), null)
+    const next = accept(this.labels.segments, [s], -Infinity, Infinity, this.labels.tier.kind)
+    this.labels.apply('Accept predicted segment', next, null)
   }
 
   /** Reject predicted segment `i`: drawn struck out, skipped by Accept all; one undo step. */
