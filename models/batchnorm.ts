@@ -58,7 +58,7 @@ export function batchNormForward<A extends FloatArray>(
   C: number,
   gamma: A,
   beta: A,
-  running: { mean: A; var: A },
+  running: { mean: FloatArray; var: FloatArray },
   cache: BatchNormCache,
   training: boolean,
 ): void {

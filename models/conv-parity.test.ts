@@ -112,6 +112,67 @@ function run<A extends FloatArray>(k: Kernels<A>): TensorCheck[] {
   return checks
 }
 
+/** The same CRNN as one tagger (TaggerConfig.frontEnd): the conv's upstream gradient is its own. */
+function runTagger<A extends FloatArray>(k: Kernels<A>): TensorCheck[] {
+  const { T, B, F, C } = fix
+  const m = createTagger(
+    {
+      cell: 'gru',
+      inputSize: F,
+      hiddenSize: fix.H,
+      numLayers: 1,
+      numClasses: C,
+      bidirectional: true,
+      dropout: 0,
+      frontEnd: { blocks: fix.blocks },
+    },
+    k,
+  )
+  for (const e of m.layout.entries) {
+    const want = fix.params[e.name] ?? fix.running_before[e.name]
+    expect(want, e.name).toBeDefined()
+    m.params.set(round(want), e.offset)
+  }
+  const lengths = new Int32Array(B).fill(T)
+  const x = timeMajor(
+    k.alloc(T * B * F),
+    fix.input.map((s) => s.map(round)),
+    T,
+    F,
+  )
+  const labels = new Int32Array(T * B)
+  for (let b = 0; b < B; b++) for (let t = 0; t < T; t++) labels[t * B + b] = fix.labels[b][t]
+  const ws = allocWorkspace(m.config, k, T, B)
+  taggerForward(ws, x, lengths, T, m, k, { training: true })
+  const r = crossEntropy(ws.dlogits, ws.logits, labels, lengths, T, B, C)
+  taggerBackward(ws, x, lengths, T, m, k)
+  const checks = [checkTensor('loss', [r.loss], [fix.loss])]
+  for (const e of m.layout.entries)
+    if (fix.grads[e.name])
+      checks.push(
+        checkTensor(
+          `grad ${e.name}`,
+          m.grads.subarray(e.offset, e.offset + e.length),
+          fix.grads[e.name],
+        ),
+      )
+    else
+      expect(
+        m.grads.subarray(e.offset, e.offset + e.length).every((g) => g === 0),
+        e.name,
+      ).toBe(true)
+  return checks
+}
+
+describe('PyTorch parity, CRNN tagger (frontEnd config): loss and every gradient through its own backward', () => {
+  it('float64 < 1e-12, float32 < 1e-5', () => {
+    const c64 = runTagger(tsKernels64)
+    expect(c64).toHaveLength(1 + 3 * fix.blocks.length + 4 * 2 + 2)
+    for (const c of c64) expect(c.maxDiff, c.name).toBeLessThan(1e-12)
+    for (const c of runTagger(tsKernels)) expect(c.maxDiff, c.name).toBeLessThan(1e-5)
+  })
+})
+
 describe('PyTorch parity, CRNN (conv + batch norm + ReLU + frequency max-pool → BiGRU)', () => {
   it('float64: every tensor to < 1e-12', () => {
     const checks = run(tsKernels64)

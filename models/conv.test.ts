@@ -15,7 +15,10 @@ import {
   initConvFrontEnd,
   type ConvFrontEndConfig,
 } from './conv'
+import { initTagger } from './init'
 import { tsKernels64 } from './kernels-ts'
+import { crossEntropy } from './loss'
+import { allocWorkspace, createTagger, taggerBackward, taggerForward } from './tagger'
 import { Rng } from './rng'
 import { gradcheck } from './testing'
 
@@ -128,6 +131,55 @@ describe('convolutional front end', () => {
       expect(s.m.running[0].mean[c]).toBeCloseTo(BN_MOMENTUM * mean, 12)
       expect(s.m.running[0].var[c]).toBeCloseTo(1 - BN_MOMENTUM + BN_MOMENTUM * varU, 12)
       expect(Math.abs(mean)).toBeLessThan(1e3)
+    }
+  })
+})
+
+describe('CRNN tagger (TaggerConfig.frontEnd)', () => {
+  it('gradients of a 2-layer BiGRU on a conv front end match central differences (ragged lengths)', () => {
+    const config = {
+      cell: 'gru' as const,
+      inputSize: 6,
+      hiddenSize: 4,
+      numLayers: 2,
+      numClasses: 3,
+      bidirectional: true,
+      dropout: 0,
+      frontEnd: {
+        blocks: [
+          { channels: 3, pool: 2 },
+          { channels: 2, pool: 1 },
+        ],
+      },
+    }
+    const m = createTagger(config, k)
+    const rng = new Rng(21)
+    initTagger(m.params, config, rng)
+    for (const f of m.p.front!)
+      for (let c = 0; c < f.beta.length; c++) f.beta[c] = 0.2 * rng.normal()
+    const lengths = Int32Array.of(7, 5, 2)
+    const [T, B] = [7, 3]
+    const x = new Float64Array(T * B * 6)
+    for (let t = 0; t < T; t++)
+      for (let b = 0; b < B; b++)
+        if (t < lengths[b]) for (let f = 0; f < 6; f++) x[(t * B + b) * 6 + f] = rng.normal()
+    const labels = Int32Array.from({ length: T * B }, () => rng.int(3))
+    const ws = allocWorkspace(config, k, T, B)
+    const loss = (): number => {
+      taggerForward(ws, x, lengths, T, m, k, { training: true })
+      return crossEntropy(ws.dlogits, ws.logits, labels, lengths, T, B, 3).loss
+    }
+    loss()
+    m.grads.fill(0)
+    taggerBackward(ws, x, lengths, T, m, k)
+    const grads = Float64Array.from(m.grads)
+    const r = gradcheck(loss, m.params, grads, m.layout, { perTensor: 8, eps: 1e-6 })
+    expect(r.maxRel, JSON.stringify(r.worst)).toBeLessThan(1e-5)
+    expect(r.checked).toBeGreaterThan(60)
+    // training mode leaves the running statistics (engine/train/calibrate.ts sets them)
+    for (const f of m.p.front!) {
+      expect([...f.mean].every((v) => v === 0)).toBe(true)
+      expect([...f.var].every((v) => v === 1)).toBe(true)
     }
   })
 })

@@ -21,6 +21,7 @@
  * of context on each side (`convContext`); streaming windows must overlap by at least that.
  */
 import {
+  BN_EPS,
   allocBatchNormCache,
   batchNormBackward,
   batchNormForward,
@@ -58,6 +59,46 @@ export type ConvFrontEnd<A extends FloatArray> = Module<
   /** Batch norm running statistics (not trained: kept apart from params and grads). */
   stats: A
   running: { mean: A; var: A }[]
+}
+
+/** What the forward and backward read: the config, params, grads and running statistics. */
+export interface ConvModule<A extends FloatArray> {
+  config: ConvFrontEndConfig
+  p: ConvBlockParams<A>[]
+  g: ConvBlockParams<A>[]
+  running: { mean: A; var: A }[]
+}
+
+/**
+ * Batch statistics summed over forwards (training mode), per block: Σ N μ and Σ N (σ² + μ²)
+ * per channel and Σ N, for running statistics over many batches at once (`setRunningFrom`).
+ */
+export interface ConvStatistics {
+  sum: Float64Array[]
+  sumSq: Float64Array[]
+  count: number[]
+}
+
+export const allocConvStatistics = (c: ConvFrontEndConfig): ConvStatistics => ({
+  sum: c.blocks.map((b) => new Float64Array(b.channels)),
+  sumSq: c.blocks.map((b) => new Float64Array(b.channels)),
+  count: c.blocks.map(() => 0),
+})
+
+/** running mean, var ← the population mean and variance the summed statistics give. */
+export function setRunningFrom<A extends FloatArray>(
+  running: { mean: A; var: A }[],
+  s: ConvStatistics,
+): void {
+  running.forEach((r, i) => {
+    const N = s.count[i]
+    if (N === 0) return
+    for (let c = 0; c < r.mean.length; c++) {
+      const mean = s.sum[i][c] / N
+      r.mean[c] = mean
+      r.var[c] = Math.max(0, s.sumSq[i][c] / N - mean * mean)
+    }
+  })
 }
 
 /** Width (frequency bins) and channels after each block: [F, 1], then per block. */
@@ -311,9 +352,15 @@ export function convForward<A extends FloatArray>(
   x: A,
   lengths: Int32Array,
   T: number,
-  m: ConvFrontEnd<A>,
+  m: ConvModule<A>,
   k: Kernels<A>,
   training: boolean,
+  opts: {
+    /** Update the running statistics by momentum (PyTorch's training step); default true. */
+    updateRunning?: boolean
+    /** Add each block's batch statistics here (training mode). */
+    statistics?: ConvStatistics
+  } = {},
 ): void {
   const B = lengths.length
   if (T > ws.Tmax || B > ws.Bmax) throw new RangeError(`batch (${T}, ${B}) exceeds conv workspace`)
@@ -331,7 +378,22 @@ export function convForward<A extends FloatArray>(
       k.gemm(false, true, M, C, K, ws.cols, 0, K, p.W, 0, K, 0, blk.a, t0 * B * W * C, C)
     }
     const rows: FrameRows = { T, B, W, lengths }
-    batchNormForward(blk.r, blk.a, rows, C, p.gamma, p.beta, m.running[i], blk.bn, training)
+    const running =
+      training && opts.updateRunning === false
+        ? { mean: new Float64Array(C), var: new Float64Array(C) } // updated, then dropped
+        : m.running[i]
+    batchNormForward(blk.r, blk.a, rows, C, p.gamma, p.beta, running, blk.bn, training)
+    if (training && opts.statistics) {
+      const st = opts.statistics
+      const N = blk.bn.count
+      for (let c = 0; c < C; c++) {
+        const mu = blk.bn.mean[c]
+        const v = 1 / blk.bn.invStd[c] ** 2 - BN_EPS
+        st.sum[i][c] += N * mu
+        st.sumSq[i][c] += N * (v + mu * mu)
+      }
+      st.count[i] += N
+    }
     const n = T * B * W * C
     for (let q = 0; q < n; q++) if (!(blk.r[q] > 0)) blk.r[q] = 0
     // max over each pool window of frequency bins, per channel (bins past Wout·pool dropped)
@@ -367,7 +429,7 @@ export function convBackward<A extends FloatArray>(
   x: A,
   lengths: Int32Array,
   T: number,
-  m: ConvFrontEnd<A>,
+  m: ConvModule<A>,
   k: Kernels<A>,
 ): void {
   const B = lengths.length

@@ -112,4 +112,16 @@ export function initTagger(
           if (c.cell === 'lstm') [bih[j], bhh[j]] = [-b, 0]
         }
   }
+  // conv front end: PyTorch's Conv2d default U(−1/√(Cin·9), 1/√(Cin·9)), batch norm at γ 1,
+  // β 0, running mean 0, var 1; drawn last, so the stack starts as without a front end
+  if (p.front)
+    for (const f of p.front) {
+      const fanIn = f.W.length / f.gamma.length
+      const bound = 1 / Math.sqrt(fanIn)
+      for (let q = 0; q < f.W.length; q++) f.W[q] = rng.uniform(-bound, bound)
+      f.gamma.fill(1)
+      f.beta.fill(0)
+      f.mean.fill(0)
+      f.var.fill(1)
+    }
 }

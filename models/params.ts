@@ -13,8 +13,21 @@
  *   out.bias                 (C)
  * so a PyTorch state dict written tensor after tensor is this flat array, byte for byte. A config
  * without attention has exactly the layout it had before attention existed (old models load).
+ * With a convolutional front end (CRNN, conv.ts) its tensors come first:
+ *   front.{i}.conv.weight (Cout, Cin, 3, 3), front.{i}.bn.weight, .bias, .running_mean,
+ *   .running_var (Cout)      and the recurrent stack's In for l = 0 is the front end's C·F'.
+ * The running statistics are buffers, not trained: their gradient is always 0 and training
+ * sets them from the training data after each epoch (engine/train/calibrate.ts).
  */
 import { attentionTensors, type AttentionConfig, type AttentionParams } from './attention'
+import {
+  checkConvConfig,
+  convOutputSize,
+  convShapes,
+  type ConvBlockConfig,
+  type ConvBlockParams,
+  type ConvFrontEndConfig,
+} from './conv'
 import type { FloatArray } from './kernels'
 import { namedViews, packedLayout, type NamedShape, type ParamLayout } from './layout'
 
@@ -59,6 +72,22 @@ export interface TaggerConfig {
    * that overlap). No parameters of its own: the layout is the same. Absent = 'softmax'.
    */
   head?: TaggerHead
+  /**
+   * A convolutional front end before the recurrent stack (CRNN, conv.ts): 3×3 conv + batch norm
+   * + ReLU + frequency max-pool blocks over the (T × inputSize) image. Absent = none.
+   */
+  frontEnd?: { blocks: ConvBlockConfig[] }
+}
+
+/** The conv front end's own config inside a tagger, or null when it has none. */
+export function frontEndOf(c: TaggerConfig): ConvFrontEndConfig | null {
+  return c.frontEnd ? { inputSize: c.inputSize, blocks: c.frontEnd.blocks } : null
+}
+
+/** Width of the recurrent stack's input: the features, or the conv front end's C·F'. */
+export function stackInputSize(c: TaggerConfig): number {
+  const f = frontEndOf(c)
+  return f ? convOutputSize(f) : c.inputSize
 }
 
 /** How the tagger's per-frame logits become scores (see TaggerConfig.head). */
@@ -88,6 +117,8 @@ export interface CellParams<A extends FloatArray> {
 }
 
 export interface TaggerParams<A extends FloatArray> {
+  /** Conv front end blocks (views into the same flat array), or null without one. */
+  front: (ConvBlockParams<A> & { mean: A; var: A })[] | null
   /** cells[l][d]: layer l, direction d (0 forward, 1 backward). */
   cells: CellParams<A>[][]
   /** Self-attention params (views into the same flat array), or null without attention. */
@@ -118,6 +149,13 @@ export function checkConfig(c: TaggerConfig): void {
     throw new RangeError(
       'output recurrence cannot take self-attention: attention reads later frames',
     )
+  if (c.frontEnd) {
+    if (c.outputRecurrence)
+      throw new RangeError(
+        'output recurrence cannot take a conv front end: it would convolve the fed-back labels',
+      )
+    checkConvConfig(frontEndOf(c)!)
+  }
   if (c.attention) {
     const { heads, window } = c.attention
     if (!ok(heads, 1, 4)) throw new RangeError(`attention heads ${heads} is outside 1..4`)
@@ -133,8 +171,17 @@ export function paramLayout(c: TaggerConfig): ParamLayout {
   const [G, H, D] = [gatesOf(c.cell), c.hiddenSize, directionsOf(c)]
   const tensors: NamedShape[] = []
   const add = (name: string, shape: number[]): void => void tensors.push([name, shape])
+  const front = frontEndOf(c)
+  if (front) {
+    const shapes = convShapes(front)
+    front.blocks.forEach((b, i) => {
+      add(`front.${i}.conv.weight`, [b.channels, shapes[i].C, 3, 3])
+      for (const t of ['weight', 'bias', 'running_mean', 'running_var'])
+        add(`front.${i}.bn.${t}`, [b.channels])
+    })
+  }
   for (let l = 0; l < c.numLayers; l++) {
-    const In = l === 0 ? c.inputSize : D * H
+    const In = l === 0 ? stackInputSize(c) : D * H
     for (let d = 0; d < D; d++) {
       const sfx = `_l${l}${d === 1 ? '_reverse' : ''}`
       add(`rnn.weight_ih${sfx}`, [G * H, In])
@@ -174,5 +221,14 @@ export function taggerViews<A extends FloatArray>(flat: A, c: TaggerConfig): Tag
         bo: get('self_attn.out_proj.bias'),
       }
     : null
-  return { cells, attn, Wout: get('out.weight'), bout: get('out.bias') }
+  const front = c.frontEnd
+    ? c.frontEnd.blocks.map((_, i) => ({
+        W: get(`front.${i}.conv.weight`),
+        gamma: get(`front.${i}.bn.weight`),
+        beta: get(`front.${i}.bn.bias`),
+        mean: get(`front.${i}.bn.running_mean`),
+        var: get(`front.${i}.bn.running_var`),
+      }))
+    : null
+  return { front, cells, attn, Wout: get('out.weight'), bout: get('out.bias') }
 }

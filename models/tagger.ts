@@ -21,6 +21,12 @@
  * output (so the top layer keeps its y then); it attends within the batch's sequences, i.e. within
  * one training chunk or TBPTT window — never across chunk boundaries — and not past each length.
  *
+ * A conv front end (CRNN, conv.ts), when configured, turns x (T, B, F) into the stack's input
+ * (T, B, C·F') first; layer 0 then reads it like any layer's input (in place, both directions),
+ * so its dx is the front end's dy. In training it normalises with each batch's statistics and
+ * leaves the running statistics (params, never trained) to engine/train/calibrate.ts; in eval
+ * it uses them.
+ *
  * Truncated BPTT: `forward` accepts the forward-direction state (h, and c for LSTM) carried from
  * the previous chunk; `carryState` reads it at any frame of the chunk (k1/k2 windows overlap).
  * Gradients never cross a chunk boundary. The backward direction restarts from 0 in each chunk.
@@ -41,6 +47,13 @@ import {
   type AttentionLayer,
   type AttentionWorkspace,
 } from './attention'
+import {
+  allocConvWorkspace,
+  convBackward,
+  convForward,
+  type ConvModule,
+  type ConvWorkspace,
+} from './conv'
 import { allocGru, gruBackward, gruForward, type GruWorkspace } from './gru'
 import type { FloatArray, Kernels } from './kernels'
 import { createModule, type Module } from './layout'
@@ -48,7 +61,9 @@ import { allocLstm, lstmBackward, lstmForward, type LstmWorkspace } from './lstm
 import {
   attentionConfigOf,
   directionsOf,
+  frontEndOf,
   paramLayout,
+  stackInputSize,
   taggerViews,
   type CellParams,
   type TaggerConfig,
@@ -91,6 +106,7 @@ export interface TaggerWorkspace<A extends FloatArray> {
   dlogits: A // (T, B, C)
   logitsRev: A // (T, B, C) backward direction's share of logits / dlogits, in its time order
   att: AttentionWorkspace<A> | null // self-attention over the top y: its y (T, B, D·H) feeds Wout
+  conv: ConvWorkspace<A> | null // conv front end: its y (T, B, C·F') is layer 0's input
   batchSizes: Int32Array // (Tmax)
   dropoutOn: boolean // whether the last forward applied dropout
 }
@@ -151,7 +167,7 @@ function buildWorkspace<A extends FloatArray>(
   const sharedDh = uni ? null : k.alloc(n * H) // (T, B, H)
   const dGh = cfg.cell === 'gru' ? k.alloc(n * 3 * H) : null // (T, B, 3H)
   for (let l = 0; l < cfg.numLayers; l++) {
-    const In = l === 0 ? cfg.inputSize : D * H
+    const In = l === 0 ? stackInputSize(cfg) : D * H
     const residual = !!cfg.residual && l > 0
     // a unidirectional residual layer's y = h + yˡ⁻¹ cannot overwrite h (backward reads h), and
     // the cell overwrites its dh in backward while dyˡ⁻¹ += dyˡ still needs dy: own y, dy
@@ -175,7 +191,8 @@ function buildWorkspace<A extends FloatArray>(
       mask: drop ? k.alloc(n * In) : null,
       // layer 0 reverses its F-wide input for the backward direction, cheaper than reversing
       // its G·H-wide projections and their gradients (and no dx is needed there)
-      xRev: l === 0 && D === 2 ? k.alloc(n * In) : null,
+      // (with a conv front end, layer 0 needs dx: it reads its input in place like the others)
+      xRev: l === 0 && D === 2 && !cfg.frontEnd ? k.alloc(n * In) : null,
       // the top bidirectional layer feeds the output layer per direction (no y, dy: see below),
       // unless attention reads the concatenated y
       y: own ? k.alloc(uni || attCfg || l < cfg.numLayers - 1 ? n * D * H : 0) : dirs[0].ws.h,
@@ -191,6 +208,7 @@ function buildWorkspace<A extends FloatArray>(
     dlogits: k.alloc(n * cfg.numClasses),
     logitsRev: k.alloc(uni || attCfg ? 0 : n * cfg.numClasses),
     att: attCfg ? allocAttention(attCfg, k, Tmax, Bmax, attentionDenseLimit) : null,
+    conv: cfg.frontEnd ? allocConvWorkspace(frontEndOf(cfg)!, k, Tmax, Bmax) : null,
     batchSizes: new Int32Array(Tmax),
     dropoutOn: false,
   }
@@ -215,7 +233,7 @@ export interface ForwardOptions<A extends FloatArray> {
 }
 
 function layerInput<A extends FloatArray>(ws: TaggerWorkspace<A>, x: A, l: number): A {
-  if (l === 0) return x
+  if (l === 0) return ws.conv ? ws.conv.y : x
   return ws.dropoutOn && ws.layers[l].x ? ws.layers[l].x! : ws.layers[l - 1].y
 }
 
@@ -262,6 +280,8 @@ export function taggerForward<A extends FloatArray>(
   batchSizesOf(lengths, T, ws.batchSizes)
   ws.dropoutOn = !!opts.training && cfg.dropout > 0
   if (ws.dropoutOn && !opts.rng) throw new Error('training with dropout needs an rng')
+  if (ws.conv)
+    convForward(ws.conv, x, lengths, T, convOf(m)!, k, !!opts.training, { updateRunning: false })
   for (let l = 0; l < cfg.numLayers; l++) {
     const L = ws.layers[l]
     if (l > 0 && ws.dropoutOn) {
@@ -378,8 +398,8 @@ export function taggerBackward<A extends FloatArray>(
     const L = ws.layers[l]
     const input = layerInput(ws, x, l)
     const dims: SeqDims = { T, B, In: L.In, H, batchSizes: ws.batchSizes, reverse: null }
-    // dL/d(input of layer l) goes straight into dy of layer l − 1
-    const dx = l > 0 ? ws.layers[l - 1].dy : null
+    // dL/d(input of layer l) goes straight into dy of layer l − 1 (layer 0: the conv front end's)
+    const dx = l > 0 ? ws.layers[l - 1].dy : ws.conv ? ws.conv.dy : null
     if (dx) dx.fill(0, 0, T * B * L.In)
     for (let d = 0; d < D; d++) {
       const c = L.dirs[d]
@@ -401,6 +421,22 @@ export function taggerBackward<A extends FloatArray>(
       if (L.dy.length > 0) for (let q = 0; q < T * B * DH; q++) dx[q] += L.dy[q]
       else k.gemm(false, false, T * B, DH, C, dlogits, 0, C, m.p.Wout, 0, DH, 1, dx, 0, DH)
     }
+  }
+  if (ws.conv) convBackward(ws.conv, x, lengths, T, convOf(m)!, k)
+}
+
+/**
+ * The tagger's conv front end as conv.ts's module: views into the tagger's own flat params and
+ * grads (running statistics included), or null without one.
+ */
+export function convOf<A extends FloatArray>(m: Tagger<A>): ConvModule<A> | null {
+  const config = frontEndOf(m.config)
+  if (!config || !m.p.front || !m.g.front) return null
+  return {
+    config,
+    p: m.p.front,
+    g: m.g.front,
+    running: m.p.front.map((f) => ({ mean: f.mean, var: f.var })),
   }
 }
 
