@@ -28,6 +28,8 @@ describe('boxes', () => {
     // inside both: the inner (smaller) box
     expect(hitBox(segs, p, 175, 150)).toEqual({ index: 1, part: 'body' })
     expect(hitBox(segs, p, 450, 150)).toBeNull()
+    // a 0–0 Hz band (Raven's "no band") is no box
+    expect(hitBox([box(1, 3, 0, 0)], p, 200, 200)).toBeNull()
   })
 
   it('spans two corners in any order, clamped to the file and the axis', () => {

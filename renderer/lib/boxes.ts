@@ -15,8 +15,9 @@ export type BoxPart = 'body' | 'start' | 'end' | 'low' | 'high'
 /** A segment with both frequency bounds. */
 export type Box = Segment & { lowFreq: number; highFreq: number }
 
+/** A band to draw: both bounds, the upper above the lower (Raven writes 0–0 Hz for none). */
 export const isBox = (s: Segment): s is Box =>
-  typeof s.lowFreq === 'number' && typeof s.highFreq === 'number'
+  typeof s.lowFreq === 'number' && typeof s.highFreq === 'number' && s.highFreq > s.lowFreq
 
 /** Pixel mapping of the surface the boxes are drawn on. */
 export interface BoxSurface {
