@@ -12,7 +12,8 @@ import path from 'node:path'
 import type { Segment, Tier } from '../engine/api'
 import { Project } from '../engine/project/store'
 import { syntheticAudio } from '../engine/data/synthetic'
-import { collectPageErrors, drag, startEngine, tempDir, type Engine } from './helpers'
+import { stack } from '../renderer/lib/lanes'
+import { collectPageErrors, drag, startEngine, tempDir, xAt, type Engine } from './helpers'
 
 async function shots(page: Page, info: TestInfo, name: string) {
   for (const [width, height] of [
@@ -158,5 +159,125 @@ test.describe('overlaps', () => {
     near(back, onDisk[1].segments)
     await shots(page, info, 'h12-2-after-raven')
     expect(errors).toEqual([])
+  })
+
+  test.describe('a multi-label model', () => {
+    let mlDir: string
+    let ml: Engine
+    test.beforeAll(async () => {
+      mlDir = await tempDir('fw-e2e-multilabel-')
+      const project = await Project.create(mlDir, 'multilabel')
+      await project.setClasses([
+        { name: 'background', color: '#888888', hotkey: null, role: 'background' },
+        { name: 'tone', color: '#e6550d', hotkey: 1, role: 'class' },
+        { name: 'chirp', color: '#31a354', hotkey: 2, role: 'class' },
+        { name: 'noise', color: '#4a6fa5', hotkey: 3, role: 'class' },
+      ])
+      for (let i = 0; i < 4; i++) {
+        const a = syntheticAudio(4300 + i, 8)
+        await fs.writeFile(path.join(mlDir, `rec${i}.wav`), a.wav)
+        await project.addMedia([`rec${i}.wav`])
+        if (i === 3) continue
+        // an overlapping tier: every event, and a 'noise' event over each pair of neighbours
+        const events: Segment[] = [...a.segments]
+        for (let k = 0; k + 1 < a.segments.length; k += 2)
+          events.push({
+            start: a.segments[k].start,
+            end: a.segments[k + 1].end,
+            label: 'noise',
+          })
+        await project.writeLabels(
+          `rec${i}.wav`,
+          [
+            { name: 'labels', kind: 'exclusive', segments: a.segments },
+            {
+              name: 'events',
+              kind: 'overlapping',
+              segments: events.sort((x, y) => x.start - y.start || x.end - y.end),
+            },
+          ],
+          0,
+        )
+      }
+      ml = await startEngine(['--project', mlDir])
+    })
+    test.afterAll(async () => {
+      await ml?.stop()
+      await fs.rm(mlDir, { recursive: true, force: true })
+    })
+
+    test('trained on an overlapping tier: accept one predicted event, reject another, undo', async ({
+      page,
+    }, info) => {
+      test.setTimeout(420_000)
+      const errors = collectPageErrors(page)
+      await page.setViewportSize({ width: 1440, height: 900 })
+      await page.goto(ml.url)
+      await expect(page.getByTestId('media-item')).toHaveCount(4)
+      await page.getByTestId('tab-train').click()
+      await page.getByTestId('train-tier').fill('events')
+      await page.getByTestId('train-head').selectOption('sigmoid')
+      await page.getByTestId('train-epochs').fill('6')
+      await page.getByTestId('train-chunk').fill('200')
+      await page.getByTestId('train-start').click()
+      await expect(page.getByTestId('run-history')).toContainText('done', { timeout: 300_000 })
+
+      await page.getByTestId('tab-models').click()
+      await page.getByTestId('media-item').filter({ hasText: 'rec3.wav' }).click()
+      await page.getByTestId('predict-current').click()
+      const track = page.getByTestId('prediction-track')
+      await expect(track).toBeVisible({ timeout: 60_000 })
+      const predictions = path.join(mlDir, 'predictions')
+      const predFile = (await fs.readdir(predictions, { recursive: true })).find((n) =>
+        String(n).endsWith('rec3.prediction.json'),
+      )!
+      const saved = async () =>
+        JSON.parse(await fs.readFile(path.join(predictions, String(predFile)), 'utf8')) as {
+          segments: Segment[]
+          rejected?: number[]
+        }
+      const predicted = (await saved()).segments
+      expect(predicted.length).toBeGreaterThanOrEqual(2)
+      const rows = stack(predicted)
+      await expect(track).toHaveAttribute('data-rows', String(rows.length))
+
+      // accept into the model's overlapping tier: rec3 has no labels yet, so add the tier first
+      await page.getByTestId('tier-add').click()
+      await page.getByTestId('tier-name').fill('events')
+      await page.getByTestId('tier-kind').selectOption('overlapping')
+      await page.getByTestId('tier-submit').click()
+      await expect(page.getByTestId('segment-row')).toHaveCount(0)
+      await page.keyboard.press('0')
+      const at = async (i: number): Promise<[number, number]> => {
+        const box = (await track.locator('canvas').boundingBox())!
+        const row = rows.findIndex((r) => r.index.includes(i))
+        const s = predicted[i]
+        const y = rows.length > 1 ? box.y + row * 16 + 10 : box.y + 10
+        return [xAt(box, (s.start + s.end) / 2, 8), y]
+      }
+      await page.mouse.click(...(await at(0)))
+      await expect(page.getByTestId('segment-row')).toHaveCount(1)
+      await page.keyboard.down('Shift')
+      await page.mouse.click(...(await at(1)))
+      await page.keyboard.up('Shift')
+      await expect(track).toHaveAttribute('data-rejected', '1')
+      await expect.poll(async () => (await saved()).rejected).toEqual([1])
+      await expect(page.getByTestId('save-status')).toHaveAttribute('data-status', 'saved')
+      const tiers = (await labelsOf(mlDir, 'rec3')).tiers
+      const events = tiers.find((t) => t.name === 'events')!
+      expect(events.kind).toBe('overlapping')
+      expect(events.segments.map((s) => s.label)).toEqual([predicted[0].label])
+      await shots(page, info, 'h12-3-multilabel-review')
+      // undo the rejection, then the acceptance (the tier stays)
+      await page.keyboard.press('Control+z')
+      await expect(track).toHaveAttribute('data-rejected', '0')
+      await expect.poll(async () => (await saved()).rejected).toEqual([])
+      await expect(page.getByTestId('segment-row')).toHaveCount(1)
+      await page.keyboard.press('Control+z')
+      await expect(page.getByTestId('segment-row')).toHaveCount(0)
+      await expect(page.getByTestId('tier-select')).toHaveValue('1')
+      await expect(page.getByTestId('save-status')).toHaveAttribute('data-status', 'saved')
+      expect(errors).toEqual([])
+    })
   })
 })
