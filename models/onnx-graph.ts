@@ -5,6 +5,11 @@
  *
  *   features (B, T, F)
  *   → [Sub mean, Div std]                      global normalisation, when the model has one
+ *   → [conv front end]                         with `frontEnd` (conv.ts), (B, T, C·F'):
+ *        Reshape(0, 1, −1, F)                   (B, 1, T, F) image
+ *        per block: Conv 3×3 pads 1 → BatchNormalization (running statistics, ε 1e-5)
+ *                   → Relu → [MaxPool (1, p) stride (1, p)]      (B, C, T, F')
+ *        Transpose(0, 2, 1, 3), Reshape(0, 0, −1)                (B, T, C·F'), channel-major
  *   → Transpose(1, 0, 2)                       (T, B, F): the recurrent ops are time-major
  *   → per layer l: LSTM | GRU | RNN            Y (T, D, B, H), direction forward | bidirectional
  *                  Transpose(0, 2, 1, 3)       (T, B, D, H)
@@ -44,8 +49,10 @@ import type {
 import {
   attentionConfigOf,
   directionsOf,
+  frontEndOf,
   gatesOf,
   paramLayout,
+  stackInputSize,
   taggerViews,
   type TaggerConfig,
 } from './params'
@@ -119,6 +126,70 @@ export function taggerGraph(
     })
     x = 'x_fed'
   }
+  const front = frontEndOf(config)
+  if (front && p.front) {
+    initializers.push({ name: 'conv_image_shape', dims: [4], int64: [0, 1, -1, F] })
+    nodes.push({
+      op: 'Reshape',
+      name: 'conv_to_image',
+      inputs: [x, 'conv_image_shape'],
+      outputs: ['conv_in'],
+    })
+    let z = 'conv_in'
+    let Cin = 1
+    front.blocks.forEach((b, i) => {
+      const f = p.front![i]
+      const init = (name: string, dims: number[], v: ArrayLike<number>) =>
+        initializers.push({ name, dims, float: Float32Array.from(v) })
+      init(`conv_w_${i}`, [b.channels, Cin, 3, 3], f.W)
+      init(`bn_scale_${i}`, [b.channels], f.gamma)
+      init(`bn_bias_${i}`, [b.channels], f.beta)
+      init(`bn_mean_${i}`, [b.channels], f.mean)
+      init(`bn_var_${i}`, [b.channels], f.var)
+      nodes.push({
+        op: 'Conv',
+        name: `conv_${i}`,
+        inputs: [z, `conv_w_${i}`],
+        outputs: [`conv_${i}`],
+        attributes: { kernel_shape: [3, 3], pads: [1, 1, 1, 1] },
+      })
+      nodes.push({
+        op: 'BatchNormalization',
+        name: `bn_${i}`,
+        inputs: [`conv_${i}`, `bn_scale_${i}`, `bn_bias_${i}`, `bn_mean_${i}`, `bn_var_${i}`],
+        outputs: [`bn_${i}`],
+        attributes: { epsilon: 1e-5 },
+      })
+      nodes.push({ op: 'Relu', name: `relu_${i}`, inputs: [`bn_${i}`], outputs: [`relu_${i}`] })
+      z = `relu_${i}`
+      if (b.pool > 1) {
+        nodes.push({
+          op: 'MaxPool',
+          name: `pool_${i}`,
+          inputs: [z],
+          outputs: [`pool_${i}`],
+          attributes: { kernel_shape: [1, b.pool], strides: [1, b.pool] },
+        })
+        z = `pool_${i}`
+      }
+      Cin = b.channels
+    })
+    nodes.push({
+      op: 'Transpose',
+      name: 'conv_frames',
+      inputs: [z],
+      outputs: ['conv_btcf'],
+      attributes: { perm: [0, 2, 1, 3] },
+    })
+    initializers.push({ name: 'conv_flat_shape', dims: [3], int64: [0, 0, -1] })
+    nodes.push({
+      op: 'Reshape',
+      name: 'conv_flatten',
+      inputs: ['conv_btcf', 'conv_flat_shape'],
+      outputs: ['conv_out'],
+    })
+    x = 'conv_out'
+  }
   nodes.push({
     op: 'Transpose',
     name: 'to_time_major',
@@ -130,7 +201,7 @@ export function taggerGraph(
   initializers.push({ name: 'shape_tb_flat', dims: [3], int64: [0, 0, -1] })
 
   for (let l = 0; l < L; l++) {
-    const In = l === 0 ? F : D * H
+    const In = l === 0 ? stackInputSize(config) : D * H
     const W = new Float32Array(D * G * H * In)
     const R = new Float32Array(D * G * H * H)
     const B = new Float32Array(D * 2 * G * H)
