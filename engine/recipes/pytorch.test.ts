@@ -21,6 +21,8 @@ import { readModel, releaseSessions } from '../onnx/read'
 import { decodeAudio } from '../media/audio/decode'
 import { predictFile } from '../infer/predict'
 import { hasTool, requireUnderCi } from '../testing/tools'
+import { classWeightsOf } from '../train/config'
+import { positiveWeightsOf } from '../data/multi-hot'
 
 const PYTHON = '/usr/bin/python3'
 const RECIPE = path.resolve(__dirname, '../../recipes/pytorch/train.py')
@@ -94,14 +96,45 @@ afterAll(async () => {
   await fs.rm(dir, { recursive: true, force: true })
 })
 
+/** train.py's class weights of both tiers, and the training files' labels they come from. */
+const WEIGHTS = `
+import sys, json, runpy, numpy as np
+recipe = runpy.run_path(sys.argv[1])
+out = {}
+for tier, sigmoid in (('labels', False), ('events', True)):
+    index, t, files = recipe['read_dataset'](sys.argv[2], tier)
+    ids = set(index['split']['train'])
+    C = len(t['classes'])
+    w = recipe['class_weights'](files, ids, C, sigmoid, 'sqrt-balanced')
+    out[tier] = {'weights': w.tolist(), 'labels': [y.ravel().tolist() for i, _, y in files if i in ids]}
+print(json.dumps(out))
+`
+
 describe.skipIf(!hasTorch)('recipes/pytorch/train.py round trip', () => {
+  it("weighs classes as Framewise's trainer does (sqrt-balanced, softmax and sigmoid)", async () => {
+    const out = await run(PYTHON, ['-c', WEIGHTS, RECIPE, path.join(dir, 'dataset')], dir)
+    const got = JSON.parse(out) as Record<string, { weights: number[]; labels: number[][] }>
+    const seqs = got.labels.labels.map((y) => ({
+      name: '',
+      x: new Float32Array(0),
+      labels: Int32Array.from(y),
+    }))
+    classWeightsOf(seqs, 4, 'sqrt-balanced').forEach((w, c) =>
+      expect(got.labels.weights[c]).toBeCloseTo(w, 5),
+    )
+    const targets = got.events.labels.map((y) => Float32Array.from(y, (v) => (v === 255 ? -1 : v)))
+    positiveWeightsOf(targets, 3, 'sqrt-balanced').forEach((w, c) =>
+      expect(got.events.weights[c]).toBeCloseTo(w, 5),
+    )
+  })
+
   // the softmax GRU under torchrun (2 gloo processes); the sigmoid LSTM as one plain process,
   // the script's path without torch.distributed (and half the test's time)
   it.each([
     ['softmax', 'gru', 'labels', ['background', 'tone', 'chirp', 'noise'], 2],
     ['sigmoid', 'lstm', 'events', ['tone', 'chirp', 'noise'], 1],
   ] as const)(
-    'a %s %s trained by %i process(es) predicts in Framewise as in PyTorch',
+    'a %s %s of tier %s, trained by %i process(es), predicts in Framewise as in PyTorch',
     { timeout: 120_000 },
     async (head, cell, tier, names, processes) => {
       const out = path.join(dir, `torch-${head}.onnx`)

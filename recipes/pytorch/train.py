@@ -116,14 +116,46 @@ def collate(batch, sigmoid):
     return x, y, lengths
 
 
-def loss_of(logits, y, sigmoid):
+def class_weights(files, ids, C, sigmoid, mode):
+    """Framewise's class weighting (engine/train/config.ts, data/multi-hot.ts), same formulas.
+
+    softmax: w_c ∝ 1/n_c ('balanced') or 1/√n_c ('sqrt-balanced'), mean 1 over present classes;
+    sigmoid: positive weights q_c = negatives_c / positives_c (or its square root), 1 when a
+    class has no positives or no negatives.
+    """
+    if mode == "none":
+        return torch.ones(C)
+    labels = [y for i, _, y in files if i in ids]
+    if sigmoid:
+        pos = sum(((y == 1).sum(0) for y in labels), np.zeros(C))
+        neg = sum(((y == 0).sum(0) for y in labels), np.zeros(C))
+        ratio = np.where((pos > 0) & (neg > 0), neg / np.maximum(pos, 1), 1.0)
+        return torch.tensor(ratio if mode == "balanced" else np.sqrt(ratio), dtype=torch.float32)
+    counts = np.bincount(np.concatenate([y[y >= 0] for y in labels]), minlength=C)
+    raw = np.where(counts > 0, 1 / np.maximum(counts, 1) ** (1 if mode == "balanced" else 0.5), 0)
+    w = raw / raw[raw > 0].mean()
+    return torch.tensor(np.where(raw > 0, w, 1.0), dtype=torch.float32)
+
+
+def loss_of(logits, y, sigmoid, weights=None):
     if not sigmoid:
         return nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), y.reshape(-1),
-                                           ignore_index=-1)
+                                           weight=weights, ignore_index=-1)
     mask = y >= 0
     bce = nn.functional.binary_cross_entropy_with_logits(logits, y.clamp(min=0).float(),
-                                                         reduction="none")
+                                                         pos_weight=weights, reduction="none")
     return (bce * mask).sum() / mask.sum().clamp(min=1)
+
+
+def validation_loss(model, val, sigmoid, device):
+    """Mean loss over the validation chunks, one at a time (None without validation files)."""
+    model.eval()
+    losses = []
+    with torch.no_grad():
+        for chunk in val:
+            x, y, lengths = collate([chunk], sigmoid)
+            losses.append(loss_of(model(x.to(device), lengths), y.to(device), sigmoid).item())
+    return float(np.mean(losses)) if losses else None
 
 
 def export_onnx(model, settings, index, tier, path, run_id):
@@ -177,6 +209,8 @@ def main():
     p.add_argument("--chunk", type=int, default=400, help="frames per training sequence")
     p.add_argument("--batch", type=int, default=16, help="chunks per step and process")
     p.add_argument("--lr", type=float, default=1e-3)
+    p.add_argument("--class-weights", choices=["none", "sqrt-balanced", "balanced"],
+                   default="sqrt-balanced", help="as Framewise's trainer (default sqrt-balanced)")
     p.add_argument("--seed", type=int, default=1)
     a = p.parse_args()
 
@@ -206,6 +240,8 @@ def main():
         if distributed else model
     optimiser = torch.optim.Adam(ddp.parameters(), lr=a.lr)
 
+    weights = class_weights(files, set(index["split"]["train"]), settings["C"], sigmoid,
+                            a.class_weights).to(device)
     train = chunks(files, set(index["split"]["train"]), a.chunk)
     val = chunks(files, set(index["split"]["val"]), a.chunk)
     sampler = torch.utils.data.DistributedSampler(train, seed=a.seed) if distributed else None
@@ -221,7 +257,7 @@ def main():
         epoch_started, frames = time.time(), 0
         for x, y, lengths in loader:
             frames += int(lengths.sum()) * world  # every process takes a batch of about this size
-            loss = loss_of(ddp(x.to(device), lengths), y.to(device), sigmoid)
+            loss = loss_of(ddp(x.to(device), lengths), y.to(device), sigmoid, weights)
             optimiser.zero_grad()
             loss.backward()
             optimiser.step()
@@ -229,12 +265,8 @@ def main():
             if a.steps and step >= a.steps:
                 break
         if rank == 0:
-            model.eval()
-            with torch.no_grad():
-                vl = [loss_of(model(*(lambda b: (b[0].to(device), b[2]))(collate([c], sigmoid))),
-                              collate([c], sigmoid)[1].to(device), sigmoid).item() for c in val]
             print(json.dumps({"epoch": epoch + 1, "step": step, "loss": loss.item(),
-                              "valLoss": float(np.mean(vl)) if vl else None,
+                              "valLoss": validation_loss(model, val, sigmoid, device),
                               "framesPerSecond": round(frames / (time.time() - epoch_started)),
                               "seconds": round(time.time() - started, 2)}), flush=True)
         if a.steps and step >= a.steps:
