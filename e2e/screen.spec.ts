@@ -12,7 +12,7 @@ import { promises as fs } from 'node:fs'
 import path from 'node:path'
 import { makeWav } from '../engine/media/audio/testing'
 import { Project } from '../engine/project/store'
-import { collectPageErrors, startEngine, tempDir, type Engine } from './helpers'
+import { collectPageErrors, startEngine, tempDir, toneWav, type Engine } from './helpers'
 
 const RATE = 44100
 const SECONDS = 8
@@ -45,7 +45,9 @@ test.beforeAll(async () => {
     { name: 'alarm call', color: '#31a354', hotkey: 2, role: 'class' },
   ])
   await fs.writeFile(path.join(dir, LONG_NAME), birdWav())
-  await project.addMedia([LONG_NAME])
+  // a 16 kHz recording, to open under a full-band 44.1 kHz spec
+  await fs.writeFile(path.join(dir, 'a16k.wav'), toneWav(2, 16000))
+  await project.addMedia([LONG_NAME, 'a16k.wav'])
   engine = await startEngine(['--project', dir])
 })
 test.afterAll(async () => {
@@ -101,7 +103,8 @@ for (const [w, h] of [
     await expect(page.getByTestId('waveform-surface')).toBeVisible()
 
     // The long name is cut in its middle, the whole of it in the tooltip.
-    const item = page.getByTestId('media-item')
+    const item = page.getByTestId('media-item').filter({ hasText: 'Turdus' })
+    await item.click()
     await expect(item).toHaveAttribute('title', LONG_NAME)
     // its text stays whole (search and screen readers); CSS cuts the head where its room ends
     await expect(item).toContainText(LONG_NAME)
@@ -212,6 +215,14 @@ for (const [w, h] of [
     )
     await expect(preview).toHaveAttribute('data-dims', '64')
     await shot(page, info, '5-features-full-band', size)
+
+    // Under that spec a 16 kHz recording leaves the bands above 8 kHz empty: said, with the count.
+    await page.getByTestId('media-item').filter({ hasText: 'a16k.wav' }).click()
+    await expect(features.getByTestId('empty-band-note')).toHaveText(
+      'This 16 kHz recording has nothing above 8 kHz: 17 of the 64 mel bands will be empty for it.',
+    )
+    await expect(features.getByTestId('bandwidth-warning')).toHaveCount(0)
+    await page.getByTestId('media-item').filter({ hasText: 'Turdus' }).click()
     expect(errors).toEqual([])
   })
 }

@@ -2,7 +2,14 @@
 import { describe, expect, it } from 'vitest'
 // Test-only value imports from engine/: the real default spec and its schema.
 import { parseFeatureSpec, PRESETS } from '../../engine/features/spec'
-import { bandwidthWarning, describeFeatures, formatHz, fullBandLogmel, topHz } from './train-form'
+import {
+  bandwidthWarning,
+  describeFeatures,
+  emptyBandNote,
+  formatHz,
+  fullBandLogmel,
+  topHz,
+} from './train-form'
 
 type AudioSpec = Extract<ReturnType<typeof PRESETS.mfcc>, { kind: 'audio' }>
 const mfcc = PRESETS.mfcc() as AudioSpec
@@ -42,5 +49,18 @@ describe('the feature choice', () => {
     )
     expect(formatHz(22050)).toBe('22.05 kHz')
     expect(formatHz(500)).toBe('500 Hz')
+  })
+})
+
+describe('a spec above the recording’s rate', () => {
+  it('counts the mel bands a 16 kHz recording leaves empty under a 44.1 kHz full-band spec', () => {
+    const full = fullBandLogmel(mfcc, 44100)
+    const note = emptyBandNote(full, 16000)
+    // HTK mel: 8 kHz is 2840 of 0…3923 mel; centres k·3923/65 above 2840 for k = 48…64: 17 bands
+    expect(note).toBe(
+      'This 16 kHz recording has nothing above 8 kHz: 17 of the 64 mel bands will be empty for it.',
+    )
+    expect(emptyBandNote(full, 44100)).toBeNull()
+    expect(emptyBandNote(mfcc, 44100)).toBeNull()
   })
 })

@@ -141,6 +141,29 @@ export function bandwidthWarning(spec: Spec, fileRate: number): string | null {
   return `These features discard everything above ${formatHz(top)} of this ${formatHz(fileRate)} recording (${formatHz(top)}–${formatHz(fileTop)}, ${lost}% of its band): ${why}.`
 }
 
+/** HTK mel of `hz` (as engine/features/mel.ts). */
+const mel = (hz: number) => 2595 * Math.log10(1 + hz / 700)
+
+/**
+ * What a spec at a higher rate than the recording's spends on nothing, or null: the mel bands
+ * whose centres lie above the recording's Nyquist frequency are empty for it (resampling adds no
+ * sound there).
+ */
+export function emptyBandNote(spec: Spec, fileRate: number): string | null {
+  if (spec.kind !== 'audio' || !(fileRate > 0) || spec.sampleRate <= fileRate * 1.01) return null
+  const fileTop = fileRate / 2
+  const lo = mel(spec.mel.fMin)
+  const hi = mel(topHz(spec))
+  const bands = spec.mel.bands
+  // band b (0-based) is centred at lo + (b + 1)·(hi − lo)/(bands + 1) on the mel scale
+  const empty = Array.from(
+    { length: bands },
+    (_, b) => lo + ((b + 1) * (hi - lo)) / (bands + 1),
+  ).filter((m) => m > mel(fileTop)).length
+  if (empty === 0) return null
+  return `This ${formatHz(fileRate)} recording has nothing above ${formatHz(fileTop)}: ${empty} of the ${bands} mel bands will be empty for it.`
+}
+
 /**
  * Log-mel over the recording's whole band: at the file's rate, frames of the power of two nearest
  * 32 ms (1024 samples, 23 ms, at 44.1 kHz) every 10 ms, 64 mel bands up to Nyquist, no deltas; the
