@@ -14,6 +14,13 @@ import { Rng } from '../../models/rng'
 import { multiHotTargets, multiLabelClasses } from './multi-hot'
 import { splitByGroup, type GroupSplit } from './groups'
 import type { Sequence, TrainData } from './sequences'
+import {
+  cachedRows,
+  featureCacheKey,
+  readCachedFrames,
+  readRows,
+  writeCachedFeatures,
+} from './feature-cache'
 
 /** Where a file's labels come from: segments in seconds, or one label per CSV row. */
 export type LabelSource =
@@ -117,6 +124,11 @@ export interface AssembleOptions {
   valFraction: number
   /** Cache folder for base features. */
   cacheDir?: string
+  /**
+   * Keep the training features on disk in this folder (data/feature-cache.ts) instead of the
+   * heap: the sequences then read their rows through `rows`, with the same numbers.
+   */
+  featureCache?: string
   signal?: AbortSignal
   onProgress?: (fraction: number, message: string) => void
   /**
@@ -196,6 +208,9 @@ export async function assembleDataset(
     )
   // every file's sequences (one per channel trained on), so a file's channels share its side
   const perFile: Sequence[][] = []
+  const onDisk = opts.featureCache
+  // on disk: each sequence's cache file and width
+  const stored = new Map<Sequence, { key: string; F: number }>()
   for (let i = 0; i < files.length; i++) {
     const f = files[i]
     opts.signal?.throwIfAborted()
@@ -211,13 +226,19 @@ export async function assembleDataset(
         extractSpec.kind === 'audio'
           ? ({ ...extractSpec, channel: c === 'mix' ? 'mix' : c - 1 } as FeatureSpec)
           : extractSpec
-      const m: FeatureMatrix = await extractFileFeatures(f.path, fileSpec, {
-        seriesRate: f.seriesRate,
-        cacheDir: opts.cacheDir,
-        signal: opts.signal,
-        onProgress: (p) =>
-          opts.onProgress?.(at + p / chans.length / files.length, `features of ${f.name}`),
-      })
+      const key = onDisk ? await featureCacheKey(f.path, fileSpec, f.seriesRate) : ''
+      const cached = onDisk ? await readCachedFrames(onDisk, key) : null
+      const m: FeatureMatrix | NonNullable<typeof cached> =
+        cached ??
+        (await extractFileFeatures(f.path, fileSpec, {
+          seriesRate: f.seriesRate,
+          cacheDir: opts.cacheDir,
+          signal: opts.signal,
+          onProgress: (p) =>
+            opts.onProgress?.(at + p / chans.length / files.length, `features of ${f.name}`),
+        }))
+      const width = 'data' in m ? m.data.length / Math.max(1, m.frames) : m.F
+      if (onDisk && 'data' in m) await writeCachedFeatures(onDisk, key, m.data, m.frameTimes, width)
       const segments = f.labels.kind === 'segments' ? onChannel(f.labels.segments, c) : []
       const labels =
         f.labels.kind === 'segments'
@@ -235,12 +256,21 @@ export async function assembleDataset(
           ? multiHotTargets(segments, m.frameTimes, classes, f.name)
           : undefined
       const name = opts.channels === 'each' ? `${f.name} (channel ${c})` : f.name
-      mine.push({ name, x: m.data, labels, ...(targets ? { targets } : {}) })
+      const seq: Sequence = {
+        name,
+        x: 'data' in m && !onDisk ? m.data : new Float32Array(0),
+        labels,
+        ...(targets ? { targets } : {}),
+      }
+      if (onDisk) stored.set(seq, { key, F: width })
+      mine.push(seq)
     }
     perFile.push(mine)
   }
   const sequences = perFile.flat()
-  const F = sequences[0].x.length / Math.max(1, sequences[0].labels.length)
+  const F = onDisk
+    ? stored.get(sequences[0])!.F
+    : sequences[0].x.length / Math.max(1, sequences[0].labels.length)
   const train = split.train.flatMap((i) => perFile[i])
   const val = split.val.flatMap((i) => perFile[i])
   // the model reads the channel it learned; one trained on each channel reads the mix
@@ -251,13 +281,24 @@ export async function assembleDataset(
           channel: typeof opts.channels === 'number' ? opts.channels - 1 : 'mix',
         } as FeatureSpec)
       : spec
+  let norm: { mean: number[]; std: number[] } | undefined
   if (global) {
     const stats = new RunningStats(F)
-    for (const s of train) stats.add(s.x, s.labels.length)
+    // on disk too each training file is added whole, in the same order: the same sums
+    for (const s of train) {
+      const x = onDisk ? unnormalized(onDisk, stored.get(s)!.key, s.labels.length, F) : s.x
+      stats.add(x, s.labels.length)
+    }
     const { mean, std } = stats.result()
-    for (const s of sequences) s.x = standardize(s.x, F, mean, std)
+    norm = { mean, std }
+    if (!onDisk) for (const s of sequences) s.x = standardize(s.x, F, mean, std)
     finalSpec = { ...finalSpec, normalization: { mode: 'global', mean, std } } as FeatureSpec
   }
+  if (onDisk)
+    for (const s of sequences) {
+      const { key, F: width } = stored.get(s)!
+      s.rows = cachedRows(onDisk, key, s.labels.length, width, norm)
+    }
   const hop = spec.kind === 'audio' ? spec.hopLength / spec.sampleRate : undefined
   return {
     data: {
@@ -274,4 +315,9 @@ export async function assembleDataset(
       ...(split.split ? { groups: split.split } : {}),
     },
   }
+}
+
+/** A cached file's rows as stored (before any global standardisation). */
+function unnormalized(dir: string, key: string, frames: number, F: number): Float32Array {
+  return readRows(cachedRows(dir, key, frames, F), 0, frames, new Float32Array(frames * F))
 }

@@ -6,8 +6,13 @@
 export interface Sequence {
   /** File it came from (for messages and per-file scores). */
   name: string
-  /** (T, F) features. */
+  /**
+   * (T, F) features; empty when `rows` is set: they are on disk then (data/feature-cache.ts:
+   * readRows for a part, featuresOf for all of them).
+   */
   x: Float32Array
+  /** Where the features are when they are not held in the heap. */
+  rows?: CachedRows
   /** (T) class index per frame, −1 for frames that must not count (ignore). */
   labels: Int32Array
   /**
@@ -16,6 +21,21 @@ export interface Sequence {
    * still gives T.
    */
   targets?: Float32Array
+}
+
+/**
+ * A sequence's features in a cache file (data/feature-cache.ts), plain data so it crosses to a
+ * training worker as it is.
+ */
+export interface CachedRows {
+  /** Absolute path of the cache file. */
+  file: string
+  /** T. */
+  frames: number
+  /** F: features per frame. */
+  width: number
+  /** Global standardisation applied to the rows as they are read. */
+  norm?: { mean: number[]; std: number[] }
 }
 
 export interface TrainData {

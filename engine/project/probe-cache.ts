@@ -9,7 +9,13 @@
 import { promises as fs } from 'node:fs'
 import path from 'node:path'
 import { writeFileAtomic } from '../io/atomic-write'
-import type { Probe } from './probe'
+
+/** What a cheap probe tells: seconds (null when it cannot tell) and what the header got wrong. */
+export interface Probe {
+  duration: number | null
+  /** Problems read past (e.g. a truncated data chunk), one sentence each. */
+  warnings: string[]
+}
 
 const FORMAT = 'framewise-probes'
 const VERSION = 1

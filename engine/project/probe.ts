@@ -14,14 +14,9 @@ import { openRegular } from '../io/input-files'
 import { detectDelimiter, TIME_COLUMNS } from '../media/series/csv'
 import { needsRewrite, rewriteSeparators, UNIT_SEPARATOR } from '../media/series/lines'
 import { splitHeader } from '../labels/csv-columns'
-import type { ProbeCache } from './probe-cache'
+import type { Probe, ProbeCache } from './probe-cache'
 
-/** What a cheap probe tells: seconds (null when it cannot tell) and what the header got wrong. */
-export interface Probe {
-  duration: number | null
-  /** Problems read past (e.g. a truncated data chunk), one sentence each. */
-  warnings: string[]
-}
+export type { Probe }
 
 const known = new Map<string, { size: number; mtimeMs: number; probe: Promise<Probe> }>()
 const UNKNOWN: Probe = { duration: null, warnings: [] }

@@ -16,8 +16,10 @@ import { DataParallelTrainer } from './parallel'
 import type { Sequence, TrainData } from '../data/sequences'
 import type { TrainSettings } from './settings'
 import { validate } from './validate'
+import { FrontEndCalibration } from './calibrate'
 import { finalMultiLabel, validateMultiLabel, type MultiLabelResult } from './validate-multilabel'
 import { positiveWeightsOf } from '../data/multi-hot'
+import { closeCachedFeatures, readRows } from '../data/feature-cache'
 import type { EpochRecord } from '../api'
 
 export interface TrainResult {
@@ -102,7 +104,13 @@ export async function trainTagger(
       : null
     const labels = new Int32Array(settings.chunk * Bmax) // (T, B)
     const targets = multi ? new Float32Array(settings.chunk * Bmax * C) : null // (T, B, C)
+    // a chunk's rows read from disk (data/feature-cache.ts), one chunk at a time
+    const rowsBuf = data.train.some((s) => s.rows) ? new Float32Array(settings.chunk * F) : null
     const stepsPerEpoch = Math.ceil(chunks.length / Bmax)
+    // a CRNN's batch norm running statistics, from the last batches of each epoch (calibrate.ts)
+    const calibration = config.frontEnd
+      ? new FrontEndCalibration(config, pickKernels(hooks.kernels ?? 'auto'), settings.chunk, Bmax)
+      : null
     const tracker = new EpochTracker(settings, stepsPerEpoch, params, optimizer, hooks.resume, () =>
       initTagger(params, config, new Rng(settings.seed), {
         scheme: settings.init,
@@ -124,8 +132,10 @@ export async function trainTagger(
         labels.fill(-1, 0, T * B)
         targets?.fill(-1, 0, T * B * C)
         batch.forEach((c, b) => {
+          const rows = c.seq.rows ? readRows(c.seq.rows, c.start, c.length, rowsBuf!) : c.seq.x
+          const first = c.seq.rows ? 0 : c.start
           for (let t = 0; t < c.length; t++) {
-            x.set(c.seq.x.subarray((c.start + t) * F, (c.start + t + 1) * F), (t * B + b) * F)
+            x.set(rows.subarray((first + t) * F, (first + t + 1) * F), (t * B + b) * F)
             labels[t * B + b] = c.seq.labels[c.start + t]
             const y = c.seq.targets?.subarray((c.start + t) * C, (c.start + t + 1) * C)
             if (targets && y) targets.set(y, (t * B + b) * C)
@@ -137,11 +147,13 @@ export async function trainTagger(
         const xIn = feedback ? feedback.build(xb, lb, lengths, T, params, epoch, step) : xb
         const yb = targets ? targets.subarray(0, T * B * C) : lb
         const r = trainer.step(xIn, yb, lengths, T, optimizer, settings.clip)
+        if (calibration?.counts(step, stepsPerEpoch)) calibration.add(params, xIn, lengths, T)
         const progress = tracker.step(step, r.loss, settings.clip > 0 ? r.gradNorm : 0, lengths) // throws when diverged
         hooks.onProgress?.(progress)
         await new Promise((resolve) => setImmediate(resolve)) // let cancel messages in
       }
       const kernels = hooks.kernels ?? 'auto'
+      calibration?.apply(params)
       const { record, checkpoint, stop } = tracker.endEpoch(
         () =>
           multi
@@ -173,5 +185,6 @@ export async function trainTagger(
     }
   } finally {
     await trainer.close()
+    closeCachedFeatures()
   }
 }

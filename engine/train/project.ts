@@ -3,6 +3,7 @@
  * the training runs in its worker, every epoch is recorded (run.json + checkpoint, atomically),
  * and the best epoch is exported as ONNX with its model card into the run folder.
  */
+import path from 'node:path'
 import { z } from 'zod'
 import { ApiError, type EpochRecord, type LabelClass, type TrainProgress } from '../api'
 import { DataError } from '../errors'
@@ -231,6 +232,8 @@ export async function trainProject(
     seed: settings.seed,
     valFraction: settings.valFraction,
     cacheDir: project.cacheDir('features'),
+    // the training set's features stay on disk, not in the heap (data/feature-cache.ts)
+    featureCache: path.join(project.cacheDir('features'), 'train'),
     signal: ctx.signal,
     onProgress: (f, message) => ctx.progress(0.1 * f, message),
     // a sigmoid head learns every event of the tier, overlaps included (data/multi-hot.ts)

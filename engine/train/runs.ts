@@ -14,18 +14,31 @@ import { nullNaN, RunRecords } from '../project/runs'
 import type { EpochRecord } from '../api'
 import type { Checkpoint } from './epochs'
 import type { Sequence } from '../data/sequences'
+import { readRows } from '../data/feature-cache'
 
 /** A sortable, unique run id: UTC time plus 4 random hex digits. */
 export function newRunId(now = new Date()): string {
   return `${now.toISOString().replace(/[:.]/g, '-').replace('Z', '')}-${randomBytes(2).toString('hex')}`
 }
 
+/** Floats hashed at a time from features on disk. */
+const HASH_BLOCK = 1 << 20
+
 /** sha256 over the data a run trains on, in order. */
 export function dataHash(seqs: Sequence[]): string {
   const h = createHash('sha256')
   for (const s of seqs) {
     h.update(s.name)
-    h.update(new Uint8Array(s.x.buffer, s.x.byteOffset, s.x.byteLength))
+    if (s.rows) {
+      // on disk: the same bytes, read in blocks
+      const { frames, width } = s.rows
+      const rows = Math.max(1, Math.floor(HASH_BLOCK / Math.max(1, width)))
+      const block = new Float32Array(rows * width)
+      for (let t = 0; t < frames; t += rows) {
+        const x = readRows(s.rows, t, Math.min(rows, frames - t), block)
+        h.update(new Uint8Array(x.buffer, x.byteOffset, x.byteLength))
+      }
+    } else h.update(new Uint8Array(s.x.buffer, s.x.byteOffset, s.x.byteLength))
     h.update(new Uint8Array(s.labels.buffer, s.labels.byteOffset, s.labels.byteLength))
   }
   return h.digest('hex')

@@ -19,6 +19,7 @@ import { concatFiles, polyphonicMetrics, type PolyphonicMetrics } from '../eval/
 import { multiLabelSegments } from '../infer/postprocess-multilabel'
 import type { ClassPostProcess } from '../onnx/postprocess-settings'
 import type { Sequence } from '../data/sequences'
+import { readRows } from '../data/feature-cache'
 import type { Segment } from '../labels/segments'
 
 /** Frames per validation window: bounds memory on hour-long files. */
@@ -71,12 +72,18 @@ function probabilities(
   m.params.set(params)
   const Tmax = Math.min(VAL_WINDOW, Math.max(1, ...seqs.map((s) => s.labels.length)))
   const ws = allocWorkspace(config, k, Tmax, 1)
+  // features read from disk window by window (data/feature-cache.ts)
+  const rowsBuf = seqs.some((s) => s.rows) ? new Float32Array(Tmax * F) : null
   return seqs.map((seq, i) => {
     const T = seq.labels.length
     const p = new Float32Array(T * C) // (T, C)
+    const whole = seq.rows ? null : seq.x
     for (let start = 0; start < T; start += VAL_WINDOW) {
       const n = Math.min(VAL_WINDOW, T - start)
-      taggerForward(ws, seq.x.subarray(start * F, (start + n) * F), Int32Array.of(n), n, m, k)
+      const xw = whole
+        ? whole.subarray(start * F, (start + n) * F)
+        : readRows(seq.rows!, start, n, rowsBuf!)
+      taggerForward(ws, xw, Int32Array.of(n), n, m, k)
       const logits = ws.logits.subarray(0, n * C) as Float32Array
       onWindow(logits, i, start, n)
       for (let q = 0; q < n * C; q++) p[start * C + q] = sigmoid(logits[q])

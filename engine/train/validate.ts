@@ -10,6 +10,7 @@ import { previousLabelInput } from '../../models/label-decoding'
 import { concatFeedback, decodeWithTagger } from '../../models/feedback'
 import { confusionScores } from '../eval/metrics'
 import type { Sequence } from '../data/sequences'
+import { featuresOf, readRows } from '../data/feature-cache'
 
 /** Frames per validation window: bounds memory on hour-long files. */
 const VAL_WINDOW = 4000
@@ -39,14 +40,21 @@ export function validate(
   const prev = config.outputRecurrence ? new Float32Array(Tmax * C) : null // (T, C)
   let sum = 0
   let weight = 0
+  // features read from disk window by window (data/feature-cache.ts)
+  const rowsBuf = seqs.some((s) => s.rows) ? new Float32Array(Tmax * F) : null
   for (const seq of seqs) {
     const T = seq.labels.length
-    const decoded = config.outputRecurrence ? decodeWithTagger(m, k, seq.x, T, 1).path : null
+    const decoded = config.outputRecurrence
+      ? decodeWithTagger(m, k, featuresOf(seq), T, 1).path
+      : null
+    const whole = seq.rows ? null : seq.x
     for (let start = 0; start < T; start += VAL_WINDOW) {
       const n = Math.min(VAL_WINDOW, T - start)
       const lengths = Int32Array.of(n)
       const labels = seq.labels.subarray(start, start + n)
-      let xw = seq.x.subarray(start * F, (start + n) * F)
+      let xw = whole
+        ? whole.subarray(start * F, (start + n) * F)
+        : readRows(seq.rows!, start, n, rowsBuf!)
       if (xFed && prev) {
         previousLabelInput(prev, labels, lengths, n, C)
         xw = concatFeedback(xFed, xw, prev, n, F, C).subarray(0, n * config.inputSize)
