@@ -2,8 +2,10 @@
  * Project-open benchmark (not a test): a project of FW_OPEN_FILES (default 2,000) one-second
  * WAVs — every third labelled, every tenth of those reviewed, one label file damaged — opened in
  * browser mode in Chromium. Reports, as one JSON line: the time from navigation until the file
- * list and its status counts are drawn (cold: a new engine, headers probed; warm: a reload),
- * how many rows the virtual list put in the DOM, and the time to scroll to the last file. Run
+ * list and its status counts are drawn (cold: a new engine on a project never opened, every
+ * header probed; warm: a reload; next session: another new engine, the headers' probes kept in
+ * the project's cache folder), how many rows the virtual list put in the DOM, and the time to
+ * scroll to the last file. Run
  * after a build: `npm run bench:open`; figures in docs/archive-scale.md.
  */
 import { chromium } from '@playwright/test'
@@ -68,7 +70,7 @@ async function main() {
   const root = await tempDir('fw-bench-open-')
   const project = path.join(root, 'project')
   const labelled = await writeProject(project)
-  const engine = await startEngine(['--project', project])
+  let engine = await startEngine(['--project', project])
   const browser = await chromium.launch({
     executablePath: process.env.FRAMEWISE_CHROMIUM ?? '/usr/bin/chromium',
     args: ['--no-sandbox', '--disable-gpu', '--no-first-run'],
@@ -95,12 +97,17 @@ async function main() {
     await page.getByTestId('media-item').filter({ hasText: last }).waitFor()
     const scrollToEndMs = Date.now() - t0
     const problems = await page.getByTestId('media-problem').count()
+    // a new session: another engine (nothing in memory), the probes kept on disk
+    await engine.stop()
+    engine = await startEngine(['--project', project])
+    const openNextSessionMs = await open()
     console.log(
       JSON.stringify({
         bench: 'open',
         files: FILES,
         openColdMs,
         openWarmMs,
+        openNextSessionMs,
         statusCounts: counts.replace(/\s+/g, ' ').trim(),
         rowsInDom: rows,
         scrollToEndMs,
