@@ -131,12 +131,12 @@ describe.skipIf(!hasTorch)('recipes/pytorch/train.py round trip', () => {
   // the softmax GRU under torchrun (2 gloo processes); the sigmoid LSTM as one plain process,
   // the script's path without torch.distributed (and half the test's time)
   it.each([
-    ['softmax', 'gru', 'labels', ['background', 'tone', 'chirp', 'noise'], 2],
-    ['sigmoid', 'lstm', 'events', ['tone', 'chirp', 'noise'], 1],
+    ['softmax', 'gru', 'labels', 2, ['background', 'tone', 'chirp', 'noise']],
+    ['sigmoid', 'lstm', 'events', 1, ['tone', 'chirp', 'noise']],
   ] as const)(
     'a %s %s of tier %s, trained by %i process(es), predicts in Framewise as in PyTorch',
     { timeout: 120_000 },
-    async (head, cell, tier, names, processes) => {
+    async (head, cell, tier, processes, names) => {
       const out = path.join(dir, `torch-${head}.onnx`)
       const started = Date.now()
       // --redirects/--tee 1: Debian's torchrun 1.13 on Python 3.11 fails on its default "0"
