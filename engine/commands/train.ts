@@ -294,9 +294,9 @@ async function trainClipFolder(
 export const train: Command = {
   brief: 'train a tagger or clip classifier, export ONNX',
   usage:
-    'train <project-or-data-dir> --out model.onnx [--cell lstm|gru|rnn|rnn-relu] [--hidden N] [--layers N] [--unidirectional] [--residual] [--attention-heads 0|1|2|4] [--attention-window FRAMES] [--epochs N] [--batch N] [--chunk N] [--lr X] [--seed N] [--features SPEC] [--val FRACTION] [--group-by file|folder|folder:N|manifest] [--task tag|classify] [--pooling mean|max|attention] [--init default|chrono] [--output-recurrence [--scheduled-sampling X] [--beam N]] [--tier NAME] [--head softmax|sigmoid] [--channels mix|each|N] [--rate HZ]',
+    'train <project-or-data-dir> --out model.onnx [--cell lstm|gru|rnn|rnn-relu] [--hidden N] [--layers N] [--unidirectional] [--residual] [--attention-heads 0|1|2|4] [--attention-window FRAMES] [--epochs N] [--batch N] [--chunk N] [--lr X] [--seed N] [--features SPEC] [--val FRACTION] [--group-by file|folder|folder:N|manifest] [--front-end none|conv [--conv-blocks N] [--conv-channels N] [--conv-pool N]] [--task tag|classify] [--pooling mean|max|attention] [--init default|chrono] [--output-recurrence [--scheduled-sampling X] [--beam N]] [--tier NAME] [--head softmax|sigmoid] [--channels mix|each|N] [--rate HZ]',
   summary:
-    "train a tagger on a project or a data folder and export it as ONNX + model card; --rate HZ gives the rows per second of a data folder's CSV files without a time column; also --dropout X, --patience N, --threads N, --class-weights none|sqrt-balanced|balanced; --task classify [--pooling mean|max|attention] trains a clip classifier on the files' clip classes (project) or <dir>/<class>/<file> subfolders; --output-recurrence feeds each frame the previous label (unidirectional, decoded greedily, or by beam search with --beam N > 1); --tier NAME learns that tier of the labels (default: each file's first exclusive tier; a data folder's TextGrid/ELAN/JSON files: that tier); --head sigmoid trains a multi-label tagger (one sigmoid per class, for overlapping events; thresholds per class chosen on the validation files); --channels mix|each|N learns from the mix of a recording's channels, each channel as an example of its own, or channel N (1-based), annotations with a channel counting on theirs only; --group-by folder|folder:N|manifest keeps each source on one side of the validation split (a data folder's subfolders, their first or N-th level; a project's per-file \"group\"), so validation, early stopping and post-processing measure sources training never saw",
+    "train a tagger on a project or a data folder and export it as ONNX + model card; --rate HZ gives the rows per second of a data folder's CSV files without a time column; also --dropout X, --patience N, --threads N, --class-weights none|sqrt-balanced|balanced; --task classify [--pooling mean|max|attention] trains a clip classifier on the files' clip classes (project) or <dir>/<class>/<file> subfolders; --output-recurrence feeds each frame the previous label (unidirectional, decoded greedily, or by beam search with --beam N > 1); --tier NAME learns that tier of the labels (default: each file's first exclusive tier; a data folder's TextGrid/ELAN/JSON files: that tier); --head sigmoid trains a multi-label tagger (one sigmoid per class, for overlapping events; thresholds per class chosen on the validation files); --channels mix|each|N learns from the mix of a recording's channels, each channel as an example of its own, or channel N (1-based), annotations with a channel counting on theirs only; --group-by folder|folder:N|manifest keeps each source on one side of the validation split (a data folder's subfolders, their first or N-th level; a project's per-file \"group\"), so validation, early stopping and post-processing measure sources training never saw; --front-end conv puts a CRNN front end (3×3 conv + batch norm + ReLU + frequency max-pool blocks) before the recurrent stack",
   options: {
     out: { type: 'string' },
     cell: { type: 'string' },
@@ -314,6 +314,10 @@ export const train: Command = {
     features: { type: 'string' },
     val: { type: 'string' },
     'group-by': { type: 'string' },
+    'front-end': { type: 'string' },
+    'conv-blocks': { type: 'string' },
+    'conv-channels': { type: 'string' },
+    'conv-pool': { type: 'string' },
     dropout: { type: 'string' },
     patience: { type: 'string' },
     threads: { type: 'string' },
@@ -357,6 +361,10 @@ export const train: Command = {
       seed: numberFlag(values, 'seed', { integer: true }),
       valFraction: numberFlag(values, 'val'),
       groupBy: values['group-by'],
+      frontEnd: values['front-end'],
+      convBlocks: numberFlag(values, 'conv-blocks', { integer: true }),
+      convChannels: numberFlag(values, 'conv-channels', { integer: true }),
+      convPool: numberFlag(values, 'conv-pool', { integer: true }),
       dropout: numberFlag(values, 'dropout'),
       patience: numberFlag(values, 'patience', { integer: true }),
       threads: numberFlag(values, 'threads', { integer: true }),

@@ -240,13 +240,16 @@ export async function predictProbabilities(
   // Two lanes take groups of windows in turn: this thread, and a pool worker when allowed.
   const workers = options.workers ?? Math.min(2, availableParallelism())
   const lanes = workers >= 1 && availableParallelism() >= 2 ? 2 : 1
-  const [W, K] = attentionWindows(
+  const [W, attentionK] = attentionWindows(
     model.attention,
     T,
     options.windowFrames ?? 15000,
     options.contextFrames ?? 500,
     lanes,
   )
+  // a CRNN's conv front end reads convContext frames each side: a window's kept frames see
+  // exactly what a whole-file run gives them only with at least that much context
+  const K = Math.max(attentionK, model.convContext ?? 0)
   if (!(W >= 1 && K >= 0 && (options.batch ?? 1) >= 1))
     throw new RangeError('windowFrames and batch must be ≥ 1 and contextFrames ≥ 0')
   const C = model.numClasses

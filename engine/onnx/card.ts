@@ -47,6 +47,12 @@ export const modelCardSchema = z.object({
       outputRecurrence: z.boolean().optional(),
       /** 'sigmoid': multi-label, one probability per class (absent: softmax). */
       head: z.enum(['softmax', 'sigmoid']).optional(),
+      /** CRNN: the conv front end's blocks (models/conv.ts; absent: none). */
+      frontEnd: z
+        .object({
+          blocks: z.array(z.object({ channels: z.number().int(), pool: z.number().int() })),
+        })
+        .optional(),
       parameters: z.number().int(),
     })
     .nullable(),
@@ -153,6 +159,9 @@ export function taggerCard(
     ...(config.outputRecurrence ? { outputRecurrence: true } : {}),
     ...(config.attention ? { attention: { ...config.attention } } : {}),
     ...(config.head === 'sigmoid' ? { head: 'sigmoid' as const } : {}),
+    ...(config.frontEnd
+      ? { frontEnd: { blocks: config.frontEnd.blocks.map((b) => ({ ...b })) } }
+      : {}),
     parameters,
   }
 }

@@ -4,6 +4,8 @@
  * or older model); clip classifiers (clip.ts) share the spec handling and the file writing.
  */
 import { taggerGraph, type GraphNormalisation } from '../../models/onnx-graph'
+import { convContext } from '../../models/conv'
+import { frontEndOf } from '../../models/params'
 import type { TaggerConfig } from '../../models/params'
 import { paramLayout } from '../../models/params'
 import { writeFileAtomic, writeJsonAtomic } from '../io/atomic-write'
@@ -152,6 +154,7 @@ export async function exportTagger(
         }
       : {}),
     ...(config.attention ? { attention: { ...config.attention } } : {}),
+    ...(config.frontEnd ? { convContext: convContext(frontEndOf(config)!) } : {}),
     // an output-recurrent model decodes its own label path (beam search), so no Viterbi
     ...(transitions ? { transitions } : {}),
     ...(multiLabel ? { multiLabel } : {}),

@@ -12,6 +12,8 @@
  *     framewise.attention    JSON {heads, window} on taggers with self-attention: a global one
  *                            (window 0) runs whole-file, a windowed one streams with r more
  *                            context frames (engine/infer/predict.ts)
+ *     framewise.conv_context frames each side a CRNN's conv front end reads (models/conv.ts):
+ *                            prediction windows keep at least that much context
  *     framewise.transitions  JSON Transitions on plain frame taggers: label start and transition
  *                            probabilities counted on the training labels, for Viterbi decoding
  *                            (postprocess.viterbi; engine/infer/postprocess.ts)
@@ -55,6 +57,7 @@ export const META_KEYS = {
   task: 'framewise.task',
   decoder: 'framewise.decoder',
   attention: 'framewise.attention',
+  convContext: 'framewise.conv_context',
   transitions: 'framewise.transitions',
   multilabel: 'framewise.multilabel',
 } as const
@@ -132,6 +135,8 @@ export interface ModelMetadata {
   decoder?: Decoder
   /** Taggers with self-attention only: heads and window (prediction needs the window). */
   attention?: AttentionMeta
+  /** CRNNs only: frames of context each side their conv front end reads. */
+  convContext?: number
   /** Plain taggers trained by Framewise: label transitions of the training data. */
   transitions?: TransitionsMeta
   /** Multi-label (sigmoid) taggers: per-class post-processing; absent = one class per frame. */
@@ -149,6 +154,7 @@ export function metadataProps(meta: ModelMetadata): Record<string, string> {
     ...(meta.task ? { [META_KEYS.task]: meta.task } : {}),
     ...(meta.decoder ? { [META_KEYS.decoder]: canonicalJson(meta.decoder) } : {}),
     ...(meta.attention ? { [META_KEYS.attention]: canonicalJson(meta.attention) } : {}),
+    ...(meta.convContext ? { [META_KEYS.convContext]: String(meta.convContext) } : {}),
     ...(meta.transitions ? { [META_KEYS.transitions]: canonicalJson(meta.transitions) } : {}),
     ...(meta.multiLabel ? { [META_KEYS.multilabel]: canonicalJson(meta.multiLabel) } : {}),
   }
@@ -195,6 +201,15 @@ export function parseMetadataProps(
   if (props[META_KEYS.decoder] !== undefined) out.decoder = json(META_KEYS.decoder, decoderSchema)
   if (props[META_KEYS.attention] !== undefined)
     out.attention = json(META_KEYS.attention, attentionSchema)
+  if (props[META_KEYS.convContext] !== undefined) {
+    const n = Number(props[META_KEYS.convContext])
+    if (!Number.isSafeInteger(n) || n < 0 || n > 1000)
+      throw new DataError(
+        file,
+        `metadata ${META_KEYS.convContext} must be a whole number of frames 0–1000`,
+      )
+    out.convContext = n
+  }
   if (props[META_KEYS.transitions] !== undefined)
     out.transitions = json(META_KEYS.transitions, transitionsSchema)
   if (props[META_KEYS.multilabel] !== undefined)

@@ -108,6 +108,8 @@ export interface TaggerModel {
   decoder: (Decoder & { layout: FeedbackLayout }) | null
   /** Self-attention of a Framewise tagger: prediction windows depend on it; null = none. */
   attention: AttentionMeta | null
+  /** Frames of context each side a CRNN's conv front end reads (framewise.conv_context); 0 = none. */
+  convContext: number
   /** Log label transitions for Viterbi post-processing (framewise.transitions), or null. */
   transitions: Transitions | null
   /**
@@ -512,6 +514,7 @@ export async function readModel(
     outputSource,
     decoder: fw.decoder && feedback ? { ...fw.decoder, layout: feedback } : null,
     attention: fw.attention ?? card?.tagger?.attention ?? null,
+    convContext: fw.convContext ?? 0,
     transitions: stored ? transitionsToLog(stored) : null,
     multiLabel,
   }

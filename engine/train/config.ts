@@ -38,7 +38,25 @@ export function taggerConfigOf(settings: TrainSettings, F: number, C: number): T
       : {}),
     ...(settings.outputRecurrence ? { outputRecurrence: true } : {}),
     ...(settings.head === 'sigmoid' ? { head: 'sigmoid' as const } : {}),
+    ...(settings.frontEnd === 'conv' ? { frontEnd: { blocks: convBlocksOf(settings, F) } } : {}),
   }
+}
+
+/**
+ * The conv blocks of the settings over F features: `convBlocks` × `convChannels`, each pooling
+ * `convPool` bins while at least that many remain (so few features, a series' channels, still
+ * leave one bin).
+ */
+export function convBlocksOf(
+  settings: Pick<TrainSettings, 'convBlocks' | 'convChannels' | 'convPool'>,
+  F: number,
+): { channels: number; pool: number }[] {
+  let W = F
+  return Array.from({ length: settings.convBlocks }, () => {
+    const pool = W >= settings.convPool ? settings.convPool : 1
+    W = Math.floor(W / pool)
+    return { channels: settings.convChannels, pool }
+  })
 }
 
 /** Adam, or AdamW with decoupled weight decay when the settings ask for it. */

@@ -47,7 +47,7 @@ describe('training settings', () => {
 
   it('one rule per setting is in force, the first in the table', () => {
     const rules = exclusionsAt({ task: 'tag', outputRecurrence: true })
-    expect(rules.map((r) => r.setting)).toEqual(['bidirectional', 'attentionHeads'])
+    expect(rules.map((r) => r.setting)).toEqual(['bidirectional', 'attentionHeads', 'frontEnd'])
     expect(rules[1]).toBe(SETTING_EXCLUSIONS[2])
     expect(exclusionsAt({ task: 'tag', outputRecurrence: false })).toEqual([])
   })

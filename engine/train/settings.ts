@@ -62,6 +62,16 @@ export const trainSettingsSchema = z.object({
    */
   residual: z.boolean().default(false),
   /**
+   * A convolutional front end before the recurrent stack (CRNN, models/conv.ts): `convBlocks`
+   * blocks of 3×3 conv (`convChannels` channels) + batch norm + ReLU + max-pooling over
+   * `convPool` frequency bins (a block pools only while that many bins remain), as the
+   * sound-event field uses. 'none' by default until the benchmark of issue 20 says otherwise.
+   */
+  frontEnd: z.enum(['none', 'conv']).default('none'),
+  convBlocks: z.number().int().min(1).max(8).default(3),
+  convChannels: z.number().int().min(1).max(256).default(32),
+  convPool: z.number().int().min(1).max(8).default(2),
+  /**
    * Recurrent initialisation. 'default': orthogonal Whh, LSTM forget bias 1 (init.ts). 'chrono'
    * (Tallec & Ollivier 2018): gated cells' keep-gate biases ln U(1, chunk − 1), so memory
    * timescales spread up to the chunk length. Default 'default': chrono only paid on lags of
@@ -168,8 +178,8 @@ export const TRAIN_DEFAULTS: TrainSettings = trainSettingsSchema.parse({})
  * the control with `why` as its tooltip (it receives the table through `trainingDefaults`).
  */
 export interface SettingExclusion {
-  setting: 'bidirectional' | 'attentionHeads' | 'outputRecurrence' | 'head'
-  off: false | 0 | 'softmax'
+  setting: 'bidirectional' | 'attentionHeads' | 'outputRecurrence' | 'head' | 'frontEnd'
+  off: false | 0 | 'softmax' | 'none'
   when: Partial<Pick<TrainSettings, 'task' | 'outputRecurrence' | 'head'>>
   why: string
 }
@@ -210,6 +220,18 @@ export const SETTING_EXCLUSIONS: readonly SettingExclusion[] = [
     off: 'softmax',
     when: { task: 'classify' },
     why: 'Clip classifiers give one class per file (softmax)',
+  },
+  {
+    setting: 'frontEnd',
+    off: 'none',
+    when: { task: 'classify' },
+    why: 'Clip classifiers have no conv front end yet: it is for frame taggers',
+  },
+  {
+    setting: 'frontEnd',
+    off: 'none',
+    when: { task: 'tag', outputRecurrence: true },
+    why: 'A conv front end would convolve the fed-back labels: turn output recurrence off to use it',
   },
 ]
 
