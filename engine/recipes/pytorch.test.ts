@@ -197,6 +197,8 @@ describe.skipIf(!hasTorch)('recipes/pytorch/train.py round trip', () => {
         withFeatures: true,
       })
       expect(exported).toMatchObject({ ok: true })
+      const check = `import onnx, sys; onnx.checker.check_model(onnx.load(sys.argv[1]), full_check=True)`
+      expect(await run(PYTHON, ['-c', check, raw], dir)).toBe('')
       const session = await ort.InferenceSession.create(raw)
       const { samples } = await decodeAudio(path.join(dir, 'r0.wav'))
       const rawOut = await session.run({
