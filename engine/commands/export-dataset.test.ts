@@ -150,6 +150,16 @@ describe.skipIf(!hasNumpy)('export-dataset', () => {
     // the written training features have mean 0 and std 1 per dimension
     for (const v of index.stats.mean) expect(Math.abs(v)).toBeLessThan(1e-4)
     for (const v of index.stats.std) expect(Math.abs(v - 1)).toBeLessThan(1e-4)
+    // and every file holds what Framewise computes for the spec the model will carry
+    const r = spawnSync(PYTHON, ['-c', READ, path.join(dir, 'global')], {
+      encoding: 'utf8',
+      maxBuffer: 1 << 28,
+    })
+    const read = JSON.parse(r.stdout) as { features: { values: number[] } }[]
+    for (let i = 0; i < 3; i++) {
+      const m = await extractFileFeatures(path.join(dir, `r${i}.wav`), index.spec, { workers: 0 })
+      expect(Float32Array.from(read[i].features.values)).toEqual(m.data)
+    }
   })
 
   it('exports a data folder of CSV series: row labels, global statistics of the training files', async () => {

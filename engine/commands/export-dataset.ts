@@ -28,7 +28,7 @@ import { frameLabels, rowFrameLabels, splitByFile, type ClassMap } from '../data
 import type { LabelSource } from '../data/dataset'
 import { scanDataFolder } from '../data/folder'
 import { multiHotTargets, multiLabelClasses } from '../data/multi-hot'
-import { writeNpy } from '../data/npy'
+import { readNpyFloat32, writeNpy } from '../data/npy'
 import { classMapOf } from '../train/project'
 import { parseTrainSettings } from '../train/settings'
 import { type Command, UsageError, checkOutDir, numberFlag, reportProgress } from './command'
@@ -163,27 +163,7 @@ export async function exportDataset(input: ExportDatasetInput): Promise<DatasetI
 
   const global = spec.normalization.mode === 'global'
   const extractSpec = (global ? { ...spec, normalization: { mode: 'none' } } : spec) as FeatureSpec
-  const matrices = []
-  for (let i = 0; i < sources.length; i++) {
-    const s = sources[i]
-    input.onProgress?.(i / sources.length, `features of ${s.name}`)
-    matrices.push(
-      await extractFileFeatures(s.path, extractSpec, { seriesRate: s.seriesRate, cacheDir }),
-    )
-  }
-  const F = matrices[0].dims
-  const stats = new RunningStats(F)
-  for (const i of split.train) stats.add(matrices[i].data, matrices[i].frames)
-  let trained = stats.result()
-  let finalSpec = spec
-  if (global) {
-    for (const m of matrices) standardize(m.data, F, trained.mean, trained.std)
-    finalSpec = { ...spec, normalization: { mode: 'global', ...trained } } as FeatureSpec
-    const after = new RunningStats(F)
-    for (const i of split.train) after.add(matrices[i].data, matrices[i].frames)
-    trained = after.result()
-  }
-
+  const train = new Set(split.train)
   const tierNames = [...new Set(sources.flatMap((s) => s.tiers.map((t) => t.name)))]
   const tiers: TierEntry[] = tierNames.map((name) => {
     const kind = sources.flatMap((s) => s.tiers).find((t) => t.name === name)!.kind
@@ -195,12 +175,23 @@ export async function exportDataset(input: ExportDatasetInput): Promise<DatasetI
   await fs.mkdir(path.join(input.out, 'labels'), { recursive: true })
   const width = String(sources.length - 1).length
   const files: DatasetIndex['files'] = []
+  // One file at a time (an archive's features need not fit in memory): its features (global
+  // normalisation: un-normalised for now, standardised below) and labels are written before
+  // the next file is read.
+  let stats: RunningStats | undefined
+  let names: string[] = []
   for (let i = 0; i < sources.length; i++) {
     const s = sources[i]
-    const m = matrices[i]
+    input.onProgress?.((global ? 0.7 : 1) * (i / sources.length), `features of ${s.name}`)
+    const m = await extractFileFeatures(s.path, extractSpec, { seriesRate: s.seriesRate, cacheDir })
+    stats ??= new RunningStats(m.dims)
+    names = m.names
+    if (m.dims !== stats.dims)
+      throw new DataError(s.path, `gives ${m.dims} features, the first file ${stats.dims}`)
+    if (train.has(i)) stats.add(m.data, m.frames)
     const id = String(i).padStart(width, '0')
     const features = `features/${id}.npy`
-    await writeNpy(path.join(input.out, features), m.data, [m.frames, F])
+    await writeNpy(path.join(input.out, features), m.data, [m.frames, m.dims])
     const labels: Record<string, string> = {}
     for (const t of s.tiers) {
       const k = tierNames.indexOf(t.name)
@@ -228,11 +219,28 @@ export async function exportDataset(input: ExportDatasetInput): Promise<DatasetI
     }
     files.push({ name: s.name, frames: m.frames, features, labels })
   }
+  const F = stats!.dims
+  let trained = stats!.result()
+  let finalSpec = spec
+  if (global) {
+    // the training files' statistics are known now: standardise every file with them
+    const after = new RunningStats(F)
+    for (let i = 0; i < files.length; i++) {
+      input.onProgress?.(0.7 + (0.3 * i) / files.length, `normalising ${files[i].name}`)
+      const file = path.join(input.out, files[i].features)
+      const x = standardize(await readNpyFloat32(file), F, trained.mean, trained.std)
+      if (train.has(i)) after.add(x, files[i].frames)
+      await writeNpy(file, x, [files[i].frames, F])
+    }
+    finalSpec = { ...spec, normalization: { mode: 'global', ...trained } } as FeatureSpec
+    trained = after.result()
+  }
+
   const index: DatasetIndex = {
     format: DATASET_FORMAT,
     version: DATASET_VERSION,
     spec: finalSpec,
-    featureNames: matrices[0].names,
+    featureNames: names,
     dims: F,
     frameHop: spec.kind === 'audio' ? spec.hopLength / spec.sampleRate : null,
     classes,

@@ -8,9 +8,11 @@
  *               with spaces and ended by '\n' so that the data starts at a multiple of 64 bytes
  *   data        C order (row-major), little-endian
  * Only the three element types an exported dataset holds: float32 features, int16 class indices
- * and uint8 multi-hot targets.
+ * and uint8 multi-hot targets; readNpyFloat32 reads back the float32 ones.
  */
+import { DataError } from '../errors'
 import { writeFileAtomic } from '../io/atomic-write'
+import { READ_LIMITS, readRegular } from '../io/input-files'
 
 /** The element types written, by NumPy dtype string. */
 export type NpyArray = Float32Array | Int16Array | Uint8Array
@@ -44,4 +46,14 @@ export function encodeNpy(a: NpyArray, shape: readonly number[]): Buffer {
 /** Writes `a` as a .npy file, atomically. */
 export function writeNpy(file: string, a: NpyArray, shape: readonly number[]): Promise<void> {
   return writeFileAtomic(file, encodeNpy(a, shape))
+}
+
+/** The values of a float32 .npy file this module wrote (C order, '<f4'), whatever its shape. */
+export async function readNpyFloat32(file: string): Promise<Float32Array> {
+  const b = await readRegular(file, READ_LIMITS.cache)
+  const header = b.length >= 10 ? b.toString('latin1', 10, 10 + b.readUInt16LE(8)) : ''
+  if (b.toString('latin1', 0, 6) !== '\x93NUMPY' || !header.includes("'descr': '<f4'"))
+    throw new DataError(file, 'not a float32 .npy file written by export-dataset')
+  const data = b.subarray(10 + header.length)
+  return new Float32Array(data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength))
 }
