@@ -3,7 +3,10 @@
  * mode in Chromium; reports how long the file takes to open (cold: peaks built; warm: cached)
  * and requestAnimationFrame deltas while zooming and scrolling (one wheel event per frame),
  * first with the waveform only, then with the spectrogram on (and how long its first image
- * takes), as one JSON line. Run after a build: `npm run bench:ui`; figures in docs/ui-bench.md.
+ * takes), as one JSON line. Then the same 5,000 segments over 3 tiers (an exclusive one, an
+ * overlapping one whose events overlap, stacked two deep, and one of time–frequency boxes), with
+ * the overlapping tier's lane selected and then the boxes on the spectrogram (`tiers` in the
+ * line). Run after a build: `npm run bench:ui`; figures in docs/ui-bench.md.
  */
 import { chromium } from '@playwright/test'
 import { promises as fs } from 'node:fs'
@@ -53,6 +56,65 @@ function quantiles(xs: number[]) {
   }
 }
 
+/** Segments of the 3-tier case: exclusive, overlapping (stacked two deep), boxes; 5,000 in all. */
+const TIERED = [2000, 2000, 1000] as const
+
+/** A project of the hour (hard-linked) with TIERED segments over 3 tiers (format 2). */
+async function writeTieredProject(dir: string, wav: string): Promise<void> {
+  await fs.mkdir(path.join(dir, 'labels'), { recursive: true })
+  await fs.link(wav, path.join(dir, 'hour.wav'))
+  const step = SECONDS / TIERED[0]
+  const species = Array.from({ length: TIERED[0] }, (_, i) => ({
+    start: +(i * step).toFixed(3),
+    end: +(i * step + 0.4 * step).toFixed(3),
+    label: i % 3 ? 'event' : 'call',
+  }))
+  // each event lasts 1.3 steps, so it overlaps the next: two rows in the lane
+  const events = Array.from({ length: TIERED[1] }, (_, i) => ({
+    start: +(i * step + 0.2 * step).toFixed(3),
+    end: +(i * step + 1.5 * step).toFixed(3),
+    label: i % 2 ? 'event' : 'call',
+  }))
+  const boxStep = SECONDS / TIERED[2]
+  const calls = Array.from({ length: TIERED[2] }, (_, i) => ({
+    start: +(i * boxStep + 0.5).toFixed(3),
+    end: +(i * boxStep + 0.5 + 0.3 * boxStep).toFixed(3),
+    label: 'call',
+    lowFreq: 300 + (i % 5) * 1200,
+    highFreq: 1500 + (i % 5) * 1200,
+  }))
+  await fs.writeFile(
+    path.join(dir, 'framewise.json'),
+    JSON.stringify({
+      format: 'framewise-project',
+      version: 2,
+      name: 'bench-tiers',
+      classes: [
+        { name: 'background', color: '#9e9e9e', hotkey: null, role: 'background' },
+        { name: 'event', color: '#e6550d', hotkey: 1, role: 'class' },
+        { name: 'call', color: '#31a354', hotkey: 2, role: 'class' },
+      ],
+      labelling: 'complete',
+      features: {},
+      media: [{ path: 'hour.wav', kind: 'audio', labels: 'labels/hour.labels.json' }],
+    }),
+  )
+  await fs.writeFile(
+    path.join(dir, 'labels/hour.labels.json'),
+    JSON.stringify({
+      format: 'framewise-labels',
+      version: 2,
+      media: 'hour.wav',
+      revision: 1,
+      tiers: [
+        { name: 'species', kind: 'exclusive', segments: species },
+        { name: 'events', kind: 'overlapping', segments: events },
+        { name: 'calls', kind: 'overlapping', segments: calls },
+      ],
+    }),
+  )
+}
+
 async function main() {
   const root = await tempDir('fw-bench-ui-')
   const project = path.join(root, 'project')
@@ -99,12 +161,12 @@ async function main() {
     args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--enable-precise-memory-info'],
   })
   try {
-    const page = await browser.newPage({ viewport: VIEWPORT })
-    const open = async () => {
+    let page = await browser.newPage({ viewport: VIEWPORT })
+    const open = async (url = engine.url, shown = SEGMENTS) => {
       const t0 = Date.now()
-      await page.goto(engine.url)
+      await page.goto(url)
       await page.getByTestId('waveform-surface').waitFor()
-      await page.getByText(`${SEGMENTS} segments`).waitFor()
+      await page.getByText(`${shown} segments`).waitFor()
       return Date.now() - t0
     }
     const openColdMs = await open()
@@ -176,6 +238,32 @@ async function main() {
       regions: await benchWavesurfer(browser, wav, segments, VIEWPORT, quantiles, true),
       plain: await benchWavesurfer(browser, wav, segments, VIEWPORT, quantiles, false),
     }
+    // The 3-tier case: the same hour, 5,000 segments over 3 tiers, in a project of its own.
+    const tiered = path.join(root, 'tiers')
+    await writeTieredProject(tiered, wav)
+    const engine3 = await startEngine(['--project', tiered])
+    let tiers
+    try {
+      page = await browser.newPage({ viewport: VIEWPORT })
+      const openTiersMs = await open(engine3.url, TIERED[0])
+      await page.getByTestId('tier-select').selectOption({ label: 'events · overlapping' })
+      await page.getByText(`${TIERED[1]} segments`).waitFor()
+      const lanes = await gestures('tiers-waveform')
+      await page.getByTestId('tier-select').selectOption({ label: 'calls · overlapping' })
+      await page.getByTestId('spectrogram-toggle').check()
+      const image = page.getByTestId('spectrogram')
+      while (!(Number(await image.getAttribute('data-columns')) > 0)) await page.waitForTimeout(20)
+      const boxes = await gestures('tiers-spectrogram')
+      tiers = {
+        segments: TIERED,
+        openMs: openTiersMs,
+        frameMs: { lanes, boxes },
+        heapMb: await heapMb(),
+      }
+      await page.close()
+    } finally {
+      await engine3.stop()
+    }
     console.log(
       JSON.stringify({
         bench: 'ui',
@@ -187,6 +275,7 @@ async function main() {
         spectrogramFirstImageMs,
         heapMb: { waveform: waveformHeapMb, spectrogram: spectrogramHeapMb },
         wavesurfer,
+        tiers,
       }),
     )
   } finally {
