@@ -84,21 +84,27 @@ def read_dataset(root, tier_name):
     for i, f in enumerate(index["files"]):
         if tier["name"] not in f["labels"]:
             continue
-        x = np.load(os.path.join(root, f["features"]))
-        y = np.load(os.path.join(root, f["labels"][tier["name"]]))
+        x = np.load(os.path.join(root, f["features"]), mmap_mode="r")
+        y = np.load(os.path.join(root, f["labels"][tier["name"]]), mmap_mode="r")
         files.append((i, x, y))
     return index, tier, files
 
 
-def chunks(files, ids, length):
-    """(features, labels) chunks of at most `length` frames of the files in `ids`."""
-    out = []
-    for i, x, y in files:
-        if i in ids:
-            for t in range(0, len(x), length):
-                out.append((torch.from_numpy(x[t:t + length].copy()),
-                            torch.from_numpy(y[t:t + length].astype(np.int64))))
-    return out
+class Chunks(torch.utils.data.Dataset):
+    """(features, labels) chunks of at most `length` frames of the files in `ids`, read from the
+    memory-mapped .npy files when asked for (a dataset larger than memory trains as well)."""
+
+    def __init__(self, files, ids, length):
+        self.items = [(x, y, t) for i, x, y in files if i in ids for t in range(0, len(x), length)]
+        self.length = length
+
+    def __len__(self):
+        return len(self.items)
+
+    def __getitem__(self, k):
+        x, y, t = self.items[k]
+        return (torch.from_numpy(np.array(x[t:t + self.length], dtype=np.float32)),
+                torch.from_numpy(np.array(y[t:t + self.length], dtype=np.int64)))
 
 
 def collate(batch, sigmoid):
@@ -242,8 +248,8 @@ def main():
 
     weights = class_weights(files, set(index["split"]["train"]), settings["C"], sigmoid,
                             a.class_weights).to(device)
-    train = chunks(files, set(index["split"]["train"]), a.chunk)
-    val = chunks(files, set(index["split"]["val"]), a.chunk)
+    train = Chunks(files, set(index["split"]["train"]), a.chunk)
+    val = Chunks(files, set(index["split"]["val"]), a.chunk)
     sampler = torch.utils.data.DistributedSampler(train, seed=a.seed) if distributed else None
     loader = torch.utils.data.DataLoader(train, batch_size=a.batch, sampler=sampler,
                                          shuffle=sampler is None,
