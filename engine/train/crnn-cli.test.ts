@@ -51,7 +51,7 @@ describe('framewise train --front-end conv → predict', () => {
       '--chunk',
       '200',
       '--threads',
-      '1',
+      '2', // data-parallel shards, each with its own batch statistics
     ])
     expect(trained.code, trained.stderr).toBe(0)
     const summary = JSON.parse(trained.stdout)
