@@ -12,6 +12,7 @@ import path from 'node:path'
 import type { Segment, Tier } from '../engine/api'
 import { Project } from '../engine/project/store'
 import { syntheticAudio } from '../engine/data/synthetic'
+import { makeWav } from '../engine/media/audio/testing'
 import { stack } from '../renderer/lib/lanes'
 import { collectPageErrors, drag, startEngine, tempDir, xAt, type Engine } from './helpers'
 
@@ -279,5 +280,41 @@ test.describe('overlaps', () => {
       await expect(page.getByTestId('save-status')).toHaveAttribute('data-status', 'saved')
       expect(errors).toEqual([])
     })
+  })
+
+  test('a segment drawn on a channel row of a stereo file gets that channel', async ({
+    page,
+  }, info) => {
+    const errors = collectPageErrors(page)
+    const n = 16000 * 4
+    const left = Float64Array.from({ length: n }, (_, i) => 0.2 * Math.sin(i / 7))
+    const right = Float64Array.from({ length: n }, (_, i) => 0.5 * Math.sin(i / 3))
+    await fs.writeFile(
+      path.join(dir, 'stereo.wav'),
+      makeWav({ bits: 16, rate: 16000, channels: [left, right] }),
+    )
+    await page.setViewportSize({ width: 1440, height: 900 })
+    await page.goto(engine.url)
+    await page.getByTestId('add-media-input').fill(path.join(dir, 'stereo.wav'))
+    await page.getByTestId('add-media-submit').click()
+    await page.getByTestId('media-item').filter({ hasText: 'stereo.wav' }).click()
+    const wave = page.getByTestId('waveform-surface')
+    await expect(wave).toHaveAttribute('data-channels', '0,1')
+    await expect(page.getByTestId('draw-channel')).toHaveValue('0')
+    // the lower row is channel 2
+    await dragOn(page, 'waveform-surface', 0.2, 0.4, 0.75)
+    await expect(page.getByTestId('draw-channel')).toHaveValue('2')
+    await expect(page.getByTestId('save-status')).toHaveAttribute('data-status', 'saved')
+    const [seg] = (await labelsOf(dir, 'stereo')).tiers[0].segments
+    expect(seg.channel).toBe(2)
+    // the upper row, channel 1
+    await dragOn(page, 'waveform-surface', 0.6, 0.8, 0.25)
+    await expect(page.getByTestId('save-status')).toHaveAttribute('data-status', 'saved')
+    const segs = (await labelsOf(dir, 'stereo')).tiers[0].segments
+    // channel 1 is written as none (Raven's first channel reads so)
+    expect(segs.map((s) => s.channel)).toEqual([2, undefined])
+    await expect(page.getByTestId('draw-channel')).toHaveValue('1')
+    await shots(page, info, 'h12-4-channels')
+    expect(errors).toEqual([])
   })
 })

@@ -89,7 +89,7 @@ export class EditState {
         mode.anchor,
         end === mode.anchor ? end + ops.MIN_LENGTH : end,
         label,
-        this.labels.channel === null ? undefined : { channel: this.labels.channel },
+        this.labels.drawnOn,
       )
       this.#show(segments, index)
     } else if (this.labels.tier.kind === 'overlapping') {

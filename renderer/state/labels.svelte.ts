@@ -49,6 +49,14 @@ export class LabelsState {
   hidden = $state.raw<ReadonlySet<string>>(new Set())
   /** The channel new segments are drawn on (1-based, a multichannel file's), or null: all. */
   channel = $state<number | null>(null)
+
+  /**
+   * What a new segment holds of the drawing channel: `channel` from the second on (a segment's
+   * channel 1 is written as none, as Raven's first channel reads: engine/labels/segments.ts).
+   */
+  get drawnOn(): { channel: number } | undefined {
+    return this.channel !== null && this.channel > 1 ? { channel: this.channel } : undefined
+  }
   /** Index of the selected segment (in the selected tier), or null. */
   #selected = $state<number | null>(null)
   /** The selection was made by drawing it (Add segment), not by the user picking a segment. */
@@ -239,8 +247,14 @@ export class LabelsState {
    */
   create(start: number, end: number, label = this.currentClass): void {
     if (!label || Math.abs(end - start) < ops.MIN_LENGTH) return
-    const extra = this.channel === null ? undefined : { channel: this.channel }
-    const { segments, index } = place(this.tier.kind, this.segments, start, end, label, extra)
+    const { segments, index } = place(
+      this.tier.kind,
+      this.segments,
+      start,
+      end,
+      label,
+      this.drawnOn,
+    )
     this.apply('Add segment', segments, index)
   }
 

@@ -128,6 +128,10 @@ describe('lanes of tiers', () => {
 
   it('gives new segments the drawing channel, and a previewed box commits as one step', async () => {
     const { labels, edit } = await setup()
+    labels.channel = 1 // the first channel is written as none
+    labels.create(8.5, 9, 'b')
+    expect(labels.segments.at(-1)).toEqual({ start: 8.5, end: 9, label: 'b' })
+    labels.undo()
     labels.channel = 2
     labels.create(5, 6, 'b')
     expect(labels.segments.find((s) => s.start === 5)).toEqual({
