@@ -128,6 +128,21 @@ test.describe('overlaps', () => {
     await expect(page.getByTestId('tier-lane')).toHaveCount(2)
     await page.getByTestId('tier-select').selectOption({ label: 'events · overlapping' })
     await expect(page.getByTestId('segment-row')).toHaveCount(3)
+    // press the other lane: its tier is selected; move 'events' up, then undo it
+    await page.locator('[data-tier="labels"] canvas').click()
+    await expect(page.getByTestId('tier-select')).toHaveValue('0')
+    await expect(page.getByTestId('segment-row')).toHaveCount(1)
+    await page.getByRole('button', { name: 'Move tier events up' }).click()
+    await expect(page.getByTestId('tier-lane').first()).toHaveAttribute('data-tier', 'events')
+    await page.keyboard.press('Control+z')
+    await expect(page.getByTestId('tier-lane').first()).toHaveAttribute('data-tier', 'labels')
+    // hide the 'labels' lane and show it again from the tier picker
+    await page.getByTestId('lane-select').filter({ hasText: 'events' }).click()
+    await page.getByRole('button', { name: 'Hide tier labels' }).click()
+    await expect(page.getByTestId('tier-lane')).toHaveCount(1)
+    await page.getByTestId('tier-show').click()
+    await expect(page.getByTestId('tier-lane')).toHaveCount(2)
+    await expect(page.getByTestId('segment-row')).toHaveCount(3)
 
     // export the overlapping tier as a Raven table, clear it, import it back: the same events
     await page.getByTestId('label-files').locator('summary').click()
