@@ -13,6 +13,7 @@ import { cardPathOf } from '../onnx/card'
 import { MANIFEST_FILE } from '../project/manifest'
 import { Project } from '../project/store'
 import { assembleDataset } from '../data/dataset'
+import { withTempFeatureCache } from '../data/feature-cache'
 import { scanDataFolder } from '../data/folder'
 import { folderLevel, groupsOf, splitsByGroup } from '../data/groups'
 import { runClassifierWorker, runTrainingWorker } from '../train/job'
@@ -190,39 +191,44 @@ export async function trainCommand(input: TrainCommandInput): Promise<TrainSumma
   if (spec.kind === 'series' && spec.channels === null)
     spec = { ...spec, channels: folder.channels }
   input.ctx.progress(0, 'computing features')
-  const assembled = await assembleDataset(folder.files, spec, folder.classes, {
-    seed: settings.seed,
-    valFraction: settings.valFraction,
-    signal: input.ctx.signal,
-    onProgress: (f, m) => input.ctx.progress(0.1 * f, m),
-    multiLabel: settings.head === 'sigmoid',
-    channels: settings.channels,
-    ...(splitsByGroup(settings.groupBy)
-      ? {
-          groups: {
-            of: groupsOf(
-              folder.files.map((f) => f.name),
-              settings.groupBy,
-              input.dir,
-            ),
-            by: settings.groupBy,
-            root: input.dir,
-          },
-        }
-      : {}),
-  })
-  const result = await runTrainingWorker(assembled.data, settings, {
-    signal: input.ctx.signal,
-    onProgress: (p) =>
-      input.ctx.progress(
-        0.1 + (0.88 * (p.epoch - 1 + p.step / p.stepsPerEpoch)) / p.epochs,
-        `epoch ${p.epoch}/${p.epochs} step ${p.step}/${p.stepsPerEpoch} loss ${p.loss.toFixed(4)} ${Math.round(p.framesPerSecond)} frames/s`,
-      ),
-    onEpoch: (r) =>
-      input.ctx.progress(
-        0.1 + (0.88 * r.epoch) / settings.epochs,
-        `epoch ${r.epoch}: train loss ${r.trainLoss.toFixed(4)}, val loss ${r.valLoss.toFixed(4)}, val macro-F1 ${r.valMacroF1.toFixed(3)}`,
-      ),
+  // the training set's features on disk, not in the heap (data/feature-cache.ts), removed after
+  const { assembled, result } = await withTempFeatureCache(async (featureCache) => {
+    const assembled = await assembleDataset(folder.files, spec, folder.classes, {
+      seed: settings.seed,
+      featureCache,
+      valFraction: settings.valFraction,
+      signal: input.ctx.signal,
+      onProgress: (f, m) => input.ctx.progress(0.1 * f, m),
+      multiLabel: settings.head === 'sigmoid',
+      channels: settings.channels,
+      ...(splitsByGroup(settings.groupBy)
+        ? {
+            groups: {
+              of: groupsOf(
+                folder.files.map((f) => f.name),
+                settings.groupBy,
+                input.dir,
+              ),
+              by: settings.groupBy,
+              root: input.dir,
+            },
+          }
+        : {}),
+    })
+    const result = await runTrainingWorker(assembled.data, settings, {
+      signal: input.ctx.signal,
+      onProgress: (p) =>
+        input.ctx.progress(
+          0.1 + (0.88 * (p.epoch - 1 + p.step / p.stepsPerEpoch)) / p.epochs,
+          `epoch ${p.epoch}/${p.epochs} step ${p.step}/${p.stepsPerEpoch} loss ${p.loss.toFixed(4)} ${Math.round(p.framesPerSecond)} frames/s`,
+        ),
+      onEpoch: (r) =>
+        input.ctx.progress(
+          0.1 + (0.88 * r.epoch) / settings.epochs,
+          `epoch ${r.epoch}: train loss ${r.trainLoss.toFixed(4)}, val loss ${r.valLoss.toFixed(4)}, val macro-F1 ${r.valMacroF1.toFixed(3)}`,
+        ),
+    })
+    return { assembled, result }
   })
   const exported = await exportTrainedTagger(out, result, {
     assembled,

@@ -15,6 +15,7 @@
  */
 import { createHash } from 'node:crypto'
 import { closeSync, openSync, readSync, promises as fs } from 'node:fs'
+import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { writeFileAtomic } from '../io/atomic-write'
 import { standardize } from '../features/normalize'
@@ -155,4 +156,15 @@ export function readRows(
 export function featuresOf(seq: Sequence): Float32Array {
   const r = seq.rows
   return r ? readRows(r, 0, r.frames, new Float32Array(r.frames * r.width)) : seq.x
+}
+
+/** Runs `fn` with a new feature-cache folder under the OS temp folder, removed afterwards. */
+export async function withTempFeatureCache<T>(fn: (dir: string) => Promise<T>): Promise<T> {
+  const dir = await fs.mkdtemp(path.join(tmpdir(), 'framewise-train-'))
+  try {
+    return await fn(dir)
+  } finally {
+    closeCachedFeatures()
+    await fs.rm(dir, { recursive: true, force: true })
+  }
 }
