@@ -15,6 +15,7 @@ import {
   featuresOf,
   readCachedFrames,
   readRows,
+  withTempFeatureCache,
   writeCachedFeatures,
 } from './feature-cache'
 import { runTrainingWorker } from '../train/job'
@@ -158,6 +159,24 @@ describe('training from on-disk feature caches', () => {
     // a changed media file, another key
     await fs.utimes(audio[0].path, new Date(), new Date(Date.now() + 10_000))
     expect(await featureCacheKey(audio[0].path, spec)).not.toBe(keys[0])
+  })
+
+  it('a temporary cache folder is removed after its use, also when the use fails', async () => {
+    let kept = ''
+    const value = await withTempFeatureCache(async (d) => {
+      kept = d
+      await writeCachedFeatures(d, 'k.f32', new Float32Array(2), Float64Array.of(0, 0.01), 1)
+      return 7
+    })
+    expect(value).toBe(7)
+    await expect(fs.stat(kept)).rejects.toThrow(/ENOENT/)
+    await expect(
+      withTempFeatureCache(async (d) => {
+        kept = d
+        throw new Error('training failed')
+      }),
+    ).rejects.toThrow('training failed')
+    await expect(fs.stat(kept)).rejects.toThrow(/ENOENT/)
   })
 
   it('reads rows at any offset and refuses rows outside the file', async () => {

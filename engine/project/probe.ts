@@ -4,7 +4,7 @@
  * from STREAMINFO, CSV from its first and last lines (the time column), any audio from its
  * peaks cache once it has been opened (MP3 and OGG need a decode to know). A few small
  * positioned reads per file; results are remembered per path, size and mtime, so listing a
- * project again costs one stat per file. Unknown is null, never an error: the list just shows
+ * project again costs one stat per file, and kept between sessions by probe-cache.ts. Unknown is null, never an error: the list just shows
  * no duration.
  */
 import { stat, type FileHandle } from 'node:fs/promises'
