@@ -72,20 +72,17 @@ async function windowOf(page: Page): Promise<[number, number]> {
 
 /** Nothing is wider than the window (no sideways scrolling, no cut-off panel). */
 async function expectNoSidewaysOverflow(page: Page) {
-  const over = await page.evaluate(() => {
-    const out: string[] = []
+  // A string, as the other specs do: the e2e tsconfig has no DOM types.
+  const over = (await page.evaluate(`(() => {
+    const out = []
     if (document.documentElement.scrollWidth > window.innerWidth)
-      out.push(`page ${document.documentElement.scrollWidth} > ${window.innerWidth}`)
-    for (const el of document.querySelectorAll<HTMLElement>(
-      'aside, section, table, form, fieldset',
-    )) {
+      out.push('page ' + document.documentElement.scrollWidth + ' > ' + window.innerWidth)
+    for (const el of document.querySelectorAll('aside, section, table, form, fieldset')) {
       if (el.scrollWidth > el.clientWidth + 1 && getComputedStyle(el).overflowX !== 'visible')
-        out.push(
-          `${el.tagName.toLowerCase()}.${el.className}: ${el.scrollWidth} > ${el.clientWidth}`,
-        )
+        out.push(el.tagName.toLowerCase() + '.' + el.className + ': ' + el.scrollWidth + ' > ' + el.clientWidth)
     }
     return out
-  })
+  })()`)) as string[]
   expect(over).toEqual([])
 }
 
@@ -98,7 +95,7 @@ for (const [w, h] of [
     const errors = collectPageErrors(page)
     await page.setViewportSize({ width: w, height: h })
     await page.goto(engine.url)
-    await page.evaluate(() => localStorage.clear())
+    await page.evaluate('localStorage.clear()')
     await page.reload()
     await expect(page.getByTestId('waveform-surface')).toBeVisible()
 
