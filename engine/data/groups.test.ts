@@ -53,6 +53,10 @@ describe('groups of files', () => {
     expect(parseTrainSettings({ groupBy: 'folder:2' }).groupBy).toBe('folder:2')
     expect(() => parseTrainSettings({ groupBy: 'folder:0' })).toThrow(/group-by must be/)
     expect(() => parseTrainSettings({ groupBy: 'site' })).toThrow(/group-by must be/)
+    // clip classifiers split by file (the exclusion table says why)
+    expect(() => parseTrainSettings({ task: 'classify', groupBy: 'folder' })).toThrow(
+      /Clip classifiers split by file/,
+    )
   })
 })
 

@@ -178,8 +178,8 @@ export const TRAIN_DEFAULTS: TrainSettings = trainSettingsSchema.parse({})
  * the control with `why` as its tooltip (it receives the table through `trainingDefaults`).
  */
 export interface SettingExclusion {
-  setting: 'bidirectional' | 'attentionHeads' | 'outputRecurrence' | 'head' | 'frontEnd'
-  off: false | 0 | 'softmax' | 'none'
+  setting: 'bidirectional' | 'attentionHeads' | 'outputRecurrence' | 'head' | 'frontEnd' | 'groupBy'
+  off: false | 0 | 'softmax' | 'none' | 'file'
   when: Partial<Pick<TrainSettings, 'task' | 'outputRecurrence' | 'head'>>
   why: string
 }
@@ -232,6 +232,12 @@ export const SETTING_EXCLUSIONS: readonly SettingExclusion[] = [
     off: 'none',
     when: { task: 'tag', outputRecurrence: true },
     why: 'A conv front end would convolve the fed-back labels: turn output recurrence off to use it',
+  },
+  {
+    setting: 'groupBy',
+    off: 'file',
+    when: { task: 'classify' },
+    why: 'Clip classifiers split by file: validation by group is for frame taggers so far',
   },
 ]
 
