@@ -12,9 +12,10 @@
  * out of its statistics (batchnorm.ts) and the output there is 0, so a sequence's output does not
  * depend on the batch it is in (in eval mode).
  *
- * The convolution is im2col into the kernels' GEMM: per tile of frames, cols (M, Cin·9) holds
- * each output position's 3×3×Cin patch in the weight's order (ci, kt, kf), then
- *   a (M, Cout) = cols · Wᵀ,  dW (Cout, Cin·9) += daᵀ · cols,  dcols = da · W → col2im into dx.
+ * The convolution is im2col into the kernels' GEMM: per tile of frames, cols (M, 9·Cin) holds
+ * each output position's 3×3×Cin patch in the order (kt, kf, ci) — for channel-last input, three
+ * contiguous runs of 3·Cin values — and Wp is W permuted to that order, then
+ *   a (M, Cout) = cols · Wpᵀ,  dWp += daᵀ · cols (→ dW),  dcols = da · Wp → col2im into dx.
  * Tiles keep cols under 2²⁰ values (4 MB float32) whatever the batch.
  *
  * Receptive field: each block sees one frame each side, so the front end needs `blocks` frames
@@ -213,6 +214,8 @@ interface BlockWorkspace<A extends FloatArray> {
   r: A // (T, B, W, C) BN then ReLU output
   o: A // (T, B, Wout, C) pooled output
   arg: Int32Array // (T, B, Wout, C) argmax position within the pool window
+  Wp: A // (C, 3, 3, Cin) the weights in im2col's order (set by each forward)
+  dWp: A // (C, 3, 3, Cin) their gradient over one backward
   bn: BatchNormCache
 }
 
@@ -259,6 +262,8 @@ export function allocConvWorkspace<A extends FloatArray>(
       r: k.alloc(n * Win * b.channels),
       o: k.alloc(n * Wout * b.channels),
       arg: new Int32Array(n * Wout * b.channels),
+      Wp: k.alloc(b.channels * Cin * 9),
+      dWp: k.alloc(b.channels * Cin * 9),
       bn: allocBatchNormCache(b.channels),
     }
   })
@@ -282,7 +287,11 @@ export function allocConvWorkspace<A extends FloatArray>(
 const tileFrames = (ws: ConvWorkspace<FloatArray>, B: number, W: number, K: number): number =>
   Math.max(1, Math.floor(ws.tileValues / (B * W * K)))
 
-/** cols (rows of frames t0..t1) ← 3×3 patches of x (T, B, W, Cin), zero outside each length. */
+/**
+ * cols (rows of frames t0..t1) ← 3×3 patches of x (T, B, W, Cin), zero outside each length, in
+ * the order (kt, kf, ci): with channel-last input a patch row's three bins f−1…f+1 are 3·Cin
+ * contiguous values, copied in one run (the weights are permuted to match, `permuteWeights`).
+ */
 function im2col<A extends FloatArray>(
   cols: A,
   x: A,
@@ -294,22 +303,26 @@ function im2col<A extends FloatArray>(
   lengths: Int32Array,
 ): void {
   const K = Cin * 9
-  let row = 0
+  const run = 3 * Cin
+  let o = 0
   for (let t = t0; t < t1; t++)
     for (let b = 0; b < B; b++)
-      for (let f = 0; f < W; f++, row++) {
-        const o = row * K
-        for (let ci = 0; ci < Cin; ci++)
-          for (let kt = 0; kt < 3; kt++) {
-            const tt = t + kt - 1
-            const inside = tt >= 0 && tt < lengths[b]
-            for (let kf = 0; kf < 3; kf++) {
-              const ff = f + kf - 1
-              cols[o + ci * 9 + kt * 3 + kf] =
-                inside && ff >= 0 && ff < W ? x[((tt * B + b) * W + ff) * Cin + ci] : 0
-            }
+      for (let f = 0; f < W; f++, o += K)
+        for (let kt = 0; kt < 3; kt++) {
+          const tt = t + kt - 1
+          const at = o + kt * run
+          if (tt < 0 || tt >= lengths[b]) {
+            cols.fill(0, at, at + run)
+            continue
           }
-      }
+          // bins lo…hi−1 of f−1…f+1 exist; the rest is the frequency axis' zero padding
+          const lo = f === 0 ? 1 : 0
+          const hi = f === W - 1 ? 2 : 3
+          const src = ((tt * B + b) * W + f - 1) * Cin
+          for (let q = 0; q < lo * Cin; q++) cols[at + q] = 0
+          for (let q = lo * Cin; q < hi * Cin; q++) cols[at + q] = x[src + q]
+          for (let q = hi * Cin; q < run; q++) cols[at + q] = 0
+        }
 }
 
 /** dx (T, B, W, Cin) += the patches of dcols (the transpose of im2col). */
@@ -324,22 +337,34 @@ function col2im<A extends FloatArray>(
   lengths: Int32Array,
 ): void {
   const K = Cin * 9
-  let row = 0
+  const run = 3 * Cin
+  let o = 0
   for (let t = t0; t < t1; t++)
     for (let b = 0; b < B; b++)
-      for (let f = 0; f < W; f++, row++) {
-        const o = row * K
-        for (let ci = 0; ci < Cin; ci++)
-          for (let kt = 0; kt < 3; kt++) {
-            const tt = t + kt - 1
-            if (tt < 0 || tt >= lengths[b]) continue
-            for (let kf = 0; kf < 3; kf++) {
-              const ff = f + kf - 1
-              if (ff >= 0 && ff < W)
-                dx[((tt * B + b) * W + ff) * Cin + ci] += dcols[o + ci * 9 + kt * 3 + kf]
-            }
-          }
-      }
+      for (let f = 0; f < W; f++, o += K)
+        for (let kt = 0; kt < 3; kt++) {
+          const tt = t + kt - 1
+          if (tt < 0 || tt >= lengths[b]) continue
+          const at = o + kt * run
+          const lo = f === 0 ? 1 : 0
+          const hi = f === W - 1 ? 2 : 3
+          const dst = ((tt * B + b) * W + f - 1) * Cin
+          for (let q = lo * Cin; q < hi * Cin; q++) dx[dst + q] += dcols[at + q]
+        }
+}
+
+/** Wp (Cout, 3, 3, Cin) ← W (Cout, Cin, 3, 3): PyTorch's order to im2col's. */
+function permuteWeights(Wp: FloatArray, W: FloatArray, Cout: number, Cin: number): void {
+  for (let co = 0; co < Cout; co++)
+    for (let ci = 0; ci < Cin; ci++)
+      for (let j = 0; j < 9; j++) Wp[co * 9 * Cin + j * Cin + ci] = W[(co * Cin + ci) * 9 + j]
+}
+
+/** dW (Cout, Cin, 3, 3) += dWp (Cout, 3, 3, Cin): the inverse of permuteWeights, accumulated. */
+function addPermutedBack(dW: FloatArray, dWp: FloatArray, Cout: number, Cin: number): void {
+  for (let co = 0; co < Cout; co++)
+    for (let ci = 0; ci < Cin; ci++)
+      for (let j = 0; j < 9; j++) dW[(co * Cin + ci) * 9 + j] += dWp[co * 9 * Cin + j * Cin + ci]
 }
 
 /**
@@ -370,12 +395,13 @@ export function convForward<A extends FloatArray>(
     const { W, Cin, C, Wout } = blk
     const K = Cin * 9
     const p = m.p[i]
+    permuteWeights(blk.Wp, p.W, C, Cin)
     const step = tileFrames(ws, B, W, K)
     for (let t0 = 0; t0 < T; t0 += step) {
       const t1 = Math.min(T, t0 + step)
       const M = (t1 - t0) * B * W
       im2col(ws.cols, input, t0, t1, B, W, Cin, lengths)
-      k.gemm(false, true, M, C, K, ws.cols, 0, K, p.W, 0, K, 0, blk.a, t0 * B * W * C, C)
+      k.gemm(false, true, M, C, K, ws.cols, 0, K, blk.Wp, 0, K, 0, blk.a, t0 * B * W * C, C)
     }
     const rows: FrameRows = { T, B, W, lengths }
     const running =
@@ -405,7 +431,10 @@ export function convForward<A extends FloatArray>(
           let at = 0
           for (let j = 0; j < pool; j++) {
             const v = blk.r[(fr * W + g * pool + j) * C + c]
-            if (v > best) [best, at] = [v, j]
+            if (v > best) {
+              best = v
+              at = j
+            }
           }
           blk.o[(fr * Wout + g) * C + c] = best
           blk.arg[(fr * Wout + g) * C + c] = at
@@ -466,18 +495,20 @@ export function convBackward<A extends FloatArray>(
     const input: A = i === 0 ? x : ws.blocks[i - 1].o
     const dIn: A | null = i === 0 ? null : (ws.dx[0].subarray(0, T * B * W * Cin) as A)
     dIn?.fill(0)
+    blk.dWp.fill(0)
     const step = tileFrames(ws, B, W, K)
     for (let t0 = 0; t0 < T; t0 += step) {
       const t1 = Math.min(T, t0 + step)
       const M = (t1 - t0) * B * W
       const off = t0 * B * W * C
       im2col(ws.cols, input, t0, t1, B, W, Cin, lengths)
-      k.gemm(true, false, C, K, M, da, off, C, ws.cols, 0, K, 1, g.W, 0, K)
+      k.gemm(true, false, C, K, M, da, off, C, ws.cols, 0, K, 1, blk.dWp, 0, K)
       if (dIn) {
-        k.gemm(false, false, M, K, C, da, off, C, p.W, 0, K, 0, ws.dcols, 0, K)
+        k.gemm(false, false, M, K, C, da, off, C, blk.Wp, 0, K, 0, ws.dcols, 0, K)
         col2im(dIn, ws.dcols, t0, t1, B, W, Cin, lengths)
       }
     }
+    addPermutedBack(g.W, blk.dWp, C, Cin)
     if (dIn) dOut = dIn
   }
 }
