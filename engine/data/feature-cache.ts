@@ -18,6 +18,7 @@ import { closeSync, openSync, readSync, promises as fs } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { writeFileAtomic } from '../io/atomic-write'
+import { statFile } from '../errors'
 import { standardize } from '../features/normalize'
 import { specHash } from '../features/spec-hash'
 import type { FeatureSpec } from '../features/spec'
@@ -35,7 +36,8 @@ export async function featureCacheKey(
   spec: FeatureSpec,
   seriesRate?: number,
 ): Promise<string> {
-  const s = await fs.stat(mediaPath)
+  // A missing, looping or unreadable path is the user's file problem, in one line.
+  const s = await statFile(mediaPath)
   const identity = createHash('sha256')
     .update(JSON.stringify([path.resolve(mediaPath), s.size, s.mtimeMs, seriesRate ?? null]))
     .digest('hex')
